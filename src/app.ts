@@ -1,0 +1,50 @@
+// The Hono app, runtime-free: no Node-only imports, so src/worker.ts can serve it too.
+import { Hono } from "hono";
+import type { AppEnv } from "./http/env.js";
+import type { Services } from "./services.js";
+import { notFound, onError } from "./http/problem.js";
+import { limitBody } from "./http/body.js";
+import { requireActor } from "./http/auth.js";
+import { mount, type Operation } from "./routes/operation.js";
+import { systemOperations } from "./routes/system/index.js";
+import { areaOperations } from "./routes/areas/index.js";
+import { recipientOperations } from "./routes/recipients/index.js";
+import { deviceOperations } from "./routes/devices/index.js";
+import { warningOperations } from "./routes/warnings/index.js";
+import { buildOpenApi } from "./routes/system/openapi.js";
+import { docsPage } from "./routes/system/docs.js";
+
+export const API_VERSION = "1.0.0";
+
+export function allOperations(extra: Operation[] = []): Operation[] {
+  return [...systemOperations, ...areaOperations, ...recipientOperations, ...deviceOperations, ...warningOperations, ...extra];
+}
+
+export function createApp(services: Services, opts: { extraOperations?: Operation[] } = {}) {
+  const app = new Hono<AppEnv>();
+  const ops = allOperations(opts.extraOperations);
+
+  app.use(async (c, next) => {
+    const requestId = c.req.header("x-request-id")?.slice(0, 64) || crypto.randomUUID();
+    const log = services.log.child({ requestId });
+    c.set("requestId", requestId);
+    c.set("services", services);
+    c.set("log", log);
+    const t0 = performance.now();
+    await next();
+    c.header("x-request-id", requestId);
+    log.info("request", { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - t0) });
+  });
+  app.use("/api/*", (c, next) =>
+    limitBody(c.req.path === "/api/v1/recipients/import" ? services.config.maxCsvBytes : services.config.maxJsonBytes)(c, next),
+  );
+  app.use("/api/*", requireActor);
+
+  app.get("/openapi.json", (c) => c.json(buildOpenApi(ops, API_VERSION)));
+  app.get("/docs", (c) => c.html(docsPage(ops)));
+  mount(app, ops);
+
+  app.onError(onError);
+  app.notFound(notFound);
+  return app;
+}

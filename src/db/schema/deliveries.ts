@@ -1,0 +1,53 @@
+import { sql } from "drizzle-orm";
+import { bigint, index, pgTable, smallint, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { channelEnum, deliveryPurposeEnum, deliveryStatusEnum, languageEnum } from "./enums.js";
+import { tstz } from "./columns.js";
+
+// No foreign keys here on purpose: a city-wide warning writes a million rows in one
+// statement and per-row FK checks would cost more than the insert itself. The planner
+// only ever selects targets from existing rows, and recipients/devices are deactivated,
+// never deleted, so the references stay valid.
+export const deliveries = pgTable(
+  "deliveries",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    warningId: uuid("warning_id").notNull(),
+    channel: channelEnum("channel").notNull(),
+    purpose: deliveryPurposeEnum("purpose").notNull().default("warning"),
+    recipientId: bigint("recipient_id", { mode: "number" }),
+    deviceId: uuid("device_id"),
+    villageCode: text("village_code").notNull(),
+    address: text("address"),
+    language: languageEnum("language").notNull().default("zh"),
+    /** Copy of the warning level's rank (red = 1) so the claim index orders by it. */
+    levelRank: smallint("level_rank").notNull(),
+    escalationStep: smallint("escalation_step"),
+    status: deliveryStatusEnum("status").notNull().default("queued"),
+    attempts: smallint("attempts").notNull().default(0),
+    nextAttemptAt: tstz("next_attempt_at").notNull().defaultNow(),
+    leaseUntil: tstz("lease_until"),
+    leaseOwner: text("lease_owner"),
+    providerId: text("provider_id"),
+    errorCode: text("error_code"),
+    error: text("error"),
+    queuedAt: tstz("queued_at").notNull().defaultNow(),
+    claimedAt: tstz("claimed_at"),
+    sentAt: tstz("sent_at"),
+    deliveredAt: tstz("delivered_at"),
+    acknowledgedAt: tstz("acknowledged_at"),
+    failedAt: tstz("failed_at"),
+    expiredAt: tstz("expired_at"),
+  },
+  (t) => [
+    uniqueIndex("deliveries_warning_recipient_channel_idx")
+      .on(t.warningId, t.recipientId, t.channel, t.purpose)
+      .where(sql`${t.recipientId} is not null`),
+    uniqueIndex("deliveries_warning_device_idx").on(t.warningId, t.deviceId).where(sql`${t.deviceId} is not null`),
+    index("deliveries_claim_idx")
+      .on(t.channel, t.levelRank, t.nextAttemptAt)
+      .where(sql`${t.status} = 'queued'`),
+    index("deliveries_lease_idx").on(t.leaseUntil).where(sql`${t.status} = 'sending'`),
+    index("deliveries_provider_id_idx").on(t.providerId).where(sql`${t.providerId} is not null`),
+    index("deliveries_device_open_idx").on(t.deviceId).where(sql`${t.deviceId} is not null and ${t.status} in ('queued','sending','sent','delivered')`),
+  ],
+);

@@ -1,0 +1,26 @@
+import { bigint, boolean, index, pgTable, text } from "drizzle-orm/pg-core";
+import { languageEnum, postRoleEnum } from "./enums.js";
+import { timestamps } from "./columns.js";
+
+export const recipients = pgTable(
+  "recipients",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    name: text("name").notNull(),
+    phone: text("phone"),
+    email: text("email"),
+    /** A village or grid code. */
+    areaCode: text("area_code").notNull(),
+    /** The village of `areaCode` (itself for a village): targeting joins on it. */
+    villageCode: text("village_code").notNull(),
+    audiences: text("audiences").array().notNull(),
+    language: languageEnum("language").notNull().default("zh"),
+    role: postRoleEnum("role"),
+    active: boolean("active").notNull().default(true),
+    synthetic: boolean("synthetic").notNull().default(false),
+    /** tel:+86…, mail:… or name:<area>:<name>: one person is imported once. */
+    dedupeKey: text("dedupe_key").notNull().unique("recipients_dedupe_key_key"),
+    ...timestamps,
+  },
+  (t) => [index("recipients_village_code_idx").on(t.villageCode), index("recipients_area_code_idx").on(t.areaCode)],
+);

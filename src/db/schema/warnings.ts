@@ -1,0 +1,52 @@
+import { index, integer, jsonb, pgTable, text, uuid } from "drizzle-orm/pg-core";
+import { levelEnum, msgTypeEnum, warningStatusEnum } from "./enums.js";
+import { timestamps, tstz } from "./columns.js";
+import { users } from "./users.js";
+import type { WarningType } from "../../domain/vocabulary.js";
+
+/** One row = one message of a warning thread (Alert, then Updates, then a Cancel). */
+export const warnings = pgTable(
+  "warnings",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    identifier: text("identifier").notNull().unique("warnings_identifier_key"),
+    sender: text("sender").notNull(),
+    senderName: text("sender_name").notNull(),
+    threadId: uuid("thread_id").notNull(),
+    version: integer("version").notNull().default(1),
+    supersedesId: uuid("supersedes_id"),
+    msgType: msgTypeEnum("msg_type").notNull().default("Alert"),
+    type: text("type").$type<WarningType>().notNull(),
+    level: levelEnum("level").notNull(),
+    urgency: text("urgency").notNull().default("Expected"),
+    certainty: text("certainty").notNull().default("Likely"),
+    headline: text("headline").notNull(),
+    description: text("description").notNull(),
+    instruction: text("instruction").notNull().default(""),
+    areaCodes: text("area_codes").array().notNull(),
+    polygons: jsonb("polygons").$type<[number, number][][]>(),
+    audiences: text("audiences").array().notNull(),
+    channels: text("channels").array().notNull(),
+    onset: tstz("onset"),
+    expires: tstz("expires").notNull(),
+    /** Scheduled release; null = at approval. */
+    sendAt: tstz("send_at"),
+    status: warningStatusEnum("status").notNull().default("draft"),
+    createdBy: uuid("created_by").notNull().references(() => users.id),
+    approvedBy: uuid("approved_by").references(() => users.id),
+    submittedAt: tstz("submitted_at"),
+    approvedAt: tstz("approved_at"),
+    issuedAt: tstz("issued_at"),
+    endedAt: tstz("ended_at"),
+    rejectReason: text("reject_reason"),
+    note: text("note"),
+    /** Where an imported message came from (CAP sender/identifier/sent). */
+    source: jsonb("source").$type<Record<string, unknown>>(),
+    ...timestamps,
+  },
+  (t) => [
+    index("warnings_status_idx").on(t.status),
+    index("warnings_thread_id_idx").on(t.threadId),
+    index("warnings_created_at_idx").on(t.createdAt),
+  ],
+);

@@ -1,0 +1,61 @@
+// The closed vocabularies of DESIGN §1. Each `as const` list feeds the pgEnum, the zod
+// schema and the TypeScript type, so a new value is added in exactly one place.
+
+export const LEVELS = ["red", "orange", "yellow", "blue"] as const;
+export type Level = (typeof LEVELS)[number];
+/** Dispatch priority and severity order: red first. */
+export const LEVEL_RANK: Record<Level, number> = { red: 1, orange: 2, yellow: 3, blue: 4 };
+
+export const WARNING_TYPES = [
+  "rainstorm", "blizzard", "cold_wave", "gale", "sandstorm", "heat", "drought", "lightning",
+  "hail", "frost", "fog", "haze", "road_icing", "flood", "geohazard", "forest_fire",
+  "grassland_fire", "earthquake", "hazmat", "other",
+] as const;
+export type WarningType = (typeof WARNING_TYPES)[number];
+
+export const AUDIENCES = [
+  "public", "info_officer", "grid_worker", "village_cadre", "township_official",
+  "county_official", "school", "hospital", "enterprise", "hazard_point",
+] as const;
+export type Audience = (typeof AUDIENCES)[number];
+/** Posts that must acknowledge (叫应) and are staffed A/B. */
+export const RESPONSIBLE_AUDIENCES = ["info_officer", "grid_worker", "village_cadre"] as const;
+
+export const CHANNELS = ["sms", "loudspeaker", "display", "email"] as const;
+export type ChannelKind = (typeof CHANNELS)[number];
+export const DEVICE_CHANNELS = ["loudspeaker", "display"] as const;
+export const PERSON_CHANNELS = ["sms", "email"] as const;
+
+export const AREA_KINDS = ["province", "city", "county", "township", "village", "grid"] as const;
+export type AreaKind = (typeof AREA_KINDS)[number];
+
+export const LANGUAGES = ["zh", "mn", "en"] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+export const POST_ROLES = ["primary", "backup"] as const;
+export type PostRole = (typeof POST_ROLES)[number];
+
+export const USER_ROLES = ["issuer", "approver", "admin", "viewer"] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+export const DEVICE_KINDS = ["loudspeaker", "display"] as const;
+export type DeviceKind = (typeof DEVICE_KINDS)[number];
+
+export const WARNING_STATUSES = [
+  "draft", "pending", "approved", "issued", "updated", "cancelled", "expired",
+] as const;
+export type WarningStatus = (typeof WARNING_STATUSES)[number];
+
+export const MSG_TYPES = ["Alert", "Update", "Cancel"] as const;
+export type MsgType = (typeof MSG_TYPES)[number];
+
+export const URGENCIES = ["Immediate", "Expected", "Future", "Past", "Unknown"] as const;
+export const CERTAINTIES = ["Observed", "Likely", "Possible", "Unlikely", "Unknown"] as const;
+
+export const DELIVERY_STATUSES = [
+  "queued", "sending", "sent", "delivered", "acknowledged", "failed", "expired",
+] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export const DELIVERY_PURPOSES = ["warning", "escalation"] as const;
+export type DeliveryPurpose = (typeof DELIVERY_PURPOSES)[number];

@@ -1,0 +1,24 @@
+import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { AppError, type Problem } from "../lib/errors.js";
+import { errorFields } from "../lib/log.js";
+import type { AppEnv } from "./env.js";
+
+export function problemResponse(c: Context, p: Problem): Response {
+  return c.body(JSON.stringify({ ...p, instance: c.req.path, requestId: c.get("requestId") }), p.status as 400, {
+    "content-type": "application/problem+json",
+  });
+}
+
+export const onError: ErrorHandler<AppEnv> = (err, c) => {
+  if (err instanceof AppError) return problemResponse(c, err.toProblem());
+  if (err instanceof HTTPException && err.status < 500) {
+    return problemResponse(c, new AppError("bad_request", err.message || "bad request").toProblem());
+  }
+  const log = c.get("log");
+  log?.error("unhandled error", errorFields(err));
+  return problemResponse(c, new AppError("internal", "internal error; the request id identifies it in the logs").toProblem());
+};
+
+export const notFound: NotFoundHandler<AppEnv> = (c) =>
+  problemResponse(c, new AppError("not_found", `no route ${c.req.method} ${c.req.path}`).toProblem());

@@ -1,0 +1,4 @@
+import get from "./get.js";
+import list from "./list.js";
+
+export const areaOperations = [list, get];

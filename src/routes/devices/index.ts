@@ -1,0 +1,4 @@
+import create from "./create.js";
+import list from "./list.js";
+
+export const deviceOperations = [create, list];

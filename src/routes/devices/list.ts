@@ -1,0 +1,35 @@
+import { z } from "zod";
+import { defineOperation } from "../operation.js";
+import { parseQuery } from "../../http/body.js";
+import { requirePermission, requireScope } from "../../domain/actor.js";
+import { DEVICE_KINDS } from "../../domain/vocabulary.js";
+import { isAreaCode } from "../../domain/areas.js";
+import { listDevices } from "../../db/queries/devices.js";
+import { decodeCursor, limitParam, page } from "../pagination.js";
+import { deviceDto } from "./dto.js";
+
+const query = z.strictObject({
+  area: z.string().refine(isAreaCode, "not an area code"),
+  kind: z.enum(DEVICE_KINDS).optional(),
+  cursor: z.string().optional(),
+  limit: limitParam,
+});
+
+export default defineOperation({
+  method: "get",
+  path: "/api/v1/devices",
+  summary: "Devices in an area with online state and last seen",
+  tag: "devices",
+  auth: "apiKey",
+  query,
+  success: [200, "{ items, nextCursor }"],
+  handler: async (c) => {
+    const actor = c.get("actor");
+    requirePermission(actor, "read");
+    const q = parseQuery(c, query);
+    requireScope(actor, [q.area]);
+    const afterId = decodeCursor(q.cursor, z.uuid());
+    const rows = await listDevices(c.get("services").db, { area: q.area, kind: q.kind, afterId, limit: q.limit });
+    return c.json(page(rows.map(deviceDto), q.limit, (d) => d.id));
+  },
+});

@@ -1,0 +1,35 @@
+import { z } from "zod";
+import { defineOperation } from "../operation.js";
+import { parseQuery } from "../../http/body.js";
+import { requirePermission, requireScope } from "../../domain/actor.js";
+import { AUDIENCES } from "../../domain/vocabulary.js";
+import { isAreaCode } from "../../domain/areas.js";
+import { listRecipients } from "../../db/queries/recipients.js";
+import { decodeCursor, limitParam, page } from "../pagination.js";
+import { recipientDto } from "./dto.js";
+
+const query = z.strictObject({
+  area: z.string().refine(isAreaCode, "not an area code"),
+  audience: z.enum(AUDIENCES).optional(),
+  cursor: z.string().optional(),
+  limit: limitParam,
+});
+
+export default defineOperation({
+  method: "get",
+  path: "/api/v1/recipients",
+  summary: "People in an area (at any level)",
+  tag: "recipients",
+  auth: "apiKey",
+  query,
+  success: [200, "{ items, nextCursor }"],
+  handler: async (c) => {
+    const actor = c.get("actor");
+    requirePermission(actor, "read");
+    const q = parseQuery(c, query);
+    requireScope(actor, [q.area]);
+    const afterId = decodeCursor(q.cursor, z.number().int());
+    const rows = await listRecipients(c.get("services").db, { area: q.area, afterId, limit: q.limit, audience: q.audience });
+    return c.json(page(rows.map(recipientDto), q.limit, (r) => r.id));
+  },
+});

@@ -1,0 +1,3 @@
+import health from "./health.js";
+
+export const systemOperations = [health];

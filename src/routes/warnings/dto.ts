@@ -1,0 +1,38 @@
+import type { Warning } from "../../db/queries/warnings.js";
+
+export function warningDto(w: Warning) {
+  return {
+    id: w.id,
+    identifier: w.identifier,
+    sender: w.sender,
+    senderName: w.senderName,
+    threadId: w.threadId,
+    version: w.version,
+    supersedesId: w.supersedesId,
+    msgType: w.msgType,
+    status: w.status,
+    type: w.type,
+    level: w.level,
+    urgency: w.urgency,
+    certainty: w.certainty,
+    headline: w.headline,
+    description: w.description,
+    instruction: w.instruction,
+    areas: { codes: w.areaCodes, polygons: w.polygons ?? undefined },
+    audiences: w.audiences,
+    channels: w.channels,
+    onset: w.onset?.toISOString() ?? null,
+    expires: w.expires.toISOString(),
+    sendAt: w.sendAt?.toISOString() ?? null,
+    createdBy: w.createdBy,
+    approvedBy: w.approvedBy,
+    submittedAt: w.submittedAt?.toISOString() ?? null,
+    approvedAt: w.approvedAt?.toISOString() ?? null,
+    issuedAt: w.issuedAt?.toISOString() ?? null,
+    endedAt: w.endedAt?.toISOString() ?? null,
+    rejectReason: w.rejectReason,
+    note: w.note,
+    createdAt: w.createdAt.toISOString(),
+    updatedAt: w.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,18 @@
+import { defineOperation } from "../operation.js";
+import { requirePermission } from "../../domain/actor.js";
+import { ctx, loadWarning } from "./load.js";
+import { warningDto } from "./dto.js";
+
+export default defineOperation({
+  method: "get",
+  path: "/api/v1/warnings/:id",
+  summary: "One warning version",
+  tag: "warnings",
+  auth: "apiKey",
+  success: [200, "the warning"],
+  handler: async (c) => {
+    const { s, actor } = ctx(c);
+    requirePermission(actor, "read");
+    return c.json(warningDto(await loadWarning(s.db, actor, c.req.param("id")!)));
+  },
+});

@@ -1,0 +1,11 @@
+import create from "./create.js";
+import list from "./list.js";
+import get from "./get.js";
+import patch from "./patch.js";
+import submit from "./submit.js";
+import approve from "./approve.js";
+import reject from "./reject.js";
+import update from "./update.js";
+import cancel from "./cancel.js";
+
+export const warningOperations = [create, list, get, patch, submit, approve, reject, update, cancel];

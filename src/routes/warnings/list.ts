@@ -1,0 +1,50 @@
+import { z } from "zod";
+import { defineOperation } from "../operation.js";
+import { parseQuery } from "../../http/body.js";
+import { requirePermission } from "../../domain/actor.js";
+import { LEVELS, WARNING_STATUSES, WARNING_TYPES } from "../../domain/vocabulary.js";
+import { isAreaCode } from "../../domain/areas.js";
+import { listWarnings } from "../../db/queries/warnings.js";
+import { decodeCursor, limitParam, page } from "../pagination.js";
+import { ctx } from "./load.js";
+import { warningDto } from "./dto.js";
+
+const query = z.strictObject({
+  status: z.enum(WARNING_STATUSES).optional(),
+  type: z.enum(WARNING_TYPES).optional(),
+  level: z.enum(LEVELS).optional(),
+  area: z.string().refine(isAreaCode, "not an area code").optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  cursor: z.string().optional(),
+  limit: limitParam,
+});
+const cursor = z.object({ t: z.iso.datetime(), id: z.uuid() });
+
+export default defineOperation({
+  method: "get",
+  path: "/api/v1/warnings",
+  summary: "List warnings in your scope, newest first",
+  tag: "warnings",
+  auth: "apiKey",
+  query,
+  success: [200, "{ items, nextCursor }"],
+  handler: async (c) => {
+    const { s, actor } = ctx(c);
+    requirePermission(actor, "read");
+    const q = parseQuery(c, query);
+    const after = decodeCursor(q.cursor, cursor);
+    const rows = await listWarnings(s.db, {
+      scope: actor.areaScope,
+      status: q.status,
+      type: q.type,
+      level: q.level,
+      area: q.area,
+      from: q.from ? new Date(q.from) : undefined,
+      to: q.to ? new Date(q.to) : undefined,
+      before: after ? { createdAt: new Date(after.t), id: after.id } : undefined,
+      limit: q.limit,
+    });
+    return c.json(page(rows.map(warningDto), q.limit, (w) => ({ t: w.createdAt, id: w.id })));
+  },
+});

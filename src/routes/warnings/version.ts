@@ -1,0 +1,32 @@
+import { sql } from "drizzle-orm";
+import type { Db } from "../../db/client.js";
+import { insertWarning, type NewWarning, type Warning } from "../../db/queries/warnings.js";
+import { AppError } from "../../lib/errors.js";
+import { newIdentifier } from "../../domain/warnings/identifier.js";
+
+/** A new message in `source`'s thread (Update or Cancel). Only the latest version of a
+ * thread can be superseded: a second, concurrent update is a 409 naming the newer one. */
+export async function newVersion(
+  tx: Db,
+  source: Warning,
+  fields: Omit<NewWarning, "id" | "threadId" | "identifier" | "sender" | "senderName" | "version" | "supersedesId">,
+  now: Date,
+): Promise<Warning> {
+  const [newer] = await tx.execute<{ id: string; status: string }>(
+    sql`select id, status from warnings where thread_id = ${source.threadId} and version > ${source.version} order by version desc limit 1`,
+  );
+  if (newer) {
+    throw new AppError("invalid_state", `warning ${source.id} already has a newer version ${newer.id} (${newer.status})`, {
+      extra: { newerVersion: newer.id },
+    });
+  }
+  return insertWarning(tx, {
+    ...fields,
+    threadId: source.threadId,
+    version: source.version + 1,
+    supersedesId: source.id,
+    identifier: newIdentifier(source.sender, now),
+    sender: source.sender,
+    senderName: source.senderName,
+  });
+}

@@ -1,0 +1,59 @@
+// Node entry: HTTP API, and (as later parts land) the WebSocket hub, dispatcher loops
+// and cron jobs, around the same Hono app the Worker serves.
+import { serve } from "@hono/node-server";
+import { parseEnv } from "./config/env.js";
+import { defaultGrading, defaultPolicy } from "./config/grading.js";
+import { createLogger, errorFields } from "./lib/log.js";
+import { createApp } from "./app.js";
+import { openDatabase } from "./runtime.js";
+import { seedDemoUsers, seedSyntheticRecipients } from "./seed/demo.js";
+import { defaultServiceConfig, type Services } from "./services.js";
+
+const t0 = performance.now();
+const env = parseEnv(process.env);
+const log = createLogger({ level: env.LOG_LEVEL });
+
+const database = await openDatabase({ url: env.DATABASE_URL, dataDir: env.WARNCAST_DATA_DIR, log });
+const banner: string[] = [];
+if (env.WARNCAST_SEED_DEMO === "true") {
+  const keys = await seedDemoUsers(database.db);
+  if (keys.length > 0) {
+    const people = await seedSyntheticRecipients(database.db);
+    banner.push(`demo data: ${people} synthetic recipients (phones +86100…, never real numbers)`);
+    banner.push("demo API keys (shown once, stored hashed):");
+    for (const k of keys) banner.push(`  role=${k.role.padEnd(8)} scope=${k.scope} key=${k.key}`);
+  }
+}
+
+const publicUrl = env.PUBLIC_URL ?? `http://127.0.0.1:${env.PORT}`;
+const services: Services = {
+  db: database.db,
+  grading: defaultGrading,
+  policy: defaultPolicy,
+  config: { ...defaultServiceConfig, sender: env.WARNCAST_SENDER, senderName: env.WARNCAST_SENDER_NAME, publicUrl, tzDisplay: env.TZ_DISPLAY },
+  log,
+  now: () => new Date(),
+};
+const app = createApp(services);
+
+const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
+  const lines = [
+    `warncast listening on http://127.0.0.1:${info.port} (docs: /docs, /openapi.json)`,
+    `database: ${database.embedded ? `embedded PostgreSQL on 127.0.0.1:${database.embedded.port} (data in ${env.WARNCAST_DATA_DIR}/pg)` : "DATABASE_URL"}`,
+    ...banner,
+    `started in ${Math.round(performance.now() - t0)} ms`,
+  ];
+  for (const l of lines) console.log(l);
+});
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log.info("shutting down", { signal });
+  server.close();
+  await database.close().catch((e) => log.error("close failed", errorFields(e)));
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

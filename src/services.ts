@@ -1,0 +1,34 @@
+// Everything a request or job needs, built once per process (or per Worker request) and
+// handed to the app. Tests build their own with a test database and a fixed clock.
+import type { Db } from "./db/client.js";
+import type { Grading, Policy } from "./config/grading.js";
+import type { Logger } from "./lib/log.js";
+
+export interface ServiceConfig {
+  /** CAP sender: no spaces, commas, `<` or `&`. */
+  sender: string;
+  /** Issuing office shown in message text, e.g. 赤峰市气象台. */
+  senderName: string;
+  publicUrl: string;
+  tzDisplay: string;
+  maxJsonBytes: number;
+  maxCsvBytes: number;
+}
+
+export interface Services {
+  db: Db;
+  grading: Grading;
+  policy: Policy;
+  config: ServiceConfig;
+  log: Logger;
+  now: () => Date;
+}
+
+export const defaultServiceConfig: ServiceConfig = {
+  sender: "warncast.chifeng",
+  senderName: "赤峰市气象台",
+  publicUrl: "http://127.0.0.1:8080",
+  tzDisplay: "Asia/Shanghai",
+  maxJsonBytes: 256 * 1024,
+  maxCsvBytes: 10 * 1024 * 1024,
+};
