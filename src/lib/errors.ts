@@ -66,12 +66,12 @@ export class AppError extends Error {
 
   toProblem(): Problem {
     const p: Problem = {
+      ...this.extra,
       type: `https://warncast.dev/problems/${this.code.replaceAll("_", "-")}`,
       title: TITLES[this.code],
       status: this.status,
       code: this.code,
       detail: this.message,
-      ...this.extra,
     };
     if (this.errors) p.errors = this.errors;
     return p;

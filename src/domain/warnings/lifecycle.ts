@@ -17,7 +17,7 @@ export function assertTransition(action: WarningAction, status: WarningStatus, i
   const from = ACTIONS[action] as readonly WarningStatus[];
   if (!from.includes(status)) {
     throw new AppError("invalid_state", `cannot ${action} warning ${id}: it is ${status}; ${action} needs ${from.join(" or ")}`, {
-      extra: { status, allowedFrom: from },
+      extra: { currentStatus: status, allowedFrom: from },
     });
   }
 }

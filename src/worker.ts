@@ -1,0 +1,66 @@
+// Cloudflare Workers entry: the same Hono app over Postgres through Hyperdrive, and the
+// same job list driven by cron triggers (Workers cron runs in UTC). The WebSocket hub
+// and dispatcher loops need Node and run in src/server.ts.
+import postgres from "postgres";
+import { createApp } from "./app.js";
+import { createDb } from "./db/client.js";
+import { defaultGrading, defaultPolicy } from "./config/grading.js";
+import { createLogger } from "./lib/log.js";
+import { defaultServiceConfig, type Services } from "./services.js";
+import { jobs } from "./jobs/index.js";
+
+interface Env {
+  HYPERDRIVE: { connectionString: string };
+  PUBLIC_URL?: string;
+  TZ_DISPLAY?: string;
+  WARNCAST_SENDER?: string;
+  WARNCAST_SENDER_NAME?: string;
+}
+interface ExecutionContext {
+  waitUntil(p: Promise<unknown>): void;
+}
+interface ScheduledController {
+  cron: string;
+  scheduledTime: number;
+}
+
+function services(env: Env) {
+  // Hyperdrive pools connections; a small client per invocation is the documented pattern.
+  const sql = postgres(env.HYPERDRIVE.connectionString, { max: 5, fetch_types: false });
+  const s: Services = {
+    db: createDb(sql),
+    grading: defaultGrading,
+    policy: defaultPolicy,
+    config: {
+      ...defaultServiceConfig,
+      publicUrl: env.PUBLIC_URL ?? defaultServiceConfig.publicUrl,
+      tzDisplay: env.TZ_DISPLAY ?? defaultServiceConfig.tzDisplay,
+      sender: env.WARNCAST_SENDER ?? defaultServiceConfig.sender,
+      senderName: env.WARNCAST_SENDER_NAME ?? defaultServiceConfig.senderName,
+    },
+    log: createLogger(),
+    now: () => new Date(),
+  };
+  return { s, end: () => sql.end({ timeout: 5 }) };
+}
+
+export default {
+  async fetch(req: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const { s, end } = services(env);
+    const res = await createApp(s).fetch(req);
+    ctx.waitUntil(end());
+    return res;
+  },
+
+  async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
+    const { s, end } = services(env);
+    const at = new Date(controller.scheduledTime);
+    const due = jobs.filter((j) => j.cron === controller.cron);
+    const runs = Promise.allSettled(due.map((j) => j.run(s, at))).then((results) => {
+      results.forEach((r, i) => {
+        if (r.status === "rejected") s.log.error("job failed", { job: due[i]!.name, error: String(r.reason) });
+      });
+    });
+    ctx.waitUntil(runs.finally(end));
+  },
+};
