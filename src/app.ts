@@ -11,13 +11,19 @@ import { areaOperations } from "./routes/areas/index.js";
 import { recipientOperations } from "./routes/recipients/index.js";
 import { deviceOperations } from "./routes/devices/index.js";
 import { warningOperations } from "./routes/warnings/index.js";
+import { capOperations } from "./routes/cap/index.js";
+import { feedOperations } from "./routes/feeds/index.js";
+import { webhookOperations } from "./routes/webhooks/index.js";
 import { buildOpenApi } from "./routes/system/openapi.js";
 import { docsPage } from "./routes/system/docs.js";
 
 export const API_VERSION = "1.0.0";
 
 export function allOperations(extra: Operation[] = []): Operation[] {
-  return [...systemOperations, ...areaOperations, ...recipientOperations, ...deviceOperations, ...warningOperations, ...extra];
+  return [
+    ...systemOperations, ...areaOperations, ...recipientOperations, ...deviceOperations, ...warningOperations,
+    ...capOperations, ...feedOperations, ...webhookOperations, ...extra,
+  ];
 }
 
 export function createApp(services: Services, opts: { extraOperations?: Operation[] } = {}) {
@@ -35,9 +41,13 @@ export function createApp(services: Services, opts: { extraOperations?: Operatio
     c.header("x-request-id", requestId);
     log.info("request", { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - t0) });
   });
-  app.use("/api/*", (c, next) =>
-    limitBody(c.req.path === "/api/v1/recipients/import" ? services.config.maxCsvBytes : services.config.maxJsonBytes)(c, next),
-  );
+  // Per-path body limits; anything else gets the JSON limit.
+  const limits: Record<string, number> = {
+    "/api/v1/recipients/import": services.config.maxCsvBytes,
+    "/api/v1/cap": services.config.maxXmlBytes,
+  };
+  app.use("/api/*", (c, next) => limitBody(limits[c.req.path] ?? services.config.maxJsonBytes)(c, next));
+  app.use("/webhooks/*", limitBody(services.config.maxJsonBytes));
   app.use("/api/*", requireActor);
 
   app.get("/openapi.json", (c) => c.json(buildOpenApi(ops, API_VERSION)));

@@ -13,6 +13,7 @@ export interface ServiceConfig {
   tzDisplay: string;
   maxJsonBytes: number;
   maxCsvBytes: number;
+  maxXmlBytes: number;
 }
 
 export interface Services {
@@ -31,4 +32,5 @@ export const defaultServiceConfig: ServiceConfig = {
   tzDisplay: "Asia/Shanghai",
   maxJsonBytes: 256 * 1024,
   maxCsvBytes: 10 * 1024 * 1024,
+  maxXmlBytes: 1024 * 1024,
 };
