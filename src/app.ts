@@ -12,6 +12,7 @@ import { recipientOperations } from "./routes/recipients/index.js";
 import { deviceOperations } from "./routes/devices/index.js";
 import { warningOperations } from "./routes/warnings/index.js";
 import { capOperations } from "./routes/cap/index.js";
+import { coverageOperations } from "./routes/coverage/index.js";
 import { feedOperations } from "./routes/feeds/index.js";
 import { webhookOperations } from "./routes/webhooks/index.js";
 import { buildOpenApi } from "./routes/system/openapi.js";
@@ -21,7 +22,7 @@ export const API_VERSION = "1.0.0";
 
 export function allOperations(extra: Operation[] = []): Operation[] {
   return [
-    ...systemOperations, ...areaOperations, ...recipientOperations, ...deviceOperations, ...warningOperations,
+    ...systemOperations, ...areaOperations, ...recipientOperations, ...deviceOperations, ...warningOperations, ...coverageOperations,
     ...capOperations, ...feedOperations, ...webhookOperations, ...extra,
   ];
 }

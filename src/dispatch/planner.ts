@@ -1,11 +1,141 @@
+// Warning → deliveries, set-based (DESIGN §9): targeted villages first (a few thousand
+// rows), then every delivery of the warning in ONE `INSERT … SELECT` inside the issuing
+// transaction. Nothing loops per recipient in Node.
+import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import type { Warning } from "../db/queries/warnings.js";
+import { LEVEL_RANK } from "../domain/vocabulary.js";
 
 export interface PlanResult {
+  villages: number;
   deliveries: number;
+  noAddress: number;
+  /** Villages kept although polygons were given, because they have no centroid to test. */
+  villagesWithoutCentroid: number;
 }
 
-/** Placeholder until the fan-out engine lands: plans nothing. */
-export async function planDeliveries(_tx: Db, _w: Warning, _now: Date): Promise<PlanResult> {
-  return { deliveries: 0 };
+const PERSON = ["sms", "email"];
+const DEVICE = ["loudspeaker", "display"];
+
+export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<PlanResult> {
+  const at = now.toISOString();
+  const [v] = await (w.msgType === "Cancel" ? planCancelVillages(tx, w) : planVillages(tx, w));
+  const personChannels = w.channels.filter((c) => PERSON.includes(c));
+  // Loudspeakers and displays speak to everyone: only public warnings use them.
+  const deviceChannels = w.audiences.includes("public") ? w.channels.filter((c) => DEVICE.includes(c)) : [];
+  const rank = LEVEL_RANK[w.level];
+  const [d] = await tx.execute<{ deliveries: number; no_address: number }>(
+    w.msgType === "Cancel"
+      ? cancelDeliveries(w, rank, at)
+      : sql`
+    with pref as (select area_prefix(c) || '%' as p from unnest(${sql.param(w.areaCodes)}::text[]) c),
+    tv as (select village_code from coverage_villages where warning_id = ${w.id}),
+    people as (
+      select r.id, r.village_code, r.phone, r.email, r.language, r.area_code from recipients r
+      where r.active and r.village_code in (select village_code from tv)
+        and r.area_code like any (select p from pref)
+        and r.audiences && ${sql.param(w.audiences)}::text[]
+        and (${w.polygons === null} or not exists (
+          select 1 from areas g where g.code = r.area_code and g.kind = 'grid' and g.lat is not null
+            and not in_polygons(g.lat, g.lon, ${JSON.stringify(w.polygons ?? [])}::jsonb)))
+    ),
+    ins as (
+      insert into deliveries (warning_id, channel, recipient_id, device_id, village_code, address, language, level_rank,
+                              status, queued_at, next_attempt_at, failed_at, error_code, error)
+      select ${w.id}::uuid, ch::channel, p.id, null, p.village_code, a.addr, p.language, ${rank}::smallint,
+             case when a.addr is null then 'failed' else 'queued' end::delivery_status,
+             ${at}::timestamptz, ${at}::timestamptz,
+             case when a.addr is null then ${at}::timestamptz end,
+             case when a.addr is null then 'no_address' end,
+             case when a.addr is null then 'recipient has no ' || case ch when 'sms' then 'phone' else 'email' end end
+      from people p
+      cross join unnest(${sql.param(personChannels)}::text[]) ch
+      cross join lateral (select case ch when 'sms' then p.phone else p.email end as addr) a
+      union all
+      select ${w.id}::uuid, dv.kind::text::channel, null, dv.id, dv.village_code, null, coalesce(dv.languages[1], 'zh')::language, ${rank}::smallint,
+             'queued', ${at}::timestamptz, ${at}::timestamptz, null, null, null
+      from devices dv
+      where dv.revoked_at is null and dv.kind::text = any(${sql.param(deviceChannels)}::text[])
+        and dv.village_code in (select village_code from tv)
+        and dv.area_code like any (select p from pref)
+      returning status
+    )
+    select count(*)::int as deliveries, count(*) filter (where status = 'failed')::int as no_address from ins`,
+  );
+  return {
+    villages: v?.villages ?? 0,
+    villagesWithoutCentroid: v?.without_centroid ?? 0,
+    deliveries: d?.deliveries ?? 0,
+    noAddress: d?.no_address ?? 0,
+  };
+}
+
+/** Targeted villages with the population each contributes to the coverage denominator. */
+function planVillages(tx: Db, w: Warning) {
+  return tx.execute<{ villages: number; without_centroid: number }>(sql`
+    with pref as (select c, area_prefix(c) as p from unnest(${sql.param(w.areaCodes)}::text[]) c),
+    whole as (
+      select a.code, a.population, a.lat from areas a
+      where a.kind = 'village' and exists (select 1 from pref where a.code like pref.p || '%')
+        and (${w.polygons === null} or a.lat is null or in_polygons(a.lat, a.lon, ${JSON.stringify(w.polygons ?? [])}::jsonb))
+    ),
+    -- A grid code targets part of a village: its population is the grids' own figure,
+    -- else the people registered there.
+    partial as (
+      select split_part(pref.c, '-', 1) as code,
+             nullif(sum(g.population), 0) as grid_pop,
+             (select count(*) from recipients r where r.area_code = any(array_agg(pref.c)) and r.active) as people
+      from pref left join areas g on g.code = pref.c
+      where pref.c like '%-%' and split_part(pref.c, '-', 1) not in (select code from whole)
+      group by 1
+    ),
+    rows as (
+      select code, coalesce(population, (select count(*) from recipients r where r.village_code = whole.code and r.active))::int as population, lat from whole
+      union all
+      select code, coalesce(grid_pop, people)::int, 0 from partial
+    ),
+    ins as (
+      insert into coverage_villages (warning_id, village_code, population)
+      select ${w.id}::uuid, code, population from rows
+      on conflict do nothing
+      returning 1
+    )
+    select (select count(*) from ins)::int as villages,
+           (select count(*) from rows where ${w.polygons !== null} and lat is null)::int as without_centroid`);
+}
+
+/** A Cancel reaches the villages its thread reached. */
+function planCancelVillages(tx: Db, w: Warning) {
+  return tx.execute<{ villages: number; without_centroid: number }>(sql`
+    with ins as (
+      insert into coverage_villages (warning_id, village_code, population)
+      select distinct on (cv.village_code) ${w.id}::uuid, cv.village_code, cv.population
+      from coverage_villages cv join warnings p on p.id = cv.warning_id
+      where p.thread_id = ${w.threadId} and p.id <> ${w.id}
+      order by cv.village_code, p.version desc
+      on conflict do nothing
+      returning 1
+    )
+    select count(*)::int as villages, 0 as without_centroid from ins`);
+}
+
+/** The all-clear goes to every person a version of the thread was sent to, and a stop to
+ * every device any version targeted. */
+function cancelDeliveries(w: Warning, rank: number, at: string) {
+  return sql`
+    with earlier as (select id from warnings where thread_id = ${w.threadId} and id <> ${w.id}),
+    ins as (
+      insert into deliveries (warning_id, channel, recipient_id, device_id, village_code, address, language, level_rank,
+                              status, queued_at, next_attempt_at)
+      select distinct on (d.recipient_id, d.device_id, d.channel)
+             ${w.id}::uuid, d.channel, d.recipient_id, d.device_id, d.village_code,
+             case d.channel when 'sms' then r.phone when 'email' then r.email end, coalesce(r.language, d.language), ${rank}::smallint,
+             'queued', ${at}::timestamptz, ${at}::timestamptz
+      from deliveries d left join recipients r on r.id = d.recipient_id
+      where d.warning_id in (select id from earlier) and d.purpose = 'warning'
+        and (d.device_id is not null or d.sent_at is not null)
+      order by d.recipient_id, d.device_id, d.channel
+      returning status
+    )
+    select count(*)::int as deliveries, 0 as no_address from ins`;
 }

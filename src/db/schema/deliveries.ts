@@ -19,6 +19,8 @@ export const deliveries = pgTable(
     villageCode: text("village_code").notNull(),
     address: text("address"),
     language: languageEnum("language").notNull().default("zh"),
+    /** The template language actually used (a missing `mn` template falls back to `zh`). */
+    renderedLanguage: languageEnum("rendered_language"),
     /** Copy of the warning level's rank (red = 1) so the claim index orders by it. */
     levelRank: smallint("level_rank").notNull(),
     escalationStep: smallint("escalation_step"),

@@ -7,3 +7,4 @@ export * from "./warnings.js";
 export * from "./deliveries.js";
 export * from "./coverage.js";
 export * from "./audit.js";
+export * from "./status-reports.js";

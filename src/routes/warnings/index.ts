@@ -7,5 +7,7 @@ import approve from "./approve.js";
 import reject from "./reject.js";
 import update from "./update.js";
 import cancel from "./cancel.js";
+import deliveries from "./deliveries.js";
+import { coverageCsv, coverageJson } from "./coverage.js";
 
-export const warningOperations = [create, list, get, patch, submit, approve, reject, update, cancel];
+export const warningOperations = [create, list, get, patch, submit, approve, reject, update, cancel, deliveries, coverageJson, coverageCsv];

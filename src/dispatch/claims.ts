@@ -1,0 +1,123 @@
+// The dispatcher's queries: claim a batch (SKIP LOCKED + lease), record outcomes in one
+// statement, hand expired leases back, expire what can no longer be sent.
+import { sql } from "drizzle-orm";
+import type { Db } from "../db/client.js";
+import type { ChannelKind, Language } from "../domain/vocabulary.js";
+
+export interface ClaimedDelivery {
+  id: number;
+  warningId: string;
+  recipientId: number | null;
+  deviceId: string | null;
+  villageCode: string;
+  address: string | null;
+  language: Language;
+  attempts: number;
+}
+
+export async function claimBatch(db: Db, o: { channel: ChannelKind; limit: number; owner: string; now: Date; leaseMs: number }): Promise<ClaimedDelivery[]> {
+  const now = o.now.toISOString();
+  const rows = await db.execute<{ id: string; warning_id: string; recipient_id: string | null; device_id: string | null; village_code: string; address: string | null; language: Language; attempts: number }>(sql`
+    with c as (
+      select id from deliveries
+      where status = 'queued' and channel = ${o.channel} and next_attempt_at <= ${now}::timestamptz
+      order by level_rank, next_attempt_at
+      limit ${o.limit}
+      for update skip locked
+    )
+    update deliveries d set status = 'sending', attempts = d.attempts + 1, claimed_at = ${now}::timestamptz,
+      lease_until = ${now}::timestamptz + ${o.leaseMs} * interval '1 millisecond', lease_owner = ${o.owner}
+    from c where d.id = c.id
+    returning d.id, d.warning_id, d.recipient_id, d.device_id, d.village_code, d.address, d.language, d.attempts`);
+  return rows.map((r) => ({
+    id: Number(r.id),
+    warningId: r.warning_id,
+    recipientId: r.recipient_id === null ? null : Number(r.recipient_id),
+    deviceId: r.device_id,
+    villageCode: r.village_code,
+    address: r.address,
+    language: r.language,
+    attempts: r.attempts,
+  }));
+}
+
+export type Outcome =
+  | { id: number; kind: "sent" | "delivered"; providerId: string; renderedLanguage: Language | null }
+  | { id: number; kind: "retry"; code: string; error: string; nextAttemptAt: Date }
+  | { id: number; kind: "failed"; code: string; error: string }
+  | { id: number; kind: "expired" };
+
+/** Records a batch's outcomes in one statement; only rows this owner still leases. */
+export async function recordOutcomes(db: Db, owner: string, at: Date, outcomes: Outcome[]): Promise<number> {
+  if (outcomes.length === 0) return 0;
+  const col = <T>(f: (o: Outcome) => T) => outcomes.map(f);
+  const rows = await db.execute<{ n: number }>(sql`
+    with o as (
+      select * from unnest(
+        ${sql.param(col((o) => o.id))}::bigint[], ${sql.param(col((o) => o.kind))}::text[],
+        ${sql.param(col((o) => ("providerId" in o ? o.providerId : null)))}::text[],
+        ${sql.param(col((o) => ("code" in o ? o.code : null)))}::text[], ${sql.param(col((o) => ("error" in o ? o.error : null)))}::text[],
+        ${sql.param(col((o) => ("nextAttemptAt" in o ? o.nextAttemptAt.toISOString() : null)))}::timestamptz[],
+        ${sql.param(col((o) => ("renderedLanguage" in o ? o.renderedLanguage : null)))}::text[]
+      ) as o(id, kind, provider_id, code, error, next_at, lang)
+    ),
+    upd as (
+      update deliveries d set
+        status = (case o.kind when 'retry' then 'queued' else o.kind end)::delivery_status,
+        provider_id = coalesce(o.provider_id, d.provider_id),
+        rendered_language = coalesce(o.lang::language, d.rendered_language),
+        sent_at = case when o.kind in ('sent', 'delivered') then ${at.toISOString()}::timestamptz else d.sent_at end,
+        delivered_at = case when o.kind = 'delivered' then ${at.toISOString()}::timestamptz else d.delivered_at end,
+        failed_at = case when o.kind = 'failed' then ${at.toISOString()}::timestamptz else d.failed_at end,
+        expired_at = case when o.kind = 'expired' then ${at.toISOString()}::timestamptz else d.expired_at end,
+        next_attempt_at = coalesce(o.next_at, d.next_attempt_at),
+        error_code = case when o.kind in ('retry', 'failed') then o.code else d.error_code end,
+        error = case when o.kind in ('retry', 'failed') then o.error else d.error end,
+        lease_until = null, lease_owner = null
+      from o where d.id = o.id and d.status = 'sending' and d.lease_owner = ${owner}
+      returning d.id
+    )
+    select count(*)::int as n from upd`);
+  return rows[0]?.n ?? 0;
+}
+
+/** Rows whose lease ran out (their sender died) go back to the queue. */
+export async function recoverLeases(db: Db, now: Date): Promise<number> {
+  const rows = await db.execute<{ n: number }>(sql`
+    with r as (
+      update deliveries set status = 'queued', lease_until = null, lease_owner = null, next_attempt_at = ${now.toISOString()}::timestamptz
+      where status = 'sending' and lease_until < ${now.toISOString()}::timestamptz
+      returning 1
+    ) select count(*)::int as n from r`);
+  return rows[0]?.n ?? 0;
+}
+
+/** Queued deliveries of warnings that ended (expired, cancelled, superseded) expire. */
+export async function expireEnded(db: Db, now: Date, warningIds?: string[]): Promise<number> {
+  const rows = await db.execute<{ n: number }>(sql`
+    with ended as (
+      select id from warnings
+      where (status in ('cancelled', 'expired', 'updated') or expires <= ${now.toISOString()}::timestamptz)
+        ${warningIds ? sql`and id = any(${warningIds}::uuid[])` : sql``}
+    ),
+    r as (
+      update deliveries d set status = 'expired', expired_at = ${now.toISOString()}::timestamptz, lease_until = null
+      where d.status = 'queued' and d.warning_id in (select id from ended)
+      returning 1
+    ) select count(*)::int as n from r`);
+  return rows[0]?.n ?? 0;
+}
+
+export interface WarningState {
+  id: string;
+  status: string;
+  msgType: "Alert" | "Update" | "Cancel";
+  expires: Date;
+}
+
+export async function warningStates(db: Db, ids: string[]): Promise<Map<string, WarningState>> {
+  const rows = await db.execute<{ id: string; status: string; msg_type: WarningState["msgType"]; expires: string | Date }>(
+    sql`select id, status, msg_type, expires from warnings where id = any(${sql.param(ids)}::uuid[])`,
+  );
+  return new Map(rows.map((r) => [r.id, { id: r.id, status: r.status, msgType: r.msg_type, expires: new Date(r.expires) }]));
+}

@@ -1,0 +1,128 @@
+// Dispatcher loops: each claims a batch of one channel's deliveries, sends them at the
+// channel's pace, and records every outcome in one statement. Any number of loops in any
+// number of processes share the work through Postgres (SKIP LOCKED + leases).
+import type { Db } from "../db/client.js";
+import type { Warning } from "../db/queries/warnings.js";
+import { getWarning } from "../db/queries/warnings.js";
+import type { Channel, OutboundMessage } from "../../channels/contract.js";
+import { ChannelError } from "../../channels/contract.js";
+import type { ChannelKind, Language } from "../domain/vocabulary.js";
+import type { Logger } from "../lib/log.js";
+import { errorFields } from "../lib/log.js";
+import { claimBatch, recordOutcomes, warningStates, type ClaimedDelivery, type Outcome } from "./claims.js";
+import { applyWaitingReports } from "./status.js";
+import { backoffMs } from "./backoff.js";
+import type { MessageRenderer, Rendered } from "./render.js";
+import { TokenBucket } from "./token-bucket.js";
+
+export interface DispatchOptions {
+  batchSize: number;
+  leaseMs: number;
+  /** A send taking longer than this is abandoned as a retryable failure. */
+  sendTimeoutMs: number;
+  maxAttempts: number;
+  backoff: { baseMs: number; capMs: number };
+}
+
+export const defaultDispatchOptions: DispatchOptions = {
+  batchSize: 500,
+  leaseMs: 60_000,
+  sendTimeoutMs: 20_000,
+  maxAttempts: 5,
+  backoff: { baseMs: 2_000, capMs: 300_000 },
+};
+
+export interface LoopDeps {
+  db: Db;
+  channel: Channel;
+  bucket: TokenBucket;
+  renderer: MessageRenderer;
+  owner: string;
+  now: () => Date;
+  log: Logger;
+  options: DispatchOptions;
+}
+
+const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
+  new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new ChannelError(`no answer within ${ms} ms`, "timeout", true)), ms);
+    p.then((v) => { clearTimeout(t); resolve(v); }, (e) => { clearTimeout(t); reject(e); });
+  });
+
+/** Runs `tasks` with at most `n` in flight. */
+async function pool<T>(items: T[], n: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(n, items.length)) }, worker));
+}
+
+/** One claim → send → record cycle for one channel. Returns how many rows it claimed. */
+export async function dispatchOnce(d: LoopDeps): Promise<number> {
+  const kind = d.channel.kind;
+  // Hold no more than ~5 s of paced work, so leases stay short and priorities fresh.
+  const limit = Math.max(1, Math.min(d.options.batchSize, Math.ceil(d.channel.pace.ratePerSecond * 5)));
+  const claimed = await claimBatch(d.db, { channel: kind, limit, owner: d.owner, now: d.now(), leaseMs: d.options.leaseMs });
+  if (claimed.length === 0) return 0;
+
+  const states = await warningStates(d.db, [...new Set(claimed.map((c) => c.warningId))]);
+  const outcomes: Outcome[] = [];
+  const sendable: ClaimedDelivery[] = [];
+  const now = d.now();
+  for (const c of claimed) {
+    const w = states.get(c.warningId);
+    if (!w || w.status !== "issued" || w.expires <= now) outcomes.push({ id: c.id, kind: "expired" });
+    else sendable.push(c);
+  }
+
+  const texts = new Map<string, Promise<{ w: Warning; r: Rendered }>>();
+  const message = (c: ClaimedDelivery) => {
+    const key = `${c.warningId}:${c.language}`;
+    let m = texts.get(key);
+    if (!m) {
+      m = (async () => {
+        const w = (await getWarning(d.db, c.warningId))!;
+        return { w, r: await d.renderer.render(w, kind, c.language as Language) };
+      })();
+      texts.set(key, m);
+    }
+    return m;
+  };
+
+  await pool(sendable, d.channel.pace.concurrency, async (c) => {
+    try {
+      const { w, r } = await message(c);
+      await d.bucket.take();
+      const msg: OutboundMessage = {
+        deliveryId: c.id, warningId: c.warningId, msgType: w.msgType, level: w.level, expires: w.expires,
+        language: r.language, text: r.text, subject: r.subject, html: r.html,
+      };
+      const receipt = await withTimeout(
+        d.channel.send(msg, { recipientId: c.recipientId, deviceId: c.deviceId, address: c.address, villageCode: c.villageCode }),
+        d.options.sendTimeoutMs,
+      );
+      outcomes.push({ id: c.id, kind: receipt.status, providerId: receipt.providerId, renderedLanguage: r.language });
+    } catch (e) {
+      outcomes.push(failure(c, e, d));
+    }
+  });
+
+  await recordOutcomes(d.db, d.owner, d.now(), outcomes);
+  const providerIds = outcomes.flatMap((o) => ("providerId" in o ? [o.providerId] : []));
+  await applyWaitingReports(d.db, providerIds);
+  return claimed.length;
+}
+
+function failure(c: ClaimedDelivery, e: unknown, d: LoopDeps): Outcome {
+  const err = e instanceof ChannelError ? e : new ChannelError(e instanceof Error ? e.message : String(e), "internal", true);
+  if (err.code === "internal") d.log.error("channel threw an untyped error", { channel: d.channel.kind, delivery: c.id, ...errorFields(e) });
+  if (!err.retryable) return { id: c.id, kind: "failed", code: err.code, error: err.message };
+  if (c.attempts >= d.options.maxAttempts) {
+    return { id: c.id, kind: "failed", code: err.code, error: `${err.message} (gave up after ${c.attempts} attempts)` };
+  }
+  const wait = Math.max(err.retryAfterMs ?? 0, backoffMs(c.attempts, d.options.backoff));
+  return { id: c.id, kind: "retry", code: err.code, error: err.message, nextAttemptAt: new Date(d.now().getTime() + wait) };
+}
+
+export type { ChannelKind };

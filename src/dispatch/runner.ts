@@ -1,0 +1,105 @@
+// Runs the dispatcher loops of one process: N loops per channel, woken by Postgres
+// NOTIFY when a warning is issued, with a short poll as fallback (a missed notification,
+// a retry coming due). Also hands back expired leases and expires ended warnings' rows.
+import type { Sql } from "postgres";
+import type { Db } from "../db/client.js";
+import type { Channel } from "../../channels/contract.js";
+import type { Logger } from "../lib/log.js";
+import { errorFields } from "../lib/log.js";
+import { randomId } from "../lib/crypto.js";
+import { defaultDispatchOptions, dispatchOnce, type DispatchOptions, type LoopDeps } from "./dispatcher.js";
+import { expireEnded, recoverLeases } from "./claims.js";
+import { DELIVERIES_CHANNEL } from "./issue.js";
+import type { MessageRenderer } from "./render.js";
+import { TokenBucket } from "./token-bucket.js";
+
+export interface RunnerDeps {
+  db: Db;
+  /** postgres.js client, for LISTEN. */
+  sql: Sql;
+  channels: Channel[];
+  renderer: MessageRenderer;
+  log: Logger;
+  now?: () => Date;
+  options?: Partial<DispatchOptions>;
+  loopsPerChannel?: number;
+  pollMs?: number;
+  maintenanceMs?: number;
+}
+
+export class DispatchRunner {
+  readonly owner = `dispatch-${randomId(4)}`;
+  private running = false;
+  private loops: Promise<void>[] = [];
+  private wakeups = new Set<() => void>();
+  private unlisten: (() => Promise<void>) | null = null;
+  private maintenance: ReturnType<typeof setInterval> | null = null;
+
+  constructor(private readonly d: RunnerDeps) {}
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    const { unlisten } = await this.d.sql.listen(DELIVERIES_CHANNEL, () => this.wakeAll());
+    this.unlisten = unlisten;
+    const now = this.d.now ?? (() => new Date());
+    const options = { ...defaultDispatchOptions, ...this.d.options };
+    for (const channel of this.d.channels) {
+      const bucket = new TokenBucket(channel.pace.ratePerSecond);
+      for (let i = 0; i < (this.d.loopsPerChannel ?? 1); i++) {
+        const deps: LoopDeps = { db: this.d.db, channel, bucket, renderer: this.d.renderer, owner: this.owner, now, log: this.d.log, options };
+        this.loops.push(this.loop(deps));
+      }
+    }
+    this.maintenance = setInterval(() => void this.maintain(now()), this.d.maintenanceMs ?? 5_000);
+  }
+
+  wakeAll(): void {
+    for (const w of this.wakeups) w();
+  }
+
+  private async maintain(now: Date) {
+    try {
+      const recovered = await recoverLeases(this.d.db, now);
+      const expired = await expireEnded(this.d.db, now);
+      if (recovered + expired > 0) {
+        this.d.log.info("dispatch maintenance", { recovered, expired });
+        this.wakeAll();
+      }
+    } catch (e) {
+      this.d.log.error("dispatch maintenance failed", errorFields(e));
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => { clearTimeout(t); this.wakeups.delete(done); resolve(); };
+      const t = setTimeout(done, ms);
+      this.wakeups.add(done);
+    });
+  }
+
+  private async loop(deps: LoopDeps): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      try {
+        const n = await dispatchOnce(deps);
+        failures = 0;
+        if (n === 0) await this.sleep(this.d.pollMs ?? 1_000);
+      } catch (e) {
+        failures++;
+        deps.log.error("dispatch loop error", { channel: deps.channel.kind, ...errorFields(e) });
+        await this.sleep(Math.min(30_000, 500 * 2 ** failures));
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.maintenance) clearInterval(this.maintenance);
+    this.wakeAll();
+    await Promise.all(this.loops);
+    this.loops = [];
+    await this.unlisten?.().catch(() => {});
+  }
+}

@@ -1,0 +1,94 @@
+// Applying status changes to deliveries: forward-only (delivery_rank), idempotent, and
+// set-based so a burst of callbacks or device acks is one statement.
+import { sql } from "drizzle-orm";
+import type { Db } from "../db/client.js";
+
+export type ReportedStatus = "sent" | "delivered" | "failed" | "acknowledged";
+
+export interface StatusChange {
+  status: ReportedStatus;
+  at: Date;
+  errorCode?: string | null | undefined;
+  error?: string | null | undefined;
+}
+
+// Reaching a later state implies the earlier ones happened: a delivery receipt means the
+// message was sent; a confirmation means it arrived.
+const SET_STAMPS = sql`
+  status = o.status::delivery_status,
+  sent_at = case when o.status in ('sent', 'delivered', 'acknowledged') then coalesce(d.sent_at, o.at) else d.sent_at end,
+  delivered_at = case when o.status in ('delivered', 'acknowledged') then coalesce(d.delivered_at, o.at) else d.delivered_at end,
+  acknowledged_at = case when o.status = 'acknowledged' then coalesce(d.acknowledged_at, o.at) else d.acknowledged_at end,
+  failed_at = case when o.status = 'failed' then coalesce(d.failed_at, o.at) else d.failed_at end,
+  error_code = coalesce(o.error_code, d.error_code),
+  error = coalesce(o.error, d.error),
+  lease_until = null`;
+
+const cols = (rows: StatusChange[]) => ({
+  statuses: rows.map((r) => r.status),
+  ats: rows.map((r) => r.at.toISOString()),
+  codes: rows.map((r) => r.errorCode ?? null),
+  errors: rows.map((r) => r.error ?? null),
+});
+
+/** Reports keyed by provider id (webhooks). Unmatched ids are kept in status_reports and
+ * applied when the send is recorded. Returns the delivery ids that changed. */
+export async function applyProviderReports(db: Db, reports: (StatusChange & { providerId: string })[]): Promise<{ changed: number[]; unmatched: string[] }> {
+  if (reports.length === 0) return { changed: [], unmatched: [] };
+  const c = cols(reports);
+  const pids = reports.map((r) => r.providerId);
+  const rows = await db.execute<{ id: number | null; provider_id: string; matched: boolean }>(sql`
+    with o as (
+      select * from unnest(${sql.param(pids)}::text[], ${sql.param(c.statuses)}::text[], ${sql.param(c.ats)}::timestamptz[], ${sql.param(c.codes)}::text[], ${sql.param(c.errors)}::text[])
+        as o(provider_id, status, at, error_code, error)
+    ),
+    upd as (
+      update deliveries d set ${SET_STAMPS}
+      from o where d.provider_id = o.provider_id and delivery_rank(o.status::delivery_status) > delivery_rank(d.status)
+      returning d.id, d.provider_id
+    ),
+    known as (select distinct o.provider_id from o join deliveries d on d.provider_id = o.provider_id),
+    orphans as (
+      insert into status_reports (provider_id, status, error_code, error, at)
+      select o.provider_id, o.status, o.error_code, o.error, o.at from o
+      where o.provider_id not in (select provider_id from known)
+      returning provider_id
+    )
+    select id, provider_id, true as matched from upd
+    union all select null, provider_id, false from orphans`);
+  return {
+    changed: rows.filter((r) => r.matched && r.id !== null).map((r) => Number(r.id)),
+    unmatched: rows.filter((r) => !r.matched).map((r) => r.provider_id),
+  };
+}
+
+/** Reports keyed by delivery id (device acks, staff acknowledgement). */
+export async function applyDeliveryReports(db: Db, reports: (StatusChange & { deliveryId: number })[]): Promise<number[]> {
+  if (reports.length === 0) return [];
+  const c = cols(reports);
+  const ids = reports.map((r) => r.deliveryId);
+  const rows = await db.execute<{ id: number }>(sql`
+    update deliveries d set ${SET_STAMPS}
+    from unnest(${sql.param(ids)}::bigint[], ${sql.param(c.statuses)}::text[], ${sql.param(c.ats)}::timestamptz[], ${sql.param(c.codes)}::text[], ${sql.param(c.errors)}::text[])
+      as o(id, status, at, error_code, error)
+    where d.id = o.id and delivery_rank(o.status::delivery_status) > delivery_rank(d.status)
+    returning d.id`);
+  return rows.map((r) => Number(r.id));
+}
+
+/** Reports that raced their send: apply and remove them once the provider ids exist. */
+export async function applyWaitingReports(db: Db, providerIds: string[]): Promise<number> {
+  if (providerIds.length === 0) return 0;
+  const waiting = await db.execute<{ provider_id: string; status: ReportedStatus; at: Date | string; error_code: string | null; error: string | null }>(sql`
+    delete from status_reports where provider_id = any(${sql.param(providerIds)}::text[])
+    returning provider_id, status, at, error_code, error`);
+  if (waiting.length === 0) return 0;
+  // Oldest first, so a later state is applied after an earlier one.
+  waiting.sort((a, b) => new Date(a.at).getTime() - new Date(b.at).getTime());
+  let n = 0;
+  for (const w of waiting) {
+    const r = await applyProviderReports(db, [{ providerId: w.provider_id, status: w.status, at: new Date(w.at), errorCode: w.error_code, error: w.error }]);
+    n += r.changed.length;
+  }
+  return n;
+}

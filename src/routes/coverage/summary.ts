@@ -1,0 +1,53 @@
+import { z } from "zod";
+import { defineOperation } from "../operation.js";
+import { parseQuery } from "../../http/body.js";
+import { requirePermission } from "../../domain/actor.js";
+import { codePrefix } from "../../domain/areas.js";
+import { TARGETS } from "../../domain/coverage.js";
+import { coverageTotals, type WarningCoverageTotal } from "../../db/queries/coverage.js";
+
+const query = z.strictObject({
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+});
+
+function group(ws: WarningCoverageTotal[], target: number) {
+  const population = ws.reduce((a, w) => a + w.population, 0);
+  const reached = ws.reduce((a, w) => a + w.reached, 0);
+  const rate = population > 0 ? reached / population : null;
+  return {
+    warnings: ws.length,
+    population,
+    reached,
+    rate,
+    target,
+    met: rate !== null && rate > target,
+    warningsMeetingTarget: ws.filter((w) => w.population > 0 && w.reached / w.population > target).length,
+  };
+}
+
+export default defineOperation({
+  method: "get",
+  path: "/api/v1/coverage/summary",
+  summary: "Coverage of the warnings issued in a time range (default: last 24 h): major (red/orange, target >93%) and all (>90%)",
+  tag: "coverage",
+  auth: "apiKey",
+  query,
+  success: [200, "{ major, all, warnings[] }"],
+  handler: async (c) => {
+    const { db, now } = c.get("services");
+    const actor = c.get("actor");
+    requirePermission(actor, "read");
+    const q = parseQuery(c, query);
+    const to = q.to ? new Date(q.to) : now();
+    const from = q.from ? new Date(q.from) : new Date(to.getTime() - 86_400_000);
+    const ws = await coverageTotals(db, { from, to, scopePrefix: codePrefix(actor.areaScope) });
+    return c.json({
+      from: from.toISOString(),
+      to: to.toISOString(),
+      major: group(ws.filter((w) => w.level === "red" || w.level === "orange"), TARGETS.major),
+      all: group(ws, TARGETS.all),
+      warnings: ws.map((w) => ({ ...w, issuedAt: w.issuedAt.toISOString(), rate: w.population > 0 ? w.reached / w.population : null })),
+    });
+  },
+});

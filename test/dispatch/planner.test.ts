@@ -1,0 +1,116 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
+import { useContext } from "../helpers/context.js";
+import { createIssued, json } from "../helpers/factories.js";
+import { addDevice, addGrid, addPerson, deliveriesOf, setCentroid } from "../helpers/people.js";
+
+const ctx = useContext();
+const T1 = "150402001000"; // 西屯街道 (4 villages)
+const V1 = "150402001001", V2 = "150402001002", V3 = "150402001003";
+const W1 = "150402002001"; // 三中街街道, another township of 红山区
+const G1 = `${V1}-01`;
+let X1 = ""; // a village of 松山区
+const ids: Record<string, number> = {};
+const dev: Record<string, string> = {};
+
+beforeAll(async () => {
+  const db = ctx().tdb.db;
+  const [x] = await db.execute<{ code: string }>(sql`select code from areas where kind = 'village' and code like '150404%' order by code limit 1`);
+  X1 = x!.code;
+  await addGrid(db, G1, { population: 300 });
+  ids.p1 = await addPerson(db, { area: V1, email: "p1@example.cn" });
+  ids.p2 = await addPerson(db, { area: V1, phone: null, email: "p2@example.cn" }); // no phone
+  ids.p3 = await addPerson(db, { area: V1, audiences: ["info_officer"], role: "primary" });
+  ids.both = await addPerson(db, { area: V2, audiences: ["public", "info_officer"], email: "both@example.cn" });
+  ids.g1 = await addPerson(db, { area: G1 });
+  ids.p5 = await addPerson(db, { area: W1 });
+  ids.x1 = await addPerson(db, { area: X1 });
+  dev.v1 = await addDevice(db, { area: V1, kind: "loudspeaker" });
+  dev.v2 = await addDevice(db, { area: V2, kind: "display" });
+  dev.x1 = await addDevice(db, { area: X1, kind: "loudspeaker" });
+});
+
+const ALL = ["sms", "email", "loudspeaker", "display"];
+const targets = (rows: Awaited<ReturnType<typeof deliveriesOf>>) =>
+  rows.map((r) => `${r.channel}:${r.recipient_id ?? r.device_id}`).sort();
+const expectTargets = (people: [string, string][], devices: [string, string][]) =>
+  [...people.map(([p, ch]) => `${ch}:${ids[p]}`), ...devices.map(([d, ch]) => `${ch}:${dev[d]}`)].sort();
+
+describe("targeting", () => {
+  it("a county code reaches every village below it, no further", async () => {
+    const c = ctx();
+    const w = await createIssued(c, { areas: { codes: ["150402000000"] }, channels: ALL, level: "red" });
+    const rows = await deliveriesOf(c.tdb.db, w.id);
+    expect(targets(rows)).toEqual(expectTargets(
+      [["p1", "sms"], ["p1", "email"], ["p2", "sms"], ["p2", "email"], ["both", "sms"], ["both", "email"], ["g1", "sms"], ["g1", "email"], ["p5", "sms"], ["p5", "email"]],
+      [["v1", "loudspeaker"], ["v2", "display"]],
+    ));
+    const [cv] = await c.tdb.db.execute<{ n: number }>(sql`select count(*)::int as n from coverage_villages where warning_id = ${w.id}`);
+    const [villages] = await c.tdb.db.execute<{ n: number }>(sql`select count(*)::int as n from areas where kind = 'village' and code like '150402%'`);
+    expect(cv!.n).toBe(villages!.n); // every village counts in the denominator, people or not
+  });
+
+  it("a township code excludes its sibling townships", async () => {
+    const c = ctx();
+    const w = await createIssued(c, { areas: { codes: [T1] }, channels: ["sms"] });
+    expect(targets(await deliveriesOf(c.tdb.db, w.id))).toEqual(expectTargets([["p1", "sms"], ["p2", "sms"], ["both", "sms"], ["g1", "sms"]], []));
+  });
+
+  it("a village code includes its grids; a grid code only that grid", async () => {
+    const c = ctx();
+    const v = await createIssued(c, { areas: { codes: [V1] }, channels: ["sms", "loudspeaker"] });
+    expect(targets(await deliveriesOf(c.tdb.db, v.id))).toEqual(expectTargets([["p1", "sms"], ["p2", "sms"], ["g1", "sms"]], [["v1", "loudspeaker"]]));
+    const g = await createIssued(c, { areas: { codes: [G1] }, channels: ["sms", "loudspeaker"] });
+    expect(targets(await deliveriesOf(c.tdb.db, g.id))).toEqual(expectTargets([["g1", "sms"]], []));
+    const [cv] = await c.tdb.db.execute<{ village_code: string; population: number }>(sql`select village_code, population from coverage_villages where warning_id = ${g.id}`);
+    expect(cv).toEqual({ village_code: V1, population: 300 }); // the grid's own population
+  });
+
+  it("polygons select villages by centroid; villages without one are kept and reported", async () => {
+    const c = ctx();
+    await setCentroid(c.tdb.db, V1, 42.27, 118.95);
+    await setCentroid(c.tdb.db, V2, 42.40, 119.30);
+    const ring = [[42.2, 118.9], [42.2, 119.0], [42.3, 119.0], [42.3, 118.9], [42.2, 118.9]];
+    const w = await createIssued(c, { areas: { codes: [T1], polygons: [ring] }, channels: ["sms"] });
+    const rows = await deliveriesOf(c.tdb.db, w.id);
+    expect(rows.map((r) => r.village_code)).toContain(V1);
+    expect(rows.map((r) => r.village_code)).not.toContain(V2);
+    const vs = await c.tdb.db.execute<{ village_code: string }>(sql`select village_code from coverage_villages where warning_id = ${w.id} order by 1`);
+    expect(vs.map((v) => v.village_code)).toEqual([V1, V3, "150402001004"]); // V3, V4 have no centroid
+  });
+
+  it("audiences filter recipients; devices only speak to public warnings", async () => {
+    const c = ctx();
+    const w = await createIssued(c, { areas: { codes: [T1] }, audiences: ["info_officer"], channels: ALL, level: "red" });
+    expect(targets(await deliveriesOf(c.tdb.db, w.id))).toEqual(expectTargets([["p3", "sms"], ["p3", "email"], ["both", "sms"], ["both", "email"]], []));
+  });
+
+  it("one delivery per recipient per channel, however the codes and audiences overlap", async () => {
+    const c = ctx();
+    const w = await createIssued(c, { areas: { codes: ["150402000000", T1, V2] }, audiences: ["public", "info_officer"], channels: ["sms"] });
+    const rows = await deliveriesOf(c.tdb.db, w.id);
+    const keys = rows.map((r) => `${r.channel}:${r.recipient_id}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.filter((k) => k === `sms:${ids.both}`)).toHaveLength(1);
+  });
+
+  it("channel policy: a blue warning with no channels goes to display and email", async () => {
+    const c = ctx();
+    const w = await createIssued(c, { areas: { codes: [T1] }, level: "blue", type: "gale" });
+    expect(w.channels).toEqual(["display", "email"]);
+    const rows = await deliveriesOf(c.tdb.db, w.id);
+    expect(new Set(rows.map((r) => r.channel))).toEqual(new Set(["display", "email"]));
+  });
+
+  it("a recipient with no address for a channel is a failed delivery with reason no_address", async () => {
+    const c = ctx();
+    const w = await createIssued(c, { areas: { codes: [V1] }, channels: ["sms", "email"] });
+    const rows = await deliveriesOf(c.tdb.db, w.id);
+    const p2sms = rows.find((r) => r.recipient_id === ids.p2 && r.channel === "sms")!;
+    expect(p2sms).toMatchObject({ status: "failed", error_code: "no_address", address: null });
+    const g1email = rows.find((r) => r.recipient_id === ids.g1 && r.channel === "email")!;
+    expect(g1email.status).toBe("failed");
+    const cov = await json(await c.request("GET", `/api/v1/warnings/${w.id}/coverage`));
+    expect(cov.channels.sms).toMatchObject({ targeted: 3, failed: 1, sent: 0 });
+  });
+});
