@@ -95,11 +95,11 @@ BEGIN
     SELECT warning_id, village_code, 0, p, dr FROM gains ORDER BY warning_id, village_code
     ON CONFLICT (warning_id, village_code) DO UPDATE
       SET persons_reached = cv.persons_reached + excluded.persons_reached, device_reach = cv.device_reach + excluded.device_reach
-    RETURNING cv.warning_id, cv.population, cv.persons_reached + cv.device_reach AS now_raw,
-      excluded.persons_reached + excluded.device_reach AS gain
+    RETURNING cv.warning_id, cv.village_code, cv.population, cv.persons_reached + cv.device_reach AS now_raw
   ),
   capped AS (
-    SELECT warning_id, sum(least(population, now_raw) - least(population, now_raw - gain)) AS delta FROM upd GROUP BY 1
+    SELECT upd.warning_id, sum(least(upd.population, upd.now_raw) - least(upd.population, upd.now_raw - gains.p - gains.dr)) AS delta
+    FROM upd JOIN gains USING (warning_id, village_code) GROUP BY 1
   )
   -- The coverage curve: capped reach gained, stamped with the batch's latest event time.
   INSERT INTO coverage_timeline AS ct (warning_id, at, reached_delta)

@@ -3,6 +3,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import type { ChannelKind, Language } from "../domain/vocabulary.js";
+import { jsonRows } from "../db/json-rows.js";
 
 export interface ClaimedDelivery {
   id: number;
@@ -50,16 +51,17 @@ export type Outcome =
 /** Records a batch's outcomes in one statement; only rows this owner still leases. */
 export async function recordOutcomes(db: Db, owner: string, at: Date, outcomes: Outcome[]): Promise<number> {
   if (outcomes.length === 0) return 0;
-  const col = <T>(f: (o: Outcome) => T) => outcomes.map(f);
   const rows = await db.execute<{ n: number }>(sql`
     with o as (
-      select * from unnest(
-        ${sql.param(col((o) => o.id))}::bigint[], ${sql.param(col((o) => o.kind))}::text[],
-        ${sql.param(col((o) => ("providerId" in o ? o.providerId : null)))}::text[],
-        ${sql.param(col((o) => ("code" in o ? o.code : null)))}::text[], ${sql.param(col((o) => ("error" in o ? o.error : null)))}::text[],
-        ${sql.param(col((o) => ("nextAttemptAt" in o ? o.nextAttemptAt.toISOString() : null)))}::timestamptz[],
-        ${sql.param(col((o) => ("renderedLanguage" in o ? o.renderedLanguage : null)))}::text[]
-      ) as o(id, kind, provider_id, code, error, next_at, lang)
+      select * from jsonb_to_recordset(${jsonRows(outcomes.map((o) => ({
+        id: o.id,
+        kind: o.kind,
+        provider_id: "providerId" in o ? o.providerId : null,
+        code: "code" in o ? o.code : null,
+        error: "error" in o ? o.error : null,
+        next_at: "nextAttemptAt" in o ? o.nextAttemptAt.toISOString() : null,
+        lang: "renderedLanguage" in o ? o.renderedLanguage : null,
+      })))}) as o(id bigint, kind text, provider_id text, code text, error text, next_at timestamptz, lang text)
     ),
     upd as (
       update deliveries d set
@@ -117,7 +119,7 @@ export interface WarningState {
 
 export async function warningStates(db: Db, ids: string[]): Promise<Map<string, WarningState>> {
   const rows = await db.execute<{ id: string; status: string; msg_type: WarningState["msgType"]; expires: string | Date }>(
-    sql`select id, status, msg_type, expires from warnings where id = any(${sql.param(ids)}::uuid[])`,
+    sql`select id, status, msg_type, expires from warnings where id in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`,
   );
   return new Map(rows.map((r) => [r.id, { id: r.id, status: r.status, msgType: r.msg_type, expires: new Date(r.expires) }]));
 }

@@ -2,6 +2,7 @@
 // set-based so a burst of callbacks or device acks is one statement.
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
+import { jsonRows } from "../db/json-rows.js";
 
 export type ReportedStatus = "sent" | "delivered" | "failed" | "acknowledged";
 
@@ -24,23 +25,17 @@ const SET_STAMPS = sql`
   error = coalesce(o.error, d.error),
   lease_until = null`;
 
-const cols = (rows: StatusChange[]) => ({
-  statuses: rows.map((r) => r.status),
-  ats: rows.map((r) => r.at.toISOString()),
-  codes: rows.map((r) => r.errorCode ?? null),
-  errors: rows.map((r) => r.error ?? null),
-});
+const change = (r: StatusChange) => ({ status: r.status, at: r.at.toISOString(), error_code: r.errorCode ?? null, error: r.error ?? null });
+const CHANGE_COLS = sql`status text, at timestamptz, error_code text, error text`;
 
 /** Reports keyed by provider id (webhooks). Unmatched ids are kept in status_reports and
  * applied when the send is recorded. Returns the delivery ids that changed. */
 export async function applyProviderReports(db: Db, reports: (StatusChange & { providerId: string })[]): Promise<{ changed: number[]; unmatched: string[] }> {
   if (reports.length === 0) return { changed: [], unmatched: [] };
-  const c = cols(reports);
-  const pids = reports.map((r) => r.providerId);
   const rows = await db.execute<{ id: number | null; provider_id: string; matched: boolean }>(sql`
     with o as (
-      select * from unnest(${sql.param(pids)}::text[], ${sql.param(c.statuses)}::text[], ${sql.param(c.ats)}::timestamptz[], ${sql.param(c.codes)}::text[], ${sql.param(c.errors)}::text[])
-        as o(provider_id, status, at, error_code, error)
+      select * from jsonb_to_recordset(${jsonRows(reports.map((r) => ({ provider_id: r.providerId, ...change(r) })))})
+        as o(provider_id text, ${CHANGE_COLS})
     ),
     upd as (
       update deliveries d set ${SET_STAMPS}
@@ -65,12 +60,9 @@ export async function applyProviderReports(db: Db, reports: (StatusChange & { pr
 /** Reports keyed by delivery id (device acks, staff acknowledgement). */
 export async function applyDeliveryReports(db: Db, reports: (StatusChange & { deliveryId: number })[]): Promise<number[]> {
   if (reports.length === 0) return [];
-  const c = cols(reports);
-  const ids = reports.map((r) => r.deliveryId);
   const rows = await db.execute<{ id: number }>(sql`
     update deliveries d set ${SET_STAMPS}
-    from unnest(${sql.param(ids)}::bigint[], ${sql.param(c.statuses)}::text[], ${sql.param(c.ats)}::timestamptz[], ${sql.param(c.codes)}::text[], ${sql.param(c.errors)}::text[])
-      as o(id, status, at, error_code, error)
+    from jsonb_to_recordset(${jsonRows(reports.map((r) => ({ id: r.deliveryId, ...change(r) })))}) as o(id bigint, ${CHANGE_COLS})
     where d.id = o.id and delivery_rank(o.status::delivery_status) > delivery_rank(d.status)
     returning d.id`);
   return rows.map((r) => Number(r.id));
@@ -80,7 +72,7 @@ export async function applyDeliveryReports(db: Db, reports: (StatusChange & { de
 export async function applyWaitingReports(db: Db, providerIds: string[]): Promise<number> {
   if (providerIds.length === 0) return 0;
   const waiting = await db.execute<{ provider_id: string; status: ReportedStatus; at: Date | string; error_code: string | null; error: string | null }>(sql`
-    delete from status_reports where provider_id = any(${sql.param(providerIds)}::text[])
+    delete from status_reports where provider_id in (select value from jsonb_array_elements_text(${JSON.stringify(providerIds)}::jsonb))
     returning provider_id, status, at, error_code, error`);
   if (waiting.length === 0) return 0;
   // Oldest first, so a later state is applied after an earlier one.

@@ -66,7 +66,8 @@ function withDeviceNames(chs: Partial<Record<ChannelKind, ChannelCounts>>): Part
 export function secondsTo(curve: { at: Date; reached: number }[], population: number, share: number, issuedAt: Date | null): number | null {
   if (!issuedAt || population <= 0) return null;
   const hit = curve.find((p) => p.reached >= share * population);
-  return hit ? Math.max(0, Math.round((hit.at.getTime() - issuedAt.getTime()) / 1000)) : null;
+  // Curve points are whole-second buckets of events inside that second: round up.
+  return hit ? Math.max(0, Math.ceil((hit.at.getTime() - issuedAt.getTime()) / 1000)) : null;
 }
 
 export function buildCoverage(o: {

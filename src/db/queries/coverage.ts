@@ -78,14 +78,14 @@ export interface WarningCoverageTotal {
   reached: number;
 }
 
-/** Totals for every Alert/Update issued in [from, to) within scope: the summary report. */
+/** Totals for every Alert/Update issued in [from, to] within scope: the summary report. */
 export async function coverageTotals(db: Db, o: { from: Date; to: Date; scopePrefix: string }): Promise<WarningCoverageTotal[]> {
   const rows = await db.execute<{ id: string; level: string; type: string; headline: string; issued_at: string | Date; population: string | number; reached: string | number }>(sql`
     select w.id, w.level, w.type, w.headline, w.issued_at,
            coalesce(sum(cv.population), 0) as population,
            coalesce(sum(least(cv.population, cv.persons_reached + cv.device_reach)), 0) as reached
     from warnings w left join coverage_villages cv on cv.warning_id = w.id
-    where w.issued_at >= ${o.from.toISOString()}::timestamptz and w.issued_at < ${o.to.toISOString()}::timestamptz
+    where w.issued_at >= ${o.from.toISOString()}::timestamptz and w.issued_at <= ${o.to.toISOString()}::timestamptz
       and w.msg_type <> 'Cancel'
       and not exists (select 1 from unnest(w.area_codes) ac where ac not like ${o.scopePrefix + "%"})
     group by w.id order by w.issued_at`);

@@ -22,6 +22,9 @@ export function checkWarning(w: WarningInput, ctx: RuleContext): FieldError[] {
       message: `${ctx.grading.types[w.type as WarningType].zh} (${w.type}) warnings may be ${allowed.join(", ")}; not ${w.level}`,
     });
   }
+  // zod requires a code on create; a stored draft without one (a CAP import whose areas
+  // are all unknown) must not reach submit or approve either.
+  if (w.areas.codes.length === 0) errors.push({ path: "areas.codes", code: "required", message: "at least one area code is required" });
   const missing = w.areas.codes.filter((c) => !ctx.existingCodes.has(c));
   if (missing.length > 0) errors.push({ path: "areas.codes", code: "unknown_area", message: `unknown area code(s): ${missing.join(", ")}` });
   const dup = w.areas.codes.filter((c, i, a) => a.indexOf(c) !== i);

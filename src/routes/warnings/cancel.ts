@@ -4,7 +4,9 @@ import { readOptionalJson } from "../../http/body.js";
 import { requirePermission } from "../../domain/actor.js";
 import { assertTransition } from "../../domain/warnings/lifecycle.js";
 import { defaultHeadline } from "../../domain/warnings/fields.js";
-import { updateWarning } from "../../db/queries/warnings.js";
+import { updateWarning, type Warning } from "../../db/queries/warnings.js";
+import type { Db } from "../../db/client.js";
+import type { Services } from "../../services.js";
 import { writeAudit } from "../../db/queries/audit.js";
 import { issueWarning } from "../../dispatch/issue.js";
 import { ctx, loadWarning } from "./load.js";
@@ -28,35 +30,46 @@ export default defineOperation({
     const { reason } = await readOptionalJson(c, body);
     const w = await s.db.transaction(async (tx) => {
       const source = await loadWarning(tx, actor, c.req.param("id")!, { forUpdate: true });
-      assertTransition("cancel", source.status, source.id);
-      const now = s.now();
-      const row = await newVersion(tx, source, {
-        msgType: "Cancel",
-        status: "approved",
-        type: source.type,
-        level: source.level,
-        urgency: "Past",
-        certainty: source.certainty,
-        headline: defaultHeadline(s.grading, source.senderName, source, true),
-        description: reason ?? source.description,
-        instruction: "",
-        areaCodes: source.areaCodes,
-        polygons: source.polygons,
-        audiences: source.audiences,
-        channels: source.channels,
-        onset: null,
-        expires: source.expires > now ? source.expires : new Date(now.getTime() + 3600_000),
-        createdBy: actor.id,
-        approvedBy: actor.id,
-        submittedAt: now,
-        approvedAt: now,
-      }, now);
-      await writeAudit(tx, { actor: actor.id, actorKind: "user", action: "warning.cancel", subjectType: "warning", subjectId: row.id, before: { supersedes: source.id, status: source.status }, after: warningDto(row), requestId });
-      if (source.status === "issued") return (await issueWarning(tx, row, { now, actor: actor.id, requestId })).warning;
-      // Never sent (scheduled): nothing to withdraw from the public, so no all-clear goes out.
-      await updateWarning(tx, source.id, { status: "cancelled", endedAt: now });
-      return updateWarning(tx, row.id, { status: "cancelled", endedAt: now });
+      return cancelWarning(tx, s, source, { actor: actor.id, requestId, reason, now: s.now() });
     });
     return c.json(warningDto(w), 201);
   },
 });
+
+/** Cancels `source` (locked by the caller): a Cancel version issued at once, or, if the
+ * warning never went out, both ended quietly. Shared with the CAP import of a Cancel. */
+export async function cancelWarning(
+  tx: Db,
+  s: Services,
+  source: Warning,
+  opts: { actor: string; requestId?: string | undefined; reason?: string | undefined; now: Date },
+): Promise<Warning> {
+  const { actor, requestId, reason, now } = opts;
+  assertTransition("cancel", source.status, source.id);
+  const row = await newVersion(tx, source, {
+    msgType: "Cancel",
+    status: "approved",
+    type: source.type,
+    level: source.level,
+    urgency: "Past",
+    certainty: source.certainty,
+    headline: defaultHeadline(s.grading, source.senderName, source, true),
+    description: reason ?? source.description,
+    instruction: "",
+    areaCodes: source.areaCodes,
+    polygons: source.polygons,
+    audiences: source.audiences,
+    channels: source.channels,
+    onset: null,
+    expires: source.expires > now ? source.expires : new Date(now.getTime() + 3600_000),
+    createdBy: actor,
+    approvedBy: actor,
+    submittedAt: now,
+    approvedAt: now,
+  }, now);
+  await writeAudit(tx, { actor, actorKind: "user", action: "warning.cancel", subjectType: "warning", subjectId: row.id, before: { supersedes: source.id, status: source.status }, after: warningDto(row), requestId });
+  if (source.status === "issued") return (await issueWarning(tx, row, { now, actor, requestId })).warning;
+  // Never sent (scheduled): nothing to withdraw from the public, so no all-clear goes out.
+  await updateWarning(tx, source.id, { status: "cancelled", endedAt: now });
+  return updateWarning(tx, row.id, { status: "cancelled", endedAt: now });
+}

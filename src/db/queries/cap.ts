@@ -1,0 +1,59 @@
+// Reads for CAP export, import and the public feed.
+import { and, asc, desc, eq, isNotNull, lt, or, sql } from "drizzle-orm";
+import type { Db } from "../client.js";
+import { warnings } from "../schema/index.js";
+import type { Warning } from "./warnings.js";
+
+/** Earlier versions of `w`'s thread that went out: what a CAP Update/Cancel references. */
+export async function earlierIssued(db: Db, w: Pick<Warning, "threadId" | "version">): Promise<Warning[]> {
+  return db
+    .select()
+    .from(warnings)
+    .where(and(eq(warnings.threadId, w.threadId), lt(warnings.version, w.version), isNotNull(warnings.issuedAt)))
+    .orderBy(asc(warnings.version));
+}
+
+const importedAs = (sender: string, identifier: string) =>
+  and(sql`${warnings.source}->>'sender' = ${sender}`, sql`${warnings.source}->>'identifier' = ${identifier}`);
+
+/** A warning already created from the upstream message `sender`/`identifier`. */
+export async function findImported(db: Db, sender: string, identifier: string): Promise<Warning | undefined> {
+  const [w] = await db.select().from(warnings).where(importedAs(sender, identifier)).limit(1);
+  return w;
+}
+
+/** Threads holding a message named by `refs`: one we imported (by its upstream sender and
+ * identifier) or one of our own. */
+export async function threadsReferenced(db: Db, refs: { sender: string; identifier: string }[]): Promise<string[]> {
+  if (refs.length === 0) return [];
+  const match = or(...refs.map((r) => or(importedAs(r.sender, r.identifier), and(eq(warnings.sender, r.sender), eq(warnings.identifier, r.identifier)))));
+  const rows = await db.selectDistinct({ threadId: warnings.threadId }).from(warnings).where(match);
+  return rows.map((r) => r.threadId);
+}
+
+export async function latestVersion(db: Db, threadId: string): Promise<Warning> {
+  const [w] = await db.select().from(warnings).where(eq(warnings.threadId, threadId)).orderBy(desc(warnings.version)).limit(1);
+  return w!;
+}
+
+/** The public feed: versions in force (issued, not expired) and those that ended (were
+ * cancelled, superseded or expired) since `since`. Never drafts or unreleased versions. */
+export async function feedWarnings(db: Db, opts: { now: Date; since: Date; limit: number }): Promise<Warning[]> {
+  const now = opts.now.toISOString();
+  const since = opts.since.toISOString();
+  return db
+    .select()
+    .from(warnings)
+    .where(
+      and(
+        isNotNull(warnings.issuedAt),
+        or(
+          sql`${warnings.status} = 'issued' and ${warnings.expires} >= ${since}`,
+          sql`${warnings.status} in ('updated', 'cancelled', 'expired') and coalesce(${warnings.endedAt}, ${warnings.expires}) >= ${since}`,
+        ),
+        sql`${warnings.issuedAt} <= ${now}`,
+      ),
+    )
+    .orderBy(desc(warnings.issuedAt), desc(warnings.id))
+    .limit(opts.limit);
+}

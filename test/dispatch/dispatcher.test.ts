@@ -1,0 +1,247 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
+import { useContext, type TestContext } from "../helpers/context.js";
+import { createIssued, json } from "../helpers/factories.js";
+import { addDevice, addPerson, deliveriesOf } from "../helpers/people.js";
+import { LoopbackChannel, plainRenderer } from "../helpers/loopback-channel.js";
+import { defaultDispatchOptions, dispatchOnce, type LoopDeps } from "../../src/dispatch/dispatcher.js";
+import { claimBatch, recordOutcomes, recoverLeases } from "../../src/dispatch/claims.js";
+import { applyProviderReports } from "../../src/dispatch/status.js";
+import { TokenBucket } from "../../src/dispatch/token-bucket.js";
+import { DispatchRunner } from "../../src/dispatch/runner.js";
+import { silentLogger } from "../../src/lib/log.js";
+import { createDb } from "../../src/db/client.js";
+import postgres from "postgres";
+
+const ctx = useContext();
+const V = "150403001001"; // a village of 元宝山区, used only by this file
+
+beforeAll(async () => {
+  for (let i = 0; i < 6; i++) await addPerson(ctx().tdb.db, { area: V });
+});
+
+function loop(c: TestContext, channel: LoopbackChannel, over: Partial<LoopDeps> = {}): LoopDeps {
+  return {
+    db: c.tdb.db, channel, bucket: new TokenBucket(Infinity), renderer: plainRenderer, owner: "test-owner",
+    now: () => c.clock.now, log: silentLogger, options: { ...defaultDispatchOptions, batchSize: 100 }, ...over,
+  };
+}
+const issue = (c: TestContext, over: Record<string, unknown> = {}) =>
+  createIssued(c, { areas: { codes: [V] }, channels: ["sms"], level: "orange", ...over });
+const statuses = async (c: TestContext, id: string) => (await deliveriesOf(c.tdb.db, id)).map((d) => d.status);
+
+describe("dispatch", () => {
+  it("sends every queued delivery once and records provider ids and times", async () => {
+    const c = ctx();
+    const w = await issue(c);
+    const ch = new LoopbackChannel("sms");
+    expect(await dispatchOnce(loop(c, ch))).toBe(6);
+    const rows = await c.tdb.db.execute<{ status: string; provider_id: string; sent_at: Date; attempts: number; rendered_language: string }>(
+      sql`select status, provider_id, sent_at, attempts, rendered_language from deliveries where warning_id = ${w.id}`);
+    expect(rows.every((r) => r.status === "sent" && r.provider_id?.startsWith("sms-") && r.sent_at && r.attempts === 1 && r.rendered_language === "zh")).toBe(true);
+    expect(ch.messages[0]!.message.text).toContain(w.headline);
+    expect(await dispatchOnce(loop(c, ch))).toBe(0);
+    expect(ch.totalSends).toBe(6);
+  });
+
+  it("retries a retryable error with backoff, then succeeds", async () => {
+    const c = ctx();
+    const w = await issue(c);
+    const ch = new LoopbackChannel("sms");
+    ch.defaultBehaviour = "retryable";
+    await dispatchOnce(loop(c, ch));
+    const after1 = await deliveriesOf(c.tdb.db, w.id);
+    expect(after1.every((d) => d.status === "queued" && d.attempts === 1 && d.error_code === "429")).toBe(true);
+    expect(await dispatchOnce(loop(c, ch))).toBe(0); // not due yet
+    c.clock.advance(3_000); // backoff for attempt 1 is 1–2 s
+    ch.defaultBehaviour = "delivered";
+    expect(await dispatchOnce(loop(c, ch))).toBe(6);
+    expect(await statuses(c, w.id)).toEqual(Array(6).fill("delivered"));
+  });
+
+  it("a permanent error fails at once with the provider's code; retryable errors stop at the attempt limit", async () => {
+    const c = ctx();
+    const w = await issue(c);
+    const ch = new LoopbackChannel("sms");
+    ch.next = ["permanent"];
+    ch.defaultBehaviour = "retryable";
+    const deps = loop(c, ch, { options: { ...defaultDispatchOptions, maxAttempts: 2, backoff: { baseMs: 10, capMs: 10 } } });
+    await dispatchOnce(deps);
+    c.clock.advance(1_000);
+    await dispatchOnce(deps);
+    const rows = await deliveriesOf(c.tdb.db, w.id);
+    expect(rows.filter((r) => r.error_code === "21211")).toEqual([expect.objectContaining({ status: "failed", attempts: 1 })]);
+    expect(rows.filter((r) => r.error_code === "429").every((r) => r.status === "failed" && r.attempts === 2)).toBe(true);
+    expect(ch.sends.size).toBe(6);
+  });
+
+  it("a stalled send times out as retryable", async () => {
+    const c = ctx();
+    const w = await issue(c);
+    const ch = new LoopbackChannel("sms");
+    ch.defaultBehaviour = "stall";
+    await dispatchOnce(loop(c, ch, { options: { ...defaultDispatchOptions, sendTimeoutMs: 50 } }));
+    expect((await deliveriesOf(c.tdb.db, w.id)).every((d) => d.status === "queued" && d.error_code === "timeout")).toBe(true);
+  });
+
+  it("a crashed sender's rows are claimed again after the lease; its late record is ignored", async () => {
+    const c = ctx();
+    const w = await issue(c);
+    const crashed = await claimBatch(c.tdb.db, { channel: "sms", limit: 100, owner: "crashed", now: c.clock.now, leaseMs: 60_000 });
+    expect(crashed.length).toBeGreaterThanOrEqual(6);
+    const ch = new LoopbackChannel("sms");
+    expect(await dispatchOnce(loop(c, ch))).toBe(0); // still leased
+    expect(await recoverLeases(c.tdb.db, c.clock.now)).toBe(0);
+    c.clock.advance(61_000);
+    expect(await recoverLeases(c.tdb.db, c.clock.now)).toBe(crashed.length);
+    await dispatchOnce(loop(c, ch));
+    expect(await statuses(c, w.id)).toEqual(Array(6).fill("sent"));
+    const late = await recordOutcomes(c.tdb.db, "crashed", c.clock.now, crashed.map((d) => ({ id: d.id, kind: "failed", code: "x", error: "late" })));
+    expect(late).toBe(0);
+    expect(await statuses(c, w.id)).toEqual(Array(6).fill("sent"));
+  });
+
+  it("deliveries of a warning cancelled or expired before sending become expired, never sent", async () => {
+    const c = ctx();
+    const cancelled = await issue(c);
+    const r = await c.request("POST", `/api/v1/warnings/${cancelled.id}/cancel`, { key: c.users.issuer.key });
+    const cancel = await json(r);
+    const ch = new LoopbackChannel("sms");
+    await dispatchOnce(loop(c, ch));
+    expect(await statuses(c, cancelled.id)).toEqual(Array(6).fill("expired"));
+    expect((await deliveriesOf(c.tdb.db, cancel.id)).length).toBe(0); // nobody got the warning, so no all-clear
+    expect(ch.totalSends).toBe(0);
+
+    const short = await issue(c, { expires: new Date(c.clock.now.getTime() + 60_000).toISOString() });
+    c.clock.advance(120_000);
+    await dispatchOnce(loop(c, ch));
+    expect(await statuses(c, short.id)).toEqual(Array(6).fill("expired"));
+    expect(ch.totalSends).toBe(0);
+  });
+
+  it("cancel after sending: the all-clear reaches those who got the warning, and every device gets a stop", async () => {
+    const c = ctx();
+    const spk = await addDevice(c.tdb.db, { area: V, kind: "loudspeaker" });
+    const w = await issue(c, { channels: ["sms", "loudspeaker"] });
+    const sms = new LoopbackChannel("sms");
+    sms.next = ["permanent"]; // one person never got it
+    await dispatchOnce(loop(c, sms));
+    const cancel = await json(await c.request("POST", `/api/v1/warnings/${w.id}/cancel`, { key: c.users.approver.key }));
+    const rows = await deliveriesOf(c.tdb.db, cancel.id);
+    expect(rows.filter((r) => r.channel === "sms")).toHaveLength(5);
+    expect(rows.filter((r) => r.channel === "loudspeaker").map((r) => r.device_id)).toEqual([spk]);
+    const speakers = new LoopbackChannel("loudspeaker");
+    await dispatchOnce(loop(c, speakers));
+    expect(speakers.messages.map((m) => m.message.msgType)).toEqual(["Cancel"]); // the original play command expired
+  });
+
+  it("red goes before blue", async () => {
+    const c = ctx();
+    const blue = await issue(c, { level: "blue", type: "gale" });
+    const red = await issue(c, { level: "red" });
+    const ch = new LoopbackChannel("sms");
+    await dispatchOnce(loop(c, ch, { options: { ...defaultDispatchOptions, batchSize: 6 } }));
+    expect(await statuses(c, red.id)).toEqual(Array(6).fill("sent"));
+    expect(await statuses(c, blue.id)).toEqual(Array(6).fill("queued"));
+  });
+
+  it("a token bucket paces sends", async () => {
+    const b = new TokenBucket(200, 1);
+    const t0 = performance.now();
+    for (let i = 0; i < 21; i++) await b.take();
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(90); // 20 tokens at 200/s ≈ 100 ms
+  });
+});
+
+describe("state machine", () => {
+  it("moves only forward: late and repeated reports are ignored; times are stamped", async () => {
+    const c = ctx();
+    const w = await issue(c);
+    await dispatchOnce(loop(c, new LoopbackChannel("sms")));
+    const [d] = await deliveriesOf(c.tdb.db, w.id);
+    const [row] = await c.tdb.db.execute<{ provider_id: string }>(sql`select provider_id from deliveries where id = ${d!.id}`);
+    const pid = row!.provider_id;
+    const t = (s: number) => new Date(c.clock.now.getTime() + s * 1000);
+    expect((await applyProviderReports(c.tdb.db, [{ providerId: pid, status: "delivered", at: t(5) }])).changed).toEqual([d!.id]);
+    expect((await applyProviderReports(c.tdb.db, [{ providerId: pid, status: "sent", at: t(6) }])).changed).toEqual([]);
+    expect((await applyProviderReports(c.tdb.db, [{ providerId: pid, status: "delivered", at: t(7) }])).changed).toEqual([]);
+    expect((await applyProviderReports(c.tdb.db, [{ providerId: pid, status: "failed", at: t(8), errorCode: "30008" }])).changed).toEqual([]);
+    const [after] = await c.tdb.db.execute<{ status: string; delivered_at: Date; failed_at: Date | null }>(sql`select status, delivered_at, failed_at from deliveries where id = ${d!.id}`);
+    expect(after).toMatchObject({ status: "delivered", failed_at: null });
+    expect(new Date(after!.delivered_at).getTime()).toBe(t(5).getTime());
+  });
+
+  it("a report that arrives before its send is recorded waits and is applied", async () => {
+    const c = ctx();
+    const w = await issue(c);
+    const ch = new LoopbackChannel("sms");
+    // The provider's receipt for the first message arrives before dispatchOnce records the send.
+    const origSend = ch.send.bind(ch);
+    ch.send = async (m, t) => {
+      const r = await origSend(m, t);
+      await applyProviderReports(c.tdb.db, [{ providerId: r.providerId, status: "delivered", at: c.clock.now }]);
+      return r;
+    };
+    await dispatchOnce(loop(c, ch));
+    expect(await statuses(c, w.id)).toEqual(Array(6).fill("delivered"));
+    const [left] = await c.tdb.db.execute<{ n: number }>(sql`select count(*)::int as n from status_reports`);
+    expect(left!.n).toBe(0);
+  });
+});
+
+describe("several dispatchers", () => {
+  it("two processes' runners on one database never send a delivery twice", async () => {
+    const c = ctx();
+    // 300 people × sms and email = 600 deliveries
+    await c.tdb.db.execute(sql`
+      insert into recipients (name, phone, email, area_code, village_code, audiences, dedupe_key)
+      select 'bulk' || i, '+8613900' || lpad(i::text, 5, '0'), 'bulk' || i || '@example.cn', '150403001002', '150403001002', array['public'], 'bulk:' || i
+      from generate_series(1, 300) i`);
+    const w = await createIssued(c, { areas: { codes: ["150403001002"] }, channels: ["sms", "email"] });
+    const sms = new LoopbackChannel("sms", { ratePerSecond: Infinity, concurrency: 8 });
+    const email = new LoopbackChannel("email", { ratePerSecond: Infinity, concurrency: 8 });
+    sms.delayMs = 1;
+    email.delayMs = 1;
+    const clients = [postgres(c.tdb.url, { max: 4, onnotice: () => {} }), postgres(c.tdb.url, { max: 4, onnotice: () => {} })];
+    const runners = clients.map((sqlc) => new DispatchRunner({
+      db: createDb(sqlc), sql: sqlc, channels: [sms, email], renderer: plainRenderer, log: silentLogger,
+      now: () => c.clock.now, loopsPerChannel: 2, pollMs: 20, options: { batchSize: 25 },
+    }));
+    try {
+      await Promise.all(runners.map((r) => r.start()));
+      for (let i = 0; i < 200; i++) {
+        const [q] = await c.tdb.db.execute<{ n: number }>(sql`select count(*)::int as n from deliveries where warning_id = ${w.id} and status in ('queued', 'sending')`);
+        if (q!.n === 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      await Promise.all(runners.map((r) => r.stop()));
+      await Promise.all(clients.map((x) => x.end()));
+    }
+    const rows = await deliveriesOf(c.tdb.db, w.id);
+    expect(rows).toHaveLength(600);
+    expect(rows.every((r) => r.status === "sent")).toBe(true);
+    const counts = [...sms.sends.values(), ...email.sends.values()];
+    expect(counts).toHaveLength(600);
+    expect(counts.every((n) => n === 1)).toBe(true);
+  });
+
+  it("a NOTIFY on issue wakes an idle runner at once", async () => {
+    const c = ctx();
+    const ch = new LoopbackChannel("sms");
+    const client = postgres(c.tdb.url, { max: 2, onnotice: () => {} });
+    const runner = new DispatchRunner({ db: createDb(client), sql: client, channels: [ch], renderer: plainRenderer, log: silentLogger, now: () => c.clock.now, pollMs: 60_000 });
+    try {
+      await runner.start();
+      await new Promise((r) => setTimeout(r, 100)); // the loop found nothing and sleeps for a minute
+      const before = ch.totalSends;
+      const w = await issue(c);
+      for (let i = 0; i < 100 && (await statuses(c, w.id)).some((s) => s !== "sent"); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await statuses(c, w.id)).toEqual(Array(6).fill("sent"));
+      expect(ch.totalSends - before).toBe(6);
+    } finally {
+      await runner.stop();
+      await client.end();
+    }
+  });
+});
