@@ -8,6 +8,8 @@ import { createApp } from "./app.js";
 import { openDatabase } from "./runtime.js";
 import { seedDemoUsers, seedSyntheticRecipients } from "./seed/demo.js";
 import { defaultServiceConfig, type Services } from "./services.js";
+import { setupChannels } from "./node/channels.js";
+import { DispatchRunner } from "./dispatch/runner.js";
 
 const t0 = performance.now();
 const env = parseEnv(process.env);
@@ -36,6 +38,14 @@ const services: Services = {
 };
 const app = createApp(services);
 
+const channelSetup = await setupChannels(env, log);
+banner.push(...channelSetup.banner);
+let dispatcher: DispatchRunner | null = null;
+if (env.WARNCAST_DISPATCH === "true" && channelSetup.renderer && channelSetup.channels.length > 0) {
+  dispatcher = new DispatchRunner({ db: database.db, sql: database.sql, channels: channelSetup.channels, renderer: channelSetup.renderer, log });
+  await dispatcher.start();
+}
+
 const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
   const lines = [
     `warncast listening on http://127.0.0.1:${info.port} (docs: /docs, /openapi.json)`,
@@ -52,6 +62,8 @@ async function shutdown(signal: string) {
   stopping = true;
   log.info("shutting down", { signal });
   server.close();
+  await dispatcher?.stop().catch((e) => log.error("dispatcher stop failed", errorFields(e)));
+  await channelSetup.close().catch((e) => log.error("channel close failed", errorFields(e)));
   await database.close().catch((e) => log.error("close failed", errorFields(e)));
   process.exit(0);
 }
