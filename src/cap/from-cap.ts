@@ -10,8 +10,12 @@ import type { CapInfo, CapReference, CapValue } from "./model.js";
 import type { ParsedMessage } from "./parse.js";
 import { formatCapTime } from "./time.js";
 
-export interface UnknownArea extends CapValue {
+/** A geocode we do not know, or an area given without any geocode (only a description,
+ * polygon or circle), which we cannot place among our divisions. */
+export interface UnknownArea {
   areaDesc: string;
+  valueName?: string;
+  value?: string;
 }
 
 export interface ImportReport {
@@ -79,8 +83,10 @@ export function mapImport(msg: ParsedMessage, info: CapInfo, g: Grading, known: 
   const ignored: string[] = [];
 
   const codes = candidateCodes(info).filter((c) => known.has(c));
-  const unknownAreas = info.areas.flatMap((a) =>
-    a.geocodes.filter((gc) => !known.has(gc.value.trim())).map((gc) => ({ ...gc, areaDesc: a.areaDesc })));
+  const unknownAreas: UnknownArea[] = info.areas.flatMap((a) =>
+    a.geocodes.length === 0
+      ? [{ areaDesc: a.areaDesc }]
+      : a.geocodes.filter((gc) => !known.has(gc.value.trim())).map((gc) => ({ areaDesc: a.areaDesc, ...gc })));
   const polygons = info.areas.flatMap((a) => a.polygons).flatMap((p, i) => {
     const ring = parsePolygon(p);
     if (!ring) ignored.push(`polygon[${i}]: not a closed ring of at least 4 lat,lon points`);

@@ -1,0 +1,95 @@
+// Every real sample message through POST /api/v1/cap. None of them is about Chifeng, so
+// each valid one becomes a draft with no area and a report of what did not map.
+import { describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
+import { useContext } from "../helpers/context.js";
+import { json } from "../helpers/factories.js";
+import { postCap, sample, sampleNames, validateCap } from "./helpers.js";
+
+const ctx = useContext();
+
+// file → what it must map to. `refs` = references we do not hold (Update of a message we never received).
+const EXPECTED: Record<string, { level: string; type?: string; defaultedLevel?: boolean; refs?: number; signed?: boolean; unknownAreas?: number; issues?: string[]; ignoredInfo?: boolean }> = {
+  "australia-bom-1.xml": { level: "blue", defaultedLevel: true, unknownAreas: 7 },
+  "australia-nswrfs-1.xml": { level: "blue", ignoredInfo: true },
+  "canada-ec-1.xml": { level: "blue", refs: 2, ignoredInfo: true },
+  "canada-ec-signed-2.xml": { level: "yellow", refs: 9, signed: true, ignoredInfo: true },
+  "canada-naad-3.xml": { level: "blue", signed: true, ignoredInfo: true },
+  "china-henan-cma-national-format-1.xml": { level: "blue", type: "gale", refs: 1, unknownAreas: 1 },
+  "iceland-imo-1.xml": { level: "yellow", ignoredInfo: true },
+  "mexico-smn-1.xml": { level: "blue", defaultedLevel: true, refs: 1, unknownAreas: 1 },
+  "oasis-spec-1.xml": { level: "orange", unknownAreas: 1 },
+  "oasis-spec-2.xml": { level: "orange", unknownAreas: 3 },
+  "oasis-spec-3.xml": { level: "blue", refs: 1, unknownAreas: 1 },
+  "oasis-spec-4.xml": { level: "orange", ignoredInfo: true, unknownAreas: 1 },
+  "philippines-pagasa-1.xml": { level: "blue", signed: true, issues: ["not_actual"], unknownAreas: 1 },
+  "taiwan-wra-1.xml": { level: "yellow", unknownAreas: 1 },
+  "us-noaa-wcatwc-1.xml": { level: "red", refs: 1 },
+};
+
+describe("importing the real sample messages", () => {
+  it("the fixture set is the 17 samples, and the XSD accepts the 15 CAP 1.2 ones", () => {
+    const names = sampleNames();
+    expect(names).toHaveLength(17);
+    const invalid = names.filter((n) => !validateCap(sample(n)).valid);
+    expect(invalid).toEqual(["china-henan-cma-national-format-1.xml", "sweden-smhi-1.xml"]);
+  });
+
+  it.each(Object.entries(EXPECTED))("%s becomes a reported draft", async (file, exp) => {
+    const c = ctx();
+    const res = await postCap(c, sample(file));
+    expect(res.status).toBe(201);
+    const { warning, report } = await json(res);
+    expect(warning).toMatchObject({ status: "draft", msgType: "Alert", version: 1, createdBy: c.users.issuer.id, level: exp.level, type: exp.type ?? "other" });
+    expect(warning.areas.codes).toEqual([]);
+    expect(report.action).toBe("draft");
+    expect(report.level.defaulted).toBe(exp.defaultedLevel ?? false);
+    expect(report.unknownEventType === null).toBe(exp.type !== undefined);
+    expect(report.unresolvedReferences).toHaveLength(exp.refs ?? 0);
+    expect(report.mappedFrom.signed).toBe(exp.signed ?? false);
+    expect(report.mappedFrom.signatureVerified).toBe(false);
+    if (exp.unknownAreas !== undefined) expect(report.unknownAreas).toHaveLength(exp.unknownAreas);
+    else expect(report.unknownAreas.length).toBeGreaterThan(0);
+    // No area we know: stored for review, but it cannot be submitted until areas are set.
+    const codes = report.issues.map((i: { code: string }) => i.code);
+    expect(codes).toContain("required");
+    for (const code of exp.issues ?? []) expect(codes).toContain(code);
+    if (exp.ignoredInfo) expect(report.ignored.some((s: string) => s.startsWith("info[1]"))).toBe(true);
+    const submit = await c.request("POST", `/api/v1/warnings/${warning.id}/submit`, { key: c.users.issuer.key });
+    expect(submit.status).toBe(422);
+
+    const [row] = await c.tdb.db.execute<{ source: Record<string, any> }>(sql`select source from warnings where id = ${warning.id}`);
+    expect(row!.source).toMatchObject({ identifier: report.mappedFrom.identifier, sender: report.mappedFrom.sender, signed: exp.signed ?? false });
+    // The message is kept byte for byte (after decoding), signature included.
+    expect(row!.source.raw).toBe(sample(file).replace(/^\uFEFF/, ""));
+    if (exp.signed) expect(row!.source.raw).toMatch(/<(ds:)?Signature[\s>]/);
+  });
+
+  it("the IPAWS Cancel of a message we never received is a precise 422, and nothing is stored", async () => {
+    const c = ctx();
+    const res = await postCap(c, sample("us-ipaws-1.xml"));
+    expect(res.status).toBe(422);
+    const p = await json(res);
+    expect(p.errors).toEqual([expect.objectContaining({ path: "references", code: "unknown_reference" })]);
+    expect(p.unresolvedReferences[0]).toMatchObject({ sender: "bbrundage@dps.state.nv.us", identifier: "AS-NV-e18921c7-1b35-4a81-9705-42d25c265ddd" });
+    const [n] = await c.tdb.db.execute<{ n: number }>(sql`select count(*)::int as n from warnings where source->>'identifier' = 'AS-NV-58d33e3a-1f9a-4909-9d59-34e90b33b3e8'`);
+    expect(n!.n).toBe(0);
+  });
+
+  it("the SMHI multi-alert wrapper is not CAP: a 422 that says so", async () => {
+    const res = await postCap(ctx(), sample("sweden-smhi-1.xml"));
+    expect(res.status).toBe(422);
+    expect(res.headers.get("content-type")).toContain("application/problem+json");
+    const p = await json(res);
+    expect(p).toMatchObject({ code: "validation_failed", root: "alerts", alerts: 17 });
+    expect(p.detail).toContain("post each alert on its own");
+  });
+
+  it("the same message twice is a 409 naming the draft it became", async () => {
+    const c = ctx();
+    const first = await json(await postCap(c, sample("oasis-spec-2.xml").replace("KSTO1055887203", "KSTO-dup-1")));
+    const again = await postCap(c, sample("oasis-spec-2.xml").replace("KSTO1055887203", "KSTO-dup-1"));
+    expect(again.status).toBe(409);
+    expect(await json(again)).toMatchObject({ code: "conflict", warningId: first.warning.id });
+  });
+});
