@@ -20,9 +20,9 @@ function declaredEncoding(bytes: Uint8Array): string | undefined {
 }
 
 /** Bytes → text: byte-order mark first, then the charset parameter, then the declaration. */
-export function decodeXml(bytes: Uint8Array, charset?: string): string {
-  if (bytes.byteLength > XML_LIMITS.maxBytes) {
-    throw new AppError("payload_too_large", `XML body exceeds ${XML_LIMITS.maxBytes} bytes`, { extra: { maxBytes: XML_LIMITS.maxBytes } });
+export function decodeXml(bytes: Uint8Array, charset?: string, maxBytes: number = XML_LIMITS.maxBytes): string {
+  if (bytes.byteLength > maxBytes) {
+    throw new AppError("payload_too_large", `XML body exceeds ${maxBytes} bytes`, { extra: { maxBytes } });
   }
   if (bytes.byteLength === 0) throw new AppError("bad_request", "body is empty; a CAP 1.2 or national-format XML message is required");
   let label: string;

@@ -4,16 +4,6 @@
 export const CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2";
 export const DSIG_NS = "http://www.w3.org/2000/09/xmldsig#";
 
-export const CAP_STATUSES = ["Actual", "Exercise", "System", "Test", "Draft"] as const;
-export const CAP_MSG_TYPES = ["Alert", "Update", "Cancel", "Ack", "Error"] as const;
-export const CAP_SCOPES = ["Public", "Restricted", "Private"] as const;
-export const CAP_CATEGORIES = ["Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env", "Transport", "Infra", "CBRNE", "Other"] as const;
-export const CAP_SEVERITIES = ["Extreme", "Severe", "Moderate", "Minor", "Unknown"] as const;
-
-export type CapStatus = (typeof CAP_STATUSES)[number];
-export type CapMsgType = (typeof CAP_MSG_TYPES)[number];
-export type CapScope = (typeof CAP_SCOPES)[number];
-
 export interface CapValue {
   valueName: string;
   value: string;

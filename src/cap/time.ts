@@ -15,7 +15,6 @@ const CAP_TIME = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d
 export function parseCapTime(s: string): Date | undefined {
   const m = CAP_TIME.exec(s.trim());
   if (!m) return undefined;
-  const offset = m[4] === undefined || m[4] === "-00:00" ? (m[4] ? "+00:00" : "+08:00") : m[4];
-  const d = new Date(`${m[1]}T${m[2]}${m[3] ?? ""}${offset}`);
+  const d = new Date(`${m[1]}T${m[2]}${m[3] ?? ""}${m[4] ?? "+08:00"}`);
   return Number.isNaN(d.getTime()) ? undefined : d;
 }

@@ -53,6 +53,9 @@ function toElement(node: FxpNode, scope: Record<string, string>): XmlElement {
     else attrs[k] = value;
   }
   const [prefix, local] = qname.includes(":") ? [qname.slice(0, qname.indexOf(":")), qname.slice(qname.indexOf(":") + 1)] : ["", qname];
+  if (prefix && !ns[prefix]) {
+    throw new AppError("bad_request", `namespace prefix '${prefix}' of <${qname}> is not declared`, { extra: { xmlProblem: "undeclared_prefix" } });
+  }
   const el: XmlElement = { name: local, ns: ns[prefix] || null, attrs, children: [], text: "" };
   let text = "";
   for (const c of node[qname] as FxpNode[]) {

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { useContext } from "../helpers/context.js";
 import { json } from "../helpers/factories.js";
+import { lockMessage } from "../../src/db/queries/cap.js";
 import { postCap, sample, sampleNames, validateCap } from "./helpers.js";
 
 const ctx = useContext();
@@ -91,5 +92,23 @@ describe("importing the real sample messages", () => {
     const again = await postCap(c, sample("oasis-spec-2.xml").replace("KSTO1055887203", "KSTO-dup-1"));
     expect(again.status).toBe(409);
     expect(await json(again)).toMatchObject({ code: "conflict", warningId: first.warning.id });
+  });
+
+  it("an import waits while another import of the same message holds it, so a message delivered twice at once becomes one draft", async () => {
+    const c = ctx();
+    const xml = sample("oasis-spec-2.xml").replace("KSTO1055887203", "KSTO-race-1");
+    let settled = false;
+    let second: Promise<Response> | undefined;
+    await c.tdb.db.transaction(async (tx) => {
+      await lockMessage(tx, "KSTO@NWS.NOAA.GOV", "KSTO-race-1");
+      second = postCap(c, xml);
+      void second.then(() => { settled = true; });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(settled).toBe(false);
+    });
+    expect((await second!).status).toBe(201);
+    expect((await postCap(c, xml)).status).toBe(409);
+    const [n] = await c.tdb.db.execute<{ n: number }>(sql`select count(*)::int as n from warnings where source->>'identifier' = 'KSTO-race-1'`);
+    expect(n!.n).toBe(1);
   });
 });

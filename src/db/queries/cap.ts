@@ -16,6 +16,12 @@ export async function earlierIssued(db: Db, w: Pick<Warning, "threadId" | "versi
 const importedAs = (sender: string, identifier: string) =>
   and(sql`${warnings.source}->>'sender' = ${sender}`, sql`${warnings.source}->>'identifier' = ${identifier}`);
 
+/** Serialises imports of one upstream message until the transaction ends, so a message
+ * delivered twice at once still becomes one warning (source has no unique index). */
+export async function lockMessage(db: Db, sender: string, identifier: string): Promise<void> {
+  await db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`cap ${sender} ${identifier}`}, 0))`);
+}
+
 /** A warning already created from the upstream message `sender`/`identifier`. */
 export async function findImported(db: Db, sender: string, identifier: string): Promise<Warning | undefined> {
   const [w] = await db.select().from(warnings).where(importedAs(sender, identifier)).limit(1);

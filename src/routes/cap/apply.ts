@@ -4,7 +4,7 @@
 import { storedFields } from "../../domain/warnings/fields.js";
 import { newIdentifier } from "../../domain/warnings/identifier.js";
 import { AppError } from "../../lib/errors.js";
-import { findImported, threadsReferenced } from "../../db/queries/cap.js";
+import { findImported, lockMessage, threadsReferenced } from "../../db/queries/cap.js";
 import { insertWarning } from "../../db/queries/warnings.js";
 import { writeAudit } from "../../db/queries/audit.js";
 import type { ImportReport } from "../../cap/from-cap.js";
@@ -36,6 +36,7 @@ export async function applyImport(x: ImportContext): Promise<Imported> {
   if (!["Alert", "Update", "Cancel"].includes(alert.msgType)) {
     throw new AppError("validation_failed", `msgType ${alert.msgType} carries no warning; only Alert, Update and Cancel are imported`, { extra: { msgType: alert.msgType } });
   }
+  await lockMessage(x.tx, alert.sender, alert.identifier);
   const dup = await findImported(x.tx, alert.sender, alert.identifier);
   if (dup) {
     throw new AppError("conflict", `message ${alert.sender} ${alert.identifier} was already imported as warning ${dup.id}`, { extra: { warningId: dup.id } });

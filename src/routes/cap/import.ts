@@ -7,7 +7,7 @@ import { ctx } from "../warnings/load.js";
 import { warningDto } from "../warnings/dto.js";
 import { applyImport } from "./apply.js";
 
-export const XML_TYPES = ["application/cap+xml", "application/xml", "text/xml"];
+const XML_TYPES = ["application/cap+xml", "application/xml", "text/xml"];
 
 export default defineOperation({
   method: "post",
@@ -23,7 +23,7 @@ export default defineOperation({
     if (!can(actor, "warning.cancel")) requirePermission(actor, "warning.write");
     requireContentType(c, XML_TYPES);
     const charset = /charset\s*=\s*"?([\w.-]+)/i.exec(c.req.header("content-type") ?? "")?.[1];
-    const raw = decodeXml(new Uint8Array(await c.req.arrayBuffer()), charset);
+    const raw = decodeXml(new Uint8Array(await c.req.arrayBuffer()), charset, s.config.maxXmlBytes);
     const msg = parseMessage(raw);
     requirePermission(actor, msg.alert.msgType === "Cancel" ? "warning.cancel" : "warning.write");
     const result = await s.db.transaction((tx) => applyImport({ tx, s, actor, requestId, msg, raw }));
