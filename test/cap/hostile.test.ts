@@ -63,6 +63,7 @@ describe("hostile XML", () => {
     ["unclosed tags", `<alert xmlns="${CAP_NS}"><identifier>x</alert>`, "not_well_formed"],
     ["two root elements", `<alert xmlns="${CAP_NS}"/><alert xmlns="${CAP_NS}"/>`, "root"],
     ["no element at all", `   `, "not_well_formed"],
+    ["an undeclared namespace prefix", `<x:alert><x:identifier>a</x:identifier></x:alert>`, "undeclared_prefix"],
   ])("%s: 400 naming the problem", async (_name, body, problem) => {
     expect((await refused(body, 400)).xmlProblem).toBe(problem);
   });
