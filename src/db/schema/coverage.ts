@@ -49,3 +49,15 @@ export const coverageTimeline = pgTable(
   },
   (t) => [primaryKey({ name: "coverage_timeline_pk", columns: [t.warningId, t.at] })],
 );
+
+/** Each person reached by a warning, once, whatever the channel: the de-duplication
+ * behind `persons_reached`. Written only when someone is reached, never at planning. */
+export const coveragePersons = pgTable(
+  "coverage_persons",
+  {
+    warningId: uuid("warning_id").notNull(),
+    recipientId: bigint("recipient_id", { mode: "number" }).notNull(),
+    villageCode: text("village_code").notNull(),
+  },
+  (t) => [primaryKey({ name: "coverage_persons_pk", columns: [t.warningId, t.recipientId] })],
+);

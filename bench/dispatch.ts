@@ -1,0 +1,81 @@
+// bench/dispatch: drain 200,000 queued deliveries through a no-op channel with 4
+// dispatcher loops (the full engine: claim, render, pace, send, record, coverage
+// trigger), against a bare claim-and-mark loop over the same rows in the same run: the
+// database's own ceiling. Prints one line of key=value figures.
+import { sql } from "drizzle-orm";
+import { benchDb, benchWarning, percentile, report, rssMb, seedPeople } from "./lib.js";
+import { issueWarning } from "../src/dispatch/issue.js";
+import { DispatchRunner } from "../src/dispatch/runner.js";
+import type { Channel } from "../channels/contract.js";
+import { silentLogger } from "../src/lib/log.js";
+
+const N = Number(process.env.BENCH_ROWS ?? 200_000);
+const LOOPS = 4;
+const b = await benchDb();
+
+const noop: Channel = {
+  kind: "sms",
+  pace: { ratePerSecond: Infinity, concurrency: 1000 },
+  send: async (m) => ({ providerId: `noop-${m.deliveryId}`, status: "sent" }),
+};
+const renderer = { render: () => ({ text: "bench", language: "zh" as const }) };
+
+async function plan() {
+  const w = await benchWarning(b.db);
+  await b.db.transaction((tx) => issueWarning(tx, w, { now: new Date(), actor: "bench", actorKind: "system" }));
+  await b.sql`analyze deliveries`;
+  await b.sql`checkpoint`;
+  return w;
+}
+
+async function waitDrained(warningId: string) {
+  for (;;) {
+    const [r] = await b.db.execute<{ n: number }>(sql`select count(*)::int as n from deliveries where warning_id = ${warningId} and status in ('queued', 'sending')`);
+    if (r!.n === 0) return;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+}
+
+try {
+  await seedPeople(b.db, N);
+
+  // Baseline: the same claim statement shape and a plain "mark sent", nothing else.
+  const base = await plan();
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: LOOPS }, async () => {
+    for (;;) {
+      const rows = await b.sql`
+        with c as (select id from deliveries where status = 'queued' and channel = 'sms' order by level_rank, next_attempt_at limit 1000 for update skip locked)
+        update deliveries d set status = 'sending', lease_until = now() + interval '1 minute' from c where d.id = c.id returning d.id`;
+      if (rows.length === 0) return;
+      await b.sql`update deliveries set status = 'sent', sent_at = now(), lease_until = null where id = any(${rows.map((r) => r.id)}::bigint[])`;
+    }
+  }));
+  const baseS = (performance.now() - t0) / 1000;
+  const [bn] = await b.db.execute<{ n: number }>(sql`select count(*)::int as n from deliveries where warning_id = ${base.id} and status = 'sent'`);
+
+  const w = await plan();
+  const runner = new DispatchRunner({ db: b.db, sql: b.sql, channels: [noop], renderer, log: silentLogger, loopsPerChannel: LOOPS, pollMs: 20, options: { batchSize: 1000 } });
+  const t1 = performance.now();
+  await runner.start();
+  await waitDrained(w.id);
+  const engineS = (performance.now() - t1) / 1000;
+  await runner.stop();
+
+  const lat = await b.db.execute<{ ms: number }>(sql`select extract(epoch from (sent_at - claimed_at)) * 1000 as ms from deliveries where warning_id = ${w.id} and status = 'sent'`);
+  const ms = lat.map((r) => Number(r.ms)).sort((a, c) => a - c);
+  report("dispatch", {
+    deliveries: ms.length,
+    loops: LOOPS,
+    engine_s: engineS.toFixed(2),
+    engine_msgs_per_s: Math.round(ms.length / engineS),
+    claim_to_sent_p50_ms: Math.round(percentile(ms, 50)),
+    claim_to_sent_p99_ms: Math.round(percentile(ms, 99)),
+    baseline_claim_mark_msgs_per_s: Math.round(bn!.n / baseS),
+    ratio_engine_vs_baseline: (ms.length / engineS / (bn!.n / baseS)).toFixed(2),
+    goal_msgs_per_s: ">=20000",
+    peak_rss_mb: rssMb(),
+  });
+} finally {
+  await b.close();
+}

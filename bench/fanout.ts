@@ -1,0 +1,70 @@
+// bench/fanout: plan 1,000,000 deliveries for a city-wide warning (2,457 villages, people
+// spread by population) through the real issue path, against COPY of the same rows in the
+// same run: into the deliveries table itself (same indexes and trigger) and into a bare
+// table with the same columns and nothing else. Prints one line of key=value figures.
+import { sql } from "drizzle-orm";
+import { pipeline } from "node:stream/promises";
+import { Readable } from "node:stream";
+import { benchDb, benchWarning, report, rssMb, seedPeople } from "./lib.js";
+import { issueWarning } from "../src/dispatch/issue.js";
+
+const N = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const b = await benchDb();
+try {
+  const t0 = performance.now();
+  const people = await seedPeople(b.db, N);
+  const seedS = (performance.now() - t0) / 1000;
+  // A quiet server for every timed phase: no autovacuum or checkpoint left over from seeding.
+  const settle = async () => { await b.sql`analyze`; await b.sql`checkpoint`; };
+  await settle();
+
+  const w = await benchWarning(b.db);
+  const t1 = performance.now();
+  const { plan } = await b.db.transaction((tx) => issueWarning(tx, w, { now: new Date(), actor: "bench", actorKind: "system" }));
+  const planS = (performance.now() - t1) / 1000;
+
+  // Baseline: the same rows, already rendered as COPY text in memory, into the same table.
+  const w2 = await benchWarning(b.db);
+  const cols = "warning_id, channel, recipient_id, village_code, address, language, level_rank, status, queued_at, next_attempt_at";
+  const chunks: Buffer[] = [];
+  const out = await b.sql.unsafe(`copy (select '${w2.id}'::uuid, channel, recipient_id, village_code, address, language, level_rank, status, queued_at, next_attempt_at from deliveries where warning_id = '${w.id}') to stdout`).readable();
+  for await (const c of out) chunks.push(c as Buffer);
+  await settle();
+  const t2 = performance.now();
+  await b.sql.begin(async (tx) => {
+    const sink = await tx.unsafe(`copy deliveries (${cols}) from stdin`).writable();
+    await pipeline(Readable.from(chunks), sink);
+  });
+  const copyS = (performance.now() - t2) / 1000;
+  const [n2] = await b.db.execute<{ n: number }>(sql`select count(*)::int as n from deliveries where warning_id = ${w2.id}`);
+
+  // Bare baseline: the same rows into a table with the same columns but no index or trigger.
+  await b.sql`create table bare_deliveries as select * from deliveries limit 0`;
+  await settle();
+  const t3 = performance.now();
+  await b.sql.begin(async (tx) => {
+    const sink = await tx.unsafe(`copy bare_deliveries (${cols}) from stdin`).writable();
+    await pipeline(Readable.from(chunks), sink);
+  });
+  const bareS = (performance.now() - t3) / 1000;
+
+  report("fanout", {
+    people,
+    deliveries: plan.deliveries,
+    villages: plan.villages,
+    plan_s: planS.toFixed(2),
+    plan_rows_per_s: Math.round(plan.deliveries / planS),
+    copy_rows: n2!.n,
+    copy_s: copyS.toFixed(2),
+    copy_rows_per_s: Math.round(n2!.n / copyS),
+    ratio_plan_vs_copy: (planS / copyS).toFixed(2),
+    bare_copy_s: bareS.toFixed(2),
+    bare_copy_rows_per_s: Math.round(n2!.n / bareS),
+    ratio_plan_vs_bare_copy: (planS / bareS).toFixed(2),
+    goal_plan_s: "<=4",
+    seed_people_s: seedS.toFixed(1),
+    peak_rss_mb: rssMb(),
+  });
+} finally {
+  await b.close();
+}

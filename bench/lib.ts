@@ -1,0 +1,91 @@
+// Bench harness: a throwaway PostgreSQL (embedded, in a temp dir, or DATABASE_URL with a
+// fresh database), migrated and seeded with the real divisions; stopped on exit.
+import { mkdtempSync, rmSync, chmodSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import postgres, { type Sql } from "postgres";
+import { sql as q } from "drizzle-orm";
+import { startEmbeddedPostgres, type EmbeddedHandle } from "../src/db/embedded.js";
+import { runMigrations } from "../src/db/migrate.js";
+import { createDb, type Db } from "../src/db/client.js";
+import { seedAreas } from "../src/seed/areas.js";
+import { insertUser } from "../src/db/queries/users.js";
+import { insertWarning, type Warning } from "../src/db/queries/warnings.js";
+
+export interface BenchDb {
+  sql: Sql;
+  db: Db;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function benchDb(): Promise<BenchDb> {
+  let embedded: EmbeddedHandle | null = null;
+  let dir: string | null = null;
+  let adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    dir = mkdtempSync(join(tmpdir(), "warncast-bench-"));
+    chmodSync(dir, 0o755);
+    embedded = await startEmbeddedPostgres({ dataDir: join(dir, "pg"), database: "postgres", persistent: false });
+    adminUrl = embedded.url;
+  }
+  const name = `bench_${process.pid}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists ${name}`);
+  await admin.unsafe(`create database ${name}`);
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  const sql = postgres(u.toString(), { max: 12, onnotice: () => {} });
+  await runMigrations(sql);
+  const db = createDb(sql);
+  await seedAreas(db);
+  return {
+    sql, db, url: u.toString(),
+    async close() {
+      await sql.end({ timeout: 5 });
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+      await embedded?.stop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `n` synthetic people spread over Chifeng's 2,457 villages in proportion to population. */
+export async function seedPeople(db: Db, n: number): Promise<number> {
+  const [r] = await db.execute<{ n: number }>(q`
+    with v as (
+      select code, population::float8 / sum(population) over () as share from areas where kind = 'village' and code like '1504%'
+    ),
+    k as (select code, greatest(1, round(share * ${n}))::int as k from v),
+    ins as (
+      insert into recipients (name, phone, email, area_code, village_code, audiences, language, synthetic, dedupe_key)
+      select 'p', '+86100' || lpad(row_number() over ()::text, 8, '0'), null, code, code, array['public'], 'zh', true,
+             'bench:' || row_number() over ()
+      from k cross join lateral generate_series(1, k.k)
+      returning 1
+    ) select count(*)::int as n from ins`);
+  return r!.n;
+}
+
+export async function benchWarning(db: Db, over: Partial<Parameters<typeof insertWarning>[1]> = {}): Promise<Warning> {
+  const u = await insertUser(db, { name: "bench", role: "admin", areaScope: "150000000000", keyHash: `bench-${Math.random()}` });
+  const id = crypto.randomUUID();
+  return insertWarning(db, {
+    id, threadId: id, identifier: `bench.${id}`, sender: "bench", senderName: "赤峰市气象台", createdBy: u.id,
+    type: "rainstorm", level: "red", headline: "赤峰市气象台发布暴雨红色预警", description: "bench", areaCodes: ["150400000000"],
+    audiences: ["public"], channels: ["sms"], expires: new Date(Date.now() + 86_400_000), status: "approved", ...over,
+  });
+}
+
+export const rssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** The bench's one output line. */
+export function report(name: string, figures: Record<string, string | number>): void {
+  console.log([`bench=${name}`, ...Object.entries(figures).map(([k, v]) => `${k}=${v}`)].join(" "));
+}
