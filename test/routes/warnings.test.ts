@@ -95,6 +95,23 @@ describe("warning lifecycle", () => {
     expect((await json(await c.request("GET", `/api/v1/warnings/${w.id}`))).status).toBe("cancelled");
     const twice = await c.request("POST", `/api/v1/warnings/${w.id}/cancel`, { key: c.users.issuer.key });
     expect(twice.status).toBe(409);
+    // The Cancel message itself ends the thread: it is neither cancelled nor updated.
+    const ofCancel = await c.request("POST", `/api/v1/warnings/${cancel.id}/cancel`, { key: c.users.issuer.key });
+    expect(ofCancel.status).toBe(409);
+    expect((await json(ofCancel)).msgType).toBe("Cancel");
+    expect((await c.request("POST", `/api/v1/warnings/${cancel.id}/update`, { key: c.users.issuer.key, json: warningBody(c) })).status).toBe(409);
+  });
+
+  it("a draft without areas (an unmapped import) is visible only to its author", async () => {
+    const c = ctx();
+    const d = await createDraft(c, {}, c.users.hongshanIssuer);
+    await c.tdb.db.execute(sql`update warnings set area_codes = '{}' where id = ${d.id}`);
+    expect((await c.request("GET", `/api/v1/warnings/${d.id}`, { key: c.users.hongshanIssuer.key })).status).toBe(200);
+    expect((await c.request("GET", `/api/v1/warnings/${d.id}`, { key: c.users.songshanIssuer.key })).status).toBe(403);
+    const others = await json(await c.request("GET", "/api/v1/warnings?status=draft", { key: c.users.songshanIssuer.key }));
+    expect(others.items.map((w: { id: string }) => w.id)).not.toContain(d.id);
+    const mine = await json(await c.request("GET", "/api/v1/warnings?status=draft", { key: c.users.hongshanIssuer.key }));
+    expect(mine.items.map((w: { id: string }) => w.id)).toContain(d.id);
   });
 
   it("a warning with a future sendAt is approved and held, not issued", async () => {

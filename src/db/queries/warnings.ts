@@ -34,6 +34,8 @@ export interface WarningFilter {
   /** Warnings touching this area: a code of the warning lies at/below it, or it lies below a code of the warning. */
   area?: string | undefined;
   scope: string;
+  /** Area-less (imported, unmapped) drafts are listed only for their author. */
+  actorId: string;
   from?: Date | undefined;
   to?: Date | undefined;
   before?: { createdAt: Date; id: string } | undefined;
@@ -46,7 +48,8 @@ const touches = (code: string): SQL =>
         where ac like ${codePrefix(code) + "%"} or ${code} like area_prefix(ac) || '%')`;
 
 export async function listWarnings(db: Db, f: WarningFilter): Promise<Warning[]> {
-  const inScope = sql`not exists (select 1 from unnest(${warnings.areaCodes}) ac where ac not like ${codePrefix(f.scope) + "%"})`;
+  const inScope = sql`not exists (select 1 from unnest(${warnings.areaCodes}) ac where ac not like ${codePrefix(f.scope) + "%"})
+    and (cardinality(${warnings.areaCodes}) > 0 or ${warnings.createdBy} = ${f.actorId})`;
   return db
     .select()
     .from(warnings)

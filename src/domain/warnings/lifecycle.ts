@@ -21,3 +21,10 @@ export function assertTransition(action: WarningAction, status: WarningStatus, i
     });
   }
 }
+
+/** A Cancel message ends its thread: it is never itself updated or cancelled. */
+export function assertNotCancelMessage(w: { id: string; msgType: string }): void {
+  if (w.msgType === "Cancel") {
+    throw new AppError("invalid_state", `warning ${w.id} is a Cancel message; its thread has ended`, { extra: { msgType: w.msgType } });
+  }
+}

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { defineOperation } from "../operation.js";
 import { readOptionalJson } from "../../http/body.js";
 import { requirePermission } from "../../domain/actor.js";
-import { assertTransition } from "../../domain/warnings/lifecycle.js";
+import { assertNotCancelMessage, assertTransition } from "../../domain/warnings/lifecycle.js";
 import { defaultHeadline } from "../../domain/warnings/fields.js";
 import { updateWarning, type Warning } from "../../db/queries/warnings.js";
 import type { Db } from "../../db/client.js";
@@ -45,6 +45,7 @@ export async function cancelWarning(
   opts: { actor: string; requestId?: string | undefined; reason?: string | undefined; now: Date },
 ): Promise<Warning> {
   const { actor, requestId, reason, now } = opts;
+  assertNotCancelMessage(source);
   assertTransition("cancel", source.status, source.id);
   const row = await newVersion(tx, source, {
     msgType: "Cancel",

@@ -36,6 +36,7 @@ export default defineOperation({
     const after = decodeCursor(q.cursor, cursor);
     const rows = await listWarnings(s.db, {
       scope: actor.areaScope,
+      actorId: actor.id,
       status: q.status,
       type: q.type,
       level: q.level,

@@ -17,6 +17,11 @@ export async function loadWarning(db: Db, actor: Actor, id: string, opts: { forU
   if (!uuid.safeParse(id).success) throw new AppError("not_found", `no warning ${id}`);
   const w = await getWarning(db, id, opts);
   if (!w) throw new AppError("not_found", `no warning ${id}`);
+  // An imported draft whose areas are all unknown lies in no scope: only its importer
+  // (or an admin) may see it until areas are assigned.
+  if (w.areaCodes.length === 0 && w.createdBy !== actor.id && actor.role !== "admin") {
+    throw new AppError("forbidden", `warning ${id} has no areas yet; only its author can see it`);
+  }
   requireScope(actor, w.areaCodes);
   return w;
 }

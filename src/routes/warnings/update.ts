@@ -3,7 +3,7 @@ import { readJson } from "../../http/body.js";
 import { warningInput } from "../../domain/warnings/input.js";
 import { requirePermission, requireScope } from "../../domain/actor.js";
 import { storedFields } from "../../domain/warnings/fields.js";
-import { assertTransition } from "../../domain/warnings/lifecycle.js";
+import { assertNotCancelMessage, assertTransition } from "../../domain/warnings/lifecycle.js";
 import { isDirectIssue } from "../../config/grading.js";
 import { writeAudit } from "../../db/queries/audit.js";
 import { ctx, loadWarning, validateWarning } from "./load.js";
@@ -26,6 +26,7 @@ export default defineOperation({
     requireScope(actor, input.areas.codes);
     const w = await s.db.transaction(async (tx) => {
       const source = await loadWarning(tx, actor, c.req.param("id")!, { forUpdate: true });
+      assertNotCancelMessage(source);
       assertTransition("update", source.status, source.id);
       await validateWarning(tx, s, input);
       const now = s.now();
