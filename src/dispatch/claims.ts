@@ -1,6 +1,8 @@
 // The dispatcher's queries: claim a batch (SKIP LOCKED + lease), record outcomes in one
 // statement, hand expired leases back, expire what can no longer be sent.
-import { sql } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
+import { warnings } from "../db/schema/index.js";
+import type { Warning } from "../db/queries/warnings.js";
 import type { Db } from "../db/client.js";
 import type { ChannelKind, Language } from "../domain/vocabulary.js";
 import { jsonRows } from "../db/json-rows.js";
@@ -110,16 +112,9 @@ export async function expireEnded(db: Db, now: Date, warningIds?: string[]): Pro
   return rows[0]?.n ?? 0;
 }
 
-export interface WarningState {
-  id: string;
-  status: string;
-  msgType: "Alert" | "Update" | "Cancel";
-  expires: Date;
-}
-
-export async function warningStates(db: Db, ids: string[]): Promise<Map<string, WarningState>> {
-  const rows = await db.execute<{ id: string; status: string; msg_type: WarningState["msgType"]; expires: string | Date }>(
-    sql`select id, status, msg_type, expires from warnings where id in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`,
-  );
-  return new Map(rows.map((r) => [r.id, { id: r.id, status: r.status, msgType: r.msg_type, expires: new Date(r.expires) }]));
+/** The batch's warnings, read once per batch: their state decides send or expire, and
+ * their text feeds the renderer. */
+export async function batchWarnings(db: Db, ids: string[]): Promise<Map<string, Warning>> {
+  const rows = await db.select().from(warnings).where(inArray(warnings.id, ids));
+  return new Map(rows.map((w) => [w.id, w]));
 }

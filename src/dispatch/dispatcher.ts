@@ -3,13 +3,12 @@
 // number of processes share the work through Postgres (SKIP LOCKED + leases).
 import type { Db } from "../db/client.js";
 import type { Warning } from "../db/queries/warnings.js";
-import { getWarning } from "../db/queries/warnings.js";
 import type { Channel, OutboundMessage } from "../../channels/contract.js";
 import { ChannelError } from "../../channels/contract.js";
 import type { ChannelKind, Language } from "../domain/vocabulary.js";
 import type { Logger } from "../lib/log.js";
 import { errorFields } from "../lib/log.js";
-import { claimBatch, recordOutcomes, warningStates, type ClaimedDelivery, type Outcome } from "./claims.js";
+import { batchWarnings, claimBatch, recordOutcomes, type ClaimedDelivery, type Outcome } from "./claims.js";
 import { applyWaitingReports } from "./status.js";
 import { backoffMs } from "./backoff.js";
 import type { MessageRenderer, Rendered } from "./render.js";
@@ -66,7 +65,7 @@ export async function dispatchOnce(d: LoopDeps): Promise<number> {
   const claimed = await claimBatch(d.db, { channel: kind, limit, owner: d.owner, now: d.now(), leaseMs: d.options.leaseMs });
   if (claimed.length === 0) return 0;
 
-  const states = await warningStates(d.db, [...new Set(claimed.map((c) => c.warningId))]);
+  const states = await batchWarnings(d.db, [...new Set(claimed.map((c) => c.warningId))]);
   const outcomes: Outcome[] = [];
   const sendable: ClaimedDelivery[] = [];
   const now = d.now();
@@ -81,10 +80,8 @@ export async function dispatchOnce(d: LoopDeps): Promise<number> {
     const key = `${c.warningId}:${c.language}`;
     let m = texts.get(key);
     if (!m) {
-      m = (async () => {
-        const w = (await getWarning(d.db, c.warningId))!;
-        return { w, r: await d.renderer.render(w, kind, c.language as Language) };
-      })();
+      const w = states.get(c.warningId)!;
+      m = Promise.resolve(d.renderer.render(w, kind, c.language as Language)).then((r) => ({ w, r }));
       texts.set(key, m);
     }
     return m;

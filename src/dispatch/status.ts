@@ -71,6 +71,9 @@ export async function applyDeliveryReports(db: Db, reports: (StatusChange & { de
 /** Reports that raced their send: apply and remove them once the provider ids exist. */
 export async function applyWaitingReports(db: Db, providerIds: string[]): Promise<number> {
   if (providerIds.length === 0) return 0;
+  // Almost always nothing is parked: one index probe instead of matching every id.
+  const [any] = await db.execute<{ x: number }>(sql`select 1 as x from status_reports limit 1`);
+  if (!any) return 0;
   const waiting = await db.execute<{ provider_id: string; status: ReportedStatus; at: Date | string; error_code: string | null; error: string | null }>(sql`
     delete from status_reports where provider_id in (select value from jsonb_array_elements_text(${JSON.stringify(providerIds)}::jsonb))
     returning provider_id, status, at, error_code, error`);
