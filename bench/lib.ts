@@ -1,11 +1,8 @@
 // Bench harness: a throwaway PostgreSQL (embedded, in a temp dir, or DATABASE_URL with a
 // fresh database), migrated and seeded with the real divisions; stopped on exit.
-import { mkdtempSync, rmSync, chmodSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import postgres, { type Sql } from "postgres";
 import { sql as q } from "drizzle-orm";
-import { startEmbeddedPostgres, type EmbeddedHandle } from "../src/db/embedded.js";
+import { startScratchPostgres } from "../src/db/embedded.js";
 import { runMigrations } from "../src/db/migrate.js";
 import { createDb, type Db } from "../src/db/client.js";
 import { seedAreas } from "../src/seed/areas.js";
@@ -20,15 +17,8 @@ export interface BenchDb {
 }
 
 export async function benchDb(): Promise<BenchDb> {
-  let embedded: EmbeddedHandle | null = null;
-  let dir: string | null = null;
-  let adminUrl = process.env.DATABASE_URL;
-  if (!adminUrl) {
-    dir = mkdtempSync(join(tmpdir(), "warncast-bench-"));
-    chmodSync(dir, 0o755);
-    embedded = await startEmbeddedPostgres({ dataDir: join(dir, "pg"), database: "postgres", persistent: false });
-    adminUrl = embedded.url;
-  }
+  const scratch = await startScratchPostgres("warncast-bench-");
+  const adminUrl = scratch.adminUrl;
   const name = `bench_${process.pid}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`drop database if exists ${name}`);
@@ -45,8 +35,7 @@ export async function benchDb(): Promise<BenchDb> {
       await sql.end({ timeout: 5 });
       await admin.unsafe(`drop database if exists ${name} with (force)`);
       await admin.end();
-      await embedded?.stop();
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      await scratch.stop();
     },
   };
 }

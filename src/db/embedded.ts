@@ -82,3 +82,21 @@ export async function startEmbeddedPostgres(opts: {
   }
   return { url, port, stop: () => pg.stop() };
 }
+
+/** A PostgreSQL to create throwaway databases on (tests, benches): DATABASE_URL when set,
+ * else an embedded server in a fresh temp dir that `stop()` removes. */
+export async function startScratchPostgres(prefix: string): Promise<{ adminUrl: string; stop(): Promise<void> }> {
+  if (process.env.DATABASE_URL) return { adminUrl: process.env.DATABASE_URL, stop: async () => {} };
+  const { mkdtempSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o755);
+  const pg = await startEmbeddedPostgres({ dataDir: join(dir, "pg"), database: "postgres", persistent: false });
+  return {
+    adminUrl: pg.url,
+    async stop() {
+      await pg.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
