@@ -1,6 +1,7 @@
 // Node entry: HTTP API, and (as later parts land) the WebSocket hub, dispatcher loops
 // and cron jobs, around the same Hono app the Worker serves.
 import { serve } from "@hono/node-server";
+import type { Server } from "node:http";
 import { parseEnv } from "./config/env.js";
 import { defaultGrading, defaultPolicy } from "./config/grading.js";
 import { createLogger, errorFields } from "./lib/log.js";
@@ -10,6 +11,7 @@ import { seedDemoUsers, seedSyntheticRecipients } from "./seed/demo.js";
 import { defaultServiceConfig, type Services } from "./services.js";
 import { setupChannels } from "./node/channels.js";
 import { DispatchRunner } from "./dispatch/runner.js";
+import { DeviceHub } from "./hub/hub.js";
 
 const t0 = performance.now();
 const env = parseEnv(process.env);
@@ -55,6 +57,10 @@ const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (
   ];
   for (const l of lines) console.log(l);
 });
+// Loudspeakers and displays connect at /ws/devices on the same port (DESIGN §10).
+const hub = new DeviceHub({ db: database.db, sql: database.sql, renderer: channelSetup.renderer, policy: services.policy, log: log.child({ part: "hub" }) });
+hub.attach(server as Server);
+await hub.start();
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -62,6 +68,7 @@ async function shutdown(signal: string) {
   stopping = true;
   log.info("shutting down", { signal });
   server.close();
+  await hub.stop().catch((e) => log.error("hub stop failed", errorFields(e)));
   await dispatcher?.stop().catch((e) => log.error("dispatcher stop failed", errorFields(e)));
   await channelSetup.close().catch((e) => log.error("channel close failed", errorFields(e)));
   await database.close().catch((e) => log.error("close failed", errorFields(e)));

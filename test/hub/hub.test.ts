@@ -1,0 +1,230 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
+import { useContext, type TestContext } from "../helpers/context.js";
+import { createIssued, json } from "../helpers/factories.js";
+import { createDevice, startHub, TestDevice, until, type RunningHub } from "./harness.js";
+
+const ctx = useContext();
+let hub: RunningHub;
+let villages: string[] = [];
+const clients: TestDevice[] = [];
+const online = async (token: string) => {
+  const d = await TestDevice.online(hub.url, token);
+  clients.push(d);
+  return d;
+};
+
+beforeAll(async () => {
+  const c = ctx();
+  hub = await startHub(c);
+  const rows = await c.tdb.db.execute<{ code: string }>(sql`select code from areas where kind = 'village' and code like '150422%' order by code limit 12`);
+  villages = rows.map((r) => r.code);
+});
+afterAll(async () => {
+  for (const d of clients) d.close();
+  await hub?.close();
+});
+
+const issue = (c: TestContext, village: string, over: Record<string, unknown> = {}) =>
+  createIssued(c, { areas: { codes: [village] }, channels: ["loudspeaker", "display"], level: "red", ...over });
+const deliveryOf = async (c: TestContext, id: number) =>
+  (await c.tdb.db.execute<{ status: string; provider_id: string | null; error_code: string | null; error: string | null }>(
+    sql`select status, provider_id, error_code, error from deliveries where id = ${id}`))[0]!;
+
+describe("authentication", () => {
+  it.each([
+    ["no token", null],
+    ["a wrong token", "wcd_not-a-real-token"],
+  ])("refuses %s with HTTP 401 on the upgrade", async (_name, token) => {
+    await expect(TestDevice.connect(hub.url, token)).rejects.toThrow("HTTP 401");
+  });
+
+  it("refuses a revoked device's token, accepts a valid one by header or ?token=", async () => {
+    const c = ctx();
+    const d = await createDevice(c, { kind: "loudspeaker", areaCode: villages[0]! });
+    const q = await TestDevice.connect(hub.url, d.token, "query");
+    expect((await q.next((f) => f.type === "welcome")).deviceId).toBe(d.id);
+    q.close();
+    await c.tdb.db.execute(sql`update devices set revoked_at = now() where id = ${d.id}`);
+    await expect(TestDevice.connect(hub.url, d.token)).rejects.toThrow("HTTP 401");
+  });
+});
+
+describe("commands", () => {
+  it("sends play to loudspeakers and show to displays, rendered in the device's language, within a second", async () => {
+    const c = ctx();
+    const v = villages[1]!;
+    const ls = await createDevice(c, { kind: "loudspeaker", areaCode: v, languages: ["mn", "zh"] });
+    const ds = await createDevice(c, { kind: "display", areaCode: v });
+    const a = await online(ls.token);
+    const b = await online(ds.token);
+    await until(async () => hub.hub.conns.get(ls.id)?.["ready"] && hub.hub.conns.get(ds.id)?.["ready"]);
+    const t0 = Date.now();
+    const w = await issue(c, v);
+    const play = await a.next((f) => f.type === "command", 1_000);
+    const show = await b.next((f) => f.type === "command", 1_000);
+    expect(Date.now() - t0).toBeLessThan(1_500);
+    expect(play).toMatchObject({
+      action: "play",
+      warning: { id: w.id, type: "rainstorm", level: "red", headline: w.headline, text: `[mn/loudspeaker] ${w.headline}`, language: "mn", repeat: 3, interval: 60, expires: w.expires },
+    });
+    expect(show).toMatchObject({ action: "show", warning: { text: `[zh/display] ${w.headline}`, language: "zh", repeat: 3 } });
+    const row = await deliveryOf(c, play.id);
+    expect(row).toMatchObject({ status: "sent", provider_id: String(play.id) });
+  });
+
+  it("acks move the delivery forward (received → delivered, played → acknowledged) and the coverage counts the loudspeaker as played", async () => {
+    const c = ctx();
+    const v = villages[2]!;
+    const ls = await createDevice(c, { kind: "loudspeaker", areaCode: v, reach: 300 });
+    const d = await online(ls.token);
+    await until(async () => hub.hub.conns.get(ls.id)?.["ready"]);
+    const w = await issue(c, v);
+    const cmd = await d.next((f) => f.type === "command");
+    d.send({ type: "ack", id: cmd.id, state: "received", at: new Date().toISOString() });
+    await until(async () => (await deliveryOf(c, cmd.id)).status === "delivered");
+    d.send({ type: "ack", id: cmd.id, state: "played", at: new Date().toISOString() });
+    await until(async () => (await deliveryOf(c, cmd.id)).status === "acknowledged");
+    d.send({ type: "ack", id: cmd.id, state: "received" }); // late and repeated: no step back
+    const cov = await json(await c.request("GET", `/api/v1/warnings/${w.id}/coverage`));
+    expect(cov.channels.loudspeaker).toMatchObject({ targeted: 1, sent: 1, delivered: 1, played: 1, reached: 300 });
+    expect((await deliveryOf(c, cmd.id)).status).toBe("acknowledged");
+  });
+
+  it("a device failure is recorded with its detail; acks for another device's command are refused", async () => {
+    const c = ctx();
+    const v = villages[3]!;
+    const one = await createDevice(c, { kind: "display", areaCode: v });
+    const other = await createDevice(c, { kind: "display", areaCode: villages[4]! });
+    const d = await online(one.token);
+    const o = await online(other.token);
+    await until(async () => hub.hub.conns.get(one.id)?.["ready"] && hub.hub.conns.get(other.id)?.["ready"]);
+    await issue(c, v);
+    const cmd = await d.next((f) => f.type === "command");
+    o.send({ type: "ack", id: cmd.id, state: "shown" });
+    expect(await o.next((f) => f.type === "error")).toMatchObject({ code: "unknown_command", id: cmd.id });
+    d.send({ type: "ack", id: cmd.id, state: "failed", detail: "LED panel 3 dark" });
+    await until(async () => (await deliveryOf(c, cmd.id)).status === "failed");
+    expect(await deliveryOf(c, cmd.id)).toMatchObject({ error_code: "device_failed", error: "LED panel 3 dark" });
+  });
+});
+
+describe("store and forward", () => {
+  it("a device offline at issue receives the command on hello, and a stop for a warning cancelled while it was away", async () => {
+    const c = ctx();
+    const v = villages[5]!;
+    const ls = await createDevice(c, { kind: "loudspeaker", areaCode: v });
+    const first = await online(ls.token);
+    await until(async () => hub.hub.conns.get(ls.id)?.["ready"]);
+    first.close();
+    await until(async () => !hub.hub.conns.has(ls.id));
+    const w1 = await issue(c, v);
+    const w2 = await issue(c, v, { level: "orange", type: "gale" });
+    const again = await online(ls.token);
+    const a = await again.next((f) => f.type === "command");
+    const b = await again.next((f) => f.type === "command");
+    expect([a.warning.id, b.warning.id]).toEqual([w1.id, w2.id]); // oldest first
+    expect(b).toMatchObject({ action: "play", warning: { level: "orange", repeat: 2, interval: 120 } });
+    again.send({ type: "ack", id: a.id, state: "played" });
+    await until(async () => (await deliveryOf(c, a.id)).status === "acknowledged");
+    again.close();
+    await until(async () => !hub.hub.conns.has(ls.id));
+
+    const r = await c.request("POST", `/api/v1/warnings/${w2.id}/cancel`, { key: c.users.issuer.key, json: { reason: "大风减弱" } });
+    expect(r.status).toBe(201);
+    const cancel = await json(r);
+    const third = await online(ls.token);
+    const stop = await third.next((f) => f.type === "command");
+    expect(stop).toMatchObject({ action: "stop", warning: { id: cancel.id, msgType: "Cancel", thread: w2.id } });
+    // w1 was played (acknowledged) and w2 is no longer in force: nothing else arrives.
+    await new Promise((res) => setTimeout(res, 300));
+    expect(third.commands()).toEqual([]);
+  });
+
+  it("never sends an expired command", async () => {
+    const c = ctx();
+    const v = villages[6]!;
+    const ls = await createDevice(c, { kind: "loudspeaker", areaCode: v });
+    const w = await issue(c, v);
+    await c.tdb.db.execute(sql`update warnings set expires = now() - interval '1 second' where id = ${w.id}`);
+    const d = await online(ls.token);
+    await until(async () => hub.hub.conns.get(ls.id)?.["ready"]);
+    await hub.hub.deliver();
+    await new Promise((res) => setTimeout(res, 300));
+    expect(d.commands()).toEqual([]);
+    expect((await c.tdb.db.execute<{ status: string }>(sql`select status from deliveries where warning_id = ${w.id}`))[0]!.status).toBe("queued");
+  });
+
+  it("sends stop with reason ended when the expiry job signals a warning ended", async () => {
+    const c = ctx();
+    const v = villages[7]!;
+    const ls = await createDevice(c, { kind: "loudspeaker", areaCode: v });
+    const d = await online(ls.token);
+    await until(async () => hub.hub.conns.get(ls.id)?.["ready"]);
+    const w = await issue(c, v);
+    const cmd = await d.next((f) => f.type === "command");
+    await c.tdb.db.execute(sql`update warnings set status = 'expired', ended_at = now() where id = ${w.id}`);
+    const { notifyWarningEnded } = await import("../../src/hub/notify.js");
+    await notifyWarningEnded(c.tdb.db, w.id);
+    expect(await d.next((f) => f.type === "command")).toMatchObject({ id: cmd.id, action: "stop", reason: "ended", warning: { id: w.id } });
+  });
+});
+
+describe("connections", () => {
+  it("a second connection replaces the first with close code 4001", async () => {
+    const c = ctx();
+    const ls = await createDevice(c, { kind: "loudspeaker", areaCode: villages[8]! });
+    const first = await online(ls.token);
+    await until(async () => hub.hub.conns.get(ls.id)?.["ready"]);
+    const second = await online(ls.token);
+    expect(await first.waitClosed()).toEqual({ code: 4001, reason: "replaced by a newer connection" });
+    await until(async () => hub.hub.conns.get(ls.id)?.["ready"]);
+    // The replaced socket's close does not mark the device offline.
+    await hub.hub.flush();
+    const [row] = await c.tdb.db.execute<{ online: boolean; firmware: string }>(sql`select online, firmware from devices where id = ${ls.id}`);
+    expect(row).toEqual({ online: true, firmware: "test-1.0" });
+    expect(second.closed).toBeNull();
+  });
+
+  it("answers malformed frames with error frames and closes with 1008 after five", async () => {
+    const c = ctx();
+    const ls = await createDevice(c, { kind: "display", areaCode: villages[9]! });
+    const d = await online(ls.token);
+    const bad = ["not json", "[]", JSON.stringify({ type: "ack", id: "x", state: "played" }), JSON.stringify({ type: "launch" }), JSON.stringify({ type: "ack", id: 1, state: "exploded" })];
+    d.send(bad[0]);
+    expect(await d.next((f) => f.type === "error")).toMatchObject({ code: "malformed_frame", message: "not JSON" });
+    for (const b of bad.slice(1)) d.send(b);
+    expect(await d.waitClosed()).toEqual({ code: 1008, reason: "too many malformed frames" });
+    // The hub is still serving.
+    const again = await online(ls.token);
+    again.send({ type: "heartbeat" });
+    expect(again.closed).toBeNull();
+  });
+});
+
+describe("liveness", () => {
+  it("marks a silent device offline and terminates its socket; online and last seen are visible per area", async () => {
+    const c = ctx();
+    const fast = await startHub(c, { heartbeatMs: 100, timeoutMs: 300 });
+    try {
+      const v = villages[10]!;
+      const ls = await createDevice(c, { kind: "loudspeaker", areaCode: v });
+      const d = await TestDevice.online(fast.url, ls.token);
+      clients.push(d);
+      const list = async () => (await json(await c.request("GET", `/api/v1/devices?area=${v}`))).items[0];
+      await until(async () => (await list()).online === true);
+      // A silent device: stop answering protocol pings.
+      (d.ws as any)._receiver.removeAllListeners("ping");
+      d.ws.pong = () => {};
+      const closed = await d.waitClosed(3_000);
+      expect(closed.code).toBe(1006);
+      const item = await until(async () => { const i = await list(); return i.online === false ? i : null; });
+      expect(item.lastSeen).not.toBeNull();
+      const audit = await c.tdb.db.execute<{ action: string; after: any }>(sql`select action, after from audit_log where subject_id = ${ls.id} order by id`);
+      expect(audit.map((a) => a.action)).toEqual(["device.create", "device.online", "device.offline"]);
+      expect(audit.at(-1)!.after).toEqual({ reason: "timeout" });
+    } finally {
+      await fast.close();
+    }
+  });
+});
