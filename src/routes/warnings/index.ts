@@ -9,5 +9,6 @@ import update from "./update.js";
 import cancel from "./cancel.js";
 import deliveries from "./deliveries.js";
 import { coverageCsv, coverageJson } from "./coverage.js";
+import silentVillages from "./silent-villages.js";
 
-export const warningOperations = [create, list, get, patch, submit, approve, reject, update, cancel, deliveries, coverageJson, coverageCsv];
+export const warningOperations = [create, list, get, patch, submit, approve, reject, update, cancel, deliveries, coverageJson, coverageCsv, silentVillages];

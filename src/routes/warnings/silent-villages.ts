@@ -1,0 +1,25 @@
+import { defineOperation } from "../operation.js";
+import { requirePermission } from "../../domain/actor.js";
+import { silentVillages } from "../../db/queries/device-status.js";
+import { ctx, loadWarning } from "./load.js";
+
+export default defineOperation({
+  method: "get",
+  path: "/api/v1/warnings/:id/silent-villages",
+  summary: "Targeted villages with no loudspeaker online (someone must broadcast by hand); `active` says whether the warning is in force",
+  tag: "coverage",
+  auth: "apiKey",
+  success: [200, "{ items: [{ villageCode, name, loudspeakers, lastSeen }], nextCursor: null, active }"],
+  handler: async (c) => {
+    const { s, actor } = ctx(c);
+    requirePermission(actor, "read");
+    const w = await loadWarning(s.db, actor, c.req.param("id")!);
+    const items = await silentVillages(s.db, w.id);
+    const active = w.status === "issued" && w.expires > s.now();
+    return c.json({
+      items: items.map((v) => ({ ...v, lastSeen: v.lastSeen?.toISOString() ?? null })),
+      nextCursor: null,
+      active,
+    });
+  },
+});
