@@ -3,12 +3,15 @@
 import type { Db } from "./db/client.js";
 import type { Grading, Policy } from "./config/grading.js";
 import type { Logger } from "./lib/log.js";
+import type { TemplateCatalog } from "./templates/catalog.js";
 
 export interface ServiceConfig {
   /** CAP sender: no spaces, commas, `<` or `&`. */
   sender: string;
   /** Issuing office shown in message text, e.g. 赤峰市气象台. */
   senderName: string;
+  /** SMS sender signature prefixed to every text, e.g. 【赤峰市气象局】. */
+  smsSignature: string;
   publicUrl: string;
   tzDisplay: string;
   maxJsonBytes: number;
@@ -23,11 +26,14 @@ export interface Services {
   config: ServiceConfig;
   log: Logger;
   now: () => Date;
+  /** Message templates; absent → the copy bundled at build time (templates/). */
+  templates?: TemplateCatalog;
 }
 
 export const defaultServiceConfig: ServiceConfig = {
   sender: "warncast.chifeng",
   senderName: "赤峰市气象台",
+  smsSignature: "【赤峰市气象局】",
   publicUrl: "http://127.0.0.1:8080",
   tzDisplay: "Asia/Shanghai",
   maxJsonBytes: 256 * 1024,

@@ -1,0 +1,86 @@
+// The view a template renders: every variable a template may use, and which ones each
+// channel's template must use. The loader rejects any other name at start-up.
+import type { ChannelKind, Language } from "../domain/vocabulary.js";
+import type { Part } from "./names.js";
+import type { Words } from "./words.js";
+
+export interface View {
+  /** SMS sender signature, e.g. 【赤峰市气象局】 (configuration). */
+  signature: string;
+  /** Issuing office, e.g. 赤峰市气象台. */
+  office: string;
+  /** 发布 / 更新 / 解除 */
+  action: string;
+  type: string;
+  /** Colour name, e.g. 橙色. */
+  level: string;
+  levelRoman: string;
+  levelWord: string;
+  /** National headline: 赤峰市气象台发布暴雨橙色预警[Ⅱ级/严重]. */
+  title: string;
+  /** The headline staff wrote (or the default one). */
+  headline: string;
+  /** Issue time in the display time zone. */
+  time: string;
+  expires: string;
+  /** Affected area names, shortened when a budget requires it. */
+  areas: string;
+  areaCount: number;
+  description: string;
+  instruction: string;
+  isAlert: boolean;
+  isUpdate: boolean;
+  isCancel: boolean;
+}
+export const VARIABLES: readonly (keyof View)[] = [
+  "signature", "office", "action", "type", "level", "levelRoman", "levelWord", "title", "headline",
+  "time", "expires", "areas", "areaCount", "description", "instruction", "isAlert", "isUpdate", "isCancel",
+];
+
+/** Placeholders a template must contain: what national practice requires on that channel. */
+export const REQUIRED: Record<ChannelKind, Partial<Record<Part, readonly (keyof View)[]>>> = {
+  sms: { text: ["title", "areas", "description", "instruction"] },
+  loudspeaker: { text: ["office", "action", "type", "level", "description", "instruction"] },
+  display: { text: ["title", "areas"] },
+  email: { subject: ["title"], text: ["title", "time", "areas", "description", "instruction"], html: ["title", "time", "areas", "description", "instruction"] },
+};
+
+export interface ViewInput {
+  msgType: "Alert" | "Update" | "Cancel";
+  type: Parameters<Words["type"]>[0];
+  level: Parameters<Words["level"]>[0];
+  office: string;
+  headline: string;
+  description: string;
+  instruction: string;
+  issuedAt: Date;
+  expires: Date;
+  signature: string;
+  timeZone: string;
+}
+
+export function formatTime(d: Date, language: Language, timeZone: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-GB", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+      .formatToParts(d)
+      .map((p) => [p.type, p.value]),
+  ) as Record<string, string>;
+  if (language === "en") return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+  // National practice: 2026年11月22日08时30分.
+  return `${parts.year}年${Number(parts.month)}月${Number(parts.day)}日${parts.hour}时${parts.minute}分`;
+}
+
+export function buildView(v: ViewInput, words: Words, language: Language, areas: { text: string; count: number }): View {
+  const lw = words.level(v.level);
+  const action = words.action(v.msgType);
+  const type = words.type(v.type);
+  const title = language === "en"
+    ? `${v.office} ${action} ${lw.name} ${type} warning [${lw.roman}/${lw.word}]`
+    : `${v.office}${action}${type}${lw.name}预警[${lw.roman}/${lw.word}]`;
+  return {
+    signature: v.signature, office: v.office, action, type, level: lw.name, levelRoman: lw.roman, levelWord: lw.word,
+    title, headline: v.headline, time: formatTime(v.issuedAt, language, v.timeZone), expires: formatTime(v.expires, language, v.timeZone),
+    areas: areas.text, areaCount: areas.count, description: v.description, instruction: v.instruction,
+    isAlert: v.msgType === "Alert", isUpdate: v.msgType === "Update", isCancel: v.msgType === "Cancel",
+  };
+}

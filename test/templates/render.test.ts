@@ -1,0 +1,186 @@
+import { describe, expect, it } from "vitest";
+import { readFile } from "node:fs/promises";
+import { useContext } from "../helpers/context.js";
+import { defaultGrading, defaultPolicy } from "../../src/config/grading.js";
+import { buildCatalog, TemplateError } from "../../src/templates/catalog.js";
+import { TemplateRenderer, type RenderableWarning } from "../../src/templates/render.js";
+import { readTemplateDir } from "../../src/node/templates.js";
+import { bundleSource } from "../../scripts/bundle-templates.js";
+import { CHANNELS, WARNING_TYPES, type ChannelKind, type Level } from "../../src/domain/vocabulary.js";
+import type { Policy } from "../../src/config/grading.js";
+
+const ctx = useContext();
+const COUNTIES = ["150402000000", "150403000000", "150404000000", "150421000000", "150422000000"]; // 红山区 元宝山区 松山区 阿鲁科尔沁旗 巴林左旗
+
+async function renderer(o: { sources?: Record<string, string>; policy?: Partial<Policy> } = {}) {
+  const sources = o.sources ?? (await readTemplateDir());
+  return new TemplateRenderer({
+    db: ctx().tdb.db, grading: defaultGrading, policy: { ...defaultPolicy, ...o.policy }, catalog: buildCatalog(sources, defaultGrading),
+    signature: "【赤峰市气象局】", timeZone: "Asia/Shanghai", now: () => new Date("2026-07-20T02:30:00Z"),
+  });
+}
+
+function warning(over: Partial<RenderableWarning> = {}): RenderableWarning {
+  return {
+    msgType: "Alert", type: "rainstorm", level: "orange", senderName: "赤峰市气象台", headline: "赤峰市气象台发布暴雨橙色预警",
+    description: "预计未来6小时将出现50毫米以上降雨。", instruction: "注意防范城乡积涝和山洪。", areaCodes: ["150402000000"],
+    expires: new Date("2026-07-20T14:30:00Z"), issuedAt: new Date("2026-07-20T02:30:00Z"), ...over,
+  };
+}
+
+describe("template files", () => {
+  it("the bundled copy used by the Worker equals templates/ (run `npm run templates:bundle` after editing)", async () => {
+    const onDisk = await readFile(new URL("../../src/templates/bundled.gen.ts", import.meta.url), "utf8");
+    expect(onDisk).toBe(await bundleSource());
+  });
+
+  it("refuse to load, naming the file, on an unknown variable, a missing placeholder, a bad name or bad syntax", async () => {
+    const good = await readTemplateDir();
+    const load = (changes: Record<string, string | null>) => {
+      const s: Record<string, string> = { ...good };
+      for (const [k, v] of Object.entries(changes)) if (v === null) delete s[k]; else s[k] = v;
+      try { buildCatalog(s, defaultGrading); return []; } catch (e) { expect(e).toBeInstanceOf(TemplateError); return (e as TemplateError).problems; }
+    };
+    expect(load({})).toEqual([]);
+    expect(load({ "zh/sms.txt": "{{signature}}{{title}}{{areas}}{{description}}{{instruction}}{{colour}}" }))
+      .toEqual([expect.stringMatching(/^templates\/zh\/sms\.txt: unknown variable \{\{colour\}\}/)]);
+    expect(load({ "zh/sms.red.txt": "{{title}}{{areas}}{{description}}" })).toEqual(["templates/zh/sms.red.txt: missing placeholder {{instruction}}"]);
+    expect(load({ "zh/display.txt": null })).toEqual(["templates/zh/display.txt: missing (every channel needs a zh base template)"]);
+    expect(load({ "zh/sms.purple.txt": "x" })[0]).toMatch(/^templates\/zh\/sms\.purple\.txt: "purple" is not a warning type or level/);
+    expect(load({ "fr/sms.txt": "x" })[0]).toMatch(/^templates\/fr\/sms\.txt: unknown language directory/);
+    expect(load({ "zh/email.html": "{{{title}}}{{time}}{{areas}}{{description}}{{instruction}}" })[0]).toMatch(/unescaped \{\{\{title\}\}\} is not allowed in HTML/);
+    expect(load({ "zh/display.txt": "{{#title}}{{areas}}" })[0]).toMatch(/^templates\/zh\/display\.txt: Unclosed section "title"/);
+    expect(load({ "en/words.json": "{\"levels\": {\"red\": {\"name\": 1}}}" })[0]).toMatch(/^templates\/en\/words\.json: levels\.red/);
+  });
+});
+
+describe("rendering", () => {
+  it("every type × allowed level × channel renders in zh with the national headline, names not codes, and nothing left unrendered", async () => {
+    const r = await renderer();
+    let n = 0;
+    for (const type of WARNING_TYPES) {
+      const t = defaultGrading.types[type];
+      for (const level of t.allowedLevels) {
+        const l = defaultGrading.levels[level];
+        for (const channel of CHANNELS) {
+          const out = await r.render(warning({ type, level, areaCodes: ["150402000000", "150404000000"] }), channel, "zh");
+          const all = [out.text, out.subject ?? "", out.html ?? ""].join("\n");
+          expect(out.language).toBe("zh");
+          expect(all).not.toMatch(/\{\{|\}\}|1504\d{8}/);
+          expect(all).toContain(`${t.zh}${l.zh}预警`);
+          expect(all).toContain("赤峰市气象台");
+          expect(all).toContain("注意防范城乡积涝和山洪。");
+          if (channel !== "loudspeaker") expect(all).toContain(`赤峰市气象台发布${t.zh}${l.zh}预警[${l.roman}/${l.word}]`);
+          if (channel !== "loudspeaker") expect(all).toContain("红山区、松山区");
+          if (channel === "sms") expect(out.text.startsWith("【赤峰市气象局】")).toBe(true);
+          n++;
+        }
+      }
+    }
+    expect(n).toBe(WARNING_TYPES.reduce((s, t) => s + defaultGrading.types[t].allowedLevels.length, 0) * CHANNELS.length);
+  });
+
+  it("email has subject, text and HTML with the time in Asia/Shanghai, and escapes warning text in HTML only", async () => {
+    const r = await renderer();
+    const out = await r.render(warning({ description: "<script>alert(1)</script> 降雨 & 大风" }), "email", "zh");
+    expect(out.subject).toBe("赤峰市气象台发布暴雨橙色预警[Ⅱ级/严重]");
+    expect(out.text).toContain("发布时间：2026年7月20日10时30分"); // 02:30 UTC
+    expect(out.text).toContain("有效期至：2026年7月20日22时30分");
+    expect(out.text).toContain("<script>alert(1)</script> 降雨 & 大风");
+    expect(out.html).toContain("&lt;script&gt;alert(1)&lt;&#x2F;script&gt; 降雨 &amp; 大风");
+    expect(out.html).not.toContain("<script>");
+  });
+
+  it("a cancel says 解除 and drops the instruction and expiry where the templates say so", async () => {
+    const r = await renderer();
+    const out = await r.render(warning({ msgType: "Cancel", description: "暴雨橙色预警解除。", instruction: "" }), "email", "zh");
+    expect(out.subject).toBe("赤峰市气象台解除暴雨橙色预警[Ⅱ级/严重]");
+    expect(out.text).not.toContain("有效期至");
+    expect(out.text).not.toContain("防御指南");
+  });
+
+  it("type and level overrides are found by file name, most specific first", async () => {
+    const base = await readTemplateDir();
+    const r = await renderer({ sources: { ...base, "zh/display.rainstorm.txt": "T {{title}}{{areas}}", "zh/display.rainstorm.red.txt": "TL {{title}}{{areas}}", "zh/display.blue.txt": "L {{title}}{{areas}}" } });
+    const text = async (type: RenderableWarning["type"], level: Level) => (await r.render(warning({ type, level }), "display", "zh")).text;
+    expect(await text("rainstorm", "red")).toMatch(/^TL /);
+    expect(await text("rainstorm", "orange")).toMatch(/^T /);
+    expect(await text("gale", "blue")).toMatch(/^L /);
+    expect(await text("gale", "red")).toMatch(/^赤峰市气象台发布大风红色预警/);
+    // The shipped red loudspeaker override calls attention first, as village broadcasts do.
+    expect((await (await renderer()).render(warning({ level: "red" }), "loudspeaker", "zh")).text).toMatch(/^紧急通知！紧急通知！/);
+  });
+
+  it("a missing mn template falls back to zh and says so; a present one is used", async () => {
+    const base = await readTemplateDir();
+    expect(Object.keys(base).some((k) => k.startsWith("mn/"))).toBe(false);
+    const r = await renderer();
+    const fallback = await r.render(warning(), "sms", "mn");
+    expect(fallback.language).toBe("zh");
+    expect(fallback.text).toContain("暴雨橙色预警");
+    const mn = "ᠠᠶᠤᠯ ᠤᠨ ᠰᠡᠷᠡᠮᠵᠢᠯᠡᠯ"; // a test string in traditional script, not a vetted translation
+    const withMn = await renderer({ sources: { ...base, "mn/display.txt": `${mn} {{title}} {{areas}}` } });
+    const shown = await withMn.render(warning(), "display", "mn");
+    expect(shown.language).toBe("mn");
+    expect(shown.text.startsWith(mn)).toBe(true);
+    expect((await withMn.render(warning(), "sms", "mn")).language).toBe("zh");
+  });
+
+  it("English renders from en templates and words", async () => {
+    const out = await (await renderer()).render(warning(), "sms", "en");
+    expect(out.language).toBe("en");
+    expect(out.text).toContain("赤峰市气象台 issued orange rainstorm warning [Level II/severe]");
+  });
+});
+
+describe("SMS budget", () => {
+  it("counts UCS-2 segments: 70 → 1, 71 → 2, 134 → 2, 135 → 3", async () => {
+    const base = await readTemplateDir();
+    // A template that is only the description, so its length is the message's.
+    const r = await renderer({ sources: { ...base, "zh/sms.gale.txt": "{{description}}{{#title}}{{/title}}{{#areas}}{{/areas}}{{#instruction}}{{/instruction}}" }, policy: { smsMaxSegments: { red: 9, orange: 9, yellow: 9, blue: 9 } } });
+    for (const [chars, segments] of [[70, 1], [71, 2], [134, 2], [135, 3], [201, 3], [202, 4]] as const) {
+      const out = await r.render(warning({ type: "gale", description: "风".repeat(chars) }), "sms", "zh");
+      expect(out.text.length).toBe(chars);
+      expect(out.sms).toMatchObject({ segments, encoding: "UCS-2", units: chars, withinBudget: true, shortened: null });
+    }
+  });
+
+  it("over budget: shortens the area list first (红山区、元宝山区等5个旗县区), then the description; never title or instruction", async () => {
+    const r = await renderer({ policy: { smsMaxSegments: { red: 2, orange: 2, yellow: 2, blue: 2 } } });
+    const fits = await r.render(warning({ areaCodes: COUNTIES }), "sms", "zh");
+    expect(fits.sms).toMatchObject({ withinBudget: true, shortened: null });
+    expect(fits.text).toContain("红山区、元宝山区、松山区、阿鲁科尔沁旗、巴林左旗");
+
+    // Padded so the full text is 140 units: over 2 segments with 5 names, under with fewer.
+    const start = "预计未来6小时将出现50毫米以上降雨，局地伴有雷电、短时强降水和大风，城乡积涝风险高。";
+    const longer = "雨".repeat(140 - fits.text.length - start.length + warning().description.length) + start;
+    const areasCut = await r.render(warning({ areaCodes: COUNTIES, description: longer }), "sms", "zh");
+    expect(areasCut.sms!.segments).toBeLessThanOrEqual(2);
+    expect(areasCut.text).toMatch(/红山区(、元宝山区)?(、松山区)?等5个旗县区/);
+    expect(areasCut.text).toContain(longer);
+    expect(areasCut.sms!.shortened).toMatchObject({ areasTotal: 5, descriptionChars: [...longer].length });
+
+    const veryLong = longer.repeat(3);
+    const descCut = await r.render(warning({ areaCodes: COUNTIES, description: veryLong }), "sms", "zh");
+    expect(descCut.sms).toMatchObject({ segments: 2, withinBudget: true, shortened: { areasKept: 1, areasTotal: 5 } });
+    expect(descCut.text).toContain("红山区等5个旗县区");
+    expect(descCut.text).toContain("…");
+    expect(descCut.text.startsWith("【赤峰市气象局】赤峰市气象台发布暴雨橙色预警[Ⅱ级/严重]")).toBe(true);
+    expect(descCut.text.endsWith("注意防范城乡积涝和山洪。")).toBe(true);
+    expect(descCut.text.length).toBeGreaterThan(127); // it used the room it had: 2 × 67 minus at most a few characters
+
+    const hopeless = await r.render(warning({ instruction: "请".repeat(140) }), "sms", "zh");
+    expect(hopeless.sms).toMatchObject({ withinBudget: false, maxSegments: 2 });
+    expect(hopeless.text).toContain("请".repeat(140));
+  });
+
+  it("GSM-7 text uses 160/153 septets", async () => {
+    const { smsSegments } = await import("../../src/templates/segments.js");
+    expect(smsSegments("a".repeat(160))).toEqual({ encoding: "GSM-7", units: 160, segments: 1 });
+    expect(smsSegments("a".repeat(161))).toEqual({ encoding: "GSM-7", units: 161, segments: 2 });
+    expect(smsSegments("€".repeat(80))).toEqual({ encoding: "GSM-7", units: 160, segments: 1 });
+    expect(smsSegments("ᠠ".repeat(70)).encoding).toBe("UCS-2");
+  });
+});
+
+export type { ChannelKind };
