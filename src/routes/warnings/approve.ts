@@ -6,6 +6,7 @@ import { writeAudit } from "../../db/queries/audit.js";
 import { asInput, ctx, loadWarning, validateWarning } from "./load.js";
 import { releaseApproved } from "./release.js";
 import { warningDto } from "./dto.js";
+import { assertSmsBudget } from "../../templates/preview.js";
 
 export default defineOperation({
   method: "post",
@@ -24,6 +25,7 @@ export default defineOperation({
         throw new AppError("forbidden", "two-person rule: a warning cannot be approved by its author", { extra: { rule: "self_approval" } });
       }
       await validateWarning(tx, s, asInput(before));
+      await assertSmsBudget(s, before);
       const now = s.now();
       await writeAudit(tx, { actor: actor.id, actorKind: "user", action: "warning.approve", subjectType: "warning", subjectId: before.id, before: { status: before.status }, after: { status: "approved" }, requestId });
       return releaseApproved(tx, before, { now, actor: actor.id, requestId, approvedBy: actor.id });

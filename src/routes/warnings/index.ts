@@ -10,5 +10,6 @@ import cancel from "./cancel.js";
 import deliveries from "./deliveries.js";
 import { coverageCsv, coverageJson } from "./coverage.js";
 import silentVillages from "./silent-villages.js";
+import { previewStored, previewUnsaved } from "./preview.js";
 
-export const warningOperations = [create, list, get, patch, submit, approve, reject, update, cancel, deliveries, coverageJson, coverageCsv, silentVillages];
+export const warningOperations = [create, list, get, patch, submit, approve, reject, update, cancel, deliveries, coverageJson, coverageCsv, silentVillages, previewStored, previewUnsaved];

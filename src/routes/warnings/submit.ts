@@ -7,6 +7,7 @@ import { writeAudit } from "../../db/queries/audit.js";
 import { asInput, ctx, loadWarning, validateWarning } from "./load.js";
 import { releaseApproved } from "./release.js";
 import { warningDto } from "./dto.js";
+import { assertSmsBudget } from "../../templates/preview.js";
 
 export default defineOperation({
   method: "post",
@@ -22,6 +23,7 @@ export default defineOperation({
       const before = await loadWarning(tx, actor, c.req.param("id")!, { forUpdate: true });
       assertTransition("submit", before.status, before.id);
       await validateWarning(tx, s, asInput(before));
+      await assertSmsBudget(s, before);
       const now = s.now();
       const pending = await updateWarning(tx, before.id, { status: "pending", submittedAt: now });
       await writeAudit(tx, { actor: actor.id, actorKind: "user", action: "warning.submit", subjectType: "warning", subjectId: before.id, before: { status: before.status }, after: { status: "pending" }, requestId });

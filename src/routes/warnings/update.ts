@@ -10,6 +10,7 @@ import { ctx, loadWarning, validateWarning } from "./load.js";
 import { newVersion } from "./version.js";
 import { releaseApproved } from "./release.js";
 import { warningDto } from "./dto.js";
+import { assertSmsBudget } from "../../templates/preview.js";
 
 export default defineOperation({
   method: "post",
@@ -37,6 +38,7 @@ export default defineOperation({
         submittedAt: now,
         createdBy: actor.id,
       }, now);
+      await assertSmsBudget(s, row);
       await writeAudit(tx, { actor: actor.id, actorKind: "user", action: "warning.update", subjectType: "warning", subjectId: row.id, before: { supersedes: source.id }, after: warningDto(row), requestId });
       if (!isDirectIssue(s.policy, row.type, row.level)) return row;
       return releaseApproved(tx, row, { now, actor: actor.id, requestId, approvedBy: null });

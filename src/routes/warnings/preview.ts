@@ -1,0 +1,55 @@
+import { z } from "zod";
+import { defineOperation } from "../operation.js";
+import { parseQuery, readJson } from "../../http/body.js";
+import { requirePermission, requireScope } from "../../domain/actor.js";
+import { CHANNELS, LANGUAGES } from "../../domain/vocabulary.js";
+import { warningInput } from "../../domain/warnings/input.js";
+import { storedFields } from "../../domain/warnings/fields.js";
+import { overBudgetError, previewWarning } from "../../templates/preview.js";
+import { ctx, loadWarning, validateWarning } from "./load.js";
+
+const query = z.strictObject({ channel: z.enum(CHANNELS).optional(), language: z.enum(LANGUAGES).optional() });
+
+export const previewStored = defineOperation({
+  method: "get",
+  path: "/api/v1/warnings/:id/preview",
+  summary: "The rendered text per channel and language (SMS with segment count and budget), as recipients will get it",
+  tag: "warnings",
+  auth: "apiKey",
+  query,
+  success: [200, "with `channel` and `language`: one item; otherwise `{ items }` for the warning's channels × languages. 422 when that SMS is over budget"],
+  handler: async (c) => {
+    const { s, actor } = ctx(c);
+    requirePermission(actor, "read");
+    const q = parseQuery(c, query);
+    const w = await loadWarning(s.db, actor, c.req.param("id")!);
+    const channels = q.channel ? [q.channel] : (w.channels as typeof CHANNELS[number][]);
+    const items = await previewWarning(s, w, channels, q.language ? [q.language] : LANGUAGES);
+    if (q.channel && q.language) {
+      const item = items[0]!;
+      if (!item.withinBudget) throw overBudgetError(item);
+      return c.json(item);
+    }
+    return c.json({ items });
+  },
+});
+
+export const previewUnsaved = defineOperation({
+  method: "post",
+  path: "/api/v1/warnings/preview",
+  summary: "Preview a warning that is not saved yet (the compose page): same body as POST /api/v1/warnings, nothing is stored",
+  tag: "warnings",
+  auth: "apiKey",
+  body: warningInput,
+  success: [200, "`{ items }`: one per channel × language, each with `withinBudget`"],
+  handler: async (c) => {
+    const { s, actor } = ctx(c);
+    requirePermission(actor, "warning.write");
+    const input = await readJson(c, warningInput);
+    requireScope(actor, input.areas.codes);
+    await validateWarning(s.db, s, input);
+    const fields = storedFields(input, s.grading, s.policy, s.config.senderName);
+    const w = { ...fields, msgType: "Alert" as const, senderName: s.config.senderName, issuedAt: null };
+    return c.json({ items: await previewWarning(s, w, fields.channels as typeof CHANNELS[number][]) });
+  },
+});
