@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { bigint, boolean, index, pgTable, text } from "drizzle-orm/pg-core";
 import { languageEnum, postRoleEnum } from "./enums.js";
 import { timestamps } from "./columns.js";
@@ -22,5 +23,10 @@ export const recipients = pgTable(
     dedupeKey: text("dedupe_key").notNull().unique("recipients_dedupe_key_key"),
     ...timestamps,
   },
-  (t) => [index("recipients_village_code_idx").on(t.villageCode), index("recipients_area_code_idx").on(t.areaCode)],
+  (t) => [
+    index("recipients_village_code_idx").on(t.villageCode),
+    index("recipients_area_code_idx").on(t.areaCode),
+    // Inbound SMS replies name the sender's number only.
+    index("recipients_phone_idx").on(t.phone).where(sql`${t.phone} is not null`),
+  ],
 );
