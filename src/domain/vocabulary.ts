@@ -59,3 +59,11 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export const DELIVERY_PURPOSES = ["warning", "escalation"] as const;
 export type DeliveryPurpose = (typeof DELIVERY_PURPOSES)[number];
+
+/** Why a village's 叫应 chain runs: nobody confirmed in time, or its loudspeakers cannot
+ * play (someone must broadcast by hand). */
+export const ESCALATION_REASONS = ["no_ack", "device_offline"] as const;
+export type EscalationReason = (typeof ESCALATION_REASONS)[number];
+/** Chain steps: 1 primary posts, 2 backup posts, 3 township officials, 4 county officials. */
+export const ESCALATION_STEPS = ["primary", "backup", "township", "county"] as const;
+export type EscalationStep = (typeof ESCALATION_STEPS)[number];

@@ -53,6 +53,8 @@ export const deliveries = pgTable(
       .where(sql`${t.status} = 'queued'`),
     index("deliveries_lease_idx").on(t.leaseUntil).where(sql`${t.status} = 'sending'`),
     index("deliveries_provider_id_idx").on(t.providerId).where(sql`${t.providerId} is not null`),
+    // 叫应: "has anyone in this village confirmed?" reads only confirmed rows.
+    index("deliveries_acknowledged_idx").on(t.warningId, t.villageCode).where(sql`${t.acknowledgedAt} is not null`),
     index("deliveries_device_open_idx").on(t.deviceId).where(sql`${t.deviceId} is not null and ${t.status} in ('queued','sending','sent','delivered')`),
   ],
 );

@@ -12,3 +12,4 @@ export const msgTypeEnum = pgEnum("msg_type", v.MSG_TYPES);
 export const channelEnum = pgEnum("channel", v.CHANNELS);
 export const deliveryStatusEnum = pgEnum("delivery_status", v.DELIVERY_STATUSES);
 export const deliveryPurposeEnum = pgEnum("delivery_purpose", v.DELIVERY_PURPOSES);
+export const escalationReasonEnum = pgEnum("escalation_reason", v.ESCALATION_REASONS);

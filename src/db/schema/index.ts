@@ -8,3 +8,5 @@ export * from "./deliveries.js";
 export * from "./coverage.js";
 export * from "./audit.js";
 export * from "./status-reports.js";
+export * from "./escalations.js";
+export * from "./cron-runs.js";
