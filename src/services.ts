@@ -13,6 +13,8 @@ export interface ServiceConfig {
   /** SMS sender signature prefixed to every text, e.g. 【赤峰市气象局】. */
   smsSignature: string;
   publicUrl: string;
+  /** Verifies X-Twilio-Signature on webhooks (TWILIO_AUTH_TOKEN); unset → webhooks refuse. */
+  twilioAuthToken?: string | undefined;
   tzDisplay: string;
   maxJsonBytes: number;
   maxCsvBytes: number;

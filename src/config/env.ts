@@ -15,6 +15,15 @@ export const envSchema = z.object({
   TWILIO_API_BASE_URL: url.optional(),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, "must be smtp:// or smtps://").optional(),
   MAIL_FROM: z.string().default("warncast <warncast@localhost>"),
+  SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(5),
+  EMAIL_RATE_PER_SECOND: z.coerce.number().positive().default(200),
+  /** Prefixed to every SMS (carriers in China require a registered signature). */
+  SMS_SIGNATURE: z.string().default("【赤峰市气象局】"),
+  SMS_RATE_PER_SECOND: z.coerce.number().positive().default(100),
+  SMS_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
+  /** Simulator only (no Twilio settings): delay before `delivered`, and the share that fail. */
+  SMS_SIMULATOR_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(1500),
+  SMS_SIMULATOR_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0.02),
   TZ_DISPLAY: z.string().default("Asia/Shanghai"),
   WARNCAST_SENDER: z.string().regex(/^[^\s,<&]+$/, "CAP sender: no spaces, commas, < or &").default("warncast.chifeng"),
   WARNCAST_SENDER_NAME: z.string().default("赤峰市气象台"),
@@ -33,5 +42,8 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     throw new Error(`invalid environment:\n${lines.join("\n")}`);
   }
   if (r.data.TWILIO_ACCOUNT_SID && !r.data.TWILIO_AUTH_TOKEN) throw new Error("invalid environment:\n  TWILIO_AUTH_TOKEN: required with TWILIO_ACCOUNT_SID");
+  if (r.data.TWILIO_ACCOUNT_SID && !r.data.TWILIO_FROM && !r.data.TWILIO_MESSAGING_SERVICE_SID) {
+    throw new Error("invalid environment:\n  TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID: one is required with TWILIO_ACCOUNT_SID");
+  }
   return r.data;
 }

@@ -1,0 +1,23 @@
+import { defineOperation } from "../operation.js";
+import { AppError } from "../../lib/errors.js";
+import { applyProviderReports } from "../../dispatch/status.js";
+import { parseTwilioStatus } from "../../../channels/sms/status.js";
+import { readSignedTwilioForm } from "./twilio-form.js";
+
+export default defineOperation({
+  method: "post",
+  path: "/webhooks/twilio/status",
+  summary: "Twilio status callback: applies MessageStatus to the delivery with that MessageSid (forward-only, idempotent; early callbacks are parked until the send is recorded)",
+  tag: "webhooks",
+  auth: "twilioSignature",
+  bodyType: "application/x-www-form-urlencoded",
+  success: [204, "applied (or nothing to apply)"],
+  handler: async (c) => {
+    const { db, now } = c.get("services");
+    const p = await readSignedTwilioForm(c);
+    if (!p.MessageSid && !p.SmsSid) throw new AppError("validation_failed", "MessageSid is required", { errors: [{ path: "MessageSid", message: "required" }] });
+    const report = parseTwilioStatus(p, now());
+    if (report) await applyProviderReports(db, [{ providerId: report.providerId, status: report.status, at: report.at, errorCode: report.errorCode, error: report.error }]);
+    return c.body(null, 204);
+  },
+});
