@@ -4,6 +4,7 @@ import type { Db } from "./db/client.js";
 import type { Grading, Policy } from "./config/grading.js";
 import type { Logger } from "./lib/log.js";
 import type { TemplateCatalog } from "./templates/catalog.js";
+import type { Mailer } from "./lib/mailer.js";
 
 export interface ServiceConfig {
   /** CAP sender: no spaces, commas, `<` or `&`. */
@@ -19,6 +20,8 @@ export interface ServiceConfig {
   maxJsonBytes: number;
   maxCsvBytes: number;
   maxXmlBytes: number;
+  /** Where the daily coverage digest goes (DIGEST_EMAILS). */
+  digestEmails: string[];
 }
 
 export interface Services {
@@ -30,6 +33,8 @@ export interface Services {
   now: () => Date;
   /** Message templates; absent → the copy bundled at build time (templates/). */
   templates?: TemplateCatalog;
+  /** Report mail (the daily digest); absent → jobs log what they would have sent. */
+  mailer?: Mailer;
 }
 
 export const defaultServiceConfig: ServiceConfig = {
@@ -41,4 +46,5 @@ export const defaultServiceConfig: ServiceConfig = {
   maxJsonBytes: 256 * 1024,
   maxCsvBytes: 10 * 1024 * 1024,
   maxXmlBytes: 1024 * 1024,
+  digestEmails: [],
 };

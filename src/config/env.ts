@@ -30,6 +30,12 @@ export const envSchema = z.object({
   WARNCAST_DATA_DIR: z.string().default(".data"),
   WARNCAST_SEED_DEMO: z.enum(["true", "false"]).default("true"),
   WARNCAST_DISPATCH: z.enum(["true", "false"]).default("true"),
+  /** Daily coverage digest (08:00 Asia/Shanghai) goes to these addresses; unset → logged only. */
+  DIGEST_EMAILS: z
+    .string()
+    .transform((s) => s.split(",").map((a) => a.trim()).filter((a) => a !== ""))
+    .pipe(z.array(z.email("not an email address (comma-separated list)")))
+    .default([]),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 export type Env = z.infer<typeof envSchema>;
