@@ -1,0 +1,1 @@
+CREATE INDEX "deliveries_escalation_idx" ON "deliveries" USING btree ("warning_id","village_code") WHERE "deliveries"."purpose" = 'escalation';
