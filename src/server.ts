@@ -12,6 +12,8 @@ import { defaultServiceConfig, type Services } from "./services.js";
 import { setupChannels } from "./node/channels.js";
 import { DispatchRunner } from "./dispatch/runner.js";
 import { DeviceHub } from "./hub/hub.js";
+import { buildCatalog } from "./templates/catalog.js";
+import { readTemplateDir } from "./node/templates.js";
 
 const t0 = performance.now();
 const env = parseEnv(process.env);
@@ -34,16 +36,22 @@ const services: Services = {
   db: database.db,
   grading: defaultGrading,
   policy: defaultPolicy,
-  config: { ...defaultServiceConfig, sender: env.WARNCAST_SENDER, senderName: env.WARNCAST_SENDER_NAME, publicUrl, tzDisplay: env.TZ_DISPLAY },
+  config: {
+    ...defaultServiceConfig, sender: env.WARNCAST_SENDER, senderName: env.WARNCAST_SENDER_NAME, smsSignature: env.SMS_SIGNATURE,
+    publicUrl, tzDisplay: env.TZ_DISPLAY, twilioAuthToken: env.TWILIO_AUTH_TOKEN,
+  },
   log,
   now: () => new Date(),
+  // Read from templates/ (and checked) at every start, so edits need only a restart.
+  templates: buildCatalog(await readTemplateDir(), defaultGrading),
 };
 const app = createApp(services);
 
-const channelSetup = await setupChannels(env, log);
+const channelSetup = await setupChannels(env, services, log);
 banner.push(...channelSetup.banner);
+services.mailer = channelSetup.mailer;
 let dispatcher: DispatchRunner | null = null;
-if (env.WARNCAST_DISPATCH === "true" && channelSetup.renderer && channelSetup.channels.length > 0) {
+if (env.WARNCAST_DISPATCH === "true") {
   dispatcher = new DispatchRunner({ db: database.db, sql: database.sql, channels: channelSetup.channels, renderer: channelSetup.renderer, log });
   await dispatcher.start();
 }

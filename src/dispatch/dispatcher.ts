@@ -87,6 +87,22 @@ export async function dispatchOnce(d: LoopDeps): Promise<number> {
     return m;
   };
 
+  // Outcomes are recorded as they accumulate (at most ~1 s or 200 rows late), not once
+  // per batch: a paced batch can take seconds, and sent_at and the live coverage
+  // board should say when each message actually went.
+  let recorded: Promise<void> = Promise.resolve();
+  let lastFlush = Date.now();
+  const flush = () => {
+    const chunk = outcomes.splice(0, outcomes.length);
+    lastFlush = Date.now();
+    recorded = recorded.then(async () => {
+      if (chunk.length === 0) return;
+      await recordOutcomes(d.db, d.owner, d.now(), chunk);
+      await applyWaitingReports(d.db, chunk.flatMap((o) => ("providerId" in o ? [o.providerId] : [])));
+    });
+    return recorded;
+  };
+
   await pool(sendable, d.channel.pace.concurrency, async (c) => {
     try {
       const { w, r } = await message(c);
@@ -103,11 +119,11 @@ export async function dispatchOnce(d: LoopDeps): Promise<number> {
     } catch (e) {
       outcomes.push(failure(c, e, d));
     }
+    // A failed chunk surfaces at the final flush below (the chain stays rejected).
+    if (outcomes.length >= 200 || Date.now() - lastFlush >= 1000) flush().catch(() => {});
   });
 
-  await recordOutcomes(d.db, d.owner, d.now(), outcomes);
-  const providerIds = outcomes.flatMap((o) => ("providerId" in o ? [o.providerId] : []));
-  await applyWaitingReports(d.db, providerIds);
+  await flush();
   return claimed.length;
 }
 
