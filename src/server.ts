@@ -12,12 +12,23 @@ import { defaultServiceConfig, type Services } from "./services.js";
 import { setupChannels } from "./node/channels.js";
 import { DispatchRunner } from "./dispatch/runner.js";
 import { DeviceHub } from "./hub/hub.js";
-import { buildCatalog } from "./templates/catalog.js";
-import { readTemplateDir } from "./node/templates.js";
+import { buildCatalog, TemplateError, type TemplateCatalog } from "./templates/catalog.js";
+import { readTemplateDir, TEMPLATES_DIR } from "./node/templates.js";
 
 const t0 = performance.now();
 const env = parseEnv(process.env);
 const log = createLogger({ level: env.LOG_LEVEL });
+
+// Templates first: a broken file stops start-up here, naming the file, before anything
+// else starts (and long before a message would be sent with it).
+let templates: TemplateCatalog;
+try {
+  templates = buildCatalog(await readTemplateDir(env.WARNCAST_TEMPLATES_DIR ?? TEMPLATES_DIR), defaultGrading);
+} catch (e) {
+  if (!(e instanceof TemplateError)) throw e;
+  console.error(e.message);
+  process.exit(1);
+}
 
 const database = await openDatabase({ url: env.DATABASE_URL, dataDir: env.WARNCAST_DATA_DIR, log });
 const banner: string[] = [];
@@ -43,7 +54,7 @@ const services: Services = {
   log,
   now: () => new Date(),
   // Read from templates/ (and checked) at every start, so edits need only a restart.
-  templates: buildCatalog(await readTemplateDir(), defaultGrading),
+  templates,
 };
 const app = createApp(services);
 

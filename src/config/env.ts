@@ -28,6 +28,8 @@ export const envSchema = z.object({
   WARNCAST_SENDER: z.string().regex(/^[^\s,<&]+$/, "CAP sender: no spaces, commas, < or &").default("warncast.chifeng"),
   WARNCAST_SENDER_NAME: z.string().default("赤峰市气象台"),
   WARNCAST_DATA_DIR: z.string().default(".data"),
+  /** Message templates (default: the templates/ folder of this checkout). */
+  WARNCAST_TEMPLATES_DIR: z.string().optional(),
   WARNCAST_SEED_DEMO: z.enum(["true", "false"]).default("true"),
   WARNCAST_DISPATCH: z.enum(["true", "false"]).default("true"),
   /** Daily coverage digest (08:00 Asia/Shanghai) goes to these addresses; unset → logged only. */

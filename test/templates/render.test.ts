@@ -184,3 +184,33 @@ describe("SMS budget", () => {
 });
 
 export type { ChannelKind };
+
+describe("start-up", () => {
+  it("a broken template stops the server before it starts, naming the file", async () => {
+    const { mkdtemp, cp, writeFile, rm } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { spawn } = await import("node:child_process");
+    const { TEMPLATES_DIR } = await import("../../src/node/templates.js");
+    const dir = await mkdtemp(join(tmpdir(), "warncast-templates-"));
+    try {
+      await cp(TEMPLATES_DIR, dir, { recursive: true });
+      await writeFile(join(dir, "zh/sms.txt"), "{{signature}}{{title}}{{areas}}{{description}}{{instrucion}}");
+      const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
+        env: { ...process.env, WARNCAST_TEMPLATES_DIR: dir, DATABASE_URL: "postgres://nobody@127.0.0.1:1/none", PORT: "0" },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let err = "";
+      child.stderr.on("data", (c) => (err += c));
+      const code = await new Promise<number | null>((resolve) => {
+        const t = setTimeout(() => { child.kill("SIGKILL"); resolve(null); }, 30_000);
+        child.on("exit", (c) => { clearTimeout(t); resolve(c); });
+      });
+      expect(code).toBe(1);
+      expect(err).toContain("templates/zh/sms.txt: unknown variable {{instrucion}}");
+      expect(err).toContain("templates/zh/sms.txt: missing placeholder {{instruction}}");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
