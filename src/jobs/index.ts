@@ -1,4 +1,21 @@
 import type { Job } from "./job.js";
+import { scheduledIssueJob } from "./scheduled-issue.js";
+import { expiryJob } from "./expiry.js";
+import { escalationJob } from "./escalation.js";
+import { loudspeakerFallbackJob } from "./loudspeaker-fallback.js";
+import { deviceLivenessJob } from "./device-liveness.js";
+import { digestJob } from "./digest.js";
+import { pruneCronRunsJob } from "./prune-cron-runs.js";
 
-/** The one list of scheduled jobs (see job.ts). */
-export const jobs: Job[] = [];
+/** The one list of scheduled jobs (see job.ts). Cron expressions are UTC on both
+ * runtimes. Retries and lease recovery are not here: every dispatcher process does them
+ * continuously (DispatchRunner's maintenance and claim loop). */
+export const jobs: Job[] = [
+  scheduledIssueJob,
+  expiryJob,
+  deviceLivenessJob,
+  loudspeakerFallbackJob,
+  escalationJob,
+  digestJob,
+  pruneCronRunsJob,
+];

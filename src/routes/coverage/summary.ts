@@ -3,28 +3,13 @@ import { defineOperation } from "../operation.js";
 import { parseQuery } from "../../http/body.js";
 import { requirePermission } from "../../domain/actor.js";
 import { codePrefix } from "../../domain/areas.js";
-import { TARGETS } from "../../domain/coverage.js";
-import { coverageTotals, type WarningCoverageTotal } from "../../db/queries/coverage.js";
+import { coverageSummary } from "../../domain/coverage-summary.js";
+import { coverageTotals } from "../../db/queries/coverage.js";
 
 const query = z.strictObject({
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
 });
-
-function group(ws: WarningCoverageTotal[], target: number) {
-  const population = ws.reduce((a, w) => a + w.population, 0);
-  const reached = ws.reduce((a, w) => a + w.reached, 0);
-  const rate = population > 0 ? reached / population : null;
-  return {
-    warnings: ws.length,
-    population,
-    reached,
-    rate,
-    target,
-    met: rate !== null && rate > target,
-    warningsMeetingTarget: ws.filter((w) => w.population > 0 && w.reached / w.population > target).length,
-  };
-}
 
 export default defineOperation({
   method: "get",
@@ -45,8 +30,7 @@ export default defineOperation({
     return c.json({
       from: from.toISOString(),
       to: to.toISOString(),
-      major: group(ws.filter((w) => w.level === "red" || w.level === "orange"), TARGETS.major),
-      all: group(ws, TARGETS.all),
+      ...coverageSummary(ws),
       warnings: ws.map((w) => ({ ...w, issuedAt: w.issuedAt.toISOString(), rate: w.population > 0 ? w.reached / w.population : null })),
     });
   },
