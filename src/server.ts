@@ -12,6 +12,8 @@ import { defaultServiceConfig, type Services } from "./services.js";
 import { setupChannels } from "./node/channels.js";
 import { DispatchRunner } from "./dispatch/runner.js";
 import { DeviceHub } from "./hub/hub.js";
+import { startCron } from "./node/cron.js";
+import { jobs } from "./jobs/index.js";
 import { buildCatalog, TemplateError, type TemplateCatalog } from "./templates/catalog.js";
 import { readTemplateDir, TEMPLATES_DIR } from "./node/templates.js";
 
@@ -49,7 +51,7 @@ const services: Services = {
   policy: defaultPolicy,
   config: {
     ...defaultServiceConfig, sender: env.WARNCAST_SENDER, senderName: env.WARNCAST_SENDER_NAME, smsSignature: env.SMS_SIGNATURE,
-    publicUrl, tzDisplay: env.TZ_DISPLAY, twilioAuthToken: env.TWILIO_AUTH_TOKEN,
+    publicUrl, tzDisplay: env.TZ_DISPLAY, twilioAuthToken: env.TWILIO_AUTH_TOKEN, digestEmails: env.DIGEST_EMAILS,
   },
   log,
   now: () => new Date(),
@@ -80,6 +82,8 @@ const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (
 const hub = new DeviceHub({ db: database.db, sql: database.sql, renderer: channelSetup.renderer, policy: services.policy, log: log.child({ part: "hub" }) });
 hub.attach(server as Server);
 await hub.start();
+// Scheduled jobs (src/jobs): each slot runs on exactly one instance (cron_runs).
+const cron = startCron({ jobs, services });
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -87,6 +91,7 @@ async function shutdown(signal: string) {
   stopping = true;
   log.info("shutting down", { signal });
   server.close();
+  await cron.stop().catch((e) => log.error("cron stop failed", errorFields(e)));
   await hub.stop().catch((e) => log.error("hub stop failed", errorFields(e)));
   await dispatcher?.stop().catch((e) => log.error("dispatcher stop failed", errorFields(e)));
   await channelSetup.close().catch((e) => log.error("channel close failed", errorFields(e)));

@@ -8,6 +8,7 @@ import { defaultGrading, defaultPolicy } from "./config/grading.js";
 import { createLogger } from "./lib/log.js";
 import { defaultServiceConfig, type Services } from "./services.js";
 import { jobs } from "./jobs/index.js";
+import { runJob } from "./jobs/run.js";
 
 interface Env {
   HYPERDRIVE: { connectionString: string };
@@ -55,12 +56,8 @@ export default {
   async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
     const { s, end } = services(env);
     const at = new Date(controller.scheduledTime);
+    // A cron trigger fires once per slot on Workers: no coordinator needed here.
     const due = jobs.filter((j) => j.cron === controller.cron);
-    const runs = Promise.allSettled(due.map((j) => j.run(s, at))).then((results) => {
-      results.forEach((r, i) => {
-        if (r.status === "rejected") s.log.error("job failed", { job: due[i]!.name, error: String(r.reason) });
-      });
-    });
-    ctx.waitUntil(runs.finally(end));
+    ctx.waitUntil(Promise.all(due.map((j) => runJob(j, s, at))).finally(end));
   },
 };
