@@ -10,6 +10,7 @@ import cancel from "./cancel.js";
 import deliveries from "./deliveries.js";
 import { coverageCsv, coverageJson } from "./coverage.js";
 import silentVillages from "./silent-villages.js";
+import escalations from "./escalations.js";
 import { previewStored, previewUnsaved } from "./preview.js";
 
-export const warningOperations = [create, list, get, patch, submit, approve, reject, update, cancel, deliveries, coverageJson, coverageCsv, silentVillages, previewStored, previewUnsaved];
+export const warningOperations = [create, list, get, patch, submit, approve, reject, update, cancel, deliveries, coverageJson, coverageCsv, silentVillages, escalations, previewStored, previewUnsaved];
