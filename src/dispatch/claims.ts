@@ -16,11 +16,13 @@ export interface ClaimedDelivery {
   address: string | null;
   language: Language;
   attempts: number;
+  /** Set on 叫应 messages (purpose 'escalation'): the chain step. */
+  escalationStep: number | null;
 }
 
 export async function claimBatch(db: Db, o: { channel: ChannelKind; limit: number; owner: string; now: Date; leaseMs: number }): Promise<ClaimedDelivery[]> {
   const now = o.now.toISOString();
-  const rows = await db.execute<{ id: string; warning_id: string; recipient_id: string | null; device_id: string | null; village_code: string; address: string | null; language: Language; attempts: number }>(sql`
+  const rows = await db.execute<{ id: string; warning_id: string; recipient_id: string | null; device_id: string | null; village_code: string; address: string | null; language: Language; attempts: number; escalation_step: number | null }>(sql`
     with c as (
       select id from deliveries
       where status = 'queued' and channel = ${o.channel} and next_attempt_at <= ${now}::timestamptz
@@ -31,7 +33,7 @@ export async function claimBatch(db: Db, o: { channel: ChannelKind; limit: numbe
     update deliveries d set status = 'sending', attempts = d.attempts + 1, claimed_at = ${now}::timestamptz,
       lease_until = ${now}::timestamptz + ${o.leaseMs} * interval '1 millisecond', lease_owner = ${o.owner}
     from c where d.id = c.id
-    returning d.id, d.warning_id, d.recipient_id, d.device_id, d.village_code, d.address, d.language, d.attempts`);
+    returning d.id, d.warning_id, d.recipient_id, d.device_id, d.village_code, d.address, d.language, d.attempts, d.escalation_step`);
   return rows.map((r) => ({
     id: Number(r.id),
     warningId: r.warning_id,
@@ -41,6 +43,7 @@ export async function claimBatch(db: Db, o: { channel: ChannelKind; limit: numbe
     address: r.address,
     language: r.language,
     attempts: r.attempts,
+    escalationStep: r.escalation_step === null ? null : Number(r.escalation_step),
   }));
 }
 

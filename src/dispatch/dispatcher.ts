@@ -77,11 +77,13 @@ export async function dispatchOnce(d: LoopDeps): Promise<number> {
 
   const texts = new Map<string, Promise<{ w: Warning; r: Rendered }>>();
   const message = (c: ClaimedDelivery) => {
-    const key = `${c.warningId}:${c.language}`;
+    // Warning text is the same for everyone of a language; a 叫应 message names its village.
+    const esc = c.escalationStep === null ? undefined : { step: c.escalationStep, villageCode: c.villageCode };
+    const key = esc ? `${c.warningId}:${c.language}:${esc.step}:${esc.villageCode}` : `${c.warningId}:${c.language}`;
     let m = texts.get(key);
     if (!m) {
       const w = states.get(c.warningId)!;
-      m = Promise.resolve(d.renderer.render(w, kind, c.language as Language)).then((r) => ({ w, r }));
+      m = Promise.resolve(d.renderer.render(w, kind, c.language as Language, esc)).then((r) => ({ w, r }));
       texts.set(key, m);
     }
     return m;

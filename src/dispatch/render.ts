@@ -12,6 +12,12 @@ export interface Rendered {
   language: Language;
 }
 
+/** A 叫应 message (purpose 'escalation'): who is asked, for which village. */
+export interface EscalationContext {
+  step: number;
+  villageCode: string;
+}
+
 export interface MessageRenderer {
-  render(w: Warning, channel: ChannelKind, language: Language): Promise<Rendered> | Rendered;
+  render(w: Warning, channel: ChannelKind, language: Language, escalation?: EscalationContext): Promise<Rendered> | Rendered;
 }

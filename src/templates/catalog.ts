@@ -4,8 +4,8 @@
 import Mustache from "mustache";
 import type { Grading } from "../config/grading.js";
 import { CHANNELS, LANGUAGES, type ChannelKind, type Language, type Level, type WarningType } from "../domain/vocabulary.js";
-import { candidates, fileName, parseName, PARTS, type Part } from "./names.js";
-import { REQUIRED, VARIABLES, type View } from "./variables.js";
+import { candidates, ESCALATION_CHANNELS, fileName, parseName, PARTS, type Part, type Purpose } from "./names.js";
+import { ESCALATION_VARIABLES, REQUIRED, REQUIRED_ESCALATION, VARIABLES, type EscalationView, type View } from "./variables.js";
 import { wordsFor, wordsSchema, type Words, type WordsFile } from "./words.js";
 
 export class TemplateError extends Error {
@@ -20,7 +20,7 @@ type Token = [string, string, number, number, Token[]?, ...unknown[]];
 
 export interface TemplateCatalog {
   /** The template for a message part; a missing language falls back to zh. */
-  resolve(language: Language, channel: ChannelKind, part: Part, type: WarningType, level: Level): { source: string; file: string; language: Language };
+  resolve(language: Language, channel: ChannelKind, part: Part, type: WarningType, level: Level, purpose?: Purpose): { source: string; file: string; language: Language };
   words(language: Language): Words;
   /** Files by path, for display (the console and /docs show what staff can edit). */
   readonly files: ReadonlyMap<string, string>;
@@ -39,6 +39,7 @@ export function buildCatalog(sources: Record<string, string>, grading: Grading):
   const files = new Map<string, string>();
   const words: Partial<Record<Language, WordsFile>> = {};
   const known = new Set<string>(VARIABLES);
+  const knownEscalation = new Set<string>([...VARIABLES, ...ESCALATION_VARIABLES]);
 
   for (const [path, source] of Object.entries(sources).sort(([a], [b]) => a.localeCompare(b))) {
     const where = `templates/${path}`;
@@ -65,19 +66,25 @@ export function buildCatalog(sources: Record<string, string>, grading: Grading):
       continue;
     }
     const used = usedNames(tokens);
+    const allowed = name.purpose === "escalation" ? knownEscalation : known;
     for (const u of used) {
       if (u.kind === ">") problems.push(`${where}: partials ({{> ${u.name}}}) are not supported`);
-      else if (!known.has(u.name)) problems.push(`${where}: unknown variable {{${u.name}}} (known: ${VARIABLES.join(", ")})`);
+      else if (!allowed.has(u.name)) problems.push(`${where}: unknown variable {{${u.name}}} (known: ${[...allowed].join(", ")})`);
       else if (u.kind === "&" && name.part === "html") problems.push(`${where}: unescaped {{{${u.name}}}} is not allowed in HTML (warning text must be escaped)`);
     }
-    for (const r of REQUIRED[name.channel][name.part] ?? []) {
+    const required = name.purpose === "escalation" ? REQUIRED_ESCALATION[name.channel]?.[name.part] : REQUIRED[name.channel][name.part];
+    for (const r of required ?? []) {
       if (!used.some((u) => u.name === r)) problems.push(`${where}: missing placeholder {{${r}}}`);
     }
     files.set(path, source);
   }
-  for (const channel of CHANNELS) {
+  const bases: { purpose: Purpose; channel: ChannelKind }[] = [
+    ...CHANNELS.map((channel) => ({ purpose: "warning" as const, channel })),
+    ...ESCALATION_CHANNELS.map((channel) => ({ purpose: "escalation" as const, channel })),
+  ];
+  for (const { purpose, channel } of bases) {
     for (const part of PARTS[channel]) {
-      const f = `zh/${fileName({ channel, type: null, level: null, part })}`;
+      const f = `zh/${fileName({ purpose, channel, type: null, level: null, part })}`;
       if (!files.has(f) && !problems.some((p) => p.startsWith(`templates/${f}:`))) problems.push(`templates/${f}: missing (every channel needs a zh base template)`);
     }
   }
@@ -86,16 +93,16 @@ export function buildCatalog(sources: Record<string, string>, grading: Grading):
   const wordCache = new Map<Language, Words>();
   return {
     files,
-    resolve(language, channel, part, type, level) {
+    resolve(language, channel, part, type, level, purpose = "warning") {
       for (const lang of language === "zh" ? ["zh" as const] : [language, "zh" as const]) {
-        for (const c of candidates(channel, part, type, level)) {
+        for (const c of candidates(purpose, channel, part, type, level)) {
           const file = `${lang}/${c}`;
           const source = files.get(file);
           if (source !== undefined) return { source, file, language: lang };
         }
       }
       // Unreachable: the loader guarantees zh base templates.
-      throw new TemplateError([`templates/zh/${fileName({ channel, type: null, level: null, part })}: missing`]);
+      throw new TemplateError([`templates/zh/${fileName({ purpose, channel, type: null, level: null, part })}: missing`]);
     },
     words(language) {
       let w = wordCache.get(language);
@@ -106,7 +113,7 @@ export function buildCatalog(sources: Record<string, string>, grading: Grading):
 }
 
 /** Renders one part: text parts verbatim, HTML parts escaped. */
-export function renderPart(source: string, part: Part, view: View): string {
+export function renderPart(source: string, part: Part, view: View | (View & EscalationView)): string {
   const out = part === "html" ? Mustache.render(source, view) : Mustache.render(source, view, {}, { escape: (s: string) => s });
   return part === "html" ? out : out.replace(/\n+$/, "");
 }

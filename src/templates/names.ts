@@ -1,5 +1,6 @@
-// Template file names: `<language>/<channel>[.<type>][.<level>][.subject].<ext>`.
+// Template file names: `<language>/[escalation.]<channel>[.<type>][.<level>][.subject].<ext>`.
 // The most specific file wins: channel.type.level, then channel.type, channel.level, channel.
+// `escalation.` files are the 叫应 messages (asking a backup or an official to act).
 import { CHANNELS, LANGUAGES, LEVELS, WARNING_TYPES, type ChannelKind, type Language, type Level, type WarningType } from "../domain/vocabulary.js";
 
 /** What one channel's message is made of. */
@@ -11,8 +12,13 @@ export const PARTS = {
 } as const satisfies Record<ChannelKind, readonly Part[]>;
 export type Part = "subject" | "text" | "html";
 
+export type Purpose = "warning" | "escalation";
+/** Channels a 叫应 message can go out on: people's, never devices. */
+export const ESCALATION_CHANNELS = ["sms", "email"] as const;
+
 export interface TemplateName {
   language: Language;
+  purpose: Purpose;
   channel: ChannelKind;
   type: WarningType | null;
   level: Level | null;
@@ -22,7 +28,7 @@ export interface TemplateName {
 const EXT: Record<Part, string> = { text: "txt", subject: "subject.txt", html: "html" };
 
 export function fileName(n: Omit<TemplateName, "language">): string {
-  return [n.channel, n.type, n.level].filter(Boolean).join(".") + "." + EXT[n.part];
+  return [n.purpose === "escalation" ? "escalation" : null, n.channel, n.type, n.level].filter(Boolean).join(".") + "." + EXT[n.part];
 }
 
 /** Parses `zh/sms.rainstorm.red.txt`; returns a reason when the name is not a template's. */
@@ -37,8 +43,11 @@ export function parseName(path: string): TemplateName | string {
   else if (ext === "txt" && segs.at(-1) === "subject") { segs.pop(); part = "subject"; }
   else if (ext === "txt") part = "text";
   else return `unknown extension ".${ext}" (use .txt, .subject.txt or .html)`;
+  const purpose: Purpose = segs[0] === "escalation" ? "escalation" : "warning";
+  if (purpose === "escalation") segs.shift();
   const [channel, ...qualifiers] = segs;
   if (!(CHANNELS as readonly string[]).includes(channel!)) return `unknown channel "${channel}" (known: ${CHANNELS.join(", ")})`;
+  if (purpose === "escalation" && !(ESCALATION_CHANNELS as readonly string[]).includes(channel!)) return `叫应 messages go to people: channel must be ${ESCALATION_CHANNELS.join(" or ")}`;
   if (!(PARTS[channel as ChannelKind] as readonly Part[]).includes(part)) return `channel ${channel} has no ${part} part`;
   let type: WarningType | null = null;
   let level: Level | null = null;
@@ -47,15 +56,15 @@ export function parseName(path: string): TemplateName | string {
     else if ((LEVELS as readonly string[]).includes(q) && level === null) level = q as Level;
     else return `"${q}" is not a warning type or level, or is out of order (channel.type.level)`;
   }
-  return { language: language as Language, channel: channel as ChannelKind, type, level, part };
+  return { language: language as Language, purpose, channel: channel as ChannelKind, type, level, part };
 }
 
 /** Candidate file names, most specific first. */
-export function candidates(channel: ChannelKind, part: Part, type: WarningType, level: Level): string[] {
+export function candidates(purpose: Purpose, channel: ChannelKind, part: Part, type: WarningType, level: Level): string[] {
   return [
-    fileName({ channel, type, level, part }),
-    fileName({ channel, type, level: null, part }),
-    fileName({ channel, type: null, level, part }),
-    fileName({ channel, type: null, level: null, part }),
+    fileName({ purpose, channel, type, level, part }),
+    fileName({ purpose, channel, type, level: null, part }),
+    fileName({ purpose, channel, type: null, level, part }),
+    fileName({ purpose, channel, type: null, level: null, part }),
   ];
 }

@@ -8,10 +8,12 @@ import type { Grading, Policy } from "../config/grading.js";
 import type { Warning } from "../db/queries/warnings.js";
 import { getAreas } from "../db/queries/areas.js";
 import type { ChannelKind, Language } from "../domain/vocabulary.js";
-import type { MessageRenderer, Rendered } from "../dispatch/render.js";
+import type { EscalationContext, MessageRenderer, Rendered } from "../dispatch/render.js";
 import { renderPart, type TemplateCatalog } from "./catalog.js";
 import { smsSegments } from "./segments.js";
-import { buildView, type View } from "./variables.js";
+import { buildView, type EscalationView, type View } from "./variables.js";
+import { escalationInfo } from "../db/queries/escalation-text.js";
+import { ESCALATION_STEPS } from "../domain/vocabulary.js";
 import type { Words } from "./words.js";
 
 /** What a renderer needs of a warning: a stored one or an unsaved draft being previewed. */
@@ -49,11 +51,13 @@ export class TemplateRenderer implements MessageRenderer {
 
   constructor(private readonly d: RendererDeps) {}
 
-  async render(w: RenderableWarning, channel: ChannelKind, language: Language): Promise<RenderResult> {
+  async render(w: RenderableWarning, channel: ChannelKind, language: Language, escalation?: EscalationContext): Promise<RenderResult> {
     const areas = await this.areas(w);
     const c = this.d.catalog;
-    const main = c.resolve(language, channel, "text", w.type, w.level);
+    const purpose = escalation ? "escalation" : "warning";
+    const main = c.resolve(language, channel, "text", w.type, w.level, purpose);
     const words = c.words(main.language);
+    const extra = escalation ? await this.escalationView(w, escalation, words) : {};
     const base = {
       msgType: w.msgType, type: w.type, level: w.level, office: w.senderName, headline: w.headline,
       description: w.description, instruction: w.instruction, issuedAt: w.issuedAt ?? this.d.now(), expires: w.expires,
@@ -62,13 +66,13 @@ export class TemplateRenderer implements MessageRenderer {
     const unit = areas.length === 0 ? "" : words.unit(new Set(areas.map((a) => a.kind)).size === 1 ? (areas[0]!.kind as Parameters<Words["unit"]>[0]) : "mixed");
     const names: AreaNames = { names: areas.map((a) => a.name), unit };
     const view = (kept: number, description: string): View =>
-      buildView({ ...base, description }, words, main.language, areaText(names, kept, words));
+      ({ ...buildView({ ...base, description }, words, main.language, areaText(names, kept, words)), ...extra });
 
     if (channel === "sms") return this.fitSms(w, main, names.names.length, view);
     const full = view(names.names.length, w.description);
     if (channel === "email") {
-      const subject = c.resolve(main.language, "email", "subject", w.type, w.level);
-      const html = c.resolve(main.language, "email", "html", w.type, w.level);
+      const subject = c.resolve(main.language, "email", "subject", w.type, w.level, purpose);
+      const html = c.resolve(main.language, "email", "html", w.type, w.level, purpose);
       return {
         language: main.language, file: main.file,
         text: renderPart(main.source, "text", full),
@@ -107,6 +111,17 @@ export class TemplateRenderer implements MessageRenderer {
     return {
       language: t.language, file: t.file, text: best.text,
       sms: { segments: best.info.segments, maxSegments: max, withinBudget: best.info.segments <= max, encoding: best.info.encoding, units: best.info.units, shortened },
+    };
+  }
+
+  private async escalationView(w: RenderableWarning, e: EscalationContext, words: Words): Promise<EscalationView> {
+    const info = w.id ? await escalationInfo(this.d.db, w.id, e.villageCode) : { village: e.villageCode, reason: null };
+    const reason = info.reason ?? "no_ack";
+    const deadline = this.d.policy.ackDeadlineMinutes[w.level];
+    return {
+      village: info.village, step: e.step, stepName: words.step(ESCALATION_STEPS[e.step - 1] ?? "county"),
+      reason: words.reason(reason), isNoAck: reason === "no_ack", isDeviceOffline: reason === "device_offline",
+      deadline: deadline === null ? "" : String(deadline),
     };
   }
 

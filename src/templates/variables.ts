@@ -32,10 +32,32 @@ export interface View {
   isUpdate: boolean;
   isCancel: boolean;
 }
+/** Extra variables of a 叫应 message. */
+export interface EscalationView {
+  /** The village, with its county and township: 红山区文钟镇某某村. */
+  village: string;
+  step: number;
+  /** Who is asked at this step (备岗人员, 乡镇（苏木）负责人 …). */
+  stepName: string;
+  /** Why: not confirmed in time, or the village's loudspeaker is down. */
+  reason: string;
+  isNoAck: boolean;
+  isDeviceOffline: boolean;
+  /** Minutes this level allows for a confirmation (empty when none). */
+  deadline: string;
+}
+export const ESCALATION_VARIABLES: readonly (keyof EscalationView)[] = ["village", "step", "stepName", "reason", "isNoAck", "isDeviceOffline", "deadline"];
+
 export const VARIABLES: readonly (keyof View)[] = [
   "signature", "office", "action", "type", "level", "levelRoman", "levelWord", "title", "headline",
   "time", "expires", "areas", "areaCount", "description", "instruction", "isAlert", "isUpdate", "isCancel",
 ];
+
+/** A 叫应 message must say which warning, which village and why it reached this person. */
+export const REQUIRED_ESCALATION: Partial<Record<ChannelKind, Partial<Record<Part, readonly (keyof View | keyof EscalationView)[]>>>> = {
+  sms: { text: ["title", "village", "reason"] },
+  email: { subject: ["title", "village"], text: ["title", "village", "reason", "time"], html: ["title", "village", "reason", "time"] },
+};
 
 /** Placeholders a template must contain: what national practice requires on that channel. */
 export const REQUIRED: Record<ChannelKind, Partial<Record<Part, readonly (keyof View)[]>>> = {

@@ -3,7 +3,7 @@
 // back to zh word by word so a partial translation still renders.
 import { z } from "zod";
 import type { Grading } from "../config/grading.js";
-import { AREA_KINDS, LEVELS, WARNING_TYPES, type Language, type Level, type WarningType } from "../domain/vocabulary.js";
+import { AREA_KINDS, ESCALATION_REASONS, ESCALATION_STEPS, LEVELS, WARNING_TYPES, type EscalationReason, type EscalationStep, type Language, type Level, type WarningType } from "../domain/vocabulary.js";
 
 const levelWords = z.strictObject({ name: z.string(), roman: z.string(), word: z.string() });
 export const wordsSchema = z.strictObject({
@@ -15,6 +15,9 @@ export const wordsSchema = z.strictObject({
   areaList: z.strictObject({ joiner: z.string(), more: z.string() }).partial().optional(),
   /** Noun for a number of areas of one kind (旗县区, 乡镇, 嘎查村); `mixed` for several kinds. */
   areaUnits: z.partialRecord(z.enum([...AREA_KINDS, "mixed"]), z.string()).optional(),
+  /** 叫应: who is asked at each step, and why. */
+  escalationSteps: z.partialRecord(z.enum(ESCALATION_STEPS), z.string()).optional(),
+  escalationReasons: z.partialRecord(z.enum(ESCALATION_REASONS), z.string()).optional(),
 });
 export type WordsFile = z.infer<typeof wordsSchema>;
 
@@ -25,12 +28,16 @@ export interface Words {
   joiner: string;
   more: string;
   unit(kind: (typeof AREA_KINDS)[number] | "mixed"): string;
+  step(s: EscalationStep): string;
+  reason(r: EscalationReason): string;
 }
 
 const ZH_DEFAULTS = {
   actions: { Alert: "发布", Update: "更新", Cancel: "解除" },
   areaList: { joiner: "、", more: "等{{count}}个{{unit}}" },
   areaUnits: { province: "省区", city: "盟市", county: "旗县区", township: "苏木乡镇", village: "嘎查村", grid: "网格", mixed: "地区" },
+  escalationSteps: { primary: "信息员、网格员、村干部（A岗）", backup: "备岗人员（B岗）", township: "苏木乡镇负责人", county: "旗县区负责人" },
+  escalationReasons: { no_ack: "责任人未在规定时间内确认收到预警", device_offline: "应急广播大喇叭离线或播发失败" },
 };
 
 export function wordsFor(g: Grading, files: Partial<Record<Language, WordsFile>>, language: Language): Words {
@@ -44,5 +51,7 @@ export function wordsFor(g: Grading, files: Partial<Record<Language, WordsFile>>
     joiner: pick(own?.areaList?.joiner, zh?.areaList?.joiner, ZH_DEFAULTS.areaList.joiner),
     more: pick(own?.areaList?.more, zh?.areaList?.more, ZH_DEFAULTS.areaList.more),
     unit: (k) => pick(own?.areaUnits?.[k], zh?.areaUnits?.[k], ZH_DEFAULTS.areaUnits[k]),
+    step: (x) => pick(own?.escalationSteps?.[x], zh?.escalationSteps?.[x], ZH_DEFAULTS.escalationSteps[x]),
+    reason: (x) => pick(own?.escalationReasons?.[x], zh?.escalationReasons?.[x], ZH_DEFAULTS.escalationReasons[x]),
   };
 }

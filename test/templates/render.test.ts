@@ -214,3 +214,60 @@ describe("start-up", () => {
     }
   });
 });
+
+describe("叫应 messages", () => {
+  it("name the village in full and say why: not confirmed in time, or the loudspeaker is down", async () => {
+    const { sql } = await import("drizzle-orm");
+    const r = await renderer();
+    const id = crypto.randomUUID();
+    const village = "150402001001";
+    const [names] = await ctx().tdb.db.execute<{ v: string; t: string; c: string }>(sql`
+      select v.name as v, t.name as t, c.name as c from areas v join areas t on t.code = v.parent_code join areas c on c.code = t.parent_code where v.code = ${village}`);
+    const full = `${names!.c}${names!.t}${names!.v}`;
+    const backup = await r.render(warning({ id, level: "red" }), "sms", "zh", { step: 2, villageCode: village });
+    expect(backup.text).toBe(`【赤峰市气象局】【叫应】赤峰市气象台发布暴雨红色预警[Ⅰ级/特别严重]。${full}责任人未在规定时间内确认收到预警，请备岗人员（B岗）立即落实防范，收到请回复1。注意防范城乡积涝和山洪。`);
+    await ctx().tdb.db.execute(sql`insert into escalation_chains (warning_id, village_code, reason, step, started_at, step_at) values (${id}, ${village}, 'device_offline', 1, now(), now())`);
+    const id2 = id; // the renderer reads the chain's reason
+    const offline = await (await renderer()).render(warning({ id: id2, level: "red" }), "email", "zh", { step: 1, villageCode: village });
+    expect(offline.subject).toBe(`【叫应】赤峰市气象台发布暴雨红色预警[Ⅰ级/特别严重]：${full}`);
+    expect(offline.text).toContain("原因：应急广播大喇叭离线或播发失败");
+    expect(offline.text).toContain("请立即组织人工广播、敲锣或入户通知");
+    expect(offline.html).toContain(full);
+    // Ordinary deliveries of the same warning keep the warning's own text.
+    expect((await r.render(warning({ id, level: "red" }), "sms", "zh")).text).not.toContain("叫应");
+  });
+
+  it("escalation templates are checked like the others and only exist for people's channels", async () => {
+    const good = await readTemplateDir();
+    const problems = (extra: Record<string, string>) => { try { buildCatalog({ ...good, ...extra }, defaultGrading); return []; } catch (e) { return (e as TemplateError).problems; } };
+    expect(problems({ "zh/escalation.sms.txt": "{{title}}{{reason}}" })).toEqual(["templates/zh/escalation.sms.txt: missing placeholder {{village}}"]);
+    expect(problems({ "zh/escalation.loudspeaker.txt": "{{title}}" })[0]).toMatch(/叫应 messages go to people/);
+    expect(problems({ "zh/sms.red.txt": "{{title}}{{areas}}{{description}}{{instruction}}{{village}}" })[0]).toMatch(/unknown variable \{\{village\}\}/);
+  });
+});
+
+describe("the dispatcher renders 叫应 deliveries with the escalation templates", () => {
+  it("warning and escalation rows of one warning get their own texts", async () => {
+    const { sql } = await import("drizzle-orm");
+    const { createIssued } = await import("../helpers/factories.js");
+    const { addPerson } = await import("../helpers/people.js");
+    const { LoopbackChannel } = await import("../helpers/loopback-channel.js");
+    const { dispatchOnce, defaultDispatchOptions } = await import("../../src/dispatch/dispatcher.js");
+    const { TokenBucket } = await import("../../src/dispatch/token-bucket.js");
+    const { rendererFor } = await import("../../src/templates/default.js");
+    const { silentLogger } = await import("../../src/lib/log.js");
+    const c = ctx();
+    const V = "150402001002";
+    const pid = await addPerson(c.tdb.db, { area: V, audiences: ["grid_worker"], role: "backup" });
+    const w = await createIssued(c, { areas: { codes: [V] }, channels: ["sms"], audiences: ["grid_worker"], level: "red" });
+    await c.tdb.db.execute(sql`
+      insert into deliveries (warning_id, channel, purpose, recipient_id, village_code, address, level_rank, escalation_step, next_attempt_at)
+      select warning_id, 'sms', 'escalation', recipient_id, village_code, address, level_rank, 2, ${c.clock.now.toISOString()}::timestamptz from deliveries where warning_id = ${w.id} and recipient_id = ${pid}`);
+    const ch = new LoopbackChannel("sms");
+    await dispatchOnce({ db: c.tdb.db, channel: ch, bucket: new TokenBucket(Infinity), renderer: rendererFor(c.services), owner: "t", now: () => c.clock.now, log: silentLogger, options: defaultDispatchOptions });
+    const texts = ch.messages.filter((m) => m.message.warningId === w.id).map((m) => m.message.text);
+    expect(texts).toHaveLength(2);
+    expect(texts.filter((t) => t.includes("【叫应】"))).toHaveLength(1);
+    expect(texts.find((t) => t.includes("【叫应】"))).toContain("请备岗人员（B岗）立即落实防范");
+  });
+});
