@@ -271,3 +271,28 @@ describe("the dispatcher renders 叫应 deliveries with the escalation templates
     expect(texts.find((t) => t.includes("【叫应】"))).toContain("请备岗人员（B岗）立即落实防范");
   });
 });
+
+describe("recipients' languages through the dispatcher", () => {
+  it("an mn recipient gets zh text while no mn template exists, and the delivery records zh; an en recipient gets en", async () => {
+    const { sql } = await import("drizzle-orm");
+    const { createIssued } = await import("../helpers/factories.js");
+    const { addPerson } = await import("../helpers/people.js");
+    const { LoopbackChannel } = await import("../helpers/loopback-channel.js");
+    const { dispatchOnce, defaultDispatchOptions } = await import("../../src/dispatch/dispatcher.js");
+    const { TokenBucket } = await import("../../src/dispatch/token-bucket.js");
+    const { rendererFor } = await import("../../src/templates/default.js");
+    const { silentLogger } = await import("../../src/lib/log.js");
+    const c = ctx();
+    const V = "150402001003";
+    const mn = await addPerson(c.tdb.db, { area: V, language: "mn" });
+    const en = await addPerson(c.tdb.db, { area: V, language: "en" });
+    const w = await createIssued(c, { areas: { codes: [V] }, channels: ["sms"] });
+    const ch = new LoopbackChannel("sms");
+    await dispatchOnce({ db: c.tdb.db, channel: ch, bucket: new TokenBucket(Infinity), renderer: rendererFor(c.services), owner: "t", now: () => c.clock.now, log: silentLogger, options: defaultDispatchOptions });
+    const rows = await c.tdb.db.execute<{ recipient_id: string; language: string; rendered_language: string }>(sql`select recipient_id, language, rendered_language from deliveries where warning_id = ${w.id} order by recipient_id`);
+    expect(rows.map((r) => [Number(r.recipient_id), r.language, r.rendered_language])).toEqual([[mn, "mn", "zh"], [en, "en", "en"]]);
+    const textOf = (id: number) => ch.messages.find((m) => m.target.recipientId === id)!.message.text;
+    expect(textOf(mn)).toContain("暴雨橙色预警");
+    expect(textOf(en)).toContain("orange rainstorm warning");
+  });
+});
