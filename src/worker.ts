@@ -16,6 +16,9 @@ interface Env {
   TZ_DISPLAY?: string;
   WARNCAST_SENDER?: string;
   WARNCAST_SENDER_NAME?: string;
+  SMS_SIGNATURE?: string;
+  /** A secret (`wrangler secret put TWILIO_AUTH_TOKEN`): verifies Twilio webhooks. */
+  TWILIO_AUTH_TOKEN?: string;
 }
 interface ExecutionContext {
   waitUntil(p: Promise<unknown>): void;
@@ -38,6 +41,8 @@ function services(env: Env) {
       tzDisplay: env.TZ_DISPLAY ?? defaultServiceConfig.tzDisplay,
       sender: env.WARNCAST_SENDER ?? defaultServiceConfig.sender,
       senderName: env.WARNCAST_SENDER_NAME ?? defaultServiceConfig.senderName,
+      smsSignature: env.SMS_SIGNATURE ?? defaultServiceConfig.smsSignature,
+      twilioAuthToken: env.TWILIO_AUTH_TOKEN,
     },
     log: createLogger(),
     now: () => new Date(),
