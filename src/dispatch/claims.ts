@@ -105,7 +105,7 @@ export async function expireEnded(db: Db, now: Date, warningIds?: string[]): Pro
     with ended as (
       select id from warnings
       where (status in ('cancelled', 'expired', 'updated') or expires <= ${now.toISOString()}::timestamptz)
-        ${warningIds ? sql`and id = any(${warningIds}::uuid[])` : sql``}
+        ${warningIds ? sql`and id = any(${sql.param(warningIds)}::uuid[])` : sql``}
     ),
     r as (
       update deliveries d set status = 'expired', expired_at = ${now.toISOString()}::timestamptz, lease_until = null
