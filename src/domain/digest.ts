@@ -16,7 +16,9 @@ export interface Digest {
   html: string;
 }
 
-const pct = (r: number | null) => (r === null ? "n/a" : `${(Math.floor(r * 10_000) / 100).toFixed(2)}%`);
+// Rounded down, so 92.999% never shows as a met "93.00%"; the epsilon absorbs binary
+// fractions (0.94 * 10000 = 9399.999…).
+const pct = (r: number | null) => (r === null ? "n/a" : `${(Math.floor(r * 10_000 + 1e-6) / 100).toFixed(2)}%`);
 const num = (n: number) => n.toLocaleString("en-US");
 
 function localTime(d: Date, tz: string): string {
