@@ -28,5 +28,9 @@ export const recipients = pgTable(
     index("recipients_area_code_idx").on(t.areaCode),
     // Inbound SMS replies name the sender's number only.
     index("recipients_phone_idx").on(t.phone).where(sql`${t.phone} is not null`),
+    // 叫应 steps 3 and 4 look up a township's or county's officials by village-code range:
+    // without this the range reads every member of the public in it (measured 15 s for a
+    // city-wide step over a million people).
+    index("recipients_officials_idx").on(t.villageCode).where(sql`${t.audiences} && '{township_official,county_official}'::text[]`),
   ],
 );

@@ -1,0 +1,1 @@
+CREATE INDEX "recipients_officials_idx" ON "recipients" USING btree ("village_code") WHERE "recipients"."audiences" && '{township_official,county_official}'::text[];
