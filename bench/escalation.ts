@@ -1,0 +1,87 @@
+// bench/escalation: the 叫应 job over a city-wide red warning (2,457 villages, a million
+// public recipients, six responsible posts per village, township and county officials):
+// each step's run (start, backup, township, county, idle minute) against a per-village
+// loop creating the same backup messages for a second warning, in the same run. Prints
+// one line of key=value figures.
+import { sql } from "drizzle-orm";
+import { benchDb, benchWarning, report, seedPeople } from "./lib.js";
+import { issueWarning } from "../src/dispatch/issue.js";
+import { defaultGrading, defaultPolicy } from "../src/config/grading.js";
+import { silentLogger } from "../src/lib/log.js";
+import { defaultServiceConfig, type Services } from "../src/services.js";
+import { escalationJob } from "../src/jobs/escalation.js";
+
+const N = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const b = await benchDb();
+const min = (t: Date, m: number) => new Date(t.getTime() + m * 60_000);
+try {
+  await seedPeople(b.db, N);
+  // Posts: per village 3 primary + 3 backup (info officer, grid worker, village cadre);
+  // 2 officials per township and 3 per county, living in its first village.
+  await b.db.execute(sql`
+    insert into recipients (name, phone, area_code, village_code, audiences, language, role, synthetic, dedupe_key)
+    select 'post', '+86109' || lpad(row_number() over ()::text, 8, '0'), v.code, v.code, array[a], 'zh', r::post_role, true, 'bench:post:' || row_number() over ()
+    from areas v cross join unnest(array['info_officer', 'grid_worker', 'village_cadre']) a cross join unnest(array['primary', 'backup']) r
+    where v.kind = 'village' and v.code like '1504%'`);
+  await b.db.execute(sql`
+    insert into recipients (name, phone, area_code, village_code, audiences, language, synthetic, dedupe_key)
+    select 'official', '+86108' || lpad(row_number() over ()::text, 8, '0'), f.code, f.code, array[f.aud], 'zh', true, 'bench:official:' || row_number() over ()
+    from (
+      select min(code) as code, 'township_official' as aud, g from areas cross join generate_series(1, 2) g where kind = 'village' and code like '1504%' group by left(code, 9), g
+      union all
+      select min(code), 'county_official', g from areas cross join generate_series(1, 3) g where kind = 'village' and code like '1504%' group by left(code, 6), g
+    ) f`);
+  await b.sql`analyze`;
+  const audiences = ["public", "info_officer", "grid_worker", "village_cadre"];
+  const t0 = new Date();
+  const w = await benchWarning(b.db, { audiences, expires: min(t0, 24 * 60) });
+  const tPlan = performance.now();
+  await b.db.transaction((tx) => issueWarning(tx, w, { now: t0, actor: "bench", actorKind: "system" }));
+  const planS = (performance.now() - tPlan) / 1000;
+
+  const s: Services = { db: b.db, grading: defaultGrading, policy: defaultPolicy, config: defaultServiceConfig, log: silentLogger, now: () => t0 };
+  const timed = async (m: number) => {
+    const t = performance.now();
+    const r = (await escalationJob.run(s, min(t0, m))) as { started: number; advanced: number; messages: number };
+    return { ms: Math.round(performance.now() - t), ...r };
+  };
+  const start = await timed(1);
+  const backup = await timed(5);
+  const township = await timed(10);
+  const county = await timed(15);
+  const idle = await timed(16);
+
+  // Baseline: the backup step for a second warning, one INSERT per village from Node.
+  const w2 = await benchWarning(b.db, { audiences, expires: min(t0, 24 * 60) });
+  await b.db.transaction((tx) => issueWarning(tx, w2, { now: t0, actor: "bench", actorKind: "system" }));
+  const villages = await b.db.execute<{ village_code: string }>(sql`select village_code from coverage_villages where warning_id = ${w2.id}`);
+  const tb = performance.now();
+  let loopRows = 0;
+  await b.db.transaction(async (tx) => {
+    for (const v of villages) {
+      const r = await tx.execute(sql`
+        insert into deliveries (warning_id, channel, purpose, escalation_step, recipient_id, village_code, address, language, level_rank, status)
+        select ${w2.id}::uuid, 'sms', 'escalation', 2, r.id, ${v.village_code}, r.phone, r.language, 1, 'queued'
+        from recipients r where r.village_code = ${v.village_code} and r.role = 'backup' and r.active
+          and r.audiences && array['info_officer', 'grid_worker', 'village_cadre']
+          and not exists (select 1 from deliveries d where d.warning_id = ${w2.id} and d.recipient_id = r.id and d.purpose = 'escalation' and d.escalation_step = 2)`);
+      loopRows += r.count;
+    }
+  });
+  const loopMs = Math.round(performance.now() - tb);
+
+  report("escalation", {
+    public_recipients: N,
+    villages: start.started,
+    plan_s: planS.toFixed(2),
+    start_ms: start.ms,
+    backup_ms: backup.ms, backup_rows: backup.messages,
+    township_ms: township.ms, township_rows: township.messages,
+    county_ms: county.ms, county_rows: county.messages,
+    idle_minute_ms: idle.ms,
+    baseline_loop_backup_ms: loopMs, baseline_loop_rows: loopRows,
+    ratio_backup_vs_loop: (backup.ms / loopMs).toFixed(2),
+  });
+} finally {
+  await b.close();
+}
