@@ -10,6 +10,7 @@ import { defaultGrading, defaultPolicy } from "../src/config/grading.js";
 import { silentLogger } from "../src/lib/log.js";
 import { defaultServiceConfig, type Services } from "../src/services.js";
 import { escalationJob } from "../src/jobs/escalation.js";
+import { loudspeakerFallbackJob } from "../src/jobs/loudspeaker-fallback.js";
 
 const N = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const b = await benchDb();
@@ -70,6 +71,20 @@ try {
   });
   const loopMs = Math.round(performance.now() - tb);
 
+  // Dead-loudspeaker fallback: one loudspeaker per village, every other one offline.
+  await b.db.execute(sql`
+    insert into devices (kind, name, area_code, village_code, token_hash, online, last_seen)
+    select 'loudspeaker', 'ls ' || code, code, code, 'bench-' || code, (row_number() over (order by code)) % 2 = 0, ${min(t0, -30).toISOString()}::timestamptz
+    from areas where kind = 'village' and code like '1504%'`);
+  const w3 = await benchWarning(b.db, { audiences, channels: ["sms", "loudspeaker"], expires: min(t0, 24 * 60) });
+  await b.db.transaction((tx) => issueWarning(tx, w3, { now: t0, actor: "bench", actorKind: "system" }));
+  const tf = performance.now();
+  const fb = (await loudspeakerFallbackJob.run(s, min(t0, 1))) as { villages: number; devicesFailed: number; messages: number };
+  const fallbackMs = Math.round(performance.now() - tf);
+  const tf2 = performance.now();
+  await loudspeakerFallbackJob.run(s, min(t0, 2));
+  const fallbackIdleMs = Math.round(performance.now() - tf2);
+
   report("escalation", {
     public_recipients: N,
     villages: start.started,
@@ -81,6 +96,8 @@ try {
     idle_minute_ms: idle.ms,
     baseline_loop_backup_ms: loopMs, baseline_loop_rows: loopRows,
     ratio_backup_vs_loop: (backup.ms / loopMs).toFixed(2),
+    fallback_ms: fallbackMs, fallback_villages: fb.villages, fallback_devices_failed: fb.devicesFailed, fallback_rows: fb.messages,
+    fallback_idle_minute_ms: fallbackIdleMs,
   });
 } finally {
   await b.close();

@@ -166,22 +166,29 @@ export const SILENCE_GRACE_MS = 2 * 60_000;
  */
 export async function startLoudspeakerFallback(tx: Db, at: Date) {
   const t = at.toISOString();
+  // Each warning's device rows are read once (villages with a loudspeaker up), then
+  // anti-joined: per-village probes were quadratic in the number of loudspeakers.
   const silent = sql`
-    select cv.warning_id, cv.village_code from coverage_villages cv join warnings w on w.id = cv.warning_id
-    where ${inForce("w", t)} and 'loudspeaker' = any(w.channels) and 'public' = any(w.audiences)
+    with lw as (
+      select w.id from warnings w where ${inForce("w", t)} and 'loudspeaker' = any(w.channels) and 'public' = any(w.audiences)
+    ),
+    up as (
+      select distinct d.warning_id, d.village_code from deliveries d join devices dv on dv.id = d.device_id
+      where d.warning_id in (select id from lw) and d.device_id is not null and d.channel = 'loudspeaker'
+        and (d.status = 'acknowledged' or (d.status not in ('failed', 'expired') and dv.revoked_at is null
+             and (dv.online or dv.last_seen > ${t}::timestamptz - ${SILENCE_GRACE_MS} * interval '1 millisecond')))
+    )
+    select cv.warning_id, cv.village_code from coverage_villages cv
+    where cv.warning_id in (select id from lw)
       and not exists (select 1 from escalation_chains c where c.warning_id = cv.warning_id and c.village_code = cv.village_code and c.reason = 'device_offline')
-      and not exists (
-        select 1 from deliveries d join devices dv on dv.id = d.device_id
-        where d.warning_id = cv.warning_id and d.device_id is not null and d.village_code = cv.village_code and d.channel = 'loudspeaker'
-          and (d.status = 'acknowledged' or (d.status not in ('failed', 'expired') and dv.revoked_at is null
-               and (dv.online or dv.last_seen > ${t}::timestamptz - ${SILENCE_GRACE_MS} * interval '1 millisecond'))))`;
+      and not exists (select 1 from up where up.warning_id = cv.warning_id and up.village_code = cv.village_code)`;
   const failed = await tx.execute<{ n: number }>(sql`
     with v as (${silent}),
     f as (
       update deliveries d set status = 'failed', failed_at = ${t}::timestamptz, lease_until = null,
         error_code = 'device_offline', error = 'no loudspeaker online in the village; broadcast by hand requested'
-      from v where d.warning_id = v.warning_id and d.device_id is not null and d.village_code = v.village_code
-        and d.channel = 'loudspeaker' and d.status in ('queued', 'sending', 'sent')
+      where d.warning_id in (select warning_id from v) and d.device_id is not null and d.channel = 'loudspeaker'
+        and d.status in ('queued', 'sending', 'sent') and (d.warning_id, d.village_code) in (select warning_id, village_code from v)
       returning 1
     ) select count(*)::int as n from f`);
   const rows = await tx.execute<Raw>(sql`
