@@ -31,6 +31,8 @@ export const recipients = pgTable(
     // 叫应 steps 3 and 4 look up a township's or county's officials by village-code range:
     // without this the range reads every member of the public in it (measured 15 s for a
     // city-wide step over a million people).
+    // 叫应 steps 1 and 2 read a village's A/B posts, not its hundreds of residents.
+    index("recipients_posts_idx").on(t.villageCode).where(sql`${t.role} is not null`),
     index("recipients_officials_idx").on(t.villageCode).where(sql`${t.audiences} && '{township_official,county_official}'::text[]`),
   ],
 );

@@ -1,0 +1,1 @@
+CREATE INDEX "recipients_posts_idx" ON "recipients" USING btree ("village_code") WHERE "recipients"."role" is not null;
