@@ -48,7 +48,7 @@ function withStepMessages(due: SQL, at: string) {
     people as (
       select due.warning_id, due.village_code, due.step, due.reason, r.id, r.phone, r.email, r.language
       from due join recipients r on r.village_code = due.village_code
-      where due.step in (1, 2) and r.active and r.audiences && ${RESPONSIBLE}
+      where due.step in (1, 2) and r.role is not null and r.active and r.audiences && ${RESPONSIBLE}
         and r.role = (case due.step when 1 then 'primary' else 'backup' end)::post_role
       union all
       select due.warning_id, due.village_code, due.step, due.reason, r.id, r.phone, r.email, r.language
