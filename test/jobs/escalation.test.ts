@@ -3,9 +3,11 @@
 // the ordinary dispatcher over a loopback SMS channel, the job run for given instants.
 import { beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
+import twilio from "twilio";
 import { useContext, type TestContext } from "../helpers/context.js";
 import { createIssued, json } from "../helpers/factories.js";
-import { addPerson } from "../helpers/people.js";
+import { addDevice, addPerson } from "../helpers/people.js";
+import { applyDeliveryReports } from "../../src/dispatch/status.js";
 import { escalationJob } from "../../src/jobs/escalation.js";
 import { chainOf, deliveryId, dispatch, escalationRows, minutes, runAt } from "./helpers.js";
 
@@ -173,6 +175,34 @@ describe("叫应 chain", () => {
     const cancel = await json(await c.request("POST", `/api/v1/warnings/${red.id}/cancel`, { key: c.users.issuer.key }));
     expect(await runAt(c, escalationJob, minutes(red.t0, 1))).toMatchObject({ started: 0 });
     expect(await chainOf(c, cancel.id, v.code)).toBeUndefined();
+  });
+});
+
+describe("what counts as a confirmation", () => {
+  it("a backup's SMS reply 收到 (signed Twilio webhook) stops the chain; a loudspeaker's `played` does not", async () => {
+    const c = ctx();
+    const TOKEN = "escalation_test_token_0123456789";
+    c.services.config = { ...c.services.config, publicUrl: "https://warncast.example.gov.cn", twilioAuthToken: TOKEN };
+    const v = await village(c, "150402011001");
+    const speaker = await addDevice(c.tdb.db, { area: v.code });
+    const w = await issue(c, v.code, { channels: ["sms", "email", "loudspeaker"] });
+    const [ls] = await c.tdb.db.execute<{ id: string }>(sql`select id from deliveries where warning_id = ${w.id} and device_id = ${speaker}`);
+    await applyDeliveryReports(c.tdb.db, [{ deliveryId: Number(ls!.id), status: "acknowledged", at: minutes(w.t0, 0.5) }]);
+    for (const m of [1, 5]) await runAt(c, escalationJob, minutes(w.t0, m));
+    expect(await chainOf(c, w.id, v.code)).toMatchObject({ step: 2, acknowledged_at: null });
+
+    await dispatch(c, "sms", minutes(w.t0, 5.5));
+    c.clock.set(minutes(w.t0, 6));
+    const [b] = await c.tdb.db.execute<{ phone: string }>(sql`select phone from recipients where id = ${v.backup1}`);
+    const params = { MessageSid: "SMreply1", From: b!.phone, To: "+15005550006", Body: "收到", AccountSid: "AC1" };
+    const url = "https://warncast.example.gov.cn/webhooks/twilio/inbound";
+    const res = await c.app.request("/webhooks/twilio/inbound", {
+      method: "POST", body: new URLSearchParams(params).toString(),
+      headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": twilio.getExpectedTwilioSignature(TOKEN, url, params) },
+    });
+    expect(res.status).toBe(200);
+    expect(await runAt(c, escalationJob, minutes(w.t0, 10))).toMatchObject({ stopped: 1, advanced: 0 });
+    expect(await chainOf(c, w.id, v.code)).toMatchObject({ step: 2 });
   });
 });
 
