@@ -5,7 +5,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client.js";
 import type { Level } from "../../domain/vocabulary.js";
-import { RESPONSIBLE_AUDIENCES } from "../../domain/vocabulary.js";
+import { LEVEL_RANK, RESPONSIBLE_AUDIENCES } from "../../domain/vocabulary.js";
 import { LAST_STEP } from "../../domain/escalation.js";
 
 export type Deadlines = Record<Level, number | null>;
@@ -63,7 +63,7 @@ function withStepMessages(due: SQL, at: string) {
       insert into deliveries (warning_id, channel, purpose, escalation_step, recipient_id, village_code, address, language, level_rank,
                               status, queued_at, next_attempt_at, failed_at, error_code, error)
       select p.warning_id, ch.kind::channel, 'escalation', p.step, p.id, p.village_code, ch.addr, p.language,
-             case w.level when 'red' then 1 when 'orange' then 2 when 'yellow' then 3 else 4 end,
+             (${JSON.stringify(LEVEL_RANK)}::jsonb ->> w.level::text)::smallint,
              case when ch.addr is null then 'failed' else 'queued' end::delivery_status,
              ${at}::timestamptz, ${at}::timestamptz,
              case when ch.addr is null then ${at}::timestamptz end,
