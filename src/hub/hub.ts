@@ -16,9 +16,9 @@ import { writeAudit, type AuditEntry } from "../db/queries/audit.js";
 import { sha256Hex } from "../lib/crypto.js";
 import { errorFields, type Logger } from "../lib/log.js";
 import { CLOSE, parseDeviceFrame, type AckState, type CommandFrame, type ServerFrame } from "./protocol.js";
-import { applyPresence, claimDeviceCommands, ownedDeliveries, pendingForDevice, reachedDevicesOf, type DeviceCommandRow, type PresenceChange } from "./queries.js";
+import { applyPresence, claimDeviceCommands, recordRenderedLanguages, revokedAmong, ownedDeliveries, pendingForDevice, reachedDevicesOf, type DeviceCommandRow, type PresenceChange } from "./queries.js";
 import { buildCommands } from "./commands.js";
-import { DELIVERIES_CHANNEL, WARNING_ENDED_CHANNEL } from "./notify.js";
+import { DELIVERIES_CHANNEL, DEVICE_REVOKED_CHANNEL, WARNING_ENDED_CHANNEL } from "./notify.js";
 
 export const DEVICE_PATH = "/ws/devices";
 
@@ -43,7 +43,7 @@ export interface HubOptions {
 interface Conn {
   ws: WebSocket;
   device: Device;
-  /** Commands flow only after `hello`, so the replay comes first and in order. */
+  /** Live commands flow only once the replay after `hello` is sent, so order holds. */
   ready: boolean;
   lastSeen: number;
   malformed: number;
@@ -78,7 +78,8 @@ export class DeviceHub {
   async start(): Promise<void> {
     const a = await this.o.sql.listen(DELIVERIES_CHANNEL, () => this.deliver());
     const b = await this.o.sql.listen(WARNING_ENDED_CHANNEL, (id) => void this.stopEnded(id).catch((e) => this.o.log.error("hub stop-ended failed", errorFields(e))));
-    this.unlisten.push(a.unlisten, b.unlisten);
+    const c = await this.o.sql.listen(DEVICE_REVOKED_CHANNEL, (id) => this.closeRevoked([id]));
+    this.unlisten.push(a.unlisten, b.unlisten, c.unlisten);
     this.timers.push(setInterval(() => this.deliver(), this.o.catchUpMs));
     this.timers.push(setInterval(() => this.liveness(), Math.min(this.o.heartbeatMs, this.o.timeoutMs / 2)));
   }
@@ -145,9 +146,17 @@ export class DeviceHub {
     }
     const f = parsed.frame;
     if (f.type === "hello") {
-      conn.ready = true;
       this.queuePresence({ deviceId: conn.device.id, online: true, at: this.o.now(), firmware: f.firmware });
-      void this.replay(conn).catch((e) => this.o.log.error("hub replay failed", { deviceId: conn.device.id, ...errorFields(e) }));
+      // Live delivery waits until the replay is out: a command issued during the replay is
+      // then claimed by the next deliver() and arrives after the older ones, never before.
+      conn.ready = false;
+      void this.replay(conn)
+        .then(() => {
+          if (this.conns.get(conn.device.id) !== conn) return;
+          conn.ready = true;
+          return this.deliver();
+        })
+        .catch((e) => this.o.log.error("hub replay failed", { deviceId: conn.device.id, ...errorFields(e) }));
     } else if (f.type === "ack") {
       this.acks.push({ conn, id: f.id, state: f.state, at: f.at ? new Date(f.at) : this.o.now(), detail: f.detail });
       this.scheduleFlush();
@@ -197,6 +206,7 @@ export class DeviceHub {
       const c = this.conns.get(row.deviceId);
       if (c && send(c.ws, frame)) n++;
     }
+    if (!stop) await recordRenderedLanguages(this.o.db, cmds.filter((x) => x.frame.warning.language !== x.row.language).map((x) => ({ id: x.row.id, language: x.frame.warning.language })));
     return n;
   }
 
@@ -245,6 +255,17 @@ export class DeviceHub {
     }
   }
 
+  /** Closes the sockets of revoked devices (4003); they cannot reconnect. */
+  private closeRevoked(deviceIds: string[]): void {
+    for (const id of deviceIds) {
+      const c = this.conns.get(id);
+      if (!c) continue;
+      this.conns.delete(id);
+      c.ws.close(CLOSE.revoked, "device revoked");
+      this.queuePresence({ deviceId: id, online: false, at: this.o.now(), audit: { action: "device.offline", after: { reason: "revoked" } } });
+    }
+  }
+
   // --- liveness -----------------------------------------------------------------------
 
   private liveness(): void {
@@ -264,6 +285,12 @@ export class DeviceHub {
     // last_seen of live devices, one statement per heartbeat round.
     for (const s of seen) this.presence.push(s);
     if (seen.length > 0) this.scheduleFlush();
+    // A revocation NOTIFY lost while the listener reconnected is caught here.
+    if (seen.length > 0) {
+      void revokedAmong(this.o.db, seen.map((s) => s.deviceId))
+        .then((ids) => this.closeRevoked(ids))
+        .catch((e) => this.o.log.error("hub revocation check failed", errorFields(e)));
+    }
   }
 }
 

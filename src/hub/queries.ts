@@ -14,14 +14,15 @@ export interface DeviceCommandRow {
   language: Language;
 }
 
-type Raw = { id: string; device_id: string; channel: "loudspeaker" | "display"; warning_id: string; language: Language };
+type Raw = { id: string; device_id: string; channel: "loudspeaker" | "display"; warning_id: string; language: Language; queued_at?: string };
 const toRow = (r: Raw): DeviceCommandRow => ({ id: Number(r.id), deviceId: r.device_id, channel: r.channel, warningId: r.warning_id, language: r.language });
 
 // A warning is in force while it is the issued version of its thread and has not expired.
 const IN_FORCE = (now: string) => sql`select id from warnings where status = 'issued' and expires > ${now}::timestamptz`;
 
 /** Claims queued device deliveries of warnings in force for the given devices, marking
- * them sent with provider_id = the command id, oldest first. */
+ * them sent with provider_id = the command id, oldest first. "Oldest" is queued_at (the
+ * issue time), not the id: ids are cached per backend (drizzle/0007) and do not follow time. */
 export async function claimDeviceCommands(db: Db, deviceIds: string[], now: Date): Promise<DeviceCommandRow[]> {
   if (deviceIds.length === 0) return [];
   const at = now.toISOString();
@@ -30,8 +31,9 @@ export async function claimDeviceCommands(db: Db, deviceIds: string[], now: Date
       rendered_language = d.language, attempts = d.attempts + 1
     where d.status = 'queued' and d.device_id = any(${sql.param(deviceIds)}::uuid[])
       and d.warning_id in (${IN_FORCE(at)})
-    returning d.id, d.device_id, d.channel, d.warning_id, d.language`);
-  return rows.map(toRow).sort((a, b) => a.id - b.id);
+    returning d.id, d.device_id, d.channel, d.warning_id, d.language, d.queued_at`);
+  const at0 = (r: Raw) => new Date(r.queued_at!).getTime();
+  return [...rows].sort((a, b) => at0(a) - at0(b) || Number(a.id) - Number(b.id)).map(toRow);
 }
 
 /** Store and forward: every command of a warning in force this device has not
@@ -45,6 +47,16 @@ export async function pendingForDevice(db: Db, deviceId: string, now: Date): Pro
       and d.warning_id in (${IN_FORCE(at)})
     order by d.queued_at, d.id`);
   return rows.map(toRow);
+}
+
+/** The claim records the device's language; where the renderer fell back (no `mn`
+ * template → `zh`), record the language the device actually got. */
+export async function recordRenderedLanguages(db: Db, rows: { id: number; language: Language }[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.execute(sql`
+    update deliveries d set rendered_language = o.language
+    from jsonb_to_recordset(${jsonRows(rows)}) as o(id bigint, language language)
+    where d.id = o.id`);
 }
 
 /** Deliveries of an ended warning that reached a device (for `stop` frames). */
@@ -90,4 +102,11 @@ export async function applyPresence(db: Db, changes: PresenceChange[]): Promise<
  * they reconnect (a crashed instance leaves them marked online). */
 export async function markOffline(db: Db, deviceIds: string[], at: Date): Promise<void> {
   await applyPresence(db, deviceIds.map((deviceId) => ({ deviceId, online: false, at })));
+}
+
+/** Of these devices, those revoked since they connected. */
+export async function revokedAmong(db: Db, deviceIds: string[]): Promise<string[]> {
+  if (deviceIds.length === 0) return [];
+  const rows = await db.execute<{ id: string }>(sql`select id from devices where id = any(${sql.param(deviceIds)}::uuid[]) and revoked_at is not null`);
+  return rows.map((r) => r.id);
 }

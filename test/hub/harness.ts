@@ -13,8 +13,13 @@ import type { MessageRenderer } from "../../src/dispatch/render.js";
 import type { TestContext } from "../helpers/context.js";
 import { json } from "../helpers/factories.js";
 
+/** Has `mn` templates for loudspeakers only: an `mn` display falls back to `zh`, as a
+ * missing template does in production. */
 export const echoRenderer: MessageRenderer = {
-  render: (w, channel, language) => ({ text: `[${language}/${channel}] ${w.headline}`, language }),
+  render: (w, channel, language) => {
+    const used = language === "mn" && channel !== "loudspeaker" ? "zh" : language;
+    return { text: `[${used}/${channel}] ${w.headline}`, language: used };
+  },
 };
 
 export interface RunningHub {

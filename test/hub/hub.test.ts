@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { useContext, type TestContext } from "../helpers/context.js";
 import { createIssued, json } from "../helpers/factories.js";
-import { createDevice, startHub, TestDevice, until, type RunningHub } from "./harness.js";
+import { createDevice, echoRenderer, startHub, TestDevice, until, type RunningHub } from "./harness.js";
 
 const ctx = useContext();
 let hub: RunningHub;
@@ -28,8 +28,8 @@ afterAll(async () => {
 const issue = (c: TestContext, village: string, over: Record<string, unknown> = {}) =>
   createIssued(c, { areas: { codes: [village] }, channels: ["loudspeaker", "display"], level: "red", ...over });
 const deliveryOf = async (c: TestContext, id: number) =>
-  (await c.tdb.db.execute<{ status: string; provider_id: string | null; error_code: string | null; error: string | null }>(
-    sql`select status, provider_id, error_code, error from deliveries where id = ${id}`))[0]!;
+  (await c.tdb.db.execute<{ status: string; provider_id: string | null; error_code: string | null; error: string | null; language: string; rendered_language: string | null }>(
+    sql`select status, provider_id, error_code, error, language, rendered_language from deliveries where id = ${id}`))[0]!;
 
 describe("authentication", () => {
   it.each([
@@ -39,14 +39,41 @@ describe("authentication", () => {
     await expect(TestDevice.connect(hub.url, token)).rejects.toThrow("HTTP 401");
   });
 
-  it("refuses a revoked device's token, accepts a valid one by header or ?token=", async () => {
+  it("accepts a valid token by header or ?token=; revoking closes the live socket with 4003 and the token then gets 401", async () => {
     const c = ctx();
     const d = await createDevice(c, { kind: "loudspeaker", areaCode: villages[0]! });
     const q = await TestDevice.connect(hub.url, d.token, "query");
     expect((await q.next((f) => f.type === "welcome")).deviceId).toBe(d.id);
     q.close();
-    await c.tdb.db.execute(sql`update devices set revoked_at = now() where id = ${d.id}`);
+    const live = await online(d.token);
+    await until(async () => hub.hub.conns.get(d.id)?.["ready"]);
+    const r = await c.request("POST", `/api/v1/devices/${d.id}/revoke`, { key: c.users.issuer.key });
+    expect(r.status).toBe(200);
+    expect(await json(r)).toMatchObject({ id: d.id, revoked: true, online: false });
+    expect(await live.waitClosed()).toEqual({ code: 4003, reason: "device revoked" });
     await expect(TestDevice.connect(hub.url, d.token)).rejects.toThrow("HTTP 401");
+    const audit = await c.tdb.db.execute<{ action: string; actor: string }>(sql`select action, actor from audit_log where subject_id = ${d.id} and action = 'device.revoke'`);
+    expect(audit).toEqual([{ action: "device.revoke", actor: c.users.issuer.id }]);
+    // A later warning plans nothing for it.
+    const w = await issue(c, villages[0]!);
+    expect(await c.tdb.db.execute(sql`select id from deliveries where warning_id = ${w.id} and device_id = ${d.id}`)).toEqual([]);
+  });
+
+  it("revoking fails its queued commands; revoke is scoped, 404 for unknown ids and 409 when repeated", async () => {
+    const c = ctx();
+    const d = await createDevice(c, { kind: "display", areaCode: villages[11]! });
+    const w = await issue(c, villages[11]!);
+    const other = await c.request("POST", `/api/v1/devices/${d.id}/revoke`, { key: c.users.songshanIssuer.key });
+    expect(other.status).toBe(403); // 松山区's issuer, a 150422 device
+    expect((await c.request("POST", `/api/v1/devices/${d.id}/revoke`, { key: c.users.viewer.key })).status).toBe(403);
+    expect((await c.request("POST", "/api/v1/devices/00000000-0000-4000-8000-000000000000/revoke", { key: c.users.admin.key })).status).toBe(404);
+    expect((await c.request("POST", "/api/v1/devices/not-a-uuid/revoke", { key: c.users.admin.key })).status).toBe(404);
+    expect((await c.request("POST", `/api/v1/devices/${d.id}/revoke`, { key: c.users.admin.key })).status).toBe(200);
+    const again = await c.request("POST", `/api/v1/devices/${d.id}/revoke`, { key: c.users.admin.key });
+    expect(again.status).toBe(409);
+    expect(again.headers.get("content-type")).toContain("application/problem+json");
+    const [row] = await c.tdb.db.execute<{ status: string; error_code: string }>(sql`select status, error_code from deliveries where warning_id = ${w.id} and device_id = ${d.id}`);
+    expect(row).toEqual({ status: "failed", error_code: "device_revoked" });
   });
 });
 
@@ -55,7 +82,7 @@ describe("commands", () => {
     const c = ctx();
     const v = villages[1]!;
     const ls = await createDevice(c, { kind: "loudspeaker", areaCode: v, languages: ["mn", "zh"] });
-    const ds = await createDevice(c, { kind: "display", areaCode: v });
+    const ds = await createDevice(c, { kind: "display", areaCode: v, languages: ["mn"] });
     const a = await online(ls.token);
     const b = await online(ds.token);
     await until(async () => hub.hub.conns.get(ls.id)?.["ready"] && hub.hub.conns.get(ds.id)?.["ready"]);
@@ -68,9 +95,11 @@ describe("commands", () => {
       action: "play",
       warning: { id: w.id, type: "rainstorm", level: "red", headline: w.headline, text: `[mn/loudspeaker] ${w.headline}`, language: "mn", repeat: 3, interval: 60, expires: w.expires },
     });
+    // No mn display template in this renderer: the display gets zh, and the row says so.
     expect(show).toMatchObject({ action: "show", warning: { text: `[zh/display] ${w.headline}`, language: "zh", repeat: 3 } });
-    const row = await deliveryOf(c, play.id);
-    expect(row).toMatchObject({ status: "sent", provider_id: String(play.id) });
+    expect(await deliveryOf(c, play.id)).toMatchObject({ status: "sent", provider_id: String(play.id), language: "mn", rendered_language: "mn" });
+    await until(async () => (await deliveryOf(c, show.id)).rendered_language === "zh");
+    expect(await deliveryOf(c, show.id)).toMatchObject({ status: "sent", language: "mn", rendered_language: "zh" });
   });
 
   it("acks move the delivery forward (received → delivered, played → acknowledged) and the coverage counts the loudspeaker as played", async () => {
@@ -118,7 +147,10 @@ describe("store and forward", () => {
     await until(async () => hub.hub.conns.get(ls.id)?.["ready"]);
     first.close();
     await until(async () => !hub.hub.conns.has(ls.id));
+    // Issued a second apart (the test clock is frozen otherwise): order is issue time, not
+    // delivery id, which is cached per backend and does not follow time.
     const w1 = await issue(c, v);
+    c.clock.advance(1_000);
     const w2 = await issue(c, v, { level: "orange", type: "gale" });
     const again = await online(ls.token);
     const a = await again.next((f) => f.type === "command");
@@ -139,6 +171,33 @@ describe("store and forward", () => {
     // w1 was played (acknowledged) and w2 is no longer in force: nothing else arrives.
     await new Promise((res) => setTimeout(res, 300));
     expect(third.commands()).toEqual([]);
+  });
+
+  it("a command issued while the replay is going out arrives after the replayed ones, each once", async () => {
+    const c = ctx();
+    const v = villages[11]!;
+    const ls = await createDevice(c, { kind: "loudspeaker", areaCode: v });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      ids.push((await issue(c, v, { headline: `replayed ${i}` })).id);
+      c.clock.advance(1_000);
+    }
+    // Rendering the replayed commands takes a while, so the live one is issued mid-replay.
+    const slow = await startHub(c, {
+      renderer: { render: async (w, ch, lang) => { if (w.headline.startsWith("replayed")) await new Promise((r) => setTimeout(r, 300)); return echoRenderer.render(w, ch, lang); } },
+    });
+    try {
+      const d = await TestDevice.online(slow.url, ls.token);
+      clients.push(d);
+      ids.push((await issue(c, v, { headline: "live" })).id);
+      const got: string[] = [];
+      for (let i = 0; i < 4; i++) got.push((await d.next((f) => f.type === "command")).warning.id);
+      expect(got).toEqual(ids);
+      await new Promise((res) => setTimeout(res, 300));
+      expect(d.commands()).toEqual([]);
+    } finally {
+      await slow.close();
+    }
   });
 
   it("never sends an expired command", async () => {
