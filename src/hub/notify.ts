@@ -1,5 +1,5 @@
-// Cross-process signals the hub listens for (Postgres LISTEN/NOTIFY, payload = warning
-// id). Runtime-free so jobs and tests can send them.
+// Cross-process signals the hub listens for (Postgres LISTEN/NOTIFY, payload = a warning
+// or device id). Runtime-free so jobs and tests can send them.
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 
@@ -9,4 +9,11 @@ export const WARNING_ENDED_CHANNEL = "warncast_warning_ended";
 
 export async function notifyWarningEnded(db: Db, warningId: string): Promise<void> {
   await db.execute(sql`select pg_notify(${WARNING_ENDED_CHANNEL}, ${warningId})`);
+}
+
+/** Sent when a device is revoked (payload = device id): the hub holding its socket closes it. */
+export const DEVICE_REVOKED_CHANNEL = "warncast_device_revoked";
+
+export async function notifyDeviceRevoked(db: Db, deviceId: string): Promise<void> {
+  await db.execute(sql`select pg_notify(${DEVICE_REVOKED_CHANNEL}, ${deviceId})`);
 }

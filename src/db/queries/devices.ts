@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull, like } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, like, sql } from "drizzle-orm";
 import type { Db } from "../client.js";
 import { devices } from "../schema/index.js";
 import { codePrefix } from "../../domain/areas.js";
@@ -28,4 +28,20 @@ export async function listDevices(db: Db, opts: { area: string; afterId?: string
 export async function findDeviceByTokenHash(db: Db, tokenHash: string): Promise<Device | undefined> {
   const [d] = await db.select().from(devices).where(and(eq(devices.tokenHash, tokenHash), isNull(devices.revokedAt))).limit(1);
   return d;
+}
+
+export async function getDevice(db: Db, id: string, opts: { forUpdate?: boolean } = {}): Promise<Device | undefined> {
+  const q = db.select().from(devices).where(eq(devices.id, id)).limit(1);
+  const [d] = opts.forUpdate ? await q.for("update") : await q;
+  return d;
+}
+
+/** Revoking keeps the row (deliveries and coverage refer to it) but its token no longer
+ * authenticates; commands it never received fail rather than wait for it forever. */
+export async function revokeDevice(db: Db, id: string, at: Date): Promise<{ device: Device; failedCommands: number }> {
+  const [device] = await db.update(devices).set({ revokedAt: at, online: false, updatedAt: at }).where(eq(devices.id, id)).returning();
+  const failed = await db.execute(sql`
+    update deliveries set status = 'failed', failed_at = ${at.toISOString()}::timestamptz, error_code = 'device_revoked', error = 'device revoked'
+    where device_id = ${id}::uuid and status = 'queued'`);
+  return { device: device!, failedCommands: failed.count ?? 0 };
 }

@@ -1,4 +1,5 @@
 import create from "./create.js";
 import list from "./list.js";
+import revoke from "./revoke.js";
 
-export const deviceOperations = [create, list];
+export const deviceOperations = [create, list, revoke];
