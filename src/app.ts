@@ -17,6 +17,10 @@ import { feedOperations } from "./routes/feeds/index.js";
 import { webhookOperations } from "./routes/webhooks/index.js";
 import { buildOpenApi } from "./routes/system/openapi.js";
 import { docsPage } from "./routes/system/docs.js";
+import { mountConsole } from "./console/index.js";
+
+/** Without SESSION_SECRET, sessions last as long as this process (sign in again after a restart). */
+const PROCESS_SESSION_SECRET = Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("");
 
 export const API_VERSION = "1.0.0";
 
@@ -54,6 +58,8 @@ export function createApp(services: Services, opts: { extraOperations?: Operatio
   app.get("/openapi.json", (c) => c.json(buildOpenApi(ops, API_VERSION)));
   app.get("/docs", (c) => c.html(docsPage(ops)));
   mount(app, ops);
+  // The staff console at / (server-rendered pages over this same API).
+  mountConsole(app, () => services.config.sessionSecret ?? PROCESS_SESSION_SECRET);
 
   app.onError(onError);
   app.notFound(notFound);

@@ -51,7 +51,7 @@ const services: Services = {
   policy: defaultPolicy,
   config: {
     ...defaultServiceConfig, sender: env.WARNCAST_SENDER, senderName: env.WARNCAST_SENDER_NAME, smsSignature: env.SMS_SIGNATURE,
-    publicUrl, tzDisplay: env.TZ_DISPLAY, twilioAuthToken: env.TWILIO_AUTH_TOKEN, digestEmails: env.DIGEST_EMAILS,
+    publicUrl, tzDisplay: env.TZ_DISPLAY, twilioAuthToken: env.TWILIO_AUTH_TOKEN, sessionSecret: env.SESSION_SECRET, digestEmails: env.DIGEST_EMAILS,
   },
   log,
   now: () => new Date(),

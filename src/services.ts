@@ -16,6 +16,8 @@ export interface ServiceConfig {
   publicUrl: string;
   /** Verifies X-Twilio-Signature on webhooks (TWILIO_AUTH_TOKEN); unset → webhooks refuse. */
   twilioAuthToken?: string | undefined;
+  /** Seals console session cookies (SESSION_SECRET); unset → a random secret per process. */
+  sessionSecret?: string | undefined;
   tzDisplay: string;
   maxJsonBytes: number;
   maxCsvBytes: number;

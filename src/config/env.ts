@@ -28,6 +28,8 @@ export const envSchema = z.object({
   WARNCAST_SENDER: z.string().regex(/^[^\s,<&]+$/, "CAP sender: no spaces, commas, < or &").default("warncast.chifeng"),
   WARNCAST_SENDER_NAME: z.string().default("赤峰市气象台"),
   WARNCAST_DATA_DIR: z.string().default(".data"),
+  /** Seals the console's session cookies; unset → random per start (everyone signs in again). */
+  SESSION_SECRET: z.string().min(16, "at least 16 characters").optional(),
   /** Message templates (default: the templates/ folder of this checkout). */
   WARNCAST_TEMPLATES_DIR: z.string().optional(),
   WARNCAST_SEED_DEMO: z.enum(["true", "false"]).default("true"),

@@ -34,6 +34,8 @@ export interface CoverageReport {
   secondsTo50: number | null;
   secondsTo90: number | null;
   at10Minutes: { reached: number; rate: number | null };
+  /** Coverage over time since issue, at most ~120 points (the live board's curve). */
+  curve: { seconds: number; rate: number }[];
   channels: Partial<Record<ChannelKind, ChannelFigures>>;
   areas: AreaFigures[];
   notReached: string[];
@@ -112,9 +114,18 @@ export function buildCoverage(o: {
     secondsTo50: secondsTo(o.curve, population, 0.5, o.issuedAt),
     secondsTo90: secondsTo(o.curve, population, 0.9, o.issuedAt),
     at10Minutes: { reached: at10, rate: rate(at10, population) },
+    curve: curvePoints(o.curve, population, o.issuedAt),
     channels: withDeviceNames(totals),
     areas: [...groups.values()].map(({ raw, ...g }) => ({ ...g, rate: rate(g.reached, g.population), channels: withDeviceNames(raw) })),
     notReached,
     targets: { target, major, met: overall !== null && overall > target },
   };
+}
+
+/** The timeline thinned to about `max` points, always keeping the last (the current rate). */
+export function curvePoints(curve: { at: Date; reached: number }[], population: number, issuedAt: Date | null, max = 120): { seconds: number; rate: number }[] {
+  if (!issuedAt || population <= 0 || curve.length === 0) return [];
+  const step = Math.max(1, Math.ceil(curve.length / max));
+  const picked = curve.filter((_, i) => i % step === 0 || i === curve.length - 1);
+  return picked.map((p) => ({ seconds: Math.max(0, (p.at.getTime() - issuedAt.getTime()) / 1000), rate: Math.min(1, p.reached / population) }));
 }

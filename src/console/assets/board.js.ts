@@ -1,0 +1,37 @@
+// Served at /assets/board.js: keeps the live board current from server-sent events. The
+// server renders the board; this only changes numbers, widths and colours in place.
+export const BOARD_JS = String.raw`
+(() => {
+  const board = document.getElementById("board");
+  if (!board || !window.EventSource) return;
+  const set = (id, text) => { const el = document.getElementById(id); if (el) el.textContent = text; };
+  const pct = (r) => (r === null || r === undefined ? "—" : (Math.floor(r * 1000) / 10).toFixed(1) + "%");
+  function apply(d) {
+    set("rate", pct(d.rate));
+    const rate = document.getElementById("rate");
+    rate.className = "rate " + (d.met ? "met" : "unmet");
+    rate.dataset.rate = d.rate === null ? "" : String(d.rate);
+    set("reached", d.reached.toLocaleString("zh-CN"));
+    set("t50", d.secondsTo50 === null ? "—" : d.secondsTo50 + " s");
+    set("t90", d.secondsTo90 === null ? "—" : d.secondsTo90 + " s");
+    for (const c of d.channels) {
+      for (const k of ["sent", "delivered", "acknowledged"]) {
+        const m = document.getElementById("m-" + c.channel + "-" + k);
+        if (m) { m.max = Math.max(1, c.targeted); m.value = c[k]; }
+        set("n-" + c.channel + "-" + k, c[k] + " / " + c.targeted);
+      }
+    }
+    const line = document.getElementById("curve-line");
+    if (line) line.setAttribute("d", d.curvePath);
+    for (const v of d.villages) {
+      const el = document.getElementById("v-" + v.code);
+      if (el && el.dataset.state !== v.state) { el.className = "v s-" + v.state; el.dataset.state = v.state; }
+    }
+    board.dataset.updated = String(Date.now());
+    board.dataset.status = d.status;
+  }
+  const es = new EventSource(board.dataset.live);
+  es.addEventListener("board", (e) => apply(JSON.parse(e.data)));
+  es.addEventListener("end", () => es.close());
+})();
+`;

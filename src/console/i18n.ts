@@ -1,0 +1,47 @@
+// The console's words, zh-CN by default and English on request (?lang=en, kept in a
+// cookie). One catalogue: a key missing in English shows the Chinese.
+export type Lang = "zh" | "en";
+
+const zh = {
+  app: "预警信息发布", signIn: "登录", signOut: "退出", apiKey: "API 密钥", signInHint: "使用发给您的 API 密钥登录。密钥只保存在本浏览器的会话 Cookie 中。",
+  badKey: "密钥无效或已停用。", warnings: "预警列表", compose: "制作预警", approvals: "待审批", devices: "设备", people: "人员",
+  status: "状态", type: "类型", level: "级别", area: "区域", from: "起", to: "止", filter: "筛选", all: "全部", issued: "发布时间",
+  expires: "失效时间", onset: "生效时间", sendAt: "定时发布", headline: "标题", description: "内容", instruction: "防御指南",
+  audiences: "发布对象", channels: "渠道", submit: "提交审批", saveDraft: "保存草稿", preview: "预览", approve: "批准", reject: "驳回",
+  reason: "理由", cancelWarning: "解除预警", update: "更新预警", coverage: "覆盖率", target: "目标", population: "人口", reached: "已覆盖",
+  csv: "导出覆盖率 CSV", summary: "近24小时覆盖率", major: "重大预警（红、橙）", allWarnings: "全部预警", noWarnings: "没有符合条件的预警。",
+  noPending: "没有待审批的预警。", selfApproval: "不能审批自己制作的预警。", searchArea: "按名称或代码搜索区域", selected: "已选区域",
+  add: "添加", remove: "移除", segments: "短信条数", budget: "上限", overBudget: "超出短信条数上限", language: "语言", fallback: "（无蒙古文模板，使用中文）",
+  queued: "排队", sent: "已发送", delivered: "已送达", played: "已播放", acknowledged: "已确认", failed: "失败", expired: "过期",
+  villageReached: "已覆盖", villageProgress: "进行中", villageNotReached: "未覆盖", villageOffline: "大喇叭离线", villageEscalated: "已叫应",
+  timeTo50: "达到50%用时", timeTo90: "达到90%用时", live: "实时", online: "在线", offline: "离线", lastSeen: "最后在线", kind: "类型",
+  name: "名称", phone: "电话", email: "邮箱", role: "岗位", importCsv: "导入 CSV", imported: "已导入", rejectedRows: "未导入的行",
+  line: "行", choose: "选择", county: "旗县区", township: "苏木乡镇", village: "嘎查村", grid: "网格", actions: "操作",
+  created: "已保存", notAllowed: "无权执行此操作", fixErrors: "请修改以下错误：", seconds: "秒", show: "查看", board: "一张图",
+  confirmCancel: "确认解除该预警？", escalations: "叫应", step: "步骤", nobody: "无", version: "版本", msgType: "消息类型",
+  csrf: "页面已过期，请刷新后重试。", loading: "加载中…",
+};
+export type MessageKey = keyof typeof zh;
+
+const en: Partial<Record<MessageKey, string>> = {
+  app: "Warning dissemination", signIn: "Sign in", signOut: "Sign out", apiKey: "API key", signInHint: "Sign in with the API key issued to you. It is kept only in this browser's session cookie.",
+  badKey: "That key is not valid or has been disabled.", warnings: "Warnings", compose: "Compose", approvals: "Approvals", devices: "Devices", people: "People",
+  status: "Status", type: "Type", level: "Level", area: "Area", from: "From", to: "To", filter: "Filter", all: "All", issued: "Issued",
+  expires: "Expires", onset: "Onset", sendAt: "Send at", headline: "Headline", description: "Description", instruction: "Instruction",
+  audiences: "Audiences", channels: "Channels", submit: "Submit for approval", saveDraft: "Save draft", preview: "Preview", approve: "Approve", reject: "Reject",
+  reason: "Reason", cancelWarning: "Cancel warning", update: "Update", coverage: "Coverage", target: "target", population: "Population", reached: "Reached",
+  csv: "Coverage CSV", summary: "Coverage, last 24 hours", major: "Major (red, orange)", allWarnings: "All warnings", noWarnings: "No warnings match.",
+  noPending: "Nothing waits for approval.", selfApproval: "You cannot approve a warning you wrote.", searchArea: "Search areas by name or code", selected: "Selected areas",
+  add: "Add", remove: "Remove", segments: "SMS segments", budget: "budget", overBudget: "Over the SMS budget", language: "Language", fallback: "(no Mongolian template: Chinese used)",
+  queued: "queued", sent: "sent", delivered: "delivered", played: "played", acknowledged: "acknowledged", failed: "failed", expired: "expired",
+  villageReached: "reached", villageProgress: "in progress", villageNotReached: "not reached", villageOffline: "loudspeaker offline", villageEscalated: "escalated",
+  timeTo50: "Time to 50%", timeTo90: "Time to 90%", live: "live", online: "online", offline: "offline", lastSeen: "Last seen", kind: "Kind",
+  name: "Name", phone: "Phone", email: "Email", role: "Post", importCsv: "Import CSV", imported: "Imported", rejectedRows: "Rejected rows",
+  line: "Line", choose: "Choose", county: "County", township: "Township", village: "Village", grid: "Grid", actions: "Actions",
+  created: "Saved", notAllowed: "Not allowed", fixErrors: "Please fix:", seconds: "s", show: "Open", board: "Board",
+  confirmCancel: "Cancel this warning?", escalations: "叫应 (escalation)", step: "Step", nobody: "none", version: "Version", msgType: "Message",
+  csrf: "This page expired; reload and try again.", loading: "Loading…",
+};
+
+export type T = (k: MessageKey) => string;
+export const translator = (lang: Lang): T => (k) => (lang === "en" ? en[k] ?? zh[k] : zh[k]);

@@ -1,0 +1,338 @@
+// The staff console, served by the same app at `/`: server-rendered Hono JSX pages with
+// two small scripts, every asset from this package (intranets without internet). It
+// acts only through the JSON API with the signed-in user's key (api.ts).
+import type { Context, Hono, MiddlewareHandler } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import { streamSSE } from "hono/streaming";
+import { sql } from "drizzle-orm";
+import type { AppEnv } from "../http/env.js";
+import { limitBody } from "../http/body.js";
+import { sha256Hex } from "../lib/crypto.js";
+import { findActiveUserByKeyHash } from "../db/queries/users.js";
+import { translator, type Lang } from "./i18n.js";
+import { apiCaller, type CallApi } from "./api.js";
+import { endSession, loginCsrf, LOGIN_CSRF_COOKIE, readSession, sameToken, startSession, type Session } from "./session.js";
+import type { PageCtx } from "./layout.js";
+import { LoginPage } from "./pages/login.js";
+import { WarningsPage } from "./pages/warnings.js";
+import { ComposePage, type ComposeValues, type FieldErrors } from "./pages/compose.js";
+import { ApprovalsPage, type PendingItem } from "./pages/approvals.js";
+import { BoardPage, type BoardWarning } from "./pages/board.js";
+import { DevicesPage, PeoplePage } from "./pages/directory.js";
+import { loadBoard } from "./board-data.js";
+import { CONSOLE_CSS } from "./assets/console.css.js";
+import { COMPOSE_JS } from "./assets/compose.js.js";
+import { BOARD_JS } from "./assets/board.js.js";
+
+type C = Context<AppEnv & { Variables: { session: Session; call: CallApi; page: PageCtx } }>;
+
+const ASSETS: Record<string, [string, string]> = {
+  "console.css": ["text/css; charset=utf-8", CONSOLE_CSS],
+  "compose.js": ["text/javascript; charset=utf-8", COMPOSE_JS],
+  "board.js": ["text/javascript; charset=utf-8", BOARD_JS],
+};
+
+/** No inline script or style, no other origin: injected markup could not run. */
+export const CONSOLE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+const CONSOLE_PATHS = ["/", "/login", "/logout", "/warnings", "/compose", "/approvals", "/devices", "/people", "/console-api", "/assets"];
+
+function langOf(c: Context): Lang {
+  const q = c.req.query("lang");
+  if (q === "en" || q === "zh") {
+    setCookie(c, "wc_lang", q, { path: "/", sameSite: "Strict", maxAge: 365 * 86400 });
+    return q;
+  }
+  return getCookie(c, "wc_lang") === "en" ? "en" : "zh";
+}
+
+const toLocalInput = (iso: string | null | undefined) => {
+  if (!iso) return "";
+  // datetime-local in Asia/Shanghai (UTC+8, no DST).
+  return new Date(new Date(iso).getTime() + 8 * 3600_000).toISOString().slice(0, 16);
+};
+const fromLocalInput = (v: string | undefined) => (v ? `${v.length === 16 ? `${v}:00` : v}+08:00` : undefined);
+
+export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
+  const secure: MiddlewareHandler<AppEnv> = async (c, next) => {
+    await next();
+    c.header("content-security-policy", CONSOLE_CSP);
+    c.header("x-content-type-options", "nosniff");
+    c.header("referrer-policy", "same-origin");
+    c.header("x-frame-options", "DENY");
+  };
+  for (const p of CONSOLE_PATHS) {
+    app.use(p, secure);
+    if (p !== "/") app.use(`${p}/*`, secure);
+  }
+  app.use("/people/import", limitBody(10 * 1024 * 1024));
+  for (const p of ["/login", "/logout", "/compose", "/compose/*", "/warnings/*"]) app.use(p, limitBody(1024 * 1024));
+
+  app.get("/assets/:file", (c) => {
+    const a = ASSETS[c.req.param("file")];
+    if (!a) return c.text("not found", 404);
+    return c.body(a[1], 200, { "content-type": a[0], "cache-control": "public, max-age=300" });
+  });
+
+  const pageCtx = (c: Context, session: Session | null): PageCtx => {
+    const lang = langOf(c);
+    return { t: translator(lang), lang, session, path: new URL(c.req.url).pathname };
+  };
+
+  // Every console page below needs a session; every POST needs its CSRF token.
+  const requireSession: MiddlewareHandler<any> = async (c, next) => {
+    const s = await readSession(c, secret(), Date.now());
+    if (!s) {
+      if (c.req.method === "GET" && !c.req.path.startsWith("/console-api")) {
+        const url = new URL(c.req.url);
+        return c.redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`, 302);
+      }
+      return c.json({ code: "unauthorized", detail: "sign in first" }, 401);
+    }
+    if (c.req.method !== "GET" && c.req.method !== "HEAD") {
+      let token = c.req.header("x-csrf-token");
+      if (!token && (c.req.header("content-type") ?? "").match(/form/)) token = String((await c.req.parseBody())["_csrf"] ?? "");
+      if (!sameToken(token, s.csrf)) {
+        const ctx = pageCtx(c, s);
+        return c.text(ctx.t("csrf"), 403);
+      }
+    }
+    c.set("session", s);
+    c.set("call", apiCaller(app, s.key, c.get("requestId")));
+    c.set("page", pageCtx(c, s));
+    await next();
+  };
+  for (const p of ["/warnings", "/warnings/*", "/compose", "/compose/*", "/approvals", "/devices", "/people", "/people/*", "/console-api/*", "/logout"]) app.use(p, requireSession);
+
+  app.get("/", (c) => c.redirect("/warnings", 302));
+
+  // ---- sign in / out
+  app.get("/login", async (c) => {
+    const ctx = pageCtx(c, null);
+    return c.html(<LoginPage ctx={ctx} csrf={loginCsrf(c)} next={safeNext(c.req.query("next"))} />);
+  });
+  app.post("/login", async (c) => {
+    const form = await c.req.parseBody();
+    const ctx = pageCtx(c, null);
+    if (!sameToken(String(form._csrf ?? ""), getCookie(c, LOGIN_CSRF_COOKIE))) return c.text(ctx.t("csrf"), 403);
+    const key = String(form.key ?? "").trim();
+    const user = key ? await findActiveUserByKeyHash(c.get("services").db, await sha256Hex(key)) : undefined;
+    if (!user) return c.html(<LoginPage ctx={ctx} csrf={loginCsrf(c)} next={safeNext(String(form.next ?? ""))} error={ctx.t("badKey")} />, 401);
+    await startSession(c, secret(), { key, name: user.name, role: user.role, scope: user.areaScope }, Date.now());
+    return c.redirect(safeNext(String(form.next ?? "")), 303);
+  });
+  app.post("/logout", (c) => {
+    endSession(c);
+    return c.redirect("/login", 303);
+  });
+
+  // ---- warnings list + daily summary
+  app.get("/warnings", async (c: C) => {
+    const call = c.get("call");
+    const f: Record<string, string> = {};
+    for (const k of ["status", "type", "level", "area", "from", "to"]) { const v = c.req.query(k); if (v) f[k] = v; }
+    const q = new URLSearchParams();
+    for (const k of ["status", "type", "level", "area"]) if (f[k]) q.set(k, f[k]!);
+    if (f.from) q.set("from", `${f.from}T00:00:00+08:00`);
+    if (f.to) q.set("to", `${f.to}T23:59:59+08:00`);
+    q.set("limit", "100");
+    const [list, summary] = await Promise.all([call("GET", `/api/v1/warnings?${q}`), call("GET", "/api/v1/coverage/summary")]);
+    const ctx = c.get("page");
+    return c.html(<WarningsPage ctx={ctx} grading={c.get("services").grading} items={list.ok ? list.body.items : []} filters={f} summary={summary.ok ? summary.body : null} flash={c.req.query("flash") ?? null} />);
+  });
+
+  // ---- compose (new, or an update of ?from=<id>)
+  app.get("/compose", async (c: C) => {
+    const s = c.get("services");
+    const from = c.req.query("from");
+    let values: ComposeValues = {
+      type: "rainstorm", level: "blue", headline: "", description: "", instruction: "", areas: [], audiences: ["public"],
+      channels: s.policy.channelsByLevel.blue, onset: "", expires: toLocalInput(new Date(Date.now() + 12 * 3600_000).toISOString()), sendAt: "", from: "", channelsTouched: false,
+    };
+    if (from) {
+      const w = await c.get("call")("GET", `/api/v1/warnings/${from}`);
+      if (w.ok) {
+        values = {
+          type: w.body.type, level: w.body.level, headline: w.body.headline, description: w.body.description, instruction: w.body.instruction,
+          areas: await areaLabels(c, w.body.areas.codes), audiences: w.body.audiences, channels: w.body.channels, onset: toLocalInput(w.body.onset),
+          expires: toLocalInput(w.body.expires), sendAt: "", from, channelsTouched: true,
+        };
+      }
+    }
+    return c.html(<ComposePage ctx={c.get("page")} session={c.get("session")} grading={s.grading} policy={s.policy} values={values} errors={{}} />);
+  });
+
+  app.post("/compose", async (c: C) => {
+    const s = c.get("services");
+    const call = c.get("call");
+    const form = await c.req.parseBody({ all: true });
+    const list = (k: string) => { const v = form[k]; return (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String).filter(Boolean); };
+    const one = (k: string) => { const v = form[k]; return Array.isArray(v) ? String(v[0] ?? "") : String(v ?? ""); };
+    const body = {
+      type: one("type"), level: one("level"), description: one("description"),
+      ...(one("headline") ? { headline: one("headline") } : {}), ...(one("instruction") ? { instruction: one("instruction") } : {}),
+      areas: { codes: list("areas") }, audiences: list("audiences"), channels: list("channels"),
+      expires: fromLocalInput(one("expires")), ...(one("onset") ? { onset: fromLocalInput(one("onset")) } : {}), ...(one("sendAt") ? { sendAt: fromLocalInput(one("sendAt")) } : {}),
+    };
+    const from = one("from");
+    const values: ComposeValues = {
+      type: body.type, level: body.level, headline: one("headline"), description: body.description, instruction: one("instruction"),
+      areas: await areaLabels(c, body.areas.codes), audiences: body.audiences, channels: body.channels, onset: one("onset"), expires: one("expires"), sendAt: one("sendAt"),
+      from, channelsTouched: true,
+    };
+    const again = (errors: FieldErrors, error: string | null, status: 403 | 409 | 422) =>
+      c.html(<ComposePage ctx={c.get("page")} session={c.get("session")} grading={s.grading} policy={s.policy} values={values} errors={errors} error={error} />, status);
+    const created = from ? await call("POST", `/api/v1/warnings/${from}/update`, body) : await call("POST", "/api/v1/warnings", body);
+    if (!created.ok) return again(fieldErrors(created.problem), created.problem?.detail ?? null, statusOf(created.status));
+    let w = created.body;
+    if (!from && one("action") === "submit") {
+      const sub = await call("POST", `/api/v1/warnings/${w.id}/submit`);
+      if (!sub.ok) return again(fieldErrors(sub.problem), sub.problem?.detail ?? null, statusOf(sub.status));
+      w = sub.body;
+    }
+    return c.redirect(`/warnings/${w.id}?flash=${encodeURIComponent(`${c.get("page").t("created")}: ${w.status}`)}`, 303);
+  });
+
+  app.post("/compose/preview", async (c: C) => {
+    const r = await c.get("call")("POST", "/api/v1/warnings/preview", await c.req.text());
+    return c.json(r.body, r.status as 200);
+  });
+
+  app.get("/console-api/areas", async (c: C) => {
+    const q = (c.req.query("q") ?? "").trim().slice(0, 40);
+    if (!q) return c.json({ items: [] });
+    const t = c.get("page").t;
+    const rows = await c.get("services").db.execute<{ code: string; name: string; kind: string; population: number | null; parent: string | null; grand: string | null }>(sql`
+      select a.code, a.name, a.kind, a.population, p.name as parent, g.name as grand
+      from areas a left join areas p on p.code = a.parent_code left join areas g on g.code = p.parent_code
+      where a.kind in ('county', 'township', 'village', 'grid') and (a.code like ${q + "%"} or a.name like ${"%" + q.replace(/[%_\\]/g, "\\$&") + "%"})
+      order by a.kind, a.code limit 30`);
+    return c.json({
+      items: rows.map((r) => ({
+        code: r.code, kind: r.kind, kindLabel: t(r.kind as "county"), population: r.population ?? 0,
+        label: [r.kind === "village" || r.kind === "grid" ? r.grand : null, r.kind !== "county" ? r.parent : null, r.name].filter(Boolean).join(" "),
+      })),
+    });
+  });
+
+  // ---- approvals
+  app.get("/approvals", async (c: C) => {
+    const call = c.get("call");
+    const list = await call("GET", "/api/v1/warnings?status=pending&limit=100");
+    const items: PendingItem[] = [];
+    for (const w of list.ok ? list.body.items : []) {
+      const sms = w.channels.includes("sms") ? await call("GET", `/api/v1/warnings/${w.id}/preview?channel=sms&language=zh`) : null;
+      items.push({ id: w.id, headline: w.headline, level: w.level, description: w.description, createdBy: w.createdBy, sms: sms?.ok ? sms.body : null });
+    }
+    return c.html(<ApprovalsPage ctx={c.get("page")} session={c.get("session")} items={items} flash={c.req.query("flash") ?? null} error={c.req.query("error") ?? null} />);
+  });
+
+  // ---- actions on a warning: the API decides; its problem detail is shown as it is.
+  for (const action of ["approve", "reject", "submit", "cancel"] as const) {
+    app.post(`/warnings/:id/${action}`, async (c: C) => {
+      const id = c.req.param("id")!;
+      const form = await c.req.parseBody();
+      const reason = String(form.reason ?? "").trim();
+      const body = action === "reject" ? { reason } : action === "cancel" && reason ? { reason } : undefined;
+      const r = await c.get("call")("POST", `/api/v1/warnings/${id}/${action}`, body);
+      const back = String(form.back ?? "") === "/approvals" ? "/approvals" : null;
+      const t = c.get("page").t;
+      if (!r.ok) {
+        const msg = r.problem?.rule === "self_approval" ? t("selfApproval") : r.problem?.detail ?? t("notAllowed");
+        return c.redirect(`${back ?? `/warnings/${id}`}?error=${encodeURIComponent(msg)}`, 303);
+      }
+      const target = action === "cancel" || action === "approve" ? r.body.id : id;
+      return c.redirect(back ? `/approvals?flash=${encodeURIComponent(`${t(action === "approve" ? "approve" : action === "reject" ? "reject" : "submit")}: ${r.body.status}`)}` : `/warnings/${target}`, 303);
+    });
+  }
+
+  // ---- the live board
+  app.get("/warnings/:id", async (c: C) => {
+    const id = c.req.param("id")!;
+    const call = c.get("call");
+    const w = await call<BoardWarning>("GET", `/api/v1/warnings/${id}`);
+    if (!w.ok) return c.html(<p>{w.problem?.detail}</p>, statusOf(w.status));
+    const [data, counties, townships, esc] = await Promise.all([
+      loadBoard(call, id),
+      call("GET", `/api/v1/warnings/${id}/coverage?by=county`),
+      call("GET", `/api/v1/warnings/${id}/coverage?by=township`),
+      call("GET", `/api/v1/warnings/${id}/escalations?limit=100`),
+    ]);
+    const names = {
+      counties: new Map<string, string>((counties.ok ? counties.body.areas : []).map((a: any) => [a.code.slice(0, 6), a.name])),
+      townships: new Map<string, string>((townships.ok ? townships.body.areas : []).map((a: any) => [a.code.slice(0, 9), a.name])),
+    };
+    return c.html(<BoardPage ctx={c.get("page")} session={c.get("session")} grading={c.get("services").grading} w={w.body} data={data!} names={names}
+      escalations={esc.ok ? esc.body.items : []} flash={c.req.query("flash") ?? null} error={c.req.query("error") ?? null} />);
+  });
+
+  app.get("/warnings/:id/live", (c: C) => {
+    const id = c.req.param("id")!;
+    const call = c.get("call");
+    return streamSSE(c, async (stream) => {
+      let closed = false;
+      stream.onAbort(() => { closed = true; });
+      // Bounded: one update a second for at most 30 minutes; the browser reconnects.
+      for (let i = 0; i < 1800 && !closed; i++) {
+        const data = await loadBoard(call, id);
+        if (!data) { await stream.writeSSE({ event: "end", data: "{}" }); return; }
+        await stream.writeSSE({ event: "board", data: JSON.stringify(data), id: String(i) });
+        await stream.sleep(1000);
+      }
+    });
+  });
+
+  app.get("/warnings/:id/coverage.csv", async (c: C) => {
+    const r = await c.get("call")("GET", `/api/v1/warnings/${c.req.param("id")}/coverage.csv?by=${c.req.query("by") ?? "village"}`);
+    if (!r.ok) return c.text(r.problem?.detail ?? "error", statusOf(r.status));
+    return c.body(r.body as string, 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="coverage-${c.req.param("id")}.csv"` });
+  });
+
+  // ---- devices and people
+  app.get("/devices", async (c: C) => {
+    const area = c.req.query("area") || c.get("session").scope;
+    const r = await c.get("call")("GET", `/api/v1/devices?area=${encodeURIComponent(area)}&limit=500`);
+    return c.html(<DevicesPage ctx={c.get("page")} area={area} items={r.ok ? r.body.items : []} error={r.ok ? null : r.problem?.detail ?? null} />);
+  });
+  app.get("/people", async (c: C) => {
+    const area = c.req.query("area") || c.get("session").scope;
+    const r = await c.get("call")("GET", `/api/v1/recipients?area=${encodeURIComponent(area)}&limit=500`);
+    return c.html(<PeoplePage ctx={c.get("page")} session={c.get("session")} area={area} items={r.ok ? r.body.items : []} error={r.ok ? null : r.problem?.detail ?? null} />);
+  });
+  app.post("/people/import", async (c: C) => {
+    const form = await c.req.parseBody();
+    const file = form.csv;
+    const text = typeof file === "string" ? file : file ? await file.text() : "";
+    const r = await c.get("call")("POST", "/api/v1/recipients/import", text, "text/csv");
+    const area = c.get("session").scope;
+    const list = await c.get("call")("GET", `/api/v1/recipients?area=${area}&limit=500`);
+    const rowErrors: { line: number; field?: string; reason: string }[] = r.ok ? r.body.errors ?? [] : r.problem?.rowErrors as any ?? (r.problem?.errors ?? []).map((e: any) => ({ line: Number(/line (\d+)/.exec(e.path)?.[1] ?? 0), reason: e.message }));
+    const report = { imported: r.ok ? r.body.imported : 0, rejected: rowErrors.map((e) => ({ line: e.line, reason: e.field ? `${e.field}: ${e.reason}` : e.reason })) };
+    return c.html(<PeoplePage ctx={c.get("page")} session={c.get("session")} area={area} items={list.ok ? list.body.items : []} report={report} error={r.ok ? null : r.problem?.detail ?? null} />, r.ok ? 200 : statusOf(r.status));
+  });
+}
+
+function safeNext(n: string | undefined): string {
+  return n && n.startsWith("/") && !n.startsWith("//") ? n : "/warnings";
+}
+
+const statusOf = (s: number) => (s >= 400 && s < 500 ? s : 500) as 403 | 409 | 422;
+
+/** API problem details → messages per form field (areas.codes.0 → areas). */
+function fieldErrors(p: { errors?: { path: string; message: string }[]; detail?: string } | null): FieldErrors {
+  const out: FieldErrors = {};
+  for (const e of p?.errors ?? []) {
+    const field = e.path.split(".")[0] ?? "";
+    (out[field] ??= []).push(e.message);
+  }
+  if (p && !p.errors?.length && p.detail) out[""] = [p.detail];
+  return out;
+}
+
+async function areaLabels(c: C, codes: string[]) {
+  if (codes.length === 0) return [];
+  const rows = await c.get("services").db.execute<{ code: string; name: string; population: number | null }>(sql`
+    select code, name, population from areas where code in ${sql`(${sql.join(codes.map((x) => sql`${x}`), sql`, `)})`}`);
+  const by = new Map(rows.map((r) => [r.code, r]));
+  return codes.map((code) => ({ code, label: by.get(code)?.name ?? code, population: by.get(code)?.population ?? 0 }));
+}

@@ -1,0 +1,56 @@
+// The page frame. All text goes through JSX, which escapes it; nothing here ever
+// inserts raw HTML, so a headline containing <script> is shown as text.
+import type { Child } from "hono/jsx";
+import type { T, Lang } from "./i18n.js";
+import type { Session } from "./session.js";
+
+export interface PageCtx {
+  t: T;
+  lang: Lang;
+  session: Session | null;
+  path: string;
+}
+
+export function Layout(p: { ctx: PageCtx; title: string; children: Child; scripts?: string[]; flash?: string | null; error?: string | null }) {
+  const { t, session, lang, path } = p.ctx;
+  const nav: [string, string][] = [["/warnings", t("warnings")], ["/compose", t("compose")], ["/approvals", t("approvals")], ["/devices", t("devices")], ["/people", t("people")]];
+  return (
+    <html lang={lang === "en" ? "en" : "zh-CN"}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${p.title} · warncast`}</title>
+        <link rel="stylesheet" href="/assets/console.css" />
+        {(p.scripts ?? []).map((s) => <script src={`/assets/${s}`} defer></script>)}
+      </head>
+      <body>
+        <header class="top">
+          <a class="brand" href="/warnings">warncast · {t("app")}</a>
+          {session && (
+            <nav>
+              {nav.map(([href, label]) => <a href={href} class={path.startsWith(href) ? "on" : ""}>{label}</a>)}
+            </nav>
+          )}
+          <span class="spacer"></span>
+          <a href={`${path}?lang=${lang === "en" ? "zh" : "en"}`} class="lang">{lang === "en" ? "中文" : "English"}</a>
+          {session && (
+            <form method="post" action="/logout" class="inline">
+              <input type="hidden" name="_csrf" value={session.csrf} />
+              <span class="who">{session.name} · {session.role} · {session.scope}</span>
+              <button type="submit">{t("signOut")}</button>
+            </form>
+          )}
+        </header>
+        <main>
+          {p.flash && <p class="flash">{p.flash}</p>}
+          {p.error && <p class="error" role="alert">{p.error}</p>}
+          {p.children}
+        </main>
+      </body>
+    </html>
+  );
+}
+
+export function Csrf(p: { session: Session }) {
+  return <input type="hidden" name="_csrf" value={p.session.csrf} />;
+}

@@ -1,0 +1,23 @@
+import { Layout, Csrf, type PageCtx } from "../layout.js";
+import type { Session } from "../session.js";
+
+export interface PendingItem { id: string; headline: string; level: string; description: string; createdBy: string; sms: { text: string; segments?: number; maxSegments?: number } | null }
+
+export function ApprovalsPage(p: { ctx: PageCtx; session: Session; items: PendingItem[]; flash?: string | null; error?: string | null }) {
+  const { t } = p.ctx;
+  return (
+    <Layout ctx={p.ctx} title={t("approvals")} flash={p.flash ?? null} error={p.error ?? null}>
+      <h1>{t("approvals")}</h1>
+      {p.items.length === 0 && <p class="muted">{t("noPending")}</p>}
+      {p.items.map((w) => (
+        <div class="card pending" data-id={w.id}>
+          <h2><span class={`lvl lvl-${w.level}`}>{w.level}</span> <a href={`/warnings/${w.id}`}>{w.headline}</a></h2>
+          <p>{w.description}</p>
+          {w.sms && <div class="preview"><pre>{w.sms.text}</pre><p class="muted">{t("segments")}: {w.sms.segments} / {w.sms.maxSegments}</p></div>}
+          <form method="post" action={`/warnings/${w.id}/approve`} class="inline"><Csrf session={p.session} /><input type="hidden" name="back" value="/approvals" /><button type="submit" class="approve">{t("approve")}</button></form>{" "}
+          <form method="post" action={`/warnings/${w.id}/reject`} class="inline"><Csrf session={p.session} /><input type="hidden" name="back" value="/approvals" /><input name="reason" placeholder={t("reason")} required /> <button type="submit" class="danger">{t("reject")}</button></form>
+        </div>
+      ))}
+    </Layout>
+  );
+}

@@ -1,0 +1,58 @@
+import { Layout, type PageCtx } from "../layout.js";
+import { LEVELS, WARNING_STATUSES, WARNING_TYPES } from "../../domain/vocabulary.js";
+import type { Grading } from "../../config/grading.js";
+import { percent } from "../format.js";
+
+export interface WarningRow { id: string; type: string; level: string; status: string; msgType: string; headline: string; areas: { codes: string[] }; issuedAt: string | null; expires: string }
+export interface Summary { major: { warnings: number; rate: number | null; met: boolean; target: number }; all: { warnings: number; rate: number | null; met: boolean; target: number } }
+
+export function WarningsPage(p: { ctx: PageCtx; grading: Grading; items: WarningRow[]; filters: Record<string, string>; summary: Summary | null; flash?: string | null }) {
+  const { t } = p.ctx;
+  const f = p.filters;
+  const sel = (name: string, values: readonly string[], label: (v: string) => string) => (
+    <select name={name} id={`f-${name}`}>
+      <option value="">{t("all")}</option>
+      {values.map((v) => <option value={v} selected={f[name] === v}>{label(v)}</option>)}
+    </select>
+  );
+  return (
+    <Layout ctx={p.ctx} title={t("warnings")} flash={p.flash ?? null}>
+      <h1>{t("warnings")}</h1>
+      {p.summary && (
+        <div class="card" id="summary">
+          <h2>{t("summary")}</h2>
+          <p>
+            {t("major")}: <strong class={p.summary.major.met ? "rate met" : "rate unmet"}>{percent(p.summary.major.rate)}</strong> ({t("target")} &gt;{percent(p.summary.major.target)}, {p.summary.major.warnings})
+            {" · "}
+            {t("allWarnings")}: <strong class={p.summary.all.met ? "rate met" : "rate unmet"}>{percent(p.summary.all.rate)}</strong> ({t("target")} &gt;{percent(p.summary.all.target)}, {p.summary.all.warnings})
+          </p>
+        </div>
+      )}
+      <form method="get" action="/warnings" class="card">
+        {t("status")} {sel("status", WARNING_STATUSES, (v) => v)} {t("type")} {sel("type", WARNING_TYPES, (v) => p.grading.types[v as keyof Grading["types"]].zh)}{" "}
+        {t("level")} {sel("level", LEVELS, (v) => p.grading.levels[v as keyof Grading["levels"]].zh)}{" "}
+        {t("area")} <input name="area" value={f.area ?? ""} size={13} pattern="\d{12}" />{" "}
+        {t("from")} <input type="date" name="from" value={f.from ?? ""} /> {t("to")} <input type="date" name="to" value={f.to ?? ""} />{" "}
+        <button type="submit">{t("filter")}</button>
+      </form>
+      {p.items.length === 0 ? <p class="muted">{t("noWarnings")}</p> : (
+        <table id="warnings">
+          <thead><tr><th>{t("headline")}</th><th>{t("level")}</th><th>{t("status")}</th><th>{t("msgType")}</th><th>{t("area")}</th><th>{t("issued")}</th><th>{t("expires")}</th></tr></thead>
+          <tbody>
+            {p.items.map((w) => (
+              <tr>
+                <td><a href={`/warnings/${w.id}`}>{w.headline}</a></td>
+                <td><span class={`lvl lvl-${w.level}`}>{p.grading.levels[w.level as keyof Grading["levels"]]?.zh ?? w.level}</span></td>
+                <td>{w.status}</td>
+                <td>{w.msgType}</td>
+                <td>{w.areas.codes.join(", ")}</td>
+                <td>{w.issuedAt ? new Date(w.issuedAt).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai" }) : "—"}</td>
+                <td>{new Date(w.expires).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai" })}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Layout>
+  );
+}

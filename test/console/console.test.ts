@@ -1,0 +1,157 @@
+import { describe, expect, it } from "vitest";
+import { useContext } from "../helpers/context.js";
+import { createDraft, createIssued, inHours, json } from "../helpers/factories.js";
+import { addPerson } from "../helpers/people.js";
+import { ConsoleClient } from "./browser.js";
+import { CONSOLE_CSP } from "../../src/console/index.js";
+
+const ctx = useContext();
+/** An instant as the datetime-local value a browser in Asia/Shanghai would send. */
+const shanghai = (iso: string) => new Date(new Date(iso).getTime() + 8 * 3600_000).toISOString().slice(0, 16);
+const HONGSHAN = "150402000000";
+
+describe("sign-in and sessions", () => {
+  it("without a session every page redirects to sign-in, keeping where you were going", async () => {
+    const b = new ConsoleClient(ctx());
+    for (const path of ["/warnings", "/compose", "/approvals", "/devices", "/people", "/warnings/00000000-0000-4000-8000-000000000000"]) {
+      const res = await b.req("GET", path);
+      expect(res.status, path).toBe(302);
+      expect(res.headers.get("location")).toBe(`/login?next=${encodeURIComponent(path)}`);
+    }
+    expect((await b.req("POST", "/compose", { form: { type: "rainstorm" } })).status).toBe(401);
+  });
+
+  it("signs in with an API key into an HttpOnly SameSite=Strict cookie; a wrong key or forged login token is refused", async () => {
+    const b = new ConsoleClient(ctx());
+    const page = await b.req("GET", "/login");
+    expect(page.headers.get("content-security-policy")).toBe(CONSOLE_CSP);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
+    expect((await b.req("POST", "/login", { form: { _csrf: "forged-token-forged-token", key: ctx().users.issuer.key } })).status).toBe(403);
+    const bad = await b.req("POST", "/login", { form: { _csrf: csrf, key: "wck_nope" } });
+    expect(bad.status).toBe(401);
+    expect(await bad.text()).toContain("密钥无效");
+    const ok = await b.req("POST", "/login", { form: { _csrf: csrf, key: ctx().users.issuer.key, next: "/compose" } });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get("location")).toBe("/compose");
+    const cookie = ok.headers.getSetCookie().find((c) => c.startsWith("wc_session="))!;
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).not.toContain(ctx().users.issuer.key); // sealed, not readable
+    expect((await b.req("GET", "/warnings")).status).toBe(200);
+    // A tampered cookie is no session.
+    b.cookies.set("wc_session", b.cookies.get("wc_session")!.replace(/.$/, (ch) => (ch === "A" ? "B" : "A")));
+    expect((await b.req("GET", "/warnings")).status).toBe(302);
+  });
+
+  it("refuses a state-changing request with a missing or forged CSRF token and changes nothing", async () => {
+    const b = new ConsoleClient(ctx());
+    await b.signIn(ctx().users.issuer.key);
+    const w = await createDraft(ctx(), { areas: { codes: [HONGSHAN] } });
+    for (const token of [undefined, "x".repeat(32)]) {
+      const res = await b.req("POST", `/warnings/${w.id}/submit`, { form: token ? { _csrf: token } : {} });
+      expect(res.status).toBe(403);
+    }
+    expect((await json(await ctx().request("GET", `/api/v1/warnings/${w.id}`))).status).toBe("draft");
+    const good = await b.req("POST", `/warnings/${w.id}/submit`, { form: { _csrf: await b.csrf() } });
+    expect(good.status).toBe(303);
+    expect((await json(await ctx().request("GET", `/api/v1/warnings/${w.id}`))).status).toBe("pending");
+  });
+});
+
+describe("compose, approve, board", () => {
+  it("a disallowed level comes back with the API's error next to the level field; a valid one is created and submitted", async () => {
+    const b = new ConsoleClient(ctx());
+    const csrf = await b.signIn(ctx().users.issuer.key);
+    const base = { _csrf: csrf, description: "预计未来6小时红山区将出现50毫米以上降雨。", instruction: "注意防范。", areas: [HONGSHAN], audiences: ["public"], channels: ["sms", "display"], expires: shanghai(inHours(ctx(), 6)), action: "submit" };
+    const refused = await b.req("POST", "/compose", { form: { ...base, type: "drought", level: "blue" } });
+    expect(refused.status).toBe(422);
+    const html = await refused.text();
+    expect(html).toMatch(/<p class="field-error" data-field="level">[^<]+<\/p>/);
+    expect(html).toContain('value="drought" selected');
+    const ok = await b.req("POST", "/compose", { form: { ...base, type: "rainstorm", level: "red" } });
+    expect(ok.status).toBe(303);
+    const id = /\/warnings\/([0-9a-f-]{36})/.exec(ok.headers.get("location")!)![1]!;
+    expect((await json(await ctx().request("GET", `/api/v1/warnings/${id}`))).status).toBe("pending");
+  });
+
+  it("the approval queue lists pending warnings with their SMS; self-approval is refused and shown; another approver issues", async () => {
+    const mine = await createDraft(ctx(), { areas: { codes: [HONGSHAN] }, channels: ["sms"] }, ctx().users.admin);
+    await ctx().request("POST", `/api/v1/warnings/${mine.id}/submit`, { key: ctx().users.admin.key });
+    const admin = new ConsoleClient(ctx());
+    const csrf = await admin.signIn(ctx().users.admin.key);
+    const queue = await (await admin.req("GET", "/approvals")).text();
+    expect(queue).toContain(`data-id="${mine.id}"`);
+    expect(queue).toContain("【赤峰市气象局】");
+    const self = await admin.req("POST", `/warnings/${mine.id}/approve`, { form: { _csrf: csrf, back: "/approvals" } });
+    expect(self.status).toBe(303);
+    expect(decodeURIComponent(self.headers.get("location")!)).toContain("不能审批自己制作的预警");
+    const approver = new ConsoleClient(ctx());
+    const c2 = await approver.signIn(ctx().users.approver.key);
+    expect((await approver.req("POST", `/warnings/${mine.id}/approve`, { form: { _csrf: c2 } })).status).toBe(303);
+    expect((await json(await ctx().request("GET", `/api/v1/warnings/${mine.id}`))).status).toBe("issued");
+  });
+
+  it("shows hostile text as text, everywhere", async () => {
+    const hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>';
+    const w = await createIssued(ctx(), { areas: { codes: [HONGSHAN] }, headline: hostile, description: hostile });
+    const b = new ConsoleClient(ctx());
+    await b.signIn(ctx().users.viewer.key);
+    for (const path of ["/warnings", `/warnings/${w.id}`]) {
+      const res = await b.req("GET", path);
+      expect(res.headers.get("content-security-policy")).toBe(CONSOLE_CSP);
+      const html = await res.text();
+      expect(html).not.toContain("<script>alert");
+      expect(html).not.toContain("<img src=x");
+      expect(html).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
+    }
+  });
+
+  it("the board shows the county's villages and live figures over server-sent events", async () => {
+    const V = "150402001001";
+    await addPerson(ctx().tdb.db, { area: V });
+    const w = await createIssued(ctx(), { areas: { codes: [HONGSHAN] }, channels: ["sms"] });
+    const b = new ConsoleClient(ctx());
+    await b.signIn(ctx().users.viewer.key);
+    const html = await (await b.req("GET", `/warnings/${w.id}`)).text();
+    const villages = [...html.matchAll(/id="v-(\d{12})"/g)].map((m) => m[1]);
+    const cov = await json(await ctx().request("GET", `/api/v1/warnings/${w.id}/coverage?by=village`));
+    expect(villages.sort()).toEqual(cov.areas.map((a: any) => a.code).sort());
+    expect(villages).toContain(V);
+    expect(html).toContain('id="m-sms-sent"');
+    const live = await b.req("GET", `/warnings/${w.id}/live`);
+    expect(live.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const reader = live.body!.getReader();
+    let text = "";
+    while (!text.includes("\n\n")) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    const data = JSON.parse(/data: (.*)/.exec(text)![1]!);
+    expect(data).toMatchObject({ status: "issued", population: cov.population, reached: cov.reached });
+    expect(data.villages).toHaveLength(villages.length);
+    const csv = await b.req("GET", `/warnings/${w.id}/coverage.csv`);
+    expect(csv.headers.get("content-type")).toMatch(/text\/csv/);
+    expect((await csv.text()).split("\n")[0]).toMatch(/code/);
+  });
+
+  it("CSV import shows each rejected row with its line and reason", async () => {
+    const b = new ConsoleClient(ctx());
+    const csrf = await b.signIn(ctx().users.issuer.key);
+    const fd = new FormData();
+    fd.set("_csrf", csrf);
+    fd.set("csv", new Blob(["name,phone,area_code,audiences\n张三,13800001111,150402001001,public\n李四,notaphone,150402001001,public\n王五,13800002222,999999999999,public\n"], { type: "text/csv" }), "people.csv");
+    const res = await b.req("POST", "/people/import", { body: fd });
+    expect(res.status).toBe(422);
+    const html = await res.text();
+    expect(html).toMatch(/<td>3<\/td><td>phone: [^<]+<\/td>/);
+    expect(html).toMatch(/<td>4<\/td><td>[^<]*<\/td>/);
+  });
+
+  it("serves its assets itself", async () => {
+    const b = new ConsoleClient(ctx());
+    for (const [f, type] of [["console.css", "text/css"], ["compose.js", "text/javascript"], ["board.js", "text/javascript"]]) {
+      const res = await b.req("GET", `/assets/${f}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toContain(type!);
+    }
+    expect((await b.req("GET", "/assets/nothing.js")).status).toBe(404);
+  });
+});
