@@ -20,6 +20,7 @@ const zh = {
   created: "已保存", notAllowed: "无权执行此操作", fixErrors: "请修改以下错误：", seconds: "秒", show: "查看", board: "一张图",
   confirmCancel: "确认解除该预警？", escalations: "叫应", step: "步骤", nobody: "无", version: "版本", msgType: "消息类型",
   csrf: "页面已过期，请刷新后重试。", loading: "加载中…",
+  ch_sms: "短信", ch_loudspeaker: "应急广播大喇叭", ch_display: "显示屏", ch_email: "电子邮件",
 };
 export type MessageKey = keyof typeof zh;
 
@@ -41,6 +42,7 @@ const en: Partial<Record<MessageKey, string>> = {
   created: "Saved", notAllowed: "Not allowed", fixErrors: "Please fix:", seconds: "s", show: "Open", board: "Board",
   confirmCancel: "Cancel this warning?", escalations: "叫应 (escalation)", step: "Step", nobody: "none", version: "Version", msgType: "Message",
   csrf: "This page expired; reload and try again.", loading: "Loading…",
+  ch_sms: "SMS", ch_loudspeaker: "Loudspeakers", ch_display: "Displays", ch_email: "Email",
 };
 
 export type T = (k: MessageKey) => string;

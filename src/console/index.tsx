@@ -178,7 +178,7 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     const values: ComposeValues = {
       type: body.type, level: body.level, headline: one("headline"), description: body.description, instruction: one("instruction"),
       areas: await areaLabels(c, body.areas.codes), audiences: body.audiences, channels: body.channels, onset: one("onset"), expires: one("expires"), sendAt: one("sendAt"),
-      from, channelsTouched: true,
+      from, channelsTouched: one("channelsTouched") === "1",
     };
     const again = (errors: FieldErrors, error: string | null, status: 403 | 409 | 422) =>
       c.html(<ComposePage ctx={c.get("page")} session={c.get("session")} grading={s.grading} policy={s.policy} values={values} errors={errors} error={error} />, status);

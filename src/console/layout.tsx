@@ -21,6 +21,7 @@ export function Layout(p: { ctx: PageCtx; title: string; children: Child; script
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${p.title} · warncast`}</title>
         <link rel="stylesheet" href="/assets/console.css" />
+        <link rel="icon" href="data:," />
         {(p.scripts ?? []).map((s) => <script src={`/assets/${s}`} defer></script>)}
       </head>
       <body>

@@ -10,7 +10,8 @@ export const COMPOSE_JS = String.raw`
   const channelsByLevel = JSON.parse(form.dataset.channels);
   const csrf = $("input[name=_csrf]").value;
   const type = $("#type"), level = $("#level");
-  let channelsTouched = form.dataset.touched === "1";
+  const touched = $("#channels-touched");
+  let channelsTouched = touched.value === "1";
 
   function syncLevels() {
     const allowed = levels[type.value] || [];
@@ -25,7 +26,7 @@ export const COMPOSE_JS = String.raw`
   }
   type.addEventListener("change", () => { syncLevels(); schedule(); });
   level.addEventListener("change", () => { syncChannels(); schedule(); });
-  for (const c of form.querySelectorAll("input[name=channels]")) c.addEventListener("change", () => { channelsTouched = true; schedule(); });
+  for (const c of form.querySelectorAll("input[name=channels]")) c.addEventListener("change", () => { channelsTouched = true; touched.value = "1"; schedule(); });
   syncLevels();
 
   // Area picker: search the hierarchy by name or code; each pick becomes a chip with a hidden input.
@@ -71,7 +72,7 @@ export const COMPOSE_JS = String.raw`
   });
 
   // Live preview through the API (POST /api/v1/warnings/preview, via the console).
-  const out = $("#preview");
+  const out = document.getElementById("preview");
   const toIso = (v) => (v ? (v.length === 16 ? v + ":00" : v) + "+08:00" : undefined);
   function body() {
     const fd = new FormData(form);

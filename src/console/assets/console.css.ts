@@ -2,7 +2,7 @@
 export const CONSOLE_CSS = `
 :root { --red:#d7191c; --orange:#f28e2b; --yellow:#e8c61a; --blue:#2b83ba; --ok:#2e9d4d; --warn:#e8a317; --bad:#c0392b; --off:#7d3c98; --esc:#e67e22; --ink:#1d2430; --mute:#667085; --line:#d9dee7; --bg:#f6f7f9; }
 * { box-sizing: border-box; }
-body { margin:0; font: 15px/1.5 "Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",system-ui,sans-serif; color:var(--ink); background:var(--bg); }
+body { margin:0; font: 15px/1.5 "Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei","WenQuanYi Micro Hei",system-ui,sans-serif; color:var(--ink); background:var(--bg); }
 header.top { display:flex; align-items:center; gap:1rem; padding:.5rem 1rem; background:#12324f; color:#fff; flex-wrap:wrap; }
 header.top a { color:#dbe7f3; text-decoration:none; }
 header.top a.on, header.top a:hover { color:#fff; text-decoration:underline; }
@@ -21,7 +21,8 @@ button, .button { font:inherit; padding:.35rem .9rem; border:1px solid #12324f; 
 button.secondary, .button.secondary { background:#fff; color:#12324f; }
 button.danger { background:var(--bad); border-color:var(--bad); }
 input, select, textarea { font:inherit; padding:.3rem .4rem; border:1px solid #b8c0cc; border-radius:4px; background:#fff; }
-textarea { width:100%; min-height:4.5em; }
+textarea, input#headline { width:100%; }
+textarea { min-height:4.5em; }
 label { display:block; font-weight:600; margin:.6rem 0 .2rem; }
 .field-error { color:var(--bad); font-size:.9em; margin:.15rem 0; }
 .error { background:#fdecea; border:1px solid #f5c2bd; padding:.5rem .8rem; color:#8a1c12; }

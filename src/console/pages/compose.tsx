@@ -27,10 +27,11 @@ export function ComposePage(p: { ctx: PageCtx; session: Session; grading: Gradin
       {general.length > 0 && <div class="error" role="alert">{t("fixErrors")} {general.join("; ")}</div>}
       <div class="grid2">
         <form method="post" action="/compose" id="compose" class="card" novalidate
-          data-levels={JSON.stringify(levels)} data-channels={JSON.stringify(p.policy.channelsByLevel)} data-touched={v.channelsTouched ? "1" : "0"}
+          data-levels={JSON.stringify(levels)} data-channels={JSON.stringify(p.policy.channelsByLevel)}
           data-segments={t("segments")} data-budget={t("budget")} data-over={t("overBudget")}>
           <Csrf session={p.session} />
           <input type="hidden" name="from" value={v.from} />
+          <input type="hidden" name="channelsTouched" id="channels-touched" value={v.channelsTouched ? "1" : "0"} />
           <label for="type">{t("type")}</label>
           <select id="type" name="type">
             {WARNING_TYPES.map((ty) => <option value={ty} selected={v.type === ty}>{p.grading.types[ty].zh}</option>)}
@@ -67,7 +68,7 @@ export function ComposePage(p: { ctx: PageCtx; session: Session; grading: Gradin
           <FieldError errors={p.errors} field="audiences" />
           <label>{t("channels")}</label>
           <div class="checks">
-            {CHANNELS.map((ch) => <label><input type="checkbox" name="channels" value={ch} checked={v.channels.includes(ch)} /> {t(ch === "sms" ? "phone" : ch === "email" ? "email" : "devices")} ({ch})</label>)}
+            {CHANNELS.map((ch) => <label><input type="checkbox" name="channels" value={ch} checked={v.channels.includes(ch)} /> {t(`ch_${ch}`)}</label>)}
           </div>
           <FieldError errors={p.errors} field="channels" />
           <label for="onset">{t("onset")}</label>
