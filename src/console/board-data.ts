@@ -17,18 +17,30 @@ export interface BoardData {
   secondsTo90: number | null;
   channels: { channel: string; targeted: number; sent: number; delivered: number; acknowledged: number; failed: number }[];
   curvePath: string;
+  /** Seconds since issue the curve's x axis spans (its right-hand label). */
+  curveSpan: number;
   villages: { code: string; name: string; state: VillageState }[];
 }
 
 export const CURVE = { w: 600, h: 180, left: 34, bottom: 20, top: 8 };
 
-export function curvePath(points: { seconds: number; rate: number }[]): string {
-  if (points.length === 0) return "";
-  const maxS = Math.max(60, points.at(-1)!.seconds);
-  const x = (s: number) => CURVE.left + (s / maxS) * (CURVE.w - CURVE.left - 8);
-  const y = (r: number) => CURVE.h - CURVE.bottom - r * (CURVE.h - CURVE.bottom - CURVE.top);
-  return points.map((p, i) => `${i === 0 ? "M" : "L"}${x(p.seconds).toFixed(1)},${y(p.rate).toFixed(1)}`).join(" ");
+/** A step line from 0% at issue through each per-second point, held level to `span`
+ * seconds (now, while the warning is in force), so a fan-out finished within a second
+ * still draws as a rise and a plateau. */
+export function curvePath(points: { seconds: number; rate: number }[], span: number): string {
+  const maxS = Math.max(10, span, points.at(-1)?.seconds ?? 0);
+  const x = (s: number) => (CURVE.left + (s / maxS) * (CURVE.w - CURVE.left - 8)).toFixed(1);
+  const y = (r: number) => (CURVE.h - CURVE.bottom - r * (CURVE.h - CURVE.bottom - CURVE.top)).toFixed(1);
+  let d = `M${x(0)},${y(0)}`;
+  let last = 0;
+  for (const p of points) {
+    d += ` L${x(p.seconds)},${y(last)} L${x(p.seconds)},${y(p.rate)}`;
+    last = p.rate;
+  }
+  return `${d} L${x(maxS)},${y(last)}`;
 }
+
+export const curveSpan = (points: { seconds: number }[], span: number) => Math.round(Math.max(10, span, points.at(-1)?.seconds ?? 0));
 
 export function villageState(v: AreaFigures, o: { offline: Set<string>; escalated: Set<string>; inForce: boolean }): VillageState {
   const targeted = Object.values(v.channels).reduce((n, c) => n + (c?.targeted ?? 0), 0);
@@ -44,7 +56,7 @@ export function villageState(v: AreaFigures, o: { offline: Set<string>; escalate
 
 export async function loadBoard(call: CallApi, id: string): Promise<BoardData | null> {
   const [w, cov, silent, esc] = await Promise.all([
-    call<{ status: string; expires: string }>("GET", `/api/v1/warnings/${id}`),
+    call<{ status: string; expires: string; issuedAt: string | null }>("GET", `/api/v1/warnings/${id}`),
     call<CoverageReport>("GET", `/api/v1/warnings/${id}/coverage?by=village`),
     call<{ items: { villageCode: string }[]; active: boolean }>("GET", `/api/v1/warnings/${id}/silent-villages`),
     call<{ items: { villageCode: string; step: number; acknowledgedAt: string | null }[] }>("GET", `/api/v1/warnings/${id}/escalations?limit=500`),
@@ -54,6 +66,9 @@ export async function loadBoard(call: CallApi, id: string): Promise<BoardData | 
   const offline = new Set(silent.ok && silent.body.active ? silent.body.items.map((s) => s.villageCode) : []);
   const escalated = new Set(esc.ok ? esc.body.items.filter((e) => e.step >= 2 && !e.acknowledgedAt).map((e) => e.villageCode) : []);
   const c = cov.body;
+  const curve = c.curve ?? [];
+  // While in force the curve runs to now; afterwards to its last rise.
+  const span = inForce && w.body.issuedAt ? (Date.now() - new Date(w.body.issuedAt).getTime()) / 1000 : 0;
   return {
     status: w.body.status,
     rate: c.rate,
@@ -67,7 +82,8 @@ export async function loadBoard(call: CallApi, id: string): Promise<BoardData | 
       const f = c.channels[ch]!;
       return { channel: ch, targeted: f.targeted, sent: f.sent, delivered: f.delivered, acknowledged: f.acknowledged, failed: f.failed };
     }),
-    curvePath: curvePath(c.curve ?? []),
+    curvePath: curvePath(curve, span),
+    curveSpan: curveSpan(curve, span),
     villages: c.areas.map((v) => ({ code: v.code, name: v.name, state: villageState(v, { offline, escalated, inForce }) })),
   };
 }

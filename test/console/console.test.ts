@@ -155,3 +155,24 @@ describe("compose, approve, board", () => {
     expect((await b.req("GET", "/assets/nothing.js")).status).toBe(404);
   });
 });
+
+describe("the coverage curve", () => {
+  it("rises from 0% at issue in steps and holds its last rate to the end of the span", async () => {
+    const { curvePath, curveSpan, CURVE } = await import("../../src/console/board-data.js");
+    const xy = (d: string) => [...d.matchAll(/[ML]([\d.]+),([\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])] as const);
+    const bottom = CURVE.h - CURVE.bottom, top = CURVE.top, right = CURVE.w - 8;
+    // Everything reached within a second: still a rise and a plateau, not a lone point.
+    const fast = xy(curvePath([{ seconds: 1, rate: 1 }], 30));
+    expect(fast[0]).toEqual([CURVE.left, bottom]);
+    expect(fast.at(-1)).toEqual([right, top]);
+    expect(fast.some(([, y]) => y === top)).toBe(true);
+    // Cumulative: y never goes back down (up on screen is a smaller y).
+    const steps = xy(curvePath([{ seconds: 2, rate: 0.3 }, { seconds: 5, rate: 0.6 }, { seconds: 9, rate: 0.95 }], 0));
+    for (let i = 1; i < steps.length; i++) {
+      expect(steps[i]![1]).toBeLessThanOrEqual(steps[i - 1]![1]);
+      expect(steps[i]![0]).toBeGreaterThanOrEqual(steps[i - 1]![0]);
+    }
+    expect(curveSpan([{ seconds: 400 }], 30)).toBe(400);
+    expect(curvePath([], 0)).toBe(`M${CURVE.left.toFixed(1)},${bottom.toFixed(1)} L${right.toFixed(1)},${bottom.toFixed(1)}`);
+  });
+});

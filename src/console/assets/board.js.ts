@@ -23,6 +23,8 @@ export const BOARD_JS = String.raw`
     }
     const line = document.getElementById("curve-line");
     if (line) line.setAttribute("d", d.curvePath);
+    const s = d.curveSpan;
+    set("curve-span", s < 120 ? s + " s" : s < 7200 ? Math.round(s / 60) + " min" : Math.round(s / 3600) + " h");
     for (const v of d.villages) {
       const el = document.getElementById("v-" + v.code);
       if (el && el.dataset.state !== v.state) { el.className = "v s-" + v.state; el.dataset.state = v.state; }

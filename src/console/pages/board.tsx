@@ -14,6 +14,9 @@ const STATES: [VillageState, Parameters<PageCtx["t"]>[0]][] = [
   ["reached", "villageReached"], ["progress", "villageProgress"], ["notreached", "villageNotReached"], ["offline", "villageOffline"], ["escalated", "villageEscalated"],
 ];
 
+/** The x axis's right-hand label; board.js formats it the same way. */
+export const spanLabel = (s: number) => (s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`);
+
 function Curve(p: { data: BoardData; t: PageCtx["t"] }) {
   const y = (r: number) => CURVE.h - CURVE.bottom - r * (CURVE.h - CURVE.bottom - CURVE.top);
   return (
@@ -24,6 +27,8 @@ function Curve(p: { data: BoardData; t: PageCtx["t"] }) {
       <text x="2" y={y(1) + 4}>100%</text>
       <text x="2" y={y(p.data.target) + 4}>{percent(p.data.target)}</text>
       <text x="2" y={y(0.5) + 4}>50%</text>
+      <text x={CURVE.left} y={CURVE.h - 6}>0 s</text>
+      <text x={CURVE.w - 8} y={CURVE.h - 6} text-anchor="end" id="curve-span">{spanLabel(p.data.curveSpan)}</text>
       <path id="curve-line" class="line" d={p.data.curvePath} />
     </svg>
   );
@@ -49,7 +54,7 @@ export function BoardPage(p: { ctx: PageCtx; session: Session; grading: Grading;
       <div class="card">
         <p>{w.description}</p>
         {w.instruction && <p><strong>{t("instruction")}：</strong>{w.instruction}</p>}
-        <p class="muted">{t("area")}: {w.areas.codes.join(", ")} · {t("audiences")}: {w.audiences.join(", ")} · {t("channels")}: {w.channels.join(", ")}</p>
+        <p class="muted">{t("area")}: {w.areas.codes.join(", ")} · {t("audiences")}: {w.audiences.join(", ")} · {t("channels")}: {w.channels.map((ch) => t(`ch_${ch}` as Parameters<PageCtx["t"]>[0]) ?? ch).join(", ")}</p>
         <p>
           {inForce && <a class="button secondary" href={`/compose?from=${w.id}`}>{t("update")}</a>}{" "}
           <a class="button secondary" href={`/warnings/${w.id}/coverage.csv`} id="csv">{t("csv")}</a>{" "}
@@ -82,11 +87,11 @@ export function BoardPage(p: { ctx: PageCtx; session: Session; grading: Grading;
             <h2>{t("channels")}</h2>
             {data.channels.map((c) => (
               <div class="channel-row">
-                <strong>{c.channel}</strong>
+                <strong>{t(`ch_${c.channel}` as Parameters<PageCtx["t"]>[0]) ?? c.channel}</strong>
                 <span><small>{t("queued")}</small>{c.targeted}</span>
                 {(["sent", "delivered", "acknowledged"] as const).map((k) => (
                   <span>
-                    <small>{t(k === "delivered" && (c.channel === "loudspeaker" || c.channel === "display") ? "delivered" : k)} <span id={`n-${c.channel}-${k}`}>{c[k]} / {c.targeted}</span></small>
+                    <small>{t(k === "delivered" && (c.channel === "loudspeaker" || c.channel === "display") ? "played" : k)} <span id={`n-${c.channel}-${k}`}>{c[k]} / {c.targeted}</span></small>
                     <meter id={`m-${c.channel}-${k}`} min={0} max={Math.max(1, c.targeted)} value={c[k]}></meter>
                   </span>
                 ))}
