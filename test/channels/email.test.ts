@@ -10,10 +10,7 @@ import { SmtpSink } from "../helpers/smtp-sink.js";
 import { EmailChannel } from "../../channels/email/email-channel.js";
 import { createMailTransport, type MailTransport } from "../../channels/email/transport.js";
 import { ChannelError } from "../../channels/contract.js";
-import { defaultDispatchOptions, dispatchOnce } from "../../src/dispatch/dispatcher.js";
-import { TokenBucket } from "../../src/dispatch/token-bucket.js";
-import { rendererFor } from "../../src/templates/default.js";
-import { silentLogger } from "../../src/lib/log.js";
+import { dispatchWith } from "../helpers/dispatch.js";
 
 const V = "150404001001"; // a village of 松山区
 const ctx = useContext();
@@ -28,12 +25,7 @@ afterAll(async () => { transport.close(); await sink.stop(); });
 const FROM = "赤峰市气象台 <warn@qxj.chifeng.example>";
 const email = () => new EmailChannel(transport, FROM, { ratePerSecond: 1000, concurrency: 4 });
 
-async function dispatch(c: TestContext, ch: EmailChannel) {
-  return dispatchOnce({
-    db: c.tdb.db, channel: ch, bucket: new TokenBucket(Infinity), renderer: rendererFor(c.services), owner: "test",
-    now: () => c.clock.now, log: silentLogger, options: { ...defaultDispatchOptions, maxAttempts: 3 },
-  });
-}
+const dispatch = (c: TestContext, ch: EmailChannel) => dispatchWith(c, ch, { maxAttempts: 3 });
 
 describe("email through nodemailer to a real SMTP server on loopback", () => {
   it("delivers text and HTML parts in UTF-8 with our headers; the Message-ID is the provider id", async () => {

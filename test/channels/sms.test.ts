@@ -7,10 +7,7 @@ import { addPerson, deliveriesOf } from "../helpers/people.js";
 import { TwilioGateway } from "../helpers/twilio-gateway.js";
 import { TwilioSmsChannel } from "../../channels/sms/twilio-channel.js";
 import { ChannelError, type OutboundMessage } from "../../channels/contract.js";
-import { defaultDispatchOptions, dispatchOnce } from "../../src/dispatch/dispatcher.js";
-import { TokenBucket } from "../../src/dispatch/token-bucket.js";
-import { rendererFor } from "../../src/templates/default.js";
-import { silentLogger } from "../../src/lib/log.js";
+import { dispatchWith } from "../helpers/dispatch.js";
 import { twilioSignature, verifyTwilioSignature } from "../../src/lib/twilio-signature.js";
 
 const SID = "AC" + "0".repeat(31) + "1";
@@ -97,10 +94,7 @@ describe("the whole path: issue → dispatcher → gateway → signed status cal
     const ids: number[] = [];
     for (let i = 0; i < people; i++) ids.push(await addPerson(c.tdb.db, { area: V }));
     const w = await createIssued(c, { areas: { codes: [V] }, channels: ["sms"] });
-    const sent = await dispatchOnce({
-      db: c.tdb.db, channel: channel(), bucket: new TokenBucket(Infinity), renderer: rendererFor(c.services), owner: "test",
-      now: () => c.clock.now, log: silentLogger, options: defaultDispatchOptions,
-    });
+    const sent = await dispatchWith(c, channel());
     return { w, sent };
   }
   const byProvider = async (c: TestContext, sid: string) =>
@@ -192,10 +186,7 @@ describe("SMS replies acknowledge (叫应)", () => {
     const phone = "+8613912345678";
     const pid = await addPerson(c.tdb.db, { area: V, phone, audiences: ["public", "grid_worker"], role: "primary" });
     const w = await createIssued(c, { areas: { codes: [V] }, channels: ["sms"], audiences: ["grid_worker"] });
-    await dispatchOnce({
-      db: c.tdb.db, channel: channel(), bucket: new TokenBucket(Infinity), renderer: rendererFor(c.services), owner: "test",
-      now: () => c.clock.now, log: silentLogger, options: defaultDispatchOptions,
-    });
+    await dispatchWith(c, channel());
     const mine = async () => (await deliveriesOf(c.tdb.db, w.id)).find((d) => d.recipient_id === pid)!;
     expect((await mine()).status).toBe("sent");
     const reply = (body: string, from = phone) => callback(c, { MessageSid: "SM" + Math.random().toString(16).slice(2), From: from, To: "+15005550006", Body: body, AccountSid: SID }, { path: "/webhooks/twilio/inbound" });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { readFile } from "node:fs/promises";
+import { sql } from "drizzle-orm";
 import { useContext } from "../helpers/context.js";
+import { createIssued } from "../helpers/factories.js";
+import { addPerson } from "../helpers/people.js";
+import { LoopbackChannel } from "../helpers/loopback-channel.js";
+import { dispatchWith } from "../helpers/dispatch.js";
 import { defaultGrading, defaultPolicy } from "../../src/config/grading.js";
 import { buildCatalog, TemplateError } from "../../src/templates/catalog.js";
 import { TemplateRenderer, type RenderableWarning } from "../../src/templates/render.js";
@@ -217,7 +222,6 @@ describe("start-up", () => {
 
 describe("叫应 messages", () => {
   it("name the village in full and say why: not confirmed in time, or the loudspeaker is down", async () => {
-    const { sql } = await import("drizzle-orm");
     const r = await renderer();
     const id = crypto.randomUUID();
     const village = "150402001001";
@@ -248,14 +252,6 @@ describe("叫应 messages", () => {
 
 describe("the dispatcher renders 叫应 deliveries with the escalation templates", () => {
   it("warning and escalation rows of one warning get their own texts", async () => {
-    const { sql } = await import("drizzle-orm");
-    const { createIssued } = await import("../helpers/factories.js");
-    const { addPerson } = await import("../helpers/people.js");
-    const { LoopbackChannel } = await import("../helpers/loopback-channel.js");
-    const { dispatchOnce, defaultDispatchOptions } = await import("../../src/dispatch/dispatcher.js");
-    const { TokenBucket } = await import("../../src/dispatch/token-bucket.js");
-    const { rendererFor } = await import("../../src/templates/default.js");
-    const { silentLogger } = await import("../../src/lib/log.js");
     const c = ctx();
     const V = "150402001002";
     const pid = await addPerson(c.tdb.db, { area: V, audiences: ["grid_worker"], role: "backup" });
@@ -264,7 +260,7 @@ describe("the dispatcher renders 叫应 deliveries with the escalation templates
       insert into deliveries (warning_id, channel, purpose, recipient_id, village_code, address, level_rank, escalation_step, next_attempt_at)
       select warning_id, 'sms', 'escalation', recipient_id, village_code, address, level_rank, 2, ${c.clock.now.toISOString()}::timestamptz from deliveries where warning_id = ${w.id} and recipient_id = ${pid}`);
     const ch = new LoopbackChannel("sms");
-    await dispatchOnce({ db: c.tdb.db, channel: ch, bucket: new TokenBucket(Infinity), renderer: rendererFor(c.services), owner: "t", now: () => c.clock.now, log: silentLogger, options: defaultDispatchOptions });
+    await dispatchWith(c, ch);
     const texts = ch.messages.filter((m) => m.message.warningId === w.id).map((m) => m.message.text);
     expect(texts).toHaveLength(2);
     expect(texts.filter((t) => t.includes("【叫应】"))).toHaveLength(1);
@@ -274,21 +270,13 @@ describe("the dispatcher renders 叫应 deliveries with the escalation templates
 
 describe("recipients' languages through the dispatcher", () => {
   it("an mn recipient gets zh text while no mn template exists, and the delivery records zh; an en recipient gets en", async () => {
-    const { sql } = await import("drizzle-orm");
-    const { createIssued } = await import("../helpers/factories.js");
-    const { addPerson } = await import("../helpers/people.js");
-    const { LoopbackChannel } = await import("../helpers/loopback-channel.js");
-    const { dispatchOnce, defaultDispatchOptions } = await import("../../src/dispatch/dispatcher.js");
-    const { TokenBucket } = await import("../../src/dispatch/token-bucket.js");
-    const { rendererFor } = await import("../../src/templates/default.js");
-    const { silentLogger } = await import("../../src/lib/log.js");
     const c = ctx();
     const V = "150402001003";
     const mn = await addPerson(c.tdb.db, { area: V, language: "mn" });
     const en = await addPerson(c.tdb.db, { area: V, language: "en" });
     const w = await createIssued(c, { areas: { codes: [V] }, channels: ["sms"] });
     const ch = new LoopbackChannel("sms");
-    await dispatchOnce({ db: c.tdb.db, channel: ch, bucket: new TokenBucket(Infinity), renderer: rendererFor(c.services), owner: "t", now: () => c.clock.now, log: silentLogger, options: defaultDispatchOptions });
+    await dispatchWith(c, ch);
     const rows = await c.tdb.db.execute<{ recipient_id: string; language: string; rendered_language: string }>(sql`select recipient_id, language, rendered_language from deliveries where warning_id = ${w.id} order by recipient_id`);
     expect(rows.map((r) => [Number(r.recipient_id), r.language, r.rendered_language])).toEqual([[mn, "mn", "zh"], [en, "en", "en"]]);
     const textOf = (id: number) => ch.messages.find((m) => m.target.recipientId === id)!.message.text;

@@ -1,0 +1,15 @@
+// One dispatcher cycle for a test: the real engine and the real template renderer,
+// with the test's clock and no pacing.
+import type { Channel } from "../../channels/contract.js";
+import { defaultDispatchOptions, dispatchOnce, type DispatchOptions } from "../../src/dispatch/dispatcher.js";
+import { TokenBucket } from "../../src/dispatch/token-bucket.js";
+import { rendererFor } from "../../src/templates/default.js";
+import { silentLogger } from "../../src/lib/log.js";
+import type { TestContext } from "./context.js";
+
+export function dispatchWith(c: TestContext, channel: Channel, options: Partial<DispatchOptions> = {}): Promise<number> {
+  return dispatchOnce({
+    db: c.tdb.db, channel, bucket: new TokenBucket(Infinity), renderer: rendererFor(c.services), owner: "test",
+    now: () => c.clock.now, log: silentLogger, options: { ...defaultDispatchOptions, ...options },
+  });
+}
