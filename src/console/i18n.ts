@@ -17,10 +17,12 @@ const zh = {
   timeTo50: "达到50%用时", timeTo90: "达到90%用时", live: "实时", online: "在线", offline: "离线", lastSeen: "最后在线", kind: "类型",
   name: "名称", phone: "电话", email: "邮箱", role: "岗位", importCsv: "导入 CSV", imported: "已导入", rejectedRows: "未导入的行",
   line: "行", choose: "选择", county: "旗县区", township: "苏木乡镇", village: "嘎查村", grid: "网格", actions: "操作",
-  created: "已保存", notAllowed: "无权执行此操作", fixErrors: "请修改以下错误：", seconds: "秒", show: "查看", board: "一张图",
+  created: "已保存", notAllowed: "无权执行此操作", fixErrors: "请修改以下错误：", fixFields: "请按各字段旁的提示修改后重新提交。", seconds: "秒", show: "查看", board: "一张图",
   confirmCancel: "确认解除该预警？", escalations: "叫应", step: "步骤", nobody: "无", version: "版本", msgType: "消息类型",
   csrf: "页面已过期，请刷新后重试。", loading: "加载中…",
   ch_sms: "短信", ch_loudspeaker: "应急广播大喇叭", ch_display: "显示屏", ch_email: "电子邮件",
+  aud_public: "社会公众", aud_info_officer: "信息员", aud_grid_worker: "网格员", aud_village_cadre: "嘎查村干部", aud_township_official: "苏木乡镇干部",
+  aud_county_official: "旗县区干部", aud_school: "学校", aud_hospital: "医院", aud_enterprise: "企业", aud_hazard_point: "隐患点",
 };
 export type MessageKey = keyof typeof zh;
 
@@ -39,11 +41,16 @@ const en: Partial<Record<MessageKey, string>> = {
   timeTo50: "Time to 50%", timeTo90: "Time to 90%", live: "live", online: "online", offline: "offline", lastSeen: "Last seen", kind: "Kind",
   name: "Name", phone: "Phone", email: "Email", role: "Post", importCsv: "Import CSV", imported: "Imported", rejectedRows: "Rejected rows",
   line: "Line", choose: "Choose", county: "County", township: "Township", village: "Village", grid: "Grid", actions: "Actions",
-  created: "Saved", notAllowed: "Not allowed", fixErrors: "Please fix:", seconds: "s", show: "Open", board: "Board",
+  created: "Saved", notAllowed: "Not allowed", fixErrors: "Please fix:", fixFields: "Please correct the fields marked below and submit again.", seconds: "s", show: "Open", board: "Board",
   confirmCancel: "Cancel this warning?", escalations: "叫应 (escalation)", step: "Step", nobody: "none", version: "Version", msgType: "Message",
   csrf: "This page expired; reload and try again.", loading: "Loading…",
   ch_sms: "SMS", ch_loudspeaker: "Loudspeakers", ch_display: "Displays", ch_email: "Email",
+  aud_public: "Public", aud_info_officer: "Information officers", aud_grid_worker: "Grid workers", aud_village_cadre: "Village cadres", aud_township_official: "Township officials",
+  aud_county_official: "County officials", aud_school: "Schools", aud_hospital: "Hospitals", aud_enterprise: "Enterprises", aud_hazard_point: "Hazard points",
 };
+
+/** A vocabulary word (channel, audience) in the page's language; an unknown one as it is. */
+export const word = (t: T, prefix: "ch" | "aud", value: string): string => t(`${prefix}_${value}` as MessageKey) ?? value;
 
 export type T = (k: MessageKey) => string;
 export const translator = (lang: Lang): T => (k) => (lang === "en" ? en[k] ?? zh[k] : zh[k]);

@@ -183,11 +183,13 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     const again = (errors: FieldErrors, error: string | null, status: 403 | 409 | 422) =>
       c.html(<ComposePage ctx={c.get("page")} session={c.get("session")} grading={s.grading} policy={s.policy} values={values} errors={errors} error={error} />, status);
     const created = from ? await call("POST", `/api/v1/warnings/${from}/update`, body) : await call("POST", "/api/v1/warnings", body);
-    if (!created.ok) return again(fieldErrors(created.problem), created.problem?.detail ?? null, statusOf(created.status));
+    // Field errors go next to their fields (and a general one above the form), not twice.
+    const fixFirst = (errs: FieldErrors) => (Object.keys(errs).some((k) => k !== "") ? c.get("page").t("fixFields") : null);
+    if (!created.ok) { const errs = fieldErrors(created.problem); return again(errs, fixFirst(errs), statusOf(created.status)); }
     let w = created.body;
     if (!from && one("action") === "submit") {
       const sub = await call("POST", `/api/v1/warnings/${w.id}/submit`);
-      if (!sub.ok) return again(fieldErrors(sub.problem), sub.problem?.detail ?? null, statusOf(sub.status));
+      if (!sub.ok) { const errs = fieldErrors(sub.problem); return again(errs, fixFirst(errs), statusOf(sub.status)); }
       w = sub.body;
     }
     return c.redirect(`/warnings/${w.id}?flash=${encodeURIComponent(`${c.get("page").t("created")}: ${w.status}`)}`, 303);

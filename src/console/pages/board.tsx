@@ -3,6 +3,7 @@ import type { Session } from "../session.js";
 import type { Grading } from "../../config/grading.js";
 import { CURVE, type BoardData, type VillageState } from "../board-data.js";
 import { percent } from "../format.js";
+import { word } from "../i18n.js";
 
 export interface BoardWarning {
   id: string; status: string; msgType: string; type: string; level: string; headline: string; description: string; instruction: string;
@@ -54,7 +55,7 @@ export function BoardPage(p: { ctx: PageCtx; session: Session; grading: Grading;
       <div class="card">
         <p>{w.description}</p>
         {w.instruction && <p><strong>{t("instruction")}：</strong>{w.instruction}</p>}
-        <p class="muted">{t("area")}: {w.areas.codes.join(", ")} · {t("audiences")}: {w.audiences.join(", ")} · {t("channels")}: {w.channels.map((ch) => t(`ch_${ch}` as Parameters<PageCtx["t"]>[0]) ?? ch).join(", ")}</p>
+        <p class="muted">{t("area")}: {w.areas.codes.join(", ")} · {t("audiences")}: {w.audiences.map((a) => word(t, "aud", a)).join(", ")} · {t("channels")}: {w.channels.map((ch) => word(t, "ch", ch)).join(", ")}</p>
         <p>
           {inForce && <a class="button secondary" href={`/compose?from=${w.id}`}>{t("update")}</a>}{" "}
           <a class="button secondary" href={`/warnings/${w.id}/coverage.csv`} id="csv">{t("csv")}</a>{" "}
@@ -87,7 +88,7 @@ export function BoardPage(p: { ctx: PageCtx; session: Session; grading: Grading;
             <h2>{t("channels")}</h2>
             {data.channels.map((c) => (
               <div class="channel-row">
-                <strong>{t(`ch_${c.channel}` as Parameters<PageCtx["t"]>[0]) ?? c.channel}</strong>
+                <strong>{word(t, "ch", c.channel)}</strong>
                 <span><small>{t("queued")}</small>{c.targeted}</span>
                 {(["sent", "delivered", "acknowledged"] as const).map((k) => (
                   <span>

@@ -63,7 +63,7 @@ export function ComposePage(p: { ctx: PageCtx; session: Session; grading: Gradin
           <FieldError errors={p.errors} field="instruction" />
           <label>{t("audiences")}</label>
           <div class="checks">
-            {AUDIENCES.map((a) => <label><input type="checkbox" name="audiences" value={a} checked={v.audiences.includes(a)} /> {a}</label>)}
+            {AUDIENCES.map((a) => <label><input type="checkbox" name="audiences" value={a} checked={v.audiences.includes(a)} /> {t(`aud_${a}`)}</label>)}
           </div>
           <FieldError errors={p.errors} field="audiences" />
           <label>{t("channels")}</label>

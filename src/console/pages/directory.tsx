@@ -1,6 +1,7 @@
 // Devices and people of an area.
 import { Layout, Csrf, type PageCtx } from "../layout.js";
 import type { Session } from "../session.js";
+import { word } from "../i18n.js";
 
 export function DevicesPage(p: { ctx: PageCtx; area: string; items: any[]; error?: string | null }) {
   const { t } = p.ctx;
@@ -46,7 +47,7 @@ export function PeoplePage(p: { ctx: PageCtx; session: Session; area: string; it
       )}
       <table id="people">
         <thead><tr><th>{t("name")}</th><th>{t("phone")}</th><th>{t("area")}</th><th>{t("audiences")}</th><th>{t("role")}</th><th>{t("language")}</th></tr></thead>
-        <tbody>{p.items.map((r) => <tr><td>{r.name}</td><td>{r.phone ?? "—"}</td><td>{r.areaCode}</td><td>{(r.audiences ?? []).join(", ")}</td><td>{r.role ?? "—"}</td><td>{r.language}</td></tr>)}</tbody>
+        <tbody>{p.items.map((r) => <tr><td>{r.name}</td><td>{r.phone ?? "—"}</td><td>{r.areaCode}</td><td>{(r.audiences ?? []).map((a: string) => word(t, "aud", a)).join(", ")}</td><td>{r.role ?? "—"}</td><td>{r.language}</td></tr>)}</tbody>
       </table>
     </Layout>
   );
