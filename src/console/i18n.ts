@@ -22,6 +22,8 @@ const zh = {
   csrf: "页面已过期，请刷新后重试。", loading: "加载中…",
   ch_sms: "短信", ch_loudspeaker: "应急广播大喇叭", ch_display: "显示屏", ch_email: "电子邮件",
   aud_public: "社会公众", aud_info_officer: "信息员", aud_grid_worker: "网格员", aud_village_cadre: "嘎查村干部", aud_township_official: "苏木乡镇干部",
+  st_draft: "草稿", st_pending: "待审批", st_approved: "已批准", st_issued: "已发布", st_updated: "已更新", st_cancelled: "已解除", st_expired: "已失效",
+  mt_Alert: "发布", mt_Update: "更新", mt_Cancel: "解除",
   aud_county_official: "旗县区干部", aud_school: "学校", aud_hospital: "医院", aud_enterprise: "企业", aud_hazard_point: "隐患点",
 };
 export type MessageKey = keyof typeof zh;
@@ -46,11 +48,13 @@ const en: Partial<Record<MessageKey, string>> = {
   csrf: "This page expired; reload and try again.", loading: "Loading…",
   ch_sms: "SMS", ch_loudspeaker: "Loudspeakers", ch_display: "Displays", ch_email: "Email",
   aud_public: "Public", aud_info_officer: "Information officers", aud_grid_worker: "Grid workers", aud_village_cadre: "Village cadres", aud_township_official: "Township officials",
+  st_draft: "draft", st_pending: "pending", st_approved: "approved", st_issued: "issued", st_updated: "updated", st_cancelled: "cancelled", st_expired: "expired",
+  mt_Alert: "Alert", mt_Update: "Update", mt_Cancel: "Cancel",
   aud_county_official: "County officials", aud_school: "Schools", aud_hospital: "Hospitals", aud_enterprise: "Enterprises", aud_hazard_point: "Hazard points",
 };
 
-/** A vocabulary word (channel, audience) in the page's language; an unknown one as it is. */
-export const word = (t: T, prefix: "ch" | "aud", value: string): string => t(`${prefix}_${value}` as MessageKey) ?? value;
+/** A vocabulary word (channel, audience, status, message type) in the page's language; an unknown one as it is. */
+export const word = (t: T, prefix: "ch" | "aud" | "st" | "mt", value: string): string => t(`${prefix}_${value}` as MessageKey) ?? value;
 
 export type T = (k: MessageKey) => string;
 export const translator = (lang: Lang): T => (k) => (lang === "en" ? en[k] ?? zh[k] : zh[k]);

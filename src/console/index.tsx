@@ -226,7 +226,7 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
       const sms = w.channels.includes("sms") ? await call("GET", `/api/v1/warnings/${w.id}/preview?channel=sms&language=zh`) : null;
       items.push({ id: w.id, headline: w.headline, level: w.level, description: w.description, createdBy: w.createdBy, sms: sms?.ok ? sms.body : null });
     }
-    return c.html(<ApprovalsPage ctx={c.get("page")} session={c.get("session")} items={items} flash={c.req.query("flash") ?? null} error={c.req.query("error") ?? null} />);
+    return c.html(<ApprovalsPage ctx={c.get("page")} session={c.get("session")} grading={c.get("services").grading} items={items} flash={c.req.query("flash") ?? null} error={c.req.query("error") ?? null} />);
   });
 
   // ---- actions on a warning: the API decides; its problem detail is shown as it is.

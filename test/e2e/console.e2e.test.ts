@@ -124,6 +124,7 @@ describe("the staff console in a real browser", () => {
     await page.waitForURL(/\/login/);
     await signIn(page, server.key("approver"));
     await page.goto(`${server.url}/approvals`);
+    await page.screenshot({ path: new URL("approvals.png", ARTIFACTS).pathname, fullPage: true });
     await page.click(`.pending[data-id="${id}"] button.approve`);
     await page.waitForURL(/\/approvals\?flash=/);
     expect((await api("GET", `/api/v1/warnings/${id}`, server.key("viewer"))).body.status).toBe("issued");
@@ -150,6 +151,8 @@ describe("the staff console in a real browser", () => {
     await page.click("#cancel");
     await page.waitForURL((u) => !u.pathname.endsWith(id));
     expect((await api("GET", `/api/v1/warnings/${id}`, server.key("viewer"))).body.status).toBe("cancelled");
+    await page.goto(`${server.url}/warnings`);
+    await page.screenshot({ path: new URL("warnings.png", ARTIFACTS).pathname, fullPage: true });
     const deadline = Date.now() + 20_000;
     while (commands.filter((c) => c.action === "stop").length < 91 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(new Set(commands.filter((c) => c.action === "stop").map((c) => c.device)).size).toBe(91);

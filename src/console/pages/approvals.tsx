@@ -1,9 +1,10 @@
 import { Layout, Csrf, type PageCtx } from "../layout.js";
 import type { Session } from "../session.js";
+import type { Grading } from "../../config/grading.js";
 
 export interface PendingItem { id: string; headline: string; level: string; description: string; createdBy: string; sms: { text: string; segments?: number; maxSegments?: number } | null }
 
-export function ApprovalsPage(p: { ctx: PageCtx; session: Session; items: PendingItem[]; flash?: string | null; error?: string | null }) {
+export function ApprovalsPage(p: { ctx: PageCtx; session: Session; grading: Grading; items: PendingItem[]; flash?: string | null; error?: string | null }) {
   const { t } = p.ctx;
   return (
     <Layout ctx={p.ctx} title={t("approvals")} flash={p.flash ?? null} error={p.error ?? null}>
@@ -11,7 +12,7 @@ export function ApprovalsPage(p: { ctx: PageCtx; session: Session; items: Pendin
       {p.items.length === 0 && <p class="muted">{t("noPending")}</p>}
       {p.items.map((w) => (
         <div class="card pending" data-id={w.id}>
-          <h2><span class={`lvl lvl-${w.level}`}>{w.level}</span> <a href={`/warnings/${w.id}`}>{w.headline}</a></h2>
+          <h2><span class={`lvl lvl-${w.level}`}>{p.grading.levels[w.level as keyof Grading["levels"]]?.zh ?? w.level}</span> <a href={`/warnings/${w.id}`}>{w.headline}</a></h2>
           <p>{w.description}</p>
           {w.sms && <div class="preview"><pre>{w.sms.text}</pre><p class="muted">{t("segments")}: {w.sms.segments} / {w.sms.maxSegments}</p></div>}
           <form method="post" action={`/warnings/${w.id}/approve`} class="inline"><Csrf session={p.session} /><input type="hidden" name="back" value="/approvals" /><button type="submit" class="approve">{t("approve")}</button></form>{" "}

@@ -51,7 +51,7 @@ export function BoardPage(p: { ctx: PageCtx; session: Session; grading: Grading;
   return (
     <Layout ctx={p.ctx} title={w.headline} scripts={["board.js"]} flash={p.flash ?? null} error={p.error ?? null}>
       <h1><span class={`lvl lvl-${w.level}`}>{p.grading.levels[w.level as keyof Grading["levels"]]?.zh}</span> {w.headline}</h1>
-      <p class="muted">{w.msgType} · v{w.version} · {w.status} · {t("expires")} {new Date(w.expires).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai" })}</p>
+      <p class="muted">{word(t, "mt", w.msgType)} · v{w.version} · {word(t, "st", w.status)} · {t("expires")} {new Date(w.expires).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai" })}</p>
       <div class="card">
         <p>{w.description}</p>
         {w.instruction && <p><strong>{t("instruction")}：</strong>{w.instruction}</p>}

@@ -1,3 +1,4 @@
+import { word } from "../i18n.js";
 import { Layout, type PageCtx } from "../layout.js";
 import { LEVELS, WARNING_STATUSES, WARNING_TYPES } from "../../domain/vocabulary.js";
 import type { Grading } from "../../config/grading.js";
@@ -29,7 +30,7 @@ export function WarningsPage(p: { ctx: PageCtx; grading: Grading; items: Warning
         </div>
       )}
       <form method="get" action="/warnings" class="card">
-        {t("status")} {sel("status", WARNING_STATUSES, (v) => v)} {t("type")} {sel("type", WARNING_TYPES, (v) => p.grading.types[v as keyof Grading["types"]].zh)}{" "}
+        {t("status")} {sel("status", WARNING_STATUSES, (v) => word(t, "st", v))} {t("type")} {sel("type", WARNING_TYPES, (v) => p.grading.types[v as keyof Grading["types"]].zh)}{" "}
         {t("level")} {sel("level", LEVELS, (v) => p.grading.levels[v as keyof Grading["levels"]].zh)}{" "}
         {t("area")} <input name="area" value={f.area ?? ""} size={13} pattern="\d{12}" />{" "}
         {t("from")} <input type="date" name="from" value={f.from ?? ""} /> {t("to")} <input type="date" name="to" value={f.to ?? ""} />{" "}
@@ -43,8 +44,8 @@ export function WarningsPage(p: { ctx: PageCtx; grading: Grading; items: Warning
               <tr>
                 <td><a href={`/warnings/${w.id}`}>{w.headline}</a></td>
                 <td><span class={`lvl lvl-${w.level}`}>{p.grading.levels[w.level as keyof Grading["levels"]]?.zh ?? w.level}</span></td>
-                <td>{w.status}</td>
-                <td>{w.msgType}</td>
+                <td>{word(t, "st", w.status)}</td>
+                <td>{word(t, "mt", w.msgType)}</td>
                 <td>{w.areas.codes.join(", ")}</td>
                 <td>{w.issuedAt ? new Date(w.issuedAt).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai" }) : "—"}</td>
                 <td>{new Date(w.expires).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai" })}</td>
