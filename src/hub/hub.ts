@@ -16,7 +16,7 @@ import { writeAudit, type AuditEntry } from "../db/queries/audit.js";
 import { sha256Hex } from "../lib/crypto.js";
 import { errorFields, type Logger } from "../lib/log.js";
 import { CLOSE, parseDeviceFrame, type AckState, type CommandFrame, type ServerFrame } from "./protocol.js";
-import { applyPresence, claimDeviceCommands, recordRenderedLanguages, revokedAmong, ownedDeliveries, pendingForDevice, reachedDevicesOf, type DeviceCommandRow, type PresenceChange } from "./queries.js";
+import { applyPresence, claimDeviceCommands, recordRenderedLanguages, revokedAmong, ownedDeliveries, pendingForDevices, reachedDevicesOf, type DeviceCommandRow, type PresenceChange } from "./queries.js";
 import { buildCommands } from "./commands.js";
 import { DELIVERIES_CHANNEL, DEVICE_REVOKED_CHANNEL, WARNING_ENDED_CHANNEL } from "./notify.js";
 
@@ -63,6 +63,8 @@ export class DeviceHub {
   private acks: { conn: Conn; id: number; state: AckState; at: Date; detail?: string | undefined }[] = [];
   private presence: (PresenceChange & { audit?: Omit<AuditEntry, "actor" | "actorKind" | "subjectType" | "subjectId"> })[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private hellos = new Set<Conn>();
+  private replayTimer: ReturnType<typeof setTimeout> | null = null;
   private flushing: Promise<void> = Promise.resolve();
   private stopped = false;
 
@@ -87,6 +89,7 @@ export class DeviceHub {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    if (this.replayTimer) clearTimeout(this.replayTimer);
     for (const u of this.unlisten) await u().catch(() => {});
     for (const s of this.servers) s.off("upgrade", this.onUpgrade);
     for (const c of this.conns.values()) c.ws.close(CLOSE.goingAway, "server shutting down");
@@ -150,13 +153,8 @@ export class DeviceHub {
       // Live delivery waits until the replay is out: a command issued during the replay is
       // then claimed by the next deliver() and arrives after the older ones, never before.
       conn.ready = false;
-      void this.replay(conn)
-        .then(() => {
-          if (this.conns.get(conn.device.id) !== conn) return;
-          conn.ready = true;
-          return this.deliver();
-        })
-        .catch((e) => this.o.log.error("hub replay failed", { deviceId: conn.device.id, ...errorFields(e) }));
+      this.hellos.add(conn);
+      this.scheduleReplay();
     } else if (f.type === "ack") {
       this.acks.push({ conn, id: f.id, state: f.state, at: f.at ? new Date(f.at) : this.o.now(), detail: f.detail });
       this.scheduleFlush();
@@ -185,9 +183,29 @@ export class DeviceHub {
     return this.delivering;
   }
 
-  private async replay(conn: Conn): Promise<void> {
-    const rows = await pendingForDevice(this.o.db, conn.device.id, this.o.now());
-    await this.sendRows(rows);
+  private scheduleReplay(): void {
+    if (this.replayTimer) return;
+    // Hellos arriving within 10 ms share one claim and one select: a county's controllers
+    // reconnecting together after an outage cost a few statements, not thousands.
+    this.replayTimer = setTimeout(() => {
+      this.replayTimer = null;
+      const batch = [...this.hellos];
+      this.hellos.clear();
+      void this.replay(batch).catch((e) => this.o.log.error("hub replay failed", { devices: batch.length, ...errorFields(e) }));
+    }, 10);
+  }
+
+  private async replay(batch: Conn[]): Promise<void> {
+    const current = batch.filter((c) => this.conns.get(c.device.id) === c);
+    if (current.length === 0) return;
+    try {
+      const rows = await pendingForDevices(this.o.db, current.map((c) => c.device.id), this.o.now());
+      await this.sendRows(rows);
+    } finally {
+      // A device whose replay failed still gets live commands; its next hello retries.
+      for (const c of current) if (this.conns.get(c.device.id) === c && !this.hellos.has(c)) c.ready = true;
+    }
+    await this.deliver();
   }
 
   /** `stop` to connected devices that had a warning which has now ended (expiry job). */
@@ -200,11 +218,14 @@ export class DeviceHub {
     if (rows.length === 0) return 0;
     const cmds = await buildCommands(this.o.db, rows, { renderer: this.o.renderer, policy: this.o.policy, ...(stop ? { stop } : {}) });
     let n = 0;
-    for (const { row, frame } of cmds) {
+    for (const { row, json } of cmds) {
       // A device that dropped since the claim gets the command on its next hello (it is
       // `sent` but not acknowledged, so the replay includes it).
       const c = this.conns.get(row.deviceId);
-      if (c && send(c.ws, frame)) n++;
+      if (c && c.ws.readyState === c.ws.OPEN) {
+        c.ws.send(json);
+        n++;
+      }
     }
     if (!stop) await recordRenderedLanguages(this.o.db, cmds.filter((x) => x.frame.warning.language !== x.row.language).map((x) => ({ id: x.row.id, language: x.frame.warning.language })));
     return n;
@@ -249,9 +270,12 @@ export class DeviceHub {
     if (presence.length > 0) {
       // Last change per device wins; audit rows record each online/offline transition.
       const last = new Map(presence.map((p) => [p.deviceId, p]));
-      await applyPresence(this.o.db, [...last.values()].map((p) => ({ deviceId: p.deviceId, online: p.online, at: p.at, firmware: p.firmware ?? presence.findLast((q) => q.deviceId === p.deviceId && q.firmware)?.firmware })));
       const audits: AuditEntry[] = presence.filter((p) => p.audit).map((p) => ({ actor: p.deviceId, actorKind: "device", subjectType: "device", subjectId: p.deviceId, ...p.audit! }));
-      await writeAudit(this.o.db, audits);
+      // One transaction: a device never shows offline without the audit row saying why.
+      await this.o.db.transaction(async (tx) => {
+        await applyPresence(tx, [...last.values()].map((p) => ({ deviceId: p.deviceId, online: p.online, at: p.at, firmware: p.firmware ?? presence.findLast((q) => q.deviceId === p.deviceId && q.firmware)?.firmware })));
+        await writeAudit(tx, audits);
+      });
     }
   }
 

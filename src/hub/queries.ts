@@ -36,14 +36,15 @@ export async function claimDeviceCommands(db: Db, deviceIds: string[], now: Date
   return [...rows].sort((a, b) => at0(a) - at0(b) || Number(a.id) - Number(b.id)).map(toRow);
 }
 
-/** Store and forward: every command of a warning in force this device has not
- * acknowledged (queued ones are claimed on the way), oldest first. */
-export async function pendingForDevice(db: Db, deviceId: string, now: Date): Promise<DeviceCommandRow[]> {
+/** Store and forward: every command of a warning in force these devices have not
+ * acknowledged (queued ones are claimed on the way), per device oldest first. */
+export async function pendingForDevices(db: Db, deviceIds: string[], now: Date): Promise<DeviceCommandRow[]> {
+  if (deviceIds.length === 0) return [];
   const at = now.toISOString();
-  await claimDeviceCommands(db, [deviceId], now);
+  await claimDeviceCommands(db, deviceIds, now);
   const rows = await db.execute<Raw>(sql`
     select d.id, d.device_id, d.channel, d.warning_id, d.language from deliveries d
-    where d.device_id = ${deviceId}::uuid and d.status in ('sending', 'sent', 'delivered')
+    where d.device_id = any(${sql.param(deviceIds)}::uuid[]) and d.status in ('sending', 'sent', 'delivered')
       and d.warning_id in (${IN_FORCE(at)})
     order by d.queued_at, d.id`);
   return rows.map(toRow);

@@ -279,7 +279,10 @@ describe("liveness", () => {
       expect(closed.code).toBe(1006);
       const item = await until(async () => { const i = await list(); return i.online === false ? i : null; });
       expect(item.lastSeen).not.toBeNull();
-      const audit = await c.tdb.db.execute<{ action: string; after: any }>(sql`select action, after from audit_log where subject_id = ${ls.id} order by id`);
+      const audit = (await until(async () => {
+        const a = await c.tdb.db.execute<{ action: string; after: any }>(sql`select action, after from audit_log where subject_id = ${ls.id} order by id`);
+        return a.length >= 3 ? a : null;
+      }))!;
       expect(audit.map((a) => a.action)).toEqual(["device.create", "device.online", "device.offline"]);
       expect(audit.at(-1)!.after).toEqual({ reason: "timeout" });
     } finally {
