@@ -89,7 +89,7 @@ export async function dispatchOnce(d: LoopDeps): Promise<number> {
     return m;
   };
 
-  // Outcomes are recorded as they accumulate (at most ~1 s or 200 rows late), not once
+  // Outcomes are recorded as they accumulate (at most ~1 s late), not once
   // per batch: a paced batch can take seconds, and sent_at and the live coverage
   // board should say when each message actually went.
   let recorded: Promise<void> = Promise.resolve();
@@ -122,7 +122,7 @@ export async function dispatchOnce(d: LoopDeps): Promise<number> {
       outcomes.push(failure(c, e, d));
     }
     // A failed chunk surfaces at the final flush below (the chain stays rejected).
-    if (outcomes.length >= 200 || Date.now() - lastFlush >= 1000) flush().catch(() => {});
+    if (Date.now() - lastFlush >= 1000) flush().catch(() => {});
   });
 
   await flush();
