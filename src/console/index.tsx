@@ -4,7 +4,7 @@
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { streamSSE } from "hono/streaming";
-import { sql } from "drizzle-orm";
+import { getAreas } from "../db/queries/areas.js";
 import type { AppEnv } from "../http/env.js";
 import { limitBody } from "../http/body.js";
 import { sha256Hex } from "../lib/crypto.js";
@@ -200,20 +200,30 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     return c.json(r.body, r.status as 200);
   });
 
+  // The area picker, through the API: ?q= searches by name or code, ?parent= browses the
+  // hierarchy one level down (from the user's own scope when neither is given).
   app.get("/console-api/areas", async (c: C) => {
-    const q = (c.req.query("q") ?? "").trim().slice(0, 40);
-    if (!q) return c.json({ items: [] });
     const t = c.get("page").t;
-    const rows = await c.get("services").db.execute<{ code: string; name: string; kind: string; population: number | null; parent: string | null; grand: string | null }>(sql`
-      select a.code, a.name, a.kind, a.population, p.name as parent, g.name as grand
-      from areas a left join areas p on p.code = a.parent_code left join areas g on g.code = p.parent_code
-      where a.kind in ('county', 'township', 'village', 'grid') and (a.code like ${q + "%"} or a.name like ${"%" + q.replace(/[%_\\]/g, "\\$&") + "%"})
-      order by a.kind, a.code limit 30`);
+    const call = c.get("call");
+    const q = (c.req.query("q") ?? "").trim().slice(0, 40);
+    type ApiArea = { code: string; name: string; kind: string; population: number | null; parentName?: string | null; grandparentName?: string | null };
+    const item = (a: ApiArea, label: string) => ({ code: a.code, kind: a.kind, kindLabel: t(a.kind as "county") ?? a.kind, population: a.population ?? 0, label, browsable: a.kind !== "grid" });
+    if (q) {
+      const r = await call<{ items: ApiArea[] }>("GET", `/api/v1/areas/search?q=${encodeURIComponent(q)}&limit=30`);
+      if (!r.ok) return c.json(r.problem, r.status as 400);
+      return c.json({
+        items: r.body.items.map((a) => item(a, [a.kind === "village" || a.kind === "grid" ? a.grandparentName : null, a.kind !== "county" ? a.parentName : null, a.name].filter(Boolean).join(" "))),
+      });
+    }
+    const parent = c.req.query("parent") || c.get("session").scope;
+    const [self, children] = await Promise.all([
+      call<ApiArea>("GET", `/api/v1/areas/${encodeURIComponent(parent)}`),
+      call<{ items: ApiArea[] }>("GET", `/api/v1/areas?parent=${encodeURIComponent(parent)}&limit=500`),
+    ]);
+    if (!self.ok) return c.json(self.problem, self.status as 404);
     return c.json({
-      items: rows.map((r) => ({
-        code: r.code, kind: r.kind, kindLabel: t(r.kind as "county"), population: r.population ?? 0,
-        label: [r.kind === "village" || r.kind === "grid" ? r.grand : null, r.kind !== "county" ? r.parent : null, r.name].filter(Boolean).join(" "),
-      })),
+      parent: { ...item(self.body, self.body.name), parentCode: (self.body as { parentCode?: string | null }).parentCode ?? null },
+      items: children.ok ? children.body.items.map((a) => item(a, a.name)) : [],
     });
   });
 
@@ -332,9 +342,6 @@ function fieldErrors(p: { errors?: { path: string; message: string }[]; detail?:
 }
 
 async function areaLabels(c: C, codes: string[]) {
-  if (codes.length === 0) return [];
-  const rows = await c.get("services").db.execute<{ code: string; name: string; population: number | null }>(sql`
-    select code, name, population from areas where code in ${sql`(${sql.join(codes.map((x) => sql`${x}`), sql`, `)})`}`);
-  const by = new Map(rows.map((r) => [r.code, r]));
+  const by = new Map((await getAreas(c.get("services").db, codes)).map((a) => [a.code, a]));
   return codes.map((code) => ({ code, label: by.get(code)?.name ?? code, population: by.get(code)?.population ?? 0 }));
 }

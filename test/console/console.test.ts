@@ -145,6 +145,21 @@ describe("compose, approve, board", () => {
     expect(html).toMatch(/<td>4<\/td><td>[^<]*<\/td>/);
   });
 
+  it("the area picker searches and browses the hierarchy through the API", async () => {
+    const b = new ConsoleClient(ctx());
+    await b.signIn(ctx().users.issuer.key);
+    const top = await json(await b.req("GET", "/console-api/areas"));
+    expect(top.parent).toMatchObject({ code: ctx().users.issuer.scope, browsable: true });
+    expect(top.items.map((a: any) => a.code)).toContain(HONGSHAN);
+    const down = await json(await b.req("GET", `/console-api/areas?parent=${HONGSHAN}`));
+    expect(down.parent).toMatchObject({ code: HONGSHAN, label: "红山区", parentCode: "150400000000" });
+    expect(down.items.length).toBeGreaterThan(5);
+    expect(down.items.every((a: any) => a.kind === "township" && a.code.startsWith("150402"))).toBe(true);
+    const found = await json(await b.req("GET", `/console-api/areas?q=${encodeURIComponent("红山")}`));
+    expect(found.items[0]).toMatchObject({ code: HONGSHAN, label: "红山区", kindLabel: "旗县区" });
+    expect((await b.req("GET", "/console-api/areas?parent=nonsense")).status).toBe(404);
+  });
+
   it("serves its assets itself", async () => {
     const b = new ConsoleClient(ctx());
     for (const [f, type] of [["console.css", "text/css"], ["compose.js", "text/javascript"], ["board.js", "text/javascript"]]) {

@@ -97,8 +97,14 @@ describe("the staff console in a real browser", () => {
     // A disallowed level forced past the page (an old browser, a crafted form) is refused by the API, next to its field.
     await page.evaluate(() => { const l = (globalThis as any).document.querySelector("#level"); for (const o of l.options) o.disabled = false; l.value = "blue"; });
     await page.fill("#description", "预计未来持续干旱。");
+    // The picker browses the hierarchy from the user's scope (▸ goes down) and searches by name.
+    await page.click("#area-q");
+    await page.click(`#area-results div:has(> button[data-code="${COUNTY}"]) button.down`);
+    await page.waitForSelector(`#area-results button[data-code="150402001000"]`);
+    await page.screenshot({ path: new URL("area-picker.png", ARTIFACTS).pathname, clip: { x: 0, y: 0, width: 700, height: 600 } });
     await page.click("#area-q");
     await page.keyboard.type("红山区");
+    await page.waitForSelector("#area-results .here", { state: "detached" });
     await page.click(`#area-results button[data-code="${COUNTY}"]`);
     await page.click("#submit");
     await page.waitForSelector('.field-error[data-field="level"]');

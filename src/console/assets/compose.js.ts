@@ -53,21 +53,58 @@ export const COMPOSE_JS = String.raw`
   }
   for (const rm of chips.querySelectorAll("button")) rm.addEventListener("click", () => { rm.parentElement.remove(); updatePopulation(); schedule(); });
   updatePopulation();
+  // Results: search hits, or one level of the hierarchy (▸ goes down, ▴ up) starting at the user's scope.
+  function row(a) {
+    const div = document.createElement("div");
+    const b = document.createElement("button");
+    b.type = "button"; b.dataset.code = a.code;
+    b.textContent = a.label + " · " + a.code + " · " + a.kindLabel + " · " + (a.population || 0).toLocaleString("zh-CN");
+    b.addEventListener("click", () => { addArea(a); results.replaceChildren(); q.value = ""; });
+    div.append(b);
+    if (a.browsable) {
+      const down = document.createElement("button");
+      down.type = "button"; down.className = "down"; down.textContent = "▸"; down.title = form.dataset.below;
+      down.addEventListener("click", () => browse(a.code));
+      div.append(down);
+    }
+    return div;
+  }
+  // Only the latest request's answer is shown (a slow browse must not replace a later search).
+  let seq = 0;
+  async function load(url) {
+    const mine = ++seq;
+    const res = await fetch(url, { headers: { accept: "application/json" } });
+    const data = res.ok ? await res.json() : null;
+    return mine === seq ? data : null;
+  }
+  async function browse(parent) {
+    const data = await load("/console-api/areas" + (parent ? "?parent=" + encodeURIComponent(parent) : ""));
+    if (!data) return;
+    results.replaceChildren();
+    const head = document.createElement("div");
+    head.className = "here";
+    if (data.parent.parentCode && data.parent.kind !== "city") {
+      const up = document.createElement("button");
+      up.type = "button"; up.className = "up"; up.textContent = "▴"; up.title = form.dataset.above;
+      up.addEventListener("click", () => browse(data.parent.parentCode));
+      head.append(up);
+    }
+    const here = document.createElement("strong");
+    here.textContent = " " + data.parent.label + " · " + data.parent.code;
+    head.append(here);
+    results.append(head);
+    for (const a of data.items) results.append(row(a));
+  }
   let searchTimer = null;
+  q.addEventListener("focus", () => { if (!q.value.trim() && results.children.length === 0) browse(""); });
   q.addEventListener("input", () => {
     clearTimeout(searchTimer);
     searchTimer = setTimeout(async () => {
-      results.replaceChildren();
-      if (q.value.trim().length < 1) return;
-      const res = await fetch("/console-api/areas?q=" + encodeURIComponent(q.value.trim()), { headers: { accept: "application/json" } });
-      if (!res.ok) return;
-      for (const a of (await res.json()).items) {
-        const b = document.createElement("button");
-        b.type = "button"; b.dataset.code = a.code;
-        b.textContent = a.label + " · " + a.code + " · " + a.kindLabel + " · " + (a.population || 0).toLocaleString("zh-CN");
-        b.addEventListener("click", () => { addArea(a); results.replaceChildren(); q.value = ""; });
-        results.append(b);
-      }
+      const term = q.value.trim();
+      if (!term) { browse(""); return; }
+      const data = await load("/console-api/areas?q=" + encodeURIComponent(term));
+      if (!data) return;
+      results.replaceChildren(...data.items.map(row));
     }, 200);
   });
 

@@ -61,4 +61,8 @@ svg.curve text { font-size:10px; fill:var(--mute); }
 .results { max-height:14rem; overflow:auto; background:#fff; border:1px solid var(--line); }
 .results button { display:block; width:100%; text-align:left; background:#fff; color:var(--ink); border:none; border-bottom:1px solid var(--line); border-radius:0; }
 .results button:hover { background:#eef4fb; }
+.results > div { display:flex; border-bottom:1px solid var(--line); }
+.results > div > button { border-bottom:none; }
+.results button.down, .results button.up { width:auto; flex:none; padding:0 .8rem; color:var(--mute); }
+.results .here { padding:.25rem .4rem; background:#f3f5f8; align-items:center; }
 `;

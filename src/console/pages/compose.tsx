@@ -28,7 +28,7 @@ export function ComposePage(p: { ctx: PageCtx; session: Session; grading: Gradin
       <div class="grid2">
         <form method="post" action="/compose" id="compose" class="card" novalidate
           data-levels={JSON.stringify(levels)} data-channels={JSON.stringify(p.policy.channelsByLevel)}
-          data-segments={t("segments")} data-budget={t("budget")} data-over={t("overBudget")}>
+          data-below={t("below")} data-above={t("above")} data-segments={t("segments")} data-budget={t("budget")} data-over={t("overBudget")}>
           <Csrf session={p.session} />
           <input type="hidden" name="from" value={v.from} />
           <input type="hidden" name="channelsTouched" id="channels-touched" value={v.channelsTouched ? "1" : "0"} />

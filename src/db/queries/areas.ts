@@ -84,3 +84,32 @@ export async function upsertAreas(db: Db, rows: AreaRow[]): Promise<number> {
   }
   return n;
 }
+
+export interface AreaHit extends Area {
+  /** Names of the enclosing township and county (or village and township for a grid). */
+  parentName: string | null;
+  grandparentName: string | null;
+}
+
+/** Areas below city level whose code starts with `q` or whose name contains it: the
+ * compose page's area picker. Counties first, then townships, villages and grids. */
+export async function searchAreas(db: Db, q: string, limit: number): Promise<AreaHit[]> {
+  const contains = `%${q.replace(/[%_\\]/g, "\\$&")}%`;
+  const rows = await db.execute<{ code: string }>(sql`
+    select a.code from areas a
+    where a.kind in ('county', 'township', 'village', 'grid')
+      and (a.code like ${/^[\d-]+$/.test(q) ? `${q}%` : "-"} or a.name like ${contains})
+    order by array_position(array['county', 'township', 'village', 'grid']::text[], a.kind::text), a.code
+    limit ${limit}`);
+  if (rows.length === 0) return [];
+  const found = await getAreas(db, rows.map((r) => r.code));
+  const parents = await getAreas(db, [...new Set(found.map((a) => a.parentCode).filter((p): p is string => !!p))]);
+  const grand = await getAreas(db, [...new Set(parents.map((a) => a.parentCode).filter((p): p is string => !!p))]);
+  const byCode = new Map([...parents, ...grand].map((a) => [a.code, a]));
+  const hits = new Map(found.map((a) => {
+    const p = a.parentCode ? byCode.get(a.parentCode) : undefined;
+    const g = p?.parentCode ? byCode.get(p.parentCode) : undefined;
+    return [a.code, { ...a, parentName: p?.name ?? null, grandparentName: g?.name ?? null }];
+  }));
+  return rows.map((r) => hits.get(r.code)!).filter(Boolean);
+}
