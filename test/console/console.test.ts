@@ -74,6 +74,40 @@ describe("compose, approve, board", () => {
     expect((await json(await ctx().request("GET", `/api/v1/warnings/${id}`))).status).toBe("pending");
   });
 
+  it("update from the board: the form comes filled in, and saving makes a pending new version; cancel issues a Cancel", async () => {
+    const w = await createIssued(ctx(), { areas: { codes: [HONGSHAN] }, channels: ["sms"], description: "原始内容" });
+    const b = new ConsoleClient(ctx());
+    const csrf = await b.signIn(ctx().users.issuer.key);
+    const board = await (await b.req("GET", `/warnings/${w.id}`)).text();
+    expect(board).toContain(`href="/compose?from=${w.id}"`);
+    const form = await (await b.req("GET", `/compose?from=${w.id}`)).text();
+    expect(form).toContain(`name="from" value="${w.id}"`);
+    expect(form).toContain("原始内容");
+    expect(form).toContain(`data-code="${HONGSHAN}"`);
+    const saved = await b.req("POST", "/compose", { form: {
+      _csrf: csrf, from: w.id, type: w.type, level: "orange", description: "降雨加强", areas: [HONGSHAN], audiences: ["public"], channels: ["sms"],
+      expires: shanghai(inHours(ctx(), 6)), channelsTouched: "1",
+    } });
+    expect(saved.status).toBe(303);
+    const next = /\/warnings\/([0-9a-f-]{36})/.exec(saved.headers.get("location")!)![1]!;
+    expect(next).not.toBe(w.id);
+    expect(await json(await ctx().request("GET", `/api/v1/warnings/${next}`))).toMatchObject({ status: "pending", msgType: "Update", level: "orange", description: "降雨加强" });
+
+    // The API refuses to cancel a version that already has a newer one: the board shows why.
+    const refused = await b.req("POST", `/warnings/${w.id}/cancel`, { form: { _csrf: csrf, reason: "降雨减弱" } });
+    expect(refused.status).toBe(303);
+    const back = await (await b.req("GET", refused.headers.get("location")!)).text();
+    expect(back).toMatch(new RegExp(`<p class="error" role="alert">[^<]*${next}[^<]*</p>`));
+    expect((await json(await ctx().request("GET", `/api/v1/warnings/${w.id}`))).status).toBe("issued");
+
+    const other = await createIssued(ctx(), { areas: { codes: [HONGSHAN] }, channels: ["sms"] });
+    const cancelled = await b.req("POST", `/warnings/${other.id}/cancel`, { form: { _csrf: csrf, reason: "降雨减弱" } });
+    expect(cancelled.status).toBe(303);
+    expect((await json(await ctx().request("GET", `/api/v1/warnings/${other.id}`))).status).toBe("cancelled");
+    const cancel = /\/warnings\/([0-9a-f-]{36})/.exec(cancelled.headers.get("location")!)![1]!;
+    expect(await json(await ctx().request("GET", `/api/v1/warnings/${cancel}`))).toMatchObject({ msgType: "Cancel", status: "issued" });
+  });
+
   it("the approval queue lists pending warnings with their SMS; self-approval is refused and shown; another approver issues", async () => {
     const mine = await createDraft(ctx(), { areas: { codes: [HONGSHAN] }, channels: ["sms"] }, ctx().users.admin);
     await ctx().request("POST", `/api/v1/warnings/${mine.id}/submit`, { key: ctx().users.admin.key });
