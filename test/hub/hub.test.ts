@@ -259,6 +259,16 @@ describe("connections", () => {
     again.send({ type: "heartbeat" });
     expect(again.closed).toBeNull();
   });
+
+  it("closes with 1009 on a frame over 64 KiB, and treats a binary frame as malformed", async () => {
+    const c = ctx();
+    const ls = await createDevice(c, { kind: "display", areaCode: villages[9]! });
+    const d = await online(ls.token);
+    d.ws.send(Buffer.from([1, 2, 3]));
+    expect(await d.next((f) => f.type === "error")).toMatchObject({ code: "malformed_frame", message: "binary frames are not part of the protocol" });
+    d.send({ type: "heartbeat", at: "x".repeat(70 * 1024) });
+    expect((await d.waitClosed()).code).toBe(1009);
+  });
 });
 
 describe("liveness", () => {
