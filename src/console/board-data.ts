@@ -1,6 +1,6 @@
 // What the live board shows, computed from the API's own coverage, silent-village and
 // 叫应 reports: the same figures an official would get from the JSON API.
-import type { CallApi } from "./api.js";
+import type { ApiResult, CallApi } from "./api.js";
 import type { CoverageReport, AreaFigures } from "../domain/coverage.js";
 import { CHANNELS } from "../domain/vocabulary.js";
 
@@ -54,17 +54,34 @@ export function villageState(v: AreaFigures, o: { offline: Set<string>; escalate
   return "notreached";
 }
 
+type Chain = { villageCode: string; step: number; acknowledgedAt: string | null };
+
+/** Every village's 叫应 chain, page by page (a city-wide warning has ~2,500), at most 10
+ * pages; none while the escalations route is missing (404) or refuses. */
+async function escalationsOf(call: CallApi, id: string): Promise<Chain[]> {
+  const out: Chain[] = [];
+  let cursor: string | null = null;
+  for (let i = 0; i < 10; i++) {
+    const r: ApiResult<{ items: Chain[]; nextCursor: string | null }> = await call<{ items: Chain[]; nextCursor: string | null }>("GET", `/api/v1/warnings/${id}/escalations?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    if (!r.ok) break;
+    out.push(...r.body.items);
+    cursor = r.body.nextCursor;
+    if (!cursor) break;
+  }
+  return out;
+}
+
 export async function loadBoard(call: CallApi, id: string): Promise<BoardData | null> {
   const [w, cov, silent, esc] = await Promise.all([
     call<{ status: string; expires: string; issuedAt: string | null }>("GET", `/api/v1/warnings/${id}`),
     call<CoverageReport>("GET", `/api/v1/warnings/${id}/coverage?by=village`),
     call<{ items: { villageCode: string }[]; active: boolean }>("GET", `/api/v1/warnings/${id}/silent-villages`),
-    call<{ items: { villageCode: string; step: number; acknowledgedAt: string | null }[] }>("GET", `/api/v1/warnings/${id}/escalations?limit=500`),
+    escalationsOf(call, id),
   ]);
   if (!w.ok || !cov.ok) return null;
   const inForce = w.body.status === "issued" && new Date(w.body.expires) > new Date();
   const offline = new Set(silent.ok && silent.body.active ? silent.body.items.map((s) => s.villageCode) : []);
-  const escalated = new Set(esc.ok ? esc.body.items.filter((e) => e.step >= 2 && !e.acknowledgedAt).map((e) => e.villageCode) : []);
+  const escalated = new Set(esc.filter((e) => e.step >= 2 && !e.acknowledgedAt).map((e) => e.villageCode));
   const c = cov.body;
   const curve = c.curve ?? [];
   // While in force the curve runs to now; afterwards to its last rise.

@@ -225,3 +225,22 @@ describe("the coverage curve", () => {
     expect(curvePath([], 0)).toBe(`M${CURVE.left.toFixed(1)},${bottom.toFixed(1)} L${right.toFixed(1)},${bottom.toFixed(1)}`);
   });
 });
+
+describe("a village's colour on the board", () => {
+  it("reached ≥ 90%, else loudspeaker offline, else escalated, else in progress, else not reached", async () => {
+    const { villageState } = await import("../../src/console/board-data.js");
+    const ch = (targeted: number, delivered: number, failed = 0) => ({ targeted, sent: delivered + failed, delivered, acknowledged: 0, failed, expired: 0, reached: 0 });
+    const v = (reached: number, channels: Record<string, ReturnType<typeof ch>>) =>
+      ({ code: "150402001001", name: "村", population: 100, reached, rate: reached / 100, villages: 1, villagesNotReached: reached >= 90 ? 0 : 1, channels });
+    const none = { offline: new Set<string>(), escalated: new Set<string>(), inForce: true };
+    const offline = { ...none, offline: new Set(["150402001001"]) };
+    const escalated = { ...none, escalated: new Set(["150402001001"]) };
+    expect(villageState(v(95, { sms: ch(10, 10) }), offline)).toBe("reached");
+    expect(villageState(v(10, { sms: ch(10, 1) }), offline)).toBe("offline");
+    expect(villageState(v(10, { sms: ch(10, 1) }), { ...offline, inForce: false })).toBe("progress");
+    expect(villageState(v(10, { sms: ch(10, 10) }), escalated)).toBe("escalated");
+    expect(villageState(v(0, { sms: ch(10, 2) }), none)).toBe("progress");
+    expect(villageState(v(0, { sms: ch(10, 0, 10) }), none)).toBe("notreached");
+    expect(villageState(v(0, {}), { ...none, inForce: false })).toBe("idle");
+  });
+});
