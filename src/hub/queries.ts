@@ -99,12 +99,6 @@ export async function applyPresence(db: Db, changes: PresenceChange[]): Promise<
     where d.id = o.id`);
 }
 
-/** Devices this hub believed online at its last stop: on start they are offline until
- * they reconnect (a crashed instance leaves them marked online). */
-export async function markOffline(db: Db, deviceIds: string[], at: Date): Promise<void> {
-  await applyPresence(db, deviceIds.map((deviceId) => ({ deviceId, online: false, at })));
-}
-
 /** Of these devices, those revoked since they connected. */
 export async function revokedAmong(db: Db, deviceIds: string[]): Promise<string[]> {
   if (deviceIds.length === 0) return [];
