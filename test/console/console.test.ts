@@ -166,6 +166,18 @@ describe("compose, approve, board", () => {
     expect((await csv.text()).split("\n")[0]).toMatch(/code/);
   });
 
+  it("devices and people of an area, with online state", async () => {
+    const d = await json(await ctx().request("POST", "/api/v1/devices", { json: { kind: "loudspeaker", areaCode: "150402001001", name: "大喇叭 <b>西屯</b>" } }));
+    await addPerson(ctx().tdb.db, { area: "150402001001", name: "赵六" });
+    const b = new ConsoleClient(ctx());
+    await b.signIn(ctx().users.viewer.key);
+    const devices = await (await b.req("GET", "/devices?area=150402001000")).text();
+    expect(devices).toMatch(new RegExp(`<tr data-id="${d.id}"><td>大喇叭 &lt;b&gt;西屯&lt;/b&gt;</td><td>应急广播大喇叭</td><td>150402001001</td><td class="muted">离线</td><td>—</td></tr>`));
+    expect(await (await b.req("GET", "/devices?area=150403000000")).text()).not.toContain(d.id);
+    const people = await (await b.req("GET", "/people?area=150402001001")).text();
+    expect(people).toContain("<td>赵六</td>");
+  });
+
   it("CSV import shows each rejected row with its line and reason", async () => {
     const b = new ConsoleClient(ctx());
     const csrf = await b.signIn(ctx().users.issuer.key);

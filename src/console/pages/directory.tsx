@@ -12,7 +12,7 @@ export function DevicesPage(p: { ctx: PageCtx; area: string; items: any[]; error
       <table id="devices">
         <thead><tr><th>{t("name")}</th><th>{t("kind")}</th><th>{t("area")}</th><th>{t("status")}</th><th>{t("lastSeen")}</th></tr></thead>
         <tbody>{p.items.map((d) => (
-          <tr><td>{d.name}</td><td>{d.kind}</td><td>{d.areaCode}</td><td class={d.online ? "rate met" : "muted"}>{d.online ? t("online") : t("offline")}</td>
+          <tr data-id={d.id}><td>{d.name}</td><td>{word(t, "ch", d.kind)}</td><td>{d.areaCode}</td><td class={d.online ? "rate met" : "muted"}>{d.online ? t("online") : t("offline")}</td>
             <td>{d.lastSeen ? new Date(d.lastSeen).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai" }) : "—"}</td></tr>
         ))}</tbody>
       </table>
