@@ -284,11 +284,16 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     return streamSSE(c, async (stream) => {
       let closed = false;
       stream.onAbort(() => { closed = true; });
-      // Bounded: one update a second for at most 30 minutes; the browser reconnects.
+      // Bounded: one update a second for at most 30 minutes; the browser reconnects (and
+      // then gets every village again). After the first event only villages whose colour
+      // changed are sent: a city-wide board is 2,457 villages, ~140 KB a second otherwise.
+      const sent = new Map<string, string>();
       for (let i = 0; i < 1800 && !closed; i++) {
         const data = await loadBoard(call, id);
         if (!data) { await stream.writeSSE({ event: "end", data: "{}" }); return; }
-        await stream.writeSSE({ event: "board", data: JSON.stringify(data), id: String(i) });
+        const villages = data.villages.filter((v) => sent.get(v.code) !== v.state).map((v) => ({ code: v.code, state: v.state }));
+        for (const v of villages) sent.set(v.code, v.state);
+        await stream.writeSSE({ event: "board", data: JSON.stringify({ ...data, villages }), id: String(i) });
         await stream.sleep(1000);
       }
     });

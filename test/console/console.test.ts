@@ -156,11 +156,15 @@ describe("compose, approve, board", () => {
     expect(live.headers.get("content-type")).toMatch(/^text\/event-stream/);
     const reader = live.body!.getReader();
     let text = "";
-    while (!text.includes("\n\n")) text += new TextDecoder().decode((await reader.read()).value);
+    // Two events (the second a second later); bounded by the reads it takes.
+    for (let i = 0; i < 50 && (text.match(/\n\n/g) ?? []).length < 2; i++) text += new TextDecoder().decode((await reader.read()).value);
     await reader.cancel();
-    const data = JSON.parse(/data: (.*)/.exec(text)![1]!);
-    expect(data).toMatchObject({ status: "issued", population: cov.population, reached: cov.reached });
-    expect(data.villages).toHaveLength(villages.length);
+    const [first, second] = [...text.matchAll(/data: (.*)/g)].map((m) => JSON.parse(m[1]!));
+    expect(first).toMatchObject({ status: "issued", population: cov.population, reached: cov.reached });
+    expect(first.villages).toHaveLength(villages.length);
+    // Nothing changed in between: the second event carries the figures but no villages.
+    expect(second).toMatchObject({ status: "issued", reached: cov.reached });
+    expect(second.villages).toEqual([]);
     const csv = await b.req("GET", `/warnings/${w.id}/coverage.csv`);
     expect(csv.headers.get("content-type")).toMatch(/text\/csv/);
     expect((await csv.text()).split("\n")[0]).toMatch(/code/);
