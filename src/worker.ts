@@ -19,6 +19,9 @@ interface Env {
   SMS_SIGNATURE?: string;
   /** A secret (`wrangler secret put TWILIO_AUTH_TOKEN`): verifies Twilio webhooks. */
   TWILIO_AUTH_TOKEN?: string;
+  /** A secret (`wrangler secret put SESSION_SECRET`): seals console sessions. Without it each
+   * isolate has its own random one, and a session works only on the isolate that made it. */
+  SESSION_SECRET?: string;
 }
 interface ExecutionContext {
   waitUntil(p: Promise<unknown>): void;
@@ -43,6 +46,7 @@ function services(env: Env) {
       senderName: env.WARNCAST_SENDER_NAME ?? defaultServiceConfig.senderName,
       smsSignature: env.SMS_SIGNATURE ?? defaultServiceConfig.smsSignature,
       twilioAuthToken: env.TWILIO_AUTH_TOKEN,
+      sessionSecret: env.SESSION_SECRET,
     },
     log: createLogger(),
     now: () => new Date(),
