@@ -58,6 +58,13 @@ export default {
   async fetch(req: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const { s, end } = services(env);
     const res = await createApp(s).fetch(req);
+    // The console's live board streams (server-sent events) and reads the database each
+    // second: close the client when the stream ends, not when the response starts.
+    if (res.body && (res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
+      const { readable, writable } = new TransformStream();
+      ctx.waitUntil(res.body.pipeTo(writable).catch(() => {}).finally(end));
+      return new Response(readable, res);
+    }
     ctx.waitUntil(end());
     return res;
   },
