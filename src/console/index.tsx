@@ -76,7 +76,12 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
 
   const pageCtx = (c: Context, session: Session | null): PageCtx => {
     const lang = langOf(c);
-    return { t: translator(lang), lang, session, path: new URL(c.req.url).pathname };
+    const url = new URL(c.req.url);
+    const q = new URLSearchParams(url.search);
+    for (const k of ["lang", "flash", "error"]) q.delete(k);
+    q.set("lang", lang === "en" ? "zh" : "en");
+    // A POST's page (a refused form) switches language on the page's GET address.
+    return { t: translator(lang), lang, session, path: url.pathname, otherLang: `${c.req.method === "GET" || url.pathname === "/compose" ? url.pathname : "/warnings"}?${q}` };
   };
 
   // Every console page below needs a session; every POST needs its CSRF token.

@@ -2,18 +2,23 @@
 // inserts raw HTML, so a headline containing <script> is shown as text.
 import type { Child } from "hono/jsx";
 import type { T, Lang } from "./i18n.js";
-import type { Session } from "./session.js";
+import { may, type Session } from "./session.js";
 
 export interface PageCtx {
   t: T;
   lang: Lang;
   session: Session | null;
   path: string;
+  /** This page in the other language (its query kept). */
+  otherLang: string;
 }
 
 export function Layout(p: { ctx: PageCtx; title: string; children: Child; scripts?: string[]; flash?: string | null; error?: string | null }) {
   const { t, session, lang, path } = p.ctx;
-  const nav: [string, string][] = [["/warnings", t("warnings")], ["/compose", t("compose")], ["/approvals", t("approvals")], ["/devices", t("devices")], ["/people", t("people")]];
+  const nav: [string, string][] = [
+    ["/warnings", t("warnings")], ...(may(session, "warning.write") ? [["/compose", t("compose")] as [string, string]] : []),
+    ["/approvals", t("approvals")], ["/devices", t("devices")], ["/people", t("people")],
+  ];
   return (
     <html lang={lang === "en" ? "en" : "zh-CN"}>
       <head>
@@ -33,7 +38,7 @@ export function Layout(p: { ctx: PageCtx; title: string; children: Child; script
             </nav>
           )}
           <span class="spacer"></span>
-          <a href={`${path}?lang=${lang === "en" ? "zh" : "en"}`} class="lang">{lang === "en" ? "中文" : "English"}</a>
+          <a href={p.ctx.otherLang} class="lang">{lang === "en" ? "中文" : "English"}</a>
           {session && (
             <form method="post" action="/logout" class="inline">
               <input type="hidden" name="_csrf" value={session.csrf} />

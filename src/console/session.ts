@@ -4,6 +4,7 @@
 // echo. Web Crypto only: the Worker serves the console too.
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { PERMISSIONS, type Permission } from "../domain/actor.js";
 
 export const SESSION_COOKIE = "wc_session";
 export const LOGIN_CSRF_COOKIE = "wc_login_csrf";
@@ -87,3 +88,6 @@ export function sameToken(a: string | undefined | null, b: string | undefined | 
   for (let i = 0; i < a.length; i++) d |= a.charCodeAt(i) ^ b.charCodeAt(i);
   return d === 0;
 }
+
+/** Whether the page should offer an action: the API still decides (and says why not). */
+export const may = (s: Session | null, perm: Permission): boolean => !!s && (PERMISSIONS[perm] as readonly string[]).includes(s.role);

@@ -210,6 +210,27 @@ describe("compose, approve, board", () => {
     expect((await b.req("GET", "/console-api/areas?parent=nonsense")).status).toBe(404);
   });
 
+  it("Chinese by default; ?lang=en switches and is remembered; the switch link keeps the filters", async () => {
+    const b = new ConsoleClient(ctx());
+    await b.signIn(ctx().users.viewer.key);
+    const zh = await (await b.req("GET", "/warnings?status=issued")).text();
+    expect(zh).toContain('<html lang="zh-CN">');
+    expect(zh).toContain("预警列表");
+    expect(zh).toContain('href="/warnings?status=issued&amp;lang=en"');
+    const en = await (await b.req("GET", "/warnings?status=issued&lang=en")).text();
+    expect(en).toContain('<html lang="en">');
+    expect(en).toContain("Warnings");
+    expect(en).toContain('href="/warnings?status=issued&amp;lang=zh"');
+    // A viewer is not offered what the API would refuse them (approve, compose).
+    const pending = await createDraft(ctx(), { areas: { codes: [HONGSHAN] }, channels: ["sms"] });
+    await ctx().request("POST", `/api/v1/warnings/${pending.id}/submit`, { key: ctx().users.issuer.key });
+    const queue = await (await b.req("GET", "/approvals")).text();
+    expect(queue).toContain("<h1>Approvals</h1>");
+    expect(queue).toContain('class="card pending"');
+    expect(queue).not.toContain('class="approve"');
+    expect(queue).not.toContain('href="/compose"');
+  });
+
   it("serves its assets itself", async () => {
     const b = new ConsoleClient(ctx());
     for (const [f, type] of [["console.css", "text/css"], ["compose.js", "text/javascript"], ["board.js", "text/javascript"]]) {

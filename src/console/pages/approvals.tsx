@@ -1,5 +1,5 @@
 import { Layout, Csrf, type PageCtx } from "../layout.js";
-import type { Session } from "../session.js";
+import { may, type Session } from "../session.js";
 import type { Grading } from "../../config/grading.js";
 
 export interface PendingItem { id: string; headline: string; level: string; description: string; createdBy: string; sms: { text: string; segments?: number; maxSegments?: number } | null }
@@ -15,8 +15,12 @@ export function ApprovalsPage(p: { ctx: PageCtx; session: Session; grading: Grad
           <h2><span class={`lvl lvl-${w.level}`}>{p.grading.levels[w.level as keyof Grading["levels"]]?.zh ?? w.level}</span> <a href={`/warnings/${w.id}`}>{w.headline}</a></h2>
           <p>{w.description}</p>
           {w.sms && <div class="preview"><pre>{w.sms.text}</pre><p class="muted">{t("segments")}: {w.sms.segments} / {w.sms.maxSegments}</p></div>}
-          <form method="post" action={`/warnings/${w.id}/approve`} class="inline"><Csrf session={p.session} /><input type="hidden" name="back" value="/approvals" /><button type="submit" class="approve">{t("approve")}</button></form>{" "}
-          <form method="post" action={`/warnings/${w.id}/reject`} class="inline"><Csrf session={p.session} /><input type="hidden" name="back" value="/approvals" /><input name="reason" placeholder={t("reason")} required /> <button type="submit" class="danger">{t("reject")}</button></form>
+          {may(p.session, "warning.approve") && (
+            <div class="actions">
+              <form method="post" action={`/warnings/${w.id}/approve`} class="inline"><Csrf session={p.session} /><input type="hidden" name="back" value="/approvals" /><button type="submit" class="approve">{t("approve")}</button></form>{" "}
+              <form method="post" action={`/warnings/${w.id}/reject`} class="inline"><Csrf session={p.session} /><input type="hidden" name="back" value="/approvals" /><input name="reason" placeholder={t("reason")} required /> <button type="submit" class="danger">{t("reject")}</button></form>
+            </div>
+          )}
         </div>
       ))}
     </Layout>

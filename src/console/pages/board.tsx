@@ -1,5 +1,5 @@
 import { Layout, Csrf, type PageCtx } from "../layout.js";
-import type { Session } from "../session.js";
+import { may, type Session } from "../session.js";
 import type { Grading } from "../../config/grading.js";
 import { CURVE, type BoardData, type VillageState } from "../board-data.js";
 import { percent } from "../format.js";
@@ -57,17 +57,17 @@ export function BoardPage(p: { ctx: PageCtx; session: Session; grading: Grading;
         {w.instruction && <p><strong>{t("instruction")}：</strong>{w.instruction}</p>}
         <p class="muted">{t("area")}: {w.areas.codes.join(", ")} · {t("audiences")}: {w.audiences.map((a) => word(t, "aud", a)).join(", ")} · {t("channels")}: {w.channels.map((ch) => word(t, "ch", ch)).join(", ")}</p>
         <p>
-          {inForce && <a class="button secondary" href={`/compose?from=${w.id}`}>{t("update")}</a>}{" "}
+          {inForce && may(p.session, "warning.write") && <a class="button secondary" href={`/compose?from=${w.id}`}>{t("update")}</a>}{" "}
           <a class="button secondary" href={`/warnings/${w.id}/coverage.csv`} id="csv">{t("csv")}</a>{" "}
-          {w.status === "pending" && (
+          {w.status === "pending" && may(p.session, "warning.approve") && (
             <>
               <form method="post" action={`/warnings/${w.id}/approve`} class="inline"><Csrf session={p.session} /><button type="submit" id="approve">{t("approve")}</button></form>{" "}
               <form method="post" action={`/warnings/${w.id}/reject`} class="inline"><Csrf session={p.session} /><input name="reason" placeholder={t("reason")} required /> <button type="submit" class="danger">{t("reject")}</button></form>
             </>
           )}
-          {w.status === "draft" && <form method="post" action={`/warnings/${w.id}/submit`} class="inline"><Csrf session={p.session} /><button type="submit">{t("submit")}</button></form>}
+          {w.status === "draft" && may(p.session, "warning.write") && <form method="post" action={`/warnings/${w.id}/submit`} class="inline"><Csrf session={p.session} /><button type="submit">{t("submit")}</button></form>}
         </p>
-        {inForce && w.msgType !== "Cancel" && (
+        {inForce && w.msgType !== "Cancel" && may(p.session, "warning.cancel") && (
           <form method="post" action={`/warnings/${w.id}/cancel`} id="cancel-form">
             <Csrf session={p.session} />
             <input name="reason" placeholder={t("reason")} size={40} />{" "}

@@ -1,6 +1,6 @@
 // Devices and people of an area.
 import { Layout, Csrf, type PageCtx } from "../layout.js";
-import type { Session } from "../session.js";
+import { may, type Session } from "../session.js";
 import { word } from "../i18n.js";
 
 export function DevicesPage(p: { ctx: PageCtx; area: string; items: any[]; error?: string | null }) {
@@ -28,11 +28,11 @@ export function PeoplePage(p: { ctx: PageCtx; session: Session; area: string; it
     <Layout ctx={p.ctx} title={t("people")} error={p.error ?? null}>
       <h1>{t("people")}</h1>
       <form method="get" class="card">{t("area")} <input name="area" value={p.area} pattern="\d{12}" /> <button type="submit">{t("filter")}</button></form>
-      <form method="post" action="/people/import" enctype="multipart/form-data" class="card" id="import">
+      {may(p.session, "people.write") && <form method="post" action="/people/import" enctype="multipart/form-data" class="card" id="import">
         <Csrf session={p.session} />
         <label for="csv">{t("importCsv")}</label>
         <input type="file" id="csv" name="csv" accept=".csv,text/csv" required /> <button type="submit">{t("importCsv")}</button>
-      </form>
+      </form>}
       {p.report && (
         <div class="card" id="import-report">
           <p>{t("imported")}: <strong>{p.report.imported}</strong></p>
