@@ -1,5 +1,7 @@
 // The console's words, zh-CN by default and English on request (?lang=en, kept in a
 // cookie). One catalogue: a key missing in English shows the Chinese.
+import type { Grading } from "../config/grading.js";
+
 export type Lang = "zh" | "en";
 
 const zh = {
@@ -58,3 +60,15 @@ export const word = (t: T, prefix: "ch" | "aud" | "st" | "mt", value: string): s
 
 export type T = (k: MessageKey) => string;
 export const translator = (lang: Lang): T => (k) => (lang === "en" ? en[k] ?? zh[k] : zh[k]);
+
+/** A level by its colour: 红色 / Red. */
+export const levelName = (lang: Lang, g: Grading, level: string): string => {
+  const l = g.levels[level as keyof Grading["levels"]];
+  return l ? (lang === "en" ? l.national : l.zh) : level;
+};
+
+/** A warning type: 暴雨 / rainstorm (the grading table names types in Chinese only). */
+export const typeName = (lang: Lang, g: Grading, type: string): string => {
+  const ty = g.types[type as keyof Grading["types"]];
+  return ty && lang !== "en" ? ty.zh : type.replaceAll("_", " ");
+};

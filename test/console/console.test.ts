@@ -221,6 +221,8 @@ describe("compose, approve, board", () => {
     expect(en).toContain('<html lang="en">');
     expect(en).toContain("Warnings");
     expect(en).toContain('href="/warnings?status=issued&amp;lang=zh"');
+    expect(en).toContain('<option value="red">Red</option>');
+    expect(zh).toContain('<option value="red">红色</option>');
     // A viewer is not offered what the API would refuse them (approve, compose).
     const pending = await createDraft(ctx(), { areas: { codes: [HONGSHAN] }, channels: ["sms"] });
     await ctx().request("POST", `/api/v1/warnings/${pending.id}/submit`, { key: ctx().users.issuer.key });

@@ -1,3 +1,4 @@
+import { levelName } from "../i18n.js";
 import { Layout, Csrf, type PageCtx } from "../layout.js";
 import { may, type Session } from "../session.js";
 import type { Grading } from "../../config/grading.js";
@@ -12,7 +13,7 @@ export function ApprovalsPage(p: { ctx: PageCtx; session: Session; grading: Grad
       {p.items.length === 0 && <p class="muted">{t("noPending")}</p>}
       {p.items.map((w) => (
         <div class="card pending" data-id={w.id}>
-          <h2><span class={`lvl lvl-${w.level}`}>{p.grading.levels[w.level as keyof Grading["levels"]]?.zh ?? w.level}</span> <a href={`/warnings/${w.id}`}>{w.headline}</a></h2>
+          <h2><span class={`lvl lvl-${w.level}`}>{levelName(p.ctx.lang, p.grading, w.level)}</span> <a href={`/warnings/${w.id}`}>{w.headline}</a></h2>
           <p>{w.description}</p>
           {w.sms && <div class="preview"><pre>{w.sms.text}</pre><p class="muted">{t("segments")}: {w.sms.segments} / {w.sms.maxSegments}</p></div>}
           {may(p.session, "warning.approve") && (

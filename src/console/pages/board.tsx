@@ -3,7 +3,7 @@ import { may, type Session } from "../session.js";
 import type { Grading } from "../../config/grading.js";
 import { CURVE, type BoardData, type VillageState } from "../board-data.js";
 import { percent } from "../format.js";
-import { word } from "../i18n.js";
+import { levelName, word } from "../i18n.js";
 
 export interface BoardWarning {
   id: string; status: string; msgType: string; type: string; level: string; headline: string; description: string; instruction: string;
@@ -50,7 +50,7 @@ export function BoardPage(p: { ctx: PageCtx; session: Session; grading: Grading;
   const inForce = w.status === "issued";
   return (
     <Layout ctx={p.ctx} title={w.headline} scripts={["board.js"]} flash={p.flash ?? null} error={p.error ?? null}>
-      <h1><span class={`lvl lvl-${w.level}`}>{p.grading.levels[w.level as keyof Grading["levels"]]?.zh}</span> {w.headline}</h1>
+      <h1><span class={`lvl lvl-${w.level}`}>{levelName(p.ctx.lang, p.grading, w.level)}</span> {w.headline}</h1>
       <p class="muted">{word(t, "mt", w.msgType)} · v{w.version} · {word(t, "st", w.status)} · {t("expires")} {new Date(w.expires).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai" })}</p>
       <div class="card">
         <p>{w.description}</p>

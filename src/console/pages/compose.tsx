@@ -1,3 +1,4 @@
+import { levelName, typeName } from "../i18n.js";
 import { Layout, Csrf, type PageCtx } from "../layout.js";
 import type { Session } from "../session.js";
 import type { Grading, Policy } from "../../config/grading.js";
@@ -34,12 +35,12 @@ export function ComposePage(p: { ctx: PageCtx; session: Session; grading: Gradin
           <input type="hidden" name="channelsTouched" id="channels-touched" value={v.channelsTouched ? "1" : "0"} />
           <label for="type">{t("type")}</label>
           <select id="type" name="type">
-            {WARNING_TYPES.map((ty) => <option value={ty} selected={v.type === ty}>{p.grading.types[ty].zh}</option>)}
+            {WARNING_TYPES.map((ty) => <option value={ty} selected={v.type === ty}>{typeName(p.ctx.lang, p.grading, ty)}</option>)}
           </select>
           <FieldError errors={p.errors} field="type" />
           <label for="level">{t("level")}</label>
           <select id="level" name="level">
-            {LEVELS.map((l) => <option value={l} selected={v.level === l}>{p.grading.levels[l].zh}（{p.grading.levels[l].roman}）</option>)}
+            {LEVELS.map((l) => <option value={l} selected={v.level === l}>{levelName(p.ctx.lang, p.grading, l)}（{p.grading.levels[l].roman}）</option>)}
           </select>
           <FieldError errors={p.errors} field="level" />
           <label>{t("area")}</label>

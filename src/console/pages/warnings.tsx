@@ -1,4 +1,4 @@
-import { word } from "../i18n.js";
+import { levelName, typeName, word } from "../i18n.js";
 import { Layout, type PageCtx } from "../layout.js";
 import { LEVELS, WARNING_STATUSES, WARNING_TYPES } from "../../domain/vocabulary.js";
 import type { Grading } from "../../config/grading.js";
@@ -30,8 +30,8 @@ export function WarningsPage(p: { ctx: PageCtx; grading: Grading; items: Warning
         </div>
       )}
       <form method="get" action="/warnings" class="card">
-        {t("status")} {sel("status", WARNING_STATUSES, (v) => word(t, "st", v))} {t("type")} {sel("type", WARNING_TYPES, (v) => p.grading.types[v as keyof Grading["types"]].zh)}{" "}
-        {t("level")} {sel("level", LEVELS, (v) => p.grading.levels[v as keyof Grading["levels"]].zh)}{" "}
+        {t("status")} {sel("status", WARNING_STATUSES, (v) => word(t, "st", v))} {t("type")} {sel("type", WARNING_TYPES, (v) => typeName(p.ctx.lang, p.grading, v))}{" "}
+        {t("level")} {sel("level", LEVELS, (v) => levelName(p.ctx.lang, p.grading, v))}{" "}
         {t("area")} <input name="area" value={f.area ?? ""} size={13} pattern="\d{12}" />{" "}
         {t("from")} <input type="date" name="from" value={f.from ?? ""} /> {t("to")} <input type="date" name="to" value={f.to ?? ""} />{" "}
         <button type="submit">{t("filter")}</button>
@@ -43,7 +43,7 @@ export function WarningsPage(p: { ctx: PageCtx; grading: Grading; items: Warning
             {p.items.map((w) => (
               <tr>
                 <td><a href={`/warnings/${w.id}`}>{w.headline}</a></td>
-                <td><span class={`lvl lvl-${w.level}`}>{p.grading.levels[w.level as keyof Grading["levels"]]?.zh ?? w.level}</span></td>
+                <td><span class={`lvl lvl-${w.level}`}>{levelName(p.ctx.lang, p.grading, w.level)}</span></td>
                 <td>{word(t, "st", w.status)}</td>
                 <td>{word(t, "mt", w.msgType)}</td>
                 <td>{w.areas.codes.join(", ")}</td>
