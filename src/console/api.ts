@@ -14,7 +14,8 @@ export interface ApiResult<T> {
 
 export type CallApi = <T = any>(method: string, path: string, body?: unknown, contentType?: string) => Promise<ApiResult<T>>;
 
-export function apiCaller(app: Hono<AppEnv>, key: string, requestId: string): CallApi {
+/** `onUnauthorized`: the API no longer accepts the key (disabled or rotated). */
+export function apiCaller(app: Hono<AppEnv>, key: string, requestId: string, onUnauthorized?: () => void): CallApi {
   return async (method, path, body, contentType) => {
     const headers: Record<string, string> = { authorization: `Bearer ${key}`, "x-request-id": requestId };
     let payload: string | undefined;
@@ -25,6 +26,7 @@ export function apiCaller(app: Hono<AppEnv>, key: string, requestId: string): Ca
     const res = await app.request(path, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
     const type = res.headers.get("content-type") ?? "";
     const parsed = type.includes("json") ? await res.json() : await res.text();
+    if (res.status === 401) onUnauthorized?.();
     return { status: res.status, ok: res.ok, body: parsed as any, problem: res.ok ? null : (parsed as Problem) };
   };
 }

@@ -103,9 +103,17 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
       }
     }
     c.set("session", s);
-    c.set("call", apiCaller(app, s.key, c.get("requestId")));
+    let keyRefused = false;
+    c.set("call", apiCaller(app, s.key, c.get("requestId"), () => { keyRefused = true; }));
     c.set("page", pageCtx(c, s));
     await next();
+    // The key was disabled or rotated since sign-in: the session ends here, not at expiry.
+    if (keyRefused) {
+      endSession(c);
+      c.res = c.req.method === "GET" && !c.req.path.startsWith("/console-api") && !c.req.path.endsWith("/live")
+        ? c.redirect("/login", 302)
+        : c.json({ code: "unauthorized", detail: "sign in again" }, 401);
+    }
   };
   for (const p of ["/warnings", "/warnings/*", "/compose", "/compose/*", "/approvals", "/devices", "/people", "/people/*", "/console-api/*", "/logout"]) app.use(p, requireSession);
 

@@ -43,6 +43,23 @@ describe("sign-in and sessions", () => {
     expect((await b.req("GET", "/warnings")).status).toBe(302);
   });
 
+  it("a session ends when its key is disabled: the next page goes to sign-in and clears the cookie", async () => {
+    const { sha256Hex } = await import("../../src/lib/crypto.js");
+    const { users } = await import("../../src/db/schema/index.js");
+    const { eq } = await import("drizzle-orm");
+    const key = `wck_test_temp_${Date.now()}`;
+    const { insertUser } = await import("../../src/db/queries/users.js");
+    const u = await insertUser(ctx().tdb.db, { name: "临时", role: "viewer", areaScope: "150400000000", keyHash: await sha256Hex(key) });
+    const b = new ConsoleClient(ctx());
+    await b.signIn(key);
+    expect((await b.req("GET", "/warnings")).status).toBe(200);
+    await ctx().tdb.db.update(users).set({ active: false }).where(eq(users.id, u.id));
+    const res = await b.req("GET", "/warnings");
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("/login");
+    expect(b.cookies.has("wc_session")).toBe(false);
+  });
+
   it("refuses a state-changing request with a missing or forged CSRF token and changes nothing", async () => {
     const b = new ConsoleClient(ctx());
     await b.signIn(ctx().users.issuer.key);
