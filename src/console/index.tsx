@@ -35,6 +35,8 @@ const ASSETS: Record<string, [string, string]> = {
 /** No inline script or style, no other origin: injected markup could not run. */
 export const CONSOLE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+const FINAL_STATUSES = new Set(["cancelled", "expired", "updated", "rejected"]);
+
 const CONSOLE_PATHS = ["/", "/login", "/logout", "/warnings", "/compose", "/approvals", "/devices", "/people", "/console-api", "/assets"];
 
 function langOf(c: Context): Lang {
@@ -307,6 +309,9 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
         const villages = data.villages.filter((v) => sent.get(v.code) !== v.state).map((v) => ({ code: v.code, state: v.state }));
         for (const v of villages) sent.set(v.code, v.state);
         await stream.writeSSE({ event: "board", data: JSON.stringify({ ...data, villages }), id: String(i) });
+        // A cancelled, expired or superseded version no longer changes much: one last
+        // picture, then the stream ends (reloading the page shows late reports).
+        if (FINAL_STATUSES.has(data.status)) { await stream.writeSSE({ event: "end", data: "{}" }); return; }
         await stream.sleep(1000);
       }
     });

@@ -199,6 +199,17 @@ describe("compose, approve, board", () => {
     expect(people).toContain("<td>赵六</td>");
   });
 
+  it("the live stream of a cancelled warning sends one picture and ends", async () => {
+    const w = await createIssued(ctx(), { areas: { codes: [HONGSHAN] }, channels: ["sms"] });
+    expect((await ctx().request("POST", `/api/v1/warnings/${w.id}/cancel`, { key: ctx().users.issuer.key, json: {} })).status).toBeLessThan(300);
+    const b = new ConsoleClient(ctx());
+    await b.signIn(ctx().users.viewer.key);
+    const live = await b.req("GET", `/warnings/${w.id}/live`);
+    const text = await live.text(); // completes only because the stream ends
+    expect([...text.matchAll(/^event: (\w+)/gm)].map((m) => m[1])).toEqual(["board", "end"]);
+    expect(JSON.parse(/data: (.*)/.exec(text)![1]!).status).toBe("cancelled");
+  });
+
   it("CSV import shows each rejected row with its line and reason", async () => {
     const b = new ConsoleClient(ctx());
     const csrf = await b.signIn(ctx().users.issuer.key);
