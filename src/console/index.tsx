@@ -16,7 +16,7 @@ import type { PageCtx } from "./layout.js";
 import { LoginPage } from "./pages/login.js";
 import { WarningsPage } from "./pages/warnings.js";
 import { ComposePage, type ComposeValues, type FieldErrors } from "./pages/compose.js";
-import { ApprovalsPage, type PendingItem } from "./pages/approvals.js";
+import { ApprovalsPage, type PendingItem, type PreviewItem } from "./pages/approvals.js";
 import { BoardPage, type BoardWarning } from "./pages/board.js";
 import { DevicesPage, PeoplePage } from "./pages/directory.js";
 import { loadBoard } from "./board-data.js";
@@ -248,8 +248,11 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     const list = await call("GET", "/api/v1/warnings?status=pending&limit=100");
     const items: PendingItem[] = [];
     for (const w of list.ok ? list.body.items : []) {
-      const sms = w.channels.includes("sms") ? await call("GET", `/api/v1/warnings/${w.id}/preview?channel=sms&language=zh`) : null;
-      items.push({ id: w.id, headline: w.headline, level: w.level, description: w.description, createdBy: w.createdBy, sms: sms?.ok ? sms.body : null });
+      // Every channel × language as recipients will get it: what the approver signs off.
+      const pv = await call<{ items: PreviewItem[] }>("GET", `/api/v1/warnings/${w.id}/preview`);
+      const previews = pv.ok ? pv.body.items : [];
+      items.push({ id: w.id, headline: w.headline, level: w.level, description: w.description, createdBy: w.createdBy,
+        sms: previews.find((x) => x.channel === "sms" && x.requestedLanguage === "zh") ?? null, previews });
     }
     return c.html(<ApprovalsPage ctx={c.get("page")} session={c.get("session")} grading={c.get("services").grading} items={items} flash={c.req.query("flash") ?? null} error={c.req.query("error") ?? null} />);
   });

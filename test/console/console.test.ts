@@ -133,6 +133,11 @@ describe("compose, approve, board", () => {
     const queue = await (await admin.req("GET", "/approvals")).text();
     expect(queue).toContain(`data-id="${mine.id}"`);
     expect(queue).toContain("【赤峰市气象局】");
+    // Every channel × language the recipients will get, under the SMS.
+    const from = queue.indexOf(`data-id="${mine.id}"`);
+    const next = queue.indexOf('class="card pending"', from);
+    const card = queue.slice(from, next < 0 ? undefined : next);
+    for (const lang of ["zh", "mn", "en"]) expect(card).toContain(`data-channel="sms" data-language="${lang}"`);
     const self = await admin.req("POST", `/warnings/${mine.id}/approve`, { form: { _csrf: csrf, back: "/approvals" } });
     expect(self.status).toBe(303);
     expect(decodeURIComponent(self.headers.get("location")!)).toContain("不能审批自己制作的预警");

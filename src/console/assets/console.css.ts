@@ -37,6 +37,8 @@ label { display:block; font-weight:600; margin:.6rem 0 .2rem; }
 .lvl-red { background:var(--red); } .lvl-orange { background:var(--orange); } .lvl-yellow { background:var(--yellow); color:#222; } .lvl-blue { background:var(--blue); }
 .preview pre { white-space:pre-wrap; background:#f9fafb; border:1px solid var(--line); padding:.5rem; margin:.2rem 0 .6rem; }
 .over { color:var(--bad); font-weight:700; }
+details.previews { margin:.5rem 0; } details.previews summary { cursor:pointer; color:var(--mute); }
+details.previews h3 { font-size:.95rem; margin:.6rem 0 .2rem; }
 .rate { font-size:2rem; font-weight:700; }
 .rate.met { color:var(--ok); } .rate.unmet { color:var(--bad); }
 meter { width:100%; height:1.1rem; }
