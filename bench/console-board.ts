@@ -1,8 +1,7 @@
 // bench/console-board: one tick of the console's live board (what /warnings/{id}/live
 // sends every second per open board) for a city-wide warning, against the coverage
 // report alone (the tick's largest part), in the same run. Prints one line.
-import { benchDb, benchWarning, percentile, report, rssMb, seedPeople } from "./lib.js";
-import { issueWarning } from "../src/dispatch/issue.js";
+import { benchDb, benchWarning, percentile, report, rssMb, seedPeople, issueBenchWarning } from "./lib.js";
 import { createApp } from "../src/app.js";
 import { defaultGrading, defaultPolicy } from "../src/config/grading.js";
 import { silentLogger } from "../src/lib/log.js";
@@ -18,7 +17,7 @@ const b = await benchDb();
 try {
   await seedPeople(b.db, N);
   const w = await benchWarning(b.db);
-  await b.db.transaction((tx) => issueWarning(tx, w, { now: new Date(), actor: "bench", actorKind: "system" }));
+  await issueBenchWarning(b.db, w);
   await b.sql`update deliveries set status = 'delivered', sent_at = now(), delivered_at = now() where warning_id = ${w.id} and id % 3 <> 0`;
   await b.sql`analyze`;
 

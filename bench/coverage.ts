@@ -2,8 +2,7 @@
 // HTTP route), against a naive GROUP BY over the deliveries computing the same figures,
 // in the same run. Prints one line of key=value figures.
 import { sql } from "drizzle-orm";
-import { benchDb, benchWarning, percentile, report, rssMb, seedPeople } from "./lib.js";
-import { issueWarning } from "../src/dispatch/issue.js";
+import { benchDb, benchWarning, percentile, report, rssMb, seedPeople, issueBenchWarning } from "./lib.js";
 import { createApp } from "../src/app.js";
 import { defaultGrading, defaultPolicy } from "../src/config/grading.js";
 import { silentLogger } from "../src/lib/log.js";
@@ -17,7 +16,7 @@ const b = await benchDb();
 try {
   await seedPeople(b.db, N);
   const w = await benchWarning(b.db);
-  await b.db.transaction((tx) => issueWarning(tx, w, { now: new Date(), actor: "bench", actorKind: "system" }));
+  await issueBenchWarning(b.db, w);
   // Statuses arrive in batches as callbacks would: 90% sent, 80% delivered; the trigger
   // keeps the counters.
   const t0 = performance.now();

@@ -3,8 +3,7 @@
 // trigger), against a bare claim-and-mark loop over the same rows in the same run: the
 // database's own ceiling. Prints one line of key=value figures.
 import { sql } from "drizzle-orm";
-import { benchDb, benchWarning, percentile, report, rssMb, seedPeople } from "./lib.js";
-import { issueWarning } from "../src/dispatch/issue.js";
+import { benchDb, benchWarning, percentile, report, rssMb, seedPeople, issueBenchWarning } from "./lib.js";
 import { DispatchRunner } from "../src/dispatch/runner.js";
 import type { Channel } from "../channels/contract.js";
 import { silentLogger } from "../src/lib/log.js";
@@ -22,7 +21,7 @@ const renderer = { render: () => ({ text: "bench", language: "zh" as const }) };
 
 async function plan() {
   const w = await benchWarning(b.db);
-  await b.db.transaction((tx) => issueWarning(tx, w, { now: new Date(), actor: "bench", actorKind: "system" }));
+  await issueBenchWarning(b.db, w);
   await b.sql`analyze deliveries`;
   await b.sql`checkpoint`;
   return w;

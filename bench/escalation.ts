@@ -4,8 +4,7 @@
 // loop creating the same backup messages for a second warning, in the same run. Prints
 // one line of key=value figures.
 import { sql } from "drizzle-orm";
-import { benchDb, benchWarning, report, seedPeople } from "./lib.js";
-import { issueWarning } from "../src/dispatch/issue.js";
+import { benchDb, benchWarning, report, seedPeople, issueBenchWarning } from "./lib.js";
 import { defaultGrading, defaultPolicy } from "../src/config/grading.js";
 import { silentLogger } from "../src/lib/log.js";
 import { defaultServiceConfig, type Services } from "../src/services.js";
@@ -37,7 +36,7 @@ try {
   const t0 = new Date();
   const w = await benchWarning(b.db, { audiences, expires: min(t0, 24 * 60) });
   const tPlan = performance.now();
-  await b.db.transaction((tx) => issueWarning(tx, w, { now: t0, actor: "bench", actorKind: "system" }));
+  await issueBenchWarning(b.db, w, t0);
   const planS = (performance.now() - tPlan) / 1000;
 
   const s: Services = { db: b.db, grading: defaultGrading, policy: defaultPolicy, config: defaultServiceConfig, log: silentLogger, now: () => t0 };
@@ -54,7 +53,7 @@ try {
 
   // Baseline: the backup step for a second warning, one INSERT per village from Node.
   const w2 = await benchWarning(b.db, { audiences, expires: min(t0, 24 * 60) });
-  await b.db.transaction((tx) => issueWarning(tx, w2, { now: t0, actor: "bench", actorKind: "system" }));
+  await issueBenchWarning(b.db, w2, t0);
   const villages = await b.db.execute<{ village_code: string }>(sql`select village_code from coverage_villages where warning_id = ${w2.id}`);
   const tb = performance.now();
   let loopRows = 0;
@@ -77,7 +76,7 @@ try {
     select 'loudspeaker', 'ls ' || code, code, code, 'bench-' || code, (row_number() over (order by code)) % 2 = 0, ${min(t0, -30).toISOString()}::timestamptz
     from areas where kind = 'village' and code like '1504%'`);
   const w3 = await benchWarning(b.db, { audiences, channels: ["sms", "loudspeaker"], expires: min(t0, 24 * 60) });
-  await b.db.transaction((tx) => issueWarning(tx, w3, { now: t0, actor: "bench", actorKind: "system" }));
+  await issueBenchWarning(b.db, w3, t0);
   const tf = performance.now();
   const fb = (await loudspeakerFallbackJob.run(s, min(t0, 1))) as { villages: number; devicesFailed: number; messages: number };
   const fallbackMs = Math.round(performance.now() - tf);

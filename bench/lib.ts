@@ -8,6 +8,7 @@ import { createDb, type Db } from "../src/db/client.js";
 import { seedAreas } from "../src/seed/areas.js";
 import { insertUser } from "../src/db/queries/users.js";
 import { insertWarning, type Warning } from "../src/db/queries/warnings.js";
+import { issueWarning } from "../src/dispatch/issue.js";
 
 export interface BenchDb {
   sql: Sql;
@@ -77,4 +78,9 @@ export function percentile(sorted: number[], p: number): number {
 /** The bench's one output line. */
 export function report(name: string, figures: Record<string, string | number>): void {
   console.log([`bench=${name}`, ...Object.entries(figures).map(([k, v]) => `${k}=${v}`)].join(" "));
+}
+
+/** Issues `w` as the system would (planning every delivery in one transaction). */
+export async function issueBenchWarning(db: Db, w: Warning, now = new Date()): Promise<void> {
+  await db.transaction((tx) => issueWarning(tx, w, { now, actor: "bench", actorKind: "system" }));
 }
