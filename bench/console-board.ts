@@ -1,13 +1,7 @@
 // bench/console-board: one tick of the console's live board (what /warnings/{id}/live
 // sends every second per open board) for a city-wide warning, against the coverage
 // report alone (the tick's largest part), in the same run. Prints one line.
-import { benchDb, benchWarning, percentile, report, rssMb, seedPeople, issueBenchWarning } from "./lib.js";
-import { createApp } from "../src/app.js";
-import { defaultGrading, defaultPolicy } from "../src/config/grading.js";
-import { silentLogger } from "../src/lib/log.js";
-import { defaultServiceConfig } from "../src/services.js";
-import { insertUser } from "../src/db/queries/users.js";
-import { sha256Hex } from "../src/lib/crypto.js";
+import { benchDb, benchWarning, percentile, report, rssMb, seedPeople, issueBenchWarning, benchApp, timeRuns } from "./lib.js";
 import { apiCaller } from "../src/console/api.js";
 import { loadBoard } from "../src/console/board-data.js";
 
@@ -21,15 +15,9 @@ try {
   await b.sql`update deliveries set status = 'delivered', sent_at = now(), delivered_at = now() where warning_id = ${w.id} and id % 3 <> 0`;
   await b.sql`analyze`;
 
-  const key = "wck_bench";
-  await insertUser(b.db, { name: "viewer", role: "viewer", areaScope: "150400000000", keyHash: await sha256Hex(key) });
-  const app = createApp({ db: b.db, grading: defaultGrading, policy: defaultPolicy, config: defaultServiceConfig, log: silentLogger, now: () => new Date() });
+  const { app, key } = await benchApp(b.db);
   const call = apiCaller(app, key, "bench");
-  const times = async (f: () => Promise<unknown>) => {
-    const out: number[] = [];
-    for (let i = 0; i < RUNS; i++) { const t = performance.now(); await f(); out.push(performance.now() - t); }
-    return out.sort((a, c) => a - c);
-  };
+  const times = (f: () => Promise<unknown>) => timeRuns(RUNS, f);
   let bytes = 0, steadyBytes = 0, villages = 0;
   const tick = await times(async () => {
     const d = await loadBoard(call, w.id);

@@ -2,13 +2,7 @@
 // HTTP route), against a naive GROUP BY over the deliveries computing the same figures,
 // in the same run. Prints one line of key=value figures.
 import { sql } from "drizzle-orm";
-import { benchDb, benchWarning, percentile, report, rssMb, seedPeople, issueBenchWarning } from "./lib.js";
-import { createApp } from "../src/app.js";
-import { defaultGrading, defaultPolicy } from "../src/config/grading.js";
-import { silentLogger } from "../src/lib/log.js";
-import { defaultServiceConfig } from "../src/services.js";
-import { insertUser } from "../src/db/queries/users.js";
-import { sha256Hex } from "../src/lib/crypto.js";
+import { benchDb, benchWarning, percentile, report, rssMb, seedPeople, issueBenchWarning, benchApp, timeRuns } from "./lib.js";
 
 const N = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const RUNS = 20;
@@ -25,14 +19,8 @@ try {
   const statusS = (performance.now() - t0) / 1000;
   await b.sql`analyze`;
 
-  const key = "wck_bench";
-  await insertUser(b.db, { name: "viewer", role: "viewer", areaScope: "150400000000", keyHash: await sha256Hex(key) });
-  const app = createApp({ db: b.db, grading: defaultGrading, policy: defaultPolicy, config: defaultServiceConfig, log: silentLogger, now: () => new Date() });
-  const times = async (f: () => Promise<unknown>) => {
-    const out: number[] = [];
-    for (let i = 0; i < RUNS; i++) { const t = performance.now(); await f(); out.push(performance.now() - t); }
-    return out.sort((a, c) => a - c);
-  };
+  const { app, key } = await benchApp(b.db);
+  const times = (f: () => Promise<unknown>) => timeRuns(RUNS, f);
   let reached = 0;
   const fast = await times(async () => {
     const r = await app.request(`/api/v1/warnings/${w.id}/coverage?by=village`, { headers: { authorization: `Bearer ${key}` } });

@@ -9,6 +9,11 @@ import { seedAreas } from "../src/seed/areas.js";
 import { insertUser } from "../src/db/queries/users.js";
 import { insertWarning, type Warning } from "../src/db/queries/warnings.js";
 import { issueWarning } from "../src/dispatch/issue.js";
+import { createApp } from "../src/app.js";
+import { defaultGrading, defaultPolicy } from "../src/config/grading.js";
+import { silentLogger } from "../src/lib/log.js";
+import { defaultServiceConfig } from "../src/services.js";
+import { sha256Hex } from "../src/lib/crypto.js";
 
 export interface BenchDb {
   sql: Sql;
@@ -83,4 +88,18 @@ export function report(name: string, figures: Record<string, string | number>): 
 /** Issues `w` as the system would (planning every delivery in one transaction). */
 export async function issueBenchWarning(db: Db, w: Warning, now = new Date()): Promise<void> {
   await db.transaction((tx) => issueWarning(tx, w, { now, actor: "bench", actorKind: "system" }));
+}
+
+/** The real app over the bench database, and a city-wide viewer's API key for it. */
+export async function benchApp(db: Db): Promise<{ app: ReturnType<typeof createApp>; key: string }> {
+  const key = `wck_bench_${Math.random().toString(36).slice(2)}`;
+  await insertUser(db, { name: "viewer", role: "viewer", areaScope: "150400000000", keyHash: await sha256Hex(key) });
+  return { app: createApp({ db, grading: defaultGrading, policy: defaultPolicy, config: defaultServiceConfig, log: silentLogger, now: () => new Date() }), key };
+}
+
+/** `runs` timings of `f` in ms, sorted (for percentile()). */
+export async function timeRuns(runs: number, f: () => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) { const t = performance.now(); await f(); out.push(performance.now() - t); }
+  return out.sort((a, c) => a - c);
 }

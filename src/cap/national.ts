@@ -5,7 +5,7 @@
 import type { CapAlert, CapInfo, CapReference } from "./model.js";
 import { VALUE_NAMES } from "./model.js";
 import type { ParsedMessage } from "./parse.js";
-import { FieldReader } from "./reader.js";
+import { FieldReader, infoTexts } from "./reader.js";
 import { kid, kids, kidText, type XmlElement } from "./xml.js";
 
 const list = (s: string | undefined) => (s ?? "").split(/[,，\s]+/).map((x) => x.trim()).filter(Boolean);
@@ -31,14 +31,7 @@ function readInfo(info: XmlElement, i: number, r: FieldReader): CapInfo {
     severity: r.required(info, "severity", `${p}.severity`),
     certainty: kidText(info, "certainty") ?? "Unknown",
     eventCodes: eventType ? [{ valueName: VALUE_NAMES.nationalEventType, value: eventType }] : [],
-    effective: r.time(info, "effective", `${p}.effective`),
-    onset: r.time(info, "onset", `${p}.onset`),
-    expires: r.time(info, "expires", `${p}.expires`),
-    senderName: kidText(info, "senderName"),
-    headline: kidText(info, "headline"),
-    description: kidText(info, "description"),
-    instruction: kidText(info, "instruction"),
-    web: kidText(info, "web"),
+    ...infoTexts(info, p, r),
     parameters: [],
     areas: kids(info, "area").map((a) => ({
       areaDesc: kidText(a, "areaDesc") ?? "",

@@ -2,7 +2,7 @@
 // format: root `alert` without a namespace), then its fields into a CapAlert.
 import { AppError } from "../lib/errors.js";
 import { CAP_NS, DSIG_NS, type CapAlert, type CapArea, type CapInfo, type CapValue } from "./model.js";
-import { FieldReader, parseReferences } from "./reader.js";
+import { FieldReader, infoTexts, parseReferences } from "./reader.js";
 import { kids, kidText, parseXml, type XmlElement } from "./xml.js";
 import { readNational } from "./national.js";
 
@@ -39,14 +39,7 @@ function readInfo(info: XmlElement, i: number, r: FieldReader): CapInfo {
     severity: r.required(info, "severity", `${p}.severity`),
     certainty: r.required(info, "certainty", `${p}.certainty`),
     eventCodes: values(info, "eventCode"),
-    effective: r.time(info, "effective", `${p}.effective`),
-    onset: r.time(info, "onset", `${p}.onset`),
-    expires: r.time(info, "expires", `${p}.expires`),
-    senderName: kidText(info, "senderName"),
-    headline: kidText(info, "headline"),
-    description: kidText(info, "description"),
-    instruction: kidText(info, "instruction"),
-    web: kidText(info, "web"),
+    ...infoTexts(info, p, r),
     parameters: values(info, "parameter"),
     areas: kids(info, "area").map(readArea),
   };

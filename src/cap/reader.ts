@@ -1,7 +1,7 @@
 // Reading fields out of an element tree with every problem collected, so a 422 lists
 // all of them at once.
 import { validationError, type FieldError } from "../lib/errors.js";
-import type { CapReference } from "./model.js";
+import type { CapInfo, CapReference } from "./model.js";
 import { parseCapTime } from "./time.js";
 import { kidText, type XmlElement } from "./xml.js";
 
@@ -35,4 +35,18 @@ export function parseReferences(s: string | undefined): CapReference[] {
     const [sender = "", identifier = "", sent = ""] = t.split(",");
     return { sender, identifier, sent };
   });
+}
+
+/** The times and texts of an `info`, read the same way in CAP and the national format. */
+export function infoTexts(info: XmlElement, p: string, r: FieldReader): Pick<CapInfo, "effective" | "onset" | "expires" | "senderName" | "headline" | "description" | "instruction" | "web"> {
+  return {
+    effective: r.time(info, "effective", `${p}.effective`),
+    onset: r.time(info, "onset", `${p}.onset`),
+    expires: r.time(info, "expires", `${p}.expires`),
+    senderName: kidText(info, "senderName"),
+    headline: kidText(info, "headline"),
+    description: kidText(info, "description"),
+    instruction: kidText(info, "instruction"),
+    web: kidText(info, "web"),
+  };
 }
