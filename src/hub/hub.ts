@@ -270,10 +270,12 @@ export class DeviceHub {
     if (presence.length > 0) {
       // Last change per device wins; audit rows record each online/offline transition.
       const last = new Map(presence.map((p) => [p.deviceId, p]));
+      // The latest firmware a device reported in this batch (a later change may not carry one).
+      const firmware = new Map(presence.filter((p) => p.firmware).map((p) => [p.deviceId, p.firmware]));
       const audits: AuditEntry[] = presence.filter((p) => p.audit).map((p) => ({ actor: p.deviceId, actorKind: "device", subjectType: "device", subjectId: p.deviceId, ...p.audit! }));
       // One transaction: a device never shows offline without the audit row saying why.
       await this.o.db.transaction(async (tx) => {
-        await applyPresence(tx, [...last.values()].map((p) => ({ deviceId: p.deviceId, online: p.online, at: p.at, firmware: p.firmware ?? presence.findLast((q) => q.deviceId === p.deviceId && q.firmware)?.firmware })));
+        await applyPresence(tx, [...last.values()].map((p) => ({ deviceId: p.deviceId, online: p.online, at: p.at, firmware: firmware.get(p.deviceId) })));
         await writeAudit(tx, audits);
       });
     }
