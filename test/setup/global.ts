@@ -20,6 +20,19 @@ const withDb = (url: string, db: string) => {
   return u.toString();
 };
 
+/** vitest logs a global teardown's error ("error during close") and still exits 0: a
+ * teardown that could not clean up must fail the run instead. */
+export function failsTheRun(teardown: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    try {
+      await teardown();
+    } catch (e) {
+      process.exitCode = 1;
+      throw e;
+    }
+  };
+}
+
 export default async function setup(project: TestProject) {
   const scratch = await startScratchPostgres("warncast-test-");
   const adminUrl = scratch.adminUrl;
@@ -35,11 +48,11 @@ export default async function setup(project: TestProject) {
   project.provide("pgAdminUrl", adminUrl);
   project.provide("pgTemplate", template);
 
-  return async () => {
+  return failsTheRun(async () => {
     const leftovers = await admin<{ datname: string }[]>`select datname from pg_database where datname like ${"t_" + process.pid + "_%"}`;
     for (const d of leftovers) await admin.unsafe(`drop database if exists ${d.datname} with (force)`);
     await admin.unsafe(`drop database if exists ${template} with (force)`);
     await admin.end();
     await scratch.stop();
-  };
+  });
 }
