@@ -32,6 +32,9 @@ export class DispatchRunner {
   private running = false;
   private loops: Promise<void>[] = [];
   private wakeups = new Set<() => void>();
+  /** Bumped by every wake: a loop mid-claim when a NOTIFY arrives sees it changed and
+   * claims again at once instead of sleeping out the poll (the hub's deliverAgain idea). */
+  private wakeGeneration = 0;
   private unlisten: (() => Promise<void>) | null = null;
   private maintenance: ReturnType<typeof setInterval> | null = null;
 
@@ -55,6 +58,7 @@ export class DispatchRunner {
   }
 
   wakeAll(): void {
+    this.wakeGeneration++;
     for (const w of this.wakeups) w();
   }
 
@@ -83,9 +87,10 @@ export class DispatchRunner {
     let failures = 0;
     while (this.running) {
       try {
+        const generation = this.wakeGeneration;
         const n = await dispatchOnce(deps);
         failures = 0;
-        if (n === 0) await this.sleep(this.d.pollMs ?? 1_000);
+        if (n === 0 && generation === this.wakeGeneration) await this.sleep(this.d.pollMs ?? 1_000);
       } catch (e) {
         failures++;
         deps.log.error("dispatch loop error", { channel: deps.channel.kind, ...errorFields(e) });

@@ -117,6 +117,8 @@ describe("the staff console in a real browser", () => {
     await page.fill("#instruction", "立即转移低洼地带和危旧房屋人员，停止户外活动。");
     expect(await page.$$eval('#area-chips li', (ls: any[]) => ls.map((l) => l.dataset.code))).toEqual([COUNTY]);
     await page.click("#preview-button");
+    // Wait for the rainstorm's own preview: an earlier one (the 干旱 draft) may still be drawn.
+    await page.waitForFunction(() => (globalThis as any).document.querySelector("#preview")?.textContent?.includes("暴雨红色"));
     await page.waitForSelector("#preview [data-segments]");
     expect(await page.textContent("#preview")).toContain("赤峰市气象台发布暴雨红色预警[Ⅰ级/特别严重]");
     await page.screenshot({ path: new URL("compose.png", ARTIFACTS).pathname, fullPage: true });

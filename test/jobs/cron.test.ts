@@ -1,7 +1,7 @@
 // Exactly once across instances: two processes, each with its own node-cron scheduler and
 // database connection, contend for the same per-second slots; the cron_runs coordinator
 // lets one run each slot. Also: the run wrapper keeps a failing job from escaping.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
@@ -18,15 +18,32 @@ import { CRON_TIMEZONE } from "../../src/node/cron.js";
 const ctx = useContext();
 const INSTANCE = fileURLToPath(new URL("./fixtures/cron-instance.ts", import.meta.url));
 
-function instance(url: string, owner: string, runMs: number): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ["--import", "tsx", INSTANCE], { env: { ...process.env, TEST_DB_URL: url, OWNER: owner, RUN_MS: String(runMs) } });
-    let out = "";
-    p.stdout.on("data", (d) => (out += d));
-    p.stderr.on("data", (d) => (out += d));
-    const t = setTimeout(() => p.kill("SIGKILL"), runMs + 30_000);
-    p.on("close", (code) => { clearTimeout(t); resolve({ code, out }); });
-  });
+interface Instance {
+  line(text: string): void;
+  waitFor(text: string): Promise<void>;
+  exited: Promise<{ code: number | null; out: string }>;
+}
+
+function instance(url: string, owner: string): Instance {
+  const p = spawn(process.execPath, ["--import", "tsx", INSTANCE], { env: { ...process.env, TEST_DB_URL: url, OWNER: owner } });
+  let out = "";
+  const waiters: { text: string; resolve: () => void }[] = [];
+  const onData = (d: Buffer) => {
+    out += d;
+    for (const w of waiters.splice(0)) (out.includes(w.text) ? w.resolve() : waiters.push(w));
+  };
+  p.stdout.on("data", onData);
+  p.stderr.on("data", (d) => (out += d));
+  const exited = new Promise<{ code: number | null; out: string }>((resolve) => p.on("close", (code) => resolve({ code, out })));
+  return {
+    line: (text) => p.stdin.write(`${text}\n`),
+    waitFor: (text) => new Promise<void>((resolve, reject) => {
+      if (out.includes(text)) return resolve();
+      waiters.push({ text, resolve });
+      void exited.then((r) => reject(new Error(`instance ${owner} exited ${r.code} before "${text}":\n${r.out}`)));
+    }),
+    exited,
+  };
 }
 
 describe("cron across instances", () => {
@@ -35,9 +52,22 @@ describe("cron across instances", () => {
     const db = c.tdb.db;
     await db.execute(sql`create table probe_runs (owner text not null, slot timestamptz not null)`);
     await db.execute(sql`create table probe_skips (owner text not null, slot timestamptz not null, reason text)`);
-    const [a, b] = await Promise.all([instance(c.tdb.url, "A", 5000), instance(c.tdb.url, "B", 5000)]);
-    expect(a.code, a.out).toBe(0);
-    expect(b.code, b.out).toBe(0);
+    const both = [instance(c.tdb.url, "A"), instance(c.tdb.url, "B")];
+    try {
+      await Promise.all(both.map((i) => i.waitFor("ready")));
+      for (const i of both) i.line("start");
+      // Until both schedulers have contended for a few slots: one ran each, the other skipped it.
+      await vi.waitUntil(async () => {
+        const [r] = await db.execute<{ runs: number; skips: number }>(sql`select
+          (select count(*)::int from probe_runs) as runs, (select count(*)::int from probe_skips) as skips`);
+        return r!.runs >= 3 && r!.skips >= 2;
+      }, { timeout: 45_000, interval: 100 });
+    } finally {
+      for (const i of both) i.line("stop");
+    }
+    const [a, b] = await Promise.all(both.map((i) => i.exited));
+    expect(a!.code, a!.out).toBe(0);
+    expect(b!.code, b!.out).toBe(0);
 
     const runs = await db.execute<{ owner: string; slot: string }>(sql`select owner, slot::text from probe_runs order by slot`);
     const skips = await db.execute<{ owner: string; slot: string; reason: string }>(sql`select owner, slot::text, reason from probe_skips`);

@@ -8,7 +8,7 @@ const CONFIG = "test/fixtures/exit-status/vitest.config.ts";
 
 function runCase(exitCase: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, EXIT_CASE: exitCase };
+    const env: NodeJS.ProcessEnv = { ...process.env, EXIT_CASE: exitCase };
     delete env.VITEST; // a nested run must not think it is a worker of this one
     delete env.VITEST_WORKER_ID;
     delete env.VITEST_POOL_ID;

@@ -123,9 +123,16 @@ export const COMPOSE_JS = String.raw`
   }
   let previewTimer = null;
   function schedule() { clearTimeout(previewTimer); previewTimer = setTimeout(preview, 400); }
+  // Responses can come back out of order: only the latest request may draw, or a slow
+  // answer for the old form (干旱) would overwrite the one for the new (暴雨).
+  let previewSeq = 0;
   async function preview() {
-    const res = await fetch("/compose/preview", { method: "POST", headers: { "content-type": "application/json", "x-csrf-token": csrf }, body: body() });
+    const mine = ++previewSeq;
+    const res = await fetch("/compose/preview", {
+      method: "POST", headers: { "content-type": "application/json", "x-csrf-token": csrf }, body: body(),
+    });
     const data = await res.json();
+    if (mine !== previewSeq) return;
     out.replaceChildren();
     if (!res.ok) {
       const p = document.createElement("p"); p.className = "muted";
