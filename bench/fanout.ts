@@ -4,7 +4,7 @@
 // table with the same columns and nothing else. Prints one line of key=value figures.
 import { sql } from "drizzle-orm";
 import { benchDb, benchWarning, report, rssMb, seedPeople } from "./lib.js";
-import { issueWarning } from "../src/dispatch/issue.js";
+import { issueWarning } from "../src/warnings/issue.js";
 
 const N = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const step = (what: string) => process.stderr.write(`${new Date().toISOString()} ${what}\n`);

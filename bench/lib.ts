@@ -8,7 +8,7 @@ import { createDb, type Db } from "../src/db/client.js";
 import { seedAreas } from "../src/seed/areas.js";
 import { insertUser } from "../src/db/queries/users.js";
 import { insertWarning, type Warning } from "../src/db/queries/warnings.js";
-import { issueWarning } from "../src/dispatch/issue.js";
+import { issueWarning } from "../src/warnings/issue.js";
 import { createApp } from "../src/app.js";
 import { defaultGrading, defaultPolicy } from "../src/config/grading.js";
 import { silentLogger } from "../src/lib/log.js";

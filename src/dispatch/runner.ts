@@ -9,7 +9,7 @@ import { errorFields } from "../lib/log.js";
 import { randomId } from "../lib/crypto.js";
 import { defaultDispatchOptions, dispatchOnce, type DispatchOptions, type LoopDeps } from "./dispatcher.js";
 import { expireEnded, recoverLeases } from "./claims.js";
-import { DELIVERIES_CHANNEL } from "./issue.js";
+import { DELIVERIES_CHANNEL } from "./notify.js";
 import type { MessageRenderer } from "./render.js";
 import { TokenBucket } from "./token-bucket.js";
 

@@ -7,6 +7,7 @@ import type { Job } from "./job.js";
 import { expireEnded } from "../dispatch/claims.js";
 import { writeAudit } from "../db/queries/audit.js";
 import { notifyWarningEnded } from "../hub/notify.js";
+import { fromStatesSql, TRANSITIONS } from "../warnings/lifecycle.js";
 
 export const expiryJob: Job = {
   name: "expiry",
@@ -16,17 +17,17 @@ export const expiryJob: Job = {
     return s.db.transaction(async (tx) => {
       const ended = await tx.execute<{ id: string; before: string }>(sql`
         with due as (
-          select id, status from warnings where status in ('issued', 'approved') and expires <= ${t}::timestamptz
+          select id, status from warnings where status in ${fromStatesSql("expire")} and expires <= ${t}::timestamptz
           order by id for update skip locked
         )
-        update warnings w set status = 'expired', ended_at = ${t}::timestamptz, updated_at = now()
+        update warnings w set status = ${TRANSITIONS.expire.to}, ended_at = ${t}::timestamptz, updated_at = now()
         from due where w.id = due.id
         returning w.id, due.status::text as before`);
       const ids = ended.map((w) => w.id);
       const deliveries = ids.length > 0 ? await expireEnded(tx, at, ids) : 0;
       await writeAudit(tx, ended.map((w) => ({
         actor: "scheduler", actorKind: "system" as const, action: "warning.expired", subjectType: "warning", subjectId: w.id,
-        before: { status: w.before }, after: { status: "expired" },
+        before: { status: w.before }, after: { status: TRANSITIONS.expire.to },
       })));
       // NOTIFY is delivered at commit: hubs never stop devices for a change that rolled back.
       for (const id of ids) await notifyWarningEnded(tx, id);

@@ -2,17 +2,18 @@
 // its author, typically ahead of `onset`) has come is issued exactly as approval would
 // have issued it, and not before. One transaction per warning, so one bad warning cannot
 // hold back the others; SKIP LOCKED lets a concurrent cancel win without waiting.
-import { and, asc, eq, gt, lte } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lte } from "drizzle-orm";
 import type { Job } from "./job.js";
 import { warnings } from "../db/schema/index.js";
-import { issueWarning } from "../dispatch/issue.js";
+import { issueWarning } from "../warnings/issue.js";
+import { TRANSITIONS } from "../warnings/lifecycle.js";
 import { errorFields } from "../lib/log.js";
 
 export const scheduledIssueJob: Job = {
   name: "scheduled-issue",
   cron: "* * * * *",
   async run(s, at) {
-    const due = and(eq(warnings.status, "approved"), lte(warnings.sendAt, at), gt(warnings.expires, at));
+    const due = and(inArray(warnings.status, [...TRANSITIONS.issue.from]), lte(warnings.sendAt, at), gt(warnings.expires, at));
     const ids = await s.db.select({ id: warnings.id }).from(warnings).where(due).orderBy(asc(warnings.sendAt));
     let issued = 0;
     let deliveries = 0;

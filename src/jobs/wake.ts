@@ -1,11 +1,10 @@
-import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
-import { DELIVERIES_CHANNEL } from "../dispatch/issue.js";
+import { notifyDeliveries } from "../dispatch/notify.js";
 
 /** New rows for the dispatchers (and device hubs): the same NOTIFY an issue sends, once
  * per warning that got any, delivered when the transaction commits. */
 export async function wakeDispatchers(tx: Db, created: { warningId: string; messages: number }[]): Promise<void> {
   for (const id of new Set(created.filter((c) => c.messages > 0).map((c) => c.warningId))) {
-    await tx.execute(sql`select pg_notify(${DELIVERIES_CHANNEL}, ${id})`);
+    await notifyDeliveries(tx, id);
   }
 }

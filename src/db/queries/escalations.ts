@@ -7,6 +7,7 @@ import type { Db } from "../client.js";
 import type { Level } from "../../domain/vocabulary.js";
 import { LEVEL_RANK, RESPONSIBLE_AUDIENCES } from "../../domain/vocabulary.js";
 import { LAST_STEP } from "../../domain/escalation.js";
+import { inForceSql } from "../../warnings/lifecycle.js";
 
 export type Deadlines = Record<Level, number | null>;
 export interface ChainStep {
@@ -24,7 +25,7 @@ const deadlineOf = (d: Deadlines, level: SQL) => sql`(${JSON.stringify(d)}::json
 // In force: the issued version of its thread, before its expiry. Cancels have no chain.
 const inForce = (alias: "w", at: string) => {
   const a = sql.raw(alias);
-  return sql`${a}.status = 'issued' and ${a}.msg_type <> 'Cancel' and ${a}.expires > ${at}::timestamptz and ${a}.issued_at <= ${at}::timestamptz`;
+  return sql`${inForceSql(alias, at)} and ${a}.msg_type <> 'Cancel' and ${a}.issued_at <= ${at}::timestamptz`;
 };
 
 /** Serialises the 叫应 jobs of all instances for one transaction (step checks and inserts

@@ -1,6 +1,7 @@
 import { defineOperation } from "../operation.js";
 import { requirePermission } from "../../domain/actor.js";
-import { ctx, loadWarning } from "../warnings/load.js";
+import { ctx } from "../context.js";
+import { loadWarning } from "../../warnings/load.js";
 import { CAP_CONTENT_TYPE, capDocument } from "./document.js";
 
 export default defineOperation({

@@ -3,9 +3,8 @@ import { requireContentType } from "../../http/body.js";
 import { can, requirePermission } from "../../domain/actor.js";
 import { decodeXml } from "../../cap/harden.js";
 import { parseMessage } from "../../cap/parse.js";
-import { ctx } from "../warnings/load.js";
-import { warningDto } from "../warnings/dto.js";
-import { applyImport } from "./apply.js";
+import { importCap, warningDto } from "../../warnings/index.js";
+import { ctx } from "../context.js";
 
 const XML_TYPES = ["application/cap+xml", "application/xml", "text/xml"];
 
@@ -25,8 +24,7 @@ export default defineOperation({
     const charset = /charset\s*=\s*"?([\w.-]+)/i.exec(c.req.header("content-type") ?? "")?.[1];
     const raw = decodeXml(new Uint8Array(await c.req.arrayBuffer()), charset, s.config.maxXmlBytes);
     const msg = parseMessage(raw);
-    requirePermission(actor, msg.alert.msgType === "Cancel" ? "warning.cancel" : "warning.write");
-    const result = await s.db.transaction((tx) => applyImport({ tx, s, actor, requestId, msg, raw }));
+    const result = await importCap(s.db, s, actor, { msg, raw, requestId });
     return c.json({ warning: warningDto(result.warning), report: result.report }, 201);
   },
 });

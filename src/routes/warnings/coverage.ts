@@ -8,7 +8,8 @@ import { coverageTimeline, villageCoverage } from "../../db/queries/coverage.js"
 import { toCsv } from "../../lib/csv.js";
 import { CHANNELS } from "../../domain/vocabulary.js";
 import type { AppEnv } from "../../http/env.js";
-import { ctx, loadWarning } from "./load.js";
+import { ctx } from "../context.js";
+import { loadWarning } from "../../warnings/load.js";
 
 const query = z.strictObject({ by: z.enum(["county", "township", "village"]).default("village") });
 

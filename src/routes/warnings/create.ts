@@ -1,13 +1,9 @@
 import { defineOperation } from "../operation.js";
 import { readJson } from "../../http/body.js";
 import { warningInput } from "../../domain/warnings/input.js";
-import { requirePermission, requireScope } from "../../domain/actor.js";
-import { storedFields } from "../../domain/warnings/fields.js";
-import { newIdentifier } from "../../domain/warnings/identifier.js";
-import { insertWarning } from "../../db/queries/warnings.js";
-import { writeAudit } from "../../db/queries/audit.js";
-import { ctx, validateWarning } from "./load.js";
-import { warningDto } from "./dto.js";
+import { createWarning, warningDto } from "../../warnings/index.js";
+import { requirePermission } from "../../domain/actor.js";
+import { ctx } from "../context.js";
 
 export default defineOperation({
   method: "post",
@@ -21,23 +17,6 @@ export default defineOperation({
     const { s, actor, requestId } = ctx(c);
     requirePermission(actor, "warning.write");
     const input = await readJson(c, warningInput);
-    requireScope(actor, input.areas.codes);
-    await validateWarning(s.db, s, input);
-    const now = s.now();
-    const id = crypto.randomUUID();
-    const w = await s.db.transaction(async (tx) => {
-      const row = await insertWarning(tx, {
-        id,
-        threadId: id,
-        identifier: newIdentifier(s.config.sender, now),
-        sender: s.config.sender,
-        senderName: s.config.senderName,
-        createdBy: actor.id,
-        ...storedFields(input, s.grading, s.policy, s.config.senderName),
-      });
-      await writeAudit(tx, { actor: actor.id, actorKind: "user", action: "warning.create", subjectType: "warning", subjectId: id, after: warningDto(row), requestId });
-      return row;
-    });
-    return c.json(warningDto(w), 201);
+    return c.json(warningDto(await createWarning(s.db, s, actor, { input, requestId })), 201);
   },
 });

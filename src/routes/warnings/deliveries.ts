@@ -6,7 +6,8 @@ import { CHANNELS, DELIVERY_PURPOSES, DELIVERY_STATUSES } from "../../domain/voc
 import { isAreaCode } from "../../domain/areas.js";
 import { listDeliveries, type Delivery } from "../../db/queries/deliveries.js";
 import { decodeCursor, limitParam, page } from "../pagination.js";
-import { ctx, loadWarning } from "./load.js";
+import { ctx } from "../context.js";
+import { loadWarning } from "../../warnings/load.js";
 
 const query = z.strictObject({
   channel: z.enum(CHANNELS).optional(),

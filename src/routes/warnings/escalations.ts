@@ -5,7 +5,9 @@ import { requirePermission } from "../../domain/actor.js";
 import { ackDeadlines, nextStepDue, stepName } from "../../domain/escalation.js";
 import { escalationsOf, type EscalationChainRow } from "../../db/queries/escalation-view.js";
 import { decodeCursor, limitParam, page } from "../pagination.js";
-import { ctx, loadWarning } from "./load.js";
+import { ctx } from "../context.js";
+import { loadWarning } from "../../warnings/load.js";
+import { inForce as isInForce } from "../../warnings/lifecycle.js";
 
 const query = z.strictObject({ cursor: z.string().optional(), limit: limitParam });
 
@@ -23,7 +25,7 @@ export default defineOperation({
     const q = parseQuery(c, query);
     const w = await loadWarning(s.db, actor, c.req.param("id")!);
     const deadline = ackDeadlines(s.policy)[w.level];
-    const inForce = w.status === "issued" && w.expires > s.now();
+    const inForce = isInForce(w, s.now());
     const rows = await escalationsOf(s.db, w.id, { afterVillage: decodeCursor(q.cursor, z.string()), limit: q.limit });
     const dto = (r: EscalationChainRow) => ({
       villageCode: r.villageCode,

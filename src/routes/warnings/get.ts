@@ -1,7 +1,8 @@
 import { defineOperation } from "../operation.js";
 import { requirePermission } from "../../domain/actor.js";
-import { ctx, loadWarning } from "./load.js";
-import { warningDto } from "./dto.js";
+import { ctx } from "../context.js";
+import { loadWarning } from "../../warnings/load.js";
+import { warningDto } from "../../warnings/dto.js";
 
 export default defineOperation({
   method: "get",

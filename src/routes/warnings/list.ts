@@ -6,8 +6,8 @@ import { LEVELS, WARNING_STATUSES, WARNING_TYPES } from "../../domain/vocabulary
 import { isAreaCode } from "../../domain/areas.js";
 import { listWarnings } from "../../db/queries/warnings.js";
 import { decodeCursor, limitParam, page } from "../pagination.js";
-import { ctx } from "./load.js";
-import { warningDto } from "./dto.js";
+import { ctx } from "../context.js";
+import { warningDto } from "../../warnings/dto.js";
 
 const query = z.strictObject({
   status: z.enum(WARNING_STATUSES).optional(),

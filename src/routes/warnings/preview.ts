@@ -6,7 +6,8 @@ import { CHANNELS, LANGUAGES } from "../../domain/vocabulary.js";
 import { warningInput } from "../../domain/warnings/input.js";
 import { storedFields } from "../../domain/warnings/fields.js";
 import { overBudgetError, previewWarning } from "../../templates/preview.js";
-import { ctx, loadWarning, validateWarning } from "./load.js";
+import { ctx } from "../context.js";
+import { loadWarning, validateWarning } from "../../warnings/load.js";
 
 const query = z.strictObject({ channel: z.enum(CHANNELS).optional(), language: z.enum(LANGUAGES).optional() });
 

@@ -1,7 +1,9 @@
 import { defineOperation } from "../operation.js";
 import { requirePermission } from "../../domain/actor.js";
 import { silentVillages } from "../../db/queries/device-status.js";
-import { ctx, loadWarning } from "./load.js";
+import { ctx } from "../context.js";
+import { loadWarning } from "../../warnings/load.js";
+import { inForce } from "../../warnings/lifecycle.js";
 
 export default defineOperation({
   method: "get",
@@ -15,7 +17,7 @@ export default defineOperation({
     requirePermission(actor, "read");
     const w = await loadWarning(s.db, actor, c.req.param("id")!);
     const items = await silentVillages(s.db, w.id);
-    const active = w.status === "issued" && w.expires > s.now();
+    const active = inForce(w, s.now());
     return c.json({
       items: items.map((v) => ({ ...v, lastSeen: v.lastSeen?.toISOString() ?? null })),
       nextCursor: null,

@@ -1,13 +1,6 @@
 import { defineOperation } from "../operation.js";
-import { requirePermission } from "../../domain/actor.js";
-import { assertTransition } from "../../domain/warnings/lifecycle.js";
-import { isDirectIssue } from "../../config/grading.js";
-import { updateWarning } from "../../db/queries/warnings.js";
-import { writeAudit } from "../../db/queries/audit.js";
-import { asInput, ctx, loadWarning, validateWarning } from "./load.js";
-import { releaseApproved } from "./release.js";
-import { warningDto } from "./dto.js";
-import { assertSmsBudget } from "../../templates/preview.js";
+import { submitWarning, warningDto } from "../../warnings/index.js";
+import { ctx } from "../context.js";
 
 export default defineOperation({
   method: "post",
@@ -18,18 +11,6 @@ export default defineOperation({
   success: [200, "the warning, now pending (or issued)"],
   handler: async (c) => {
     const { s, actor, requestId } = ctx(c);
-    requirePermission(actor, "warning.write");
-    const w = await s.db.transaction(async (tx) => {
-      const before = await loadWarning(tx, actor, c.req.param("id")!, { forUpdate: true });
-      assertTransition("submit", before.status, before.id);
-      await validateWarning(tx, s, asInput(before));
-      await assertSmsBudget(s, before);
-      const now = s.now();
-      const pending = await updateWarning(tx, before.id, { status: "pending", submittedAt: now });
-      await writeAudit(tx, { actor: actor.id, actorKind: "user", action: "warning.submit", subjectType: "warning", subjectId: before.id, before: { status: before.status }, after: { status: "pending" }, requestId });
-      if (!isDirectIssue(s.policy, before.type, before.level)) return pending;
-      return releaseApproved(tx, pending, { now, actor: actor.id, requestId, approvedBy: null });
-    });
-    return c.json(warningDto(w));
+    return c.json(warningDto(await submitWarning(s.db, s, actor, { id: c.req.param("id")!, requestId })));
   },
 });

@@ -1,16 +1,9 @@
 import { defineOperation } from "../operation.js";
 import { readJson } from "../../http/body.js";
 import { warningInput } from "../../domain/warnings/input.js";
-import { requirePermission, requireScope } from "../../domain/actor.js";
-import { storedFields } from "../../domain/warnings/fields.js";
-import { assertNotCancelMessage, assertTransition } from "../../domain/warnings/lifecycle.js";
-import { isDirectIssue } from "../../config/grading.js";
-import { writeAudit } from "../../db/queries/audit.js";
-import { ctx, loadWarning, validateWarning } from "./load.js";
-import { newVersion } from "./version.js";
-import { releaseApproved } from "./release.js";
-import { warningDto } from "./dto.js";
-import { assertSmsBudget } from "../../templates/preview.js";
+import { requirePermission } from "../../domain/actor.js";
+import { updateWarning, warningDto } from "../../warnings/index.js";
+import { ctx } from "../context.js";
 
 export default defineOperation({
   method: "post",
@@ -24,25 +17,6 @@ export default defineOperation({
     const { s, actor, requestId } = ctx(c);
     requirePermission(actor, "warning.write");
     const input = await readJson(c, warningInput);
-    requireScope(actor, input.areas.codes);
-    const w = await s.db.transaction(async (tx) => {
-      const source = await loadWarning(tx, actor, c.req.param("id")!, { forUpdate: true });
-      assertNotCancelMessage(source);
-      assertTransition("update", source.status, source.id);
-      await validateWarning(tx, s, input);
-      const now = s.now();
-      const row = await newVersion(tx, source, {
-        ...storedFields(input, s.grading, s.policy, source.senderName),
-        msgType: "Update",
-        status: "pending",
-        submittedAt: now,
-        createdBy: actor.id,
-      }, now);
-      await assertSmsBudget(s, row);
-      await writeAudit(tx, { actor: actor.id, actorKind: "user", action: "warning.update", subjectType: "warning", subjectId: row.id, before: { supersedes: source.id }, after: warningDto(row), requestId });
-      if (!isDirectIssue(s.policy, row.type, row.level)) return row;
-      return releaseApproved(tx, row, { now, actor: actor.id, requestId, approvedBy: null });
-    });
-    return c.json(warningDto(w), 201);
+    return c.json(warningDto(await updateWarning(s.db, s, actor, { id: c.req.param("id")!, input, requestId })), 201);
   },
 });

@@ -4,31 +4,37 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { updateWarning, type Warning } from "../db/queries/warnings.js";
 import { writeAudit, type AuditEntry } from "../db/queries/audit.js";
-import { planDeliveries, type PlanResult } from "./planner.js";
-
-export const DELIVERIES_CHANNEL = "warncast_deliveries";
+import { planDeliveries, type PlanResult } from "../dispatch/planner.js";
+import { notifyDeliveries } from "../dispatch/notify.js";
+import { assertTransition, fromStatesSql, TRANSITIONS } from "./lifecycle.js";
 
 export async function issueWarning(
   tx: Db,
   w: Warning,
   opts: { now: Date; actor: string; actorKind?: "user" | "system"; requestId?: string | undefined },
 ): Promise<{ warning: Warning; plan: PlanResult }> {
-  const issued = await updateWarning(tx, w.id, { status: "issued", issuedAt: opts.now });
+  assertTransition("issue", w.status, w.id);
+  const issued = await updateWarning(tx, w.id, { status: TRANSITIONS.issue.to, issuedAt: opts.now });
   const who = { actor: opts.actor, actorKind: opts.actorKind ?? "user", subjectType: "warning", requestId: opts.requestId } as const;
-  const audits: AuditEntry[] = [{ ...who, action: "warning.issue", subjectId: w.id, before: { status: w.status }, after: { status: "issued" } }];
+  const audits: AuditEntry[] = [
+    { ...who, action: "warning.issue", subjectId: w.id, before: { status: w.status }, after: { status: TRANSITIONS.issue.to } },
+  ];
   if (w.supersedesId) {
-    const ended = w.msgType === "Cancel" ? "cancelled" : "updated";
+    const ended = w.msgType === "Cancel" ? TRANSITIONS.cancel.to : TRANSITIONS.supersede.to;
     const [prev] = await tx.execute<{ id: string; status: string }>(
       sql`update warnings set status = ${ended}, ended_at = ${opts.now.toISOString()}, updated_at = now()
-          where thread_id = ${w.threadId} and id <> ${w.id} and status in ('issued', 'approved')
+          where thread_id = ${w.threadId} and id <> ${w.id} and status in ${fromStatesSql("supersede")}
           returning id, (select status from warnings o where o.id = warnings.id) as status`,
     );
     if (prev) {
-      audits.push({ ...who, action: ended === "cancelled" ? "warning.cancelled" : "warning.superseded", subjectId: prev.id, before: { status: prev.status }, after: { status: ended } });
+      audits.push({
+        ...who, action: ended === "cancelled" ? "warning.cancelled" : "warning.superseded", subjectId: prev.id,
+        before: { status: prev.status }, after: { status: ended },
+      });
     }
   }
   const plan = await planDeliveries(tx, issued, opts.now);
   await writeAudit(tx, audits);
-  await tx.execute(sql`select pg_notify(${DELIVERIES_CHANNEL}, ${w.id})`);
+  await notifyDeliveries(tx, w.id);
   return { warning: issued, plan };
 }

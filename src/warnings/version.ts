@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
-import type { Db } from "../../db/client.js";
-import { insertWarning, type NewWarning, type Warning } from "../../db/queries/warnings.js";
-import { AppError } from "../../lib/errors.js";
-import { newIdentifier } from "../../domain/warnings/identifier.js";
+import type { Db } from "../db/client.js";
+import { insertWarning, type NewWarning, type Warning } from "../db/queries/warnings.js";
+import { AppError } from "../lib/errors.js";
+import { newIdentifier } from "../domain/warnings/identifier.js";
 
 /** A new message in `source`'s thread (Update or Cancel). Only the latest version of a
  * thread can be superseded: a second, concurrent update is a 409 naming the newer one. */

@@ -1,11 +1,15 @@
 // What an imported message does, inside one transaction: a new Alert (or an Update/Cancel
 // of something we never received) becomes a reviewed draft; an Update or Cancel of a
 // warning we hold acts on it exactly like POST /warnings/{id}/update or /cancel.
+import type { Db } from "../../db/client.js";
+import type { Services } from "../../services.js";
+import { requirePermission, type Actor } from "../../domain/actor.js";
+import type { ParsedMessage } from "../../cap/parse.js";
 import { storedFields } from "../../domain/warnings/fields.js";
 import { newIdentifier } from "../../domain/warnings/identifier.js";
 import { AppError } from "../../lib/errors.js";
 import { findImported, lockMessage, threadsReferenced } from "../../db/queries/cap.js";
-import { insertWarning } from "../../db/queries/warnings.js";
+import { insertWarning, type Warning } from "../../db/queries/warnings.js";
 import { writeAudit } from "../../db/queries/audit.js";
 import type { ImportReport } from "../../cap/from-cap.js";
 import { mapWithAreas, provenance, type ImportContext, type Imported } from "./context.js";
@@ -57,4 +61,16 @@ export async function applyImport(x: ImportContext): Promise<Imported> {
     throw new AppError("validation_failed", `a ${alert.status} message cannot ${alert.msgType.toLowerCase()} a real warning; only status Actual acts on warnings`, { extra: { status: alert.status } });
   }
   return alert.msgType === "Cancel" ? importCancel(x, threads[0]!) : importUpdate(x, threads[0]!);
+}
+
+/** Import a parsed CAP or national-format message in one transaction: an Alert becomes a
+ * draft; an Update or Cancel of a warning we hold acts on it. */
+export async function importCap(
+  db: Db,
+  s: Services,
+  actor: Actor,
+  { msg, raw, requestId }: { msg: ParsedMessage; raw: string; requestId: string },
+): Promise<{ warning: Warning; report: ImportReport }> {
+  requirePermission(actor, msg.alert.msgType === "Cancel" ? "warning.cancel" : "warning.write");
+  return db.transaction((tx) => applyImport({ tx, s, actor, requestId, msg, raw }));
 }

@@ -1,4 +1,4 @@
-import type { Warning } from "../../db/queries/warnings.js";
+import type { Warning } from "../db/queries/warnings.js";
 
 export function warningDto(w: Warning) {
   return {

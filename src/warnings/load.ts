@@ -1,15 +1,13 @@
-// Shared steps of the warning operations: load with scope check, validate against rules.
-import type { Context } from "hono";
+// Shared steps of the lifecycle actions: load with scope check, validate against rules.
 import { z } from "zod";
-import type { AppEnv } from "../../http/env.js";
-import type { Db } from "../../db/client.js";
-import { getWarning, type Warning } from "../../db/queries/warnings.js";
-import { existingCodes } from "../../db/queries/areas.js";
-import { AppError, validationError } from "../../lib/errors.js";
-import { requireScope, type Actor } from "../../domain/actor.js";
-import { checkWarning } from "../../domain/warnings/rules.js";
-import type { WarningInput } from "../../domain/warnings/input.js";
-import type { Services } from "../../services.js";
+import type { Db } from "../db/client.js";
+import { getWarning, type Warning } from "../db/queries/warnings.js";
+import { existingCodes } from "../db/queries/areas.js";
+import { AppError, validationError } from "../lib/errors.js";
+import { requireScope, type Actor } from "../domain/actor.js";
+import { checkWarning } from "../domain/warnings/rules.js";
+import type { WarningInput } from "../domain/warnings/input.js";
+import type { Services } from "../services.js";
 
 const uuid = z.uuid();
 
@@ -35,12 +33,6 @@ export async function validateWarning(db: Db, s: Services, input: WarningInput):
   });
   if (errors.length > 0) throw validationError(errors);
 }
-
-export const ctx = (c: Context<AppEnv>) => ({
-  s: c.get("services"),
-  actor: c.get("actor"),
-  requestId: c.get("requestId"),
-});
 
 /** The stored fields of a warning as a WarningInput, to merge a PATCH onto. */
 export function asInput(w: Warning): WarningInput {
