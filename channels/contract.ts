@@ -65,7 +65,8 @@ export interface Channel {
   readonly kind: ChannelKind;
   readonly configSchema?: z.ZodType;
   readonly pace: Pace;
-  send(message: OutboundMessage, target: Target): Promise<Receipt>;
+  /** `signal` aborts when the dispatcher's deadline passes: stop if the transport can. */
+  send(message: OutboundMessage, target: Target, opts?: { signal?: AbortSignal }): Promise<Receipt>;
   parseStatus?(body: Record<string, string>): StatusReport | null;
   health?(): Promise<{ ok: boolean; detail?: string }>;
   close?(): Promise<void>;

@@ -8,13 +8,14 @@ const RETRYABLE_CODES = new Set([20429, 21611, 30001, 30008, 30022]);
 const CONFIG_CODES = new Set([20003, 20005, 21606, 21212]);
 
 export function classifyTwilioError(e: unknown): ChannelError {
-  const err = e as { status?: number; code?: number | string; message?: string };
+  const err = e as { status?: number; code?: number | string; message?: string; details?: { retryAfterMs?: unknown } };
+  const hinted = typeof err?.details?.retryAfterMs === "number" ? err.details.retryAfterMs : undefined;
   const message = err?.message ?? String(e);
   if (typeof err?.status === "number") {
     const code = typeof err.code === "number" ? err.code : Number(err.code ?? NaN);
     const label = Number.isFinite(code) ? `twilio_${code}` : `http_${err.status}`;
-    if (err.status === 429 || RETRYABLE_CODES.has(code)) return new ChannelError(message, label, true, 1000);
-    if (err.status >= 500) return new ChannelError(message, label, true);
+    if (err.status === 429 || RETRYABLE_CODES.has(code)) return new ChannelError(message, label, true, hinted ?? 1000);
+    if (err.status >= 500) return new ChannelError(message, label, true, hinted);
     if (err.status === 401 || CONFIG_CODES.has(code)) return new ChannelError(message, label, true);
     // 21211 invalid To, 21614 not a mobile number, 21610 unsubscribed, 21408 region not enabled…
     return new ChannelError(message, label, false);

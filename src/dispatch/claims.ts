@@ -88,6 +88,18 @@ export async function recordOutcomes(db: Db, owner: string, at: Date, outcomes: 
   return rows[0]?.n ?? 0;
 }
 
+/** Keeps the lease of rows still being sent by a live sender. */
+export async function renewLeases(db: Db, o: { owner: string; ids: number[]; now: Date; leaseMs: number }): Promise<number> {
+  if (o.ids.length === 0) return 0;
+  const rows = await db.execute<{ n: number }>(sql`
+    with r as (
+      update deliveries set lease_until = ${o.now.toISOString()}::timestamptz + ${o.leaseMs} * interval '1 millisecond'
+      where status = 'sending' and lease_owner = ${o.owner} and id = any(${sql.param(o.ids)}::bigint[])
+      returning 1
+    ) select count(*)::int as n from r`);
+  return rows[0]?.n ?? 0;
+}
+
 /** Rows whose lease ran out (their sender died) go back to the queue. */
 export async function recoverLeases(db: Db, now: Date): Promise<number> {
   const rows = await db.execute<{ n: number }>(sql`

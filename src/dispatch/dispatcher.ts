@@ -3,12 +3,12 @@
 // number of processes share the work through Postgres (SKIP LOCKED + leases).
 import type { Db } from "../db/client.js";
 import type { Warning } from "../db/queries/warnings.js";
-import type { Channel, OutboundMessage } from "../../channels/contract.js";
+import type { Channel, OutboundMessage, Receipt, Target } from "../../channels/contract.js";
 import { ChannelError } from "../../channels/contract.js";
 import type { ChannelKind, Language } from "../domain/vocabulary.js";
 import type { Logger } from "../lib/log.js";
 import { errorFields } from "../lib/log.js";
-import { batchWarnings, claimBatch, recordOutcomes, type ClaimedDelivery, type Outcome } from "./claims.js";
+import { batchWarnings, claimBatch, recordOutcomes, renewLeases, type ClaimedDelivery, type Outcome } from "./claims.js";
 import { applyWaitingReports } from "./status.js";
 import { backoffMs } from "./backoff.js";
 import type { MessageRenderer, Rendered } from "./render.js";
@@ -16,19 +16,25 @@ import { TokenBucket } from "./token-bucket.js";
 
 export interface DispatchOptions {
   batchSize: number;
+  /** Short, and renewed every third of it while the batch runs: a dead sender's rows
+   * return to the queue within seconds, a live one's never do. */
   leaseMs: number;
-  /** A send taking longer than this is abandoned as a retryable failure. */
+  /** A send taking longer is asked to stop (AbortSignal). It is never abandoned: its
+   * answer, however late, is what gets recorded, so one delivery never has two sends. */
   sendTimeoutMs: number;
-  maxAttempts: number;
+  /** Outcomes are written at least this often, so provider ids reach the database about
+   * as soon as they come back (a crash then re-sends only the last moment's messages). */
+  flushMs: number;
+  /** Transient errors retry for as long as the warning is in force (DESIGN §5). */
   backoff: { baseMs: number; capMs: number };
 }
 
 export const defaultDispatchOptions: DispatchOptions = {
   batchSize: 500,
-  leaseMs: 60_000,
+  leaseMs: 10_000,
   sendTimeoutMs: 20_000,
-  maxAttempts: 5,
-  backoff: { baseMs: 2_000, capMs: 300_000 },
+  flushMs: 100,
+  backoff: { baseMs: 2_000, capMs: 60_000 },
 };
 
 export interface LoopDeps {
@@ -42,11 +48,18 @@ export interface LoopDeps {
   options: DispatchOptions;
 }
 
-const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
-  new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new ChannelError(`no answer within ${ms} ms`, "timeout", true)), ms);
-    p.then((v) => { clearTimeout(t); resolve(v); }, (e) => { clearTimeout(t); reject(e); });
-  });
+/** Sends with a deadline the channel can act on (abort its request); waits for the real
+ * answer either way. A channel that cannot abort still bounds its own transport. */
+async function sendWithDeadline(d: LoopDeps, msg: OutboundMessage, target: Target): Promise<Receipt> {
+  const controller = new AbortController();
+  const ms = d.options.sendTimeoutMs;
+  const t = setTimeout(() => controller.abort(new ChannelError(`no answer within ${ms} ms`, "timeout", true)), ms);
+  try {
+    return await d.channel.send(msg, target, { signal: controller.signal });
+  } finally {
+    clearTimeout(t);
+  }
+}
 
 /** Runs `tasks` with at most `n` in flight. */
 async function pool<T>(items: T[], n: number, task: (item: T) => Promise<void>): Promise<void> {
@@ -89,14 +102,12 @@ export async function dispatchOnce(d: LoopDeps): Promise<number> {
     return m;
   };
 
-  // Outcomes are recorded as they accumulate (at most ~1 s late), not once
-  // per batch: a paced batch can take seconds, and sent_at and the live coverage
-  // board should say when each message actually went.
+  // Outcomes are recorded as they come back (every flushMs), not once per batch: a
+  // provider id written late is a message re-sent after a crash, and sent_at and the
+  // live board should say when each message actually went.
   let recorded: Promise<void> = Promise.resolve();
-  let lastFlush = Date.now();
   const flush = () => {
     const chunk = outcomes.splice(0, outcomes.length);
-    lastFlush = Date.now();
     recorded = recorded.then(async () => {
       if (chunk.length === 0) return;
       await recordOutcomes(d.db, d.owner, d.now(), chunk);
@@ -104,27 +115,36 @@ export async function dispatchOnce(d: LoopDeps): Promise<number> {
     });
     return recorded;
   };
+  // A failed chunk surfaces at the final flush below (the chain stays rejected).
+  const flusher = setInterval(() => flush().catch(() => {}), d.options.flushMs);
+  const inFlight = new Set(sendable.map((c) => c.id));
+  const renewer = setInterval(() => {
+    renewLeases(d.db, { owner: d.owner, ids: [...inFlight], now: d.now(), leaseMs: d.options.leaseMs })
+      .catch((e) => d.log.error("lease renewal failed", { channel: kind, ...errorFields(e) }));
+  }, Math.max(50, Math.floor(d.options.leaseMs / 3)));
 
-  await pool(sendable, d.channel.pace.concurrency, async (c) => {
-    try {
-      const { w, r } = await message(c);
-      await d.bucket.take();
-      const msg: OutboundMessage = {
-        deliveryId: c.id, warningId: c.warningId, msgType: w.msgType, level: w.level, expires: w.expires,
-        language: r.language, text: r.text, subject: r.subject, html: r.html,
-      };
-      const receipt = await withTimeout(
-        d.channel.send(msg, { recipientId: c.recipientId, deviceId: c.deviceId, address: c.address, villageCode: c.villageCode }),
-        d.options.sendTimeoutMs,
-      );
-      outcomes.push({ id: c.id, kind: receipt.status, providerId: receipt.providerId, renderedLanguage: r.language });
-    } catch (e) {
-      outcomes.push(failure(c, e, d));
-    }
-    // A failed chunk surfaces at the final flush below (the chain stays rejected).
-    if (Date.now() - lastFlush >= 1000) flush().catch(() => {});
-  });
-
+  try {
+    await pool(sendable, d.channel.pace.concurrency, async (c) => {
+      try {
+        const { w, r } = await message(c);
+        await d.bucket.take();
+        const msg: OutboundMessage = {
+          deliveryId: c.id, warningId: c.warningId, msgType: w.msgType, level: w.level, expires: w.expires,
+          language: r.language, text: r.text, subject: r.subject, html: r.html,
+        };
+        const target = { recipientId: c.recipientId, deviceId: c.deviceId, address: c.address, villageCode: c.villageCode };
+        const receipt = await sendWithDeadline(d, msg, target);
+        outcomes.push({ id: c.id, kind: receipt.status, providerId: receipt.providerId, renderedLanguage: r.language });
+      } catch (e) {
+        outcomes.push(failure(c, e, d));
+      } finally {
+        inFlight.delete(c.id);
+      }
+    });
+  } finally {
+    clearInterval(flusher);
+    clearInterval(renewer);
+  }
   await flush();
   return claimed.length;
 }
@@ -133,9 +153,8 @@ function failure(c: ClaimedDelivery, e: unknown, d: LoopDeps): Outcome {
   const err = e instanceof ChannelError ? e : new ChannelError(e instanceof Error ? e.message : String(e), "internal", true);
   if (err.code === "internal") d.log.error("channel threw an untyped error", { channel: d.channel.kind, delivery: c.id, ...errorFields(e) });
   if (!err.retryable) return { id: c.id, kind: "failed", code: err.code, error: err.message };
-  if (c.attempts >= d.options.maxAttempts) {
-    return { id: c.id, kind: "failed", code: err.code, error: `${err.message} (gave up after ${c.attempts} attempts)` };
-  }
+  // No attempt limit: a provider outage of minutes must not turn into failed deliveries.
+  // The warning's end (expiry, cancel, update) stops the tries; the claim expires them.
   const wait = Math.max(err.retryAfterMs ?? 0, backoffMs(c.attempts, d.options.backoff));
   return { id: c.id, kind: "retry", code: err.code, error: err.message, nextAttemptAt: new Date(d.now().getTime() + wait) };
 }

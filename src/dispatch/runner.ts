@@ -9,6 +9,7 @@ import { errorFields } from "../lib/log.js";
 import { randomId } from "../lib/crypto.js";
 import { defaultDispatchOptions, dispatchOnce, type DispatchOptions, type LoopDeps } from "./dispatcher.js";
 import { expireEnded, recoverLeases } from "./claims.js";
+import { applyWaitingReports } from "./status.js";
 import { DELIVERIES_CHANNEL } from "./notify.js";
 import type { MessageRenderer } from "./render.js";
 import { TokenBucket } from "./token-bucket.js";
@@ -54,7 +55,8 @@ export class DispatchRunner {
         this.loops.push(this.loop(deps));
       }
     }
-    this.maintenance = setInterval(() => void this.maintain(now()), this.d.maintenanceMs ?? 5_000);
+    // As often as a lease is short: a dead sender's rows come back within seconds.
+    this.maintenance = setInterval(() => void this.maintain(now()), this.d.maintenanceMs ?? 2_000);
   }
 
   wakeAll(): void {
@@ -66,6 +68,8 @@ export class DispatchRunner {
     try {
       const recovered = await recoverLeases(this.d.db, now);
       const expired = await expireEnded(this.d.db, now);
+      // Belt and braces for reports parked while their send was being recorded.
+      await applyWaitingReports(this.d.db);
       if (recovered + expired > 0) {
         this.d.log.info("dispatch maintenance", { recovered, expired });
         this.wakeAll();

@@ -30,7 +30,11 @@ const CHANGE_COLS = sql`status text, at timestamptz, error_code text, error text
 
 /** Reports keyed by provider id (webhooks). Unmatched ids are kept in status_reports and
  * applied when the send is recorded. Returns the delivery ids that changed. */
-export async function applyProviderReports(db: Db, reports: (StatusChange & { providerId: string })[]): Promise<{ changed: number[]; unmatched: string[] }> {
+export async function applyProviderReports(
+  db: Db,
+  reports: (StatusChange & { providerId: string })[],
+  opts: { recheck?: boolean } = {},
+): Promise<{ changed: number[]; unmatched: string[] }> {
   if (reports.length === 0) return { changed: [], unmatched: [] };
   const rows = await db.execute<{ id: number | null; provider_id: string; matched: boolean }>(sql`
     with o as (
@@ -51,10 +55,14 @@ export async function applyProviderReports(db: Db, reports: (StatusChange & { pr
     )
     select id, provider_id, true as matched from upd
     union all select null, provider_id, false from orphans`);
-  return {
-    changed: rows.filter((r) => r.matched && r.id !== null).map((r) => Number(r.id)),
-    unmatched: rows.filter((r) => !r.matched).map((r) => r.provider_id),
-  };
+  const changed = rows.filter((r) => r.matched && r.id !== null).map((r) => Number(r.id));
+  const unmatched = rows.filter((r) => !r.matched).map((r) => r.provider_id);
+  // The park above raced the sender's record: if the record committed after our match
+  // and its own look at status_reports ran before our park committed, neither saw the
+  // other. Looking again now that the park is committed closes that window: one of the
+  // two looks always sees both. (Callers run this outside a transaction.)
+  if (unmatched.length > 0 && opts.recheck !== false) await applyWaitingReports(db, unmatched);
+  return { changed, unmatched };
 }
 
 /** Reports keyed by delivery id (device acks, staff acknowledgement). */
@@ -68,21 +76,24 @@ export async function applyDeliveryReports(db: Db, reports: (StatusChange & { de
   return rows.map((r) => Number(r.id));
 }
 
-/** Reports that raced their send: apply and remove them once the provider ids exist. */
-export async function applyWaitingReports(db: Db, providerIds: string[]): Promise<number> {
-  if (providerIds.length === 0) return 0;
+/** Reports that raced their send: apply and remove those whose provider id is now
+ * recorded (all of them when no ids are given: the maintenance sweep). */
+export async function applyWaitingReports(db: Db, providerIds?: string[]): Promise<number> {
+  if (providerIds && providerIds.length === 0) return 0;
   // Almost always nothing is parked: one index probe instead of matching every id.
   const [any] = await db.execute<{ x: number }>(sql`select 1 as x from status_reports limit 1`);
   if (!any) return 0;
+  const only = providerIds ? sql`and s.provider_id = any(${sql.param(providerIds)}::text[])` : sql``;
   const waiting = await db.execute<{ provider_id: string; status: ReportedStatus; at: Date | string; error_code: string | null; error: string | null }>(sql`
-    delete from status_reports where provider_id in (select value from jsonb_array_elements_text(${JSON.stringify(providerIds)}::jsonb))
-    returning provider_id, status, at, error_code, error`);
+    delete from status_reports s using deliveries d
+    where d.provider_id = s.provider_id ${only}
+    returning s.provider_id, s.status, s.at, s.error_code, s.error`);
   if (waiting.length === 0) return 0;
   // Oldest first, so a later state is applied after an earlier one.
   waiting.sort((a, b) => new Date(a.at).getTime() - new Date(b.at).getTime());
   let n = 0;
   for (const w of waiting) {
-    const r = await applyProviderReports(db, [{ providerId: w.provider_id, status: w.status, at: new Date(w.at), errorCode: w.error_code, error: w.error }]);
+    const r = await applyProviderReports(db, [{ providerId: w.provider_id, status: w.status, at: new Date(w.at), errorCode: w.error_code, error: w.error }], { recheck: false });
     n += r.changed.length;
   }
   return n;

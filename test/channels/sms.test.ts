@@ -59,6 +59,14 @@ describe("SMS through the real twilio client", () => {
     expect(gw.messages.at(-1)!.validityPeriod).toBe(36_000);
   });
 
+  it("carries a provider's Retry-After (seconds) on 429 and 503 into the error the dispatcher waits by", async () => {
+    gw.failFor.set("+8613800000021", { httpStatus: 429, code: 20429, message: "too many requests", retryAfter: "30" });
+    gw.failFor.set("+8613800000022", { httpStatus: 503, code: 20503, message: "unavailable", retryAfter: "120" });
+    const a = await sendError(channel().send(message(), target("+8613800000021")));
+    const b = await sendError(channel().send(message(), target("+8613800000022")));
+    expect([a.retryable, a.retryAfterMs, b.retryable, b.retryAfterMs]).toEqual([true, 30_000, true, 120_000]);
+  });
+
   it("uses a Messaging Service when configured instead of a From number", async () => {
     await channel({ messagingServiceSid: "MG" + "1".repeat(32) }).send(message(), target("+8613800000002"));
     expect(gw.messages.at(-1)).toMatchObject({ from: undefined, messagingServiceSid: "MG" + "1".repeat(32) });

@@ -17,7 +17,7 @@ export interface GatewayMessage {
   validityPeriod: number | undefined;
 }
 
-export interface GatewayError { httpStatus: number; code: number; message: string }
+export interface GatewayError { httpStatus: number; code: number; message: string; retryAfter?: string }
 
 export class TwilioGateway {
   readonly messages: GatewayMessage[] = [];
@@ -34,7 +34,10 @@ export class TwilioGateway {
     this.server = createServer((req, res) => {
       this.requests++;
       void this.handle(req).then(
-        ({ status, body }) => { res.writeHead(status, { "content-type": "application/json" }); res.end(JSON.stringify(body)); },
+        ({ status, body, headers }) => {
+          res.writeHead(status, { "content-type": "application/json", ...headers });
+          res.end(JSON.stringify(body));
+        },
         (e) => { res.writeHead(500, { "content-type": "application/json" }); res.end(JSON.stringify({ code: 20500, message: String(e), status: 500 })); },
       );
     });
@@ -51,7 +54,7 @@ export class TwilioGateway {
     await new Promise<void>((r) => s.close(() => r()));
   }
 
-  private async handle(req: IncomingMessage): Promise<{ status: number; body: unknown }> {
+  private async handle(req: IncomingMessage): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
     const m = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(req.url ?? "");
     if (!m || req.method !== "POST") return { status: 404, body: { code: 20404, message: "The requested resource was not found", status: 404 } };
     const expected = "Basic " + Buffer.from(`${this.accountSid}:${this.authToken}`).toString("base64");
@@ -70,7 +73,10 @@ export class TwilioGateway {
     if (!body) return err(400, 21602, "Message body is required.");
     if (!form.get("From") && !form.get("MessagingServiceSid")) return err(400, 21603, "A 'From' phone number is required.");
     const fail = this.failFor.get(to);
-    if (fail) return err(fail.httpStatus, fail.code, fail.message);
+    if (fail) {
+      const e = err(fail.httpStatus, fail.code, fail.message);
+      return fail.retryAfter ? { ...e, headers: { "retry-after": fail.retryAfter } } : e;
+    }
     const msg: GatewayMessage = {
       sid: "SM" + randomBytes(16).toString("hex"), accountSid: this.accountSid, to, body,
       from: form.get("From") ?? undefined, messagingServiceSid: form.get("MessagingServiceSid") ?? undefined,
