@@ -79,9 +79,11 @@ export default {
     // Awaited, not waitUntil: a throw is what marks a cron invocation failed, and runJob
     // never throws (it logs each failure), so its outcomes decide.
     const outcomes = await Promise.all(due.map((j) => runJob(j, s, at))).finally(() => ctx.waitUntil(end()));
-    // A trigger no job answers to means wrangler.toml and src/jobs have drifted apart.
-    if (due.length === 0) throw new Error(`no job runs on cron "${controller.cron}"`);
     const failed = outcomes.filter((o) => !o.ok).map((o) => o.job);
-    if (failed.length > 0) throw new Error(`cron "${controller.cron}": jobs failed: ${failed.join(", ")}`);
+    // No job for a trigger means wrangler.toml and src/jobs have drifted apart.
+    if (due.length === 0 || failed.length > 0) {
+      s.log.error("cron trigger failed", { cron: controller.cron, jobs: due.length, failed });
+      throw new Error(due.length ? `jobs failed: ${failed.join(", ")}` : `no job runs on cron "${controller.cron}"`);
+    }
   },
 };
