@@ -18,9 +18,12 @@ import { webhookOperations } from "./routes/webhooks/index.js";
 import { buildOpenApi } from "./routes/system/openapi.js";
 import { docsPage } from "./routes/system/docs.js";
 import { mountConsole } from "./console/index.js";
+import { randomId } from "./lib/crypto.js";
 
-/** Without SESSION_SECRET, sessions last as long as this process (sign in again after a restart). */
-const PROCESS_SESSION_SECRET = Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("");
+/** Without SESSION_SECRET, sessions last as long as this process (sign in again after a restart).
+ * Made on first use: Workers forbid generating random values in global scope. */
+let processSessionSecret: string | undefined;
+const processSecret = () => (processSessionSecret ??= randomId(32));
 
 export const API_VERSION = "1.0.0";
 
@@ -59,7 +62,7 @@ export function createApp(services: Services, opts: { extraOperations?: Operatio
   app.get("/docs", (c) => c.html(docsPage(ops)));
   mount(app, ops);
   // The staff console at / (server-rendered pages over this same API).
-  mountConsole(app, () => services.config.sessionSecret ?? PROCESS_SESSION_SECRET);
+  mountConsole(app, () => services.config.sessionSecret ?? processSecret());
 
   app.onError(onError);
   app.notFound(notFound);

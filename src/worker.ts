@@ -33,7 +33,9 @@ interface ScheduledController {
 
 function services(env: Env) {
   // Hyperdrive pools connections; a small client per invocation is the documented pattern.
-  const sql = postgres(env.HYPERDRIVE.connectionString, { max: 5, fetch_types: false });
+  // Keep postgres.js's type fetch (one cached read per client): without it, JS arrays are
+  // bound as "a,b" text and array columns come back unparsed, and our queries bind arrays.
+  const sql = postgres(env.HYPERDRIVE.connectionString, { max: 5 });
   const s: Services = {
     db: createDb(sql),
     grading: defaultGrading,
@@ -74,6 +76,14 @@ export default {
     const at = new Date(controller.scheduledTime);
     // A cron trigger fires once per slot on Workers: no coordinator needed here.
     const due = jobs.filter((j) => j.cron === controller.cron);
-    ctx.waitUntil(Promise.all(due.map((j) => runJob(j, s, at))).finally(end));
+    // Awaited, not waitUntil: a throw is what marks a cron invocation failed, and runJob
+    // never throws (it logs each failure), so its outcomes decide.
+    const outcomes = await Promise.all(due.map((j) => runJob(j, s, at))).finally(() => ctx.waitUntil(end()));
+    const failed = outcomes.filter((o) => !o.ok).map((o) => o.job);
+    // No job for a trigger means wrangler.toml and src/jobs have drifted apart.
+    if (due.length === 0 || failed.length > 0) {
+      s.log.error("cron trigger failed", { cron: controller.cron, jobs: due.length, failed });
+      throw new Error(due.length ? `jobs failed: ${failed.join(", ")}` : `no job runs on cron "${controller.cron}"`);
+    }
   },
 };

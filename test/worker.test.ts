@@ -1,9 +1,18 @@
-// The Workers entry must bundle (offline, no login) and pull in nothing Node-only.
-import { describe, expect, it } from "vitest";
+// The Workers entry must bundle (offline, no login) and pull in nothing Node-only, and
+// must run: in workerd, over a real Postgres, through the API, the console and every cron.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sql } from "drizzle-orm";
+import { CITY } from "./helpers/context.js";
+import { createTestDatabase, type TestDatabase } from "./helpers/db.js";
+import { addDevice, addPerson } from "./helpers/people.js";
+import { startWranglerDev, type DevWorker } from "./helpers/wrangler-dev.js";
+import { insertUser } from "../src/db/queries/users.js";
+import { sha256Hex } from "../src/lib/crypto.js";
+import { jobs } from "../src/jobs/index.js";
 
 function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
@@ -32,3 +41,144 @@ describe("Cloudflare Workers entry", () => {
     }
   }, 120_000);
 });
+
+// The Worker running: workerd under `wrangler dev --local`, over this file's own database.
+describe("Cloudflare Workers entry running in workerd", () => {
+  const V_UP = "150402001001"; // its loudspeaker online
+  const V_DOWN = "150402001002"; // its only loudspeaker silent
+  const V_LATER = "150402001003"; // a warning scheduled to go out later
+  let tdb: TestDatabase;
+  let worker: DevWorker;
+  let issuerKey = "";
+  let approverKey = "";
+  let speakers = { up: "", down: "" };
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    const user = async (role: "issuer" | "approver") => {
+      const key = `wck_worker_${role}_${Math.random().toString(36).slice(2)}`;
+      await insertUser(tdb.db, { name: `worker ${role}`, role, areaScope: CITY, keyHash: await sha256Hex(key) });
+      return key;
+    };
+    [issuerKey, approverKey] = [await user("issuer"), await user("approver")];
+    for (const area of [V_UP, V_DOWN, V_LATER]) await addPerson(tdb.db, { area, role: "primary" });
+    speakers = { up: await addDevice(tdb.db, { area: V_UP }), down: await addDevice(tdb.db, { area: V_DOWN }) };
+    worker = await startWranglerDev(tdb.url);
+  }, 90_000);
+
+  afterAll(async () => {
+    await worker?.stop();
+    await tdb?.drop();
+  });
+
+  const call = (method: string, path: string, key: string | null, body?: unknown) => {
+    const headers: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
+    if (body !== undefined) headers["content-type"] = "application/json";
+    return fetch(worker.url + path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  };
+  const expectStatus = async (res: Response, status: number) => {
+    const text = await res.text();
+    expect(res.status, `${text}\n${worker.output().slice(-3000)}`).toBe(status);
+    return text;
+  };
+  /** Create and submit (issuer), approve (a second person: the two-person rule). */
+  async function approved(over: Record<string, unknown>): Promise<Record<string, any>> {
+    const body = {
+      type: "rainstorm", level: "red", description: "预计未来6小时将出现50毫米以上降雨。", instruction: "注意防范城乡积涝。",
+      audiences: ["public"], expires: new Date(Date.now() + 12 * 3600_000).toISOString(), ...over,
+    };
+    const d = JSON.parse(await expectStatus(await call("POST", "/api/v1/warnings", issuerKey, body), 201));
+    await expectStatus(await call("POST", `/api/v1/warnings/${d.id}/submit`, issuerKey), 200);
+    return JSON.parse(await expectStatus(await call("POST", `/api/v1/warnings/${d.id}/approve`, approverKey), 200));
+  }
+  type Row = { channel: string; village_code: string; status: string; error_code: string | null };
+  const deliveries = (warningId: string) => tdb.db.execute<Row>(sql`
+    select channel, village_code, status, error_code from deliveries where warning_id = ${warningId} order by id`);
+  const trigger = (cron: string, at = new Date()) =>
+    fetch(`${worker.url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}&time=${at.getTime()}`);
+
+  it("answers /health with the database reachable", async () => {
+    const health = await expectStatus(await call("GET", "/health", null), 200);
+    expect(JSON.parse(health)).toEqual({ status: "ok", database: "ok" });
+  });
+
+  it("issues on approval, plans its deliveries and exports it as CAP", async () => {
+    const w = await approved({ areas: { codes: [V_UP] }, channels: ["sms", "loudspeaker"] });
+    expect(w.status).toBe("issued");
+    const rows = await deliveries(w.id);
+    expect(rows.map((r) => r.channel).sort()).toEqual(["loudspeaker", "sms"]);
+    expect(rows.every((r) => r.village_code === V_UP && r.status === "queued")).toBe(true);
+
+    const res = await call("GET", `/api/v1/warnings/${w.id}/cap`, approverKey);
+    const xml = await expectStatus(res, 200);
+    expect(res.headers.get("content-type")).toContain("application/cap+xml");
+    expect(xml).toContain(`<identifier>${w.identifier}</identifier>`);
+  });
+
+  it("serves the console sign-in page and keeps a session across requests", async () => {
+    const page = await call("GET", "/login", null);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await expectStatus(page, 200))?.[1];
+    expect(csrf).toBeTruthy();
+    const cookies = (res: Response) => res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const signIn = await fetch(`${worker.url}/login`, {
+      method: "POST", redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookies(page) },
+      body: new URLSearchParams({ _csrf: csrf!, key: issuerKey, next: "/warnings" }).toString(),
+    });
+    await expectStatus(signIn, 303);
+    const list = await fetch(`${worker.url}/warnings`, { redirect: "manual", headers: { cookie: cookies(signIn) } });
+    await expectStatus(list, 200);
+  });
+
+  it("runs the every-minute jobs: a scheduled warning goes out, chains start, a silent loudspeaker falls back", async () => {
+    const now = Date.now();
+    const at = new Date(now + 2 * 60_000);
+    const seen = (id: string, online: boolean, agoMs: number) => tdb.db.execute(sql`
+      update devices set online = ${online}, last_seen = ${new Date(at.getTime() - agoMs).toISOString()}::timestamptz
+      where id = ${id}`);
+    // Heard from within the liveness window (3 min) of `at`; silent for ten minutes.
+    await seen(speakers.up, true, 30_000);
+    await seen(speakers.down, false, 10 * 60_000);
+    const live = await approved({ areas: { codes: [V_UP, V_DOWN] }, channels: ["sms", "loudspeaker"] });
+    const later = await approved({
+      level: "orange", areas: { codes: [V_LATER] }, channels: ["sms"],
+      sendAt: new Date(now + 60_000).toISOString(), onset: new Date(now + 10 * 60_000).toISOString(),
+    });
+    expect(later.status).toBe("approved");
+    expect(await deliveries(later.id)).toEqual([]);
+
+    expect(await expectStatus(await trigger("* * * * *", at), 200)).toBe("ok");
+    const [w] = await tdb.db.execute<{ status: string }>(sql`select status from warnings where id = ${later.id}`);
+    expect(w?.status).toBe("issued");
+    expect((await deliveries(later.id)).map((r) => r.channel)).toEqual(["sms"]);
+    const chains = await tdb.db.execute(sql`
+      select village_code, reason from escalation_chains where warning_id = ${live.id} order by village_code`);
+    expect(chains).toEqual([
+      { village_code: V_UP, reason: "no_ack" },
+      { village_code: V_DOWN, reason: "device_offline" },
+    ]);
+    const speaker = (await deliveries(live.id)).find((r) => r.channel === "loudspeaker" && r.village_code === V_DOWN);
+    expect(speaker).toMatchObject({ status: "failed", error_code: "device_offline" });
+  });
+
+  it("runs every cron trigger wrangler.toml declares, each with an ok outcome", async () => {
+    const crons = wranglerCrons();
+    expect([...crons].sort()).toEqual([...new Set(jobs.map((j) => j.cron))].sort());
+    await tdb.db.execute(sql`insert into cron_runs (key, owner, claimed_at)
+      values ('old', 'test', now() - interval '30 days')`);
+    for (const cron of crons) expect(await expectStatus(await trigger(cron), 200), cron).toBe("ok");
+    // prune-cron-runs ran ("30 3 * * *"); the digest only logs without a mailer.
+    expect(await tdb.db.execute(sql`select key from cron_runs where key = 'old'`)).toEqual([]);
+  });
+
+  it("fails (and logs) a trigger that no job answers to instead of reporting ok", async () => {
+    expect(await expectStatus(await trigger("5 5 * * *"), 500)).toContain("exception");
+    await worker.waitForOutput('"msg":"cron trigger failed","cron":"5 5 * * *"');
+  });
+});
+
+/** The cron triggers wrangler.toml declares (its one `crons = [...]` line). */
+function wranglerCrons(): string[] {
+  const m = /^crons\s*=\s*\[(.*)\]/m.exec(readFileSync("wrangler.toml", "utf8"));
+  return [...(m?.[1] ?? "").matchAll(/"([^"]+)"/g)].map((x) => x[1]!);
+}
