@@ -1,10 +1,13 @@
 // Warning → deliveries, set-based (DESIGN §9): targeted villages first (a few thousand
 // rows), then every delivery of the warning in ONE `INSERT … SELECT` inside the issuing
 // transaction. Nothing loops per recipient in Node.
-import { sql } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import type { Warning } from "../db/queries/warnings.js";
+import { warnings } from "../db/schema/index.js";
 import { LEVEL_RANK } from "../domain/vocabulary.js";
+import { inForceSql } from "../warnings/lifecycle.js";
+import { notifyDeliveries } from "./notify.js";
 
 export interface PlanResult {
   villages: number;
@@ -20,43 +23,10 @@ const DEVICE = ["loudspeaker", "display"];
 export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<PlanResult> {
   const at = now.toISOString();
   const [v] = await (w.msgType === "Cancel" ? planCancelVillages(tx, w) : planVillages(tx, w));
-  const personChannels = w.channels.filter((c) => PERSON.includes(c));
-  // Loudspeakers and displays speak to everyone: only public warnings use them.
-  const deviceChannels = w.audiences.includes("public") ? w.channels.filter((c) => DEVICE.includes(c)) : [];
+  const { personChannels, deviceChannels } = channelsOf(w);
   const rank = LEVEL_RANK[w.level];
   const inserted = await tx.execute(
-    w.msgType === "Cancel"
-      ? cancelDeliveries(w, rank, at)
-      : sql`
-    with pref as (select area_prefix(c) || '%' as p from unnest(${sql.param(w.areaCodes)}::text[]) c),
-    tv as (select village_code from coverage_villages where warning_id = ${w.id}),
-    people as (
-      select r.id, r.village_code, r.phone, r.email, r.language, r.area_code from recipients r
-      where r.active and r.village_code in (select village_code from tv)
-        and r.area_code like any (select p from pref)
-        and r.audiences && ${sql.param(w.audiences)}::text[]
-        and (${w.polygons === null} or not exists (
-          select 1 from areas g where g.code = r.area_code and g.kind = 'grid' and g.lat is not null
-            and not in_polygons(g.lat, g.lon, ${JSON.stringify(w.polygons ?? [])}::jsonb)))
-    )
-    insert into deliveries (warning_id, channel, recipient_id, device_id, village_code, address, language, level_rank,
-                              status, queued_at, next_attempt_at, failed_at, error_code, error)
-      select ${w.id}::uuid, ch::channel, p.id, null, p.village_code, a.addr, p.language, ${rank}::smallint,
-             case when a.addr is null then 'failed' else 'queued' end::delivery_status,
-             ${at}::timestamptz, ${at}::timestamptz,
-             case when a.addr is null then ${at}::timestamptz end,
-             case when a.addr is null then 'no_address' end,
-             case when a.addr is null then 'recipient has no ' || case ch when 'sms' then 'phone' else 'email' end end
-      from people p
-      cross join unnest(${sql.param(personChannels)}::text[]) ch
-      cross join lateral (select case ch when 'sms' then p.phone else p.email end as addr) a
-      union all
-      select ${w.id}::uuid, dv.kind::text::channel, null, dv.id, dv.village_code, null, coalesce(dv.languages[1], 'zh')::language, ${rank}::smallint,
-             'queued', ${at}::timestamptz, ${at}::timestamptz, null, null, null
-      from devices dv
-      where dv.revoked_at is null and dv.kind::text = any(${sql.param(deviceChannels)}::text[])
-        and dv.village_code in (select village_code from tv)
-        and dv.area_code like any (select p from pref)`,
+    w.msgType === "Cancel" ? cancelDeliveries(w, rank, at) : warningDeliveries(w, { rank, at, personChannels, deviceChannels }),
   );
   // The insert trigger has counted the no-address failures already: read them there
   // rather than RETURNING a million rows to count them.
@@ -70,6 +40,99 @@ export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<Pla
 }
 
 /** Targeted villages with the population each contributes to the coverage denominator. */
+interface Only {
+  recipientIds?: number[];
+  deviceIds?: string[];
+}
+
+/** Every delivery of a (non-Cancel) warning; with `only`, just those targets' rows that
+ * do not exist yet (a late joiner), so running it again creates nothing. */
+function warningDeliveries(
+  w: Warning,
+  o: { rank: number; at: string; personChannels: string[]; deviceChannels: string[]; only?: Only },
+) {
+  const { rank, at, personChannels, deviceChannels, only } = o;
+  const onlyPeople = only ? sql`and r.id = any(${sql.param(only.recipientIds ?? [])}::bigint[])` : sql``;
+  const onlyDevices = only ? sql`and dv.id = any(${sql.param(only.deviceIds ?? [])}::uuid[])` : sql``;
+  const newPerson = only
+    ? sql`where not exists (select 1 from deliveries d where d.warning_id = ${w.id}::uuid and d.recipient_id = p.id
+            and d.channel = ch::channel and d.purpose = 'warning')`
+    : sql``;
+  const newDevice = only
+    ? sql`and not exists (select 1 from deliveries d where d.warning_id = ${w.id}::uuid and d.device_id = dv.id)`
+    : sql``;
+  return sql`
+    with pref as (select area_prefix(c) || '%' as p from unnest(${sql.param(w.areaCodes)}::text[]) c),
+    tv as (select village_code from coverage_villages where warning_id = ${w.id}),
+    people as (
+      select r.id, r.village_code, r.phone, r.email, r.language, r.area_code from recipients r
+      where r.active and r.village_code in (select village_code from tv)
+        and r.area_code like any (select p from pref)
+        and r.audiences && ${sql.param(w.audiences)}::text[]
+        and (${w.polygons === null} or not exists (
+          select 1 from areas g where g.code = r.area_code and g.kind = 'grid' and g.lat is not null
+            and not in_polygons(g.lat, g.lon, ${JSON.stringify(w.polygons ?? [])}::jsonb)))
+        ${onlyPeople}
+    )
+    insert into deliveries (warning_id, channel, recipient_id, device_id, village_code, address, language, level_rank,
+                              status, queued_at, next_attempt_at, failed_at, error_code, error)
+      select ${w.id}::uuid, ch::channel, p.id, null, p.village_code, a.addr, p.language, ${rank}::smallint,
+             case when a.addr is null then 'failed' else 'queued' end::delivery_status,
+             ${at}::timestamptz, ${at}::timestamptz,
+             case when a.addr is null then ${at}::timestamptz end,
+             case when a.addr is null then 'no_address' end,
+             case when a.addr is null then 'recipient has no ' || case ch when 'sms' then 'phone' else 'email' end end
+      from people p
+      cross join unnest(${sql.param(personChannels)}::text[]) ch
+      cross join lateral (select case ch when 'sms' then p.phone else p.email end as addr) a
+      ${newPerson}
+      union all
+      select ${w.id}::uuid, dv.kind::text::channel, null, dv.id, dv.village_code, null,
+             coalesce(dv.languages[1], 'zh')::language, ${rank}::smallint,
+             'queued', ${at}::timestamptz, ${at}::timestamptz, null, null, null
+      from devices dv
+      where dv.revoked_at is null and dv.kind::text = any(${sql.param(deviceChannels)}::text[])
+        and dv.village_code in (select village_code from tv)
+        and dv.area_code like any (select p from pref)
+        ${onlyDevices} ${newDevice}`;
+}
+
+function channelsOf(w: Warning) {
+  return {
+    personChannels: w.channels.filter((c) => PERSON.includes(c)),
+    // Loudspeakers and displays speak to everyone: only public warnings use them.
+    deviceChannels: w.audiences.includes("public") ? w.channels.filter((c) => DEVICE.includes(c)) : [],
+  };
+}
+
+/**
+ * A person or device added inside a targeted village while a warning is in force gets
+ * that warning once, without an update being issued: a replaced loudspeaker controller
+ * must not stay silent through the storm (DESIGN §5). The coverage denominator (the
+ * villages' population) does not change. Returns the warnings that got new rows.
+ */
+export async function planLateJoiners(tx: Db, only: Only, now: Date): Promise<{ warningId: string; deliveries: number }[]> {
+  if (!only.recipientIds?.length && !only.deviceIds?.length) return [];
+  const at = now.toISOString();
+  const open = await tx.execute<{ id: string }>(sql`
+    select w.id from warnings w
+    where ${inForceSql("w", at)} and w.msg_type <> 'Cancel'
+      and exists (select 1 from coverage_villages cv where cv.warning_id = w.id and cv.village_code in (
+        select village_code from recipients where id = any(${sql.param(only.recipientIds ?? [])}::bigint[])
+        union select village_code from devices where id = any(${sql.param(only.deviceIds ?? [])}::uuid[])))`);
+  if (open.length === 0) return [];
+  const ws = await tx.select().from(warnings).where(inArray(warnings.id, open.map((r) => r.id)));
+  const created: { warningId: string; deliveries: number }[] = [];
+  for (const w of ws) {
+    const rows = await tx.execute(warningDeliveries(w, { rank: LEVEL_RANK[w.level], at, ...channelsOf(w), only }));
+    if (rows.count > 0) {
+      created.push({ warningId: w.id, deliveries: rows.count });
+      await notifyDeliveries(tx, w.id);
+    }
+  }
+  return created;
+}
+
 function planVillages(tx: Db, w: Warning) {
   return tx.execute<{ villages: number; without_centroid: number }>(sql`
     with pref as (select c, area_prefix(c) as p from unnest(${sql.param(w.areaCodes)}::text[]) c),

@@ -114,3 +114,43 @@ describe("targeting", () => {
     expect(cov.channels.sms).toMatchObject({ targeted: 3, failed: 1, sent: 0 });
   });
 });
+
+describe("late joiners", () => {
+  it("a device or person added to a targeted village while a warning is in force gets it once; the denominator stays", async () => {
+    const c = ctx();
+    const V4 = "150402001004";
+    const w = await createIssued(c, { areas: { codes: [V4] }, channels: ["sms", "loudspeaker"], level: "red" });
+    const population = async () => {
+      const [r] = await c.tdb.db.execute<{ n: number }>(sql`
+        select sum(population)::int as n from coverage_villages where warning_id = ${w.id}`);
+      return r!.n;
+    };
+    const before = await population();
+    const key = c.users.admin.key;
+    const device = await json(await c.request("POST", "/api/v1/devices", {
+      key, json: { kind: "loudspeaker", areaCode: V4, name: "新换的大喇叭" },
+    }));
+    const person = await json(await c.request("POST", "/api/v1/recipients", {
+      key, json: { name: "新来的网格员", phone: "+8613911112222", areaCode: V4, audiences: ["public"], language: "zh" },
+    }));
+    const elsewhere = await json(await c.request("POST", "/api/v1/recipients", {
+      key, json: { name: "别村的人", phone: "+8613911113333", areaCode: W1, audiences: ["public"], language: "zh" },
+    }));
+    const imported = await c.request("POST", "/api/v1/recipients/import", {
+      key, headers: { "content-type": "text/csv" },
+      body: "name,phone,areaCode,audiences,language\n导入的人,+8613911114444,150402001004,public,zh\n",
+    });
+    expect(imported.status).toBe(200);
+    const rows = await deliveriesOf(c.tdb.db, w.id);
+    expect(rows.filter((r) => r.device_id === device.id).map((r) => r.status)).toEqual(["queued"]);
+    expect(rows.filter((r) => r.recipient_id === person.id).map((r) => [r.channel, r.status])).toEqual([["sms", "queued"]]);
+    expect(rows.filter((r) => r.recipient_id === elsewhere.id)).toEqual([]);
+    expect(rows.filter((r) => r.address === "+8613911114444")).toHaveLength(1);
+    // Registering another device re-plans only for it: nobody gets the warning twice.
+    await c.request("POST", "/api/v1/devices", { key, json: { kind: "loudspeaker", areaCode: V4, name: "第二个" } });
+    const again = await deliveriesOf(c.tdb.db, w.id);
+    expect(again.filter((r) => r.recipient_id === person.id)).toHaveLength(1);
+    expect(again.filter((r) => r.device_id === device.id)).toHaveLength(1);
+    expect(await population()).toBe(before);
+  });
+});

@@ -8,6 +8,7 @@ import { validationError } from "../../lib/errors.js";
 import { randomToken, sha256Hex } from "../../lib/crypto.js";
 import { getArea } from "../../db/queries/areas.js";
 import { insertDevice } from "../../db/queries/devices.js";
+import { planLateJoiners } from "../../dispatch/planner.js";
 import { writeAudit } from "../../db/queries/audit.js";
 import { deviceDto } from "./dto.js";
 
@@ -48,6 +49,7 @@ export default defineOperation({
         languages: input.languages ?? ["zh"],
         tokenHash: await sha256Hex(token),
       });
+      await planLateJoiners(tx, { deviceIds: [d.id] }, c.get("services").now());
       await writeAudit(tx, { actor: actor.id, actorKind: "user", action: "device.create", subjectType: "device", subjectId: d.id, after: deviceDto(d), requestId: c.get("requestId") });
       return d;
     });

@@ -4,6 +4,7 @@ import { requirePermission, requireScope } from "../../domain/actor.js";
 import { recipientInput, toRecipient } from "../../domain/recipients.js";
 import { AppError, validationError } from "../../lib/errors.js";
 import { insertRecipients } from "../../db/queries/recipients.js";
+import { planLateJoiners } from "../../dispatch/planner.js";
 import { writeAudit } from "../../db/queries/audit.js";
 import { areaFacts } from "./facts.js";
 import { recipientDto } from "./dto.js";
@@ -27,6 +28,7 @@ export default defineOperation({
     const row = await db.transaction(async (tx) => {
       const [inserted] = await insertRecipients(tx, [r.row]);
       if (!inserted) throw new AppError("conflict", `a recipient with ${r.row.dedupeKey} already exists`, { extra: { dedupeKey: r.row.dedupeKey } });
+      await planLateJoiners(tx, { recipientIds: [inserted.id] }, c.get("services").now());
       await writeAudit(tx, { actor: actor.id, actorKind: "user", action: "recipient.create", subjectType: "recipient", subjectId: String(inserted.id), after: recipientDto(inserted), requestId: c.get("requestId") });
       return inserted;
     });

@@ -7,6 +7,7 @@ import { AppError } from "../../lib/errors.js";
 import { parseCsvRecords } from "../../lib/csv.js";
 import { zodIssues } from "../../http/validation.js";
 import { insertRecipients } from "../../db/queries/recipients.js";
+import { planLateJoiners } from "../../dispatch/planner.js";
 import { writeAudit } from "../../db/queries/audit.js";
 import { areaFacts } from "./facts.js";
 
@@ -73,6 +74,7 @@ export default defineOperation({
     }
     const inserted = await db.transaction(async (tx) => {
       const rows = await insertRecipients(tx, good.map(({ line: _line, ...r }) => r));
+      await planLateJoiners(tx, { recipientIds: rows.map((r) => r.id) }, c.get("services").now());
       await writeAudit(tx, { actor: actor.id, actorKind: "user", action: "recipient.import", subjectType: "recipient", subjectId: "bulk", after: { rows: records.length, imported: rows.length, ids: rows.map((r) => r.id) }, requestId: c.get("requestId") });
       return rows;
     });
