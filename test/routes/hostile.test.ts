@@ -10,6 +10,7 @@ import { allOperations } from "../../src/app.js";
 import type { Operation } from "../../src/routes/operation.js";
 import { encodeCursor } from "../../src/routes/pagination.js";
 import { useContext, type TestContext } from "../helpers/context.js";
+import { ConsoleClient } from "../console/browser.js";
 import { createDraft, createIssued, json, warningBody } from "../helpers/factories.js";
 import {
   HOSTILE_IDS, NUL, UNSTORABLE_TIMES, expectProblem, failures, hostileLeafValues, leaves, replaceAt, schemaAt,
@@ -387,6 +388,43 @@ describe("Twilio webhooks: signed hostile forms", () => {
     }
     expect(await rowCounts(c)).toEqual(before);
     assertNoFailures(f);
+  });
+});
+
+describe("the staff console's pages and forms", () => {
+  it("answer NUL in paths, queries and form fields below 500 and write nothing", async () => {
+    const c = ctx();
+    const before = await rowCounts(c);
+    const b = new ConsoleClient(c);
+    const csrf = await b.signIn(c.users.issuer.key);
+    const pages = [
+      "/warnings?area=%00", "/warnings?from=%00", "/warnings/%00", `/warnings/${fx.draft}?flash=%00`,
+      "/compose?from=%00",
+      "/console-api/areas?q=%00", "/console-api/areas?parent=%00", "/devices?area=%00", "/people?area=%00",
+      "/warnings/%00/coverage.csv", "/assets/%00", "/login?next=%00", "/approvals?error=%00",
+    ];
+    const compose = { type: "rainstorm", level: "orange", description: "a", areas: ["150402000000"] };
+    const later = "2030-01-01T00:00";
+    const forms: [string, Record<string, string | string[]>][] = [
+      ["/compose", { ...compose, expires: later, description: `a${NUL}`, areas: [`150402000000${NUL}`] }],
+      ["/compose", { ...compose, expires: "0000-01-01T00:00" }],
+      [`/warnings/${fx.pending}/reject`, { reason: `a${NUL}` }],
+      ["/warnings/%00/submit", {}],
+      ["/people/import", { csv: `name,area_code\n${NUL},${V1}` }],
+    ];
+    const statuses: string[] = [];
+    for (const page of pages) {
+      f.sent++;
+      const res = await b.req("GET", page);
+      if (res.status >= 500) statuses.push(`GET ${page}: ${res.status}`);
+    }
+    for (const [path, form] of forms) {
+      f.sent++;
+      const res = await b.req("POST", path, { form: { _csrf: csrf, ...form } });
+      if (res.status >= 500) statuses.push(`POST ${path}: ${res.status} ${(await res.text()).slice(0, 200)}`);
+    }
+    expect(statuses).toEqual([]);
+    expect(await rowCounts(c)).toEqual(before);
   });
 });
 
