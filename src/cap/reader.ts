@@ -3,6 +3,7 @@
 import { validationError, type FieldError } from "../lib/errors.js";
 import type { CapInfo, CapReference } from "./model.js";
 import { parseCapTime } from "./time.js";
+import { INSTANT_RANGE } from "../lib/storable.js";
 import { kidText, type XmlElement } from "./xml.js";
 
 /** Collects field problems so one 422 lists all of them. */
@@ -20,7 +21,8 @@ export class FieldReader {
       return undefined;
     }
     const d = parseCapTime(raw);
-    if (!d) this.errors.push({ path, code: "invalid_time", message: `<${name}> '${raw.slice(0, 40)}' is not a date-time with offset` });
+    const message = `<${name}> '${raw.slice(0, 40)}' is not a date-time with offset ${INSTANT_RANGE}`;
+    if (!d) this.errors.push({ path, code: "invalid_time", message });
     return d;
   }
   done(what: string): void {

@@ -34,11 +34,37 @@ const parser = new XMLParser({
 const ENTITY = /&(?:#x([0-9a-fA-F]{1,6})|#([0-9]{1,7})|(lt|gt|amp|quot|apos));/g;
 const NAMED: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
 
+// XML 1.0 §2.2 Char: NUL, most C0 controls, surrogates and U+FFFE/U+FFFF are not
+// characters of any document, raw or as a reference (&#0;). Refusing them here also keeps
+// them from the database, which cannot store NUL or an unpaired surrogate.
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+const isXmlChar = (cp: number) => cp <= 0x10ffff && !NOT_XML_CHAR.test(String.fromCodePoint(cp));
+const hex = (cp: number) => `U+${cp.toString(16).toUpperCase().padStart(4, "0")}`;
+
+function notWellFormed(detail: string, extra: Record<string, unknown> = {}): AppError {
+  return new AppError("bad_request", `body is not well-formed XML: ${detail}`, {
+    extra: { xmlProblem: "not_well_formed", ...extra },
+  });
+}
+
+function refuseNonCharacters(text: string): void {
+  const m = NOT_XML_CHAR.exec(text);
+  if (!m) return;
+  const before = text.slice(0, m.index);
+  const line = before.split("\n").length;
+  const column = m.index - before.lastIndexOf("\n");
+  const what = hex(m[0].codePointAt(0)!);
+  throw notWellFormed(`${what} is not an XML character (line ${line}, column ${column})`, { line, column });
+}
+
 function decodeEntities(s: string): string {
-  return s.replace(ENTITY, (all, hex?: string, dec?: string, name?: string) => {
+  return s.replace(ENTITY, (all, hex_?: string, dec?: string, name?: string) => {
     if (name) return NAMED[name]!;
-    const cp = hex ? parseInt(hex, 16) : Number(dec);
-    return cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : all;
+    const cp = hex_ ? parseInt(hex_, 16) : Number(dec);
+    if (!isXmlChar(cp)) {
+      throw notWellFormed(`${all} refers to ${cp > 0x10ffff ? "no character" : hex(cp)}, which XML does not allow`);
+    }
+    return String.fromCodePoint(cp);
   });
 }
 
@@ -70,6 +96,7 @@ function toElement(node: FxpNode, scope: Record<string, string>): XmlElement {
 /** Text → the single root element, or a 400 that says what is wrong and where. */
 export function parseXml(text: string): XmlElement {
   refuseDtd(text);
+  refuseNonCharacters(text);
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
     const { msg, line, col } = valid.err;

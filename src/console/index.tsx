@@ -5,6 +5,7 @@ import type { Context, Hono, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { streamSSE } from "hono/streaming";
 import { getAreas } from "../db/queries/areas.js";
+import { isAreaCode } from "../domain/areas.js";
 import type { AppEnv } from "../http/env.js";
 import { limitBody } from "../http/body.js";
 import { sha256Hex } from "../lib/crypto.js";
@@ -269,7 +270,8 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
       const t = c.get("page").t;
       if (!r.ok) {
         const msg = r.problem?.rule === "self_approval" ? t("selfApproval") : r.problem?.detail ?? t("notAllowed");
-        return c.redirect(`${back ?? `/warnings/${id}`}?error=${encodeURIComponent(msg)}`, 303);
+        // The id is as posted (the API refused it): encoded, or a NUL in it breaks the header.
+        return c.redirect(`${back ?? `/warnings/${encodeURIComponent(id)}`}?error=${encodeURIComponent(msg)}`, 303);
       }
       const target = action === "cancel" || action === "approve" ? r.body.id : id;
       return c.redirect(back ? `/approvals?flash=${encodeURIComponent(`${t(action === "approve" ? "approve" : action === "reject" ? "reject" : "submit")}: ${r.body.status}`)}` : `/warnings/${target}`, 303);
@@ -368,6 +370,7 @@ function fieldErrors(p: { errors?: { path: string; message: string }[]; detail?:
 }
 
 async function areaLabels(c: C, codes: string[]) {
-  const by = new Map((await getAreas(c.get("services").db, codes)).map((a) => [a.code, a]));
+  // Codes straight from the form: only real ones are looked up (the API names the others).
+  const by = new Map((await getAreas(c.get("services").db, codes.filter(isAreaCode))).map((a) => [a.code, a]));
   return codes.map((code) => ({ code, label: by.get(code)?.name ?? code, population: by.get(code)?.population ?? 0 }));
 }

@@ -2,6 +2,7 @@
 // parsed with zod; anything else is answered with an `error` frame, never a crash.
 import { z } from "zod";
 import type { Language, Level, MsgType, WarningType } from "../domain/vocabulary.js";
+import { isoInstant, unstorableField } from "../lib/storable.js";
 
 export type Action = "play" | "show" | "stop";
 
@@ -46,7 +47,7 @@ const ack = z.object({
   type: z.literal("ack"),
   id: z.number().int().positive(),
   state: z.enum(ACK_STATES),
-  at: z.iso.datetime({ offset: true }).optional(),
+  at: isoInstant().optional(),
   detail: z.string().max(500).optional(),
 });
 const heartbeat = z.object({ type: z.literal("heartbeat"), at: z.string().optional() });
@@ -61,6 +62,9 @@ export function parseDeviceFrame(raw: string): { ok: true; frame: DeviceFrame } 
   } catch {
     return { ok: false, message: "not JSON" };
   }
+  // Checked before the shape: a hello's firmware and an ack's detail are written as sent.
+  const unstorable = unstorableField(data);
+  if (unstorable) return { ok: false, message: `${unstorable.path.replace("(body)", "frame")}: ${unstorable.message}` };
   const r = deviceFrame.safeParse(data);
   if (!r.success) return { ok: false, message: r.error.issues.map((i) => `${i.path.join(".") || "frame"}: ${i.message}`).join("; ") };
   return { ok: true, frame: r.data };

@@ -3,6 +3,7 @@
 import type { Handler, Hono } from "hono";
 import type { z } from "zod";
 import type { AppEnv } from "../http/env.js";
+import { storableParams } from "../http/body.js";
 
 export interface Operation {
   method: "get" | "post" | "patch" | "delete";
@@ -25,5 +26,5 @@ export interface Operation {
 export const defineOperation = (op: Operation): Operation => op;
 
 export function mount(app: Hono<AppEnv>, ops: Operation[]): void {
-  for (const op of ops) app.on(op.method.toUpperCase(), op.path, op.handler);
+  for (const op of ops) app.on(op.method.toUpperCase(), op.path, storableParams, op.handler);
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AppError } from "../lib/errors.js";
+import { unstorableField } from "../lib/storable.js";
 
 export const limitParam = z.coerce.number().int().min(1).max(500).default(100);
 
@@ -8,7 +9,9 @@ export const encodeCursor = (v: unknown) => btoa(unescape(encodeURIComponent(JSO
 export function decodeCursor<S extends z.ZodType>(cursor: string | undefined, schema: S): z.output<S> | undefined {
   if (!cursor) return undefined;
   try {
-    return schema.parse(JSON.parse(decodeURIComponent(escape(atob(cursor)))));
+    const raw: unknown = JSON.parse(decodeURIComponent(escape(atob(cursor))));
+    if (unstorableField(raw)) throw new Error("unstorable");
+    return schema.parse(raw);
   } catch {
     throw new AppError("bad_request", "cursor is not one this API returned", { errors: [{ path: "query.cursor", message: "invalid cursor" }] });
   }

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, like, sql } from "drizzle-orm";
+import { and, asc, eq, gt, like, sql } from "drizzle-orm";
 import type { Db } from "../client.js";
 import { areas } from "../schema/index.js";
 import { codePrefix } from "../../domain/areas.js";
@@ -29,16 +29,20 @@ export async function countBelow(db: Db, code: string): Promise<Record<string, n
   return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
 }
 
+// One array parameter, not an IN list: a list costs a bind parameter per code, and a
+// CSV import can name more codes than the protocol's 65,535 parameters.
+const codeIn = (codes: string[]) => sql`${areas.code} = any(${sql.param(codes)}::text[])`;
+
 /** Which of `codes` exist. */
 export async function existingCodes(db: Db, codes: string[]): Promise<Set<string>> {
   if (codes.length === 0) return new Set();
-  const rows = await db.select({ code: areas.code }).from(areas).where(inArray(areas.code, codes));
+  const rows = await db.select({ code: areas.code }).from(areas).where(codeIn(codes));
   return new Set(rows.map((r) => r.code));
 }
 
 export async function getAreas(db: Db, codes: string[]): Promise<Area[]> {
   if (codes.length === 0) return [];
-  return db.select().from(areas).where(inArray(areas.code, codes));
+  return db.select().from(areas).where(codeIn(codes));
 }
 
 /** Every village at or below any of `codes` (a grid code maps to its village). */

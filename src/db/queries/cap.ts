@@ -3,6 +3,7 @@ import { and, asc, desc, eq, isNotNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../client.js";
 import { warnings } from "../schema/index.js";
 import type { Warning } from "./warnings.js";
+import { jsonRows } from "../json-rows.js";
 
 /** Earlier versions of `w`'s thread that went out: what a CAP Update/Cancel references. */
 export async function earlierIssued(db: Db, w: Pick<Warning, "threadId" | "version">): Promise<Warning[]> {
@@ -29,12 +30,17 @@ export async function findImported(db: Db, sender: string, identifier: string): 
 }
 
 /** Threads holding a message named by `refs`: one we imported (by its upstream sender and
- * identifier) or one of our own. */
+ * identifier) or one of our own. The references travel as one jsonb parameter: a message
+ * may carry more of them than a statement can take bind parameters. */
 export async function threadsReferenced(db: Db, refs: { sender: string; identifier: string }[]): Promise<string[]> {
   if (refs.length === 0) return [];
-  const match = or(...refs.map((r) => or(importedAs(r.sender, r.identifier), and(eq(warnings.sender, r.sender), eq(warnings.identifier, r.identifier)))));
-  const rows = await db.selectDistinct({ threadId: warnings.threadId }).from(warnings).where(match);
-  return rows.map((r) => r.threadId);
+  const pairs = jsonRows(refs.map((r) => ({ sender: r.sender, identifier: r.identifier })));
+  const rows = await db.execute<{ thread_id: string }>(sql`
+    with r as (select * from jsonb_to_recordset(${pairs}) as r(sender text, identifier text))
+    select distinct w.thread_id from warnings w
+    where (w.sender, w.identifier) in (select sender, identifier from r)
+      or (w.source->>'sender', w.source->>'identifier') in (select sender, identifier from r)`);
+  return rows.map((r) => r.thread_id);
 }
 
 export async function latestVersion(db: Db, threadId: string): Promise<Warning> {

@@ -3,10 +3,11 @@
 import { z } from "zod";
 import { AUDIENCES, CERTAINTIES, CHANNELS, LEVELS, URGENCIES, WARNING_TYPES } from "../vocabulary.js";
 import { isAreaCode } from "../areas.js";
+import { isoInstant } from "../../lib/storable.js";
 
 // CAP forbids spaces, commas, `<` and `&` in identifiers; text fields stay free text.
 const text = (max: number) => z.string().trim().max(max);
-const instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+const instant = isoInstant().transform((s) => new Date(s));
 
 const latLon = z.tuple([z.number().min(-90).max(90), z.number().min(-180).max(180)]);
 const polygon = z

@@ -5,10 +5,11 @@ import { requirePermission } from "../../domain/actor.js";
 import { codePrefix } from "../../domain/areas.js";
 import { coverageSummary } from "../../domain/coverage-summary.js";
 import { coverageTotals } from "../../db/queries/coverage.js";
+import { isoInstant } from "../../lib/storable.js";
 
 const query = z.strictObject({
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: isoInstant().optional(),
+  to: isoInstant().optional(),
 });
 
 export default defineOperation({

@@ -3,9 +3,10 @@ import { defineOperation } from "../operation.js";
 import { parseQuery, requireContentType } from "../../http/body.js";
 import { requirePermission } from "../../domain/actor.js";
 import { fromCsvRecord, recipientInput, toRecipient, type StoredRecipient } from "../../domain/recipients.js";
-import { AppError } from "../../lib/errors.js";
+import { AppError, validationError } from "../../lib/errors.js";
 import { parseCsvRecords } from "../../lib/csv.js";
 import { zodIssues } from "../../http/validation.js";
+import { unstorableField } from "../../lib/storable.js";
 import { insertRecipients } from "../../db/queries/recipients.js";
 import { planLateJoiners } from "../../dispatch/planner.js";
 import { writeAudit } from "../../db/queries/audit.js";
@@ -38,16 +39,24 @@ export default defineOperation({
     const { partial } = parseQuery(c, query);
     requireContentType(c, ["text/csv", "text/plain"]);
     const { header, records } = parseCsvRecords(await c.req.text());
+    const badHeader = unstorableField(header);
+    if (badHeader) throw validationError([{ ...badHeader, path: "line 1" }]);
     if (!header.includes("name") || !(header.includes("area_code") || header.includes("areaCode"))) {
       throw new AppError("validation_failed", "the CSV header must name at least the columns name and area_code", {
         errors: [{ path: "line 1", message: `header is ${JSON.stringify(header.join(","))}` }],
       });
     }
-    const facts = await areaFacts(db, actor, records.map((r) => r.values.area_code ?? r.values.areaCode ?? ""));
     const errors: RowError[] = [];
+    // Named by the file's own column (area_code), as the person fixing the file sees it.
+    const storable = records.filter((rec) => {
+      const unstorable = unstorableField(rec.values);
+      if (unstorable) errors.push({ line: rec.line, field: unstorable.path, reason: unstorable.message });
+      return !unstorable;
+    });
+    const facts = await areaFacts(db, actor, storable.map((r) => r.values.area_code ?? r.values.areaCode ?? ""));
     const good: (StoredRecipient & { line: number })[] = [];
     const seen = new Map<string, number>();
-    for (const rec of records) {
+    for (const rec of storable) {
       const parsed = recipientInput.safeParse(fromCsvRecord(rec.values));
       if (!parsed.success) {
         for (const i of zodIssues(parsed.error)) errors.push({ line: rec.line, field: i.path, reason: i.message });
@@ -66,6 +75,7 @@ export default defineOperation({
       seen.set(r.row.dedupeKey, rec.line);
       good.push({ ...r.row, line: rec.line });
     }
+    errors.sort((a, b) => a.line - b.line);
     if (errors.length > 0 && !partial) {
       throw new AppError("validation_failed", `${errors.length} problem(s) in ${records.length} rows; nothing was imported`, {
         extra: { rows: records.length, rowErrors: errors },

@@ -4,6 +4,7 @@ import { parseQuery } from "../../http/body.js";
 import { requirePermission } from "../../domain/actor.js";
 import { LEVELS, WARNING_STATUSES, WARNING_TYPES } from "../../domain/vocabulary.js";
 import { isAreaCode } from "../../domain/areas.js";
+import { isoInstant } from "../../lib/storable.js";
 import { listWarnings } from "../../db/queries/warnings.js";
 import { decodeCursor, limitParam, page } from "../pagination.js";
 import { ctx } from "../context.js";
@@ -14,12 +15,12 @@ const query = z.strictObject({
   type: z.enum(WARNING_TYPES).optional(),
   level: z.enum(LEVELS).optional(),
   area: z.string().refine(isAreaCode, "not an area code").optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: isoInstant().optional(),
+  to: isoInstant().optional(),
   cursor: z.string().optional(),
   limit: limitParam,
 });
-const cursor = z.object({ t: z.iso.datetime(), id: z.uuid() });
+const cursor = z.object({ t: isoInstant({}), id: z.uuid() });
 
 export default defineOperation({
   method: "get",

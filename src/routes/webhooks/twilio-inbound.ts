@@ -1,10 +1,13 @@
+import { z } from "zod";
 import { defineOperation } from "../operation.js";
 import { AppError } from "../../lib/errors.js";
 import { normalisePhone } from "../../lib/phone.js";
 import { applyDeliveryReports } from "../../dispatch/status.js";
 import { latestSmsDeliveryTo } from "../../db/queries/replies.js";
 import { writeAudit } from "../../db/queries/audit.js";
-import { readSignedTwilioForm } from "./twilio-form.js";
+import { messageSid, readSignedTwilioForm } from "./twilio-form.js";
+
+const form = z.looseObject({ MessageSid: messageSid.optional() });
 
 /** Replies that mean "received" (叫应). Anything else (a question, STOP) acknowledges nothing. */
 const ACK_WORDS = new Set(["1", "收到", "已收到", "确认", "收到了", "知道", "知道了", "明白", "好", "好的", "ok", "okay", "yes", "y", "received"]);
@@ -23,7 +26,7 @@ export default defineOperation({
   responseType: "text/xml",
   handler: async (c) => {
     const { db, now, log } = c.get("services");
-    const p = await readSignedTwilioForm(c);
+    const p = await readSignedTwilioForm(c, form);
     const from = normalisePhone(p.From ?? "");
     if (!from.ok) throw new AppError("validation_failed", `From: ${from.reason}`, { errors: [{ path: "From", message: from.reason }] });
     const xml = () => c.body(TWIML_EMPTY, 200, { "content-type": "text/xml; charset=utf-8" });

@@ -1,8 +1,11 @@
+import { z } from "zod";
 import { defineOperation } from "../operation.js";
 import { AppError } from "../../lib/errors.js";
 import { applyProviderReports } from "../../dispatch/status.js";
 import { parseTwilioStatus } from "../../../channels/sms/status.js";
-import { readSignedTwilioForm } from "./twilio-form.js";
+import { messageSid, readSignedTwilioForm } from "./twilio-form.js";
+
+const form = z.looseObject({ MessageSid: messageSid.optional(), SmsSid: messageSid.optional() });
 
 export default defineOperation({
   method: "post",
@@ -14,7 +17,7 @@ export default defineOperation({
   success: [204, "applied (or nothing to apply)"],
   handler: async (c) => {
     const { db, now } = c.get("services");
-    const p = await readSignedTwilioForm(c);
+    const p = await readSignedTwilioForm(c, form);
     if (!p.MessageSid && !p.SmsSid) throw new AppError("validation_failed", "MessageSid is required", { errors: [{ path: "MessageSid", message: "required" }] });
     const report = parseTwilioStatus(p, now());
     if (report) await applyProviderReports(db, [{ providerId: report.providerId, status: report.status, at: report.at, errorCode: report.errorCode, error: report.error }]);
