@@ -1,7 +1,7 @@
 // The device protocol's frames (README "Device protocol"). Device → server frames are
 // parsed with zod; anything else is answered with an `error` frame, never a crash.
 import { z } from "zod";
-import type { Language, Level, MsgType, WarningType } from "../domain/vocabulary.js";
+import type { DeviceKind, Language, Level, MsgType, WarningType } from "../domain/vocabulary.js";
 
 export type Action = "play" | "show" | "stop";
 
@@ -30,7 +30,7 @@ export interface CommandFrame {
 
 export type ServerFrame =
   | CommandFrame
-  | { type: "welcome"; deviceId: string; kind: "loudspeaker" | "display"; heartbeatSeconds: number }
+  | { type: "welcome"; deviceId: string; kind: DeviceKind; heartbeatSeconds: number }
   | { type: "ping"; at: string }
   | { type: "error"; code: string; message: string; id?: number };
 
