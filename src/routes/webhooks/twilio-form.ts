@@ -5,7 +5,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../http/env.js";
 import { requireContentType } from "../../http/body.js";
 import { AppError } from "../../lib/errors.js";
-import { verifyTwilioSignature } from "../../lib/twilio-signature.js";
+import { verifyTwilioSignature } from "../../../channels/sms/signature.js";
 
 export async function readSignedTwilioForm(c: Context<AppEnv>): Promise<Record<string, string>> {
   const { config, log } = c.get("services");
