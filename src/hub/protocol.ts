@@ -1,6 +1,7 @@
 // The device protocol's frames (README "Device protocol"). Device → server frames are
 // parsed with zod; anything else is answered with an `error` frame, never a crash.
 import { z } from "zod";
+import type { WebSocket } from "ws";
 import type { DeviceKind, Language, Level, MsgType, WarningType } from "../domain/vocabulary.js";
 
 export type Action = "play" | "show" | "stop";
@@ -73,3 +74,10 @@ export const CLOSE = {
   replaced: 4001,
   revoked: 4003,
 } as const;
+
+/** Writes a frame if the socket is still open; false when it is not. */
+export function sendFrame(ws: WebSocket, frame: ServerFrame): boolean {
+  if (ws.readyState !== ws.OPEN) return false;
+  ws.send(JSON.stringify(frame));
+  return true;
+}
