@@ -80,7 +80,8 @@ services.mailer = channelSetup.mailer;
 services.channelHealth = channelSetup.health;
 let dispatcher: DispatchRunner | null = null;
 if (env.WARNCAST_DISPATCH === "true") {
-  dispatcher = new DispatchRunner({ db: database.db, sql: database.sql, channels: channelSetup.senders, renderer, log });
+  const channels = channelSetup.senders;
+  dispatcher = new DispatchRunner({ db: database.db, sql: database.sql, channels, renderer, log });
   await dispatcher.start();
 }
 

@@ -40,7 +40,8 @@ export const sms = defineChannel({
     const failing = Math.round(c.simulator.failureRate * 100);
     return {
       channel: sim,
-      banner: `SMS: SIMULATED (no TWILIO_ACCOUNT_SID): delivered after ${c.simulator.deliverAfterMs} ms, ${failing}% fail`,
+      banner: `SMS: SIMULATED (no TWILIO_ACCOUNT_SID): delivered after ${c.simulator.deliverAfterMs} ms, `
+        + `${failing}% fail`,
       async close() { await sim.close(); await reports.flush(); },
     };
   },

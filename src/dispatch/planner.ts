@@ -4,7 +4,9 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import type { Warning } from "../db/queries/warnings.js";
-import { CHANNEL_TARGETS, DEVICE_CHANNELS, LEVEL_RANK, PERSON_CHANNELS, type ChannelKind } from "../domain/vocabulary.js";
+import {
+  CHANNEL_TARGETS, DEVICE_CHANNELS, LEVEL_RANK, PERSON_CHANNELS, type ChannelKind,
+} from "../domain/vocabulary.js";
 
 export interface PlanResult {
   villages: number;

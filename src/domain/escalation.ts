@@ -27,4 +27,5 @@ export function nextStepDue(c: { step: number; stepAt: Date; acknowledgedAt: Dat
 const ACK_WORDS = new Set([
   "1", "收到", "已收到", "确认", "收到了", "知道", "知道了", "明白", "好", "好的", "ok", "okay", "yes", "y", "received",
 ]);
-export const isAcknowledgement = (body: string) => ACK_WORDS.has(body.trim().toLowerCase().replace(/[\s。.！!，,、~～]+/g, ""));
+export const isAcknowledgement = (body: string) =>
+  ACK_WORDS.has(body.trim().toLowerCase().replace(/[\s。.！!，,、~～]+/g, ""));

@@ -32,7 +32,9 @@ export interface Ack {
 }
 
 /** A presence change, with the audit row it leaves when the device came or went. */
-export type Presence = PresenceChange & { audit?: Omit<AuditEntry, "actor" | "actorKind" | "subjectType" | "subjectId"> | undefined };
+export type Presence = PresenceChange & {
+  audit?: Omit<AuditEntry, "actor" | "actorKind" | "subjectType" | "subjectId"> | undefined;
+};
 
 export interface ConnectionEvents {
   /** The device said hello: replay what it missed before live commands flow again. */
@@ -64,7 +66,8 @@ export class Connections {
     const auth = req.headers.authorization;
     const token = auth?.startsWith("Bearer ") ? auth.slice(7).trim() : url.searchParams.get("token");
     const stopping = this.o.stopping();
-    if (!token || stopping) return refuse(socket, stopping ? 503 : 401, stopping ? "Service Unavailable" : "Unauthorized");
+    if (stopping) return refuse(socket, 503, "Service Unavailable");
+    if (!token) return refuse(socket, 401, "Unauthorized");
     sha256Hex(token)
       .then((h) => findDeviceByTokenHash(this.o.db, h))
       .then((device) => {
@@ -82,7 +85,8 @@ export class Connections {
     const conn: Conn = { ws, device, ready: false, lastSeen: Date.now(), malformed: 0 };
     this.conns.set(device.id, conn);
     if (prev) prev.ws.close(CLOSE.replaced, "replaced by a newer connection");
-    this.on.presence({ deviceId: device.id, online: true, at: this.o.now(), audit: prev ? undefined : { action: "device.online" } });
+    const audit = prev ? undefined : { action: "device.online" };
+    this.on.presence({ deviceId: device.id, online: true, at: this.o.now(), audit });
     ws.on("message", (data, isBinary) => this.onMessage(conn, data, isBinary));
     ws.on("pong", () => { conn.lastSeen = Date.now(); });
     ws.on("error", (e) => this.o.log.warn("device socket error", { deviceId: device.id, ...errorFields(e) }));
@@ -126,7 +130,8 @@ export class Connections {
       if (!c) continue;
       this.conns.delete(id);
       c.ws.close(CLOSE.revoked, "device revoked");
-      this.on.presence({ deviceId: id, online: false, at: this.o.now(), audit: { action: "device.offline", after: { reason: "revoked" } } });
+      const audit = { action: "device.offline", after: { reason: "revoked" } };
+      this.on.presence({ deviceId: id, online: false, at: this.o.now(), audit });
     }
   }
 

@@ -59,7 +59,8 @@ export class CommandDelivery {
       this.replayTimer = null;
       const batch = [...this.hellos];
       this.hellos.clear();
-      void this.replay(batch).catch((e) => this.o.log.error("hub replay failed", { devices: batch.length, ...errorFields(e) }));
+      void this.replay(batch)
+        .catch((e) => this.o.log.error("hub replay failed", { devices: batch.length, ...errorFields(e) }));
     }, 10);
   }
 
@@ -84,7 +85,8 @@ export class CommandDelivery {
 
   private async sendRows(rows: DeviceCommandRow[], stop?: "ended"): Promise<number> {
     if (rows.length === 0) return 0;
-    const cmds = await buildCommands(this.o.db, rows, { renderer: this.o.renderer, policy: this.o.policy, ...(stop ? { stop } : {}) });
+    const { renderer, policy } = this.o;
+    const cmds = await buildCommands(this.o.db, rows, { renderer, policy, ...(stop ? { stop } : {}) });
     let n = 0;
     for (const { row, json } of cmds) {
       // A device that dropped since the claim gets the command on its next hello (it is
@@ -97,7 +99,8 @@ export class CommandDelivery {
     }
     if (!stop) {
       const fellBack = cmds.filter((x) => x.frame.warning.language !== x.row.language);
-      await recordRenderedLanguages(this.o.db, fellBack.map((x) => ({ id: x.row.id, language: x.frame.warning.language })));
+      const rendered = fellBack.map((x) => ({ id: x.row.id, language: x.frame.warning.language }));
+      await recordRenderedLanguages(this.o.db, rendered);
     }
     return n;
   }

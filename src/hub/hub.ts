@@ -79,11 +79,14 @@ export class DeviceHub {
   async start(): Promise<void> {
     const logged = (what: string) => (e: unknown) => this.o.log.error(`hub ${what} failed`, errorFields(e));
     const a = await this.o.sql.listen(DELIVERIES_CHANNEL, () => this.deliver());
-    const b = await this.o.sql.listen(WARNING_ENDED_CHANNEL, (id) => void this.stopEnded(id).catch(logged("stop-ended")));
+    const b = await this.o.sql.listen(WARNING_ENDED_CHANNEL, (id) => {
+      void this.stopEnded(id).catch(logged("stop-ended"));
+    });
     const c = await this.o.sql.listen(DEVICE_REVOKED_CHANNEL, (id) => this.connections.closeRevoked([id]));
     this.unlisten.push(a.unlisten, b.unlisten, c.unlisten);
     this.timers.push(setInterval(() => this.deliver(), this.o.catchUpMs));
-    this.timers.push(setInterval(() => this.connections.liveness(), Math.min(this.o.heartbeatMs, this.o.timeoutMs / 2)));
+    const round = Math.min(this.o.heartbeatMs, this.o.timeoutMs / 2);
+    this.timers.push(setInterval(() => this.connections.liveness(), round));
   }
 
   /** Sends every queued command for devices connected here; concurrent calls coalesce. */

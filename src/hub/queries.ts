@@ -14,7 +14,9 @@ export interface DeviceCommandRow {
   language: Language;
 }
 
-type Raw = { id: string; device_id: string; channel: DeviceKind; warning_id: string; language: Language; queued_at?: string };
+type Raw = {
+  id: string; device_id: string; channel: DeviceKind; warning_id: string; language: Language; queued_at?: string;
+};
 const toRow = (r: Raw): DeviceCommandRow => ({ id: Number(r.id), deviceId: r.device_id, channel: r.channel, warningId: r.warning_id, language: r.language });
 
 // A warning is in force while it is the issued version of its thread and has not expired.

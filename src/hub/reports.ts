@@ -40,7 +40,9 @@ export class DeviceReports {
   }
 
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.flushNow()).catch((e) => this.o.log.error("hub flush failed", errorFields(e)));
+    this.flushing = this.flushing
+      .then(() => this.flushNow())
+      .catch((e) => this.o.log.error("hub flush failed", errorFields(e)));
     return this.flushing;
   }
 
@@ -54,7 +56,9 @@ export class DeviceReports {
   private async applyAcks(acks: Ack[]): Promise<void> {
     const owned = await ownedDeliveries(this.o.db, acks.map((a) => ({ id: a.id, deviceId: a.conn.device.id })));
     for (const a of acks) {
-      if (!owned.has(a.id)) sendFrame(a.conn.ws, { type: "error", code: "unknown_command", message: `no command ${a.id} for this device`, id: a.id });
+      if (owned.has(a.id)) continue;
+      const message = `no command ${a.id} for this device`;
+      sendFrame(a.conn.ws, { type: "error", code: "unknown_command", message, id: a.id });
     }
     // Oldest first, so received is applied before played when both are in one batch.
     const reports = acks.filter((a) => owned.has(a.id)).sort((x, y) => x.at.getTime() - y.at.getTime());
@@ -74,7 +78,9 @@ export class DeviceReports {
     const audits: AuditEntry[] = presence.filter((p) => p.audit).map((p) => ({
       actor: p.deviceId, actorKind: "device", subjectType: "device", subjectId: p.deviceId, ...p.audit!,
     }));
-    const changes = [...last.values()].map((p) => ({ deviceId: p.deviceId, online: p.online, at: p.at, firmware: firmware.get(p.deviceId) }));
+    const changes = [...last.values()].map((p) => ({
+      deviceId: p.deviceId, online: p.online, at: p.at, firmware: firmware.get(p.deviceId),
+    }));
     // One transaction: a device never shows offline without the audit row saying why.
     await this.o.db.transaction(async (tx) => {
       await applyPresence(tx, changes);

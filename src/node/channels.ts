@@ -26,7 +26,9 @@ const HEALTH_TIMEOUT_MS = 5_000;
 export function setupChannels(ctx: ChannelContext): ChannelSetup {
   const configured = CHANNELS.map((k) => channelModules[k].configure(ctx));
   const problems = configured.flatMap((c) => ("problems" in c ? c.problems : []));
-  if (problems.length > 0) throw new Error(`invalid channel configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+  if (problems.length > 0) {
+    throw new Error(`invalid channel configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+  }
   const built: BuiltChannel<ChannelKind>[] = [];
   for (const c of configured) if ("build" in c) built.push(c.build());
   const registry = Object.fromEntries(built.map((b) => [b.channel.kind, b.channel])) as ChannelRegistry;
@@ -55,7 +57,9 @@ async function probeAll(registry: ChannelRegistry): Promise<Partial<Record<Chann
     const late = new Promise<ChannelHealth>((r) => {
       timer = setTimeout(() => r({ ok: false, detail: `no answer within ${HEALTH_TIMEOUT_MS} ms` }), HEALTH_TIMEOUT_MS);
     });
-    const answer = ch.health().catch((e: unknown): ChannelHealth => ({ ok: false, detail: e instanceof Error ? e.message : String(e) }));
+    const answer = ch.health().catch((e: unknown): ChannelHealth => ({
+      ok: false, detail: e instanceof Error ? e.message : String(e),
+    }));
     try {
       return [k, await Promise.race([answer, late])];
     } finally {

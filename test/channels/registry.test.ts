@@ -26,7 +26,9 @@ describe("the channel registry", () => {
       ctx().services.channelHealth = s.health;
       const r = await ctx().request("GET", "/health", { key: null });
       expect(r.status).toBe(200);
-      expect(await r.json()).toMatchObject({ status: "ok", database: "ok", channels: { sms: { ok: true }, email: { ok: true } } });
+      expect(await r.json()).toMatchObject({
+        status: "ok", database: "ok", channels: { sms: { ok: true }, email: { ok: true } },
+      });
     } finally {
       delete ctx().services.channelHealth;
       await s.close();
@@ -36,7 +38,10 @@ describe("the channel registry", () => {
   it("refuses to start with every problem of every channel listed", () => {
     const env = { ...parseEnv({}), SMS_RATE_PER_SECOND: -1, SMTP_POOL_SIZE: 0, SMS_SIMULATOR_FAILURE_RATE: 2 };
     expect(() => setupChannels({ env, services: ctx().services, log: silentLogger, hub })).toThrow(
-      /invalid channel configuration:\n {2}sms\.pace\.ratePerSecond: .*\n {2}sms\.simulator\.failureRate: .*\n {2}email\.poolSize: /,
+      new RegExp([
+        "invalid channel configuration:",
+        "  sms.pace.ratePerSecond: .*", "  sms.simulator.failureRate: .*", "  email.poolSize: ",
+      ].join("\n")),
     );
   });
 });

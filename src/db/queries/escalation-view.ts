@@ -4,7 +4,8 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../client.js";
 import {
-  PERSON_CHANNELS, RESPONSIBLE_AUDIENCES, type ChannelKind, type DeliveryPurpose, type DeliveryStatus, type EscalationReason,
+  PERSON_CHANNELS, RESPONSIBLE_AUDIENCES,
+  type ChannelKind, type DeliveryPurpose, type DeliveryStatus, type EscalationReason,
 } from "../../domain/vocabulary.js";
 
 export interface EscalationMessage {
