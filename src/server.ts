@@ -9,9 +9,10 @@ import { createApp } from "./app.js";
 import { openDatabase } from "./runtime.js";
 import { seedDemoUsers, seedSyntheticRecipients } from "./seed/demo.js";
 import { defaultServiceConfig, type Services } from "./services.js";
-import { setupChannels } from "./node/channels.js";
+import { setupChannels, type ChannelSetup } from "./node/channels.js";
 import { DispatchRunner } from "./dispatch/runner.js";
 import { DeviceHub } from "./hub/hub.js";
+import { rendererFor } from "./templates/default.js";
 import { startCron } from "./node/cron.js";
 import { jobs } from "./jobs/index.js";
 import { buildCatalog, TemplateError, type TemplateCatalog } from "./templates/catalog.js";
@@ -60,12 +61,27 @@ const services: Services = {
 };
 const app = createApp(services);
 
-const channelSetup = await setupChannels(env, services, log);
+const renderer = rendererFor(services);
+// Loudspeakers and displays connect at /ws/devices on the same port (DESIGN §10); the
+// device channels deliver through this hub.
+const hub = new DeviceHub({
+  db: database.db, sql: database.sql, renderer, policy: services.policy, log: log.child({ part: "hub" }),
+});
+let channelSetup: ChannelSetup;
+try {
+  channelSetup = setupChannels({ env, services, log, hub });
+} catch (e) {
+  console.error((e as Error).message);
+  await database.close();
+  process.exit(1);
+}
 banner.push(...channelSetup.banner);
 services.mailer = channelSetup.mailer;
+services.channelHealth = channelSetup.health;
 let dispatcher: DispatchRunner | null = null;
 if (env.WARNCAST_DISPATCH === "true") {
-  dispatcher = new DispatchRunner({ db: database.db, sql: database.sql, channels: channelSetup.channels, renderer: channelSetup.renderer, log });
+  const channels = channelSetup.senders;
+  dispatcher = new DispatchRunner({ db: database.db, sql: database.sql, channels, renderer, log });
   await dispatcher.start();
 }
 
@@ -78,8 +94,6 @@ const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (
   ];
   for (const l of lines) console.log(l);
 });
-// Loudspeakers and displays connect at /ws/devices on the same port (DESIGN §10).
-const hub = new DeviceHub({ db: database.db, sql: database.sql, renderer: channelSetup.renderer, policy: services.policy, log: log.child({ part: "hub" }) });
 hub.attach(server as Server);
 await hub.start();
 // Scheduled jobs (src/jobs): each slot runs on exactly one instance (cron_runs).

@@ -5,6 +5,8 @@ import type { Grading, Policy } from "./config/grading.js";
 import type { Logger } from "./lib/log.js";
 import type { TemplateCatalog } from "./templates/catalog.js";
 import type { Mailer } from "./lib/mailer.js";
+import type { ChannelHealth } from "../channels/contract.js";
+import type { ChannelKind } from "./domain/vocabulary.js";
 
 export interface ServiceConfig {
   /** CAP sender: no spaces, commas, `<` or `&`. */
@@ -37,6 +39,8 @@ export interface Services {
   templates?: TemplateCatalog;
   /** Report mail (the daily digest); absent → jobs log what they would have sent. */
   mailer?: Mailer;
+  /** Each channel's health for GET /health (Node: the built channels); absent → not shown. */
+  channelHealth?: () => Promise<Partial<Record<ChannelKind, ChannelHealth>>>;
 }
 
 export const defaultServiceConfig: ServiceConfig = {

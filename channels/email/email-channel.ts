@@ -43,6 +43,16 @@ export class EmailChannel implements Channel {
     return { providerId: info.messageId ?? messageId, status: "delivered" };
   }
 
+  async health() {
+    if (this.transport.kind === "outbox") return { ok: true, detail: this.transport.describe };
+    try {
+      await this.transport.transporter.verify();
+      return { ok: true, detail: this.transport.describe };
+    } catch (e) {
+      return { ok: false, detail: (e as Error).message };
+    }
+  }
+
   async close(): Promise<void> {
     this.transport.close();
   }

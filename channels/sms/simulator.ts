@@ -40,6 +40,10 @@ export class SimulatedSmsChannel implements Channel {
     return { providerId, status: "sent" };
   }
 
+  async health() {
+    return { ok: true, detail: "simulated: no messages leave this machine" };
+  }
+
   async close(): Promise<void> {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();

@@ -21,7 +21,6 @@ export const MAX_VALIDITY_S = 36_000;
 
 export class TwilioSmsChannel implements Channel {
   readonly kind = "sms" as const;
-  readonly configSchema = twilioConfigSchema;
   private readonly client: TwilioClient;
 
   constructor(private readonly config: TwilioConfig, readonly pace: Pace, private readonly now: () => Date = () => new Date()) {

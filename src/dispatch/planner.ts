@@ -1,11 +1,13 @@
 // Warning → deliveries, set-based (DESIGN §9): targeted villages first (a few thousand
 // rows), then every delivery of the warning in ONE `INSERT … SELECT` inside the issuing
 // transaction. Nothing loops per recipient in Node.
-import { inArray, sql } from "drizzle-orm";
+import { inArray, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import type { Warning } from "../db/queries/warnings.js";
 import { warnings } from "../db/schema/index.js";
-import { LEVEL_RANK } from "../domain/vocabulary.js";
+import {
+  CHANNEL_TARGETS, DEVICE_CHANNELS, LEVEL_RANK, PERSON_CHANNELS, type ChannelKind,
+} from "../domain/vocabulary.js";
 import { inForceSql } from "../warnings/lifecycle.js";
 import { notifyDeliveries } from "./notify.js";
 
@@ -17,8 +19,17 @@ export interface PlanResult {
   villagesWithoutCentroid: number;
 }
 
-const PERSON = ["sms", "email"];
-const DEVICE = ["loudspeaker", "display"];
+const among = (list: readonly ChannelKind[]) => (c: string) => (list as readonly string[]).includes(c);
+
+/** `case <channel> when 'sms' then <row>.phone … end`: the recipient field each person
+ * channel sends to, as the vocabulary names it (`field: true` gives the field's name). */
+function addressOf(channel: SQL, row: string, o: { field?: true } = {}): SQL {
+  const arms = PERSON_CHANNELS.map((c) => {
+    const field = CHANNEL_TARGETS[c].address;
+    return sql`when ${c} then ${o.field ? sql`${field}` : sql`${sql.identifier(row)}.${sql.identifier(field)}`}`;
+  });
+  return sql`case ${channel}::text ${sql.join(arms, sql` `)} end`;
+}
 
 export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<PlanResult> {
   const at = now.toISOString();
@@ -81,10 +92,10 @@ function warningDeliveries(
              ${at}::timestamptz, ${at}::timestamptz,
              case when a.addr is null then ${at}::timestamptz end,
              case when a.addr is null then 'no_address' end,
-             case when a.addr is null then 'recipient has no ' || case ch when 'sms' then 'phone' else 'email' end end
+             case when a.addr is null then 'recipient has no ' || ${addressOf(sql`ch`, "p", { field: true })} end
       from people p
       cross join unnest(${sql.param(personChannels)}::text[]) ch
-      cross join lateral (select case ch when 'sms' then p.phone else p.email end as addr) a
+      cross join lateral (select ${addressOf(sql`ch`, "p")} as addr) a
       ${newPerson}
       union all
       select ${w.id}::uuid, dv.kind::text::channel, null, dv.id, dv.village_code, null,
@@ -99,9 +110,9 @@ function warningDeliveries(
 
 function channelsOf(w: Warning) {
   return {
-    personChannels: w.channels.filter((c) => PERSON.includes(c)),
+    personChannels: w.channels.filter(among(PERSON_CHANNELS)),
     // Loudspeakers and displays speak to everyone: only public warnings use them.
-    deviceChannels: w.audiences.includes("public") ? w.channels.filter((c) => DEVICE.includes(c)) : [],
+    deviceChannels: w.audiences.includes("public") ? w.channels.filter(among(DEVICE_CHANNELS)) : [],
   };
 }
 
@@ -190,7 +201,7 @@ function cancelDeliveries(w: Warning, rank: number, at: string) {
                               status, queued_at, next_attempt_at)
       select distinct on (d.recipient_id, d.device_id, d.channel)
              ${w.id}::uuid, d.channel, d.recipient_id, d.device_id, d.village_code,
-             case d.channel when 'sms' then r.phone when 'email' then r.email end, coalesce(r.language, d.language), ${rank}::smallint,
+             ${addressOf(sql`d.channel`, "r")}, coalesce(r.language, d.language), ${rank}::smallint,
              'queued', ${at}::timestamptz, ${at}::timestamptz
       from deliveries d left join recipients r on r.id = d.recipient_id
       where d.warning_id in (select id from earlier) and d.purpose = 'warning'

@@ -3,7 +3,7 @@
 // reached_v = distinct people with a delivered SMS/email + the declared reach of
 // loudspeakers that reported `played` and displays that reported `shown`.
 import type { ChannelCounts, VillageCoverageRow } from "../db/queries/coverage.js";
-import { CHANNELS, type ChannelKind } from "./vocabulary.js";
+import { CHANNEL_TARGETS, CHANNELS, type ChannelKind } from "./vocabulary.js";
 
 export const TARGETS = { major: 0.93, all: 0.9 } as const;
 export type CoverageLevel = "county" | "township" | "village";
@@ -59,7 +59,8 @@ function addChannels(into: Partial<Record<ChannelKind, ChannelCounts>>, from: Pa
 function withDeviceNames(chs: Partial<Record<ChannelKind, ChannelCounts>>): Partial<Record<ChannelKind, ChannelFigures>> {
   const out: Partial<Record<ChannelKind, ChannelFigures>> = {};
   for (const [k, v] of Object.entries(chs) as [ChannelKind, ChannelCounts][]) {
-    out[k] = k === "loudspeaker" ? { ...v, played: v.acknowledged } : k === "display" ? { ...v, shown: v.acknowledged } : { ...v };
+    const t = CHANNEL_TARGETS[k];
+    out[k] = t.targets === "device" ? { ...v, [t.reached]: v.acknowledged } : { ...v };
   }
   return out;
 }

@@ -23,8 +23,28 @@ export const RESPONSIBLE_AUDIENCES = ["info_officer", "grid_worker", "village_ca
 
 export const CHANNELS = ["sms", "loudspeaker", "display", "email"] as const;
 export type ChannelKind = (typeof CHANNELS)[number];
-export const DEVICE_CHANNELS = ["loudspeaker", "display"] as const;
-export const PERSON_CHANNELS = ["sms", "email"] as const;
+
+/** Whom each channel reaches (DESIGN §6): a person at an address of theirs (the recipient
+ * field named here), or a device of that kind, reached once it reports the named state. The
+ * planner, the device enum, the hub's commands and the coverage figures all read this. */
+export const CHANNEL_TARGETS = {
+  sms: { targets: "person", address: "phone" },
+  loudspeaker: { targets: "device", action: "play", reached: "played" },
+  display: { targets: "device", action: "show", reached: "shown" },
+  email: { targets: "person", address: "email" },
+} as const satisfies Record<ChannelKind, ChannelTarget>;
+export type ChannelTarget =
+  | { targets: "person"; address: "phone" | "email" }
+  | { targets: "device"; action: "play" | "show"; reached: "played" | "shown" };
+
+type Targets = typeof CHANNEL_TARGETS;
+export type PersonChannelKind = { [K in ChannelKind]: Targets[K]["targets"] extends "person" ? K : never }[ChannelKind];
+export type DeviceChannelKind = { [K in ChannelKind]: Targets[K]["targets"] extends "device" ? K : never }[ChannelKind];
+// Filtered in CHANNELS order, so the device_kind enum keeps its values and their order.
+const targeting = <K extends ChannelKind>(t: "person" | "device") =>
+  CHANNELS.filter((c) => CHANNEL_TARGETS[c].targets === t) as unknown as readonly [K, ...K[]];
+export const PERSON_CHANNELS = targeting<PersonChannelKind>("person");
+export const DEVICE_CHANNELS = targeting<DeviceChannelKind>("device");
 
 export const AREA_KINDS = ["province", "city", "county", "township", "village", "grid"] as const;
 export type AreaKind = (typeof AREA_KINDS)[number];
@@ -38,8 +58,9 @@ export type PostRole = (typeof POST_ROLES)[number];
 export const USER_ROLES = ["issuer", "approver", "admin", "viewer"] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
-export const DEVICE_KINDS = ["loudspeaker", "display"] as const;
-export type DeviceKind = (typeof DEVICE_KINDS)[number];
+/** A device's kind is the channel that reaches it. */
+export const DEVICE_KINDS = DEVICE_CHANNELS;
+export type DeviceKind = DeviceChannelKind;
 
 export const WARNING_STATUSES = [
   "draft", "pending", "approved", "issued", "updated", "cancelled", "expired",

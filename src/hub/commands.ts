@@ -5,7 +5,7 @@ import type { Warning } from "../db/queries/warnings.js";
 import type { Policy } from "../config/grading.js";
 import type { MessageRenderer } from "../dispatch/render.js";
 import { batchWarnings } from "../dispatch/claims.js";
-import type { Language } from "../domain/vocabulary.js";
+import { CHANNEL_TARGETS, type Language } from "../domain/vocabulary.js";
 import type { DeviceCommandRow } from "./queries.js";
 import type { CommandFrame } from "./protocol.js";
 
@@ -33,7 +33,7 @@ export async function buildCommands(
       const rep = o.policy.repeatByLevel[w.level];
       const stop = o.stop !== undefined || w.msgType === "Cancel";
       const body: Omit<CommandFrame, "type" | "id"> = {
-        action: stop ? "stop" : row.channel === "loudspeaker" ? "play" : "show",
+        action: stop ? "stop" : CHANNEL_TARGETS[row.channel].action,
         ...(o.stop ? { reason: o.stop } : {}),
         warning: {
           id: w.id, thread: w.threadId, msgType: w.msgType, type: w.type, level: w.level, headline: w.headline,

@@ -1,7 +1,8 @@
 // The device protocol's frames (README "Device protocol"). Device → server frames are
 // parsed with zod; anything else is answered with an `error` frame, never a crash.
 import { z } from "zod";
-import type { Language, Level, MsgType, WarningType } from "../domain/vocabulary.js";
+import type { WebSocket } from "ws";
+import type { DeviceKind, Language, Level, MsgType, WarningType } from "../domain/vocabulary.js";
 import { isoInstant, unstorableField } from "../lib/storable.js";
 
 export type Action = "play" | "show" | "stop";
@@ -31,7 +32,7 @@ export interface CommandFrame {
 
 export type ServerFrame =
   | CommandFrame
-  | { type: "welcome"; deviceId: string; kind: "loudspeaker" | "display"; heartbeatSeconds: number }
+  | { type: "welcome"; deviceId: string; kind: DeviceKind; heartbeatSeconds: number }
   | { type: "ping"; at: string }
   | { type: "error"; code: string; message: string; id?: number };
 
@@ -77,3 +78,10 @@ export const CLOSE = {
   replaced: 4001,
   revoked: 4003,
 } as const;
+
+/** Writes a frame if the socket is still open; false when it is not. */
+export function sendFrame(ws: WebSocket, frame: ServerFrame): boolean {
+  if (ws.readyState !== ws.OPEN) return false;
+  ws.send(JSON.stringify(frame));
+  return true;
+}

@@ -3,18 +3,20 @@
 // fresh command (a replay on hello may resend a sent-but-unacked one, by design).
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
-import type { Language } from "../domain/vocabulary.js";
+import type { DeviceKind, Language } from "../domain/vocabulary.js";
 import { jsonRows } from "../db/json-rows.js";
 
 export interface DeviceCommandRow {
   id: number;
   deviceId: string;
-  channel: "loudspeaker" | "display";
+  channel: DeviceKind;
   warningId: string;
   language: Language;
 }
 
-type Raw = { id: string; device_id: string; channel: "loudspeaker" | "display"; warning_id: string; language: Language; queued_at?: string };
+type Raw = {
+  id: string; device_id: string; channel: DeviceKind; warning_id: string; language: Language; queued_at?: string;
+};
 const toRow = (r: Raw): DeviceCommandRow => ({ id: Number(r.id), deviceId: r.device_id, channel: r.channel, warningId: r.warning_id, language: r.language });
 
 // A warning is in force while it is the issued version of its thread and has not expired.

@@ -1,65 +1,70 @@
-// Node-only: the channel adapters this process sends through, chosen from the
-// environment (real providers when configured, local sinks otherwise), and the renderer
-// that gives them their text. Each adapter lives in channels/<kind>/. Loudspeakers and
-// displays are not here: the device hub (src/hub) owns them.
-import { join } from "node:path";
-import type { Channel } from "../../channels/contract.js";
-import { TwilioSmsChannel } from "../../channels/sms/twilio-channel.js";
-import { SimulatedSmsChannel } from "../../channels/sms/simulator.js";
-import { EmailChannel } from "../../channels/email/email-channel.js";
-import { createMailTransport } from "../../channels/email/transport.js";
-import { transportMailer } from "../../channels/email/mailer.js";
+// Node-only: the channels this process delivers through, built from the registry
+// (channels/registry.ts) with each channel's settings checked first. Person channels go
+// to the dispatcher; device channels deliver through the hub they are bound to.
+import type { BuiltChannel, Channel, ChannelContext, ChannelHealth, ChannelRegistry } from "../../channels/contract.js";
+import { channelModules } from "../../channels/registry.js";
+import { CHANNELS, PERSON_CHANNELS, type ChannelKind } from "../domain/vocabulary.js";
 import type { Mailer } from "../lib/mailer.js";
-import type { Env } from "../config/env.js";
-import type { Logger } from "../lib/log.js";
-import type { MessageRenderer } from "../dispatch/render.js";
-import { ReportBatcher } from "../dispatch/report-batcher.js";
-import { rendererFor } from "../templates/default.js";
-import type { Services } from "../services.js";
 
 export interface ChannelSetup {
-  channels: Channel[];
-  renderer: MessageRenderer;
+  registry: ChannelRegistry;
+  /** The dispatcher's channels (people's); devices are the hub's. */
+  senders: Channel[];
   /** Digests and other non-warning mail, over the email channel's transport. */
-  mailer: Mailer;
+  mailer: Mailer | undefined;
   /** One line per channel for the start banner (e.g. "SMS: simulated"). */
   banner: string[];
+  /** Every channel's health for GET /health, probed at most every HEALTH_TTL_MS. */
+  health(): Promise<Partial<Record<ChannelKind, ChannelHealth>>>;
   close(): Promise<void>;
 }
 
-export async function setupChannels(env: Env, services: Services, log: Logger): Promise<ChannelSetup> {
-  const banner: string[] = [];
-  const closers: (() => Promise<void> | void)[] = [];
+const HEALTH_TTL_MS = 30_000;
+const HEALTH_TIMEOUT_MS = 5_000;
 
-  let sms: Channel;
-  const smsPace = { ratePerSecond: env.SMS_RATE_PER_SECOND, concurrency: env.SMS_CONCURRENCY };
-  if (env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN) {
-    sms = new TwilioSmsChannel({
-      accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, from: env.TWILIO_FROM,
-      messagingServiceSid: env.TWILIO_MESSAGING_SERVICE_SID, baseUrl: env.TWILIO_API_BASE_URL,
-      statusCallback: `${services.config.publicUrl.replace(/\/+$/, "")}/webhooks/twilio/status`,
-    }, smsPace);
-    banner.push(`SMS: Twilio${env.TWILIO_API_BASE_URL ? ` via ${env.TWILIO_API_BASE_URL}` : ""}, status callbacks to ${services.config.publicUrl}/webhooks/twilio/status`);
-  } else {
-    const reports = new ReportBatcher(services.db, log.child({ part: "sms-simulator" }));
-    const sim = new SimulatedSmsChannel({ pace: smsPace, deliverAfterMs: env.SMS_SIMULATOR_DELAY_MS, failureRate: env.SMS_SIMULATOR_FAILURE_RATE, onReport: reports.push });
-    closers.push(async () => { await sim.close(); await reports.flush(); });
-    sms = sim;
-    banner.push(`SMS: SIMULATED (no TWILIO_ACCOUNT_SID): delivered after ${env.SMS_SIMULATOR_DELAY_MS} ms, ${Math.round(env.SMS_SIMULATOR_FAILURE_RATE * 100)}% fail`);
+/** Builds every channel, or throws one error listing every channel's every problem. */
+export function setupChannels(ctx: ChannelContext): ChannelSetup {
+  const configured = CHANNELS.map((k) => channelModules[k].configure(ctx));
+  const problems = configured.flatMap((c) => ("problems" in c ? c.problems : []));
+  if (problems.length > 0) {
+    throw new Error(`invalid channel configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
   }
+  const built: BuiltChannel<ChannelKind>[] = [];
+  for (const c of configured) if ("build" in c) built.push(c.build());
+  const registry = Object.fromEntries(built.map((b) => [b.channel.kind, b.channel])) as ChannelRegistry;
 
-  const mail = createMailTransport({ smtpUrl: env.SMTP_URL, poolSize: env.SMTP_POOL_SIZE, outboxDir: join(env.WARNCAST_DATA_DIR, "outbox") });
-  const email = new EmailChannel(mail, env.MAIL_FROM, { ratePerSecond: env.EMAIL_RATE_PER_SECOND, concurrency: mail.kind === "smtp" ? env.SMTP_POOL_SIZE * 4 : 8 });
-  banner.push(`email: ${mail.kind === "smtp" ? mail.describe : `${mail.describe}; messages are written as .eml files`}`);
-
+  let probed: { at: number; result: ReturnType<ChannelSetup["health"]> } | null = null;
   return {
-    channels: [sms, email],
-    renderer: rendererFor(services),
-    mailer: transportMailer(mail, env.MAIL_FROM),
-    banner,
+    registry,
+    senders: PERSON_CHANNELS.map((k) => registry[k]),
+    mailer: built.find((b) => b.mailer)?.mailer,
+    banner: built.flatMap((b) => (b.banner ? [b.banner] : [])),
+    health() {
+      if (!probed || Date.now() - probed.at > HEALTH_TTL_MS) probed = { at: Date.now(), result: probeAll(registry) };
+      return probed.result;
+    },
     async close() {
-      for (const c of closers) await c();
-      await email.close();
+      for (const b of built) await b.close?.();
     },
   };
+}
+
+async function probeAll(registry: ChannelRegistry): Promise<Partial<Record<ChannelKind, ChannelHealth>>> {
+  const probes = CHANNELS.map(async (k): Promise<[ChannelKind, ChannelHealth] | null> => {
+    const ch: { health?(): Promise<ChannelHealth> } = registry[k];
+    if (!ch.health) return null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<ChannelHealth>((r) => {
+      timer = setTimeout(() => r({ ok: false, detail: `no answer within ${HEALTH_TIMEOUT_MS} ms` }), HEALTH_TIMEOUT_MS);
+    });
+    const answer = ch.health().catch((e: unknown): ChannelHealth => ({
+      ok: false, detail: e instanceof Error ? e.message : String(e),
+    }));
+    try {
+      return [k, await Promise.race([answer, late])];
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+  return Object.fromEntries((await Promise.all(probes)).filter((p) => p !== null));
 }

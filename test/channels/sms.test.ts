@@ -8,7 +8,7 @@ import { TwilioGateway } from "../helpers/twilio-gateway.js";
 import { TwilioSmsChannel } from "../../channels/sms/twilio-channel.js";
 import { ChannelError, type OutboundMessage } from "../../channels/contract.js";
 import { dispatchWith } from "../helpers/dispatch.js";
-import { twilioSignature, verifyTwilioSignature } from "../../src/lib/twilio-signature.js";
+import { twilioSignature, verifyTwilioSignature } from "../../channels/sms/signature.js";
 
 const SID = "AC" + "0".repeat(31) + "1";
 const TOKEN = "test_auth_token_" + "x".repeat(16);

@@ -4,6 +4,9 @@ import type { Grading } from "../../config/grading.js";
 import { CURVE, type BoardData, type VillageState } from "../board-data.js";
 import { percent } from "../format.js";
 import { levelName, word } from "../i18n.js";
+import { DEVICE_CHANNELS } from "../../domain/vocabulary.js";
+
+const isDevice = (channel: string) => (DEVICE_CHANNELS as readonly string[]).includes(channel);
 
 export interface BoardWarning {
   id: string; status: string; msgType: string; type: string; level: string; headline: string; description: string; instruction: string;
@@ -92,7 +95,10 @@ export function BoardPage(p: { ctx: PageCtx; session: Session; grading: Grading;
                 <span><small>{t("queued")}</small>{c.targeted}</span>
                 {(["sent", "delivered", "acknowledged"] as const).map((k) => (
                   <span>
-                    <small>{t(k === "delivered" && (c.channel === "loudspeaker" || c.channel === "display") ? "played" : k)} <span id={`n-${c.channel}-${k}`}>{c[k]} / {c.targeted}</span></small>
+                    <small>
+                      {t(k === "delivered" && isDevice(c.channel) ? "played" : k)}{" "}
+                      <span id={`n-${c.channel}-${k}`}>{c[k]} / {c.targeted}</span>
+                    </small>
                     <meter id={`m-${c.channel}-${k}`} min={0} max={Math.max(1, c.targeted)} value={c[k]}></meter>
                   </span>
                 ))}

@@ -3,7 +3,10 @@
 // the warning (step 1) and each escalation delivery — with who, when and status.
 import { sql } from "drizzle-orm";
 import type { Db } from "../client.js";
-import { RESPONSIBLE_AUDIENCES, type ChannelKind, type DeliveryPurpose, type DeliveryStatus, type EscalationReason } from "../../domain/vocabulary.js";
+import {
+  PERSON_CHANNELS, RESPONSIBLE_AUDIENCES,
+  type ChannelKind, type DeliveryPurpose, type DeliveryStatus, type EscalationReason,
+} from "../../domain/vocabulary.js";
 
 export interface EscalationMessage {
   deliveryId: number;
@@ -56,7 +59,8 @@ export async function escalationsOf(db: Db, warningId: string, o: { afterVillage
           union all
           -- Step 1 of an ordinary chain is the primary posts' own copy of the warning.
           select d.* from recipients pr
-          join deliveries d on d.warning_id = c.warning_id and d.recipient_id = pr.id and d.purpose = 'warning' and d.channel in ('sms', 'email')
+          join deliveries d on d.warning_id = c.warning_id and d.recipient_id = pr.id and d.purpose = 'warning'
+            and d.channel = any(${sql.param([...PERSON_CHANNELS])}::channel[])
           where pr.village_code = c.village_code and pr.role = 'primary' and pr.audiences && ${sql.param([...RESPONSIBLE_AUDIENCES])}::text[]
         ) d join recipients r on r.id = d.recipient_id
       ), '[]'::jsonb) as messages

@@ -5,7 +5,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client.js";
 import type { Level } from "../../domain/vocabulary.js";
-import { LEVEL_RANK, RESPONSIBLE_AUDIENCES } from "../../domain/vocabulary.js";
+import { LEVEL_RANK, PERSON_CHANNELS, RESPONSIBLE_AUDIENCES } from "../../domain/vocabulary.js";
 import { LAST_STEP } from "../../domain/escalation.js";
 import { inForceSql } from "../../warnings/lifecycle.js";
 
@@ -76,7 +76,8 @@ function withStepMessages(due: SQL, at: string) {
       where (ch.kind = 'sms' or p.email is not null)
         and not (p.step = 1 and p.reason = 'no_ack' and exists (
           select 1 from deliveries d where d.warning_id = p.warning_id and d.recipient_id = p.id
-            and d.purpose = 'warning' and d.channel in ('sms', 'email') and d.status <> 'failed'))
+            and d.purpose = 'warning' and d.channel = any(${sql.param([...PERSON_CHANNELS])}::channel[])
+            and d.status <> 'failed'))
         and not exists (
           select 1 from deliveries d where d.warning_id = p.warning_id and d.recipient_id = p.id and d.purpose = 'escalation'
             and d.escalation_step = p.step and d.village_code = p.village_code and d.channel = ch.kind::channel)

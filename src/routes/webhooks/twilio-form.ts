@@ -8,7 +8,7 @@ import { requireContentType } from "../../http/body.js";
 import { zodIssues } from "../../http/validation.js";
 import { AppError, validationError } from "../../lib/errors.js";
 import { unstorableField } from "../../lib/storable.js";
-import { verifyTwilioSignature } from "../../lib/twilio-signature.js";
+import { verifyTwilioSignature } from "../../../channels/sms/signature.js";
 
 /** Twilio's are SM + 32 hex; a compatible gateway may use its own, so any short token. It is
  * stored and indexed (status_reports), where a long one would not fit a btree entry. */

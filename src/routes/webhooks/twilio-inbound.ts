@@ -6,12 +6,9 @@ import { applyDeliveryReports } from "../../dispatch/status.js";
 import { latestSmsDeliveryTo } from "../../db/queries/replies.js";
 import { writeAudit } from "../../db/queries/audit.js";
 import { messageSid, readSignedTwilioForm } from "./twilio-form.js";
+import { isAcknowledgement } from "../../domain/escalation.js";
 
 const form = z.looseObject({ MessageSid: messageSid.optional() });
-
-/** Replies that mean "received" (叫应). Anything else (a question, STOP) acknowledges nothing. */
-const ACK_WORDS = new Set(["1", "收到", "已收到", "确认", "收到了", "知道", "知道了", "明白", "好", "好的", "ok", "okay", "yes", "y", "received"]);
-export const isAcknowledgement = (body: string) => ACK_WORDS.has(body.trim().toLowerCase().replace(/[\s。.！!，,、~～]+/g, ""));
 
 const TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { defineOperation } from "../operation.js";
 import { AppError } from "../../lib/errors.js";
 import { applyProviderReports } from "../../dispatch/status.js";
-import { parseTwilioStatus } from "../../../channels/sms/status.js";
+import { parseStatus } from "../../../channels/sms/status.js";
 import { messageSid, readSignedTwilioForm } from "./twilio-form.js";
 
 const form = z.looseObject({ MessageSid: messageSid.optional(), SmsSid: messageSid.optional() });
@@ -19,7 +19,7 @@ export default defineOperation({
     const { db, now } = c.get("services");
     const p = await readSignedTwilioForm(c, form);
     if (!p.MessageSid && !p.SmsSid) throw new AppError("validation_failed", "MessageSid is required", { errors: [{ path: "MessageSid", message: "required" }] });
-    const report = parseTwilioStatus(p, now());
+    const report = parseStatus(p, now());
     if (report) await applyProviderReports(db, [{ providerId: report.providerId, status: report.status, at: report.at, errorCode: report.errorCode, error: report.error }]);
     return c.body(null, 204);
   },

@@ -1,0 +1,103 @@
+// Acks and presence, written in batches: a burst from thousands of devices (a city-wide
+// warning played, a county reconnecting after an outage) becomes a few statements.
+import type { Db } from "../db/client.js";
+import { writeAudit, type AuditEntry } from "../db/queries/audit.js";
+import { applyDeliveryReports, type StatusChange } from "../dispatch/status.js";
+import { errorFields, type Logger } from "../lib/log.js";
+import type { Ack, Presence } from "./connections.js";
+import { sendFrame, type AckState } from "./protocol.js";
+import { applyPresence, ownedDeliveries } from "./queries.js";
+
+const ACK_STATUS: Record<AckState, StatusChange["status"]> = {
+  received: "delivered", played: "acknowledged", shown: "acknowledged", failed: "failed",
+};
+
+export class DeviceReports {
+  private acks: Ack[] = [];
+  private presences: Presence[] = [];
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly o: { db: Db; log: Logger }) {}
+
+  ack(a: Ack): void {
+    this.acks.push(a);
+    this.scheduleFlush();
+  }
+
+  presence(p: Presence): void {
+    this.presences.push(p);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer) return;
+    // 20 ms collects a burst of acks from thousands of devices into one statement.
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      void this.flush();
+    }, 20);
+  }
+
+  flush(): Promise<void> {
+    this.flushing = this.flushing
+      .then(() => this.flushNow())
+      .catch((e) => this.o.log.error("hub flush failed", errorFields(e)));
+    return this.flushing;
+  }
+
+  private async flushNow(): Promise<void> {
+    const acks = this.acks.splice(0);
+    const presence = this.presences.splice(0);
+    if (acks.length > 0) await this.applyAcks(acks);
+    if (presence.length > 0) await this.applyPresence(presence);
+  }
+
+  private async applyAcks(acks: Ack[]): Promise<void> {
+    const owned = await ownedDeliveries(this.o.db, acks.map((a) => ({ id: a.id, deviceId: a.conn.device.id })));
+    for (const a of acks) {
+      if (owned.has(a.id)) continue;
+      const message = `no command ${a.id} for this device`;
+      sendFrame(a.conn.ws, { type: "error", code: "unknown_command", message, id: a.id });
+    }
+    // Oldest first, so received is applied before played when both are in one batch.
+    const reports = acks.filter((a) => owned.has(a.id)).sort((x, y) => x.at.getTime() - y.at.getTime());
+    for (const batch of splitByRepeat(reports)) {
+      await applyDeliveryReports(this.o.db, batch.map((a) => ({
+        deliveryId: a.id, status: ACK_STATUS[a.state], at: a.at,
+        ...(a.state === "failed" ? { errorCode: "device_failed", error: a.detail ?? "device reported failure" } : {}),
+      })));
+    }
+  }
+
+  private async applyPresence(presence: Presence[]): Promise<void> {
+    // Last change per device wins; audit rows record each online/offline transition.
+    const last = new Map(presence.map((p) => [p.deviceId, p]));
+    // The latest firmware a device reported in this batch (a later change may not carry one).
+    const firmware = new Map(presence.filter((p) => p.firmware).map((p) => [p.deviceId, p.firmware]));
+    const audits: AuditEntry[] = presence.filter((p) => p.audit).map((p) => ({
+      actor: p.deviceId, actorKind: "device", subjectType: "device", subjectId: p.deviceId, ...p.audit!,
+    }));
+    const changes = [...last.values()].map((p) => ({
+      deviceId: p.deviceId, online: p.online, at: p.at, firmware: firmware.get(p.deviceId),
+    }));
+    // One transaction: a device never shows offline without the audit row saying why.
+    await this.o.db.transaction(async (tx) => {
+      await applyPresence(tx, changes);
+      await writeAudit(tx, audits);
+    });
+  }
+}
+
+/** Acks for one delivery id must apply in order (received, then played): one statement
+ * per "layer" so a later state never races an earlier one in the same UPDATE. */
+function splitByRepeat<T extends { id: number }>(xs: T[]): T[][] {
+  const layers: T[][] = [];
+  const depth = new Map<number, number>();
+  for (const x of xs) {
+    const d = depth.get(x.id) ?? 0;
+    depth.set(x.id, d + 1);
+    (layers[d] ??= []).push(x);
+  }
+  return layers;
+}
