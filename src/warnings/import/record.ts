@@ -19,7 +19,8 @@ import { provenance, type ImportContext, type Imported } from "./context.js";
 export async function recordCancel(x: ImportContext): Promise<Imported> {
   const { alert } = x.msg;
   const { info, ignored } = chooseInfo(x.msg);
-  const mapped = info ? mapImport(x.msg, info, x.s.grading, await existingCodes(x.tx, candidateCodes(info))) : undefined;
+  const known = info ? await existingCodes(x.tx, candidateCodes(info)) : new Set<string>();
+  const mapped = info ? mapImport(x.msg, info, x.s.grading, known) : undefined;
   const input = mapped?.input;
   requireScope(x.actor, input?.areas.codes ?? []);
   const report = { ...(mapped?.report ?? baseReport(x.msg, undefined)), action: "record" as const };
