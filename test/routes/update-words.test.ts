@@ -121,7 +121,9 @@ describe("the update form previews the Update", () => {
     const bad = await c.request("POST", "/api/v1/warnings/preview?supersedes=nope", body);
     expect(bad.status).toBe(422);
     // Another county may not preview an update of this warning, even with a body of its own.
-    const theirs = { key: c.users.songshanIssuer.key, json: warningBody(c, { level: "orange", areas: { codes: [SONGSHAN] } }) };
+    const theirs = {
+      key: c.users.songshanIssuer.key, json: warningBody(c, { level: "orange", areas: { codes: [SONGSHAN] } }),
+    };
     expect((await c.request("POST", "/api/v1/warnings/preview", theirs)).status).toBe(200);
     const other = await c.request("POST", `/api/v1/warnings/preview?supersedes=${v1.id}`, theirs);
     expect(other.status).toBe(403);
