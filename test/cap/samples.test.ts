@@ -135,6 +135,39 @@ describe("importing the real sample messages", () => {
     expect(n!.n).toBe(0);
   });
 
+  it("joined mid-stream: an IPAWS Update of an unknown alert is a draft; a Cancel of both ends it unsent", async () => {
+    const c = ctx();
+    const ipaws = sample("us-ipaws-1.xml");
+    const info = "<info><category>Safety</category><event>Civil Emergency</event><urgency>Immediate</urgency>"
+      + "<severity>Severe</severity><certainty>Likely</certainty><headline>Evacuate Zone 3</headline>"
+      + "<description>Leave now.</description><area><areaDesc>Clark County</areaDesc></area></info>";
+    const update = ipaws.replace("AS-NV-58d33e3a-1f9a-4909-9d59-34e90b33b3e8", "AS-NV-update-1")
+      .replace("<msgType>Cancel</msgType>", "<msgType>Update</msgType>")
+      .replace("<ds:Signature", `${info}<ds:Signature`);
+    const u = await json(await postCap(c, update));
+    expect(u.warning).toMatchObject({ status: "draft", msgType: "Alert", headline: "Evacuate Zone 3" });
+    const original = expect.objectContaining({ identifier: "AS-NV-e18921c7-1b35-4a81-9705-42d25c265ddd" });
+    expect(u.report.unresolvedReferences).toEqual([original]);
+    const cancel = ipaws.replace("AS-NV-58d33e3a-1f9a-4909-9d59-34e90b33b3e8", "AS-NV-cancel-1")
+      .replace("2019-04-18T12:02:32-06:00</references>",
+      "2019-04-18T12:02:32-06:00 bbrundage@dps.state.nv.us,AS-NV-update-1,2019-04-19T11:00:00-06:00</references>");
+    const res = await postCap(c, cancel);
+    const body = await json(res);
+    expect(res.status, JSON.stringify(body)).toBe(201);
+    expect(body.report.action).toBe("record");
+    expect(body.warning).toMatchObject({
+      msgType: "Cancel", status: "cancelled", version: 2, threadId: u.warning.threadId, supersedesId: u.warning.id,
+      channels: [], issuedAt: null,
+    });
+    const draft = await json(await c.request("GET", `/api/v1/warnings/${u.warning.id}`));
+    expect(draft).toMatchObject({ status: "cancelled" });
+    const submit = await c.request("POST", `/api/v1/warnings/${u.warning.id}/submit`, { key: c.users.issuer.key });
+    expect(submit.status).toBe(409);
+    const [d] = await c.tdb.db.execute<{ n: number }>(sql`select count(*)::int as n from deliveries d
+      join warnings w on w.id = d.warning_id where w.thread_id = ${u.warning.threadId}`);
+    expect(d!.n).toBe(0);
+  });
+
   it("the SMHI multi-alert wrapper is not CAP: a 422 that says so", async () => {
     const res = await postCap(ctx(), sample("sweden-smhi-1.xml"));
     expect(res.status).toBe(422);
