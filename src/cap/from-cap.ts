@@ -19,7 +19,8 @@ export interface UnknownArea {
 }
 
 export interface ImportReport {
-  action: "draft" | "update" | "cancel";
+  /** `record`: a Cancel of a warning we never held, kept but never sent (import/record.ts). */
+  action: "draft" | "update" | "cancel" | "record";
   mappedFrom: {
     format: ParsedMessage["format"]; sender: string; identifier: string; sent: string; msgType: string; status: string;
     language: string | null; event: string | null; severity: string | null; signed: boolean; signatureVerified: false;

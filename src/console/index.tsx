@@ -21,6 +21,7 @@ import { ApprovalsPage, type PendingItem, type PreviewItem } from "./pages/appro
 import { BoardPage, type BoardWarning } from "./pages/board.js";
 import { DevicesPage, PeoplePage } from "./pages/directory.js";
 import { loadBoard } from "./board-data.js";
+import { isDerivedHeadline } from "../domain/warnings/fields.js";
 import { CONSOLE_CSS } from "./assets/console.css.js";
 import { COMPOSE_JS } from "./assets/compose.js.js";
 import { BOARD_JS } from "./assets/board.js.js";
@@ -169,7 +170,9 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
       const w = await c.get("call")("GET", `/api/v1/warnings/${from}`);
       if (w.ok) {
         values = {
-          type: w.body.type, level: w.body.level, headline: w.body.headline, description: w.body.description, instruction: w.body.instruction,
+          // A derived headline is left blank so the Update derives its own (更新, new level).
+          type: w.body.type, level: w.body.level, description: w.body.description, instruction: w.body.instruction,
+          headline: isDerivedHeadline(s.grading, w.body.senderName, w.body.headline, w.body) ? "" : w.body.headline,
           areas: await areaLabels(c, w.body.areas.codes), audiences: w.body.audiences, channels: w.body.channels, onset: toLocalInput(w.body.onset),
           expires: toLocalInput(w.body.expires), sendAt: "", from, channelsTouched: true,
         };
@@ -212,7 +215,9 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
   });
 
   app.post("/compose/preview", async (c: C) => {
-    const r = await c.get("call")("POST", "/api/v1/warnings/preview", await c.req.text());
+    const from = c.req.query("from");
+    const path = `/api/v1/warnings/preview${from ? `?supersedes=${encodeURIComponent(from)}` : ""}`;
+    const r = await c.get("call")("POST", path, await c.req.text());
     return c.json(r.body, r.status as 200);
   });
 

@@ -43,7 +43,7 @@ export async function cancelVersion(
     level: source.level,
     urgency: "Past",
     certainty: source.certainty,
-    headline: defaultHeadline(s.grading, source.senderName, source, true),
+    headline: defaultHeadline(s.grading, source.senderName, source, "Cancel"),
     description: reason ?? source.description,
     instruction: "",
     areaCodes: source.areaCodes,

@@ -25,7 +25,9 @@ export async function editWarning(
     if (!patch.headline && (patch.type || patch.level)) delete merged.headline;
     requireScope(actor, merged.areas.codes);
     await validateWarning(tx, s, merged);
-    const row = await updateWarning(tx, before.id, storedFields(merged, s.grading, s.policy, before.senderName));
+    const of = { msgType: before.msgType, previous: before };
+    const fields = storedFields(merged, s.grading, s.policy, before.senderName, of);
+    const row = await updateWarning(tx, before.id, fields);
     await writeAudit(tx, {
       actor: actor.id, actorKind: "user", action: "warning.edit", subjectType: "warning", subjectId: before.id,
       before: warningDto(before), after: warningDto(row), requestId,

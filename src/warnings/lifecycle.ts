@@ -7,6 +7,11 @@ import type { WarningStatus } from "../domain/vocabulary.js";
 
 export const TRANSITIONS = {
   create: { from: [], to: "draft" },
+  /** An upstream Cancel of a warning we never held is kept born ended: nothing starts
+   * from `cancelled`, so it can never be issued as an all-clear (import/record.ts). */
+  record: { from: [], to: "cancelled" },
+  /** An upstream Cancel ends an imported thread that never went out (nothing to all-clear). */
+  withdraw: { from: ["draft", "pending"], to: "cancelled" },
   edit: { from: ["draft"], to: "draft" },
   submit: { from: ["draft"], to: "pending" },
   approve: { from: ["pending"], to: "approved" },

@@ -45,7 +45,7 @@ export async function supersede(
   await validateWarning(tx, s, input);
   const now = s.now();
   const row = await newVersion(tx, source, {
-    ...storedFields(input, s.grading, s.policy, source.senderName),
+    ...storedFields(input, s.grading, s.policy, source.senderName, { msgType: "Update", previous: source }),
     msgType: "Update",
     status: TRANSITIONS.update.to,
     submittedAt: now,

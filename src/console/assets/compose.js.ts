@@ -128,7 +128,9 @@ export const COMPOSE_JS = String.raw`
   let previewSeq = 0;
   async function preview() {
     const mine = ++previewSeq;
-    const res = await fetch("/compose/preview", {
+    // An update form previews the Update (更新), not a new Alert.
+    const from = $("input[name=from]").value;
+    const res = await fetch("/compose/preview" + (from ? "?from=" + encodeURIComponent(from) : ""), {
       method: "POST", headers: { "content-type": "application/json", "x-csrf-token": csrf }, body: body(),
     });
     const data = await res.json();

@@ -35,22 +35,32 @@ export const previewStored = defineOperation({
   },
 });
 
+const unsavedQuery = z.strictObject({ supersedes: z.uuid().optional() });
+
 export const previewUnsaved = defineOperation({
   method: "post",
   path: "/api/v1/warnings/preview",
-  summary: "Preview a warning that is not saved yet (the compose page): same body as POST /api/v1/warnings, nothing is stored",
+  summary: "Preview a warning that is not saved yet (the compose page): same body as POST /api/v1/warnings, "
+    + "nothing is stored; `?supersedes=<id>` previews it as the Update of that version",
   tag: "warnings",
   auth: "apiKey",
   body: warningInput,
+  query: unsavedQuery,
   success: [200, "`{ items }`: one per channel × language, each with `withinBudget`"],
   handler: async (c) => {
     const { s, actor } = ctx(c);
     requirePermission(actor, "warning.write");
+    const q = parseQuery(c, unsavedQuery);
     const input = await readJson(c, warningInput);
     requireScope(actor, input.areas.codes);
+    // An Update says 更新 and derives its headline as /update will store it.
+    const source = q.supersedes ? await loadWarning(s.db, actor, q.supersedes) : undefined;
     await validateWarning(s.db, s, input);
-    const fields = storedFields(input, s.grading, s.policy, s.config.senderName);
-    const w = { ...fields, msgType: "Alert" as const, senderName: s.config.senderName, issuedAt: null };
+    const senderName = source?.senderName ?? s.config.senderName;
+    const msgType = source ? ("Update" as const) : ("Alert" as const);
+    const of = { msgType, ...(source ? { previous: source } : {}) };
+    const fields = storedFields(input, s.grading, s.policy, senderName, of);
+    const w = { ...fields, msgType, senderName, issuedAt: null };
     return c.json({ items: await previewWarning(s, w, fields.channels as typeof CHANNELS[number][]) });
   },
 });

@@ -1,14 +1,15 @@
 // An upstream Update or Cancel of a warning we hold: the same steps, rules and audit rows
 // as POST /warnings/{id}/update and /cancel, with the upstream message kept as provenance.
 import { AppError } from "../../lib/errors.js";
-import { latestVersion } from "../../db/queries/cap.js";
+import { earlierIssued, latestVersion } from "../../db/queries/cap.js";
 import { updateWarning, type Warning } from "../../db/queries/warnings.js";
 import { writeAudit } from "../../db/queries/audit.js";
 import { baseReport, chooseInfo } from "../../cap/from-cap.js";
 import { loadWarning } from "../load.js";
 import { supersede } from "../update.js";
 import { cancelVersion } from "../cancel.js";
-import { assertTransition } from "../lifecycle.js";
+import { assertTransition, TRANSITIONS } from "../lifecycle.js";
+import { recordCancel } from "./record.js";
 import { mapWithAreas, provenance, type ImportContext, type Imported } from "./context.js";
 
 /** The thread's current version, locked and scope-checked; a thread that already ends in
@@ -47,6 +48,11 @@ export async function importUpdate(x: ImportContext, threadId: string): Promise<
 
 export async function importCancel(x: ImportContext, threadId: string): Promise<Imported> {
   const source = await currentVersion(x, threadId);
+  // Joined mid-stream at an Update that never went out here: nothing to all-clear.
+  const open = source.source !== null && (TRANSITIONS.withdraw.from as readonly string[]).includes(source.status);
+  if (open && source.issuedAt === null && (await earlierIssued(x.tx, source)).length === 0) {
+    return recordCancel(x, source);
+  }
   const { info } = chooseInfo(x.msg);
   const report = baseReport(x.msg, info, "cancel");
   const cancelled = await cancelVersion(x.tx, x.s, source, { actor: x.actor.id, requestId: x.requestId, reason: info?.description, now: x.s.now() });

@@ -1,6 +1,7 @@
-// What an imported message does, inside one transaction: a new Alert (or an Update/Cancel
-// of something we never received) becomes a reviewed draft; an Update or Cancel of a
-// warning we hold acts on it exactly like POST /warnings/{id}/update or /cancel.
+// What an imported message does, inside one transaction: a new Alert (or an Update of
+// something we never received) becomes a reviewed draft, and a Cancel of something we never
+// received an ended record; an Update or Cancel of a warning we hold acts on it exactly
+// like POST /warnings/{id}/update or /cancel.
 import type { Db } from "../../db/client.js";
 import type { Services } from "../../services.js";
 import { requirePermission, type Actor } from "../../domain/actor.js";
@@ -14,6 +15,7 @@ import { writeAudit } from "../../db/queries/audit.js";
 import type { ImportReport } from "../../cap/from-cap.js";
 import { mapWithAreas, provenance, type ImportContext, type Imported } from "./context.js";
 import { importCancel, importUpdate } from "./act.js";
+import { recordCancel } from "./record.js";
 
 async function importDraft(x: ImportContext, unresolved: ImportReport["unresolvedReferences"]): Promise<Imported> {
   const { input, report } = await mapWithAreas(x);
@@ -51,11 +53,7 @@ export async function applyImport(x: ImportContext): Promise<Imported> {
     throw new AppError("validation_failed", `${alert.msgType} references messages of ${threads.length} different warnings; one message may act on one warning only`, { extra: { threads } });
   }
   if (threads.length === 0) {
-    if (alert.msgType === "Update") return importDraft(x, alert.references);
-    throw new AppError("validation_failed", `Cancel ${alert.identifier} references no warning we hold, so there is nothing to cancel`, {
-      errors: [{ path: "references", code: "unknown_reference", message: `none of ${alert.references.map((r) => `${r.sender},${r.identifier}`).join(" ") || "(no references)"} is a message we hold` }],
-      extra: { unresolvedReferences: alert.references },
-    });
+    return alert.msgType === "Update" ? importDraft(x, alert.references) : recordCancel(x);
   }
   if (alert.status !== "Actual") {
     throw new AppError("validation_failed", `a ${alert.status} message cannot ${alert.msgType.toLowerCase()} a real warning; only status Actual acts on warnings`, { extra: { status: alert.status } });
@@ -64,7 +62,7 @@ export async function applyImport(x: ImportContext): Promise<Imported> {
 }
 
 /** Import a parsed CAP or national-format message in one transaction: an Alert becomes a
- * draft; an Update or Cancel of a warning we hold acts on it. */
+ * draft; an Update or Cancel of a warning we hold acts on it; see applyImport. */
 export async function importCap(
   db: Db,
   s: Services,
