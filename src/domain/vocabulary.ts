@@ -21,7 +21,9 @@ export type Audience = (typeof AUDIENCES)[number];
 /** Posts that must acknowledge (叫应) and are staffed A/B. */
 export const RESPONSIBLE_AUDIENCES = ["info_officer", "grid_worker", "village_cadre"] as const;
 
-export const CHANNELS = ["sms", "loudspeaker", "display", "email"] as const;
+/** `eb`: a county emergency-broadcast platform (应急广播平台, DESIGN §12), one delivery per
+ * warning × platform. */
+export const CHANNELS = ["sms", "loudspeaker", "display", "email", "eb"] as const;
 export type ChannelKind = (typeof CHANNELS)[number];
 export const DEVICE_CHANNELS = ["loudspeaker", "display"] as const;
 export const PERSON_CHANNELS = ["sms", "email"] as const;
@@ -31,6 +33,11 @@ export type AreaKind = (typeof AREA_KINDS)[number];
 
 export const LANGUAGES = ["zh", "mn", "en"] as const;
 export type Language = (typeof LANGUAGES)[number];
+
+/** What we last heard of a county broadcast platform: `down` after k missed heartbeats or a
+ * refused warning; `unknown` until it first answers. */
+export const EB_PLATFORM_STATES = ["unknown", "up", "down"] as const;
+export type EbPlatformState = (typeof EB_PLATFORM_STATES)[number];
 
 export const POST_ROLES = ["primary", "backup"] as const;
 export type PostRole = (typeof POST_ROLES)[number];
