@@ -5,6 +5,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import type { Warning } from "../db/queries/warnings.js";
 import { LEVEL_RANK } from "../domain/vocabulary.js";
+import { planEbDeliveries } from "./eb-plan.js";
 
 export interface PlanResult {
   villages: number;
@@ -58,13 +59,14 @@ export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<Pla
         and dv.village_code in (select village_code from tv)
         and dv.area_code like any (select p from pref)`,
   );
+  const eb = await planEbDeliveries(tx, w, rank, at);
   // The insert trigger has counted the no-address failures already: read them there
   // rather than RETURNING a million rows to count them.
   const [f] = await tx.execute<{ n: number }>(sql`select coalesce(sum(failed), 0)::int as n from coverage_counts where warning_id = ${w.id}`);
   return {
     villages: v?.villages ?? 0,
     villagesWithoutCentroid: v?.without_centroid ?? 0,
-    deliveries: inserted.count,
+    deliveries: inserted.count + eb,
     noAddress: f?.n ?? 0,
   };
 }
@@ -119,7 +121,7 @@ function planCancelVillages(tx: Db, w: Warning) {
 }
 
 /** The all-clear goes to every person a version of the thread was sent to, and a stop to
- * every device any version targeted. */
+ * every device any version targeted (eb platforms get theirs in eb-plan.ts). */
 function cancelDeliveries(w: Warning, rank: number, at: string) {
   return sql`
     with earlier as (select id from warnings where thread_id = ${w.threadId} and id <> ${w.id})
@@ -130,7 +132,7 @@ function cancelDeliveries(w: Warning, rank: number, at: string) {
              case d.channel when 'sms' then r.phone when 'email' then r.email end, coalesce(r.language, d.language), ${rank}::smallint,
              'queued', ${at}::timestamptz, ${at}::timestamptz
       from deliveries d left join recipients r on r.id = d.recipient_id
-      where d.warning_id in (select id from earlier) and d.purpose = 'warning'
+      where d.warning_id in (select id from earlier) and d.purpose = 'warning' and d.channel <> 'eb'
         and (d.device_id is not null or d.sent_at is not null)
       order by d.recipient_id, d.device_id, d.channel`;
 }
