@@ -1,5 +1,6 @@
 // Node-only: the channel adapters this process sends through, chosen from the
-// environment (real providers when configured, local sinks otherwise), and the renderer
+// environment (real providers when configured, local sinks otherwise; county broadcast
+// platforms are registered through the API), and the renderer
 // that gives them their text. Each adapter lives in channels/<kind>/. Loudspeakers and
 // displays are not here: the device hub (src/hub) owns them.
 import { join } from "node:path";
@@ -7,6 +8,7 @@ import type { Channel } from "../../channels/contract.js";
 import { TwilioSmsChannel } from "../../channels/sms/twilio-channel.js";
 import { SimulatedSmsChannel } from "../../channels/sms/simulator.js";
 import { EmailChannel } from "../../channels/email/email-channel.js";
+import { EbChannel } from "../../channels/eb/eb-channel.js";
 import { createMailTransport } from "../../channels/email/transport.js";
 import { transportMailer } from "../../channels/email/mailer.js";
 import type { Mailer } from "../lib/mailer.js";
@@ -52,8 +54,13 @@ export async function setupChannels(env: Env, services: Services, log: Logger): 
   const email = new EmailChannel(mail, env.MAIL_FROM, { ratePerSecond: env.EMAIL_RATE_PER_SECOND, concurrency: mail.kind === "smtp" ? env.SMTP_POOL_SIZE * 4 : 8 });
   banner.push(`email: ${mail.kind === "smtp" ? mail.describe : `${mail.describe}; messages are written as .eml files`}`);
 
+  const eb = new EbChannel({ db: services.db, resourceCode: services.config.ebResourceCode, grading: services.grading, now: services.now });
+  banner.push(services.config.ebResourceCode
+    ? `county broadcast platforms (eb): our EBRID ${services.config.ebResourceCode}; platforms push to ${services.config.publicUrl}/eb/access`
+    : "county broadcast platforms (eb): OFF (no EB_RESOURCE_CODE); eb deliveries fail saying so");
+
   return {
-    channels: [sms, email],
+    channels: [sms, email, eb],
     renderer: rendererFor(services),
     mailer: transportMailer(mail, env.MAIL_FROM),
     banner,

@@ -92,7 +92,7 @@ export function BoardPage(p: { ctx: PageCtx; session: Session; grading: Grading;
                 <span><small>{t("queued")}</small>{c.targeted}</span>
                 {(["sent", "delivered", "acknowledged"] as const).map((k) => (
                   <span>
-                    <small>{t(k === "delivered" && (c.channel === "loudspeaker" || c.channel === "display") ? "played" : k)} <span id={`n-${c.channel}-${k}`}>{c[k]} / {c.targeted}</span></small>
+                    <small>{t(k === "delivered" && (c.channel === "loudspeaker" || c.channel === "display" || c.channel === "eb") ? "played" : k)} <span id={`n-${c.channel}-${k}`}>{c[k]} / {c.targeted}</span></small>
                     <meter id={`m-${c.channel}-${k}`} min={0} max={Math.max(1, c.targeted)} value={c[k]}></meter>
                   </span>
                 ))}
