@@ -45,7 +45,8 @@ BEGIN
       -- A person is reached once a message is delivered (or confirmed); a device's
       -- audience only once it reports played/shown.
       CASE WHEN n.channel IN ('sms', 'email')
-        THEN o.delivered_at IS NULL AND o.acknowledged_at IS NULL AND (n.delivered_at IS NOT NULL OR n.acknowledged_at IS NOT NULL)
+        THEN o.delivered_at IS NULL AND o.acknowledged_at IS NULL
+          AND (n.delivered_at IS NOT NULL OR n.acknowledged_at IS NOT NULL)
         ELSE o.acknowledged_at IS NULL AND n.acknowledged_at IS NOT NULL END AS reached,
       coalesce(n.acknowledged_at, n.delivered_at) AS at
     FROM new_rows n JOIN old_rows o ON o.id = n.id
@@ -70,8 +71,10 @@ BEGIN
       AND cv.village_code = coalesce(ev.village_code, ch.village_code)
   ),
   counts AS (
-    INSERT INTO coverage_counts AS cc (warning_id, village_code, channel, sent, delivered, acknowledged, failed, expired, reached)
-    SELECT warning_id, village_code, channel, sum(d_sent), sum(d_delivered), sum(d_ack), sum(d_failed), sum(d_expired), sum(people)
+    INSERT INTO coverage_counts AS cc
+      (warning_id, village_code, channel, sent, delivered, acknowledged, failed, expired, reached)
+    SELECT warning_id, village_code, channel,
+      sum(d_sent), sum(d_delivered), sum(d_ack), sum(d_failed), sum(d_expired), sum(people)
     FROM reach GROUP BY warning_id, village_code, channel
     ORDER BY warning_id, village_code, channel
     ON CONFLICT (warning_id, village_code, channel) DO UPDATE SET
@@ -100,11 +103,13 @@ BEGIN
     INSERT INTO coverage_villages AS cv (warning_id, village_code, population, persons_reached, device_reach)
     SELECT warning_id, village_code, 0, p, dr FROM gains ORDER BY warning_id, village_code
     ON CONFLICT (warning_id, village_code) DO UPDATE
-      SET persons_reached = cv.persons_reached + excluded.persons_reached, device_reach = cv.device_reach + excluded.device_reach
+      SET persons_reached = cv.persons_reached + excluded.persons_reached,
+        device_reach = cv.device_reach + excluded.device_reach
     RETURNING cv.warning_id, cv.village_code, cv.population, cv.persons_reached + cv.device_reach AS now_raw
   ),
   capped AS (
-    SELECT upd.warning_id, sum(least(upd.population, upd.now_raw) - least(upd.population, upd.now_raw - gains.p - gains.dr)) AS delta
+    SELECT upd.warning_id,
+      sum(least(upd.population, upd.now_raw) - least(upd.population, upd.now_raw - gains.p - gains.dr)) AS delta
     FROM upd JOIN gains USING (warning_id, village_code) GROUP BY 1
   )
   -- The coverage curve: capped reach gained, stamped with the batch's latest event time.

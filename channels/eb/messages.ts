@@ -16,16 +16,19 @@ export interface Envelope {
 }
 
 export function ebdDocument(e: Envelope, payload: XmlNode): string {
-  return xmlDocument(["EBD", [
-    ["EBDVersion", "1.0"],
-    ["EBDID", e.ebdId],
-    ["EBDType", e.type],
-    ["SRC", [["EBRID", e.source]]],
-    e.dest ? ["DEST", [["EBRID", e.dest]]] : null,
-    ["EBDTime", beijingTime(e.time)],
-    e.related ? ["RelatedEBD", [["EBDID", e.related]]] : null,
-    payload,
-  ]]);
+  return xmlDocument([
+    "EBD",
+    [
+      ["EBDVersion", "1.0"],
+      ["EBDID", e.ebdId],
+      ["EBDType", e.type],
+      ["SRC", [["EBRID", e.source]]],
+      e.dest ? ["DEST", [["EBRID", e.dest]]] : null,
+      ["EBDTime", beijingTime(e.time)],
+      e.related ? ["RelatedEBD", [["EBDID", e.related]]] : null,
+      payload,
+    ],
+  ]);
 }
 
 /** GD/J 082 Severity: 1 特别重大 (red) … 4 一般 (blue). */
@@ -61,28 +64,39 @@ export interface EbmInput {
 
 export function ebmPayload(m: EbmInput, o: VendorOptions): XmlNode {
   const cancel = m.msgType === 2;
-  return ["EBM", [
-    ["EBMVersion", "1"],
-    ["EBMID", m.ebmId],
-    m.relatedEbmId ? [o.relatedElement, [["EBMID", m.relatedEbmId]]] : null,
-    ["MsgBasicInfo", [
-      ["MsgType", m.msgType],
-      ["SenderName", m.senderName],
-      ["SenderCode", m.senderCode],
-      [o.sendTimeElement, beijingTime(m.sendTime)],
-      // A cancel names only the broadcast it stops (GD/J 082: "unless cancelling").
-      cancel ? null : ["EventType", m.eventType],
-      cancel ? null : ["Severity", m.severity],
-      cancel ? null : ["StartTime", beijingTime(m.startTime)],
-      cancel ? null : ["EndTime", beijingTime(m.endTime)],
-    ]],
-    cancel ? null : ["MsgContent", [
-      ["LanguageCode", languageCode(o.languageCodeForm, m.language)],
-      ["MsgTitle", m.title],
-      ["MsgDesc", m.description],
-      ["AreaCode", m.areaCodes.join(",")],
-    ]],
-  ]];
+  return [
+    "EBM",
+    [
+      ["EBMVersion", "1"],
+      ["EBMID", m.ebmId],
+      m.relatedEbmId ? [o.relatedElement, [["EBMID", m.relatedEbmId]]] : null,
+      [
+        "MsgBasicInfo",
+        [
+          ["MsgType", m.msgType],
+          ["SenderName", m.senderName],
+          ["SenderCode", m.senderCode],
+          [o.sendTimeElement, beijingTime(m.sendTime)],
+          // A cancel names only the broadcast it stops (GD/J 082: "unless cancelling").
+          cancel ? null : ["EventType", m.eventType],
+          cancel ? null : ["Severity", m.severity],
+          cancel ? null : ["StartTime", beijingTime(m.startTime)],
+          cancel ? null : ["EndTime", beijingTime(m.endTime)],
+        ],
+      ],
+      cancel
+        ? null
+        : [
+            "MsgContent",
+            [
+              ["LanguageCode", languageCode(o.languageCodeForm, m.language)],
+              ["MsgTitle", m.title],
+              ["MsgDesc", m.description],
+              ["AreaCode", m.areaCodes.join(",")],
+            ],
+          ],
+    ],
+  ];
 }
 
 export const stateRequestPayload = (ebmId: string): XmlNode => ["EBMStateRequest", [["EBM", [["EBMID", ebmId]]]]];
@@ -91,7 +105,13 @@ export const connectionCheckPayload = (at: Date): XmlNode => ["ConnectionCheck",
 
 /** ResultCode: 1 received and valid, 0 received not processed, 2 parse failure, 3 content
  * missing, 4 signature check failed, 5 other error. */
-export const responsePayload = (code: number, desc: string): XmlNode => ["EBDResponse", [["ResultCode", code], ["ResultDesc", desc]]];
+export const responsePayload = (code: number, desc: string): XmlNode => [
+  "EBDResponse",
+  [
+    ["ResultCode", code],
+    ["ResultDesc", desc],
+  ],
+];
 
 export interface SignatureFields {
   certSn: string;
@@ -100,11 +120,14 @@ export interface SignatureFields {
 }
 
 export function signatureDocument(relatedEbdId: string, s: SignatureFields): string {
-  return xmlDocument(["Signature", [
-    ["Version", "1.0"],
-    ["RelatedEBD", [["EBDID", relatedEbdId]]],
-    ["CertSN", s.certSn],
-    ["SignatureAlgorithm", s.algorithm],
-    ["SignatureValue", s.value],
-  ]]);
+  return xmlDocument([
+    "Signature",
+    [
+      ["Version", "1.0"],
+      ["RelatedEBD", [["EBDID", relatedEbdId]]],
+      ["CertSN", s.certSn],
+      ["SignatureAlgorithm", s.algorithm],
+      ["SignatureValue", s.value],
+    ],
+  ]);
 }

@@ -21,14 +21,26 @@ export interface EbdPackage {
 }
 
 const DATA = /^EBDB_([0-9A-Za-z]{1,64})\.xml$/;
-const refuse = (status: "bad_request" | "payload_too_large", problem: string, detail: string, extra: Record<string, unknown> = {}) =>
-  new AppError(status, detail, { extra: { ebProblem: problem, ...extra } });
+const refuse = (
+  status: "bad_request" | "payload_too_large",
+  problem: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+) => new AppError(status, detail, { extra: { ebProblem: problem, ...extra } });
 
 export const dataFileName = (ebdId: string) => `EBDB_${ebdId}.xml`;
 export const signatureFileName = (ebdId: string) => `EBDS_EBDB_${ebdId}.xml`;
 
-export async function packEbd(ebdId: string, data: string, signature: string, order: "data-first" | "signature-first" = "data-first"): Promise<Uint8Array> {
-  const members: [string, string][] = [[dataFileName(ebdId), data], [signatureFileName(ebdId), signature]];
+export async function packEbd(
+  ebdId: string,
+  data: string,
+  signature: string,
+  order: "data-first" | "signature-first" = "data-first",
+): Promise<Uint8Array> {
+  const members: [string, string][] = [
+    [dataFileName(ebdId), data],
+    [signatureFileName(ebdId), signature],
+  ];
   if (order === "signature-first") members.reverse();
   const p = pack();
   const mtime = new Date();
@@ -51,7 +63,9 @@ export function unsafeName(name: string): string | null {
 export async function unpackEbd(bytes: Uint8Array, limits: PackageLimits = PACKAGE_LIMITS): Promise<EbdPackage> {
   if (bytes.byteLength === 0) throw refuse("bad_request", "empty", "the EBD package is empty");
   if (bytes.byteLength > limits.maxTotalBytes) {
-    throw refuse("payload_too_large", "package_too_large", `the EBD package exceeds ${limits.maxTotalBytes} bytes`, { maxBytes: limits.maxTotalBytes });
+    throw refuse("payload_too_large", "package_too_large", `the EBD package exceeds ${limits.maxTotalBytes} bytes`, {
+      maxBytes: limits.maxTotalBytes,
+    });
   }
   const files = new Map<string, Uint8Array>();
   const ex = extract();
@@ -63,19 +77,38 @@ export async function unpackEbd(bytes: Uint8Array, limits: PackageLimits = PACKA
       const name = h.name.replace(/^\.\//, "");
       const why = unsafeName(h.name);
       if (why) throw refuse("bad_request", "unsafe_member_name", `tar member '${h.name}' ${why}`, { member: h.name });
-      if (h.type === "directory" && name.replace(/\/$/, "") === "") { entry.resume(); continue; }
-      if (h.type !== "file") throw refuse("bad_request", "member_not_a_file", `tar member '${h.name}' is a ${h.type}, not a file`, { member: h.name });
+      if (h.type === "directory" && name.replace(/\/$/, "") === "") {
+        entry.resume();
+        continue;
+      }
+      if (h.type !== "file")
+        throw refuse("bad_request", "member_not_a_file", `tar member '${h.name}' is a ${h.type}, not a file`, {
+          member: h.name,
+        });
       if (files.size + 1 > limits.maxMembers) {
-        throw refuse("payload_too_large", "too_many_members", `the EBD package has more than ${limits.maxMembers} members`, { maxMembers: limits.maxMembers });
+        throw refuse(
+          "payload_too_large",
+          "too_many_members",
+          `the EBD package has more than ${limits.maxMembers} members`,
+          { maxMembers: limits.maxMembers },
+        );
       }
       const size = h.size ?? 0;
       total += size;
       if (size > limits.maxMemberBytes || total > limits.maxTotalBytes) {
-        throw refuse("payload_too_large", "member_too_large", `tar member '${h.name}' declares ${size} bytes; at most ${limits.maxMemberBytes} per member and ${limits.maxTotalBytes} in all`, {
-          member: h.name, maxMemberBytes: limits.maxMemberBytes,
-        });
+        throw refuse(
+          "payload_too_large",
+          "member_too_large",
+          `tar member '${h.name}' declares ${size} bytes; ` +
+            `at most ${limits.maxMemberBytes} per member and ${limits.maxTotalBytes} in all`,
+          {
+            member: h.name,
+            maxMemberBytes: limits.maxMemberBytes,
+          },
+        );
       }
-      if (files.has(name)) throw refuse("bad_request", "duplicate_member", `tar member '${name}' appears twice`, { member: name });
+      if (files.has(name))
+        throw refuse("bad_request", "duplicate_member", `tar member '${name}' appears twice`, { member: name });
       const parts: Uint8Array[] = [];
       for await (const c of entry) parts.push(c as Uint8Array);
       files.set(name, new Uint8Array(Buffer.concat(parts)));
@@ -87,9 +120,20 @@ export async function unpackEbd(bytes: Uint8Array, limits: PackageLimits = PACKA
   }
   const data = [...files.keys()].filter((n) => DATA.test(n));
   if (data.length !== 1) {
-    throw refuse("bad_request", data.length === 0 ? "no_data_file" : "several_data_files",
-      data.length === 0 ? "the EBD package holds no EBDB_<EBDID>.xml" : `the EBD package holds ${data.length} data files`, { members: [...files.keys()] });
+    throw refuse(
+      "bad_request",
+      data.length === 0 ? "no_data_file" : "several_data_files",
+      data.length === 0
+        ? "the EBD package holds no EBDB_<EBDID>.xml"
+        : `the EBD package holds ${data.length} data files`,
+      { members: [...files.keys()] },
+    );
   }
   const ebdId = DATA.exec(data[0]!)![1]!;
-  return { ebdId, data: files.get(data[0]!)!, signature: files.get(signatureFileName(ebdId)) ?? null, members: [...files.keys()] };
+  return {
+    ebdId,
+    data: files.get(data[0]!)!,
+    signature: files.get(signatureFileName(ebdId)) ?? null,
+    members: [...files.keys()],
+  };
 }

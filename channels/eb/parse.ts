@@ -26,7 +26,9 @@ const need = (errors: FieldError[], path: string, v: string | undefined) => {
 export function readEbd(bytes: Uint8Array, maxBytes: number): ParsedEbd {
   const root = parseXml(decodeXml(bytes, undefined, maxBytes));
   if (root.name !== "EBD") {
-    throw new AppError("validation_failed", `the data file's root is <${root.name}>, not <EBD>`, { extra: { ebProblem: "not_ebd", root: root.name } });
+    throw new AppError("validation_failed", `the data file's root is <${root.name}>, not <EBD>`, {
+      extra: { ebProblem: "not_ebd", root: root.name },
+    });
   }
   const errors: FieldError[] = [];
   const ebdId = need(errors, "EBD.EBDID", kidText(root, "EBDID"));
@@ -36,10 +38,17 @@ export function readEbd(bytes: Uint8Array, maxBytes: number): ParsedEbd {
   const dest = kid(root, "DEST");
   const related = kid(root, "RelatedEBD");
   const payload = type ? kid(root, type) : undefined;
-  if (type && !payload) errors.push({ path: `EBD.${type}`, message: `EBDType is ${type} but there is no <${type}> element`, code: "missing" });
+  if (type && !payload)
+    errors.push({
+      path: `EBD.${type}`,
+      message: `EBDType is ${type} but there is no <${type}> element`,
+      code: "missing",
+    });
   if (errors.length > 0) throw validationError(errors);
   return {
-    ebdId, type, source,
+    ebdId,
+    type,
+    source,
     dest: dest && kidText(dest, "EBRID"),
     related: related && kidText(related, "EBDID"),
     time: parseBeijingTime(kidText(root, "EBDTime")),
@@ -49,11 +58,16 @@ export function readEbd(bytes: Uint8Array, maxBytes: number): ParsedEbd {
 
 export function parseEbdResponse(p: XmlElement): { code: number; desc: string } {
   const code = Number(kidText(p, "ResultCode"));
-  if (!Number.isInteger(code)) throw validationError([{ path: "EBDResponse.ResultCode", message: "required, an integer", code: "missing" }]);
+  if (!Number.isInteger(code))
+    throw validationError([{ path: "EBDResponse.ResultCode", message: "required, an integer", code: "missing" }]);
   return { code, desc: kidText(p, "ResultDesc") ?? "" };
 }
 
-export interface CoverageEntry { areaCode: string; rate: number | null; resBrdStat: string | null }
+export interface CoverageEntry {
+  areaCode: string;
+  rate: number | null;
+  resBrdStat: string | null;
+}
 export type TerminalResult = Record<string, string | number | null>;
 
 export interface StateReport {
@@ -101,12 +115,19 @@ function stateOf(item: XmlElement, path: string, o: VendorOptions, rptTime?: str
   const raw = kidText(item, "BrdStateCode");
   const code = Number(raw);
   if (raw === undefined) errors.push({ path: `${path}.BrdStateCode`, message: "required", code: "missing" });
-  else if (!Number.isInteger(code) || code < 0 || code > 5) errors.push({ path: `${path}.BrdStateCode`, message: "must be 0–5", code: "invalid" });
+  else if (!Number.isInteger(code) || code < 0 || code > 5)
+    errors.push({ path: `${path}.BrdStateCode`, message: "must be 0–5", code: "invalid" });
   if (errors.length > 0) throw validationError(errors);
   return {
-    ebmId, code, desc: kidText(item, "BrdStateDesc") ?? "",
+    ebmId,
+    code,
+    desc: kidText(item, "BrdStateDesc") ?? "",
     at: parseBeijingTime(kidText(item, "RptTime") ?? rptTime),
-    coverage: kids(item, "Coverage").map((c) => ({ areaCode: kidText(c, "AreaCode") ?? "", rate: rate(c, o), resBrdStat: kidText(c, "ResBrdStat") ?? null })),
+    coverage: kids(item, "Coverage").map((c) => ({
+      areaCode: kidText(c, "AreaCode") ?? "",
+      rate: rate(c, o),
+      resBrdStat: kidText(c, "ResBrdStat") ?? null,
+    })),
     terminals: terminals(item),
   };
 }
@@ -116,7 +137,10 @@ export const parseStateResponse = (p: XmlElement, o: VendorOptions): StateReport
 export function parseBrdLog(p: XmlElement, o: VendorOptions): StateReport[] {
   const params = kid(p, "Params");
   const items = kids(p, "EBMBrdItem");
-  if (items.length === 0) throw validationError([{ path: "EBMBrdLog.EBMBrdItem", message: "at least one item is required", code: "missing" }]);
+  if (items.length === 0)
+    throw validationError([
+      { path: "EBMBrdLog.EBMBrdItem", message: "at least one item is required", code: "missing" },
+    ]);
   return items.map((it, i) => stateOf(it, `EBMBrdLog.EBMBrdItem[${i}]`, o, params && kidText(params, "RptEndTime")));
 }
 
@@ -127,6 +151,12 @@ export function parseSignature(bytes: Uint8Array, maxBytes: number): SignatureFi
   const rel = kid(root, "RelatedEBD");
   const relatedEbdId = need(errors, "Signature.RelatedEBD.EBDID", rel && kidText(rel, "EBDID"));
   const value = need(errors, "Signature.SignatureValue", kidText(root, "SignatureValue"));
-  if (errors.length > 0) throw validationError(errors, `signature file: ${errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`);
-  return { relatedEbdId, value, certSn: kidText(root, "CertSN") ?? "", algorithm: kidText(root, "SignatureAlgorithm") ?? "SM2-SM3" };
+  if (errors.length > 0)
+    throw validationError(errors, `signature file: ${errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`);
+  return {
+    relatedEbdId,
+    value,
+    certSn: kidText(root, "CertSN") ?? "",
+    algorithm: kidText(root, "SignatureAlgorithm") ?? "SM2-SM3",
+  };
 }

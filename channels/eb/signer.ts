@@ -6,7 +6,10 @@ import type { SignerConfig } from "./config.js";
 import type { SignatureFields } from "./messages.js";
 
 export class SignerError extends Error {
-  constructor(message: string, readonly retryable: boolean) {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
     super(message);
     this.name = "SignerError";
   }
@@ -25,7 +28,10 @@ export const noneSigner: Signer = {
   kind: "none",
   sign: async () => ({ certSn: "", algorithm: ALGORITHM, value: "" }),
   verify: async () => {
-    throw new SignerError("signer 'none' cannot verify signatures: configure an http signer for a platform with a certificate", false);
+    throw new SignerError(
+      "signer 'none' cannot verify signatures: configure an http signer for a platform with a certificate",
+      false,
+    );
   },
 };
 
@@ -33,19 +39,29 @@ const b64 = (b: Uint8Array) => Buffer.from(b).toString("base64");
 
 export class HttpSigner implements Signer {
   readonly kind = "http" as const;
-  constructor(private readonly c: Extract<SignerConfig, { kind: "http" }>, private readonly fetchImpl: typeof fetch = fetch) {}
+  constructor(
+    private readonly c: Extract<SignerConfig, { kind: "http" }>,
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {}
 
   private async call(op: "sign" | "verify", body: Record<string, unknown>): Promise<Record<string, unknown>> {
     let res: Response;
     try {
       res = await this.fetchImpl(`${this.c.url.replace(/\/+$/, "")}/${op}`, {
-        method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000),
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
       });
     } catch (e) {
       throw new SignerError(`signing service unreachable: ${(e as Error).message}`, true);
     }
     const text = await res.text();
-    if (!res.ok) throw new SignerError(`signing service answered ${res.status} to /${op}: ${text.slice(0, 200)}`, res.status >= 500 || res.status === 429);
+    if (!res.ok)
+      throw new SignerError(
+        `signing service answered ${res.status} to /${op}: ${text.slice(0, 200)}`,
+        res.status >= 500 || res.status === 429,
+      );
     try {
       return JSON.parse(text) as Record<string, unknown>;
     } catch {
@@ -55,14 +71,26 @@ export class HttpSigner implements Signer {
 
   async sign(data: Uint8Array): Promise<SignatureFields> {
     const r = await this.call("sign", { data: b64(data), ...(this.c.certSn ? { certSn: this.c.certSn } : {}) });
-    if (typeof r.signature !== "string" || r.signature === "") throw new SignerError("signing service returned no signature", true);
-    return { value: r.signature, certSn: typeof r.certSn === "string" ? r.certSn : (this.c.certSn ?? ""), algorithm: typeof r.algorithm === "string" ? r.algorithm : ALGORITHM };
+    if (typeof r.signature !== "string" || r.signature === "")
+      throw new SignerError("signing service returned no signature", true);
+    return {
+      value: r.signature,
+      certSn: typeof r.certSn === "string" ? r.certSn : (this.c.certSn ?? ""),
+      algorithm: typeof r.algorithm === "string" ? r.algorithm : ALGORITHM,
+    };
   }
 
   async verify(data: Uint8Array, s: SignatureFields, certificate: string): Promise<boolean> {
-    const r = await this.call("verify", { data: b64(data), signature: s.value, certSn: s.certSn, algorithm: s.algorithm, certificate });
+    const r = await this.call("verify", {
+      data: b64(data),
+      signature: s.value,
+      certSn: s.certSn,
+      algorithm: s.algorithm,
+      certificate,
+    });
     return r.valid === true;
   }
 }
 
-export const signerFor = (c: SignerConfig, fetchImpl?: typeof fetch): Signer => (c.kind === "http" ? new HttpSigner(c, fetchImpl) : noneSigner);
+export const signerFor = (c: SignerConfig, fetchImpl?: typeof fetch): Signer =>
+  c.kind === "http" ? new HttpSigner(c, fetchImpl) : noneSigner;

@@ -7,7 +7,8 @@ export type XmlNode = readonly [string, string | number | readonly (XmlNode | nu
 const ESC: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
 // XML 1.0 forbids most C0 controls even as references: drop them rather than emit a
 // document the platform cannot parse.
-const escapeText = (s: string) => s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "").replace(/[&<>"']/g, (c) => ESC[c]!);
+const escapeText = (s: string) =>
+  s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "").replace(/[&<>"']/g, (c) => ESC[c]!);
 
 function write(n: XmlNode, out: string[]): void {
   const [name, body] = n;

@@ -24,13 +24,26 @@ export async function applyEbStates(
   // Keyed by EBMID, which is the delivery's provider id: forward-only and idempotent like
   // any provider callback, and parked if it overtook the recording of the send.
   await applyProviderReports(tx, changes);
-  await writeAudit(tx, applied.map((a) => {
-    const r = byEbm.get(a.ebmId)!;
-    return {
-      ...who, action: "eb.broadcast_state", subjectType: "delivery", subjectId: String(a.deliveryId),
-      before: { brdStateCode: a.before },
-      after: { brdStateCode: a.after, brdStateDesc: r.desc, ebmId: a.ebmId, platform: platform.resourceCode, coverage: r.coverage, terminals: r.terminals.length },
-    };
-  }));
+  await writeAudit(
+    tx,
+    applied.map((a) => {
+      const r = byEbm.get(a.ebmId)!;
+      return {
+        ...who,
+        action: "eb.broadcast_state",
+        subjectType: "delivery",
+        subjectId: String(a.deliveryId),
+        before: { brdStateCode: a.before },
+        after: {
+          brdStateCode: a.after,
+          brdStateDesc: r.desc,
+          ebmId: a.ebmId,
+          platform: platform.resourceCode,
+          coverage: r.coverage,
+          terminals: r.terminals.length,
+        },
+      };
+    }),
+  );
   return { applied: applied.length, unknown };
 }

@@ -59,7 +59,8 @@ function addChannels(into: Partial<Record<ChannelKind, ChannelCounts>>, from: Pa
 function withDeviceNames(chs: Partial<Record<ChannelKind, ChannelCounts>>): Partial<Record<ChannelKind, ChannelFigures>> {
   const out: Partial<Record<ChannelKind, ChannelFigures>> = {};
   for (const [k, v] of Object.entries(chs) as [ChannelKind, ChannelCounts][]) {
-    out[k] = k === "loudspeaker" || k === "eb" ? { ...v, played: v.acknowledged } : k === "display" ? { ...v, shown: v.acknowledged } : { ...v };
+    const played = k === "loudspeaker" || k === "eb";
+    out[k] = played ? { ...v, played: v.acknowledged } : k === "display" ? { ...v, shown: v.acknowledged } : { ...v };
   }
   return out;
 }

@@ -25,28 +25,39 @@ export const ebReadbackJob: Job = {
     let polled = 0;
     let applied = 0;
     // Platforms in parallel, one query at a time to each: a county platform is small.
-    await Promise.all([...byPlatform].map(async ([platformId, list]) => {
-      const p = await getPlatform(s.db, platformId);
-      if (!p) return;
-      const reports: StateReport[] = [];
-      for (const b of list) {
-        try {
-          const r = await exchange(toPeer(p), { ebdId: await nextEbdId(s.db, ours), type: "EBMStateRequest", source: ours, dest: p.resourceCode, time: at },
-            stateRequestPayload(b.ebmId));
-          polled++;
-          if (r.type === "EBMStateResponse") reports.push(parseStateResponse(r.payload, p.options));
-        } catch (e) {
-          s.log.warn("eb state request failed", { platform: p.resourceCode, ebmId: b.ebmId, ...errorFields(e) });
+    await Promise.all(
+      [...byPlatform].map(async ([platformId, list]) => {
+        const p = await getPlatform(s.db, platformId);
+        if (!p) return;
+        const reports: StateReport[] = [];
+        for (const b of list) {
+          try {
+            const r = await exchange(
+              toPeer(p),
+              {
+                ebdId: await nextEbdId(s.db, ours),
+                type: "EBMStateRequest",
+                source: ours,
+                dest: p.resourceCode,
+                time: at,
+              },
+              stateRequestPayload(b.ebmId),
+            );
+            polled++;
+            if (r.type === "EBMStateResponse") reports.push(parseStateResponse(r.payload, p.options));
+          } catch (e) {
+            s.log.warn("eb state request failed", { platform: p.resourceCode, ebmId: b.ebmId, ...errorFields(e) });
+          }
         }
-      }
-      if (reports.length === 0) return;
-      await s.db.transaction(async (tx) => {
-        const r = await applyEbStates(tx, p, reports, at, { actor: "scheduler", actorKind: "system" });
-        applied += r.applied;
-        const seen = await platformSeen(tx, p.id, at);
-        if (seen) await writeAudit(tx, stateAudit(seen, "scheduler"));
-      });
-    }));
+        if (reports.length === 0) return;
+        await s.db.transaction(async (tx) => {
+          const r = await applyEbStates(tx, p, reports, at, { actor: "scheduler", actorKind: "system" });
+          applied += r.applied;
+          const seen = await platformSeen(tx, p.id, at);
+          if (seen) await writeAudit(tx, stateAudit(seen, "scheduler"));
+        });
+      }),
+    );
     return { polled, applied };
   },
 };

@@ -54,9 +54,10 @@ export async function setupChannels(env: Env, services: Services, log: Logger): 
   const email = new EmailChannel(mail, env.MAIL_FROM, { ratePerSecond: env.EMAIL_RATE_PER_SECOND, concurrency: mail.kind === "smtp" ? env.SMTP_POOL_SIZE * 4 : 8 });
   banner.push(`email: ${mail.kind === "smtp" ? mail.describe : `${mail.describe}; messages are written as .eml files`}`);
 
-  const eb = new EbChannel({ db: services.db, resourceCode: services.config.ebResourceCode, grading: services.grading, now: services.now });
-  banner.push(services.config.ebResourceCode
-    ? `county broadcast platforms (eb): our EBRID ${services.config.ebResourceCode}; platforms push to ${services.config.publicUrl}/eb/access`
+  const ours = services.config.ebResourceCode;
+  const eb = new EbChannel({ db: services.db, resourceCode: ours, grading: services.grading, now: services.now });
+  banner.push(ours
+    ? `county broadcast platforms (eb): our EBRID ${ours}; platforms push to ${services.config.publicUrl}/eb/access`
     : "county broadcast platforms (eb): OFF (no EB_RESOURCE_CODE); eb deliveries fail saying so");
 
   return {

@@ -72,7 +72,8 @@ export class TemplateRenderer implements MessageRenderer {
     if (channel === "sms") return this.fitSms(w, main, names.names.length, view);
     const full = view(names.names.length, w.description);
     // Whatever else the channel's message is made of (email subject and HTML, an EBM's title).
-    const part = (p: Part) => renderPart(c.resolve(main.language, channel, p, w.type, w.level, purpose).source, p, full);
+    const part = (p: Part) =>
+      renderPart(c.resolve(main.language, channel, p, w.type, w.level, purpose).source, p, full);
     const parts: readonly Part[] = PARTS[channel];
     return {
       language: main.language, file: main.file,

@@ -23,6 +23,7 @@ export interface ReceivedEbm {
   signature: string;
 }
 
+const DESC = ["未处理", "等待播发", "播发中", "播发成功", "播发失败", "播发取消"];
 const TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 const parser = new XMLParser({ parseTagValue: false, ignoreDeclaration: true, processEntities: false });
 
@@ -64,9 +65,16 @@ export class FakeEbPlatform {
   down = false;
   private seq = 0;
 
-  constructor(readonly ebrid: string, readonly ours: string, public dialect: Dialect = {
-    sendTime: "SendTime", coverage: "CoverageRate", languageCodes: ["chi"], related: "RelatedEBM",
-  }) {}
+  constructor(
+    readonly ebrid: string,
+    readonly ours: string,
+    public dialect: Dialect = {
+      sendTime: "SendTime",
+      coverage: "CoverageRate",
+      languageCodes: ["chi"],
+      related: "RelatedEBM",
+    },
+  ) {}
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
@@ -74,8 +82,14 @@ export class FakeEbPlatform {
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
         this.handle(req.headers["content-type"] ?? "", Buffer.concat(chunks))
-          .then((body) => { res.writeHead(200, { "content-type": "application/x-tar" }); res.end(body); })
-          .catch((e: Error) => { res.writeHead(e.message === "down" ? 503 : 400); res.end(e.message); });
+          .then((body) => {
+            res.writeHead(200, { "content-type": "application/x-tar" });
+            res.end(body);
+          })
+          .catch((e: Error) => {
+            res.writeHead(e.message === "down" ? 503 : 400);
+            res.end(e.message);
+          });
       });
     });
     await new Promise<void>((r) => this.server!.listen(0, "127.0.0.1", r));
@@ -90,20 +104,34 @@ export class FakeEbPlatform {
 
   private async answer(related: string, payloadXml: string, type: string): Promise<Buffer> {
     const id = `10${this.ebrid}${String(++this.seq).padStart(16, "0")}`;
-    const data = `<?xml version="1.0" encoding="utf-8"?><EBD><EBDVersion>1.0</EBDVersion><EBDID>${id}</EBDID><EBDType>${type}</EBDType>`
-      + `<SRC><EBRID>${this.ebrid}</EBRID></SRC><DEST><EBRID>${this.ours}</EBRID></DEST><EBDTime>${time()}</EBDTime>`
-      + `<RelatedEBD><EBDID>${related}</EBDID></RelatedEBD>${payloadXml}</EBD>`;
-    return tarOf([[`EBDB_${id}.xml`, data], [`EBDS_EBDB_${id}.xml`, "<Signature/>"]]);
+    const data =
+      `<?xml version="1.0" encoding="utf-8"?><EBD><EBDVersion>1.0</EBDVersion>` +
+      `<EBDID>${id}</EBDID><EBDType>${type}</EBDType>` +
+      `<SRC><EBRID>${this.ebrid}</EBRID></SRC><DEST><EBRID>${this.ours}</EBRID></DEST><EBDTime>${time()}</EBDTime>` +
+      `<RelatedEBD><EBDID>${related}</EBDID></RelatedEBD>${payloadXml}</EBD>`;
+    return tarOf([
+      [`EBDB_${id}.xml`, data],
+      [`EBDS_EBDB_${id}.xml`, "<Signature/>"],
+    ]);
   }
 
   private respond = (related: string, code: number, desc: string) =>
-    this.answer(related, `<EBDResponse><ResultCode>${code}</ResultCode><ResultDesc>${desc}</ResultDesc></EBDResponse>`, "EBDResponse");
+    this.answer(
+      related,
+      `<EBDResponse><ResultCode>${code}</ResultCode><ResultDesc>${desc}</ResultDesc></EBDResponse>`,
+      "EBDResponse",
+    );
 
   private async handle(contentType: string, body: Buffer): Promise<Buffer> {
     if (this.down) throw new Error("down");
-    const form = await new Request("http://fake/", { method: "POST", headers: { "content-type": contentType }, body }).formData();
+    const form = await new Request("http://fake/", {
+      method: "POST",
+      headers: { "content-type": contentType },
+      body,
+    }).formData();
     const file = form.get("file");
-    if (!(file instanceof File) || !/^EBDT_\d{36}\.tar$/.test(file.name)) throw new Error("multipart part 'file' named EBDT_<EBDID>.tar is required");
+    if (!(file instanceof File) || !/^EBDT_\d{36}\.tar$/.test(file.name))
+      throw new Error("multipart part 'file' named EBDT_<EBDID>.tar is required");
     const files = await untar(Buffer.from(await file.arrayBuffer()));
     const dataName = [...files.keys()].find((n) => /^EBDB_\d{36}\.xml$/.test(n));
     if (!dataName) throw new Error("no EBDB_<EBDID>.xml");
@@ -114,7 +142,9 @@ export class FakeEbPlatform {
     if (!data.startsWith('<?xml version="1.0" encoding="utf-8"?>')) return this.respond(ebdId, 2, "XML declaration");
     const ebd = parser.parse(data).EBD as Record<string, any>;
     const missing: string[] = [];
-    const check = (ok: boolean, what: string) => { if (!ok) missing.push(what); };
+    const check = (ok: boolean, what: string) => {
+      if (!ok) missing.push(what);
+    };
     check(ebd?.EBDVersion === "1.0", "EBDVersion");
     check(ebd?.EBDID === ebdId, "EBDID");
     check(ebd?.SRC?.EBRID === this.ours, "SRC/EBRID");
@@ -123,13 +153,17 @@ export class FakeEbPlatform {
     const type = ebd?.EBDType as string;
     check(ebdId.startsWith(type === "ConnectionCheck" ? `01${this.ours}` : `10${this.ours}`), "EBDID type/source");
     if (type === "EBM") this.checkEbm(ebd.EBM, check);
-    if (type === "EBMStateRequest") check(/^\d{30}$/.test(ebd.EBMStateRequest?.EBM?.EBMID ?? ""), "EBMStateRequest/EBM/EBMID");
+    if (type === "EBMStateRequest")
+      check(/^\d{30}$/.test(ebd.EBMStateRequest?.EBM?.EBMID ?? ""), "EBMStateRequest/EBM/EBMID");
     if (type === "ConnectionCheck") check(TIME.test(ebd.ConnectionCheck?.RptTime ?? ""), "ConnectionCheck/RptTime");
     if (missing.length > 0) {
       this.problems.push(...missing);
       return this.respond(ebdId, 3, `missing or invalid: ${missing.join(", ")}`);
     }
-    if (type === "ConnectionCheck") { this.heartbeats.push(ebdId); return this.respond(ebdId, 1, "ok"); }
+    if (type === "ConnectionCheck") {
+      this.heartbeats.push(ebdId);
+      return this.respond(ebdId, 1, "ok");
+    }
     if (type === "EBM") {
       this.ebms.push({ ebdId, ebd, ebm: ebd.EBM, members: [...files.keys()], signature });
       const refuse = this.refuseNext.shift();
@@ -149,13 +183,18 @@ export class FakeEbPlatform {
   stateXml(ebmId: string, code: number): string {
     const known = this.ebms.find((e) => String(e.ebm.EBMID) === ebmId);
     const area = String(known?.ebm.MsgContent?.AreaCode ?? "");
-    const cov = this.dialect.coverage === "CoveragePercent" ? "87.5" : "0.875";
-    return `<EBMStateResponse><RptTime>${time()}</RptTime><EBM><EBMID>${ebmId}</EBMID></EBM>`
-      + `<BrdStateCode>${code}</BrdStateCode><BrdStateDesc>${["未处理", "等待播发", "播发中", "播发成功", "播发失败", "播发取消"][code]}</BrdStateDesc>`
-      + `<Coverage><${this.dialect.coverage}>${cov}</${this.dialect.coverage}><AreaCode>${area}</AreaCode><ResBrdStat>12,1,0</ResBrdStat></Coverage>`
-      + `<ResBrdInfo><ResBrdItem><EBRAS><EBRID>${this.ebrid.slice(0, 12)}000001</EBRID></EBRAS><EBRBS><RptTime>${time()}</RptTime>`
-      + `<BrdSysType>1</BrdSysType><StartTime>${time()}</StartTime><EndTime>${time()}</EndTime><FileURL>http://127.0.0.1/rec.mp3</FileURL>`
-      + `<BrdStateCode>${code}</BrdStateCode><BrdStateDesc>终端</BrdStateDesc></EBRBS></ResBrdItem></ResBrdInfo></EBMStateResponse>`;
+    const el = this.dialect.coverage;
+    const cov = el === "CoveragePercent" ? "87.5" : "0.875";
+    return (
+      `<EBMStateResponse><RptTime>${time()}</RptTime><EBM><EBMID>${ebmId}</EBMID></EBM>` +
+      `<BrdStateCode>${code}</BrdStateCode><BrdStateDesc>${DESC[code]}</BrdStateDesc>` +
+      `<Coverage><${el}>${cov}</${el}><AreaCode>${area}</AreaCode><ResBrdStat>12,1,0</ResBrdStat></Coverage>` +
+      `<ResBrdInfo><ResBrdItem><EBRAS><EBRID>${this.ebrid.slice(0, 12)}000001</EBRID></EBRAS>` +
+      `<EBRBS><RptTime>${time()}</RptTime><BrdSysType>1</BrdSysType><StartTime>${time()}</StartTime>` +
+      `<EndTime>${time()}</EndTime><FileURL>http://127.0.0.1/rec.mp3</FileURL>` +
+      `<BrdStateCode>${code}</BrdStateCode><BrdStateDesc>终端</BrdStateDesc></EBRBS>` +
+      `</ResBrdItem></ResBrdInfo></EBMStateResponse>`
+    );
   }
 
   private checkEbm(ebm: Record<string, any> | undefined, check: (ok: boolean, what: string) => void) {
@@ -168,7 +207,10 @@ export class FakeEbPlatform {
     check(TIME.test(b[this.dialect.sendTime] ?? "") && b[other] === undefined, this.dialect.sendTime);
     if (b.MsgType === "2") {
       const rel = ebm?.[this.dialect.related]?.EBMID;
-      check(this.ebms.some((e) => String(e.ebm.EBMID) === String(rel)), `${this.dialect.related}/EBMID of a broadcast we hold`);
+      check(
+        this.ebms.some((e) => String(e.ebm.EBMID) === String(rel)),
+        `${this.dialect.related}/EBMID of a broadcast we hold`,
+      );
       return;
     }
     check(/^\w{5}$/.test(b.EventType ?? ""), "EventType");
@@ -177,6 +219,11 @@ export class FakeEbPlatform {
     const c = ebm?.MsgContent ?? {};
     check(this.dialect.languageCodes.includes(c.LanguageCode), "LanguageCode");
     check(!!c.MsgTitle && !!c.MsgDesc, "MsgTitle/MsgDesc");
-    check(String(c.AreaCode ?? "").split(",").every((a) => /^\d{12}$/.test(a)), "AreaCode");
+    check(
+      String(c.AreaCode ?? "")
+        .split(",")
+        .every((a) => /^\d{12}$/.test(a)),
+      "AreaCode",
+    );
   }
 }

@@ -11,6 +11,8 @@ export interface BoardWarning {
 }
 export interface Names { counties: Map<string, string>; townships: Map<string, string> }
 
+/** Channels whose `delivered` column counts what played (devices, broadcast platforms). */
+const PLAYS: string[] = ["loudspeaker", "display", "eb"];
 const STATES: [VillageState, Parameters<PageCtx["t"]>[0]][] = [
   ["reached", "villageReached"], ["progress", "villageProgress"], ["notreached", "villageNotReached"], ["offline", "villageOffline"], ["escalated", "villageEscalated"],
 ];
@@ -92,7 +94,10 @@ export function BoardPage(p: { ctx: PageCtx; session: Session; grading: Grading;
                 <span><small>{t("queued")}</small>{c.targeted}</span>
                 {(["sent", "delivered", "acknowledged"] as const).map((k) => (
                   <span>
-                    <small>{t(k === "delivered" && (c.channel === "loudspeaker" || c.channel === "display" || c.channel === "eb") ? "played" : k)} <span id={`n-${c.channel}-${k}`}>{c[k]} / {c.targeted}</span></small>
+                    <small>
+                      {t(k === "delivered" && PLAYS.includes(c.channel) ? "played" : k)}{" "}
+                      <span id={`n-${c.channel}-${k}`}>{c[k]} / {c.targeted}</span>
+                    </small>
                     <meter id={`m-${c.channel}-${k}`} min={0} max={Math.max(1, c.targeted)} value={c[k]}></meter>
                   </span>
                 ))}

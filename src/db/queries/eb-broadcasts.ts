@@ -30,22 +30,35 @@ export async function nextEbmId(db: Db, source: string, at: Date): Promise<strin
 }
 
 /** The broadcast's EBMID and EBDID, assigned once: a retry resends the same ones. */
-export async function assignIds(db: Db, deliveryId: number, source: string, at: Date): Promise<{ ebmId: string; ebdId: string }> {
+export async function assignIds(
+  db: Db,
+  deliveryId: number,
+  source: string,
+  at: Date,
+): Promise<{ ebmId: string; ebdId: string }> {
   const b = await getBroadcast(db, deliveryId);
   if (b?.ebmId && b.ebdId) return { ebmId: b.ebmId, ebdId: b.ebdId };
   const ids = { ebmId: await nextEbmId(db, source, at), ebdId: await nextEbdId(db, source) };
   // Two senders of one delivery (a lease that ran out) race here: the first write wins.
   const [r] = await db.execute<{ ebm_id: string; ebd_id: string }>(sql`
-    update eb_broadcasts set ebm_id = coalesce(ebm_id, ${ids.ebmId}), ebd_id = coalesce(ebd_id, ${ids.ebdId}), updated_at = now()
+    update eb_broadcasts
+    set ebm_id = coalesce(ebm_id, ${ids.ebmId}), ebd_id = coalesce(ebd_id, ${ids.ebdId}), updated_at = now()
     where delivery_id = ${deliveryId} returning ebm_id, ebd_id`);
   return { ebmId: r!.ebm_id, ebdId: r!.ebd_id };
 }
 
 export async function recordResult(db: Db, deliveryId: number, code: number, desc: string): Promise<void> {
-  await db.execute(sql`update eb_broadcasts set result_code = ${code}, result_desc = ${desc}, updated_at = now() where delivery_id = ${deliveryId}`);
+  await db.execute(
+    sql`update eb_broadcasts set result_code = ${code}, result_desc = ${desc}, updated_at = now()
+        where delivery_id = ${deliveryId}`,
+  );
 }
 
-export interface OpenBroadcast { deliveryId: number; ebmId: string; platformId: string }
+export interface OpenBroadcast {
+  deliveryId: number;
+  ebmId: string;
+  platformId: string;
+}
 
 /** Broadcasts to read back: accepted, not yet final (3/4/5) and their warning in force. */
 export async function openBroadcasts(db: Db, at: Date): Promise<OpenBroadcast[]> {
@@ -61,20 +74,44 @@ export async function openBroadcasts(db: Db, at: Date): Promise<OpenBroadcast[]>
   return rows.map((r) => ({ deliveryId: Number(r.delivery_id), ebmId: r.ebm_id, platformId: r.platform_id }));
 }
 
-export interface AppliedState { deliveryId: number; warningId: string; ebmId: string; before: number | null; after: number }
+export interface AppliedState {
+  deliveryId: number;
+  warningId: string;
+  ebmId: string;
+  before: number | null;
+  after: number;
+}
 
 /**
  * Records reported states of one platform's broadcasts. Final states (3 played, 4 failed,
  * 5 cancelled) are never overwritten by a later in-progress report; a report for an
  * EBMID that is not this platform's is returned as unknown and writes nothing.
  */
-export async function recordStates(db: Db, platformId: string, reports: StateReport[], at: Date): Promise<{ applied: AppliedState[]; unknown: string[] }> {
+export async function recordStates(
+  db: Db,
+  platformId: string,
+  reports: StateReport[],
+  at: Date,
+): Promise<{ applied: AppliedState[]; unknown: string[] }> {
   if (reports.length === 0) return { applied: [], unknown: [] };
-  const rows = await db.execute<{ delivery_id: string | null; warning_id: string | null; ebm_id: string; before: number | null; after: number | null }>(sql`
+  const rows = await db.execute<{
+    delivery_id: string | null;
+    warning_id: string | null;
+    ebm_id: string;
+    before: number | null;
+    after: number | null;
+  }>(sql`
     with r as (
-      select * from jsonb_to_recordset(${jsonRows(reports.map((r) => ({
-        ebm_id: r.ebmId, code: r.code, descr: r.desc, coverage: r.coverage, terminals: r.terminals, at: (r.at ?? at).toISOString(),
-      })))}) as r(ebm_id text, code smallint, descr text, coverage jsonb, terminals jsonb, at timestamptz)
+      select * from jsonb_to_recordset(${jsonRows(
+        reports.map((r) => ({
+          ebm_id: r.ebmId,
+          code: r.code,
+          descr: r.desc,
+          coverage: r.coverage,
+          terminals: r.terminals,
+          at: (r.at ?? at).toISOString(),
+        })),
+      )}) as r(ebm_id text, code smallint, descr text, coverage jsonb, terminals jsonb, at timestamptz)
     ),
     old as (
       select b.delivery_id, b.brd_state_code from eb_broadcasts b
@@ -92,11 +129,18 @@ export async function recordStates(db: Db, platformId: string, reports: StateRep
     )
     select delivery_id, warning_id, ebm_id, before, after from upd
     union all
-    select null, null, r.ebm_id, null, null from r where not exists (select 1 from old join eb_broadcasts b using (delivery_id) where b.ebm_id = r.ebm_id)`);
+    select null, null, r.ebm_id, null, null from r
+    where not exists (select 1 from old join eb_broadcasts b using (delivery_id) where b.ebm_id = r.ebm_id)`);
   return {
-    applied: rows.filter((r) => r.delivery_id !== null).map((r) => ({
-      deliveryId: Number(r.delivery_id), warningId: r.warning_id!, ebmId: r.ebm_id, before: r.before, after: r.after!,
-    })),
+    applied: rows
+      .filter((r) => r.delivery_id !== null)
+      .map((r) => ({
+        deliveryId: Number(r.delivery_id),
+        warningId: r.warning_id!,
+        ebmId: r.ebm_id,
+        before: r.before,
+        after: r.after!,
+      })),
     unknown: rows.filter((r) => r.delivery_id === null).map((r) => r.ebm_id),
   };
 }

@@ -172,7 +172,8 @@ export async function startLoudspeakerFallback(tx: Db, at: Date) {
   const silent = sql`
     with lw as (
       select w.id from warnings w
-      where ${inForce("w", t)} and ('loudspeaker' = any(w.channels) or 'eb' = any(w.channels)) and 'public' = any(w.audiences)
+      where ${inForce("w", t)} and 'public' = any(w.audiences)
+        and ('loudspeaker' = any(w.channels) or 'eb' = any(w.channels))
     ),
     up as (
       select distinct d.warning_id, d.village_code from deliveries d join devices dv on dv.id = d.device_id
@@ -196,7 +197,8 @@ export async function startLoudspeakerFallback(tx: Db, at: Date) {
   // A down platform's open broadcasts fail first, naming why (DESIGN §12).
   const ebFailed = await tx.execute<{ n: number }>(sql`
     with f as (
-      update deliveries d set status = 'failed', failed_at = ${t}::timestamptz, lease_until = null, error_code = 'eb_platform_down',
+      update deliveries d
+      set status = 'failed', failed_at = ${t}::timestamptz, lease_until = null, error_code = 'eb_platform_down',
         error = 'county broadcast platform down: ' || coalesce(p.state_reason, 'no heartbeat')
       from eb_platforms p, warnings w
       where d.channel = 'eb' and d.purpose = 'warning' and d.device_id = p.id and p.state = 'down'

@@ -16,7 +16,8 @@ const query = z.strictObject({
 export default defineOperation({
   method: "get",
   path: "/api/v1/eb-platforms",
-  summary: "County broadcast platforms in an area (default: your scope) with their state (up/down) and last sign of life",
+  summary:
+    "County broadcast platforms in an area (default: your scope) with their state (up/down) and last sign of life",
   tag: "eb-platforms",
   auth: "apiKey",
   query,
@@ -27,7 +28,11 @@ export default defineOperation({
     const q = parseQuery(c, query);
     const area = q.area ?? actor.areaScope;
     requireScope(actor, [area]);
-    const rows = await listPlatforms(c.get("services").db, { area, afterId: decodeCursor(q.cursor, z.uuid()), limit: q.limit });
+    const rows = await listPlatforms(c.get("services").db, {
+      area,
+      afterId: decodeCursor(q.cursor, z.uuid()),
+      limit: q.limit,
+    });
     return c.json(page(rows.map(platformDto), q.limit, (p) => p.id));
   },
 });

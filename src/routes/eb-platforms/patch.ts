@@ -9,16 +9,22 @@ import { vendorOptionsSchema } from "../../../channels/eb/config.js";
 import { checkPlatform } from "./checks.js";
 import { platformDto, platformFields } from "./dto.js";
 
-const body = z.strictObject({
-  ...Object.fromEntries(Object.entries(platformFields).map(([k, v]) => [k, v.optional()])) as { [K in keyof typeof platformFields]: z.ZodOptional<(typeof platformFields)[K]> },
-  active: z.boolean().optional(),
-}).refine((b) => Object.keys(b).length > 0, "nothing to change");
+const body = z
+  .strictObject({
+    ...(Object.fromEntries(Object.entries(platformFields).map(([k, v]) => [k, v.optional()])) as {
+      [K in keyof typeof platformFields]: z.ZodOptional<(typeof platformFields)[K]>;
+    }),
+    active: z.boolean().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, "nothing to change");
 const uuid = z.uuid();
 
 export default defineOperation({
   method: "patch",
   path: "/api/v1/eb-platforms/:id",
-  summary: "Change a county broadcast platform (URL, EBRID, villages, signer, certificate, vendor options, heartbeat, active); options merge",
+  summary:
+    "Change a county broadcast platform " +
+    "(URL, EBRID, villages, signer, certificate, vendor options, heartbeat, active); options merge",
   tag: "eb-platforms",
   auth: "apiKey",
   body,
@@ -40,11 +46,26 @@ export default defineOperation({
       } as Partial<typeof p>;
       const merged = { ...p, ...next };
       await checkPlatform(tx, merged);
-      if (input.resourceCode && input.resourceCode !== p.resourceCode && (await findPlatformByEbrid(tx, input.resourceCode))) {
-        throw new AppError("conflict", `a platform with EBRID ${input.resourceCode} is already registered`, { extra: { resourceCode: input.resourceCode } });
+      if (
+        input.resourceCode &&
+        input.resourceCode !== p.resourceCode &&
+        (await findPlatformByEbrid(tx, input.resourceCode))
+      ) {
+        throw new AppError("conflict", `a platform with EBRID ${input.resourceCode} is already registered`, {
+          extra: { resourceCode: input.resourceCode },
+        });
       }
       const after = await updatePlatform(tx, id, next, now());
-      await writeAudit(tx, { actor: actor.id, actorKind: "user", action: "eb_platform.update", subjectType: "eb_platform", subjectId: id, before: platformDto(p), after: platformDto(after), requestId: c.get("requestId") });
+      await writeAudit(tx, {
+        actor: actor.id,
+        actorKind: "user",
+        action: "eb_platform.update",
+        subjectType: "eb_platform",
+        subjectId: id,
+        before: platformDto(p),
+        after: platformDto(after),
+        requestId: c.get("requestId"),
+      });
       return after;
     });
     return c.json(platformDto(platform));
