@@ -15,6 +15,8 @@ import { capOperations } from "./routes/cap/index.js";
 import { coverageOperations } from "./routes/coverage/index.js";
 import { feedOperations } from "./routes/feeds/index.js";
 import { webhookOperations } from "./routes/webhooks/index.js";
+import { ebPlatformOperations } from "./routes/eb-platforms/index.js";
+import { ebOperations } from "./routes/eb/index.js";
 import { buildOpenApi } from "./routes/system/openapi.js";
 import { docsPage } from "./routes/system/docs.js";
 import { mountConsole } from "./console/index.js";
@@ -30,7 +32,7 @@ export const API_VERSION = "1.0.0";
 export function allOperations(extra: Operation[] = []): Operation[] {
   return [
     ...systemOperations, ...areaOperations, ...recipientOperations, ...deviceOperations, ...warningOperations, ...coverageOperations,
-    ...capOperations, ...feedOperations, ...webhookOperations, ...extra,
+    ...capOperations, ...feedOperations, ...webhookOperations, ...ebPlatformOperations, ...ebOperations, ...extra,
   ];
 }
 
@@ -56,6 +58,8 @@ export function createApp(services: Services, opts: { extraOperations?: Operatio
   };
   app.use("/api/*", (c, next) => limitBody(limits[c.req.path] ?? services.config.maxJsonBytes)(c, next));
   app.use("/webhooks/*", limitBody(services.config.maxJsonBytes));
+  // An EBD tar in multipart: a few KB of XML; the cap is checked again per tar member.
+  app.use("/eb/*", limitBody(services.config.maxEbBytes));
   app.use("/api/*", requireActor);
 
   app.get("/openapi.json", (c) => c.json(buildOpenApi(ops, API_VERSION)));

@@ -53,6 +53,7 @@ const services: Services = {
   config: {
     ...defaultServiceConfig, sender: env.WARNCAST_SENDER, senderName: env.WARNCAST_SENDER_NAME, smsSignature: env.SMS_SIGNATURE,
     publicUrl, tzDisplay: env.TZ_DISPLAY, twilioAuthToken: env.TWILIO_AUTH_TOKEN, sessionSecret: env.SESSION_SECRET, digestEmails: env.DIGEST_EMAILS,
+    ebResourceCode: env.EB_RESOURCE_CODE,
   },
   log,
   now: () => new Date(),

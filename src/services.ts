@@ -24,6 +24,10 @@ export interface ServiceConfig {
   maxJsonBytes: number;
   maxCsvBytes: number;
   maxXmlBytes: number;
+  /** Our own 18-digit EBRID towards county broadcast platforms (EB_RESOURCE_CODE); unset → channel eb is off. */
+  ebResourceCode?: string | undefined;
+  /** Largest EBD package accepted at /eb/access. */
+  maxEbBytes: number;
   /** Where the daily coverage digest goes (DIGEST_EMAILS). */
   digestEmails: string[];
 }
@@ -52,5 +56,6 @@ export const defaultServiceConfig: ServiceConfig = {
   maxJsonBytes: 256 * 1024,
   maxCsvBytes: 10 * 1024 * 1024,
   maxXmlBytes: 1024 * 1024,
+  maxEbBytes: 2 * 1024 * 1024,
   digestEmails: [],
 };

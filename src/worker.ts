@@ -22,6 +22,8 @@ interface Env {
   /** A secret (`wrangler secret put SESSION_SECRET`): seals console sessions. Without it each
    * isolate has its own random one, and a session works only on the isolate that made it. */
   SESSION_SECRET?: string;
+  /** Our 18-digit EBRID towards county broadcast platforms (/eb/access, eb jobs). */
+  EB_RESOURCE_CODE?: string;
 }
 interface ExecutionContext {
   waitUntil(p: Promise<unknown>): void;
@@ -49,6 +51,7 @@ function services(env: Env) {
       smsSignature: env.SMS_SIGNATURE ?? defaultServiceConfig.smsSignature,
       twilioAuthToken: env.TWILIO_AUTH_TOKEN,
       sessionSecret: env.SESSION_SECRET,
+      ebResourceCode: /^\d{18}$/.test(env.EB_RESOURCE_CODE ?? "") ? env.EB_RESOURCE_CODE : undefined,
     },
     log: createLogger(),
     now: () => new Date(),

@@ -40,6 +40,8 @@ export const envSchema = z.object({
     .transform((s) => s.split(",").map((a) => a.trim()).filter((a) => a !== ""))
     .pipe(z.array(z.email("not an email address (comma-separated list)")))
     .default([]),
+  /** Our own 18-digit EBRID (GD/J 080) towards county emergency-broadcast platforms. */
+  EB_RESOURCE_CODE: z.string().regex(/^\d{18}$/, "an EBRID is 18 digits").optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 export type Env = z.infer<typeof envSchema>;

@@ -1,11 +1,23 @@
-// Node-only: the migrator reads drizzle/ from disk.
+// Node-only: the migrator reads drizzle/ from disk. After the migrations, the database
+// functions and triggers whose one source lives in src/db/sql/ are (re)installed, so a
+// rule written there (the coverage formula, the delivery transitions) is stated once.
+import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import { drizzle } from "drizzle-orm/postgres-js";
 import type { Sql } from "postgres";
+import { databaseFunctions } from "./sql/functions.js";
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../drizzle", import.meta.url));
+const SQL_DIR = new URL("./sql/", import.meta.url);
 
 export async function runMigrations(client: Sql): Promise<void> {
   await migrate(drizzle(client), { migrationsFolder: MIGRATIONS_DIR });
+  const coverage = await readFile(new URL("coverage.sql", SQL_DIR), "utf8");
+  // One transaction: instances starting together each replace the same definitions.
+  await client.begin(async (tx) => {
+    await tx.unsafe("select pg_advisory_xact_lock(hashtext('warncast:functions'))");
+    await tx.unsafe(databaseFunctions());
+    await tx.unsafe(coverage);
+  });
 }

@@ -10,6 +10,7 @@ import {
 } from "../domain/vocabulary.js";
 import { inForceSql } from "../warnings/lifecycle.js";
 import { notifyDeliveries } from "./notify.js";
+import { planEbDeliveries } from "./eb-plan.js";
 
 export interface PlanResult {
   villages: number;
@@ -39,13 +40,14 @@ export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<Pla
   const inserted = await tx.execute(
     w.msgType === "Cancel" ? cancelDeliveries(w, rank, at) : warningDeliveries(w, { rank, at, personChannels, deviceChannels }),
   );
+  const eb = await planEbDeliveries(tx, w, rank, at);
   // The insert trigger has counted the no-address failures already: read them there
   // rather than RETURNING a million rows to count them.
   const [f] = await tx.execute<{ n: number }>(sql`select coalesce(sum(failed), 0)::int as n from coverage_counts where warning_id = ${w.id}`);
   return {
     villages: v?.villages ?? 0,
     villagesWithoutCentroid: v?.without_centroid ?? 0,
-    deliveries: inserted.count,
+    deliveries: inserted.count + eb,
     noAddress: f?.n ?? 0,
   };
 }
@@ -193,7 +195,7 @@ function planCancelVillages(tx: Db, w: Warning) {
 }
 
 /** The all-clear goes to every person a version of the thread was sent to, and a stop to
- * every device any version targeted. */
+ * every device any version targeted (eb platforms get theirs in eb-plan.ts). */
 function cancelDeliveries(w: Warning, rank: number, at: string) {
   return sql`
     with earlier as (select id from warnings where thread_id = ${w.threadId} and id <> ${w.id})
@@ -204,7 +206,7 @@ function cancelDeliveries(w: Warning, rank: number, at: string) {
              ${addressOf(sql`d.channel`, "r")}, coalesce(r.language, d.language), ${rank}::smallint,
              'queued', ${at}::timestamptz, ${at}::timestamptz
       from deliveries d left join recipients r on r.id = d.recipient_id
-      where d.warning_id in (select id from earlier) and d.purpose = 'warning'
+      where d.warning_id in (select id from earlier) and d.purpose = 'warning' and d.channel <> 'eb'
         and (d.device_id is not null or d.sent_at is not null)
       order by d.recipient_id, d.device_id, d.channel`;
 }

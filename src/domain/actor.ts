@@ -19,6 +19,7 @@ export const PERMISSIONS = {
   "people.write": ["issuer", "admin"],
   "devices.write": ["admin", "issuer"],
   "delivery.ack": ["issuer", "approver", "admin"],
+  "eb_platforms.write": ["admin"],
 } as const satisfies Record<string, readonly UserRole[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

@@ -60,7 +60,7 @@ function withDeviceNames(chs: Partial<Record<ChannelKind, ChannelCounts>>): Part
   const out: Partial<Record<ChannelKind, ChannelFigures>> = {};
   for (const [k, v] of Object.entries(chs) as [ChannelKind, ChannelCounts][]) {
     const t = CHANNEL_TARGETS[k];
-    out[k] = t.targets === "device" ? { ...v, [t.reached]: v.acknowledged } : { ...v };
+    out[k] = t.targets === "person" ? { ...v } : { ...v, [t.reached]: v.acknowledged };
   }
   return out;
 }

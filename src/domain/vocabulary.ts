@@ -21,7 +21,9 @@ export type Audience = (typeof AUDIENCES)[number];
 /** Posts that must acknowledge (叫应) and are staffed A/B. */
 export const RESPONSIBLE_AUDIENCES = ["info_officer", "grid_worker", "village_cadre"] as const;
 
-export const CHANNELS = ["sms", "loudspeaker", "display", "email"] as const;
+/** `eb`: a county emergency-broadcast platform (应急广播平台, DESIGN §12), one delivery per
+ * warning × platform. */
+export const CHANNELS = ["sms", "loudspeaker", "display", "email", "eb"] as const;
 export type ChannelKind = (typeof CHANNELS)[number];
 
 /** Whom each channel reaches (DESIGN §6): a person at an address of theirs (the recipient
@@ -32,25 +34,38 @@ export const CHANNEL_TARGETS = {
   loudspeaker: { targets: "device", action: "play", reached: "played" },
   display: { targets: "device", action: "show", reached: "shown" },
   email: { targets: "person", address: "email" },
+  // A county platform: one delivery per warning × platform, counted in every targeted
+  // village it reaches once it reports the broadcast played (BrdStateCode 3).
+  eb: { targets: "platform", reached: "played" },
 } as const satisfies Record<ChannelKind, ChannelTarget>;
 export type ChannelTarget =
   | { targets: "person"; address: "phone" | "email" }
-  | { targets: "device"; action: "play" | "show"; reached: "played" | "shown" };
+  | { targets: "device"; action: "play" | "show"; reached: "played" | "shown" }
+  | { targets: "platform"; reached: "played" };
 
 type Targets = typeof CHANNEL_TARGETS;
 export type PersonChannelKind = { [K in ChannelKind]: Targets[K]["targets"] extends "person" ? K : never }[ChannelKind];
 export type DeviceChannelKind = { [K in ChannelKind]: Targets[K]["targets"] extends "device" ? K : never }[ChannelKind];
 // Filtered in CHANNELS order, so the device_kind enum keeps its values and their order.
-const targeting = <K extends ChannelKind>(t: "person" | "device") =>
+const targeting = <K extends ChannelKind>(t: ChannelTarget["targets"]) =>
   CHANNELS.filter((c) => CHANNEL_TARGETS[c].targets === t) as unknown as readonly [K, ...K[]];
 export const PERSON_CHANNELS = targeting<PersonChannelKind>("person");
 export const DEVICE_CHANNELS = targeting<DeviceChannelKind>("device");
+export type PlatformChannelKind = {
+  [K in ChannelKind]: Targets[K]["targets"] extends "platform" ? K : never;
+}[ChannelKind];
+export const PLATFORM_CHANNELS = targeting<PlatformChannelKind>("platform");
 
 export const AREA_KINDS = ["province", "city", "county", "township", "village", "grid"] as const;
 export type AreaKind = (typeof AREA_KINDS)[number];
 
 export const LANGUAGES = ["zh", "mn", "en"] as const;
 export type Language = (typeof LANGUAGES)[number];
+
+/** What we last heard of a county broadcast platform: `down` after k missed heartbeats or a
+ * refused warning; `unknown` until it first answers. */
+export const EB_PLATFORM_STATES = ["unknown", "up", "down"] as const;
+export type EbPlatformState = (typeof EB_PLATFORM_STATES)[number];
 
 export const POST_ROLES = ["primary", "backup"] as const;
 export type PostRole = (typeof POST_ROLES)[number];

@@ -6,6 +6,8 @@ import { loudspeakerFallbackJob } from "./loudspeaker-fallback.js";
 import { deviceLivenessJob } from "./device-liveness.js";
 import { digestJob } from "./digest.js";
 import { pruneCronRunsJob } from "./prune-cron-runs.js";
+import { ebHeartbeatJob } from "./eb-heartbeat.js";
+import { ebReadbackJob } from "./eb-readback.js";
 
 /** The one list of scheduled jobs (see job.ts). Cron expressions are UTC on both
  * runtimes. Retries and lease recovery are not here: every dispatcher process does them
@@ -14,6 +16,8 @@ export const jobs: Job[] = [
   scheduledIssueJob,
   expiryJob,
   deviceLivenessJob,
+  ebHeartbeatJob,
+  ebReadbackJob,
   loudspeakerFallbackJob,
   escalationJob,
   digestJob,

@@ -3,12 +3,12 @@
 // to the dispatcher; device channels deliver through the hub they are bound to.
 import type { BuiltChannel, Channel, ChannelContext, ChannelHealth, ChannelRegistry } from "../../channels/contract.js";
 import { channelModules } from "../../channels/registry.js";
-import { CHANNELS, PERSON_CHANNELS, type ChannelKind } from "../domain/vocabulary.js";
+import { CHANNELS, DEVICE_CHANNELS, type ChannelKind } from "../domain/vocabulary.js";
 import type { Mailer } from "../lib/mailer.js";
 
 export interface ChannelSetup {
   registry: ChannelRegistry;
-  /** The dispatcher's channels (people's); devices are the hub's. */
+  /** The dispatcher's channels (people's, county platforms'); devices are the hub's. */
   senders: Channel[];
   /** Digests and other non-warning mail, over the email channel's transport. */
   mailer: Mailer | undefined;
@@ -36,7 +36,8 @@ export function setupChannels(ctx: ChannelContext): ChannelSetup {
   let probed: { at: number; result: ReturnType<ChannelSetup["health"]> } | null = null;
   return {
     registry,
-    senders: PERSON_CHANNELS.map((k) => registry[k]),
+    // Everything that is not a device hub's goes through the dispatcher (people, platforms).
+    senders: CHANNELS.filter((k) => !(DEVICE_CHANNELS as readonly string[]).includes(k)).map((k) => registry[k] as Channel),
     mailer: built.find((b) => b.mailer)?.mailer,
     banner: built.flatMap((b) => (b.banner ? [b.banner] : [])),
     health() {

@@ -9,6 +9,8 @@ export const PARTS = {
   loudspeaker: ["text"],
   display: ["text"],
   email: ["subject", "text", "html"],
+  /** An EBM's MsgTitle and MsgDesc (read out by the platform's text-to-speech). */
+  eb: ["subject", "text"],
 } as const satisfies Record<ChannelKind, readonly Part[]>;
 export type Part = "subject" | "text" | "html";
 

@@ -11,6 +11,7 @@ import type { ChannelKind, Language } from "../domain/vocabulary.js";
 import type { EscalationContext, MessageRenderer, Rendered } from "../dispatch/render.js";
 import { renderPart, type TemplateCatalog } from "./catalog.js";
 import { smsSegments } from "./segments.js";
+import { PARTS, type Part } from "./names.js";
 import { buildView, type EscalationView, type View } from "./variables.js";
 import { escalationInfo } from "../db/queries/escalation-text.js";
 import { ESCALATION_STEPS } from "../domain/vocabulary.js";
@@ -70,17 +71,16 @@ export class TemplateRenderer implements MessageRenderer {
 
     if (channel === "sms") return this.fitSms(w, main, names.names.length, view);
     const full = view(names.names.length, w.description);
-    if (channel === "email") {
-      const subject = c.resolve(main.language, "email", "subject", w.type, w.level, purpose);
-      const html = c.resolve(main.language, "email", "html", w.type, w.level, purpose);
-      return {
-        language: main.language, file: main.file,
-        text: renderPart(main.source, "text", full),
-        subject: renderPart(subject.source, "subject", full).replace(/\s+/g, " ").trim(),
-        html: renderPart(html.source, "html", full),
-      };
-    }
-    return { language: main.language, file: main.file, text: renderPart(main.source, "text", full) };
+    // Whatever else the channel's message is made of (email subject and HTML, an EBM's title).
+    const part = (p: Part) =>
+      renderPart(c.resolve(main.language, channel, p, w.type, w.level, purpose).source, p, full);
+    const parts: readonly Part[] = PARTS[channel];
+    return {
+      language: main.language, file: main.file,
+      text: renderPart(main.source, "text", full),
+      ...(parts.includes("subject") ? { subject: part("subject").replace(/\s+/g, " ").trim() } : {}),
+      ...(parts.includes("html") ? { html: part("html") } : {}),
+    };
   }
 
   /** Shorten until the text fits: fewer area names first, then a shorter description. */

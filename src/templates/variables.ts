@@ -64,6 +64,7 @@ export const REQUIRED: Record<ChannelKind, Partial<Record<Part, readonly (keyof 
   sms: { text: ["title", "areas", "description", "instruction"] },
   loudspeaker: { text: ["office", "action", "type", "level", "description", "instruction"] },
   display: { text: ["title", "areas"] },
+  eb: { subject: ["title"], text: ["office", "action", "type", "level", "description", "instruction"] },
   email: { subject: ["title"], text: ["title", "time", "areas", "description", "instruction"], html: ["title", "time", "areas", "description", "instruction"] },
 };
 

@@ -202,7 +202,7 @@ describe("characters, times and sizes that cannot be stored", () => {
     // None of them is ours: the Cancel is kept as a record of its own thread (never sent).
     const recorded = await postCap(c, cancel);
     expect(recorded.status).toBe(201);
-    expect((await recorded.json()).report.action).toBe("record");
+    expect(((await recorded.json()) as { report: { action: string } }).report.action).toBe("record");
     const huge = alert(c, { description: "雨".repeat(c.services.config.maxXmlBytes / 3) });
     await expectProblem(f, "a document over the XML limit", await postCap(c, huge), { status: 413 });
     expect(await warnings(c)).toBe(before + 1);

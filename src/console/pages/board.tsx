@@ -4,9 +4,9 @@ import type { Grading } from "../../config/grading.js";
 import { CURVE, type BoardData, type VillageState } from "../board-data.js";
 import { percent } from "../format.js";
 import { levelName, word } from "../i18n.js";
-import { DEVICE_CHANNELS } from "../../domain/vocabulary.js";
+import { PERSON_CHANNELS } from "../../domain/vocabulary.js";
 
-const isDevice = (channel: string) => (DEVICE_CHANNELS as readonly string[]).includes(channel);
+const isPerson = (channel: string) => (PERSON_CHANNELS as readonly string[]).includes(channel);
 
 export interface BoardWarning {
   id: string; status: string; msgType: string; type: string; level: string; headline: string; description: string; instruction: string;
@@ -14,6 +14,7 @@ export interface BoardWarning {
 }
 export interface Names { counties: Map<string, string>; townships: Map<string, string> }
 
+/** Channels whose `delivered` column counts what played (devices, broadcast platforms). */
 const STATES: [VillageState, Parameters<PageCtx["t"]>[0]][] = [
   ["reached", "villageReached"], ["progress", "villageProgress"], ["notreached", "villageNotReached"], ["offline", "villageOffline"], ["escalated", "villageEscalated"],
 ];
@@ -96,7 +97,7 @@ export function BoardPage(p: { ctx: PageCtx; session: Session; grading: Grading;
                 {(["sent", "delivered", "acknowledged"] as const).map((k) => (
                   <span>
                     <small>
-                      {t(k === "delivered" && isDevice(c.channel) ? "played" : k)}{" "}
+                      {t(k === "delivered" && !isPerson(c.channel) ? "played" : k)}{" "}
                       <span id={`n-${c.channel}-${k}`}>{c[k]} / {c.targeted}</span>
                     </small>
                     <meter id={`m-${c.channel}-${k}`} min={0} max={Math.max(1, c.targeted)} value={c[k]}></meter>

@@ -159,9 +159,10 @@ export async function advanceChains(tx: Db, at: Date, deadlines: Deadlines) {
 export const SILENCE_GRACE_MS = 2 * 60_000;
 
 /**
- * Dead-loudspeaker fallback: for each warning in force that uses loudspeakers, the
- * targeted villages where none has played it and none that is up still holds it (no
- * loudspeaker at all, all offline, or the command failed). Their open loudspeaker
+ * Dead-loudspeaker fallback: for each warning in force that uses loudspeakers or county
+ * broadcast platforms, the targeted villages where none has played it and none that is
+ * up still holds it (no loudspeaker at all, all offline, the command failed, the
+ * platform reaching it down or refusing). Their open loudspeaker
  * deliveries fail with `device_offline` (so coverage shows them failed) and their chain
  * starts at once — or turns into a device_offline chain — asking every primary post to
  * broadcast by hand. Once per warning × village.
@@ -172,18 +173,40 @@ export async function startLoudspeakerFallback(tx: Db, at: Date) {
   // anti-joined: per-village probes were quadratic in the number of loudspeakers.
   const silent = sql`
     with lw as (
-      select w.id from warnings w where ${inForce("w", t)} and 'loudspeaker' = any(w.channels) and 'public' = any(w.audiences)
+      select w.id from warnings w
+      where ${inForce("w", t)} and 'public' = any(w.audiences)
+        and ('loudspeaker' = any(w.channels) or 'eb' = any(w.channels))
     ),
     up as (
       select distinct d.warning_id, d.village_code from deliveries d join devices dv on dv.id = d.device_id
       where d.warning_id in (select id from lw) and d.device_id is not null and d.channel = 'loudspeaker'
         and (d.status = 'acknowledged' or (d.status not in ('failed', 'expired') and dv.revoked_at is null
              and (dv.online or dv.last_seen > ${t}::timestamptz - ${SILENCE_GRACE_MS} * interval '1 millisecond')))
+      union
+      -- A village a county broadcast platform reaches (DESIGN §12) is covered while the
+      -- platform is not down and holds the broadcast, or once it reported it played.
+      select b.warning_id, v.code from eb_broadcasts b
+      join deliveries d on d.id = b.delivery_id
+      join eb_platforms p on p.id = b.platform_id
+      cross join unnest(b.villages) as v(code)
+      where b.warning_id in (select id from lw) and b.msg_type = 1
+        and (d.status = 'acknowledged' or (d.status not in ('failed', 'expired') and p.state <> 'down' and p.active))
     )
     select cv.warning_id, cv.village_code from coverage_villages cv
     where cv.warning_id in (select id from lw)
       and not exists (select 1 from escalation_chains c where c.warning_id = cv.warning_id and c.village_code = cv.village_code and c.reason = 'device_offline')
       and not exists (select 1 from up where up.warning_id = cv.warning_id and up.village_code = cv.village_code)`;
+  // A down platform's open broadcasts fail first, naming why (DESIGN §12).
+  const ebFailed = await tx.execute<{ n: number }>(sql`
+    with f as (
+      update deliveries d
+      set status = 'failed', failed_at = ${t}::timestamptz, lease_until = null, error_code = 'eb_platform_down',
+        error = 'county broadcast platform down: ' || coalesce(p.state_reason, 'no heartbeat')
+      from eb_platforms p, warnings w
+      where d.channel = 'eb' and d.purpose = 'warning' and d.device_id = p.id and p.state = 'down'
+        and w.id = d.warning_id and ${inForce("w", t)} and d.status in ('queued', 'sending', 'sent', 'delivered')
+      returning 1
+    ) select count(*)::int as n from f`);
   const failed = await tx.execute<{ n: number }>(sql`
     with v as (${silent}),
     f as (
@@ -207,5 +230,5 @@ export async function startLoudspeakerFallback(tx: Db, at: Date) {
         acknowledged_at = null
       returning c.warning_id, c.village_code, 1 as step, c.reason`, t)}
     ${stepRows}`);
-  return { devicesFailed: failed[0]?.n ?? 0, villages: toSteps(rows) };
+  return { devicesFailed: (failed[0]?.n ?? 0) + (ebFailed[0]?.n ?? 0), villages: toSteps(rows) };
 }

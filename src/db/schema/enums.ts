@@ -13,3 +13,4 @@ export const channelEnum = pgEnum("channel", v.CHANNELS);
 export const deliveryStatusEnum = pgEnum("delivery_status", v.DELIVERY_STATUSES);
 export const deliveryPurposeEnum = pgEnum("delivery_purpose", v.DELIVERY_PURPOSES);
 export const escalationReasonEnum = pgEnum("escalation_reason", v.ESCALATION_REASONS);
+export const ebPlatformStateEnum = pgEnum("eb_platform_state", v.EB_PLATFORM_STATES);

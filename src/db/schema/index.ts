@@ -10,3 +10,4 @@ export * from "./audit.js";
 export * from "./status-reports.js";
 export * from "./escalations.js";
 export * from "./cron-runs.js";
+export * from "./eb.js";
