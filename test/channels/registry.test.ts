@@ -10,12 +10,12 @@ const ctx = useContext();
 const hub = { connected: () => 3 } as unknown as DeviceHub;
 
 describe("the channel registry", () => {
-  it("builds every channel of the vocabulary; people's go to the dispatcher, and each reports its health", async () => {
+  it("builds every channel of the vocabulary; people's and platforms' go to the dispatcher; each reports its health", async () => {
     const env = parseEnv({ WARNCAST_DATA_DIR: "/nonexistent" });
     const s = setupChannels({ env, services: ctx().services, log: silentLogger, hub });
     try {
       expect(Object.keys(s.registry).sort()).toEqual([...CHANNELS].sort());
-      expect(s.senders.map((c) => c.kind)).toEqual(["sms", "email"]);
+      expect(s.senders.map((c) => c.kind)).toEqual(["sms", "email", "eb"]);
       expect(s.mailer).toBeDefined();
       expect(await s.health()).toEqual({
         sms: { ok: true, detail: expect.stringContaining("simulated") },
