@@ -15,6 +15,9 @@ import { capOperations } from "./routes/cap/index.js";
 import { coverageOperations } from "./routes/coverage/index.js";
 import { feedOperations } from "./routes/feeds/index.js";
 import { webhookOperations } from "./routes/webhooks/index.js";
+import { agencyOperations } from "./routes/agencies/index.js";
+import { userOperations } from "./routes/users/index.js";
+import { auditOperations } from "./routes/audit/index.js";
 import { buildOpenApi } from "./routes/system/openapi.js";
 import { docsPage } from "./routes/system/docs.js";
 import { mountConsole } from "./console/index.js";
@@ -27,7 +30,7 @@ export const API_VERSION = "1.0.0";
 export function allOperations(extra: Operation[] = []): Operation[] {
   return [
     ...systemOperations, ...areaOperations, ...recipientOperations, ...deviceOperations, ...warningOperations, ...coverageOperations,
-    ...capOperations, ...feedOperations, ...webhookOperations, ...extra,
+    ...capOperations, ...feedOperations, ...webhookOperations, ...agencyOperations, ...userOperations, ...auditOperations, ...extra,
   ];
 }
 

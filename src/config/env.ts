@@ -40,6 +40,8 @@ export const envSchema = z.object({
     .transform((s) => s.split(",").map((a) => a.trim()).filter((a) => a !== ""))
     .pipe(z.array(z.email("not an email address (comma-separated list)")))
     .default([]),
+  /** Behind a reverse proxy: the header it sets to the client address (sign-in throttling). */
+  CLIENT_ADDRESS_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/, "a header name").optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 export type Env = z.infer<typeof envSchema>;

@@ -7,6 +7,7 @@ import { newIdentifier } from "../../domain/warnings/identifier.js";
 import { insertWarning } from "../../db/queries/warnings.js";
 import { writeAudit } from "../../db/queries/audit.js";
 import { ctx, validateWarning } from "./load.js";
+import { issuingOffice, requireAgencyType } from "../../domain/agency.js";
 import { warningDto } from "./dto.js";
 
 export default defineOperation({
@@ -22,18 +23,19 @@ export default defineOperation({
     requirePermission(actor, "warning.write");
     const input = await readJson(c, warningInput);
     requireScope(actor, input.areas.codes);
+    requireAgencyType(actor.agency, input.type);
     await validateWarning(s.db, s, input);
     const now = s.now();
     const id = crypto.randomUUID();
+    const office = issuingOffice(actor.agency, s.config);
     const w = await s.db.transaction(async (tx) => {
       const row = await insertWarning(tx, {
         id,
         threadId: id,
-        identifier: newIdentifier(s.config.sender, now),
-        sender: s.config.sender,
-        senderName: s.config.senderName,
+        identifier: newIdentifier(office.sender, now),
+        ...office,
         createdBy: actor.id,
-        ...storedFields(input, s.grading, s.policy, s.config.senderName),
+        ...storedFields(input, s.grading, s.policy, office.senderName),
       });
       await writeAudit(tx, { actor: actor.id, actorKind: "user", action: "warning.create", subjectType: "warning", subjectId: id, after: warningDto(row), requestId });
       return row;

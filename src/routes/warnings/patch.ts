@@ -8,6 +8,7 @@ import { updateWarning } from "../../db/queries/warnings.js";
 import { writeAudit } from "../../db/queries/audit.js";
 import { asInput, ctx, loadWarning, validateWarning } from "./load.js";
 import { warningDto } from "./dto.js";
+import { requireAgencyType } from "../../domain/agency.js";
 
 export default defineOperation({
   method: "patch",
@@ -21,6 +22,7 @@ export default defineOperation({
     const { s, actor, requestId } = ctx(c);
     requirePermission(actor, "warning.write");
     const patch = await readJson(c, warningPatch);
+    if (patch.type) requireAgencyType(actor.agency, patch.type);
     const w = await s.db.transaction(async (tx) => {
       const before = await loadWarning(tx, actor, c.req.param("id")!, { forUpdate: true });
       assertTransition("edit", before.status, before.id);

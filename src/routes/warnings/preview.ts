@@ -7,6 +7,7 @@ import { warningInput } from "../../domain/warnings/input.js";
 import { storedFields } from "../../domain/warnings/fields.js";
 import { overBudgetError, previewWarning } from "../../templates/preview.js";
 import { ctx, loadWarning, validateWarning } from "./load.js";
+import { issuingOffice } from "../../domain/agency.js";
 
 const query = z.strictObject({ channel: z.enum(CHANNELS).optional(), language: z.enum(LANGUAGES).optional() });
 
@@ -48,8 +49,9 @@ export const previewUnsaved = defineOperation({
     const input = await readJson(c, warningInput);
     requireScope(actor, input.areas.codes);
     await validateWarning(s.db, s, input);
-    const fields = storedFields(input, s.grading, s.policy, s.config.senderName);
-    const w = { ...fields, msgType: "Alert" as const, senderName: s.config.senderName, issuedAt: null };
+    const office = issuingOffice(actor.agency, s.config);
+    const fields = storedFields(input, s.grading, s.policy, office.senderName);
+    const w = { ...fields, msgType: "Alert" as const, ...office, issuedAt: null };
     return c.json({ items: await previewWarning(s, w, fields.channels as typeof CHANNELS[number][]) });
   },
 });

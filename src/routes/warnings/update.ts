@@ -11,6 +11,7 @@ import { newVersion } from "./version.js";
 import { releaseApproved } from "./release.js";
 import { warningDto } from "./dto.js";
 import { assertSmsBudget } from "../../templates/preview.js";
+import { requireAgencyType } from "../../domain/agency.js";
 
 export default defineOperation({
   method: "post",
@@ -25,6 +26,7 @@ export default defineOperation({
     requirePermission(actor, "warning.write");
     const input = await readJson(c, warningInput);
     requireScope(actor, input.areas.codes);
+    requireAgencyType(actor.agency, input.type);
     const w = await s.db.transaction(async (tx) => {
       const source = await loadWarning(tx, actor, c.req.param("id")!, { forUpdate: true });
       assertNotCancelMessage(source);
