@@ -2,6 +2,8 @@
 import type { TestContext, TestUser } from "./context.js";
 import { json } from "./factories.js";
 import type { UserRole } from "../../src/domain/vocabulary.js";
+import { hashPassword } from "../../src/lib/password.js";
+import { updateUser } from "../../src/db/queries/users.js";
 
 let n = 0;
 const uniq = () => `${Date.now().toString(36)}${(++n).toString(36)}`;
@@ -38,4 +40,20 @@ export async function createUser(
   const k = await ctx.request("POST", `/api/v1/users/${u.id}/keys`, { key: by.key, json: { label: "test" } });
   if (k.status !== 201) throw new Error(`createKey: ${k.status} ${await k.text()}`);
   return { id: u.id, key: (await json(k)).key, role: o.role, scope, username, agency: o.agency ?? null };
+}
+
+const passwords = new WeakMap<TestContext, Map<string, string>>();
+
+/** The user's console password, set directly in the database the first time (one scrypt
+ * per user per file, not one per sign-in). */
+export async function passwordFor(ctx: TestContext, user: TestUser): Promise<string> {
+  let m = passwords.get(ctx);
+  if (!m) passwords.set(ctx, (m = new Map()));
+  let pw = m.get(user.id);
+  if (!pw) {
+    pw = `console pass ${user.id.slice(0, 8)}`;
+    await updateUser(ctx.tdb.db, user.id, { passwordHash: await hashPassword(pw), passwordChangedAt: ctx.clock.now });
+    m.set(user.id, pw);
+  }
+  return pw;
 }
