@@ -5,7 +5,7 @@ export interface CliResult { code: number | null; stdout: string; stderr: string
 
 export function runAdmin(args: string[], o: { env?: Record<string, string | undefined>; stdin?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, LOG_LEVEL: "warn", ...o.env };
+    const env: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: "warn", ...o.env };
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
     const p = spawn("npm", ["run", "--silent", "admin", "--", ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
