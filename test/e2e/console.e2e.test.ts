@@ -70,7 +70,7 @@ async function connectLoudspeakers(): Promise<number> {
 /** Demo users have keys but no password: set one through the API, then sign in with it. */
 async function signIn(page: Page, role: string) {
   const username = server.username(role);
-  const password = `e2e ${role} passphrase`;
+  const password = `e2e 控制台 passphrase ${role.length}`;
   await server.setPassword(username, password);
   await page.goto(`${server.url}/login`);
   await page.fill("#username", username);

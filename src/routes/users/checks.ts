@@ -30,7 +30,7 @@ export async function requireAgencyFor(db: Db, code: string | null | undefined, 
 
 export function requireGoodPassword(password: string, username: string): void {
   const p = passwordProblem(password, username);
-  if (p) throw validationError([{ path: "password", code: p.code, message: `password: ${p.message}` }]);
+  if (p) throw validationError([{ path: "password", code: p.code, message: p.message }]);
 }
 
 /** Another user must lie in the admin's scope; anyone may read themselves. */
