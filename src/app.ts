@@ -30,7 +30,8 @@ export const API_VERSION = "1.0.0";
 export function allOperations(extra: Operation[] = []): Operation[] {
   return [
     ...systemOperations, ...areaOperations, ...recipientOperations, ...deviceOperations, ...warningOperations, ...coverageOperations,
-    ...capOperations, ...feedOperations, ...webhookOperations, ...agencyOperations, ...userOperations, ...auditOperations, ...extra,
+    ...capOperations, ...feedOperations, ...webhookOperations, ...agencyOperations, ...userOperations,
+    ...auditOperations, ...extra,
   ];
 }
 

@@ -49,7 +49,8 @@ describe("demo seed", () => {
     expect(await seedSyntheticRecipients(c.tdb.db, "150402")).toBe(0); // idempotent
   });
 
-  it("on a fresh database: Chifeng's agencies and the ETDZ's, an issuer per agency, approvers, a viewer, one banner line each", async () => {
+  it("on a fresh database: Chifeng's and the ETDZ's agencies, an issuer each, approvers, a viewer, banner lines",
+    async () => {
     const tdb = await createTestDatabase();
     try {
       const keys = await seedDemoUsers(tdb.db);
@@ -63,8 +64,12 @@ describe("demo seed", () => {
       expect(keys.filter((k) => k.role === "approver").length).toBeGreaterThan(0);
       expect(keys.filter((k) => k.role === "viewer").length).toBe(1);
       const line = /^ {2}role=(\w+)\s+agency=(\S+)\s+scope=(\d{12}) username=(\S+)\s+key=(wck_\S+)$/;
-      for (const k of keys) expect(line.exec(bannerLine(k))?.slice(1)).toEqual([k.role, k.agency ?? "-", k.scope, k.username, k.key]);
-      const [n] = await tdb.db.execute<{ users: number; agencies: number }>(sql`select (select count(*) from users)::int as users, (select count(*) from agencies)::int as agencies`);
+      for (const k of keys) {
+        expect(line.exec(bannerLine(k))?.slice(1)).toEqual([k.role, k.agency ?? "-", k.scope, k.username, k.key]);
+      }
+      const [n] = await tdb.db.execute<{ users: number; agencies: number }>(
+        sql`select (select count(*) from users)::int as users, (select count(*) from agencies)::int as agencies`,
+      );
       expect(n).toEqual({ users: keys.length, agencies: DEMO_AGENCIES.length });
       expect(await seedDemoUsers(tdb.db)).toEqual([]);
     } finally {

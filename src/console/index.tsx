@@ -12,7 +12,9 @@ import { signInWithPassword, signOut } from "./sign-in.js";
 import { mountAdminPages } from "./admin.js";
 import { translator, type Lang } from "./i18n.js";
 import { apiCaller, type CallApi } from "./api.js";
-import { endSession, loginCsrf, LOGIN_CSRF_COOKIE, MAX_AGE_S, readSession, sameToken, startSession, type Session } from "./session.js";
+import {
+  endSession, loginCsrf, LOGIN_CSRF_COOKIE, MAX_AGE_S, readSession, sameToken, startSession, type Session,
+} from "./session.js";
 import type { PageCtx } from "./layout.js";
 import { LoginPage } from "./pages/login.js";
 import { WarningsPage } from "./pages/warnings.js";
@@ -38,7 +40,10 @@ export const CONSOLE_CSP = "default-src 'self'; script-src 'self'; style-src 'se
 
 const FINAL_STATUSES = new Set(["cancelled", "expired", "updated", "rejected"]);
 
-const CONSOLE_PATHS = ["/", "/login", "/logout", "/warnings", "/compose", "/approvals", "/devices", "/people", "/console-api", "/assets", "/admin"];
+const CONSOLE_PATHS = [
+  "/", "/login", "/logout", "/warnings", "/compose", "/approvals", "/devices", "/people", "/console-api", "/assets",
+  "/admin",
+];
 
 function langOf(c: Context): Lang {
   const q = c.req.query("lang");
@@ -69,7 +74,9 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     if (p !== "/") app.use(`${p}/*`, secure);
   }
   app.use("/people/import", limitBody(10 * 1024 * 1024));
-  for (const p of ["/login", "/logout", "/compose", "/compose/*", "/warnings/*", "/admin/*"]) app.use(p, limitBody(1024 * 1024));
+  for (const p of ["/login", "/logout", "/compose", "/compose/*", "/warnings/*", "/admin/*"]) {
+    app.use(p, limitBody(1024 * 1024));
+  }
 
   app.get("/assets/:file", (c) => {
     const a = ASSETS[c.req.param("file")];
@@ -118,7 +125,11 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
         : c.json({ code: "unauthorized", detail: "sign in again" }, 401);
     }
   };
-  for (const p of ["/warnings", "/warnings/*", "/compose", "/compose/*", "/approvals", "/devices", "/people", "/people/*", "/console-api/*", "/logout", "/admin/*"]) {
+  const sessionPaths = [
+    "/warnings", "/warnings/*", "/compose", "/compose/*", "/approvals", "/devices", "/people", "/people/*",
+    "/console-api/*", "/logout", "/admin/*",
+  ];
+  for (const p of sessionPaths) {
     app.use(p, requireSession);
   }
 
@@ -141,12 +152,18 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
       ttlSeconds: MAX_AGE_S, requestId: c.get("requestId"),
     });
     if (!r.ok) {
-      const error = r.status === 429 ? ctx.t("tooManyTries").replace("{s}", String(r.retryAfterSeconds)) : ctx.t("badPassword");
-      if (r.status === 429) c.header("retry-after", String(r.retryAfterSeconds));
-      return c.html(<LoginPage ctx={ctx} csrf={loginCsrf(c)} next={safeNext(String(form.next ?? ""))} username={username} error={error} />, r.status);
+      let error = ctx.t("badPassword");
+      if (r.status === 429) {
+        error = ctx.t("tooManyTries").replace("{s}", String(r.retryAfterSeconds));
+        c.header("retry-after", String(r.retryAfterSeconds));
+      }
+      const next = safeNext(String(form.next ?? ""));
+      const page = <LoginPage ctx={ctx} csrf={loginCsrf(c)} next={next} username={username} error={error} />;
+      return c.html(page, r.status);
     }
     const u = r.user;
-    await startSession(c, secret(), { key: r.token, name: u.name, role: u.role, scope: u.areaScope, agency: u.agencyCode }, Date.now());
+    const session = { key: r.token, name: u.name, role: u.role, scope: u.areaScope, agency: u.agencyCode };
+    await startSession(c, secret(), session, Date.now());
     return c.redirect(safeNext(String(form.next ?? "")), 303);
   });
   app.post("/logout", async (c) => {

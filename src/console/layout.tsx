@@ -43,7 +43,9 @@ export function Layout(p: { ctx: PageCtx; title: string; children: Child; script
           {session && (
             <form method="post" action="/logout" class="inline">
               <input type="hidden" name="_csrf" value={session.csrf} />
-              <span class="who">{session.name} · {session.role}{session.agency ? ` · ${session.agency}` : ""} · {session.scope}</span>
+              <span class="who">
+                {session.name} · {session.role}{session.agency ? ` · ${session.agency}` : ""} · {session.scope}
+              </span>
               <button type="submit">{t("signOut")}</button>
             </form>
           )}

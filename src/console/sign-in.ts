@@ -34,21 +34,47 @@ export async function signInWithPassword(
     await recordFailure(s.db, "user", userKey, now);
     await recordFailure(s.db, "addr", addrKey, now);
     await writeAudit(s.db, {
-      actor: "anonymous", actorKind: "system", action: "user.sign_in_failed", subjectType: "username", subjectId: username || "(empty)",
-      after: { address: o.address }, requestId: o.requestId,
+      actor: "anonymous",
+      actorKind: "system",
+      action: "user.sign_in_failed",
+      subjectType: "username",
+      subjectId: username || "(empty)",
+      after: { address: o.address },
+      requestId: o.requestId,
     });
     return { ok: false, status: 401 };
   }
   await clearFailures(s.db, userKey);
   const token = randomToken(SESSION_TOKEN_PREFIX, 32);
   await s.db.transaction(async (tx) => {
-    const id = await insertSession(tx, { userId: user.id, tokenHash: await sha256Hex(token), createdAt: now, expiresAt: new Date(now.getTime() + o.ttlSeconds * 1000) });
-    await writeAudit(tx, { actor: user.id, actorKind: "user", action: "user.sign_in", subjectType: "session", subjectId: id, after: { address: o.address }, requestId: o.requestId });
+    const id = await insertSession(tx, {
+      userId: user.id,
+      tokenHash: await sha256Hex(token),
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + o.ttlSeconds * 1000),
+    });
+    await writeAudit(tx, {
+      actor: user.id,
+      actorKind: "user",
+      action: "user.sign_in",
+      subjectType: "session",
+      subjectId: id,
+      after: { address: o.address },
+      requestId: o.requestId,
+    });
   });
   return { ok: true, user, token };
 }
 
 export async function signOut(s: Pick<Services, "db" | "now">, token: string, requestId: string): Promise<void> {
   const userId = await endSessionByHash(s.db, await sha256Hex(token), s.now());
-  if (userId) await writeAudit(s.db, { actor: userId, actorKind: "user", action: "user.sign_out", subjectType: "user", subjectId: userId, requestId });
+  if (userId)
+    await writeAudit(s.db, {
+      actor: userId,
+      actorKind: "user",
+      action: "user.sign_out",
+      subjectType: "user",
+      subjectId: userId,
+      requestId,
+    });
 }

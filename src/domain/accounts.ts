@@ -10,7 +10,10 @@ export const ROLE_RANK: Record<UserRole, number> = { viewer: 0, issuer: 1, appro
 /** Lower-case letters, digits and `._-`, 2–32 characters: stable, typeable at a sign-in form. */
 export const USERNAME = /^[a-z0-9][a-z0-9._-]{1,31}$/;
 
-export function requireGrantable(actor: Actor, grant: { role?: UserRole | undefined; scope?: string | undefined }): void {
+export function requireGrantable(
+  actor: Actor,
+  grant: { role?: UserRole | undefined; scope?: string | undefined },
+): void {
   if (grant.role && ROLE_RANK[grant.role] > ROLE_RANK[actor.role]) {
     throw new AppError("forbidden", `role '${actor.role}' may not grant the stronger role '${grant.role}'`, {
       extra: { rule: "role_too_strong", role: actor.role },
@@ -26,8 +29,12 @@ export function requireGrantable(actor: Actor, grant: { role?: UserRole | undefi
 /** The account being changed must lie inside the admin's scope. */
 export function requireUserInScope(actor: Actor, user: { id: string; areaScope: string }): void {
   if (!isWithin(actor.areaScope, user.areaScope)) {
-    throw new AppError("forbidden", `user ${user.id} (scope ${user.areaScope}) is outside your scope ${actor.areaScope}`, {
-      extra: { rule: "user_out_of_scope", scope: actor.areaScope },
-    });
+    throw new AppError(
+      "forbidden",
+      `user ${user.id} (scope ${user.areaScope}) is outside your scope ${actor.areaScope}`,
+      {
+        extra: { rule: "user_out_of_scope", scope: actor.areaScope },
+      },
+    );
   }
 }

@@ -26,15 +26,27 @@ export const CAP_SENDER = /^[^\s,<&]+$/;
 /** A carrier-registered signature: 【…】 around 2–12 characters (operators' rule). */
 export const SMS_SIGNATURE = /^【[^【】\s]{2,12}】$/;
 
-export function issuingOffice(agency: AgencyRef | null | undefined, defaults: { sender: string; senderName: string; smsSignature: string }): IssuingOffice {
+export function issuingOffice(
+  agency: AgencyRef | null | undefined,
+  defaults: { sender: string; senderName: string; smsSignature: string },
+): IssuingOffice {
   if (!agency) return { agencyCode: null, ...defaults };
-  return { agencyCode: agency.code, sender: agency.senderId, senderName: agency.name, smsSignature: agency.smsSignature };
+  return {
+    agencyCode: agency.code,
+    sender: agency.senderId,
+    senderName: agency.name,
+    smsSignature: agency.smsSignature,
+  };
 }
 
 /** An author with an agency writes only that agency's warning types. */
 export function requireAgencyType(agency: AgencyRef | null | undefined, type: WarningType): void {
   if (!agency || agency.types.includes(type)) return;
-  throw new AppError("forbidden", `${agency.name} (${agency.code}) may issue ${agency.types.join(", ") || "no types"}; not ${type}`, {
-    extra: { rule: "type_not_in_agency", agency: agency.code, allowedTypes: agency.types },
-  });
+  throw new AppError(
+    "forbidden",
+    `${agency.name} (${agency.code}) may issue ${agency.types.join(", ") || "no types"}; not ${type}`,
+    {
+      extra: { rule: "type_not_in_agency", agency: agency.code, allowedTypes: agency.types },
+    },
+  );
 }

@@ -21,11 +21,14 @@ export const requireActor: MiddlewareHandler<AppEnv> = async (c, next) => {
   const { db, now } = c.get("services");
   const token = m[1]!;
   const hash = await sha256Hex(token);
-  const cred = token.startsWith(SESSION_TOKEN_PREFIX) ? await findSessionCredential(db, hash, now()) : await findKeyCredential(db, hash);
+  const cred = token.startsWith(SESSION_TOKEN_PREFIX)
+    ? await findSessionCredential(db, hash, now())
+    : await findKeyCredential(db, hash);
   if (!cred || !constantTimeEqual(cred.hash, hash)) throw new AppError("unauthorized", "invalid or revoked API key");
   if (cred.keyId) await touchKey(db, cred.keyId, now());
   const { user } = cred;
-  c.set("actor", { id: user.id, name: user.name, role: user.role, areaScope: user.areaScope, agency: cred.agency ? agencyRef(cred.agency) : null });
+  const agency = cred.agency ? agencyRef(cred.agency) : null;
+  c.set("actor", { id: user.id, name: user.name, role: user.role, areaScope: user.areaScope, agency });
   c.set("log", c.get("log").child({ actor: user.id }));
   await next();
 };

@@ -4,7 +4,9 @@
 // would come from the proxy. On Workers, Cloudflare sets cf-connecting-ip itself.
 import type { Context } from "hono";
 
-interface NodeBindings { incoming?: { socket?: { remoteAddress?: string } } }
+interface NodeBindings {
+  incoming?: { socket?: { remoteAddress?: string } };
+}
 
 export function clientAddress(c: Context, header?: string | undefined): string {
   if (header) {

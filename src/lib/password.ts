@@ -11,7 +11,9 @@ const MAX_MEM = 64 * 1024 * 1024;
 
 function derive(password: string, salt: Buffer, N: number, r: number, p: number): Promise<Buffer> {
   return new Promise((resolve, reject) =>
-    scrypt(password.normalize("NFC"), salt, KEY_LEN, { N, r, p, maxmem: MAX_MEM }, (err, key) => (err ? reject(err) : resolve(key))),
+    scrypt(password.normalize("NFC"), salt, KEY_LEN, { N, r, p, maxmem: MAX_MEM }, (err, key) =>
+      err ? reject(err) : resolve(key),
+    ),
   );
 }
 
@@ -38,17 +40,42 @@ export const PASSWORD_MIN = 10;
 export const PASSWORD_MAX = 128;
 // The most common choices that pass the length rule (from public breach top lists).
 const COMMON = new Set([
-  "1234567890", "12345678910", "0123456789", "1q2w3e4r5t", "qwertyuiop", "password12", "password123", "password1234",
-  "1qaz2wsx3edc", "qwerty1234", "iloveyou12", "abcd123456", "a123456789", "woaini1314", "aa123456789", "abc1234567",
-  "administrator", "admin12345", "admin123456", "warncast123", "changeme123", "welcome123", "p@ssw0rd123", "passw0rd123",
+  "1234567890",
+  "12345678910",
+  "0123456789",
+  "1q2w3e4r5t",
+  "qwertyuiop",
+  "password12",
+  "password123",
+  "password1234",
+  "1qaz2wsx3edc",
+  "qwerty1234",
+  "iloveyou12",
+  "abcd123456",
+  "a123456789",
+  "woaini1314",
+  "aa123456789",
+  "abc1234567",
+  "administrator",
+  "admin12345",
+  "admin123456",
+  "warncast123",
+  "changeme123",
+  "welcome123",
+  "p@ssw0rd123",
+  "passw0rd123",
 ]);
 
-export interface PasswordProblem { code: string; message: string }
+export interface PasswordProblem {
+  code: string;
+  message: string;
+}
 
 /** NIST SP 800-63B style: length and a blocklist, no composition rules. */
 export function passwordProblem(password: string, username: string): PasswordProblem | null {
   const chars = [...password];
-  if (chars.length < PASSWORD_MIN) return { code: "password_too_short", message: `at least ${PASSWORD_MIN} characters` };
+  if (chars.length < PASSWORD_MIN)
+    return { code: "password_too_short", message: `at least ${PASSWORD_MIN} characters` };
   if (chars.length > PASSWORD_MAX) return { code: "password_too_long", message: `at most ${PASSWORD_MAX} characters` };
   const lower = password.toLowerCase();
   if (username && lower.includes(username.toLowerCase())) {

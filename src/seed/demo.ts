@@ -21,25 +21,31 @@ export interface DemoKey {
 const CITY = "150400000000";
 const ETDZ = "150172000000"; // 呼和浩特经济技术开发区
 
+export interface DemoAgency {
+  code: string;
+  name: string;
+  senderId: string;
+  smsSignature: string;
+  types: WarningType[];
+  areaScope: string;
+}
+
+const agency = (code: string, name: string, smsSignature: string, types: WarningType[], areaScope = CITY): DemoAgency =>
+  ({ code, name, senderId: `${code}.${areaScope === CITY ? "chifeng" : "hohhot"}`, smsSignature, types, areaScope });
+
 /** Signatures follow each office's carrier-registered form 【…】 (2–12 characters). */
-export const DEMO_AGENCIES: { code: string; name: string; senderId: string; smsSignature: string; types: WarningType[]; areaScope: string }[] = [
-  {
-    code: "cf-qx", name: "赤峰市气象台", senderId: "cf-qx.chifeng", smsSignature: "【赤峰市气象局】", areaScope: CITY,
-    types: ["rainstorm", "blizzard", "cold_wave", "gale", "sandstorm", "heat", "drought", "lightning", "hail", "frost", "fog", "haze", "road_icing"],
-  },
-  { code: "cf-sw", name: "赤峰市水文水资源中心", senderId: "cf-sw.chifeng", smsSignature: "【赤峰市水文局】", areaScope: CITY, types: ["flood", "drought"] },
-  { code: "cf-zr", name: "赤峰市自然资源局", senderId: "cf-zr.chifeng", smsSignature: "【赤峰市自然资源局】", areaScope: CITY, types: ["geohazard"] },
-  {
-    code: "cf-lc", name: "赤峰市林业和草原局", senderId: "cf-lc.chifeng", smsSignature: "【赤峰市林业和草原局】", areaScope: CITY,
-    types: ["forest_fire", "grassland_fire"],
-  },
-  { code: "cf-dz", name: "赤峰市地震局", senderId: "cf-dz.chifeng", smsSignature: "【赤峰市地震局】", areaScope: CITY, types: ["earthquake"] },
-  { code: "cf-yj", name: "赤峰市应急管理局", senderId: "cf-yj.chifeng", smsSignature: "【赤峰市应急管理局】", areaScope: CITY, types: ["hazmat", "other"] },
+export const DEMO_AGENCIES: DemoAgency[] = [
+  agency("cf-qx", "赤峰市气象台", "【赤峰市气象局】", [
+    "rainstorm", "blizzard", "cold_wave", "gale", "sandstorm", "heat", "drought", "lightning", "hail", "frost",
+    "fog", "haze", "road_icing",
+  ]),
+  agency("cf-sw", "赤峰市水文水资源中心", "【赤峰市水文局】", ["flood", "drought"]),
+  agency("cf-zr", "赤峰市自然资源局", "【赤峰市自然资源局】", ["geohazard"]),
+  agency("cf-lc", "赤峰市林业和草原局", "【赤峰市林业和草原局】", ["forest_fire", "grassland_fire"]),
+  agency("cf-dz", "赤峰市地震局", "【赤峰市地震局】", ["earthquake"]),
+  agency("cf-yj", "赤峰市应急管理局", "【赤峰市应急管理局】", ["hazmat", "other"]),
   // The zone's one release office speaks for every hazard inside the zone.
-  {
-    code: "hh-etdz-yj", name: "呼和浩特经济技术开发区应急管理局", senderId: "hh-etdz-yj.hohhot", smsSignature: "【呼和浩特经开区应急管理局】",
-    areaScope: ETDZ, types: [...WARNING_TYPES],
-  },
+  agency("hh-etdz-yj", "呼和浩特经济技术开发区应急管理局", "【呼和浩特经开区应急管理局】", [...WARNING_TYPES], ETDZ),
 ];
 
 const DEMO_USERS: { role: UserRole; username: string; name: string; agency: string | null; scope: string }[] = [
@@ -64,20 +70,24 @@ export async function seedDemoUsers(db: Db, now = new Date()): Promise<DemoKey[]
     for (const a of DEMO_AGENCIES) await insertAgency(tx, a);
     const out: DemoKey[] = [];
     for (const u of DEMO_USERS) {
-      const row = await insertUser(tx, { username: u.username, name: u.name, role: u.role, areaScope: u.scope, agencyCode: u.agency });
+      const row = await insertUser(tx, {
+        username: u.username, name: u.name, role: u.role, areaScope: u.scope, agencyCode: u.agency,
+      });
       const { key } = await createApiKey(tx, { userId: row.id, label: "demo", now });
       out.push({ ...u, key });
     }
-    await writeAudit(tx, { actor: "demo-seed", actorKind: "system", action: "demo.seed", subjectType: "deployment", subjectId: "demo", after: {
-      agencies: DEMO_AGENCIES.map((a) => a.code), users: DEMO_USERS.map((u) => u.username),
-    } });
+    await writeAudit(tx, {
+      actor: "demo-seed", actorKind: "system", action: "demo.seed", subjectType: "deployment", subjectId: "demo",
+      after: { agencies: DEMO_AGENCIES.map((a) => a.code), users: DEMO_USERS.map((u) => u.username) },
+    });
     return out;
   });
 }
 
 /** One banner line per demo user (test/e2e/server.ts parses these). */
 export const bannerLine = (k: DemoKey) =>
-  `  role=${k.role.padEnd(8)} agency=${(k.agency ?? "-").padEnd(10)} scope=${k.scope} username=${k.username.padEnd(13)} key=${k.key}`;
+  `  role=${k.role.padEnd(8)} agency=${(k.agency ?? "-").padEnd(10)} scope=${k.scope} ` +
+  `username=${k.username.padEnd(13)} key=${k.key}`;
 
 /**
  * Synthetic residents and responsible posts under `scope`, set-based in SQL. Numbers use

@@ -59,7 +59,8 @@ export class TemplateRenderer implements MessageRenderer {
     const words = c.words(main.language);
     const extra = escalation ? await this.escalationView(w, escalation, words) : {};
     const base = {
-      msgType: w.msgType, type: w.type, level: w.level, office: w.senderName, agencyCode: w.agencyCode ?? "", headline: w.headline,
+      msgType: w.msgType, type: w.type, level: w.level, office: w.senderName, agencyCode: w.agencyCode ?? "",
+      headline: w.headline,
       description: w.description, instruction: w.instruction, issuedAt: w.issuedAt ?? this.d.now(), expires: w.expires,
       // The version's own signature (its agency's); older rows and agency-less authors: the default.
       signature: channel === "sms" ? (w.smsSignature ?? this.d.signature) : "", timeZone: this.d.timeZone,

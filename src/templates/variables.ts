@@ -52,8 +52,8 @@ export interface EscalationView {
 export const ESCALATION_VARIABLES: readonly (keyof EscalationView)[] = ["village", "step", "stepName", "reason", "isNoAck", "isDeviceOffline", "deadline"];
 
 export const VARIABLES: readonly (keyof View)[] = [
-  "signature", "office", "agency", "agencyCode", "action", "type", "level", "levelRoman", "levelWord", "title", "headline",
-  "time", "expires", "areas", "areaCount", "description", "instruction", "isAlert", "isUpdate", "isCancel",
+  "signature", "office", "agency", "agencyCode", "action", "type", "level", "levelRoman", "levelWord", "title",
+  "headline", "time", "expires", "areas", "areaCount", "description", "instruction", "isAlert", "isUpdate", "isCancel",
 ];
 
 /** A 叫应 message must say which warning, which village and why it reached this person. */
@@ -104,7 +104,8 @@ export function buildView(v: ViewInput, words: Words, language: Language, areas:
     ? `${v.office} ${action} ${lw.name} ${type} warning [${lw.roman}/${lw.word}]`
     : `${v.office}${action}${type}${lw.name}预警[${lw.roman}/${lw.word}]`;
   return {
-    signature: v.signature, office: v.office, agency: v.office, agencyCode: v.agencyCode, action, type, level: lw.name, levelRoman: lw.roman, levelWord: lw.word,
+    signature: v.signature, office: v.office, agency: v.office, agencyCode: v.agencyCode,
+    action, type, level: lw.name, levelRoman: lw.roman, levelWord: lw.word,
     title, headline: v.headline, time: formatTime(v.issuedAt, language, v.timeZone), expires: formatTime(v.expires, language, v.timeZone),
     areas: areas.text, areaCount: areas.count, description: v.description, instruction: v.instruction,
     isAlert: v.msgType === "Alert", isUpdate: v.msgType === "Update", isCancel: v.msgType === "Cancel",

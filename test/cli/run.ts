@@ -1,9 +1,16 @@
 // Runs `npm run admin -- …` as a deployer would, with stdin, and collects its exit status.
 import { spawn } from "node:child_process";
 
-export interface CliResult { code: number | null; stdout: string; stderr: string }
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
-export function runAdmin(args: string[], o: { env?: Record<string, string | undefined>; stdin?: string } = {}): Promise<CliResult> {
+export function runAdmin(
+  args: string[],
+  o: { env?: Record<string, string | undefined>; stdin?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: "warn", ...o.env };
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];

@@ -18,11 +18,30 @@ describe("accounts pages", () => {
     expect(list.status).toBe(200);
     expect(await list.text()).toContain(agency.name);
 
-    const bad = await b.req("POST", "/admin/users", { form: { _csrf: csrf, username: "li.si", name: "李四", role: "issuer", areaScope: "150402000000", agency: agency.code, password: "short" } });
+    const bad = await b.req("POST", "/admin/users", {
+      form: {
+        _csrf: csrf,
+        username: "li.si",
+        name: "李四",
+        role: "issuer",
+        areaScope: "150402000000",
+        agency: agency.code,
+        password: "short",
+      },
+    });
     expect(bad.status).toBe(422);
     expect(await bad.text()).toContain("at least 10 characters");
 
-    const made = await b.req("POST", "/admin/users", { form: { _csrf: csrf, username: "li.si", name: "李四", role: "issuer", areaScope: "150402000000", agency: agency.code } });
+    const made = await b.req("POST", "/admin/users", {
+      form: {
+        _csrf: csrf,
+        username: "li.si",
+        name: "李四",
+        role: "issuer",
+        areaScope: "150402000000",
+        agency: agency.code,
+      },
+    });
     expect(made.status).toBe(303);
     const userPath = made.headers.get("location")!;
     const id = userPath.split("/").at(-1)!;
@@ -39,12 +58,18 @@ describe("accounts pages", () => {
     expect((await b.req("POST", `${userPath}/keys/${keyId}/revoke`, { form: { _csrf: csrf } })).status).toBe(303);
     expect((await c.request("GET", "/api/v1/me", { key })).status).toBe(401);
 
-    const edit = await b.req("POST", userPath, { form: { _csrf: csrf, name: "李四", role: "approver", areaScope: "150402000000", agency: agency.code } });
+    const edit = await b.req("POST", userPath, {
+      form: { _csrf: csrf, name: "李四", role: "approver", areaScope: "150402000000", agency: agency.code },
+    });
     expect(edit.status).toBe(200);
-    expect(await json(await c.request("GET", `/api/v1/users/${id}`))).toMatchObject({ role: "approver", active: false });
+    expect(await json(await c.request("GET", `/api/v1/users/${id}`))).toMatchObject({
+      role: "approver",
+      active: false,
+    });
 
     const audit = await (await b.req("GET", `/admin/audit?user=${id}`)).text();
-    for (const action of ["user.create", "api_key.create", "api_key.revoke", "user.disable"]) expect(audit).toContain(action);
+    for (const action of ["user.create", "api_key.create", "api_key.revoke", "user.disable"])
+      expect(audit).toContain(action);
     const onlyKeys = await (await b.req("GET", `/admin/audit?user=${id}&action=api_key.*`)).text();
     expect(onlyKeys).not.toContain("user.create");
   });

@@ -32,7 +32,8 @@ export class ConsoleClient {
     const password = await passwordFor(this.ctx, user);
     const login = await this.req("GET", "/login");
     const csrf = /name="_csrf" value="([^"]+)"/.exec(await login.text())![1]!;
-    const res = await this.req("POST", "/login", { form: { _csrf: csrf, username: user.username!, password, next: "/warnings" } });
+    const form = { _csrf: csrf, username: user.username!, password, next: "/warnings" };
+    const res = await this.req("POST", "/login", { form });
     if (res.status !== 303) throw new Error(`sign-in failed: ${res.status}`);
     return this.csrf();
   }

@@ -24,7 +24,8 @@ describe("sign-in and sessions", () => {
     expect((await b.req("POST", "/compose", { form: { type: "rainstorm" } })).status).toBe(401);
   });
 
-  it("signs in by username and password into an HttpOnly SameSite=Strict cookie; a wrong password or forged login token is refused", async () => {
+  it("signs in by username and password into an HttpOnly SameSite=Strict cookie; bad passwords, forged tokens refused",
+    async () => {
     const c = ctx();
     const password = await passwordFor(c, c.users.issuer);
     const b = new ConsoleClient(c);
@@ -34,8 +35,9 @@ describe("sign-in and sessions", () => {
     expect(html).toContain('name="username"');
     expect(html).not.toContain('name="key"');
     const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
-    expect((await b.req("POST", "/login", { form: { _csrf: "forged-token-forged-token", username: "issuer", password } })).status).toBe(403);
-    const bad = await b.req("POST", "/login", { form: { _csrf: csrf, username: "issuer", password: "not the password" } });
+    const forged = { _csrf: "forged-token-forged-token", username: "issuer", password };
+    expect((await b.req("POST", "/login", { form: forged })).status).toBe(403);
+    const bad = await b.req("POST", "/login", { form: { _csrf: csrf, username: "issuer", password: "not it at all" } });
     expect(bad.status).toBe(401);
     expect(await bad.text()).toContain("用户名或密码错误");
     // An API key is not a password: key sign-in is gone from the console.
@@ -59,8 +61,10 @@ describe("sign-in and sessions", () => {
     const answer = async (username: string) => {
       const b = new ConsoleClient(c);
       const csrf = /name="_csrf" value="([^"]+)"/.exec(await (await b.req("GET", "/login")).text())![1]!;
-      const res = await b.req("POST", "/login", { form: { _csrf: csrf, username, password: "wrong wrong wrong" }, headers: { "cf-connecting-ip": "10.9.0.1" } });
-      return { status: res.status, body: (await res.text()).replaceAll(username, "NAME").replace(/value="[^"]{20,}"/g, "") };
+      const form = { _csrf: csrf, username, password: "wrong wrong wrong" };
+      const res = await b.req("POST", "/login", { form, headers: { "cf-connecting-ip": "10.9.0.1" } });
+      const body = (await res.text()).replaceAll(username, "NAME").replace(/value="[^"]{20,}"/g, "");
+      return { status: res.status, body };
     };
     expect(await answer("nobody-here")).toEqual(await answer("viewer"));
   });
@@ -118,7 +122,9 @@ describe("sign-in and sessions", () => {
     // One address spraying many names is stopped though no single name failed often.
     // (The first failures are recorded directly: each real one costs a full scrypt.)
     const spray = "10.66.0.1";
-    for (let i = 1; i < THROTTLE.free.addr; i++) await recordFailure(c.tdb.db, "addr", throttleKey("addr", spray), c.clock.now);
+    for (let i = 1; i < THROTTLE.free.addr; i++) {
+      await recordFailure(c.tdb.db, "addr", throttleKey("addr", spray), c.clock.now);
+    }
     expect((await tryOnce("name0", "spray spray 1", spray)).status).toBe(401);
     expect((await tryOnce("viewer", "anything at all", spray)).status).toBe(429);
     expect((await tryOnce("viewer", "anything at all", "10.66.0.2")).status).toBe(401);

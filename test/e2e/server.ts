@@ -17,7 +17,10 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(env: Record<string, string> = {}, opts: { tdb?: TestDatabase } = {}): Promise<RunningServer> {
+export async function startServer(
+  env: Record<string, string> = {},
+  opts: { tdb?: TestDatabase } = {},
+): Promise<RunningServer> {
   const tdb: TestDatabase = opts.tdb ?? await createTestDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), "warncast-e2e-"));
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
@@ -57,7 +60,8 @@ export async function startServer(env: Record<string, string> = {}, opts: { tdb?
       if (!k) throw new Error(`no ${role} key in:\n${out}`);
       return k;
     };
-    const keys = [...out.matchAll(line)].map((m) => ({ role: m[1]!, agency: m[2]!, scope: m[3]!, username: m[4]!, key: m[5]! }));
+    const keys = [...out.matchAll(line)]
+      .map((m) => ({ role: m[1]!, agency: m[2]!, scope: m[3]!, username: m[4]!, key: m[5]! }));
     return {
       url, keys, output: () => out, stop,
       key(role, scope = "150400000000") {
@@ -69,10 +73,12 @@ export async function startServer(env: Record<string, string> = {}, opts: { tdb?
       async setPassword(username, password, adminKey) {
         const key = adminKey ?? find("admin", "").key;
         const h = { authorization: `Bearer ${key}`, "content-type": "application/json" };
-        const users = (await (await fetch(`${url}/api/v1/users?limit=500`, { headers: h })).json()) as { items: { id: string; username: string }[] };
+        const list = await fetch(`${url}/api/v1/users?limit=500`, { headers: h });
+        const users = (await list.json()) as { items: { id: string; username: string }[] };
         const u = users.items.find((x) => x.username === username);
         if (!u) throw new Error(`no user ${username}`);
-        const res = await fetch(`${url}/api/v1/users/${u.id}`, { method: "PATCH", headers: h, body: JSON.stringify({ password }) });
+        const body = JSON.stringify({ password });
+        const res = await fetch(`${url}/api/v1/users/${u.id}`, { method: "PATCH", headers: h, body });
         if (res.status !== 200) throw new Error(`setPassword ${username}: ${res.status} ${await res.text()}`);
       },
     };

@@ -9,19 +9,36 @@ let n = 0;
 const uniq = () => `${Date.now().toString(36)}${(++n).toString(36)}`;
 
 export const WEATHER = {
-  name: "赤峰市气象台", smsSignature: "【赤峰市气象局】", areaScope: "150400000000",
+  name: "赤峰市气象台",
+  smsSignature: "【赤峰市气象局】",
+  areaScope: "150400000000",
   types: ["rainstorm", "blizzard", "gale", "heat", "drought", "lightning", "hail", "fog"],
 };
-export const HYDROLOGY = { name: "赤峰市水文水资源中心", smsSignature: "【赤峰市水文局】", areaScope: "150400000000", types: ["flood", "drought"] };
+export const HYDROLOGY = {
+  name: "赤峰市水文水资源中心",
+  smsSignature: "【赤峰市水文局】",
+  areaScope: "150400000000",
+  types: ["flood", "drought"],
+};
 
-export async function createAgency(ctx: TestContext, over: Record<string, unknown> = {}, by: TestUser = ctx.users.admin) {
+export async function createAgency(
+  ctx: TestContext,
+  over: Record<string, unknown> = {},
+  by: TestUser = ctx.users.admin,
+) {
   const code = `ag-${uniq()}`;
-  const res = await ctx.request("POST", "/api/v1/agencies", { key: by.key, json: { code, senderId: `${code}.chifeng`, ...WEATHER, ...over } });
+  const res = await ctx.request("POST", "/api/v1/agencies", {
+    key: by.key,
+    json: { code, senderId: `${code}.chifeng`, ...WEATHER, ...over },
+  });
   if (res.status !== 201) throw new Error(`createAgency: ${res.status} ${await res.text()}`);
   return json(res);
 }
 
-export interface MadeUser extends TestUser { username: string; agency: string | null }
+export interface MadeUser extends TestUser {
+  username: string;
+  agency: string | null;
+}
 
 /** A user with one API key. */
 export async function createUser(
@@ -33,7 +50,14 @@ export async function createUser(
   const scope = o.scope ?? "150400000000";
   const res = await ctx.request("POST", "/api/v1/users", {
     key: by.key,
-    json: { username, name: username, role: o.role, areaScope: scope, ...(o.agency ? { agency: o.agency } : {}), ...(o.password ? { password: o.password } : {}) },
+    json: {
+      username,
+      name: username,
+      role: o.role,
+      areaScope: scope,
+      ...(o.agency ? { agency: o.agency } : {}),
+      ...(o.password ? { password: o.password } : {}),
+    },
   });
   if (res.status !== 201) throw new Error(`createUser: ${res.status} ${await res.text()}`);
   const u = await json(res);

@@ -63,7 +63,8 @@ export async function buildContext(opts: { policy?: Partial<Policy> } = {}): Pro
   const users = {} as TestContext["users"];
   for (const [name, role, scope] of USERS) {
     const key = `wck_test_${name}_${Math.random().toString(36).slice(2)}`;
-    const u = await insertUser(tdb.db, { username: name.toLowerCase(), name, role, areaScope: scope, keyHash: await sha256Hex(key) });
+    const keyHash = await sha256Hex(key);
+    const u = await insertUser(tdb.db, { username: name.toLowerCase(), name, role, areaScope: scope, keyHash });
     users[name] = { id: u.id, username: u.username, key, role, scope };
   }
   const request: TestContext["request"] = (method, path, o = {}) => {

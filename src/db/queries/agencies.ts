@@ -6,8 +6,14 @@ import type { AgencyRef } from "../../domain/agency.js";
 export type Agency = typeof agencies.$inferSelect;
 export type NewAgency = typeof agencies.$inferInsert;
 
-export const agencyRef = (a: Agency): AgencyRef =>
-  ({ code: a.code, name: a.name, senderId: a.senderId, smsSignature: a.smsSignature, types: a.types, areaScope: a.areaScope });
+export const agencyRef = (a: Agency): AgencyRef => ({
+  code: a.code,
+  name: a.name,
+  senderId: a.senderId,
+  smsSignature: a.smsSignature,
+  types: a.types,
+  areaScope: a.areaScope,
+});
 
 export async function getAgency(db: Db, code: string, opts: { forUpdate?: boolean } = {}): Promise<Agency | undefined> {
   const q = db.select().from(agencies).where(eq(agencies.code, code)).limit(1);
@@ -16,7 +22,12 @@ export async function getAgency(db: Db, code: string, opts: { forUpdate?: boolea
 }
 
 export async function listAgencies(db: Db, o: { after?: string | undefined; limit: number }): Promise<Agency[]> {
-  return db.select().from(agencies).where(o.after ? gt(agencies.code, o.after) : undefined).orderBy(asc(agencies.code)).limit(o.limit);
+  return db
+    .select()
+    .from(agencies)
+    .where(o.after ? gt(agencies.code, o.after) : undefined)
+    .orderBy(asc(agencies.code))
+    .limit(o.limit);
 }
 
 /** Insert; undefined when the code or the CAP sender id is taken. */
@@ -26,7 +37,11 @@ export async function insertAgency(db: Db, a: NewAgency): Promise<Agency | undef
 }
 
 export async function updateAgency(db: Db, code: string, patch: Partial<NewAgency>): Promise<Agency> {
-  const [row] = await db.update(agencies).set({ ...patch, updatedAt: sql`now()` }).where(eq(agencies.code, code)).returning();
+  const [row] = await db
+    .update(agencies)
+    .set({ ...patch, updatedAt: sql`now()` })
+    .where(eq(agencies.code, code))
+    .returning();
   return row!;
 }
 

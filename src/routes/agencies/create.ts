@@ -25,11 +25,21 @@ export default defineOperation({
     await requireKnownArea(db, input.areaScope, "areaScope");
     const a = await db.transaction(async (tx) => {
       if (await senderIdTaken(tx, input.senderId)) {
-        throw new AppError("conflict", `CAP sender id ${input.senderId} belongs to another agency`, { extra: { field: "senderId" } });
+        throw new AppError("conflict", `CAP sender id ${input.senderId} belongs to another agency`, {
+          extra: { field: "senderId" },
+        });
       }
       const row = await insertAgency(tx, input);
       if (!row) throw new AppError("conflict", `agency ${input.code} exists`, { extra: { field: "code" } });
-      await writeAudit(tx, { actor: actor.id, actorKind: "user", action: "agency.create", subjectType: "agency", subjectId: row.code, after: agencyDto(row), requestId: c.get("requestId") });
+      await writeAudit(tx, {
+        actor: actor.id,
+        actorKind: "user",
+        action: "agency.create",
+        subjectType: "agency",
+        subjectId: row.code,
+        after: agencyDto(row),
+        requestId: c.get("requestId"),
+      });
       return row;
     });
     return c.json(agencyDto(a), 201);

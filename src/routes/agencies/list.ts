@@ -19,7 +19,10 @@ export default defineOperation({
   handler: async (c) => {
     requirePermission(c.get("actor"), "read");
     const q = parseQuery(c, query);
-    const rows = await listAgencies(c.get("services").db, { after: decodeCursor(q.cursor, z.string()), limit: q.limit });
+    const rows = await listAgencies(c.get("services").db, {
+      after: decodeCursor(q.cursor, z.string()),
+      limit: q.limit,
+    });
     return c.json(page(rows.map(agencyDto), q.limit, (a) => a.code));
   },
 });

@@ -12,7 +12,9 @@ import { agencyDto, agencyPatch } from "./dto.js";
 export default defineOperation({
   method: "patch",
   path: "/api/v1/agencies/:code",
-  summary: "Change an agency's name, CAP sender id, SMS signature, types or scope; warnings already issued keep what they were sent with",
+  summary:
+    "Change an agency's name, CAP sender id, SMS signature, types or scope; " +
+    "warnings already issued keep what they were sent with",
   tag: "agencies",
   auth: "apiKey",
   body: agencyPatch,
@@ -31,15 +33,30 @@ export default defineOperation({
       const before = await getAgency(tx, code, { forUpdate: true });
       if (!before) throw new AppError("not_found", `no agency ${code}`);
       if (!isWithin(actor.areaScope, before.areaScope)) {
-        throw new AppError("forbidden", `agency ${code} (scope ${before.areaScope}) is outside your scope ${actor.areaScope}`, {
-          extra: { rule: "agency_out_of_scope", scope: actor.areaScope },
+        throw new AppError(
+          "forbidden",
+          `agency ${code} (scope ${before.areaScope}) is outside your scope ${actor.areaScope}`,
+          {
+            extra: { rule: "agency_out_of_scope", scope: actor.areaScope },
+          },
+        );
+      }
+      if (patch.senderId && (await senderIdTaken(tx, patch.senderId, code))) {
+        throw new AppError("conflict", `CAP sender id ${patch.senderId} belongs to another agency`, {
+          extra: { field: "senderId" },
         });
       }
-      if (patch.senderId && await senderIdTaken(tx, patch.senderId, code)) {
-        throw new AppError("conflict", `CAP sender id ${patch.senderId} belongs to another agency`, { extra: { field: "senderId" } });
-      }
       const row = await updateAgency(tx, code, patch);
-      await writeAudit(tx, { actor: actor.id, actorKind: "user", action: "agency.update", subjectType: "agency", subjectId: code, before: agencyDto(before), after: agencyDto(row), requestId: c.get("requestId") });
+      await writeAudit(tx, {
+        actor: actor.id,
+        actorKind: "user",
+        action: "agency.update",
+        subjectType: "agency",
+        subjectId: code,
+        before: agencyDto(before),
+        after: agencyDto(row),
+        requestId: c.get("requestId"),
+      });
       return row;
     });
     return c.json(agencyDto(a));

@@ -7,7 +7,11 @@ import { decodeCursor, limitParam, page } from "../pagination.js";
 
 const query = z.strictObject({
   user: z.uuid().optional(),
-  action: z.string().max(64).regex(/^[a-z_.]+\*?$/, "an action such as user.update, or a prefix such as user.*").optional(),
+  action: z
+    .string()
+    .max(64)
+    .regex(/^[a-z_.]+\*?$/, "an action such as user.update, or a prefix such as user.*")
+    .optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
   cursor: z.string().optional(),
@@ -17,7 +21,9 @@ const query = z.strictObject({
 export default defineOperation({
   method: "get",
   path: "/api/v1/audit",
-  summary: "The audit trail (admin): changes by or to users in your scope, newest first; filter by user (either side), action (or `prefix.*`) and time",
+  summary:
+    "The audit trail (admin): changes by or to users in your scope, newest first; " +
+    "filter by user (either side), action (or `prefix.*`) and time",
   tag: "audit",
   auth: "apiKey",
   query,
@@ -27,9 +33,20 @@ export default defineOperation({
     requirePermission(actor, "accounts.manage");
     const q = parseQuery(c, query);
     const rows = await listAudit(c.get("services").db, {
-      scope: actor.areaScope, user: q.user, action: q.action, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined,
-      beforeId: decodeCursor(q.cursor, z.number().int()), limit: q.limit,
+      scope: actor.areaScope,
+      user: q.user,
+      action: q.action,
+      from: q.from ? new Date(q.from) : undefined,
+      to: q.to ? new Date(q.to) : undefined,
+      beforeId: decodeCursor(q.cursor, z.number().int()),
+      limit: q.limit,
     });
-    return c.json(page(rows.map((r) => ({ ...r, at: r.at.toISOString() })), q.limit, (r) => r.id));
+    return c.json(
+      page(
+        rows.map((r) => ({ ...r, at: r.at.toISOString() })),
+        q.limit,
+        (r) => r.id,
+      ),
+    );
   },
 });

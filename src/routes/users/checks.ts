@@ -14,7 +14,8 @@ import { passwordProblem } from "../../lib/password.js";
 const uuid = z.uuid();
 
 export async function requireKnownArea(db: Db, code: string, path: string): Promise<void> {
-  if (!(await getArea(db, code))) throw validationError([{ path, code: "unknown_area", message: `unknown area ${code}` }]);
+  if (!(await getArea(db, code)))
+    throw validationError([{ path, code: "unknown_area", message: `unknown area ${code}` }]);
 }
 
 /** The agency must exist, and the user's scope must lie inside the agency's. */
@@ -23,7 +24,13 @@ export async function requireAgencyFor(db: Db, code: string | null | undefined, 
   const a = await getAgency(db, code);
   if (!a) throw validationError([{ path: "agency", code: "unknown_agency", message: `unknown agency ${code}` }]);
   if (!isWithin(a.areaScope, scope)) {
-    throw validationError([{ path: "areaScope", code: "scope_outside_agency", message: `scope ${scope} lies outside ${a.name}'s area ${a.areaScope}` }]);
+    throw validationError([
+      {
+        path: "areaScope",
+        code: "scope_outside_agency",
+        message: `scope ${scope} lies outside ${a.name}'s area ${a.areaScope}`,
+      },
+    ]);
   }
   return a;
 }
@@ -34,13 +41,20 @@ export function requireGoodPassword(password: string, username: string): void {
 }
 
 /** Another user must lie in the admin's scope; anyone may read themselves. */
-export async function loadUser(db: Db, actor: Actor, id: string, opts: { forUpdate?: boolean; self?: boolean } = {}): Promise<User> {
+export async function loadUser(
+  db: Db,
+  actor: Actor,
+  id: string,
+  opts: { forUpdate?: boolean; self?: boolean } = {},
+): Promise<User> {
   if (!uuid.safeParse(id).success) throw new AppError("not_found", `no user ${id}`);
   const u = await getUser(db, id, opts);
   if (!u) throw new AppError("not_found", `no user ${id}`);
   if (!(opts.self && u.id === actor.id)) {
     if (actor.role !== "admin") {
-      throw new AppError("forbidden", `role '${actor.role}' may not manage users`, { extra: { permission: "accounts.manage" } });
+      throw new AppError("forbidden", `role '${actor.role}' may not manage users`, {
+        extra: { permission: "accounts.manage" },
+      });
     }
     requireUserInScope(actor, u);
   }

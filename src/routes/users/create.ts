@@ -26,18 +26,34 @@ export default defineOperation({
     await requireKnownArea(db, input.areaScope, "areaScope");
     await requireAgencyFor(db, input.agency, input.areaScope);
     if (input.password !== undefined) requireGoodPassword(input.password, input.username);
-    if (await getUserByUsername(db, input.username)) throw new AppError("conflict", `username ${input.username} is taken`, { extra: { field: "username" } });
+    if (await getUserByUsername(db, input.username))
+      throw new AppError("conflict", `username ${input.username} is taken`, { extra: { field: "username" } });
     const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
     const u = await db.transaction(async (tx) => {
       const row = await insertUser(tx, {
-        username: input.username, name: input.name, role: input.role, areaScope: input.areaScope, agencyCode: input.agency ?? null,
-        active: input.active ?? true, passwordHash, passwordChangedAt: passwordHash ? now() : null,
+        username: input.username,
+        name: input.name,
+        role: input.role,
+        areaScope: input.areaScope,
+        agencyCode: input.agency ?? null,
+        active: input.active ?? true,
+        passwordHash,
+        passwordChangedAt: passwordHash ? now() : null,
       }).catch((e: unknown) => {
         // Two admins creating the same name at once: the unique index decides.
-        if ((e as { code?: string }).code === "23505") throw new AppError("conflict", `username ${input.username} is taken`, { extra: { field: "username" } });
+        if ((e as { code?: string }).code === "23505")
+          throw new AppError("conflict", `username ${input.username} is taken`, { extra: { field: "username" } });
         throw e;
       });
-      await writeAudit(tx, { actor: actor.id, actorKind: "user", action: "user.create", subjectType: "user", subjectId: row.id, after: userDto(row), requestId: c.get("requestId") });
+      await writeAudit(tx, {
+        actor: actor.id,
+        actorKind: "user",
+        action: "user.create",
+        subjectType: "user",
+        subjectId: row.id,
+        after: userDto(row),
+        requestId: c.get("requestId"),
+      });
       return row;
     });
     return c.json(userDto(u), 201);

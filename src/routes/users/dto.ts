@@ -42,7 +42,11 @@ export const userFields = {
 };
 
 export const userCreate = z.strictObject({
-  username: z.string().trim().toLowerCase().regex(USERNAME, "2–32 letters, digits or . _ -, starting with a letter or digit"),
+  username: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(USERNAME, "2–32 letters, digits or . _ -, starting with a letter or digit"),
   name: userFields.name,
   role: userFields.role,
   areaScope: userFields.areaScope,
@@ -51,13 +55,15 @@ export const userCreate = z.strictObject({
   active: userFields.active.optional(),
 });
 
-export const userPatch = z.strictObject({
-  name: userFields.name.optional(),
-  role: userFields.role.optional(),
-  areaScope: userFields.areaScope.optional(),
-  agency: userFields.agency.optional(),
-  active: userFields.active.optional(),
-  password: password.optional(),
-  /** Required when people change their own password. */
-  currentPassword: password.optional(),
-}).refine((p) => Object.keys(p).some((k) => k !== "currentPassword"), "nothing to change");
+export const userPatch = z
+  .strictObject({
+    name: userFields.name.optional(),
+    role: userFields.role.optional(),
+    areaScope: userFields.areaScope.optional(),
+    agency: userFields.agency.optional(),
+    active: userFields.active.optional(),
+    password: password.optional(),
+    /** Required when people change their own password. */
+    currentPassword: password.optional(),
+  })
+  .refine((p) => Object.keys(p).some((k) => k !== "currentPassword"), "nothing to change");

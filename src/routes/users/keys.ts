@@ -13,7 +13,9 @@ const uuid = z.uuid();
 export const createKey = defineOperation({
   method: "post",
   path: "/api/v1/users/:id/keys",
-  summary: "A new API key for the user (admins in scope, or the user itself); the secret is in this response only and stored hashed",
+  summary:
+    "A new API key for the user (admins in scope, or the user itself); " +
+    "the secret is in this response only and stored hashed",
   tag: "users",
   auth: "apiKey",
   body,
@@ -27,7 +29,13 @@ export const createKey = defineOperation({
     const { row, key } = await db.transaction(async (tx) => {
       const k = await createApiKey(tx, { userId: user.id, label: input.label, now: now() });
       await writeAudit(tx, {
-        actor: actor.id, actorKind: "user", action: "api_key.create", subjectType: "user", subjectId: user.id, after: keyDto(k.row), requestId: c.get("requestId"),
+        actor: actor.id,
+        actorKind: "user",
+        action: "api_key.create",
+        subjectType: "user",
+        subjectId: user.id,
+        after: keyDto(k.row),
+        requestId: c.get("requestId"),
       });
       return k;
     });
@@ -50,9 +58,19 @@ export const revokeKeyOp = defineOperation({
       const user = await loadUser(tx, actor, c.req.param("id")!, { self: true });
       const k = uuid.safeParse(keyId).success ? await getKey(tx, user.id, keyId) : undefined;
       if (!k) throw new AppError("not_found", `user ${user.id} has no key ${keyId}`);
-      if (k.revokedAt) throw new AppError("invalid_state", `key ${keyId} was already revoked at ${k.revokedAt.toISOString()}`);
+      if (k.revokedAt)
+        throw new AppError("invalid_state", `key ${keyId} was already revoked at ${k.revokedAt.toISOString()}`);
       const after = await revokeKey(tx, k.id, now());
-      await writeAudit(tx, { actor: actor.id, actorKind: "user", action: "api_key.revoke", subjectType: "user", subjectId: user.id, before: keyDto(k), after: keyDto(after), requestId: c.get("requestId") });
+      await writeAudit(tx, {
+        actor: actor.id,
+        actorKind: "user",
+        action: "api_key.revoke",
+        subjectType: "user",
+        subjectId: user.id,
+        before: keyDto(k),
+        after: keyDto(after),
+        requestId: c.get("requestId"),
+      });
     });
     return c.body(null, 204);
   },

@@ -6,7 +6,11 @@ import { listUsers } from "../../db/queries/users.js";
 import { decodeCursor, limitParam, page } from "../pagination.js";
 import { userDto } from "./dto.js";
 
-const query = z.strictObject({ agency: z.string().max(32).optional(), cursor: z.string().optional(), limit: limitParam });
+const query = z.strictObject({
+  agency: z.string().max(32).optional(),
+  cursor: z.string().optional(),
+  limit: limitParam,
+});
 
 export default defineOperation({
   method: "get",
@@ -20,7 +24,12 @@ export default defineOperation({
     const actor = c.get("actor");
     requirePermission(actor, "accounts.manage");
     const q = parseQuery(c, query);
-    const rows = await listUsers(c.get("services").db, { scope: actor.areaScope, agency: q.agency, afterUsername: decodeCursor(q.cursor, z.string()), limit: q.limit });
+    const rows = await listUsers(c.get("services").db, {
+      scope: actor.areaScope,
+      agency: q.agency,
+      afterUsername: decodeCursor(q.cursor, z.string()),
+      limit: q.limit,
+    });
     return c.json(page(rows.map(userDto), q.limit, (u) => u.username));
   },
 });

@@ -12,7 +12,9 @@ import { userDto, userPatch } from "./dto.js";
 export default defineOperation({
   method: "patch",
   path: "/api/v1/users/:id",
-  summary: "Change a user's name, role, scope, agency, active flag or password (admins in scope; anyone their own name and password). A new password or a disabled account ends its console sessions",
+  summary:
+    "Change a user's name, role, scope, agency, active flag or password (admins in scope; anyone their own name " +
+    "and password). A new password or a disabled account ends its console sessions",
   tag: "users",
   auth: "apiKey",
   body: userPatch,
@@ -22,7 +24,8 @@ export default defineOperation({
     const actor = c.get("actor");
     const p = await readJson(c, userPatch);
     const id = c.req.param("id")!;
-    const adminFields = p.role !== undefined || p.areaScope !== undefined || p.agency !== undefined || p.active !== undefined;
+    const adminFields =
+      p.role !== undefined || p.areaScope !== undefined || p.agency !== undefined || p.active !== undefined;
     // A wider scope or stronger role is refused as such, whoever asks (even for themselves).
     requireGrantable(actor, { role: p.role, scope: p.areaScope });
     const self = id === actor.id;
@@ -41,11 +44,16 @@ export default defineOperation({
     const passwordHash = p.password === undefined ? undefined : await hashPassword(p.password);
     const u = await db.transaction(async (tx) => {
       const locked = await loadUser(tx, actor, id, { forUpdate: true, self: self && !adminFields });
-      const losesAdmin = locked.role === "admin" && locked.active && (p.active === false || (p.role !== undefined && p.role !== "admin"));
+      const losesAdmin =
+        locked.role === "admin" &&
+        locked.active &&
+        (p.active === false || (p.role !== undefined && p.role !== "admin"));
       if (losesAdmin) {
         const admins = await lockActiveAdmins(tx);
         if (admins.length <= 1) {
-          throw new AppError("conflict", "this is the last active admin; make another admin first", { extra: { rule: "last_admin" } });
+          throw new AppError("conflict", "this is the last active admin; make another admin first", {
+            extra: { rule: "last_admin" },
+          });
         }
       }
       const patch: Partial<NewUser> = {};
@@ -54,12 +62,24 @@ export default defineOperation({
       if (p.areaScope !== undefined) patch.areaScope = p.areaScope;
       if (p.agency !== undefined) patch.agencyCode = p.agency;
       if (p.active !== undefined) patch.active = p.active;
-      if (passwordHash !== undefined) { patch.passwordHash = passwordHash; patch.passwordChangedAt = now(); }
+      if (passwordHash !== undefined) {
+        patch.passwordHash = passwordHash;
+        patch.passwordChangedAt = now();
+      }
       const row = await updateUser(tx, id, patch);
       const ended = passwordHash !== undefined || p.active === false ? await endUserSessions(tx, id, now()) : 0;
       await writeAudit(tx, {
-        actor: actor.id, actorKind: "user", action: p.active === false && locked.active ? "user.disable" : "user.update", subjectType: "user", subjectId: id,
-        before: userDto(locked), after: { ...userDto(row), ...(passwordHash ? { passwordChanged: true } : {}), ...(ended ? { sessionsEnded: ended } : {}) },
+        actor: actor.id,
+        actorKind: "user",
+        action: p.active === false && locked.active ? "user.disable" : "user.update",
+        subjectType: "user",
+        subjectId: id,
+        before: userDto(locked),
+        after: {
+          ...userDto(row),
+          ...(passwordHash ? { passwordChanged: true } : {}),
+          ...(ended ? { sessionsEnded: ended } : {}),
+        },
         requestId: c.get("requestId"),
       });
       return row;

@@ -9,7 +9,11 @@ import { newIdentifier } from "../../domain/warnings/identifier.js";
 export async function newVersion(
   tx: Db,
   source: Warning,
-  fields: Omit<NewWarning, "id" | "threadId" | "identifier" | "sender" | "senderName" | "agencyCode" | "smsSignature" | "version" | "supersedesId">,
+  fields: Omit<
+    NewWarning,
+    | "id" | "threadId" | "identifier" | "sender" | "senderName" | "agencyCode" | "smsSignature"
+    | "version" | "supersedesId"
+  >,
   now: Date,
 ): Promise<Warning> {
   const [newer] = await tx.execute<{ id: string; status: string }>(
