@@ -146,6 +146,7 @@ describe("warnings speak for their author's agency", () => {
     expect(w).toMatchObject({
       sender: sw.senderId,
       senderName: "赤峰市水文水资源中心",
+      agency: sw.code,
       headline: "赤峰市水文水资源中心发布洪水橙色预警",
     });
     const sms = async () => json(await c.request("GET", `/api/v1/warnings/${w.id}/preview?channel=sms&language=zh`));
