@@ -17,6 +17,9 @@ import { feedOperations } from "./routes/feeds/index.js";
 import { webhookOperations } from "./routes/webhooks/index.js";
 import { ebPlatformOperations } from "./routes/eb-platforms/index.js";
 import { ebOperations } from "./routes/eb/index.js";
+import { agencyOperations } from "./routes/agencies/index.js";
+import { userOperations } from "./routes/users/index.js";
+import { auditOperations } from "./routes/audit/index.js";
 import { buildOpenApi } from "./routes/system/openapi.js";
 import { docsPage } from "./routes/system/docs.js";
 import { mountConsole } from "./console/index.js";
@@ -32,7 +35,8 @@ export const API_VERSION = "1.0.0";
 export function allOperations(extra: Operation[] = []): Operation[] {
   return [
     ...systemOperations, ...areaOperations, ...recipientOperations, ...deviceOperations, ...warningOperations, ...coverageOperations,
-    ...capOperations, ...feedOperations, ...webhookOperations, ...ebPlatformOperations, ...ebOperations, ...extra,
+    ...capOperations, ...feedOperations, ...webhookOperations, ...ebPlatformOperations, ...ebOperations,
+    ...agencyOperations, ...userOperations, ...auditOperations, ...extra,
   ];
 }
 

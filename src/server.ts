@@ -7,7 +7,7 @@ import { defaultGrading, defaultPolicy } from "./config/grading.js";
 import { createLogger, errorFields } from "./lib/log.js";
 import { createApp } from "./app.js";
 import { openDatabase } from "./runtime.js";
-import { seedDemoUsers, seedSyntheticRecipients } from "./seed/demo.js";
+import { bannerLine, seedDemoUsers, seedSyntheticRecipients } from "./seed/demo.js";
 import { defaultServiceConfig, type Services } from "./services.js";
 import { setupChannels, type ChannelSetup } from "./node/channels.js";
 import { DispatchRunner } from "./dispatch/runner.js";
@@ -41,7 +41,8 @@ if (env.WARNCAST_SEED_DEMO === "true") {
     const people = await seedSyntheticRecipients(database.db);
     banner.push(`demo data: ${people} synthetic recipients (phones +86100…, never real numbers)`);
     banner.push("demo API keys (shown once, stored hashed):");
-    for (const k of keys) banner.push(`  role=${k.role.padEnd(8)} scope=${k.scope} key=${k.key}`);
+    for (const k of keys) banner.push(bannerLine(k));
+    banner.push("  (console sign-in needs a password: PATCH /api/v1/users/{id} or npm run admin -- reset-password)");
   }
 }
 
@@ -54,6 +55,7 @@ const services: Services = {
     ...defaultServiceConfig, sender: env.WARNCAST_SENDER, senderName: env.WARNCAST_SENDER_NAME, smsSignature: env.SMS_SIGNATURE,
     publicUrl, tzDisplay: env.TZ_DISPLAY, twilioAuthToken: env.TWILIO_AUTH_TOKEN, sessionSecret: env.SESSION_SECRET, digestEmails: env.DIGEST_EMAILS,
     ebResourceCode: env.EB_RESOURCE_CODE,
+    clientAddressHeader: env.CLIENT_ADDRESS_HEADER,
   },
   log,
   now: () => new Date(),

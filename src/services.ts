@@ -21,6 +21,8 @@ export interface ServiceConfig {
   /** Seals console session cookies (SESSION_SECRET); unset → a random secret per process. */
   sessionSecret?: string | undefined;
   tzDisplay: string;
+  /** Header a trusted reverse proxy sets to the client's address (CLIENT_ADDRESS_HEADER). */
+  clientAddressHeader?: string | undefined;
   maxJsonBytes: number;
   maxCsvBytes: number;
   maxXmlBytes: number;

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { useContext } from "./helpers/context.js";
 import { readChinaDivisions } from "../src/seed/china-division.js";
 import { upsertAreas, villagesUnder, getArea } from "../src/db/queries/areas.js";
-import { seedDemoUsers, seedSyntheticRecipients } from "../src/seed/demo.js";
+import { bannerLine, DEMO_AGENCIES, seedDemoUsers, seedSyntheticRecipients } from "../src/seed/demo.js";
+import { createTestDatabase } from "./helpers/db.js";
 import { sql } from "drizzle-orm";
 
 const ctx = useContext();
@@ -46,5 +47,33 @@ describe("demo seed", () => {
     expect(r!.primaries).toBe(r!.backups);
     expect(r!.officials).toBeGreaterThan(5);
     expect(await seedSyntheticRecipients(c.tdb.db, "150402")).toBe(0); // idempotent
+  });
+
+  it("on a fresh database: Chifeng's and the ETDZ's agencies, an issuer each, approvers, a viewer, banner lines",
+    async () => {
+    const tdb = await createTestDatabase();
+    try {
+      const keys = await seedDemoUsers(tdb.db);
+      expect(DEMO_AGENCIES.map((a) => `${a.name} ${a.smsSignature}`)).toEqual([
+        "赤峰市气象台 【赤峰市气象局】", "赤峰市水文水资源中心 【赤峰市水文局】", "赤峰市自然资源局 【赤峰市自然资源局】",
+        "赤峰市林业和草原局 【赤峰市林业和草原局】", "赤峰市地震局 【赤峰市地震局】", "赤峰市应急管理局 【赤峰市应急管理局】",
+        "呼和浩特经济技术开发区应急管理局 【呼和浩特经开区应急管理局】",
+      ]);
+      const issuers = new Set(keys.filter((k) => k.role === "issuer").map((k) => k.agency));
+      expect(DEMO_AGENCIES.every((a) => issuers.has(a.code))).toBe(true);
+      expect(keys.filter((k) => k.role === "approver").length).toBeGreaterThan(0);
+      expect(keys.filter((k) => k.role === "viewer").length).toBe(1);
+      const line = /^ {2}role=(\w+)\s+agency=(\S+)\s+scope=(\d{12}) username=(\S+)\s+key=(wck_\S+)$/;
+      for (const k of keys) {
+        expect(line.exec(bannerLine(k))?.slice(1)).toEqual([k.role, k.agency ?? "-", k.scope, k.username, k.key]);
+      }
+      const [n] = await tdb.db.execute<{ users: number; agencies: number }>(
+        sql`select (select count(*) from users)::int as users, (select count(*) from agencies)::int as agencies`,
+      );
+      expect(n).toEqual({ users: keys.length, agencies: DEMO_AGENCIES.length });
+      expect(await seedDemoUsers(tdb.db)).toEqual([]);
+    } finally {
+      await tdb.drop();
+    }
   });
 });

@@ -14,6 +14,8 @@ export interface FeedEntry {
   capUrl: string;
   /** issued | updated | cancelled | expired, and the CAP msgType. */
   categories: string[];
+  /** The issuing agency, when it differs from the feed's. */
+  author?: string | undefined;
 }
 
 export interface Feed {
@@ -40,6 +42,7 @@ export function buildAtom(f: Feed): string {
       id: e.id,
       title: clean(e.title),
       updated: formatCapTime(e.updated),
+      ...(e.author ? { author: { name: clean(e.author) } } : {}),
       link: { "@_rel": "alternate", "@_type": "application/cap+xml", "@_href": e.capUrl },
       category: e.categories.map((term) => ({ "@_term": term })),
       summary: clean(e.summary),

@@ -42,6 +42,8 @@ export const envSchema = z.object({
     .default([]),
   /** Our own 18-digit EBRID (GD/J 080) towards county emergency-broadcast platforms. */
   EB_RESOURCE_CODE: z.string().regex(/^\d{18}$/, "an EBRID is 18 digits").optional(),
+  /** Behind a reverse proxy: the header it sets to the client address (sign-in throttling). */
+  CLIENT_ADDRESS_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/, "a header name").optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 export type Env = z.infer<typeof envSchema>;

@@ -5,8 +5,8 @@ import type { Grading } from "../config/grading.js";
 export type Lang = "zh" | "en";
 
 const zh = {
-  app: "预警信息发布", signIn: "登录", signOut: "退出", apiKey: "API 密钥", signInHint: "使用发给您的 API 密钥登录。密钥只保存在本浏览器的会话 Cookie 中。",
-  badKey: "密钥无效或已停用。", warnings: "预警列表", compose: "制作预警", approvals: "待审批", devices: "设备", people: "人员",
+  app: "预警信息发布", signIn: "登录", signOut: "退出", apiKey: "API 密钥",
+  warnings: "预警列表", compose: "制作预警", approvals: "待审批", devices: "设备", people: "人员",
   status: "状态", type: "类型", level: "级别", area: "区域", from: "起", to: "止", filter: "筛选", all: "全部", issued: "发布时间",
   expires: "失效时间", onset: "生效时间", sendAt: "定时发布", headline: "标题", description: "内容", instruction: "防御指南",
   audiences: "发布对象", channels: "渠道", submit: "提交审批", saveDraft: "保存草稿", preview: "预览", approve: "批准", reject: "驳回",
@@ -22,6 +22,13 @@ const zh = {
   created: "已保存", notAllowed: "无权执行此操作", fixErrors: "请修改以下错误：", fixFields: "请按各字段旁的提示修改后重新提交。", seconds: "秒", show: "查看", board: "一张图",
   confirmCancel: "确认解除该预警？", escalations: "叫应", step: "步骤", nobody: "无", version: "版本", msgType: "消息类型",
   csrf: "页面已过期，请刷新后重试。", loading: "加载中…",
+  username: "用户名", password: "密码", badPassword: "用户名或密码错误。", tooManyTries: "尝试次数过多，请 {s} 秒后再试。",
+  signInPwHint: "使用管理员为您开设的用户名和密码登录。脚本和系统对接请使用 API 密钥调用接口。",
+  admin: "账号管理", users: "用户", agency: "发布单位", scope: "区域范围", active: "启用", inactive: "停用", newUser: "新建用户",
+  save: "保存", keys: "API 密钥", newKey: "新建密钥", label: "标签", prefix: "前缀", createdAt: "创建时间", lastUsed: "最近使用",
+  revoke: "吊销", revoked: "已吊销", keyOnce: "新密钥（只显示这一次，请立即保存）：", audit: "审计日志", actor: "操作人", action: "动作",
+  subject: "对象", at: "时间", never: "从未", newPassword: "新密码（可选）", agencies: "发布单位", types: "预警类型",
+  signature: "短信签名", senderId: "CAP 发送方", none: "无",
   ch_sms: "短信", ch_loudspeaker: "应急广播大喇叭", ch_display: "显示屏", ch_email: "电子邮件",
   ch_eb: "应急广播平台",
   aud_public: "社会公众", aud_info_officer: "信息员", aud_grid_worker: "网格员", aud_village_cadre: "嘎查村干部", aud_township_official: "苏木乡镇干部",
@@ -32,8 +39,8 @@ const zh = {
 export type MessageKey = keyof typeof zh;
 
 const en: Partial<Record<MessageKey, string>> = {
-  app: "Warning dissemination", signIn: "Sign in", signOut: "Sign out", apiKey: "API key", signInHint: "Sign in with the API key issued to you. It is kept only in this browser's session cookie.",
-  badKey: "That key is not valid or has been disabled.", warnings: "Warnings", compose: "Compose", approvals: "Approvals", devices: "Devices", people: "People",
+  app: "Warning dissemination", signIn: "Sign in", signOut: "Sign out", apiKey: "API key",
+  warnings: "Warnings", compose: "Compose", approvals: "Approvals", devices: "Devices", people: "People",
   status: "Status", type: "Type", level: "Level", area: "Area", from: "From", to: "To", filter: "Filter", all: "All", issued: "Issued",
   expires: "Expires", onset: "Onset", sendAt: "Send at", headline: "Headline", description: "Description", instruction: "Instruction",
   audiences: "Audiences", channels: "Channels", submit: "Submit for approval", saveDraft: "Save draft", preview: "Preview", approve: "Approve", reject: "Reject",
@@ -49,6 +56,15 @@ const en: Partial<Record<MessageKey, string>> = {
   created: "Saved", notAllowed: "Not allowed", fixErrors: "Please fix:", fixFields: "Please correct the fields marked below and submit again.", seconds: "s", show: "Open", board: "Board",
   confirmCancel: "Cancel this warning?", escalations: "叫应 (escalation)", step: "Step", nobody: "none", version: "Version", msgType: "Message",
   csrf: "This page expired; reload and try again.", loading: "Loading…",
+  username: "Username", password: "Password", badPassword: "Wrong username or password.",
+  tooManyTries: "Too many attempts; try again in {s} s.",
+  signInPwHint: "Sign in with the username and password your administrator gave you. Scripts use API keys.",
+  admin: "Accounts", users: "Users", agency: "Agency", scope: "Scope", active: "active", inactive: "disabled",
+  newUser: "New user", save: "Save", keys: "API keys", newKey: "New key", label: "Label", prefix: "Prefix",
+  createdAt: "Created", lastUsed: "Last used", revoke: "Revoke", revoked: "revoked",
+  keyOnce: "New key (shown only this once; store it now):", audit: "Audit log", actor: "Actor", action: "Action",
+  subject: "Subject", at: "At", never: "never", newPassword: "New password (optional)", agencies: "Agencies",
+  types: "Warning types", signature: "SMS signature", senderId: "CAP sender", none: "none",
   ch_sms: "SMS", ch_loudspeaker: "Loudspeakers", ch_display: "Displays", ch_email: "Email",
   ch_eb: "County broadcast platforms",
   aud_public: "Public", aud_info_officer: "Information officers", aud_grid_worker: "Grid workers", aud_village_cadre: "Village cadres", aud_township_official: "Township officials",

@@ -8,11 +8,14 @@ import { getAreas } from "../db/queries/areas.js";
 import { isAreaCode } from "../domain/areas.js";
 import type { AppEnv } from "../http/env.js";
 import { limitBody } from "../http/body.js";
-import { sha256Hex } from "../lib/crypto.js";
-import { findActiveUserByKeyHash } from "../db/queries/users.js";
+import { clientAddress } from "../http/client-address.js";
+import { signInWithPassword, signOut } from "./sign-in.js";
+import { mountAdminPages } from "./admin.js";
 import { translator, type Lang } from "./i18n.js";
 import { apiCaller, type CallApi } from "./api.js";
-import { endSession, loginCsrf, LOGIN_CSRF_COOKIE, readSession, sameToken, startSession, type Session } from "./session.js";
+import {
+  endSession, loginCsrf, LOGIN_CSRF_COOKIE, MAX_AGE_S, readSession, sameToken, startSession, type Session,
+} from "./session.js";
 import type { PageCtx } from "./layout.js";
 import { LoginPage } from "./pages/login.js";
 import { WarningsPage } from "./pages/warnings.js";
@@ -39,7 +42,10 @@ export const CONSOLE_CSP = "default-src 'self'; script-src 'self'; style-src 'se
 
 const FINAL_STATUSES = new Set(["cancelled", "expired", "updated", "rejected"]);
 
-const CONSOLE_PATHS = ["/", "/login", "/logout", "/warnings", "/compose", "/approvals", "/devices", "/people", "/console-api", "/assets"];
+const CONSOLE_PATHS = [
+  "/", "/login", "/logout", "/warnings", "/compose", "/approvals", "/devices", "/people", "/console-api", "/assets",
+  "/admin",
+];
 
 function langOf(c: Context): Lang {
   const q = c.req.query("lang");
@@ -70,7 +76,9 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     if (p !== "/") app.use(`${p}/*`, secure);
   }
   app.use("/people/import", limitBody(10 * 1024 * 1024));
-  for (const p of ["/login", "/logout", "/compose", "/compose/*", "/warnings/*"]) app.use(p, limitBody(1024 * 1024));
+  for (const p of ["/login", "/logout", "/compose", "/compose/*", "/warnings/*", "/admin/*"]) {
+    app.use(p, limitBody(1024 * 1024));
+  }
 
   app.get("/assets/:file", (c) => {
     const a = ASSETS[c.req.param("file")];
@@ -119,9 +127,16 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
         : c.json({ code: "unauthorized", detail: "sign in again" }, 401);
     }
   };
-  for (const p of ["/warnings", "/warnings/*", "/compose", "/compose/*", "/approvals", "/devices", "/people", "/people/*", "/console-api/*", "/logout"]) app.use(p, requireSession);
+  const sessionPaths = [
+    "/warnings", "/warnings/*", "/compose", "/compose/*", "/approvals", "/devices", "/people", "/people/*",
+    "/console-api/*", "/logout", "/admin/*",
+  ];
+  for (const p of sessionPaths) {
+    app.use(p, requireSession);
+  }
 
   app.get("/", (c) => c.redirect("/warnings", 302));
+  mountAdminPages(app);
 
   // ---- sign in / out
   app.get("/login", async (c) => {
@@ -132,13 +147,30 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     const form = await c.req.parseBody();
     const ctx = pageCtx(c, null);
     if (!sameToken(String(form._csrf ?? ""), getCookie(c, LOGIN_CSRF_COOKIE))) return c.text(ctx.t("csrf"), 403);
-    const key = String(form.key ?? "").trim();
-    const user = key ? await findActiveUserByKeyHash(c.get("services").db, await sha256Hex(key)) : undefined;
-    if (!user) return c.html(<LoginPage ctx={ctx} csrf={loginCsrf(c)} next={safeNext(String(form.next ?? ""))} error={ctx.t("badKey")} />, 401);
-    await startSession(c, secret(), { key, name: user.name, role: user.role, scope: user.areaScope }, Date.now());
+    const s = c.get("services");
+    const username = String(form.username ?? "");
+    const r = await signInWithPassword(s, {
+      username, password: String(form.password ?? ""), address: clientAddress(c, s.config.clientAddressHeader),
+      ttlSeconds: MAX_AGE_S, requestId: c.get("requestId"),
+    });
+    if (!r.ok) {
+      let error = ctx.t("badPassword");
+      if (r.status === 429) {
+        error = ctx.t("tooManyTries").replace("{s}", String(r.retryAfterSeconds));
+        c.header("retry-after", String(r.retryAfterSeconds));
+      }
+      const next = safeNext(String(form.next ?? ""));
+      const page = <LoginPage ctx={ctx} csrf={loginCsrf(c)} next={next} username={username} error={error} />;
+      return c.html(page, r.status);
+    }
+    const u = r.user;
+    const session = { key: r.token, name: u.name, role: u.role, scope: u.areaScope, agency: u.agencyCode };
+    await startSession(c, secret(), session, Date.now());
     return c.redirect(safeNext(String(form.next ?? "")), 303);
   });
-  app.post("/logout", (c) => {
+  app.post("/logout", async (c) => {
+    const s = await readSession(c, secret(), Date.now());
+    if (s) await signOut(c.get("services"), s.key, c.get("requestId"));
     endSession(c);
     return c.redirect("/login", 303);
   });

@@ -18,6 +18,7 @@ export function Layout(p: { ctx: PageCtx; title: string; children: Child; script
   const nav: [string, string][] = [
     ["/warnings", t("warnings")], ...(may(session, "warning.write") ? [["/compose", t("compose")] as [string, string]] : []),
     ["/approvals", t("approvals")], ["/devices", t("devices")], ["/people", t("people")],
+    ...(may(session, "accounts.manage") ? [["/admin/users", t("admin")] as [string, string]] : []),
   ];
   return (
     <html lang={lang === "en" ? "en" : "zh-CN"}>
@@ -42,7 +43,9 @@ export function Layout(p: { ctx: PageCtx; title: string; children: Child; script
           {session && (
             <form method="post" action="/logout" class="inline">
               <input type="hidden" name="_csrf" value={session.csrf} />
-              <span class="who">{session.name} · {session.role} · {session.scope}</span>
+              <span class="who">
+                {session.name} · {session.role}{session.agency ? ` · ${session.agency}` : ""} · {session.scope}
+              </span>
               <button type="submit">{t("signOut")}</button>
             </form>
           )}

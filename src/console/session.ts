@@ -1,5 +1,6 @@
-// The console's session: the user's API key (the API's own credential, so every console
-// action goes through the API's auth, scope and validation) sealed with AES-GCM in an
+// The console's session: a session token made at sign-in (a credential the API accepts
+// like a key, so every console action goes through the API's auth, scope and validation,
+// and which ends server-side at sign-out, a password change or a disabled account) sealed with AES-GCM in an
 // HttpOnly, SameSite=Strict cookie, with the CSRF token every state-changing request must
 // echo. Web Crypto only: the Worker serves the console too.
 import type { Context } from "hono";
@@ -8,14 +9,17 @@ import { PERMISSIONS, type Permission } from "../domain/actor.js";
 
 export const SESSION_COOKIE = "wc_session";
 export const LOGIN_CSRF_COOKIE = "wc_login_csrf";
-const MAX_AGE_S = 12 * 3600;
+export const MAX_AGE_S = 12 * 3600;
 
 export interface Session {
+  /** The session token (`wcs_…`) the console calls the API with. */
   key: string;
   csrf: string;
   name: string;
   role: string;
   scope: string;
+  /** The user's agency code, shown beside the name. */
+  agency?: string | null;
   /** Expiry, ms since the epoch. */
   exp: number;
 }

@@ -2,6 +2,7 @@
 import { AppError } from "../lib/errors.js";
 import { isWithin } from "./areas.js";
 import type { UserRole } from "./vocabulary.js";
+import type { AgencyRef } from "./agency.js";
 
 export interface Actor {
   id: string;
@@ -9,6 +10,8 @@ export interface Actor {
   role: UserRole;
   /** Area code: the actor may act on this area and everything below it. */
   areaScope: string;
+  /** The 发布单位 the actor issues for; null/absent = the deployment's default office. */
+  agency?: AgencyRef | null;
 }
 
 export const PERMISSIONS = {
@@ -20,6 +23,7 @@ export const PERMISSIONS = {
   "devices.write": ["admin", "issuer"],
   "delivery.ack": ["issuer", "approver", "admin"],
   "eb_platforms.write": ["admin"],
+  "accounts.manage": ["admin"],
 } as const satisfies Record<string, readonly UserRole[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

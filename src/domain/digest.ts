@@ -35,12 +35,22 @@ function line(label: string, g: CoverageGroup): string {
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 
+/** "赤峰市气象台 2 · 赤峰市水文水资源中心 1": one city platform speaks for several agencies. */
+function byAgency(rows: { office: string }[]): string {
+  const n = new Map<string, number>();
+  for (const r of rows) n.set(r.office, (n.get(r.office) ?? 0) + 1);
+  return [...n].map(([office, k]) => `${office} ${k}`).join(" · ");
+}
+
 export function computeDigest(o: { from: Date; to: Date; warnings: WarningCoverageTotal[]; tz: string; senderName: string }): Digest {
   const { major, all } = coverageSummary(o.warnings);
   const rows = o.warnings.map((w) => {
     const target = isMajor(w.level) ? major.target : all.target;
     const rate = w.population > 0 ? w.reached / w.population : null;
-    return { warningId: w.warningId, level: w.level, headline: w.headline, issuedAt: w.issuedAt, population: w.population, reached: w.reached, rate, target };
+    return {
+      warningId: w.warningId, level: w.level, headline: w.headline, office: w.office ?? o.senderName,
+      issuedAt: w.issuedAt, population: w.population, reached: w.reached, rate, target,
+    };
   });
   const belowTarget = rows
     .filter((r) => r.rate === null || r.rate <= r.target)
@@ -51,14 +61,16 @@ export function computeDigest(o: { from: Date; to: Date; warnings: WarningCovera
     ? `[warncast] ${day} coverage digest: no warnings issued`
     : `[warncast] ${day} coverage: major ${pct(major.rate)}${major.warnings > 0 ? (major.met ? " ✓" : " ✗") : ""} · all ${pct(all.rate)}${all.met ? " ✓" : " ✗"}`;
   const period = `${localTime(o.from, o.tz)} – ${localTime(o.to, o.tz)} (${o.tz})`;
-  const detail = rows.map((r) => `- [${r.level}] ${r.headline} · issued ${localTime(r.issuedAt, o.tz)} · ${pct(r.rate)} (${num(r.reached)}/${num(r.population)})${r.rate !== null && r.rate > r.target ? "" : " below target"}`);
+  const detail = rows.map((r) => `- [${r.level}] ${r.headline} · ${r.office} · ` +
+    `issued ${localTime(r.issuedAt, o.tz)} · ${pct(r.rate)} (${num(r.reached)}/${num(r.population)})` +
+    (r.rate !== null && r.rate > r.target ? "" : " below target"));
   const text = [
     `${o.senderName} · warncast coverage digest`,
     `Warnings issued ${period}`,
     "",
     line("Major warnings (red/orange)", major),
     line("All warnings", all),
-    ...(detail.length > 0 ? ["", "Per warning:", ...detail] : []),
+    ...(detail.length > 0 ? ["", `By agency: ${byAgency(rows)}`, "", "Per warning:", ...detail] : []),
     "",
     "coverage = Σ min(population, people reached) / Σ population over the targeted villages.",
   ].join("\n");
@@ -67,8 +79,11 @@ export function computeDigest(o: { from: Date; to: Date; warnings: WarningCovera
     `<p>Warnings issued ${esc(period)}</p>`,
     `<ul><li>${esc(line("Major warnings (red/orange)", major))}</li><li>${esc(line("All warnings", all))}</li></ul>`,
     rows.length > 0
-      ? `<table><tr><th>level</th><th>headline</th><th>issued</th><th>coverage</th><th>reached / population</th></tr>${rows
-          .map((r) => `<tr><td>${esc(r.level)}</td><td>${esc(r.headline)}</td><td>${esc(localTime(r.issuedAt, o.tz))}</td><td>${pct(r.rate)}</td><td>${num(r.reached)} / ${num(r.population)}</td></tr>`)
+      ? "<table><tr><th>level</th><th>agency</th><th>headline</th><th>issued</th><th>coverage</th>" +
+        `<th>reached / population</th></tr>${rows
+          .map((r) => `<tr><td>${esc(r.level)}</td><td>${esc(r.office)}</td><td>${esc(r.headline)}</td>` +
+            `<td>${esc(localTime(r.issuedAt, o.tz))}</td><td>${pct(r.rate)}</td>` +
+            `<td>${num(r.reached)} / ${num(r.population)}</td></tr>`)
           .join("")}</table>`
       : "",
   ].join("\n");

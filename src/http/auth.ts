@@ -1,17 +1,34 @@
 import type { MiddlewareHandler } from "hono";
 import { AppError } from "../lib/errors.js";
-import { sha256Hex } from "../lib/crypto.js";
-import { findActiveUserByKeyHash } from "../db/queries/users.js";
+import { constantTimeEqual, sha256Hex } from "../lib/crypto.js";
+import { findKeyCredential, findSessionCredential, touchKey } from "../db/queries/api-keys.js";
+import { agencyRef } from "../db/queries/agencies.js";
 import type { AppEnv } from "./env.js";
 
-/** Every /api call carries `Authorization: Bearer <api key>`; keys are stored hashed. */
+/** A console session's token (sealed in its cookie) rather than an API key. */
+export const SESSION_TOKEN_PREFIX = "wcs_";
+
+/**
+ * Every /api call carries `Authorization: Bearer <api key>` (or, from the console, its
+ * session token). Secrets are stored as SHA-256 and found by that hash: an attacker cannot
+ * steer the bytes of a hash, so the index lookup leaks nothing about stored keys; the match
+ * is still confirmed with a constant-time comparison.
+ */
 export const requireActor: MiddlewareHandler<AppEnv> = async (c, next) => {
   const header = c.req.header("authorization") ?? "";
   const m = /^Bearer\s+(\S+)$/i.exec(header);
   if (!m) throw new AppError("unauthorized", "missing Authorization: Bearer <api key>");
-  const user = await findActiveUserByKeyHash(c.get("services").db, await sha256Hex(m[1]!));
-  if (!user) throw new AppError("unauthorized", "invalid or revoked API key");
-  c.set("actor", { id: user.id, name: user.name, role: user.role, areaScope: user.areaScope });
+  const { db, now } = c.get("services");
+  const token = m[1]!;
+  const hash = await sha256Hex(token);
+  const cred = token.startsWith(SESSION_TOKEN_PREFIX)
+    ? await findSessionCredential(db, hash, now())
+    : await findKeyCredential(db, hash);
+  if (!cred || !constantTimeEqual(cred.hash, hash)) throw new AppError("unauthorized", "invalid or revoked API key");
+  if (cred.keyId) await touchKey(db, cred.keyId, now());
+  const { user } = cred;
+  const agency = cred.agency ? agencyRef(cred.agency) : null;
+  c.set("actor", { id: user.id, name: user.name, role: user.role, areaScope: user.areaScope, agency });
   c.set("log", c.get("log").child({ actor: user.id }));
   await next();
 };

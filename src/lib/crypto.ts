@@ -18,3 +18,11 @@ export function randomToken(prefix: string, bytes = 24): string {
 export function randomId(bytes = 6): string {
   return hex(crypto.getRandomValues(new Uint8Array(bytes)).buffer);
 }
+
+/** Constant-time equality of two strings (hashes, tokens): time depends on length only. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return d === 0;
+}

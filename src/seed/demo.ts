@@ -1,37 +1,93 @@
-// Demo data for a fresh database: one user per role (keys printed once) and a modest
-// synthetic population so a demo warning has people to reach.
+// Demo data for a fresh database: Chifeng's agencies (发布单位) and the ETDZ's, an issuer
+// per agency, approvers, a viewer and an admin (keys printed once), and a modest synthetic
+// population so a demo warning has people to reach.
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { countUsers, insertUser } from "../db/queries/users.js";
-import { randomToken, sha256Hex } from "../lib/crypto.js";
-import type { UserRole } from "../domain/vocabulary.js";
+import { insertAgency } from "../db/queries/agencies.js";
+import { createApiKey } from "../db/queries/api-keys.js";
+import { writeAudit } from "../db/queries/audit.js";
+import { WARNING_TYPES, type UserRole, type WarningType } from "../domain/vocabulary.js";
 
 export interface DemoKey {
   role: UserRole;
+  username: string;
   name: string;
+  agency: string | null;
   scope: string;
   key: string;
 }
 
-const DEMO_USERS: { role: UserRole; name: string; scope: string }[] = [
-  { role: "admin", name: "演示管理员 demo admin", scope: "150000000000" },
-  { role: "issuer", name: "赤峰市气象台值班员 demo issuer", scope: "150400000000" },
-  { role: "approver", name: "赤峰市气象台签发人 demo approver", scope: "150400000000" },
-  { role: "viewer", name: "赤峰市应急管理局 demo viewer", scope: "150400000000" },
-  { role: "issuer", name: "红山区气象局 demo county issuer", scope: "150402000000" },
+const CITY = "150400000000";
+const ETDZ = "150172000000"; // 呼和浩特经济技术开发区
+
+export interface DemoAgency {
+  code: string;
+  name: string;
+  senderId: string;
+  smsSignature: string;
+  types: WarningType[];
+  areaScope: string;
+}
+
+const agency = (code: string, name: string, smsSignature: string, types: WarningType[], areaScope = CITY): DemoAgency =>
+  ({ code, name, senderId: `${code}.${areaScope === CITY ? "chifeng" : "hohhot"}`, smsSignature, types, areaScope });
+
+/** Signatures follow each office's carrier-registered form 【…】 (2–12 characters). */
+export const DEMO_AGENCIES: DemoAgency[] = [
+  agency("cf-qx", "赤峰市气象台", "【赤峰市气象局】", [
+    "rainstorm", "blizzard", "cold_wave", "gale", "sandstorm", "heat", "drought", "lightning", "hail", "frost",
+    "fog", "haze", "road_icing",
+  ]),
+  agency("cf-sw", "赤峰市水文水资源中心", "【赤峰市水文局】", ["flood", "drought"]),
+  agency("cf-zr", "赤峰市自然资源局", "【赤峰市自然资源局】", ["geohazard"]),
+  agency("cf-lc", "赤峰市林业和草原局", "【赤峰市林业和草原局】", ["forest_fire", "grassland_fire"]),
+  agency("cf-dz", "赤峰市地震局", "【赤峰市地震局】", ["earthquake"]),
+  agency("cf-yj", "赤峰市应急管理局", "【赤峰市应急管理局】", ["hazmat", "other"]),
+  // The zone's one release office speaks for every hazard inside the zone.
+  agency("hh-etdz-yj", "呼和浩特经济技术开发区应急管理局", "【呼和浩特经开区应急管理局】", [...WARNING_TYPES], ETDZ),
 ];
 
-/** Creates the demo users only on a database without users; returns their keys. */
-export async function seedDemoUsers(db: Db): Promise<DemoKey[]> {
+const DEMO_USERS: { role: UserRole; username: string; name: string; agency: string | null; scope: string }[] = [
+  { role: "admin", username: "admin", name: "演示管理员 demo admin", agency: null, scope: "150000000000" },
+  { role: "issuer", username: "qx-issuer", name: "赤峰市气象台值班员", agency: "cf-qx", scope: CITY },
+  { role: "issuer", username: "sw-issuer", name: "赤峰市水文水资源中心值班员", agency: "cf-sw", scope: CITY },
+  { role: "issuer", username: "zr-issuer", name: "赤峰市自然资源局值班员", agency: "cf-zr", scope: CITY },
+  { role: "issuer", username: "lc-issuer", name: "赤峰市林业和草原局值班员", agency: "cf-lc", scope: CITY },
+  { role: "issuer", username: "dz-issuer", name: "赤峰市地震局值班员", agency: "cf-dz", scope: CITY },
+  { role: "issuer", username: "yj-issuer", name: "赤峰市应急管理局值班员", agency: "cf-yj", scope: CITY },
+  { role: "issuer", username: "hs-qx-issuer", name: "红山区气象局值班员", agency: "cf-qx", scope: "150402000000" },
+  { role: "approver", username: "approver", name: "市预警信息发布中心签发人", agency: "cf-yj", scope: CITY },
+  { role: "viewer", username: "viewer", name: "赤峰市应急管理局值守", agency: "cf-yj", scope: CITY },
+  { role: "issuer", username: "etdz-issuer", name: "经开区应急管理局值班员", agency: "hh-etdz-yj", scope: ETDZ },
+  { role: "approver", username: "etdz-approver", name: "经开区应急管理局签发人", agency: "hh-etdz-yj", scope: ETDZ },
+];
+
+/** Creates the demo agencies and users only on a database without users; returns their keys. */
+export async function seedDemoUsers(db: Db, now = new Date()): Promise<DemoKey[]> {
   if ((await countUsers(db)) > 0) return [];
-  const out: DemoKey[] = [];
-  for (const u of DEMO_USERS) {
-    const key = randomToken("wck_");
-    await insertUser(db, { name: u.name, role: u.role, areaScope: u.scope, keyHash: await sha256Hex(key) });
-    out.push({ ...u, key });
-  }
-  return out;
+  return db.transaction(async (tx) => {
+    for (const a of DEMO_AGENCIES) await insertAgency(tx, a);
+    const out: DemoKey[] = [];
+    for (const u of DEMO_USERS) {
+      const row = await insertUser(tx, {
+        username: u.username, name: u.name, role: u.role, areaScope: u.scope, agencyCode: u.agency,
+      });
+      const { key } = await createApiKey(tx, { userId: row.id, label: "demo", now });
+      out.push({ ...u, key });
+    }
+    await writeAudit(tx, {
+      actor: "demo-seed", actorKind: "system", action: "demo.seed", subjectType: "deployment", subjectId: "demo",
+      after: { agencies: DEMO_AGENCIES.map((a) => a.code), users: DEMO_USERS.map((u) => u.username) },
+    });
+    return out;
+  });
 }
+
+/** One banner line per demo user (test/e2e/server.ts parses these). */
+export const bannerLine = (k: DemoKey) =>
+  `  role=${k.role.padEnd(8)} agency=${(k.agency ?? "-").padEnd(10)} scope=${k.scope} ` +
+  `username=${k.username.padEnd(13)} key=${k.key}`;
 
 /**
  * Synthetic residents and responsible posts under `scope`, set-based in SQL. Numbers use

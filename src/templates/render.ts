@@ -21,7 +21,7 @@ import type { Words } from "./words.js";
 export type RenderableWarning = Pick<
   Warning,
   "msgType" | "type" | "level" | "senderName" | "headline" | "description" | "instruction" | "areaCodes" | "expires" | "issuedAt"
-> & { id?: string | undefined };
+> & Partial<Pick<Warning, "agencyCode" | "smsSignature">> & { id?: string | undefined };
 
 export interface SmsFit {
   segments: number;
@@ -60,9 +60,11 @@ export class TemplateRenderer implements MessageRenderer {
     const words = c.words(main.language);
     const extra = escalation ? await this.escalationView(w, escalation, words) : {};
     const base = {
-      msgType: w.msgType, type: w.type, level: w.level, office: w.senderName, headline: w.headline,
+      msgType: w.msgType, type: w.type, level: w.level, office: w.senderName, agencyCode: w.agencyCode ?? "",
+      headline: w.headline,
       description: w.description, instruction: w.instruction, issuedAt: w.issuedAt ?? this.d.now(), expires: w.expires,
-      signature: channel === "sms" ? this.d.signature : "", timeZone: this.d.timeZone,
+      // The version's own signature (its agency's); older rows and agency-less authors: the default.
+      signature: channel === "sms" ? (w.smsSignature ?? this.d.signature) : "", timeZone: this.d.timeZone,
     };
     const unit = areas.length === 0 ? "" : words.unit(new Set(areas.map((a) => a.kind)).size === 1 ? (areas[0]!.kind as Parameters<Words["unit"]>[0]) : "mixed");
     const names: AreaNames = { names: areas.map((a) => a.name), unit };

@@ -7,8 +7,11 @@ import type { Words } from "./words.js";
 export interface View {
   /** SMS sender signature, e.g. 【赤峰市气象局】 (configuration). */
   signature: string;
-  /** Issuing office, e.g. 赤峰市气象台. */
+  /** Issuing office, e.g. 赤峰市气象台: the author's agency (发布单位) or the configured default. */
   office: string;
+  /** The agency by name (same as `office`) and by code (`cf-sw`; empty without an agency). */
+  agency: string;
+  agencyCode: string;
   /** 发布 / 更新 / 解除 */
   action: string;
   type: string;
@@ -49,8 +52,8 @@ export interface EscalationView {
 export const ESCALATION_VARIABLES: readonly (keyof EscalationView)[] = ["village", "step", "stepName", "reason", "isNoAck", "isDeviceOffline", "deadline"];
 
 export const VARIABLES: readonly (keyof View)[] = [
-  "signature", "office", "action", "type", "level", "levelRoman", "levelWord", "title", "headline",
-  "time", "expires", "areas", "areaCount", "description", "instruction", "isAlert", "isUpdate", "isCancel",
+  "signature", "office", "agency", "agencyCode", "action", "type", "level", "levelRoman", "levelWord", "title",
+  "headline", "time", "expires", "areas", "areaCount", "description", "instruction", "isAlert", "isUpdate", "isCancel",
 ];
 
 /** A 叫应 message must say which warning, which village and why it reached this person. */
@@ -73,6 +76,7 @@ export interface ViewInput {
   type: Parameters<Words["type"]>[0];
   level: Parameters<Words["level"]>[0];
   office: string;
+  agencyCode: string;
   headline: string;
   description: string;
   instruction: string;
@@ -101,7 +105,8 @@ export function buildView(v: ViewInput, words: Words, language: Language, areas:
     ? `${v.office} ${action} ${lw.name} ${type} warning [${lw.roman}/${lw.word}]`
     : `${v.office}${action}${type}${lw.name}预警[${lw.roman}/${lw.word}]`;
   return {
-    signature: v.signature, office: v.office, action, type, level: lw.name, levelRoman: lw.roman, levelWord: lw.word,
+    signature: v.signature, office: v.office, agency: v.office, agencyCode: v.agencyCode,
+    action, type, level: lw.name, levelRoman: lw.roman, levelWord: lw.word,
     title, headline: v.headline, time: formatTime(v.issuedAt, language, v.timeZone), expires: formatTime(v.expires, language, v.timeZone),
     areas: areas.text, areaCount: areas.count, description: v.description, instruction: v.instruction,
     isAlert: v.msgType === "Alert", isUpdate: v.msgType === "Update", isCancel: v.msgType === "Cancel",

@@ -10,6 +10,7 @@ import { writeAudit } from "../db/queries/audit.js";
 import { validateWarning } from "./load.js";
 import { warningDto } from "./dto.js";
 import { TRANSITIONS } from "./lifecycle.js";
+import { issuingOffice, requireAgencyType } from "../domain/agency.js";
 
 export async function createWarning(
   db: Db,
@@ -19,19 +20,21 @@ export async function createWarning(
 ): Promise<Warning> {
   requirePermission(actor, "warning.write");
   requireScope(actor, input.areas.codes);
+  requireAgencyType(actor.agency, input.type);
   await validateWarning(db, s, input);
   const now = s.now();
   const id = crypto.randomUUID();
+  // The author's agency speaks for the whole thread: sender, office named, SMS signature.
+  const office = issuingOffice(actor.agency, s.config);
   return db.transaction(async (tx) => {
     const row = await insertWarning(tx, {
       id,
       threadId: id,
-      identifier: newIdentifier(s.config.sender, now),
-      sender: s.config.sender,
-      senderName: s.config.senderName,
+      identifier: newIdentifier(office.sender, now),
+      ...office,
       createdBy: actor.id,
       status: TRANSITIONS.create.to,
-      ...storedFields(input, s.grading, s.policy, s.config.senderName),
+      ...storedFields(input, s.grading, s.policy, office.senderName),
     });
     await writeAudit(tx, {
       actor: actor.id, actorKind: "user", action: "warning.create", subjectType: "warning", subjectId: id,

@@ -6,6 +6,8 @@ export function warningDto(w: Warning) {
     identifier: w.identifier,
     sender: w.sender,
     senderName: w.senderName,
+    /** The author's agency code (null: the deployment's default office). */
+    agency: w.agencyCode,
     threadId: w.threadId,
     version: w.version,
     supersedesId: w.supersedesId,

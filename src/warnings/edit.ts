@@ -10,6 +10,7 @@ import { writeAudit } from "../db/queries/audit.js";
 import { asInput, loadWarning, validateWarning } from "./load.js";
 import { warningDto } from "./dto.js";
 import { assertTransition } from "./lifecycle.js";
+import { requireAgencyType } from "../domain/agency.js";
 
 export async function editWarning(
   db: Db,
@@ -18,6 +19,7 @@ export async function editWarning(
   { id, patch, requestId }: { id: string; patch: WarningPatch; requestId?: string | undefined },
 ): Promise<Warning> {
   requirePermission(actor, "warning.write");
+  if (patch.type) requireAgencyType(actor.agency, patch.type);
   return db.transaction(async (tx) => {
     const before = await loadWarning(tx, actor, id, { forUpdate: true });
     assertTransition("edit", before.status, before.id);

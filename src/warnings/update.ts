@@ -14,6 +14,7 @@ import { newVersion } from "./version.js";
 import { releaseApproved } from "./release.js";
 import { warningDto } from "./dto.js";
 import { assertNotCancelMessage, assertTransition, TRANSITIONS } from "./lifecycle.js";
+import { requireAgencyType } from "../domain/agency.js";
 
 export async function updateWarning(
   db: Db,
@@ -40,6 +41,7 @@ export async function supersede(
   opts: { requestId?: string | undefined; provenance?: Record<string, unknown> },
 ): Promise<Warning> {
   requireScope(actor, input.areas.codes);
+  requireAgencyType(actor.agency, input.type);
   assertNotCancelMessage(source);
   assertTransition("update", source.status, source.id);
   await validateWarning(tx, s, input);

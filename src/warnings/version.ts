@@ -9,7 +9,11 @@ import { newIdentifier } from "../domain/warnings/identifier.js";
 export async function newVersion(
   tx: Db,
   source: Warning,
-  fields: Omit<NewWarning, "id" | "threadId" | "identifier" | "sender" | "senderName" | "version" | "supersedesId">,
+  fields: Omit<
+    NewWarning,
+    | "id" | "threadId" | "identifier" | "sender" | "senderName" | "agencyCode" | "smsSignature"
+    | "version" | "supersedesId"
+  >,
   now: Date,
 ): Promise<Warning> {
   const [newer] = await tx.execute<{ id: string; status: string }>(
@@ -28,5 +32,8 @@ export async function newVersion(
     identifier: newIdentifier(source.sender, now),
     sender: source.sender,
     senderName: source.senderName,
+    // A thread speaks for one agency from its first message to its cancel.
+    agencyCode: source.agencyCode,
+    smsSignature: source.smsSignature,
   });
 }

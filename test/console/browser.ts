@@ -1,5 +1,6 @@
 // A minimal cookie-keeping client over app.request, for console route tests.
-import type { TestContext } from "../helpers/context.js";
+import type { TestContext, TestUser } from "../helpers/context.js";
+import { passwordFor } from "../helpers/accounts.js";
 
 export class ConsoleClient {
   cookies = new Map<string, string>();
@@ -25,11 +26,14 @@ export class ConsoleClient {
     return res;
   }
 
-  /** Signs in through the real form; returns the session's CSRF token (read from a page). */
-  async signIn(key: string): Promise<string> {
+  /** Signs in through the real form with the user's password (set on first use); returns
+   * the session's CSRF token (read from a page). */
+  async signIn(user: TestUser): Promise<string> {
+    const password = await passwordFor(this.ctx, user);
     const login = await this.req("GET", "/login");
     const csrf = /name="_csrf" value="([^"]+)"/.exec(await login.text())![1]!;
-    const res = await this.req("POST", "/login", { form: { _csrf: csrf, key, next: "/warnings" } });
+    const form = { _csrf: csrf, username: user.username!, password, next: "/warnings" };
+    const res = await this.req("POST", "/login", { form });
     if (res.status !== 303) throw new Error(`sign-in failed: ${res.status}`);
     return this.csrf();
   }

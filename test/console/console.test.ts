@@ -3,6 +3,9 @@ import { useContext } from "../helpers/context.js";
 import { createDraft, createIssued, inHours, json } from "../helpers/factories.js";
 import { addPerson } from "../helpers/people.js";
 import { ConsoleClient } from "./browser.js";
+import { createUser, passwordFor } from "../helpers/accounts.js";
+import { THROTTLE, throttleKey } from "../../src/domain/sign-in-throttle.js";
+import { recordFailure } from "../../src/db/queries/sign-in-throttle.js";
 import { CONSOLE_CSP } from "../../src/console/index.js";
 
 const ctx = useContext();
@@ -21,22 +24,31 @@ describe("sign-in and sessions", () => {
     expect((await b.req("POST", "/compose", { form: { type: "rainstorm" } })).status).toBe(401);
   });
 
-  it("signs in with an API key into an HttpOnly SameSite=Strict cookie; a wrong key or forged login token is refused", async () => {
-    const b = new ConsoleClient(ctx());
+  it("signs in by username and password into an HttpOnly SameSite=Strict cookie; bad passwords, forged tokens refused",
+    async () => {
+    const c = ctx();
+    const password = await passwordFor(c, c.users.issuer);
+    const b = new ConsoleClient(c);
     const page = await b.req("GET", "/login");
     expect(page.headers.get("content-security-policy")).toBe(CONSOLE_CSP);
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
-    expect((await b.req("POST", "/login", { form: { _csrf: "forged-token-forged-token", key: ctx().users.issuer.key } })).status).toBe(403);
-    const bad = await b.req("POST", "/login", { form: { _csrf: csrf, key: "wck_nope" } });
+    const html = await page.text();
+    expect(html).toContain('name="username"');
+    expect(html).not.toContain('name="key"');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+    const forged = { _csrf: "forged-token-forged-token", username: "issuer", password };
+    expect((await b.req("POST", "/login", { form: forged })).status).toBe(403);
+    const bad = await b.req("POST", "/login", { form: { _csrf: csrf, username: "issuer", password: "not it at all" } });
     expect(bad.status).toBe(401);
-    expect(await bad.text()).toContain("密钥无效");
-    const ok = await b.req("POST", "/login", { form: { _csrf: csrf, key: ctx().users.issuer.key, next: "/compose" } });
+    expect(await bad.text()).toContain("用户名或密码错误");
+    // An API key is not a password: key sign-in is gone from the console.
+    expect((await b.req("POST", "/login", { form: { _csrf: csrf, key: c.users.issuer.key } })).status).toBe(401);
+    const ok = await b.req("POST", "/login", { form: { _csrf: csrf, username: "Issuer", password, next: "/compose" } });
     expect(ok.status).toBe(303);
     expect(ok.headers.get("location")).toBe("/compose");
-    const cookie = ok.headers.getSetCookie().find((c) => c.startsWith("wc_session="))!;
+    const cookie = ok.headers.getSetCookie().find((x) => x.startsWith("wc_session="))!;
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
-    expect(cookie).not.toContain(ctx().users.issuer.key); // sealed, not readable
+    expect(cookie).not.toContain("wcs_"); // sealed, not readable
     expect((await b.req("GET", "/warnings")).status).toBe(200);
     // A tampered cookie is no session.
     // Flip a character inside the ciphertext: the last base64 character may carry only
@@ -47,26 +59,84 @@ describe("sign-in and sessions", () => {
     expect((await b.req("GET", "/warnings")).status).toBe(302);
   });
 
-  it("a session ends when its key is disabled: the next page goes to sign-in and clears the cookie", async () => {
-    const { sha256Hex } = await import("../../src/lib/crypto.js");
-    const { users } = await import("../../src/db/schema/index.js");
-    const { eq } = await import("drizzle-orm");
-    const key = `wck_test_temp_${Date.now()}`;
-    const { insertUser } = await import("../../src/db/queries/users.js");
-    const u = await insertUser(ctx().tdb.db, { name: "临时", role: "viewer", areaScope: "150400000000", keyHash: await sha256Hex(key) });
-    const b = new ConsoleClient(ctx());
-    await b.signIn(key);
-    expect((await b.req("GET", "/warnings")).status).toBe(200);
-    await ctx().tdb.db.update(users).set({ active: false }).where(eq(users.id, u.id));
-    const res = await b.req("GET", "/warnings");
-    expect(res.status).toBe(302);
-    expect(res.headers.get("location")).toBe("/login");
-    expect(b.cookies.has("wc_session")).toBe(false);
+  it("an unknown username gets exactly the answer a wrong password gets", async () => {
+    const c = ctx();
+    await passwordFor(c, c.users.viewer);
+    const answer = async (username: string) => {
+      const b = new ConsoleClient(c);
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(await (await b.req("GET", "/login")).text())![1]!;
+      const form = { _csrf: csrf, username, password: "wrong wrong wrong" };
+      const res = await b.req("POST", "/login", { form, headers: { "cf-connecting-ip": "10.9.0.1" } });
+      const body = (await res.text()).replaceAll(username, "NAME").replace(/value="[^"]{20,}"/g, "");
+      return { status: res.status, body };
+    };
+    expect(await answer("nobody-here")).toEqual(await answer("viewer"));
   });
+
+  it("a session ends when the user is disabled, when the password changes, and at sign-out", async () => {
+    const c = ctx();
+    const leave = async (b: ConsoleClient) => {
+      const res = await b.req("GET", "/warnings");
+      expect(res.status).toBe(302);
+      expect(res.headers.get("location")).toBe("/login");
+      expect(b.cookies.has("wc_session")).toBe(false);
+    };
+    const disabled = await createUser(c, { role: "viewer" });
+    const b1 = new ConsoleClient(c);
+    await b1.signIn(disabled);
+    expect((await b1.req("GET", "/warnings")).status).toBe(200);
+    await c.request("PATCH", `/api/v1/users/${disabled.id}`, { json: { active: false } });
+    await leave(b1);
+
+    const changed = await createUser(c, { role: "viewer" });
+    const b2 = new ConsoleClient(c);
+    await b2.signIn(changed);
+    await c.request("PATCH", `/api/v1/users/${changed.id}`, { json: { password: "a brand new passphrase" } });
+    await leave(b2);
+    await expect(new ConsoleClient(c).signIn(changed)).rejects.toThrow(/401/); // the old password is gone
+
+    const b3 = new ConsoleClient(c);
+    const token = await b3.signIn(c.users.approver);
+    const kept = b3.cookies.get("wc_session")!;
+    expect((await b3.req("POST", "/logout", { form: { _csrf: token } })).status).toBe(303);
+    // Replaying the signed-out cookie is no session: sign-out ended it on the server.
+    b3.cookies.set("wc_session", kept);
+    await leave(b3);
+  });
+
+  it("failed sign-ins wait longer and longer, per username and per address, known or not", async () => {
+    const c = ctx();
+    const password = await passwordFor(c, c.users.approver2);
+    const b = new ConsoleClient(c);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await (await b.req("GET", "/login")).text())![1]!;
+    const tryOnce = (username: string, pw: string, ip = "10.1.1.1") =>
+      b.req("POST", "/login", { form: { _csrf: csrf, username, password: pw }, headers: { "cf-connecting-ip": ip } });
+    for (const name of ["approver2", "ghost-user"]) {
+      for (let i = 0; i < THROTTLE.free.user; i++) expect((await tryOnce(name, "wrong guess 123")).status).toBe(401);
+      // Blocked even with the right password and from another address: the name is throttled.
+      const blocked = await tryOnce(name, name === "approver2" ? password : "x", "10.1.1.2");
+      expect([blocked.status, blocked.headers.get("retry-after")]).toEqual([429, "1"]);
+      c.clock.advance(1_000);
+      expect((await tryOnce(name, "wrong again 123")).status).toBe(401);
+      const longer = await tryOnce(name, "x");
+      expect([longer.status, longer.headers.get("retry-after")]).toEqual([429, "2"]);
+      c.clock.advance(2_000);
+    }
+    expect((await tryOnce("approver2", password)).status).toBe(303);
+    // One address spraying many names is stopped though no single name failed often.
+    // (The first failures are recorded directly: each real one costs a full scrypt.)
+    const spray = "10.66.0.1";
+    for (let i = 1; i < THROTTLE.free.addr; i++) {
+      await recordFailure(c.tdb.db, "addr", throttleKey("addr", spray), c.clock.now);
+    }
+    expect((await tryOnce("name0", "spray spray 1", spray)).status).toBe(401);
+    expect((await tryOnce("viewer", "anything at all", spray)).status).toBe(429);
+    expect((await tryOnce("viewer", "anything at all", "10.66.0.2")).status).toBe(401);
+  }, 60_000);
 
   it("refuses a state-changing request with a missing or forged CSRF token and changes nothing", async () => {
     const b = new ConsoleClient(ctx());
-    await b.signIn(ctx().users.issuer.key);
+    await b.signIn(ctx().users.issuer);
     const w = await createDraft(ctx(), { areas: { codes: [HONGSHAN] } });
     for (const token of [undefined, "x".repeat(32)]) {
       const res = await b.req("POST", `/warnings/${w.id}/submit`, { form: token ? { _csrf: token } : {} });
@@ -82,7 +152,7 @@ describe("sign-in and sessions", () => {
 describe("compose, approve, board", () => {
   it("a disallowed level comes back with the API's error next to the level field; a valid one is created and submitted", async () => {
     const b = new ConsoleClient(ctx());
-    const csrf = await b.signIn(ctx().users.issuer.key);
+    const csrf = await b.signIn(ctx().users.issuer);
     const base = { _csrf: csrf, description: "预计未来6小时红山区将出现50毫米以上降雨。", instruction: "注意防范。", areas: [HONGSHAN], audiences: ["public"], channels: ["sms", "display"], expires: shanghai(inHours(ctx(), 6)), action: "submit" };
     const refused = await b.req("POST", "/compose", { form: { ...base, type: "drought", level: "blue" } });
     expect(refused.status).toBe(422);
@@ -98,7 +168,7 @@ describe("compose, approve, board", () => {
   it("update from the board: the form comes filled in, and saving makes a pending new version; cancel issues a Cancel", async () => {
     const w = await createIssued(ctx(), { areas: { codes: [HONGSHAN] }, channels: ["sms"], description: "原始内容" });
     const b = new ConsoleClient(ctx());
-    const csrf = await b.signIn(ctx().users.issuer.key);
+    const csrf = await b.signIn(ctx().users.issuer);
     const board = await (await b.req("GET", `/warnings/${w.id}`)).text();
     expect(board).toContain(`href="/compose?from=${w.id}"`);
     const form = await (await b.req("GET", `/compose?from=${w.id}`)).text();
@@ -133,7 +203,7 @@ describe("compose, approve, board", () => {
     const mine = await createDraft(ctx(), { areas: { codes: [HONGSHAN] }, channels: ["sms"] }, ctx().users.admin);
     await ctx().request("POST", `/api/v1/warnings/${mine.id}/submit`, { key: ctx().users.admin.key });
     const admin = new ConsoleClient(ctx());
-    const csrf = await admin.signIn(ctx().users.admin.key);
+    const csrf = await admin.signIn(ctx().users.admin);
     const queue = await (await admin.req("GET", "/approvals")).text();
     expect(queue).toContain(`data-id="${mine.id}"`);
     expect(queue).toContain("【赤峰市气象局】");
@@ -146,7 +216,7 @@ describe("compose, approve, board", () => {
     expect(self.status).toBe(303);
     expect(decodeURIComponent(self.headers.get("location")!)).toContain("不能审批自己制作的预警");
     const approver = new ConsoleClient(ctx());
-    const c2 = await approver.signIn(ctx().users.approver.key);
+    const c2 = await approver.signIn(ctx().users.approver);
     expect((await approver.req("POST", `/warnings/${mine.id}/approve`, { form: { _csrf: c2 } })).status).toBe(303);
     expect((await json(await ctx().request("GET", `/api/v1/warnings/${mine.id}`))).status).toBe("issued");
   });
@@ -155,7 +225,7 @@ describe("compose, approve, board", () => {
     const hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>';
     const w = await createIssued(ctx(), { areas: { codes: [HONGSHAN] }, headline: hostile, description: hostile });
     const b = new ConsoleClient(ctx());
-    await b.signIn(ctx().users.viewer.key);
+    await b.signIn(ctx().users.viewer);
     for (const path of ["/warnings", `/warnings/${w.id}`]) {
       const res = await b.req("GET", path);
       expect(res.headers.get("content-security-policy")).toBe(CONSOLE_CSP);
@@ -171,7 +241,7 @@ describe("compose, approve, board", () => {
     await addPerson(ctx().tdb.db, { area: V });
     const w = await createIssued(ctx(), { areas: { codes: [HONGSHAN] }, channels: ["sms"] });
     const b = new ConsoleClient(ctx());
-    await b.signIn(ctx().users.viewer.key);
+    await b.signIn(ctx().users.viewer);
     const html = await (await b.req("GET", `/warnings/${w.id}`)).text();
     const villages = [...html.matchAll(/id="v-(\d{12})"/g)].map((m) => m[1]);
     const cov = await json(await ctx().request("GET", `/api/v1/warnings/${w.id}/coverage?by=village`));
@@ -200,7 +270,7 @@ describe("compose, approve, board", () => {
     const d = await json(await ctx().request("POST", "/api/v1/devices", { json: { kind: "loudspeaker", areaCode: "150402001001", name: "大喇叭 <b>西屯</b>" } }));
     await addPerson(ctx().tdb.db, { area: "150402001001", name: "赵六" });
     const b = new ConsoleClient(ctx());
-    await b.signIn(ctx().users.viewer.key);
+    await b.signIn(ctx().users.viewer);
     const devices = await (await b.req("GET", "/devices?area=150402001000")).text();
     expect(devices).toMatch(new RegExp(`<tr data-id="${d.id}"><td>大喇叭 &lt;b&gt;西屯&lt;/b&gt;</td><td>应急广播大喇叭</td><td>150402001001</td><td class="muted">离线</td><td>—</td></tr>`));
     expect(await (await b.req("GET", "/devices?area=150403000000")).text()).not.toContain(d.id);
@@ -212,7 +282,7 @@ describe("compose, approve, board", () => {
     const w = await createIssued(ctx(), { areas: { codes: [HONGSHAN] }, channels: ["sms"] });
     expect((await ctx().request("POST", `/api/v1/warnings/${w.id}/cancel`, { key: ctx().users.issuer.key, json: {} })).status).toBeLessThan(300);
     const b = new ConsoleClient(ctx());
-    await b.signIn(ctx().users.viewer.key);
+    await b.signIn(ctx().users.viewer);
     const live = await b.req("GET", `/warnings/${w.id}/live`);
     const text = await live.text(); // completes only because the stream ends
     expect([...text.matchAll(/^event: (\w+)/gm)].map((m) => m[1])).toEqual(["board", "end"]);
@@ -221,7 +291,7 @@ describe("compose, approve, board", () => {
 
   it("CSV import shows each rejected row with its line and reason", async () => {
     const b = new ConsoleClient(ctx());
-    const csrf = await b.signIn(ctx().users.issuer.key);
+    const csrf = await b.signIn(ctx().users.issuer);
     const fd = new FormData();
     fd.set("_csrf", csrf);
     fd.set("csv", new Blob(["name,phone,area_code,audiences\n张三,13800001111,150402001001,public\n李四,notaphone,150402001001,public\n王五,13800002222,999999999999,public\n"], { type: "text/csv" }), "people.csv");
@@ -234,7 +304,7 @@ describe("compose, approve, board", () => {
 
   it("the area picker searches and browses the hierarchy through the API", async () => {
     const b = new ConsoleClient(ctx());
-    await b.signIn(ctx().users.issuer.key);
+    await b.signIn(ctx().users.issuer);
     const top = await json(await b.req("GET", "/console-api/areas"));
     expect(top.parent).toMatchObject({ code: ctx().users.issuer.scope, browsable: true });
     expect(top.items.map((a: any) => a.code)).toContain(HONGSHAN);
@@ -249,7 +319,7 @@ describe("compose, approve, board", () => {
 
   it("Chinese by default; ?lang=en switches and is remembered; the switch link keeps the filters", async () => {
     const b = new ConsoleClient(ctx());
-    await b.signIn(ctx().users.viewer.key);
+    await b.signIn(ctx().users.viewer);
     const zh = await (await b.req("GET", "/warnings?status=issued")).text();
     expect(zh).toContain('<html lang="zh-CN">');
     expect(zh).toContain("预警列表");

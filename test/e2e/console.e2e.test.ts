@@ -67,9 +67,14 @@ async function connectLoudspeakers(): Promise<number> {
   return villages.length;
 }
 
-async function signIn(page: Page, key: string) {
+/** Demo users have keys but no password: set one through the API, then sign in with it. */
+async function signIn(page: Page, role: string) {
+  const username = server.username(role);
+  const password = `e2e 控制台 passphrase ${role.length}`;
+  await server.setPassword(username, password);
   await page.goto(`${server.url}/login`);
-  await page.fill("#key", key);
+  await page.fill("#username", username);
+  await page.fill("#password", password);
   await page.click("#login button[type=submit]");
   await page.waitForURL(/\/warnings/);
 }
@@ -87,7 +92,7 @@ describe("the staff console in a real browser", () => {
     // Unauthenticated → sign-in page.
     await page.goto(`${server.url}/warnings`);
     expect(new URL(page.url()).pathname).toBe("/login");
-    await signIn(page, server.key("issuer"));
+    await signIn(page, "issuer");
 
     // Compose: only the levels a type allows are offered (干旱: orange and red).
     await page.goto(`${server.url}/compose`);
@@ -130,7 +135,7 @@ describe("the staff console in a real browser", () => {
     // The approver approves from the queue.
     await page.click("header form button[type=submit]");
     await page.waitForURL(/\/login/);
-    await signIn(page, server.key("approver"));
+    await signIn(page, "approver");
     await page.goto(`${server.url}/approvals`);
     await page.screenshot({ path: new URL("approvals.png", ARTIFACTS).pathname, fullPage: true });
     await page.click(`.pending[data-id="${id}"] button.approve`);

@@ -1,5 +1,5 @@
-// A real warncast server process for end-to-end tests: its own database, ephemeral port,
-// the demo keys it prints, stopped by PID.
+// A real warncast server process for end-to-end tests: its own database (or one the test
+// prepared), ephemeral port, the demo keys it prints, stopped by PID.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -8,14 +8,20 @@ import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 
 export interface RunningServer {
   url: string;
-  keys: { role: string; scope: string; key: string }[];
+  keys: { role: string; agency: string; scope: string; username: string; key: string }[];
   key(role: string, scope?: string): string;
+  username(role: string, scope?: string): string;
+  /** Sets a demo user's console password through the API (as its admin would). */
+  setPassword(username: string, password: string, adminKey?: string): Promise<void>;
   output: () => string;
   stop(): Promise<void>;
 }
 
-export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
-  const tdb: TestDatabase = await createTestDatabase();
+export async function startServer(
+  env: Record<string, string> = {},
+  opts: { tdb?: TestDatabase } = {},
+): Promise<RunningServer> {
+  const tdb: TestDatabase = opts.tdb ?? await createTestDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), "warncast-e2e-"));
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
     env: {
@@ -48,13 +54,32 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
       child.stdout!.on("data", check);
       child.once("exit", (code) => { clearTimeout(t); reject(new Error(`server exited ${code}:\n${out}`)); });
     });
-    const keys = [...out.matchAll(/role=(\w+)\s+scope=(\d+) key=(\S+)/g)].map((m) => ({ role: m[1]!, scope: m[2]!, key: m[3]! }));
+    const line = /role=(\w+)\s+agency=(\S+)\s+scope=(\d+)\s+username=(\S+)\s+key=(\S+)/g;
+    const find = (role: string, scope: string) => {
+      const k = keys.find((x) => x.role === role && (x.scope === scope || role === "admin"));
+      if (!k) throw new Error(`no ${role} key in:\n${out}`);
+      return k;
+    };
+    const keys = [...out.matchAll(line)]
+      .map((m) => ({ role: m[1]!, agency: m[2]!, scope: m[3]!, username: m[4]!, key: m[5]! }));
     return {
       url, keys, output: () => out, stop,
       key(role, scope = "150400000000") {
-        const k = keys.find((x) => x.role === role && (x.scope === scope || role === "admin"));
-        if (!k) throw new Error(`no ${role} key in:\n${out}`);
-        return k.key;
+        return find(role, scope).key;
+      },
+      username(role, scope = "150400000000") {
+        return find(role, scope).username;
+      },
+      async setPassword(username, password, adminKey) {
+        const key = adminKey ?? find("admin", "").key;
+        const h = { authorization: `Bearer ${key}`, "content-type": "application/json" };
+        const list = await fetch(`${url}/api/v1/users?limit=500`, { headers: h });
+        const users = (await list.json()) as { items: { id: string; username: string }[] };
+        const u = users.items.find((x) => x.username === username);
+        if (!u) throw new Error(`no user ${username}`);
+        const body = JSON.stringify({ password });
+        const res = await fetch(`${url}/api/v1/users/${u.id}`, { method: "PATCH", headers: h, body });
+        if (res.status !== 200) throw new Error(`setPassword ${username}: ${res.status} ${await res.text()}`);
       },
     };
   } catch (e) {

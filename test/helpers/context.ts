@@ -16,6 +16,8 @@ export const SONGSHAN = "150404000000"; // 松山区
 
 export interface TestUser {
   id: string;
+  /** Sign-in name (the context's users are named after their key in `users`). */
+  username?: string;
   key: string;
   role: UserRole;
   scope: string;
@@ -61,8 +63,9 @@ export async function buildContext(opts: { policy?: Partial<Policy> } = {}): Pro
   const users = {} as TestContext["users"];
   for (const [name, role, scope] of USERS) {
     const key = `wck_test_${name}_${Math.random().toString(36).slice(2)}`;
-    const u = await insertUser(tdb.db, { name, role, areaScope: scope, keyHash: await sha256Hex(key) });
-    users[name] = { id: u.id, key, role, scope };
+    const keyHash = await sha256Hex(key);
+    const u = await insertUser(tdb.db, { username: name.toLowerCase(), name, role, areaScope: scope, keyHash });
+    users[name] = { id: u.id, username: u.username, key, role, scope };
   }
   const request: TestContext["request"] = (method, path, o = {}) => {
     const headers: Record<string, string> = { ...o.headers };

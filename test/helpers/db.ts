@@ -12,14 +12,15 @@ export interface TestDatabase {
 
 let counter = 0;
 
-/** A fresh database cloned from the migrated, seeded template (~50 ms). */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/** A fresh database cloned from the migrated, seeded template (~50 ms); `empty`: a bare
+ * database with no tables at all, as a deployer's new database is. */
+export async function createTestDatabase(opts: { empty?: boolean } = {}): Promise<TestDatabase> {
   const adminUrl = inject("pgAdminUrl");
   const template = inject("pgTemplate");
   // The template's owner pid (global setup) prefixes names so its teardown finds leftovers.
   const name = `t_${template.split("_").at(-1)}_${process.pid}_${++counter}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name} template ${template}`);
+  await admin.unsafe(opts.empty ? `create database ${name}` : `create database ${name} template ${template}`);
   await admin.end();
   const u = new URL(adminUrl);
   u.pathname = `/${name}`;

@@ -88,6 +88,17 @@ describe("daily digest", () => {
     expect(logged.find((l) => l.msg === "job run")).toMatchObject({ job: "digest", outcome: "ok" });
   });
 
+  it("names each warning's agency and counts warnings per agency (one platform, several agencies)", () => {
+    const base = { from: minutes(AT, -1440), to: AT, tz: "Asia/Shanghai", senderName: "赤峰市气象台" };
+    const w = (office: string | undefined) => ({
+      warningId: "x", level: "orange", type: "flood", headline: "h", office, issuedAt: AT, population: 10, reached: 10,
+    });
+    const d = computeDigest({ ...base, warnings: [w("赤峰市水文水资源中心"), w("赤峰市水文水资源中心"), w(undefined)] });
+    expect(d.text).toContain("By agency: 赤峰市水文水资源中心 2 · 赤峰市气象台 1");
+    expect(d.text).toMatch(/^- \[orange\] h · 赤峰市水文水资源中心 · issued/m);
+    expect(d.html).toContain("<td>赤峰市水文水资源中心</td>");
+  });
+
   it("a rate equal to the target is not above it; a day without warnings says so", () => {
     const base = { from: minutes(AT, -1440), to: AT, tz: "Asia/Shanghai", senderName: "赤峰市气象台" };
     const w = (level: string, population: number, reached: number) => ({ warningId: level, level, type: "rainstorm", headline: "h", issuedAt: AT, population, reached });

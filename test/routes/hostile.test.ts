@@ -396,7 +396,7 @@ describe("the staff console's pages and forms", () => {
     const c = ctx();
     const before = await rowCounts(c);
     const b = new ConsoleClient(c);
-    const csrf = await b.signIn(c.users.issuer.key);
+    const csrf = await b.signIn(c.users.issuer);
     const pages = [
       "/warnings?area=%00", "/warnings?from=%00", "/warnings/%00", `/warnings/${fx.draft}?flash=%00`,
       "/compose?from=%00",

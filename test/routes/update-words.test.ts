@@ -133,7 +133,7 @@ describe("the update form previews the Update", () => {
     const c = ctx();
     const v1 = await createIssued(c, { level: "red", channels: ["sms"] });
     const b = new ConsoleClient(c);
-    const csrf = await b.signIn(c.users.issuer.key);
+    const csrf = await b.signIn(c.users.issuer);
     const form = await (await b.req("GET", `/compose?from=${v1.id}`)).text();
     expect(form).toMatch(/<input id="headline" name="headline" value=""/);
     const preview = await b.req("POST", `/compose/preview?from=${v1.id}`, {

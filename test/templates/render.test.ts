@@ -138,6 +138,19 @@ describe("rendering", () => {
   });
 });
 
+describe("agencies in templates", () => {
+  it("templates get the agency ({{agency}}, {{agencyCode}}); SMS carries the version's signature", async () => {
+    const base = await readTemplateDir();
+    const template = "{{agency}}({{agencyCode}}) {{title}} {{areas}}";
+    const r = await renderer({ sources: { ...base, "zh/display.flood.txt": template } });
+    const flood = warning({ type: "flood", senderName: "赤峰市水文水资源中心", agencyCode: "cf-sw", smsSignature: "【赤峰市水文局】" });
+    expect((await r.render(flood, "display", "zh")).text).toMatch(/^赤峰市水文水资源中心\(cf-sw\) 赤峰市水文水资源中心发布洪水橙色预警/);
+    expect((await r.render(flood, "sms", "zh")).text).toMatch(/^【赤峰市水文局】赤峰市水文水资源中心发布洪水/);
+    expect((await r.render(warning(), "sms", "zh")).text).toMatch(/^【赤峰市气象局】赤峰市气象台发布暴雨/);
+    expect((await r.render(flood, "email", "zh")).text).toContain("发布单位：赤峰市水文水资源中心");
+  });
+});
+
 describe("SMS budget", () => {
   it("counts UCS-2 segments: 70 → 1, 71 → 2, 134 → 2, 135 → 3", async () => {
     const base = await readTemplateDir();

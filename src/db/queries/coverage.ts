@@ -73,6 +73,8 @@ export interface WarningCoverageTotal {
   level: string;
   type: string;
   headline: string;
+  /** The issuing agency (发布单位) of the version. */
+  office?: string | undefined;
   issuedAt: Date;
   population: number;
   reached: number;
@@ -80,8 +82,11 @@ export interface WarningCoverageTotal {
 
 /** Totals for every Alert/Update issued in [from, to] within scope: the summary report. */
 export async function coverageTotals(db: Db, o: { from: Date; to: Date; scopePrefix: string }): Promise<WarningCoverageTotal[]> {
-  const rows = await db.execute<{ id: string; level: string; type: string; headline: string; issued_at: string | Date; population: string | number; reached: string | number }>(sql`
-    select w.id, w.level, w.type, w.headline, w.issued_at,
+  const rows = await db.execute<{
+    id: string; level: string; type: string; headline: string; sender_name: string; issued_at: string | Date;
+    population: string | number; reached: string | number;
+  }>(sql`
+    select w.id, w.level, w.type, w.headline, w.issued_at, w.sender_name,
            coalesce(sum(cv.population), 0) as population,
            coalesce(sum(least(cv.population, cv.persons_reached + cv.device_reach)), 0) as reached
     from warnings w left join coverage_villages cv on cv.warning_id = w.id
@@ -90,7 +95,8 @@ export async function coverageTotals(db: Db, o: { from: Date; to: Date; scopePre
       and not exists (select 1 from unnest(w.area_codes) ac where ac not like ${o.scopePrefix + "%"})
     group by w.id order by w.issued_at`);
   return rows.map((r) => ({
-    warningId: r.id, level: r.level, type: r.type, headline: r.headline, issuedAt: new Date(r.issued_at),
+    warningId: r.id, level: r.level, type: r.type, headline: r.headline, office: r.sender_name,
+    issuedAt: new Date(r.issued_at),
     population: Number(r.population), reached: Number(r.reached),
   }));
 }

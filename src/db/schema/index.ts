@@ -1,5 +1,6 @@
 export * from "./enums.js";
 export * from "./areas.js";
+export * from "./agencies.js";
 export * from "./users.js";
 export * from "./recipients.js";
 export * from "./devices.js";

@@ -2,6 +2,7 @@ import { index, integer, jsonb, pgTable, text, uuid } from "drizzle-orm/pg-core"
 import { levelEnum, msgTypeEnum, warningStatusEnum } from "./enums.js";
 import { timestamps, tstz } from "./columns.js";
 import { users } from "./users.js";
+import { agencies } from "./agencies.js";
 import type { WarningType } from "../../domain/vocabulary.js";
 
 /** One row = one message of a warning thread (Alert, then Updates, then a Cancel). */
@@ -12,6 +13,10 @@ export const warnings = pgTable(
     identifier: text("identifier").notNull().unique("warnings_identifier_key"),
     sender: text("sender").notNull(),
     senderName: text("sender_name").notNull(),
+    /** The author's agency; null = the deployment's default office. */
+    agencyCode: text("agency_code").references(() => agencies.code),
+    /** Fixed per version, so a later change to the agency never alters what was sent. */
+    smsSignature: text("sms_signature"),
     threadId: uuid("thread_id").notNull(),
     version: integer("version").notNull().default(1),
     supersedesId: uuid("supersedes_id"),

@@ -32,6 +32,7 @@ export default defineOperation({
         updated: ended(w, now) ? (w.endedAt ?? (w.expires <= now ? w.expires : sentOf(w))) : sentOf(w),
         capUrl: `${base}/feeds/cap/${w.id}.xml`,
         categories: [state, w.msgType, w.type, w.level],
+        author: w.senderName,
       };
     });
     const updated = entries.reduce((m, e) => (e.updated > m ? e.updated : m), new Date(0));

@@ -8,6 +8,7 @@ import { storedFields } from "../../domain/warnings/fields.js";
 import { overBudgetError, previewWarning } from "../../templates/preview.js";
 import { ctx } from "../context.js";
 import { loadWarning, validateWarning } from "../../warnings/load.js";
+import { issuingOffice } from "../../domain/agency.js";
 
 const query = z.strictObject({ channel: z.enum(CHANNELS).optional(), language: z.enum(LANGUAGES).optional() });
 
@@ -56,11 +57,15 @@ export const previewUnsaved = defineOperation({
     // An Update says 更新 and derives its headline as /update will store it.
     const source = q.supersedes ? await loadWarning(s.db, actor, q.supersedes) : undefined;
     await validateWarning(s.db, s, input);
-    const senderName = source?.senderName ?? s.config.senderName;
+    // An Update speaks for its thread's agency; a new warning for the author's.
+    const office = source
+      ? { agencyCode: source.agencyCode, sender: source.sender, senderName: source.senderName,
+          smsSignature: source.smsSignature }
+      : issuingOffice(actor.agency, s.config);
     const msgType = source ? ("Update" as const) : ("Alert" as const);
     const of = { msgType, ...(source ? { previous: source } : {}) };
-    const fields = storedFields(input, s.grading, s.policy, senderName, of);
-    const w = { ...fields, msgType, senderName, issuedAt: null };
+    const fields = storedFields(input, s.grading, s.policy, office.senderName, of);
+    const w = { ...fields, msgType, ...office, issuedAt: null };
     return c.json({ items: await previewWarning(s, w, fields.channels as typeof CHANNELS[number][]) });
   },
 });

@@ -16,21 +16,23 @@ import type { ImportReport } from "../../cap/from-cap.js";
 import { mapWithAreas, provenance, type ImportContext, type Imported } from "./context.js";
 import { importCancel, importUpdate } from "./act.js";
 import { recordCancel } from "./record.js";
+import { issuingOffice } from "../../domain/agency.js";
 
 async function importDraft(x: ImportContext, unresolved: ImportReport["unresolvedReferences"]): Promise<Imported> {
   const { input, report } = await mapWithAreas(x);
   report.unresolvedReferences = unresolved;
   const now = x.s.now();
   const id = crypto.randomUUID();
+  // The draft is re-issued in the importer's name (its agency), not the upstream sender's.
+  const office = issuingOffice(x.actor.agency, x.s.config);
   const warning = await insertWarning(x.tx, {
     id,
     threadId: id,
-    identifier: newIdentifier(x.s.config.sender, now),
-    sender: x.s.config.sender,
-    senderName: x.s.config.senderName,
+    identifier: newIdentifier(office.sender, now),
+    ...office,
     createdBy: x.actor.id,
     status: "draft",
-    ...storedFields(input, x.s.grading, x.s.policy, x.s.config.senderName),
+    ...storedFields(input, x.s.grading, x.s.policy, office.senderName),
     source: provenance(x.msg, x.raw),
   });
   await writeAudit(x.tx, { actor: x.actor.id, actorKind: "user", action: "warning.import", subjectType: "warning", subjectId: id, after: { status: "draft", report }, requestId: x.requestId });
