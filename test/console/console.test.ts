@@ -280,7 +280,7 @@ describe("compose, approve, board", () => {
 
   it("the live stream of a cancelled warning sends one picture and ends", async () => {
     const w = await createIssued(ctx(), { areas: { codes: [HONGSHAN] }, channels: ["sms"] });
-    expect((await ctx().request("POST", `/api/v1/warnings/${w.id}/cancel`, { key: ctx().users.issuer.key, json: {} })).status).toBeLessThan(300);
+    expect((await ctx().request("POST", `/api/v1/warnings/${w.id}/cancel`, { key: ctx().users.issuer.key, json: { reason: "险情解除" } })).status).toBeLessThan(300);
     const b = new ConsoleClient(ctx());
     await b.signIn(ctx().users.viewer);
     const live = await b.req("GET", `/warnings/${w.id}/live`);

@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { readOptionalJson } from "../../http/body.js";
+import { readJson } from "../../http/body.js";
 import { requirePermission } from "../../domain/actor.js";
 import { cancelWarning, warningDto } from "../../warnings/index.js";
 import { ctx } from "../context.js";
 
-const body = z.strictObject({ reason: z.string().trim().min(1).max(2000).optional() });
+// The reason is the all-clear's own text: without one, residents were re-sent the hazard.
+const body = z.strictObject({ reason: z.string().trim().min(1).max(2000) });
 
 export default defineOperation({
   method: "post",
@@ -18,7 +19,7 @@ export default defineOperation({
   handler: async (c) => {
     const { s, actor, requestId } = ctx(c);
     requirePermission(actor, "warning.cancel");
-    const { reason } = await readOptionalJson(c, body);
+    const { reason } = await readJson(c, body);
     return c.json(warningDto(await cancelWarning(s.db, s, actor, { id: c.req.param("id")!, reason, requestId })), 201);
   },
 });
