@@ -11,7 +11,7 @@ import { limitBody } from "../http/body.js";
 import { clientAddress } from "../http/client-address.js";
 import { signInWithPassword, signOut } from "./sign-in.js";
 import { mountAdminPages } from "./admin.js";
-import { translator, type Lang } from "./i18n.js";
+import { translator, word, type Lang } from "./i18n.js";
 import { apiCaller, type CallApi } from "./api.js";
 import {
   endSession, loginCsrf, LOGIN_CSRF_COOKIE, MAX_AGE_S, readSession, sameToken, startSession, type Session,
@@ -20,10 +20,14 @@ import type { PageCtx } from "./layout.js";
 import { LoginPage } from "./pages/login.js";
 import { WarningsPage } from "./pages/warnings.js";
 import { ComposePage, type ComposeValues, type FieldErrors } from "./pages/compose.js";
-import { ApprovalsPage, type PendingItem, type PreviewItem } from "./pages/approvals.js";
-import { BoardPage, type BoardWarning } from "./pages/board.js";
+import { ApprovalsPage, type PendingItem } from "./pages/approvals.js";
+import type { CoverageReport, DeliveryDto, Page, PreviewItem, ReachDto, WarningDto } from "./types.js";
+import { BoardPage, type SilentVillage } from "./pages/board.js";
+import { FailedPage } from "./pages/failed.js";
+import { workItems } from "./pages/worklist.js";
+import type { FailureGroup, RetryBacklog } from "../db/queries/failures.js";
 import { DevicesPage, PeoplePage } from "./pages/directory.js";
-import { loadBoard } from "./board-data.js";
+import { allEscalations, loadBoard } from "./board-data.js";
 import { isDerivedHeadline } from "../domain/warnings/fields.js";
 import { CONSOLE_CSS } from "./assets/console.css.js";
 import { COMPOSE_JS } from "./assets/compose.js.js";
@@ -243,7 +247,7 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
       if (!sub.ok) { const errs = fieldErrors(sub.problem); return again(errs, fixFirst(errs), statusOf(sub.status)); }
       w = sub.body;
     }
-    return c.redirect(`/warnings/${w.id}?flash=${encodeURIComponent(`${c.get("page").t("created")}: ${w.status}`)}`, 303);
+    return c.redirect(`/warnings/${w.id}?flash=${encodeURIComponent(`${c.get("page").t("created")}：${word(c.get("page").t, "st", w.status)}`)}`, 303);
   });
 
   app.post("/compose/preview", async (c: C) => {
@@ -283,16 +287,20 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
   // ---- approvals
   app.get("/approvals", async (c: C) => {
     const call = c.get("call");
-    const list = await call("GET", "/api/v1/warnings?status=pending&limit=100");
-    const items: PendingItem[] = [];
-    for (const w of list.ok ? list.body.items : []) {
-      // Every channel × language as recipients will get it: what the approver signs off.
-      const pv = await call<{ items: PreviewItem[] }>("GET", `/api/v1/warnings/${w.id}/preview`);
+    const list = await call<Page<WarningDto>>("GET", "/api/v1/warnings?status=pending&limit=100");
+    const items: PendingItem[] = await Promise.all((list.ok ? list.body.items : []).map(async (w) => {
+      // Every channel × language as recipients will get it, and whom: what the approver signs off.
+      const [pv, reach, areas] = await Promise.all([
+        call<{ items: PreviewItem[] }>("GET", `/api/v1/warnings/${w.id}/preview`),
+        call<ReachDto>("GET", `/api/v1/warnings/${w.id}/reach`),
+        areaLabels(c, w.areas.codes),
+      ]);
       const previews = pv.ok ? pv.body.items : [];
-      items.push({ id: w.id, headline: w.headline, level: w.level, description: w.description, createdBy: w.createdBy,
-        sms: previews.find((x) => x.channel === "sms" && x.requestedLanguage === "zh") ?? null, previews });
-    }
-    return c.html(<ApprovalsPage ctx={c.get("page")} session={c.get("session")} grading={c.get("services").grading} items={items} flash={c.req.query("flash") ?? null} error={c.req.query("error") ?? null} />);
+      const sms = previews.find((x) => x.channel === "sms" && x.requestedLanguage === "zh") ?? null;
+      return { w, reach: reach.ok ? reach.body : null, areas, sms, previews };
+    }));
+    return c.html(<ApprovalsPage ctx={c.get("page")} session={c.get("session")} grading={c.get("services").grading}
+      items={items} flash={c.req.query("flash") ?? null} error={c.req.query("error") ?? null} />);
   });
 
   // ---- actions on a warning: the API decides; its problem detail is shown as it is.
@@ -301,17 +309,21 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
       const id = c.req.param("id")!;
       const form = await c.req.parseBody();
       const reason = String(form.reason ?? "").trim();
-      const body = action === "reject" ? { reason } : action === "cancel" && reason ? { reason } : undefined;
-      const r = await c.get("call")("POST", `/api/v1/warnings/${id}/${action}`, body);
+      const body = action === "reject" || action === "cancel" ? { reason } : undefined;
       const back = String(form.back ?? "") === "/approvals" ? "/approvals" : null;
       const t = c.get("page").t;
+      // Said in the user's language before the API's (English) validation message would be.
+      if (action === "cancel" && !reason) {
+        return c.redirect(`/warnings/${encodeURIComponent(id)}?error=${encodeURIComponent(t("reasonRequired"))}`, 303);
+      }
+      const r = await c.get("call")("POST", `/api/v1/warnings/${id}/${action}`, body);
       if (!r.ok) {
         const msg = r.problem?.rule === "self_approval" ? t("selfApproval") : r.problem?.detail ?? t("notAllowed");
         // The id is as posted (the API refused it): encoded, or a NUL in it breaks the header.
         return c.redirect(`${back ?? `/warnings/${encodeURIComponent(id)}`}?error=${encodeURIComponent(msg)}`, 303);
       }
       const target = action === "cancel" || action === "approve" ? r.body.id : id;
-      return c.redirect(back ? `/approvals?flash=${encodeURIComponent(`${t(action === "approve" ? "approve" : action === "reject" ? "reject" : "submit")}: ${r.body.status}`)}` : `/warnings/${target}`, 303);
+      return c.redirect(back ? `/approvals?flash=${encodeURIComponent(`${t(action === "approve" ? "approve" : action === "reject" ? "reject" : "submit")}：${word(t, "st", r.body.status)}`)}` : `/warnings/${target}`, 303);
     });
   }
 
@@ -319,20 +331,46 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
   app.get("/warnings/:id", async (c: C) => {
     const id = c.req.param("id")!;
     const call = c.get("call");
-    const w = await call<BoardWarning>("GET", `/api/v1/warnings/${id}`);
+    const w = await call<WarningDto>("GET", `/api/v1/warnings/${id}`);
     if (!w.ok) return c.html(<p>{w.problem?.detail}</p>, statusOf(w.status));
-    const [data, counties, townships, esc] = await Promise.all([
+    const [data, counties, townships, failures, silent, chains, areas] = await Promise.all([
       loadBoard(call, id),
-      call("GET", `/api/v1/warnings/${id}/coverage?by=county`),
-      call("GET", `/api/v1/warnings/${id}/coverage?by=township`),
-      call("GET", `/api/v1/warnings/${id}/escalations?limit=100`),
+      call<CoverageReport>("GET", `/api/v1/warnings/${id}/coverage?by=county`),
+      call<CoverageReport>("GET", `/api/v1/warnings/${id}/coverage?by=township`),
+      call<{ failed: FailureGroup[]; retrying: RetryBacklog[] }>("GET", `/api/v1/warnings/${id}/failures`),
+      call<{ items: SilentVillage[]; active: boolean }>("GET", `/api/v1/warnings/${id}/silent-villages`),
+      allEscalations(call, id),
+      areaLabels(c, w.body.areas.codes),
     ]);
     const names = {
-      counties: new Map<string, string>((counties.ok ? counties.body.areas : []).map((a: any) => [a.code.slice(0, 6), a.name])),
-      townships: new Map<string, string>((townships.ok ? townships.body.areas : []).map((a: any) => [a.code.slice(0, 9), a.name])),
+      counties: new Map<string, string>((counties.ok ? counties.body.areas : []).map((a) => [a.code.slice(0, 6), a.name])),
+      townships: new Map<string, string>((townships.ok ? townships.body.areas : []).map((a) => [a.code.slice(0, 9), a.name])),
     };
-    return c.html(<BoardPage ctx={c.get("page")} session={c.get("session")} grading={c.get("services").grading} w={w.body} data={data!} names={names}
-      escalations={esc.ok ? esc.body.items : []} flash={c.req.query("flash") ?? null} error={c.req.query("error") ?? null} />);
+    return c.html(<BoardPage ctx={c.get("page")} session={c.get("session")} grading={c.get("services").grading} w={w.body}
+      data={data!} names={names} areas={areas} failed={failures.ok ? failures.body.failed : []}
+      retrying={failures.ok ? failures.body.retrying : []}
+      silent={silent.ok && silent.body.active ? silent.body.items : []} work={workItems(chains, new Date())}
+      flash={c.req.query("flash") ?? null} error={c.req.query("error") ?? null} />);
+  });
+
+  // 叫应 confirmed by phone: the API records it (audited) and the escalation job closes the chain.
+  app.post("/warnings/:id/ack/:delivery", async (c: C) => {
+    const id = encodeURIComponent(c.req.param("id")!);
+    const t = c.get("page").t;
+    const r = await c.get("call")("POST", `/api/v1/deliveries/${encodeURIComponent(c.req.param("delivery")!)}/ack`,
+      { note: "confirmed by phone (电话确认)" });
+    const q = r.ok ? `flash=${encodeURIComponent(t("confirmByPhone"))}` : `error=${encodeURIComponent(r.problem?.detail ?? t("notAllowed"))}`;
+    return c.redirect(`/warnings/${id}?${q}#worklist`, 303);
+  });
+
+  // Drill-down from a failure reason to its deliveries.
+  app.get("/warnings/:id/failed", async (c: C) => {
+    const id = c.req.param("id")!;
+    const channel = c.req.query("channel");
+    const q = new URLSearchParams({ status: "failed", limit: "500", ...(channel ? { channel } : {}) });
+    const r = await c.get("call")<Page<DeliveryDto>>("GET", `/api/v1/warnings/${encodeURIComponent(id)}/deliveries?${q}`);
+    if (!r.ok) return c.text(r.problem?.detail ?? "error", statusOf(r.status));
+    return c.html(<FailedPage ctx={c.get("page")} warningId={id} items={r.body.items} />);
   });
 
   app.get("/warnings/:id/live", (c: C) => {
