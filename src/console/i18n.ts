@@ -54,6 +54,11 @@ const zh = {
   role_viewer: "查看员", received: "已接收", err_no_address: "无联系方式", err_device_failed: "设备报告播放失败",
   err_eb_broadcast_failed: "平台播发失败", err_eb_broadcast_cancelled: "平台播发被取消", err_unknown: "未知原因",
   err_other: "渠道报错",
+  v_invalid_phone: "电话号码格式不正确", v_unknown_area: "区域代码不存在", v_not_village: "设备须登记在嘎查村或网格",
+  v_required: "必填", v_too_small: "不能为空或太小", v_too_big: "太长或太大", v_invalid_type: "类型不正确",
+  v_invalid_format: "格式不正确", v_invalid_value: "取值不在允许范围内", v_custom: "不符合要求", v_in_past: "时间已过",
+  v_invalid_time: "时间格式不正确", v_level_not_allowed: "该类型不允许此级别", v_out_of_scope: "超出您的区域范围",
+  v_unrecognized_keys: "包含不认识的字段", v_missing: "缺少必填项",
 };
 export type MessageKey = keyof typeof zh;
 

@@ -4,15 +4,14 @@
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { streamSSE } from "hono/streaming";
-import { getAreas } from "../db/queries/areas.js";
-import { isAreaCode } from "../domain/areas.js";
 import type { AppEnv } from "../http/env.js";
 import { limitBody } from "../http/body.js";
 import { clientAddress } from "../http/client-address.js";
 import { signInWithPassword, signOut } from "./sign-in.js";
+import { areaLabels, fieldMessage, statusOf, type C } from "./context.js";
 import { mountAdminPages } from "./admin.js";
 import { translator, word, type Lang } from "./i18n.js";
-import { apiCaller, type CallApi } from "./api.js";
+import { apiCaller } from "./api.js";
 import {
   endSession, loginCsrf, LOGIN_CSRF_COOKIE, MAX_AGE_S, readSession, sameToken, startSession, type Session,
 } from "./session.js";
@@ -26,14 +25,13 @@ import { BoardPage, type SilentVillage } from "./pages/board.js";
 import { FailedPage } from "./pages/failed.js";
 import { workItems } from "./pages/worklist.js";
 import type { FailureGroup, RetryBacklog } from "../db/queries/failures.js";
-import { DevicesPage, PeoplePage } from "./pages/directory.js";
+import { mountDirectory } from "./routes/directory.js";
 import { allEscalations, loadBoard } from "./board-data.js";
 import { isDerivedHeadline } from "../domain/warnings/fields.js";
 import { CONSOLE_CSS } from "./assets/console.css.js";
 import { COMPOSE_JS } from "./assets/compose.js.js";
 import { BOARD_JS } from "./assets/board.js.js";
 
-type C = Context<AppEnv & { Variables: { session: Session; call: CallApi; page: PageCtx } }>;
 
 const ASSETS: Record<string, [string, string]> = {
   "console.css": ["text/css; charset=utf-8", CONSOLE_CSS],
@@ -80,7 +78,7 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     if (p !== "/") app.use(`${p}/*`, secure);
   }
   app.use("/people/import", limitBody(10 * 1024 * 1024));
-  for (const p of ["/login", "/logout", "/compose", "/compose/*", "/warnings/*", "/admin/*"]) {
+  for (const p of ["/login", "/logout", "/compose", "/compose/*", "/warnings/*", "/admin/*", "/devices", "/devices/*"]) {
     app.use(p, limitBody(1024 * 1024));
   }
 
@@ -132,7 +130,7 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     }
   };
   const sessionPaths = [
-    "/warnings", "/warnings/*", "/compose", "/compose/*", "/approvals", "/devices", "/people", "/people/*",
+    "/warnings", "/warnings/*", "/compose", "/compose/*", "/approvals", "/devices", "/devices/*", "/people", "/people/*",
     "/console-api/*", "/logout", "/admin/*",
   ];
   for (const p of sessionPaths) {
@@ -240,11 +238,11 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     const created = from ? await call("POST", `/api/v1/warnings/${from}/update`, body) : await call("POST", "/api/v1/warnings", body);
     // Field errors go next to their fields (and a general one above the form), not twice.
     const fixFirst = (errs: FieldErrors) => (Object.keys(errs).some((k) => k !== "") ? c.get("page").t("fixFields") : null);
-    if (!created.ok) { const errs = fieldErrors(created.problem); return again(errs, fixFirst(errs), statusOf(created.status)); }
+    if (!created.ok) { const errs = fieldErrors(c.get("page"), created.problem); return again(errs, fixFirst(errs), statusOf(created.status)); }
     let w = created.body;
     if (!from && one("action") === "submit") {
       const sub = await call("POST", `/api/v1/warnings/${w.id}/submit`);
-      if (!sub.ok) { const errs = fieldErrors(sub.problem); return again(errs, fixFirst(errs), statusOf(sub.status)); }
+      if (!sub.ok) { const errs = fieldErrors(c.get("page"), sub.problem); return again(errs, fixFirst(errs), statusOf(sub.status)); }
       w = sub.body;
     }
     return c.redirect(`/warnings/${w.id}?flash=${encodeURIComponent(`${c.get("page").t("created")}：${word(c.get("page").t, "st", w.status)}`)}`, 303);
@@ -403,49 +401,22 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     return c.body(r.body as string, 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="coverage-${c.req.param("id")}.csv"` });
   });
 
-  // ---- devices and people
-  app.get("/devices", async (c: C) => {
-    const area = c.req.query("area") || c.get("session").scope;
-    const r = await c.get("call")("GET", `/api/v1/devices?area=${encodeURIComponent(area)}&limit=500`);
-    return c.html(<DevicesPage ctx={c.get("page")} area={area} items={r.ok ? r.body.items : []} error={r.ok ? null : r.problem?.detail ?? null} />);
-  });
-  app.get("/people", async (c: C) => {
-    const area = c.req.query("area") || c.get("session").scope;
-    const r = await c.get("call")("GET", `/api/v1/recipients?area=${encodeURIComponent(area)}&limit=500`);
-    return c.html(<PeoplePage ctx={c.get("page")} session={c.get("session")} area={area} items={r.ok ? r.body.items : []} error={r.ok ? null : r.problem?.detail ?? null} />);
-  });
-  app.post("/people/import", async (c: C) => {
-    const form = await c.req.parseBody();
-    const file = form.csv;
-    const text = typeof file === "string" ? file : file ? await file.text() : "";
-    const r = await c.get("call")("POST", "/api/v1/recipients/import", text, "text/csv");
-    const area = c.get("session").scope;
-    const list = await c.get("call")("GET", `/api/v1/recipients?area=${area}&limit=500`);
-    const rowErrors: { line: number; field?: string; reason: string }[] = r.ok ? r.body.errors ?? [] : r.problem?.rowErrors as any ?? (r.problem?.errors ?? []).map((e: any) => ({ line: Number(/line (\d+)/.exec(e.path)?.[1] ?? 0), reason: e.message }));
-    const report = { imported: r.ok ? r.body.imported : 0, rejected: rowErrors.map((e) => ({ line: e.line, reason: e.field ? `${e.field}: ${e.reason}` : e.reason })) };
-    return c.html(<PeoplePage ctx={c.get("page")} session={c.get("session")} area={area} items={list.ok ? list.body.items : []} report={report} error={r.ok ? null : r.problem?.detail ?? null} />, r.ok ? 200 : statusOf(r.status));
-  });
+  mountDirectory(app);
 }
 
 function safeNext(n: string | undefined): string {
   return n && n.startsWith("/") && !n.startsWith("//") ? n : "/warnings";
 }
 
-const statusOf = (s: number) => (s >= 400 && s < 500 ? s : 500) as 403 | 409 | 422;
 
 /** API problem details → messages per form field (areas.codes.0 → areas). */
-function fieldErrors(p: { errors?: { path: string; message: string }[]; detail?: string } | null): FieldErrors {
+function fieldErrors(ctx: PageCtx, p: { errors?: { path: string; code?: string; message: string }[]; detail?: string } | null): FieldErrors {
   const out: FieldErrors = {};
   for (const e of p?.errors ?? []) {
     const field = e.path.split(".")[0] ?? "";
-    (out[field] ??= []).push(e.message);
+    (out[field] ??= []).push(fieldMessage(ctx, e));
   }
   if (p && !p.errors?.length && p.detail) out[""] = [p.detail];
   return out;
 }
 
-async function areaLabels(c: C, codes: string[]) {
-  // Codes straight from the form: only real ones are looked up (the API names the others).
-  const by = new Map((await getAreas(c.get("services").db, codes.filter(isAreaCode))).map((a) => [a.code, a]));
-  return codes.map((code) => ({ code, label: by.get(code)?.name ?? code, population: by.get(code)?.population ?? 0 }));
-}

@@ -115,3 +115,36 @@ describe("board and 叫应 worklist", () => {
     expect(after.slice(after.indexOf("叫应清单"))).toMatch(/已确认 \d\d:\d\d:\d\d/);
   });
 });
+
+describe("people and devices", () => {
+  it("people are searched by name, phone or area name and paged; a device is registered (token once) and revoked", async () => {
+    const c = ctx();
+    const V = "150402001003";
+    for (let i = 0; i < 105; i++) await addPerson(c.tdb.db, { area: V, name: `翻页${i}`, phone: `+86139000${String(i).padStart(5, "0")}` });
+    const b = new ConsoleClient(c);
+    const csrf = await b.signIn(c.users.issuer);
+    const first = await (await b.req("GET", `/people?area=${V}`)).text();
+    const next = /id="next-page" href="([^"]+)"|href="([^"]+)" id="next-page"/.exec(first);
+    expect(next).not.toBeNull();
+    const second = await (await b.req("GET", (next![1] ?? next![2]!).replaceAll("&amp;", "&"))).text();
+    expect(second).toContain("第一页");
+    expect(second).not.toContain(/<td>(翻页\d+)<\/td>/.exec(first)![1]! + "<");
+    expect(await (await b.req("GET", `/people?area=${V}&q=${encodeURIComponent("翻页104")}`)).text()).toContain("<td>翻页104</td>");
+    expect(await (await b.req("GET", `/people?area=${V}&q=13900000007`)).text()).toContain("<td>翻页7</td>");
+    const village = await json(await c.request("GET", `/api/v1/areas/${V}`));
+    const byArea = await (await b.req("GET", `/people?area=150402000000&q=${encodeURIComponent(village.name)}`)).text();
+    expect(byArea).toContain("翻页");
+    const reg = await b.req("POST", "/devices", { form: { _csrf: csrf, kind: "loudspeaker", areaCode: V, name: "新大喇叭", reach: "300" } });
+    expect(reg.status).toBe(201);
+    const html = await reg.text();
+    const token = /<code id="token">([^<]+)<\/code>/.exec(html)![1]!;
+    expect(token.length).toBeGreaterThan(20);
+    expect(await (await b.req("GET", `/devices?area=${V}`)).text()).not.toContain(token);
+    const bad = await b.req("POST", "/devices", { form: { _csrf: csrf, kind: "loudspeaker", areaCode: "150402000000", name: "x" } });
+    expect(await bad.text()).toContain("设备须登记在嘎查村或网格");
+    const list = await json(await c.request("GET", `/api/v1/devices?area=${V}`));
+    const id = list.items.find((d: { name: string }) => d.name === "新大喇叭").id;
+    expect((await b.req("POST", `/devices/${id}/revoke`, { form: { _csrf: csrf } })).status).toBe(303);
+    expect((await json(await c.request("GET", `/api/v1/devices?area=${V}`))).items.find((d: { id: string }) => d.id === id).revoked).toBe(true);
+  });
+});
