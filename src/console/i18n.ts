@@ -45,7 +45,7 @@ const zh = {
   confirmByPhone: "已电话确认", confirmedAt: "确认时间", startedAt: "开始时间", count: "数量", details: "明细",
   search: "搜索", searchPeople: "姓名、电话或区域", nextPage: "下一页", firstPage: "第一页", register: "登记设备",
   tokenOnce: "设备令牌（只显示这一次，请写入控制器）：", reach: "覆盖人数", filterOnline: "只看在线", filterOffline: "只看离线",
-  map: "一张图", noCoords: "嘎查村坐标缺失，按苏木乡镇网格显示。", code: "代码", total: "合计",
+  map: "一张图", noCoords: "数据中没有嘎查村边界，多数嘎查村也缺坐标：嘎查村按苏木乡镇排成方格显示，不是地理位置。点击地图上的旗县区查看其方格。", code: "代码", total: "合计",
   lang_zh: "中文", lang_mn: "蒙古文", lang_en: "英文", role_primary: "A角", role_backup: "B角",
   reason_no_ack: "未确认", reason_device_offline: "大喇叭离线",
   step_primary: "A角", step_backup: "B角", step_township: "苏木乡镇干部", step_county: "旗县区干部",
@@ -53,7 +53,7 @@ const zh = {
   ds_failed: "失败", ds_expired: "已过期", role_admin: "管理员", role_issuer: "制作员", role_approver: "审批员",
   role_viewer: "查看员", received: "已接收", err_no_address: "无联系方式", err_device_failed: "设备报告播放失败",
   err_eb_broadcast_failed: "平台播发失败", err_eb_broadcast_cancelled: "平台播发被取消", err_unknown: "未知原因",
-  err_other: "渠道报错",
+  err_other: "渠道报错", notTargeted: "未发布",
   v_invalid_phone: "电话号码格式不正确", v_unknown_area: "区域代码不存在", v_not_village: "设备须登记在嘎查村或网格",
   v_required: "必填", v_too_small: "不能为空或太小", v_too_big: "太长或太大", v_invalid_type: "类型不正确",
   v_invalid_format: "格式不正确", v_invalid_value: "取值不在允许范围内", v_custom: "不符合要求", v_in_past: "时间已过",
@@ -107,7 +107,7 @@ const en: Partial<Record<MessageKey, string>> = {
   startedAt: "Started", count: "Count", details: "Details", search: "Search", searchPeople: "name, phone or area",
   nextPage: "Next page", firstPage: "First page", register: "Register device",
   tokenOnce: "Device token (shown only once; put it in the controller):", reach: "Reach", filterOnline: "Online only",
-  filterOffline: "Offline only", map: "Map", noCoords: "Village coordinates are missing: shown as a township grid.",
+  filterOffline: "Offline only", map: "Map", noCoords: "The data has no village shapes and most villages lack coordinates: villages are drawn as a grid per township, not by location. Click a county on the map to see its grid.",
   code: "Code", total: "Total", lang_zh: "Chinese", lang_mn: "Mongolian", lang_en: "English", role_primary: "A (primary)",
   role_backup: "B (backup)", reason_no_ack: "no acknowledgement", reason_device_offline: "loudspeaker offline",
   step_primary: "primary", step_backup: "backup", step_township: "township official", step_county: "county official",
@@ -115,7 +115,7 @@ const en: Partial<Record<MessageKey, string>> = {
   ds_failed: "failed", ds_expired: "expired", role_admin: "admin", role_issuer: "issuer", role_approver: "approver",
   role_viewer: "viewer", received: "received", err_no_address: "no address", err_device_failed: "device reported failure",
   err_eb_broadcast_failed: "platform broadcast failed", err_eb_broadcast_cancelled: "platform broadcast cancelled",
-  err_unknown: "unknown", err_other: "channel error",
+  err_unknown: "unknown", err_other: "channel error", notTargeted: "not targeted",
 };
 
 /** A vocabulary word (channel, audience, status, message type) in the page's language; an unknown one as it is. */

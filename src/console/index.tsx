@@ -348,6 +348,7 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
       data={data!} names={names} areas={areas} failed={failures.ok ? failures.body.failed : []}
       retrying={failures.ok ? failures.body.retrying : []}
       silent={silent.ok && silent.body.active ? silent.body.items : []} work={workItems(chains, new Date())}
+      counties={counties.ok ? counties.body.areas.map((a) => ({ code: a.code, rate: a.rate })) : []}
       flash={c.req.query("flash") ?? null} error={c.req.query("error") ?? null} />);
   });
 

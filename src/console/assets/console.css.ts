@@ -74,6 +74,15 @@ td.bad, .bad { color:var(--bad); font-weight:700; }
 tr.overdue td { background:#fdecea; } tr.done td { color:var(--mute); }
 .status-offline { color:#fff; background:var(--bad); font-weight:700; padding:0 .4rem; border-radius:3px; }
 .status-online { color:var(--ok); }
+.map-wrap { display:flex; gap:1rem; align-items:flex-start; flex-wrap:wrap; }
+svg.map { width:100%; max-width:520px; height:auto; background:#f3f6f9; border:1px solid var(--line); }
+svg.map .county-shape { stroke:#fff; stroke-width:1.5; cursor:pointer; }
+svg.map .county-shape.targeted { stroke:#12324f; stroke-width:4; }
+svg.map a:hover .county-shape { opacity:.8; }
+svg.map .county-label { font-size:18px; fill:#1d2430; pointer-events:none; paint-order:stroke; stroke:#fff; stroke-width:3px; }
+.m-high { fill:var(--ok); background:var(--ok); } .m-mid { fill:var(--warn); background:var(--warn); }
+.m-low { fill:var(--bad); background:var(--bad); } .m-zero { fill:#b03a2e; background:#b03a2e; } .m-none { fill:#d5dbe3; background:#d5dbe3; }
+.county:target { outline:3px solid #12324f; outline-offset:4px; }
 #channels td meter { display:block; height:.5rem; }
 .hidden { display:none; }
 .results { max-height:14rem; overflow:auto; background:#fff; border:1px solid var(--line); }

@@ -13,6 +13,7 @@ import type { FailureGroup, RetryBacklog } from "../../db/queries/failures.js";
 import { ApproveActions } from "./approvals.js";
 import { Worklist, type WorkItem } from "./worklist.js";
 import type { MessageKey } from "../i18n.js";
+import { CountyMap, type CountyFigure } from "./map.js";
 
 export interface Names { counties: Map<string, string>; townships: Map<string, string> }
 export interface SilentVillage { villageCode: string; name: string | null; loudspeakers: number; lastSeen: string | null }
@@ -129,7 +130,7 @@ function OfflineDevices(p: { t: PageCtx["t"]; silent: SilentVillage[] }) {
 
 export interface BoardProps {
   ctx: PageCtx; session: Session; grading: Grading; w: WarningDto; data: BoardData; names: Names; areas: AreaLabel[];
-  failed: FailureGroup[]; retrying: RetryBacklog[]; silent: SilentVillage[]; work: WorkItem[];
+  failed: FailureGroup[]; retrying: RetryBacklog[]; silent: SilentVillage[]; work: WorkItem[]; counties: CountyFigure[];
   flash?: string | null; error?: string | null;
 }
 
@@ -201,9 +202,18 @@ export function BoardPage(p: BoardProps) {
         <Worklist ctx={p.ctx} session={p.session} warningId={w.id} items={p.work} />
         <div class="card" id="grid">
           <h2>{t("board")}</h2>
+          <div class="map-wrap">
+            <CountyMap t={t} counties={p.counties} />
+            <p class="legend">
+              <span><i class="m-high"></i> ≥90%</span><span><i class="m-mid"></i> 50–90%</span>
+              <span><i class="m-low"></i> &lt;50%</span><span><i class="m-zero"></i> 0%</span>
+              <span><i class="m-none"></i> {t("notTargeted")}</span>
+            </p>
+          </div>
+          <p class="muted" id="no-coords">{t("noCoords")}</p>
           <p class="legend">{STATES.map(([s, k]) => <span><i class={`s-${s}`}></i> {t(k)}</span>)}</p>
           {[...tree.entries()].map(([county, townships]) => (
-            <div class="county" id={`county-${county}`}>
+            <div class="county" id={`county-${county}000000`}>
               <h3>{p.names.counties.get(county) ?? county}</h3>
               {[...townships.entries()].map(([tw, villages]) => (
                 <div class="township">
