@@ -358,7 +358,7 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     const t = c.get("page").t;
     const r = await c.get("call")("POST", `/api/v1/deliveries/${encodeURIComponent(c.req.param("delivery")!)}/ack`,
       { note: "confirmed by phone (电话确认)" });
-    const q = r.ok ? `flash=${encodeURIComponent(t("confirmByPhone"))}` : `error=${encodeURIComponent(r.problem?.detail ?? t("notAllowed"))}`;
+    const q = r.ok ? `flash=${encodeURIComponent(t("confirmedByPhone"))}` : `error=${encodeURIComponent(r.problem?.detail ?? t("notAllowed"))}`;
     return c.redirect(`/warnings/${id}?${q}#worklist`, 303);
   });
 

@@ -23,7 +23,10 @@ export function workItems(chains: EscalationDto[], now: Date): WorkItem[] {
       startedAt: c.stepAt, deadline: c.nextStepDueAt, acknowledgedAt: c.acknowledgedAt, overdue,
     };
     const current = c.messages.filter((m) => m.step === c.step && m.channel === "sms");
-    const people = current.length ? current : c.messages.filter((m) => m.step === c.step);
+    const atStep = current.length ? current : c.messages.filter((m) => m.step === c.step);
+    // A post gets its own copy of the warning and, when the chain starts, a 叫应 message:
+    // one row per person, the latest message (messages come oldest first).
+    const people = [...new Map(atStep.map((m) => [m.recipientId, m])).values()];
     if (people.length === 0) rows.push({ ...base, deliveryId: null, person: null, phone: null, role: null, status: null });
     for (const m of people) {
       rows.push({ ...base, deliveryId: m.deliveryId, person: m.name, phone: m.address, role: m.role, status: m.status });
