@@ -8,7 +8,7 @@ import type { AppEnv } from "../http/env.js";
 import { limitBody } from "../http/body.js";
 import { clientAddress } from "../http/client-address.js";
 import { signInWithPassword, signOut } from "./sign-in.js";
-import { areaLabels, fieldMessage, statusOf, type C } from "./context.js";
+import { areaLabels, areaNames, fieldMessage, statusOf, type C } from "./context.js";
 import { mountAdminPages } from "./admin.js";
 import { translator, word, type Lang } from "./i18n.js";
 import { apiCaller } from "./api.js";
@@ -61,9 +61,12 @@ function langOf(c: Context): Lang {
 const toLocalInput = (iso: string | null | undefined) => {
   if (!iso) return "";
   // datetime-local in Asia/Shanghai (UTC+8, no DST).
-  return new Date(new Date(iso).getTime() + 8 * 3600_000).toISOString().slice(0, 16);
+  return new Date(new Date(iso).getTime() + 8 * 3600_000).toISOString().slice(0, 16).replace("T", " ");
 };
-const fromLocalInput = (v: string | undefined) => (v ? `${v.length === 16 ? `${v}:00` : v}+08:00` : undefined);
+const fromLocalInput = (raw: string | undefined) => {
+  const v = raw?.trim().replace(" ", "T");
+  return v ? `${v.length === 16 ? `${v}:00` : v}+08:00` : undefined;
+};
 
 export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
   const secure: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -189,7 +192,9 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     q.set("limit", "100");
     const [list, summary] = await Promise.all([call("GET", `/api/v1/warnings?${q}`), call("GET", "/api/v1/coverage/summary")]);
     const ctx = c.get("page");
-    return c.html(<WarningsPage ctx={ctx} grading={c.get("services").grading} items={list.ok ? list.body.items : []} filters={f} summary={summary.ok ? summary.body : null} flash={c.req.query("flash") ?? null} />);
+    const items: WarningDto[] = list.ok ? list.body.items : [];
+    const names = await areaNames(c, items.flatMap((w) => w.areas.codes));
+    return c.html(<WarningsPage ctx={ctx} names={names} grading={c.get("services").grading} items={items} filters={f} summary={summary.ok ? summary.body : null} flash={c.req.query("flash") ?? null} />);
   });
 
   // ---- compose (new, or an update of ?from=<id>)

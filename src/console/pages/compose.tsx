@@ -17,6 +17,18 @@ const FieldError = (p: { errors: FieldErrors; field: string }) => (
   <>{(p.errors[p.field] ?? []).map((m) => <p class="field-error" data-field={p.field}>{m}</p>)}</>
 );
 
+/** 24-hour Beijing time typed as text: a datetime-local shows the browser's locale (a
+ * 12-hour mm/dd/yyyy clock in an English browser) and hides the +08:00 it is taken in. */
+function TimeInput(p: { name: string; value: string; t: PageCtx["t"] }) {
+  return (
+    <>
+      <input id={p.name} name={p.name} value={p.value.replace("T", " ")} inputmode="numeric" size={16} maxlength={19}
+        pattern="\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?" placeholder="2026-05-03 14:30" />
+      {" "}<small class="muted">{p.t("timeHint")}</small>
+    </>
+  );
+}
+
 export function ComposePage(p: { ctx: PageCtx; session: Session; grading: Grading; policy: Policy; values: ComposeValues; errors: FieldErrors; error?: string | null }) {
   const { t } = p.ctx;
   const v = p.values;
@@ -73,13 +85,13 @@ export function ComposePage(p: { ctx: PageCtx; session: Session; grading: Gradin
           </div>
           <FieldError errors={p.errors} field="channels" />
           <label for="onset">{t("onset")}</label>
-          <input id="onset" type="datetime-local" name="onset" value={v.onset} />
+          <TimeInput name="onset" value={v.onset} t={t} />
           <FieldError errors={p.errors} field="onset" />
           <label for="expires">{t("expires")}</label>
-          <input id="expires" type="datetime-local" name="expires" value={v.expires} />
+          <TimeInput name="expires" value={v.expires} t={t} />
           <FieldError errors={p.errors} field="expires" />
           <label for="sendAt">{t("sendAt")}</label>
-          <input id="sendAt" type="datetime-local" name="sendAt" value={v.sendAt} />
+          <TimeInput name="sendAt" value={v.sendAt} t={t} />
           <FieldError errors={p.errors} field="sendAt" />
           <p>
             <button type="button" class="secondary" id="preview-button">{t("preview")}</button>{" "}
