@@ -90,7 +90,9 @@ if (env.WARNCAST_DISPATCH === "true") {
 
 const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
   const lines = [
-    `warncast listening on http://127.0.0.1:${info.port} (docs: /docs, /openapi.json)`,
+    // The address really bound: 0.0.0.0 (the default) is every interface, not only this machine.
+    `warncast listening on http://${env.HOST}:${info.port}${["0.0.0.0", "::"].includes(env.HOST)
+      ? ` (every interface; on this machine http://127.0.0.1:${info.port})` : ""} (docs: /docs, /openapi.json)`,
     `database: ${database.embedded ? `embedded PostgreSQL on 127.0.0.1:${database.embedded.port} (data in ${env.WARNCAST_DATA_DIR}/pg)` : "DATABASE_URL"}`,
     ...banner,
     `started in ${Math.round(performance.now() - t0)} ms`,
