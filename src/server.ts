@@ -2,12 +2,14 @@
 // and cron jobs, around the same Hono app the Worker serves.
 import { serve } from "@hono/node-server";
 import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { parseEnv } from "./config/env.js";
 import { defaultGrading, defaultPolicy } from "./config/grading.js";
 import { createLogger, errorFields } from "./lib/log.js";
 import { createApp } from "./app.js";
 import { openDatabase } from "./runtime.js";
 import { bannerLine, seedDemoUsers, seedSyntheticRecipients } from "./seed/demo.js";
+import { seedDemoDevices, startDemoDevices, type DemoDevices } from "./seed/demo-devices.js";
 import { defaultServiceConfig, type Services } from "./services.js";
 import { setupChannels, type ChannelSetup } from "./node/channels.js";
 import { DispatchRunner } from "./dispatch/runner.js";
@@ -101,6 +103,19 @@ const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (
 });
 hub.attach(server as Server);
 await hub.start();
+const demoDevicesOn = env.WARNCAST_DEMO_DEVICES
+  ? env.WARNCAST_DEMO_DEVICES === "true"
+  : Boolean(database.embedded) && env.WARNCAST_SEED_DEMO === "true";
+let demoDevices: DemoDevices | null = null;
+if (demoDevicesOn) {
+  // After listen: the simulators connect to this very server over loopback.
+  await new Promise<void>((r) => (server.listening ? r() : server.once("listening", () => r())));
+  const port = (server.address() as AddressInfo).port;
+  const added = await seedDemoDevices(database.db);
+  demoDevices = await startDemoDevices({ db: database.db, wsUrl: `ws://127.0.0.1:${port}/ws/devices`, log: log.child({ part: "demo-devices" }) });
+  console.log(`demo devices: ${demoDevices.connected} simulated loudspeakers/displays online (${added} new), `
+    + `${demoDevices.offline} offline, ${demoDevices.failing} failing (WARNCAST_DEMO_DEVICES=false turns them off)`);
+}
 // Scheduled jobs (src/jobs): each slot runs on exactly one instance (cron_runs).
 const cron = startCron({ jobs, services });
 
@@ -110,6 +125,7 @@ async function shutdown(signal: string) {
   stopping = true;
   log.info("shutting down", { signal });
   server.close();
+  await demoDevices?.stop();
   await cron.stop().catch((e) => log.error("cron stop failed", errorFields(e)));
   await hub.stop().catch((e) => log.error("hub stop failed", errorFields(e)));
   await dispatcher?.stop().catch((e) => log.error("dispatcher stop failed", errorFields(e)));

@@ -33,6 +33,8 @@ export const envSchema = z.object({
   /** Message templates (default: the templates/ folder of this checkout). */
   WARNCAST_TEMPLATES_DIR: z.string().optional(),
   WARNCAST_SEED_DEMO: z.enum(["true", "false"]).default("true"),
+  /** Simulated village loudspeakers and displays (src/seed/demo-devices.ts); unset → on with the embedded demo. */
+  WARNCAST_DEMO_DEVICES: z.enum(["true", "false"]).optional(),
   WARNCAST_DISPATCH: z.enum(["true", "false"]).default("true"),
   /** Daily coverage digest (08:00 Asia/Shanghai) goes to these addresses; unset → logged only. */
   DIGEST_EMAILS: z

@@ -257,7 +257,10 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     const from = c.req.query("from");
     const path = `/api/v1/warnings/preview${from ? `?supersedes=${encodeURIComponent(from)}` : ""}`;
     const r = await c.get("call")("POST", path, await c.req.text());
-    return c.json(r.body, r.status as 200);
+    // The API's field messages are English (for machines); the preview shows the page's language.
+    const errors = r.problem?.errors;
+    const body = errors ? { ...r.problem, errors: errors.map((e) => ({ ...e, message: fieldMessage(c.get("page"), e) })) } : r.body;
+    return c.json(body, r.status as 200);
   });
 
   // The area picker, through the API: ?q= searches by name or code, ?parent= browses the
