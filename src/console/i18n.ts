@@ -53,7 +53,8 @@ const zh = {
   ds_failed: "失败", ds_expired: "已过期", role_admin: "管理员", role_issuer: "制作员", role_approver: "审批员",
   role_viewer: "查看员", received: "已接收", err_no_address: "无联系方式", err_device_failed: "设备报告播放失败", err_device_offline: "设备离线，转人工广播",
   err_eb_broadcast_failed: "平台播发失败", err_eb_broadcast_cancelled: "平台播发被取消", err_unknown: "未知原因",
-  err_other: "渠道报错", notTargeted: "未发布", timeHint: "北京时间（+08:00），24小时制，如 2026-05-03 14:30",
+  err_other: "渠道报错", notTargeted: "未发布", residentPhone: "居民手机（演示）", replyOne: "模拟回复“1”",
+  replied: "已回复确认", noSuchPhone: "不是演示号码", phoneHint: "演示用：查看一个模拟号码（+86100…）收到的短信，并模拟回复“1”完成叫应。", timeHint: "北京时间（+08:00），24小时制，如 2026-05-03 14:30",
   v_invalid_phone: "电话号码格式不正确", v_unknown_area: "区域代码不存在", v_not_village: "设备须登记在嘎查村或网格",
   v_required: "必填", v_too_small: "不能为空或太小", v_too_big: "太长或太大", v_invalid_type: "类型不正确",
   v_invalid_format: "格式不正确", v_invalid_value: "取值不在允许范围内", v_custom: "不符合要求", v_in_past: "时间已过",
@@ -115,7 +116,8 @@ const en: Partial<Record<MessageKey, string>> = {
   ds_failed: "failed", ds_expired: "expired", role_admin: "admin", role_issuer: "issuer", role_approver: "approver",
   role_viewer: "viewer", received: "received", err_no_address: "no address", err_device_failed: "device reported failure", err_device_offline: "device offline: broadcast by hand",
   err_eb_broadcast_failed: "platform broadcast failed", err_eb_broadcast_cancelled: "platform broadcast cancelled",
-  err_unknown: "unknown", err_other: "channel error", notTargeted: "not targeted", timeHint: "Beijing time (+08:00), 24-hour, e.g. 2026-05-03 14:30",
+  err_unknown: "unknown", err_other: "channel error", notTargeted: "not targeted", residentPhone: "Resident's phone (demo)", replyOne: "Simulate reply \"1\"",
+  replied: "Replied", noSuchPhone: "Not a demo number", phoneHint: "Demo: the SMS a simulated number (+86100…) received; simulate the reply \"1\" to close a 叫应 chain.", timeHint: "Beijing time (+08:00), 24-hour, e.g. 2026-05-03 14:30",
 };
 
 /** A vocabulary word (channel, audience, status, message type) in the page's language; an unknown one as it is. */

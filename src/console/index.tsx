@@ -26,6 +26,7 @@ import { FailedPage } from "./pages/failed.js";
 import { workItems } from "./pages/worklist.js";
 import type { FailureGroup, RetryBacklog } from "../db/queries/failures.js";
 import { mountDirectory } from "./routes/directory.js";
+import { mountPhone } from "./routes/phone.js";
 import { allEscalations, loadBoard } from "./board-data.js";
 import { isDerivedHeadline } from "../domain/warnings/fields.js";
 import { CONSOLE_CSS } from "./assets/console.css.js";
@@ -46,7 +47,7 @@ const FINAL_STATUSES = new Set(["cancelled", "expired", "updated", "rejected"]);
 
 const CONSOLE_PATHS = [
   "/", "/login", "/logout", "/warnings", "/compose", "/approvals", "/devices", "/people", "/console-api", "/assets",
-  "/admin",
+  "/admin", "/demo",
 ];
 
 function langOf(c: Context): Lang {
@@ -81,7 +82,7 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     if (p !== "/") app.use(`${p}/*`, secure);
   }
   app.use("/people/import", limitBody(10 * 1024 * 1024));
-  for (const p of ["/login", "/logout", "/compose", "/compose/*", "/warnings/*", "/admin/*", "/devices", "/devices/*"]) {
+  for (const p of ["/login", "/logout", "/compose", "/compose/*", "/warnings/*", "/admin/*", "/devices", "/devices/*", "/demo/*"]) {
     app.use(p, limitBody(1024 * 1024));
   }
 
@@ -134,7 +135,7 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
   };
   const sessionPaths = [
     "/warnings", "/warnings/*", "/compose", "/compose/*", "/approvals", "/devices", "/devices/*", "/people", "/people/*",
-    "/console-api/*", "/logout", "/admin/*",
+    "/console-api/*", "/logout", "/admin/*", "/demo/*",
   ];
   for (const p of sessionPaths) {
     app.use(p, requireSession);
@@ -411,6 +412,7 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
   });
 
   mountDirectory(app);
+  mountPhone(app);
 }
 
 function safeNext(n: string | undefined): string {

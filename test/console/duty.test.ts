@@ -9,7 +9,7 @@ import { createDraft, createIssued, json } from "../helpers/factories.js";
 import { addDevice, addPerson } from "../helpers/people.js";
 import { ConsoleClient } from "./browser.js";
 import { escalationJob } from "../../src/jobs/escalation.js";
-import { minutes, runAt } from "../jobs/helpers.js";
+import { dispatch, minutes, runAt } from "../jobs/helpers.js";
 
 const ctx = useContext();
 const VILLAGE = "150402001001";
@@ -146,5 +146,31 @@ describe("people and devices", () => {
     const id = list.items.find((d: { name: string }) => d.name === "新大喇叭").id;
     expect((await b.req("POST", `/devices/${id}/revoke`, { form: { _csrf: csrf } })).status).toBe(303);
     expect((await json(await c.request("GET", `/api/v1/devices?area=${V}`))).items.find((d: { id: string }) => d.id === id).revoked).toBe(true);
+  });
+});
+
+describe("the demo's resident's phone", () => {
+  it("shows a synthetic number's SMS and simulates the reply 1, which acknowledges it; real numbers are not shown", async () => {
+    const c = ctx();
+    const db = c.tdb.db;
+    const V = "150402001004";
+    const demo = await addPerson(db, { area: V, name: "演示信息员", phone: "+8610099990001", audiences: ["info_officer"], role: "primary" });
+    await db.execute(sql`update recipients set synthetic = true where id = ${demo}`);
+    await addPerson(db, { area: V, name: "真实居民", phone: "+8613899990002" });
+    const w = await createIssued(c, { level: "red", areas: { codes: [V] }, channels: ["sms"], audiences: ["public", "info_officer"] });
+    await dispatch(c, "sms", new Date(w.issuedAt));
+    const b = new ConsoleClient(c);
+    const csrf = await b.signIn(c.users.issuer);
+    const page = await (await b.req("GET", "/demo/phone?number=%2B8610099990001")).text();
+    expect(page).toContain("演示信息员");
+    expect(page).toContain("【赤峰市气象局】");
+    const id = /data-delivery="(\d+)"/.exec(page)![1]!;
+    const reply = await b.req("POST", `/demo/phone/reply/${id}`, { form: { _csrf: csrf, number: "+8610099990001" } });
+    expect(reply.status).toBe(303);
+    const [d] = await db.execute<{ status: string }>(sql`select status from deliveries where id = ${Number(id)}`);
+    expect(d!.status).toBe("acknowledged");
+    const real = await (await b.req("GET", "/demo/phone?number=%2B8613899990002")).text();
+    expect(real).toContain("不是演示号码");
+    expect(real).not.toContain("data-delivery=");
   });
 });

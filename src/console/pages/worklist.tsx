@@ -53,7 +53,9 @@ export function Worklist(p: { ctx: PageCtx; session: Session; warningId: string;
             <td>{r.stepName ? word(t, "step", r.stepName) : "—"}</td>
             <td class="post">{r.role ? word(t, "role", r.role) : "—"}</td>
             <td class="person">{r.person ?? "—"}</td>
-            <td class="phone">{r.phone ?? "—"}</td>
+            <td class="phone">{r.phone?.startsWith("+86100")
+              ? <a href={`/demo/phone?number=${encodeURIComponent(r.phone)}`} title={t("residentPhone")}>{r.phone}</a>
+              : r.phone ?? "—"}</td>
             <td>{word(t, "reason", r.reason)}</td>
             <td class="state">{r.acknowledgedAt ? `${t("acknowledged")} ${beijingClock(r.acknowledgedAt)}`
               : r.overdue ? t("overdue") : r.status ? word(t, "ds", r.status) : t("waiting")}</td>
