@@ -12,11 +12,11 @@ export interface ApiResult<T> {
   problem: Problem | null;
 }
 
-export type CallApi = <T = any>(method: string, path: string, body?: unknown, contentType?: string) => Promise<ApiResult<T>>;
+export type CallApi = <T = unknown>(method: string, path: string, body?: unknown, contentType?: string) => Promise<ApiResult<T>>;
 
 /** `onUnauthorized`: the API no longer accepts the key (disabled or rotated). */
 export function apiCaller(app: Hono<AppEnv>, key: string, requestId: string, onUnauthorized?: () => void): CallApi {
-  return async (method, path, body, contentType) => {
+  return async <T,>(method: string, path: string, body?: unknown, contentType?: string): Promise<ApiResult<T>> => {
     const headers: Record<string, string> = { authorization: `Bearer ${key}`, "x-request-id": requestId };
     let payload: string | undefined;
     if (body !== undefined) {
@@ -27,6 +27,7 @@ export function apiCaller(app: Hono<AppEnv>, key: string, requestId: string, onU
     const type = res.headers.get("content-type") ?? "";
     const parsed = type.includes("json") ? await res.json() : await res.text();
     if (res.status === 401) onUnauthorized?.();
-    return { status: res.status, ok: res.ok, body: parsed as any, problem: res.ok ? null : (parsed as Problem) };
+    // Typed as the caller names the API's response; the API's own schemas produced it.
+    return { status: res.status, ok: res.ok, body: parsed as T, problem: res.ok ? null : (parsed as Problem) };
   };
 }

@@ -90,8 +90,8 @@ export function mountDirectory(app: Hono<AppEnv>): void {
     const form = await c.req.parseBody();
     const file = form.csv;
     const text = typeof file === "string" ? file : file ? await file.text() : "";
-    const r = await c.get("call")("POST", "/api/v1/recipients/import", text, "text/csv");
     type RowError = { line: number; field?: string; reason: string; code?: string };
+    const r = await c.get("call")<{ imported: number; errors?: RowError[] }>("POST", "/api/v1/recipients/import", text, "text/csv");
     const rowErrors: RowError[] = r.ok ? r.body.errors ?? []
       : (r.problem?.rowErrors as RowError[] | undefined)
         ?? (r.problem?.errors ?? []).map((e) => ({ line: Number(/line (\d+)/.exec(e.path)?.[1] ?? 0), reason: fieldMessage(c.get("page"), e) }));
