@@ -232,7 +232,7 @@ describe("the duty officer's console in a real browser", () => {
     expect(await page.$("#update")).toBeNull();
     expect(await page.$("#cancel")).toBeNull();
 
-    for (const path of ["/warnings", `/devices?area=${TOWNSHIP}`, "/people"]) {
+    for (const path of ["/warnings", `/devices?area=${TOWNSHIP}`, "/people", "/compose", "/approvals", "/demo/phone"]) {
       await page.goto(server.url + path);
       expect(await englishWords(page), path).toEqual([]);
     }
