@@ -112,7 +112,9 @@ if (demoDevicesOn) {
   await new Promise<void>((r) => (server.listening ? r() : server.once("listening", () => r())));
   const port = (server.address() as AddressInfo).port;
   const added = await seedDemoDevices(database.db);
-  demoDevices = await startDemoDevices({ db: database.db, wsUrl: `ws://127.0.0.1:${port}/ws/devices`, log: log.child({ part: "demo-devices" }) });
+  demoDevices = await startDemoDevices({
+    db: database.db, wsUrl: `ws://127.0.0.1:${port}/ws/devices`, log: log.child({ part: "demo-devices" }),
+  });
   console.log(`demo devices: ${demoDevices.connected} simulated loudspeakers/displays online (${added} new), `
     + `${demoDevices.offline} offline, ${demoDevices.failing} failing (WARNCAST_DEMO_DEVICES=false turns them off)`);
 }

@@ -62,7 +62,8 @@ export async function allEscalations(call: CallApi, id: string): Promise<Escalat
   const out: EscalationDto[] = [];
   let cursor: string | null = null;
   for (let i = 0; i < 10; i++) {
-    const r: ApiResult<Page<EscalationDto>> = await call<Page<EscalationDto>>("GET", `/api/v1/warnings/${id}/escalations?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    const r: ApiResult<Page<EscalationDto>> = await call<Page<EscalationDto>>(
+      "GET", `/api/v1/warnings/${id}/escalations?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
     if (!r.ok) break;
     out.push(...r.body.items);
     cursor = r.body.nextCursor;

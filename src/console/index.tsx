@@ -64,7 +64,10 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     if (p !== "/") app.use(`${p}/*`, secure);
   }
   app.use("/people/import", limitBody(10 * 1024 * 1024));
-  for (const p of ["/login", "/logout", "/compose", "/compose/*", "/warnings/*", "/admin/*", "/devices", "/devices/*", "/demo/*"]) {
+  const limited = [
+    "/login", "/logout", "/compose", "/compose/*", "/warnings/*", "/admin/*", "/devices", "/devices/*", "/demo/*",
+  ];
+  for (const p of limited) {
     app.use(p, limitBody(1024 * 1024));
   }
 
@@ -116,7 +119,8 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     }
   };
   const sessionPaths = [
-    "/warnings", "/warnings/*", "/compose", "/compose/*", "/approvals", "/devices", "/devices/*", "/people", "/people/*",
+    "/warnings", "/warnings/*", "/compose", "/compose/*", "/approvals", "/devices", "/devices/*", "/people",
+    "/people/*",
     "/console-api/*", "/logout", "/admin/*", "/demo/*",
   ];
   for (const p of sessionPaths) {

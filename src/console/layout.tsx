@@ -44,7 +44,8 @@ export function Layout(p: { ctx: PageCtx; title: string; children: Child; script
             <form method="post" action="/logout" class="inline">
               <input type="hidden" name="_csrf" value={session.csrf} />
               <span class="who">
-                {session.name} · {word(t, "role", session.role)} <small class="code">{session.agency ? `${session.agency} ` : ""}{session.scope}</small>
+                {session.name} · {word(t, "role", session.role)}{" "}
+                <small class="code">{session.agency ? `${session.agency} ` : ""}{session.scope}</small>
               </span>
               <button type="submit">{t("signOut")}</button>
             </form>

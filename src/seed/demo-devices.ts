@@ -19,7 +19,10 @@ export const demoFate = (n: number) => (n % 70 === 7 ? "offline" : n % 120 === 1
 
 export async function seedDemoDevices(db: Db, scope = "1504"): Promise<number> {
   const [r] = await db.execute<{ n: number }>(sql`
-    with v as (select code, name, row_number() over (order by code) as vn from areas where kind = 'village' and code like ${scope + "%"}),
+    with v as (
+      select code, name, row_number() over (order by code) as vn from areas
+      where kind = 'village' and code like ${scope + "%"}
+    ),
     ins as (
       insert into devices (kind, name, area_code, village_code, token_hash)
       select k.kind::device_kind, v.name || case k.kind when 'loudspeaker' then '应急广播' else '显示屏' end || ${MARK},
@@ -33,53 +36,95 @@ export async function seedDemoDevices(db: Db, scope = "1504"): Promise<number> {
   return r!.n;
 }
 
-export interface DemoDevices { connected: number; offline: number; failing: number; stop(): Promise<void> }
+export interface DemoDevices {
+  connected: number;
+  offline: number;
+  failing: number;
+  stop(): Promise<void>;
+}
 
-export async function startDemoDevices(o: { db: Db; wsUrl: string; log: Logger; playMs?: [number, number] }): Promise<DemoDevices> {
+export async function startDemoDevices(o: {
+  db: Db;
+  wsUrl: string;
+  log: Logger;
+  playMs?: [number, number];
+}): Promise<DemoDevices> {
   const rows = await o.db.execute<{ id: string; kind: string }>(sql`
     select id, kind from devices where name like ${"%" + MARK} and revoked_at is null order by village_code, kind`);
   // Tokens are stored hashed, so each start issues fresh ones to its own simulators.
   const tokens = rows.map(() => randomToken("wcd_", 32));
   const hashes = await Promise.all(tokens.map((t) => sha256Hex(t)));
   await o.db.execute(sql`
-    update devices d set token_hash = x.h from unnest(${sql.param(rows.map((r) => r.id))}::uuid[], ${sql.param(hashes)}::text[]) as x(id, h)
+    update devices d set token_hash = x.h
+    from unnest(${sql.param(rows.map((r) => r.id))}::uuid[], ${sql.param(hashes)}::text[]) as x(id, h)
     where d.id = x.id`);
   const [lo, hi] = o.playMs ?? [2000, 15000];
   const sockets: WebSocket[] = [];
   const timers = new Set<ReturnType<typeof setTimeout>>();
   let stopping = false;
-  const later = (ms: number, f: () => void) => { const t = setTimeout(() => { timers.delete(t); f(); }, ms); timers.add(t); };
-  let offline = 0, failing = 0;
-  const connect = (token: string, kind: string, fate: string) => new Promise<void>((resolve) => {
-    const ws = new WebSocket(`${o.wsUrl}?token=${encodeURIComponent(token)}`);
-    sockets.push(ws);
-    const send = (f: object) => { if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(f)); };
-    const ack = (id: number, state: string, detail?: string) => send({ type: "ack", id, state, at: new Date().toISOString(), ...(detail ? { detail } : {}) });
-    ws.on("message", (raw) => {
-      const f = JSON.parse(String(raw)) as { type: string; id: number; action: string; heartbeatSeconds?: number };
-      if (f.type === "welcome") {
-        send({ type: "hello", firmware: "warncast-demo 1.0", capabilities: [kind === "loudspeaker" ? "tts" : "text"] });
-        const beat = setInterval(() => send({ type: "heartbeat", at: new Date().toISOString() }), (f.heartbeatSeconds ?? 20) * 1000);
-        ws.once("close", () => clearInterval(beat));
-      } else if (f.type === "ping") {
-        send({ type: "heartbeat", at: new Date().toISOString() });
-      } else if (f.type === "command") {
-        const done = kind === "display" ? "shown" : "played";
-        if (f.action === "stop") { ack(f.id, "received"); ack(f.id, done); return; }
-        // A failing amplifier reports at once: a `failed` after `received` is not applied
-        // today (delivery states rank failed below delivered), which would hide it.
-        if (fate === "failing") { later(500 + Math.random() * 1500, () => ack(f.id, "failed", "功放无输出（模拟故障）")); return; }
-        ack(f.id, "received");
-        later(lo + Math.random() * (hi - lo), () => ack(f.id, done));
-      }
+  const later = (ms: number, f: () => void) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      f();
+    }, ms);
+    timers.add(t);
+  };
+  let offline = 0,
+    failing = 0;
+  const connect = (token: string, kind: string, fate: string) =>
+    new Promise<void>((resolve) => {
+      const ws = new WebSocket(`${o.wsUrl}?token=${encodeURIComponent(token)}`);
+      sockets.push(ws);
+      const send = (f: object) => {
+        if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(f));
+      };
+      const ack = (id: number, state: string, detail?: string) =>
+        send({ type: "ack", id, state, at: new Date().toISOString(), ...(detail ? { detail } : {}) });
+      ws.on("message", (raw) => {
+        const f = JSON.parse(String(raw)) as { type: string; id: number; action: string; heartbeatSeconds?: number };
+        if (f.type === "welcome") {
+          send({
+            type: "hello",
+            firmware: "warncast-demo 1.0",
+            capabilities: [kind === "loudspeaker" ? "tts" : "text"],
+          });
+          const beat = setInterval(
+            () => send({ type: "heartbeat", at: new Date().toISOString() }),
+            (f.heartbeatSeconds ?? 20) * 1000,
+          );
+          ws.once("close", () => clearInterval(beat));
+        } else if (f.type === "ping") {
+          send({ type: "heartbeat", at: new Date().toISOString() });
+        } else if (f.type === "command") {
+          const done = kind === "display" ? "shown" : "played";
+          if (f.action === "stop") {
+            ack(f.id, "received");
+            ack(f.id, done);
+            return;
+          }
+          // A failing amplifier reports at once: a `failed` after `received` is not applied
+          // today (delivery states rank failed below delivered), which would hide it.
+          if (fate === "failing") {
+            later(500 + Math.random() * 1500, () => ack(f.id, "failed", "功放无输出（模拟故障）"));
+            return;
+          }
+          ack(f.id, "received");
+          later(lo + Math.random() * (hi - lo), () => ack(f.id, done));
+        }
+      });
+      ws.once("open", () => resolve());
+      ws.once("error", (e) => {
+        if (!stopping) o.log.warn("demo device socket error", { error: String(e) });
+        resolve();
+      });
     });
-    ws.once("open", () => resolve());
-    ws.once("error", (e) => { if (!stopping) o.log.warn("demo device socket error", { error: String(e) }); resolve(); });
-  });
   const pending: Promise<void>[] = [];
   for (const [i, r] of rows.entries()) {
     const fate = demoFate(i);
-    if (fate === "offline") { offline++; continue; }
+    if (fate === "offline") {
+      offline++;
+      continue;
+    }
     if (fate === "failing") failing++;
     pending.push(connect(tokens[i]!, r.kind, fate));
     // Bounded bursts: thousands of handshakes at once starve the server's event loop.
@@ -87,7 +132,9 @@ export async function startDemoDevices(o: { db: Db; wsUrl: string; log: Logger; 
   }
   await Promise.all(pending);
   return {
-    connected: rows.length - offline, offline, failing,
+    connected: rows.length - offline,
+    offline,
+    failing,
     async stop() {
       stopping = true;
       for (const t of timers) clearTimeout(t);

@@ -18,7 +18,9 @@ describe("赤峰市 county map", () => {
 
   it("decodes ECharts' compressed rings to the package's own GeoJSON coordinates", async () => {
     const raw = extractRegistered(await readFile(join(pkg, "src", "内蒙古", "赤峰市.js"), "utf8"));
-    const plain = JSON.parse(await readFile(join(pkg, "geojson", "shape-with-internal-borders", "nei4_meng2_gu3_chi4_feng1.geojson"), "utf8"));
+    const plain = JSON.parse(
+      await readFile(join(pkg, "geojson", "shape-with-internal-borders", "nei4_meng2_gu3_chi4_feng1.geojson"), "utf8"),
+    );
     for (const [i, f] of raw.features.entries()) {
       const d = decodeFeature(f);
       const ref = plain.features[i].geometry;

@@ -20,7 +20,14 @@ beforeAll(async () => {
   server = await startServer();
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+    ],
   });
   await mkdir(ARTIFACTS, { recursive: true });
 }, 90_000);
@@ -33,7 +40,8 @@ afterAll(async () => {
 
 async function api(method: string, path: string, key: string, body?: unknown) {
   const res = await fetch(server.url + path, {
-    method, headers: { authorization: `Bearer ${key}`, ...(body ? { "content-type": "application/json" } : {}) },
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body ? { "content-type": "application/json" } : {}) },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   return { status: res.status, body: (await res.json()) as any };
@@ -58,7 +66,10 @@ async function connect(token: string, outcome: "played" | "failed") {
     if (f.action !== "play") return;
     setTimeout(() => ws.send(JSON.stringify({ type: "ack", id: f.id, state: "played", at: at() })), 100);
   });
-  await new Promise<void>((resolve, reject) => { ws.once("open", () => resolve()); ws.once("error", reject); });
+  await new Promise<void>((resolve, reject) => {
+    ws.once("open", () => resolve());
+    ws.once("error", reject);
+  });
   ws.send(JSON.stringify({ type: "hello", firmware: "e2e 1.0", capabilities: ["tts"] }));
 }
 
@@ -79,7 +90,10 @@ async function englishWords(page: Page): Promise<string[]> {
   const text = await page.evaluate(() => {
     const doc = (globalThis as any).document;
     const body = doc.body.cloneNode(true);
-    for (const el of body.querySelectorAll(".code, code, pre, .brand, .lang, script, details:not([open]) > :not(summary)")) el.remove();
+    for (const el of body.querySelectorAll(
+      ".code, code, pre, .brand, .lang, script, details:not([open]) > :not(summary)",
+    ))
+      el.remove();
     doc.documentElement.appendChild(body);
     body.style.position = "absolute";
     const out = body.innerText as string;
@@ -100,13 +114,23 @@ async function shot(page: Page, name: string, docsName?: string) {
 }
 
 describe("the duty officer's console in a real browser", () => {
-  it("registers a device, finds people, approves with the card, watches the board and 叫应, cancels with a reason", async () => {
+  it("registers a device, finds people, approves with the card, watches board and 叫应, cancels with reason", async () => {
     const admin = server.key("admin");
-    const villages = (await api("GET", `/api/v1/areas?parent=${TOWNSHIP}&limit=500`, admin)).body.items as { code: string; name: string }[];
+    const villages = (await api("GET", `/api/v1/areas?parent=${TOWNSHIP}&limit=500`, admin)).body.items as {
+      code: string;
+      name: string;
+    }[];
     expect(villages.length).toBeGreaterThanOrEqual(3);
-    const [good, bad, silent] = villages as [typeof villages[0], typeof villages[0], typeof villages[0]];
-    for (const [v, outcome] of [[good, "played"], [bad, "failed"]] as const) {
-      const d = await api("POST", "/api/v1/devices", admin, { kind: "loudspeaker", areaCode: v.code, name: `大喇叭 ${v.name}` });
+    const [good, bad, silent] = villages as [(typeof villages)[0], (typeof villages)[0], (typeof villages)[0]];
+    for (const [v, outcome] of [
+      [good, "played"],
+      [bad, "failed"],
+    ] as const) {
+      const d = await api("POST", "/api/v1/devices", admin, {
+        kind: "loudspeaker",
+        areaCode: v.code,
+        name: `大喇叭 ${v.name}`,
+      });
       expect(d.status).toBe(201);
       await connect(d.body.token, outcome);
     }
@@ -147,9 +171,13 @@ describe("the duty officer's console in a real browser", () => {
     // The warning, written through the API (the compose page has its own e2e), submitted.
     const issuer = server.key("issuer");
     const draft = await api("POST", "/api/v1/warnings", issuer, {
-      type: "gale", level: "red", description: "预计未来6小时西屯地区将出现10级以上大风。",
-      areas: { codes: [TOWNSHIP] }, audiences: ["public", "info_officer", "grid_worker", "village_cadre"],
-      channels: ["sms", "loudspeaker"], expires: new Date(Date.now() + 6 * 3600_000).toISOString(),
+      type: "gale",
+      level: "red",
+      description: "预计未来6小时西屯地区将出现10级以上大风。",
+      areas: { codes: [TOWNSHIP] },
+      audiences: ["public", "info_officer", "grid_worker", "village_cadre"],
+      channels: ["sms", "loudspeaker"],
+      expires: new Date(Date.now() + 6 * 3600_000).toISOString(),
     });
     expect(draft.status).toBe(201);
     expect((await api("POST", `/api/v1/warnings/${draft.body.id}/submit`, issuer)).status).toBe(200);
@@ -181,16 +209,29 @@ describe("the duty officer's console in a real browser", () => {
 
     // The board: one loudspeaker played, one failed (counted as failed), one offline.
     await page.goto(`${server.url}/warnings/${id}`);
-    await page.waitForFunction(() => {
-      const n = (k: string) => Number(((globalThis as any).document.querySelector(`#n-loudspeaker-${k}`)?.textContent ?? "").replace(/,/g, ""));
-      // The offline one may fail too (device_offline) once the fallback job has run.
-      return n("acknowledged") === 1 && n("failed") >= 1;
-    }, undefined, { timeout: 30_000, polling: 250 }).catch(async (e) => {
-      const cov = await api("GET", `/api/v1/warnings/${id}/coverage`, admin);
-      const ds = await api("GET", `/api/v1/warnings/${id}/deliveries?channel=loudspeaker`, admin);
-      console.log(JSON.stringify(cov.body.channels), JSON.stringify(ds.body.items), await page.textContent("#channels"));
-      throw e;
-    });
+    await page
+      .waitForFunction(
+        () => {
+          const n = (k: string) =>
+            Number(
+              ((globalThis as any).document.querySelector(`#n-loudspeaker-${k}`)?.textContent ?? "").replace(/,/g, ""),
+            );
+          // The offline one may fail too (device_offline) once the fallback job has run.
+          return n("acknowledged") === 1 && n("failed") >= 1;
+        },
+        undefined,
+        { timeout: 30_000, polling: 250 },
+      )
+      .catch(async (e) => {
+        const cov = await api("GET", `/api/v1/warnings/${id}/coverage`, admin);
+        const ds = await api("GET", `/api/v1/warnings/${id}/deliveries?channel=loudspeaker`, admin);
+        console.log(
+          JSON.stringify(cov.body.channels),
+          JSON.stringify(ds.body.items),
+          await page.textContent("#channels"),
+        );
+        throw e;
+      });
     expect(await page.textContent("#n-loudspeaker-targeted")).toBe("3");
     expect(await page.textContent("#offline")).toContain(silent.name);
     // Failures are counted on page load; reload once the live counters show it.
@@ -214,7 +255,9 @@ describe("the duty officer's console in a real browser", () => {
     expect(row).toContain("大喇叭离线");
     expect(row).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d/);
     expect(row).toMatch(/\d\d:\d\d:\d\d/);
-    const people = await page.$$eval(`#worklist tr[data-village="${silent.code}"] td.person`, (tds) => tds.map((t) => t.textContent));
+    const people = await page.$$eval(`#worklist tr[data-village="${silent.code}"] td.person`, (tds) =>
+      tds.map((t) => t.textContent),
+    );
     expect(people.some((p) => p && p !== "—")).toBe(true);
     expect(await englishWords(page)).toEqual([]);
     await shot(page, "duty-board.png", "console-duty-board.png");

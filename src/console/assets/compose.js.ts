@@ -111,7 +111,10 @@ export const COMPOSE_JS = String.raw`
   // Live preview through the API (POST /api/v1/warnings/preview, via the console).
   const out = document.getElementById("preview");
   // Typed as "2026-05-03 14:30", Beijing time (the page says +08:00).
-  const toIso = (raw) => { const v = raw ? String(raw).trim().replace(" ", "T") : ""; return v ? (v.length === 16 ? v + ":00" : v) + "+08:00" : undefined; };
+  const toIso = (raw) => {
+    const v = raw ? String(raw).trim().replace(" ", "T") : "";
+    return v ? (v.length === 16 ? v + ":00" : v) + "+08:00" : undefined;
+  };
   function body() {
     const fd = new FormData(form);
     const b = {

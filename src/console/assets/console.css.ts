@@ -66,10 +66,16 @@ ul.plain { list-style:none; padding:0; margin:0; }
 .area { margin-right:.6rem; } small.code { color:var(--mute); font-size:.75em; }
 details.confirm { display:inline-block; vertical-align:top; margin:.3rem .5rem .3rem 0; }
 details.confirm > summary { list-style:none; } details.confirm > summary::-webkit-details-marker { display:none; }
-details.confirm[open] > form { border:2px solid var(--bad); border-radius:6px; padding:.6rem; margin-top:.4rem; background:#fffafa; }
+details.confirm[open] > form {
+  border:2px solid var(--bad); border-radius:6px; padding:.6rem; margin-top:.4rem; background:#fffafa;
+}
 summary.button.danger { background:var(--bad); border-color:var(--bad); }
-.badge { display:inline-block; min-width:1.6rem; text-align:center; padding:0 .4rem; border-radius:10px; background:#eef1f5; }
-.alarm { border:2px solid var(--off); } .alarm h2 { color:var(--off); } .alarm .badge { background:var(--off); color:#fff; }
+.badge {
+  display:inline-block; min-width:1.6rem; text-align:center; padding:0 .4rem; border-radius:10px; background:#eef1f5;
+}
+.alarm { border:2px solid var(--off); }
+.alarm h2 { color:var(--off); }
+.alarm .badge { background:var(--off); color:#fff; }
 td.bad, .bad { color:var(--bad); font-weight:700; }
 tr.overdue td { background:#fdecea; } tr.done td { color:var(--mute); }
 .status-offline { color:#fff; background:var(--bad); font-weight:700; padding:0 .4rem; border-radius:3px; }
@@ -79,9 +85,13 @@ svg.map { width:100%; max-width:520px; height:auto; background:#f3f6f9; border:1
 svg.map .county-shape { stroke:#fff; stroke-width:1.5; cursor:pointer; }
 svg.map .county-shape.targeted { stroke:#12324f; stroke-width:4; }
 svg.map a:hover .county-shape { opacity:.8; }
-svg.map .county-label { font-size:18px; fill:#1d2430; pointer-events:none; paint-order:stroke; stroke:#fff; stroke-width:3px; }
+svg.map .county-label {
+  font-size:18px; fill:#1d2430; pointer-events:none; paint-order:stroke; stroke:#fff; stroke-width:3px;
+}
 .m-high { fill:var(--ok); background:var(--ok); } .m-mid { fill:var(--warn); background:var(--warn); }
-.m-low { fill:var(--bad); background:var(--bad); } .m-zero { fill:#b03a2e; background:#b03a2e; } .m-none { fill:#d5dbe3; background:#d5dbe3; }
+.m-low { fill:var(--bad); background:var(--bad); }
+.m-zero { fill:#b03a2e; background:#b03a2e; }
+.m-none { fill:#d5dbe3; background:#d5dbe3; }
 .county:target { outline:3px solid #12324f; outline-offset:4px; }
 #channels td meter { display:block; height:.5rem; }
 .hidden { display:none; }

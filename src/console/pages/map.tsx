@@ -6,10 +6,23 @@ import type { PageCtx } from "../layout.js";
 import { percent } from "../format.js";
 import { CHIFENG_MAP } from "../map/chifeng.gen.js";
 
-export interface CountyFigure { code: string; rate: number | null }
+export interface CountyFigure {
+  code: string;
+  rate: number | null;
+}
 
 const bucket = (f: CountyFigure | undefined) =>
-  !f ? "m-none" : f.rate === null ? "m-zero" : f.rate >= 0.9 ? "m-high" : f.rate >= 0.5 ? "m-mid" : f.rate > 0 ? "m-low" : "m-zero";
+  !f
+    ? "m-none"
+    : f.rate === null
+      ? "m-zero"
+      : f.rate >= 0.9
+        ? "m-high"
+        : f.rate >= 0.5
+          ? "m-mid"
+          : f.rate > 0
+            ? "m-low"
+            : "m-zero";
 
 export function CountyMap(p: { t: PageCtx["t"]; counties: CountyFigure[] }) {
   const by = new Map(p.counties.map((c) => [c.code.slice(0, 6), c]));
@@ -20,18 +33,27 @@ export function CountyMap(p: { t: PageCtx["t"]; counties: CountyFigure[] }) {
         const f = by.get(c.code);
         return (
           <a href={`#county-${c.code}000000`} data-county={c.code}>
-            <path id={`map-${c.code}`} class={`county-shape ${bucket(f)}${f ? " targeted" : ""}`} d={c.d}
-              data-name={c.name} data-targeted={f ? "1" : "0"}>
+            <path
+              id={`map-${c.code}`}
+              class={`county-shape ${bucket(f)}${f ? " targeted" : ""}`}
+              d={c.d}
+              data-name={c.name}
+              data-targeted={f ? "1" : "0"}
+            >
               <title>{`${c.name}${f ? ` ${percent(f.rate)}` : ""}`}</title>
             </path>
           </a>
         );
       })}
-      {m.counties.map((c) => c.label && (
-        <text class="county-label" x={c.label[0]} y={c.label[1]} text-anchor="middle" data-county={c.code}>
-          {c.name}{by.has(c.code) ? ` ${percent(by.get(c.code)!.rate)}` : ""}
-        </text>
-      ))}
+      {m.counties.map(
+        (c) =>
+          c.label && (
+            <text class="county-label" x={c.label[0]} y={c.label[1]} text-anchor="middle" data-county={c.code}>
+              {c.name}
+              {by.has(c.code) ? ` ${percent(by.get(c.code)!.rate)}` : ""}
+            </text>
+          ),
+      )}
     </svg>
   );
 }

@@ -7,7 +7,15 @@ import { beijing, percent } from "../format.js";
 export interface WarningRow { id: string; type: string; level: string; status: string; msgType: string; headline: string; areas: { codes: string[] }; issuedAt: string | null; expires: string }
 export interface Summary { major: { warnings: number; rate: number | null; met: boolean; target: number }; all: { warnings: number; rate: number | null; met: boolean; target: number } }
 
-export function WarningsPage(p: { names?: Map<string, string>; ctx: PageCtx; grading: Grading; items: WarningRow[]; filters: Record<string, string>; summary: Summary | null; flash?: string | null }) {
+/** A Beijing date typed as 2026-05-03: a type="date" shows mm/dd/yyyy in an English browser. */
+const DateInput = (p: { name: string; value: string }) => (
+  <input name={p.name} value={p.value} pattern="\d{4}-\d{2}-\d{2}" placeholder="2026-05-03" size={10} />
+);
+
+export function WarningsPage(p: {
+  names?: Map<string, string>; ctx: PageCtx; grading: Grading; items: WarningRow[]; filters: Record<string, string>;
+  summary: Summary | null; flash?: string | null;
+}) {
   const { t } = p.ctx;
   const f = p.filters;
   const sel = (name: string, values: readonly string[], label: (v: string) => string) => (
@@ -33,7 +41,8 @@ export function WarningsPage(p: { names?: Map<string, string>; ctx: PageCtx; gra
         {t("status")} {sel("status", WARNING_STATUSES, (v) => word(t, "st", v))} {t("type")} {sel("type", WARNING_TYPES, (v) => typeName(p.ctx.lang, p.grading, v))}{" "}
         {t("level")} {sel("level", LEVELS, (v) => levelName(p.ctx.lang, p.grading, v))}{" "}
         {t("area")} <input name="area" value={f.area ?? ""} size={13} pattern="\d{12}" />{" "}
-        {t("from")} <input name="from" value={f.from ?? ""} pattern="\d{4}-\d{2}-\d{2}" placeholder="2026-05-03" size={10} /> {t("to")} <input name="to" value={f.to ?? ""} pattern="\d{4}-\d{2}-\d{2}" placeholder="2026-05-03" size={10} />{" "}
+        {t("from")} <DateInput name="from" value={f.from ?? ""} />{" "}
+        {t("to")} <DateInput name="to" value={f.to ?? ""} />{" "}
         <button type="submit">{t("filter")}</button>
       </form>
       {p.items.length === 0 ? <p class="muted">{t("noWarnings")}</p> : (
@@ -46,7 +55,9 @@ export function WarningsPage(p: { names?: Map<string, string>; ctx: PageCtx; gra
                 <td><span class={`lvl lvl-${w.level}`}>{levelName(p.ctx.lang, p.grading, w.level)}</span></td>
                 <td>{word(t, "st", w.status)}</td>
                 <td>{word(t, "mt", w.msgType)}</td>
-                <td>{w.areas.codes.map((code) => <span class="area">{p.names?.get(code) ?? code} <small class="code">{code}</small></span>)}</td>
+                <td>{w.areas.codes.map((code) => (
+                  <span class="area">{p.names?.get(code) ?? code} <small class="code">{code}</small></span>
+                ))}</td>
                 <td>{beijing(w.issuedAt)}</td>
                 <td>{beijing(w.expires)}</td>
               </tr>

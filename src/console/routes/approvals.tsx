@@ -6,25 +6,34 @@ import { word } from "../i18n.js";
 import { ApprovalsPage, type PendingItem } from "../pages/approvals.js";
 import type { Page, PreviewItem, ReachDto, WarningDto } from "../types.js";
 
-
 export function mountApprovals(app: Hono<AppEnv>): void {
   // ---- approvals
   app.get("/approvals", async (c: C) => {
     const call = c.get("call");
     const list = await call<Page<WarningDto>>("GET", "/api/v1/warnings?status=pending&limit=100");
-    const items: PendingItem[] = await Promise.all((list.ok ? list.body.items : []).map(async (w) => {
-      // Every channel × language as recipients will get it, and whom: what the approver signs off.
-      const [pv, reach, areas] = await Promise.all([
-        call<{ items: PreviewItem[] }>("GET", `/api/v1/warnings/${w.id}/preview`),
-        call<ReachDto>("GET", `/api/v1/warnings/${w.id}/reach`),
-        areaLabels(c, w.areas.codes),
-      ]);
-      const previews = pv.ok ? pv.body.items : [];
-      const sms = previews.find((x) => x.channel === "sms" && x.requestedLanguage === "zh") ?? null;
-      return { w, reach: reach.ok ? reach.body : null, areas, sms, previews };
-    }));
-    return c.html(<ApprovalsPage ctx={c.get("page")} session={c.get("session")} grading={c.get("services").grading}
-      items={items} flash={c.req.query("flash") ?? null} error={c.req.query("error") ?? null} />);
+    const items: PendingItem[] = await Promise.all(
+      (list.ok ? list.body.items : []).map(async (w) => {
+        // Every channel × language as recipients will get it, and whom: what the approver signs off.
+        const [pv, reach, areas] = await Promise.all([
+          call<{ items: PreviewItem[] }>("GET", `/api/v1/warnings/${w.id}/preview`),
+          call<ReachDto>("GET", `/api/v1/warnings/${w.id}/reach`),
+          areaLabels(c, w.areas.codes),
+        ]);
+        const previews = pv.ok ? pv.body.items : [];
+        const sms = previews.find((x) => x.channel === "sms" && x.requestedLanguage === "zh") ?? null;
+        return { w, reach: reach.ok ? reach.body : null, areas, sms, previews };
+      }),
+    );
+    return c.html(
+      <ApprovalsPage
+        ctx={c.get("page")}
+        session={c.get("session")}
+        grading={c.get("services").grading}
+        items={items}
+        flash={c.req.query("flash") ?? null}
+        error={c.req.query("error") ?? null}
+      />,
+    );
   });
 
   // ---- actions on a warning: the API decides; its problem detail is shown as it is.
@@ -42,13 +51,14 @@ export function mountApprovals(app: Hono<AppEnv>): void {
       }
       const r = await c.get("call")<WarningDto>("POST", `/api/v1/warnings/${id}/${action}`, body);
       if (!r.ok) {
-        const msg = r.problem?.rule === "self_approval" ? t("selfApproval") : r.problem?.detail ?? t("notAllowed");
+        const msg = r.problem?.rule === "self_approval" ? t("selfApproval") : (r.problem?.detail ?? t("notAllowed"));
         // The id is as posted (the API refused it): encoded, or a NUL in it breaks the header.
         return c.redirect(`${back ?? `/warnings/${encodeURIComponent(id)}`}?error=${encodeURIComponent(msg)}`, 303);
       }
       const target = action === "cancel" || action === "approve" ? r.body.id : id;
-      return c.redirect(back ? `/approvals?flash=${encodeURIComponent(`${t(action === "approve" ? "approve" : action === "reject" ? "reject" : "submit")}：${word(t, "st", r.body.status)}`)}` : `/warnings/${target}`, 303);
+      const verb = t(action === "approve" ? "approve" : action === "reject" ? "reject" : "submit");
+      const done = `${verb}：${word(t, "st", r.body.status)}`;
+      return c.redirect(back ? `/approvals?flash=${encodeURIComponent(done)}` : `/warnings/${target}`, 303);
     });
   }
-
 }

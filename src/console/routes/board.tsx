@@ -29,24 +29,43 @@ export function mountBoard(app: Hono<AppEnv>): void {
       areaLabels(c, w.body.areas.codes),
     ]);
     const names = {
-      counties: new Map<string, string>((counties.ok ? counties.body.areas : []).map((a) => [a.code.slice(0, 6), a.name])),
-      townships: new Map<string, string>((townships.ok ? townships.body.areas : []).map((a) => [a.code.slice(0, 9), a.name])),
+      counties: new Map<string, string>(
+        (counties.ok ? counties.body.areas : []).map((a) => [a.code.slice(0, 6), a.name]),
+      ),
+      townships: new Map<string, string>(
+        (townships.ok ? townships.body.areas : []).map((a) => [a.code.slice(0, 9), a.name]),
+      ),
     };
-    return c.html(<BoardPage ctx={c.get("page")} session={c.get("session")} grading={c.get("services").grading} w={w.body}
-      data={data!} names={names} areas={areas} failed={failures.ok ? failures.body.failed : []}
-      retrying={failures.ok ? failures.body.retrying : []}
-      silent={silent.ok && silent.body.active ? silent.body.items : []} work={workItems(chains, new Date())}
-      counties={counties.ok ? counties.body.areas.map((a) => ({ code: a.code, rate: a.rate })) : []}
-      flash={c.req.query("flash") ?? null} error={c.req.query("error") ?? null} />);
+    return c.html(
+      <BoardPage
+        ctx={c.get("page")}
+        session={c.get("session")}
+        grading={c.get("services").grading}
+        w={w.body}
+        data={data!}
+        names={names}
+        areas={areas}
+        failed={failures.ok ? failures.body.failed : []}
+        retrying={failures.ok ? failures.body.retrying : []}
+        silent={silent.ok && silent.body.active ? silent.body.items : []}
+        work={workItems(chains, new Date())}
+        counties={counties.ok ? counties.body.areas.map((a) => ({ code: a.code, rate: a.rate })) : []}
+        flash={c.req.query("flash") ?? null}
+        error={c.req.query("error") ?? null}
+      />,
+    );
   });
 
   // 叫应 confirmed by phone: the API records it (audited) and the escalation job closes the chain.
   app.post("/warnings/:id/ack/:delivery", async (c: C) => {
     const id = encodeURIComponent(c.req.param("id")!);
     const t = c.get("page").t;
-    const r = await c.get("call")("POST", `/api/v1/deliveries/${encodeURIComponent(c.req.param("delivery")!)}/ack`,
-      { note: "confirmed by phone (电话确认)" });
-    const q = r.ok ? `flash=${encodeURIComponent(t("confirmedByPhone"))}` : `error=${encodeURIComponent(r.problem?.detail ?? t("notAllowed"))}`;
+    const r = await c.get("call")("POST", `/api/v1/deliveries/${encodeURIComponent(c.req.param("delivery")!)}/ack`, {
+      note: "confirmed by phone (电话确认)",
+    });
+    const q = r.ok
+      ? `flash=${encodeURIComponent(t("confirmedByPhone"))}`
+      : `error=${encodeURIComponent(r.problem?.detail ?? t("notAllowed"))}`;
     return c.redirect(`/warnings/${id}?${q}#worklist`, 303);
   });
 
@@ -55,7 +74,10 @@ export function mountBoard(app: Hono<AppEnv>): void {
     const id = c.req.param("id")!;
     const channel = c.req.query("channel");
     const q = new URLSearchParams({ status: "failed", limit: "500", ...(channel ? { channel } : {}) });
-    const r = await c.get("call")<Page<DeliveryDto>>("GET", `/api/v1/warnings/${encodeURIComponent(id)}/deliveries?${q}`);
+    const r = await c.get("call")<Page<DeliveryDto>>(
+      "GET",
+      `/api/v1/warnings/${encodeURIComponent(id)}/deliveries?${q}`,
+    );
     if (!r.ok) return c.text(r.problem?.detail ?? "error", statusOf(r.status));
     return c.html(<FailedPage ctx={c.get("page")} warningId={id} items={r.body.items} />);
   });
@@ -65,28 +87,44 @@ export function mountBoard(app: Hono<AppEnv>): void {
     const call = c.get("call");
     return streamSSE(c, async (stream) => {
       let closed = false;
-      stream.onAbort(() => { closed = true; });
+      stream.onAbort(() => {
+        closed = true;
+      });
       // Bounded: one update a second for at most 30 minutes; the browser reconnects (and
       // then gets every village again). After the first event only villages whose colour
       // changed are sent: a city-wide board is 2,457 villages, ~140 KB a second otherwise.
       const sent = new Map<string, string>();
       for (let i = 0; i < 1800 && !closed; i++) {
         const data = await loadBoard(call, id);
-        if (!data) { await stream.writeSSE({ event: "end", data: "{}" }); return; }
-        const villages = data.villages.filter((v) => sent.get(v.code) !== v.state).map((v) => ({ code: v.code, state: v.state }));
+        if (!data) {
+          await stream.writeSSE({ event: "end", data: "{}" });
+          return;
+        }
+        const villages = data.villages
+          .filter((v) => sent.get(v.code) !== v.state)
+          .map((v) => ({ code: v.code, state: v.state }));
         for (const v of villages) sent.set(v.code, v.state);
         await stream.writeSSE({ event: "board", data: JSON.stringify({ ...data, villages }), id: String(i) });
         // A cancelled, expired or superseded version no longer changes much: one last
         // picture, then the stream ends (reloading the page shows late reports).
-        if (FINAL_STATUSES.has(data.status)) { await stream.writeSSE({ event: "end", data: "{}" }); return; }
+        if (FINAL_STATUSES.has(data.status)) {
+          await stream.writeSSE({ event: "end", data: "{}" });
+          return;
+        }
         await stream.sleep(1000);
       }
     });
   });
 
   app.get("/warnings/:id/coverage.csv", async (c: C) => {
-    const r = await c.get("call")("GET", `/api/v1/warnings/${c.req.param("id")}/coverage.csv?by=${c.req.query("by") ?? "village"}`);
+    const r = await c.get("call")(
+      "GET",
+      `/api/v1/warnings/${c.req.param("id")}/coverage.csv?by=${c.req.query("by") ?? "village"}`,
+    );
     if (!r.ok) return c.text(r.problem?.detail ?? "error", statusOf(r.status));
-    return c.body(r.body as string, 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="coverage-${c.req.param("id")}.csv"` });
+    return c.body(r.body as string, 200, {
+      "content-type": "text/csv; charset=utf-8",
+      "content-disposition": `attachment; filename="coverage-${c.req.param("id")}.csv"`,
+    });
   });
 }

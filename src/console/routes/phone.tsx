@@ -15,23 +15,40 @@ export function mountPhone(app: Hono<AppEnv>): void {
     let owner: string | null = null;
     const items: PhoneMessage[] = [];
     if (number) {
-      const [r] = await db.execute<{ name: string }>(sql`select name from recipients where phone = ${number} and synthetic limit 1`);
+      const [r] = await db.execute<{ name: string }>(
+        sql`select name from recipients where phone = ${number} and synthetic limit 1`,
+      );
       owner = r?.name ?? null;
       if (owner) {
         const rows = await db.execute<{
-          id: number; warning_id: string; purpose: string; status: string; language: string; sent_at: string | Date | null;
-          queued_at: string | Date; acknowledged_at: string | Date | null; in_force: boolean;
+          id: number;
+          warning_id: string;
+          purpose: string;
+          status: string;
+          language: string;
+          sent_at: string | Date | null;
+          queued_at: string | Date;
+          acknowledged_at: string | Date | null;
+          in_force: boolean;
         }>(sql`
-          select d.id, d.warning_id, d.purpose, d.status, coalesce(d.rendered_language, d.language) as language, d.sent_at,
+          select d.id, d.warning_id, d.purpose, d.status, coalesce(d.rendered_language, d.language) as language,
+            d.sent_at,
             d.queued_at, d.acknowledged_at, (w.status = 'issued' and w.expires > now()) as in_force
           from deliveries d join warnings w on w.id = d.warning_id
           where d.channel = 'sms' and d.address = ${number} and d.status in ('sent', 'delivered', 'acknowledged')
           order by d.queued_at desc limit 30`);
         const call = c.get("call");
         for (const d of rows) {
-          const pv = await call<PreviewItem>("GET", `/api/v1/warnings/${d.warning_id}/preview?channel=sms&language=${d.language}`);
+          const pv = await call<PreviewItem>(
+            "GET",
+            `/api/v1/warnings/${d.warning_id}/preview?channel=sms&language=${d.language}`,
+          );
           items.push({
-            deliveryId: Number(d.id), warningId: d.warning_id, purpose: d.purpose, status: d.status, text: pv.ok ? pv.body.text : null,
+            deliveryId: Number(d.id),
+            warningId: d.warning_id,
+            purpose: d.purpose,
+            status: d.status,
+            text: pv.ok ? pv.body.text : null,
             // Raw SQL rows carry timestamps as text or Date depending on the driver's parsers.
             at: new Date(d.sent_at ?? d.queued_at).toISOString(),
             acknowledgedAt: d.acknowledged_at ? new Date(d.acknowledged_at).toISOString() : null,
@@ -40,8 +57,17 @@ export function mountPhone(app: Hono<AppEnv>): void {
         }
       }
     }
-    return c.html(<PhonePage ctx={c.get("page")} session={c.get("session")} number={number} owner={owner} items={items}
-      flash={c.req.query("flash") ?? null} error={c.req.query("error") ?? null} />);
+    return c.html(
+      <PhonePage
+        ctx={c.get("page")}
+        session={c.get("session")}
+        number={number}
+        owner={owner}
+        items={items}
+        flash={c.req.query("flash") ?? null}
+        error={c.req.query("error") ?? null}
+      />,
+    );
   });
 
   app.post("/demo/phone/reply/:delivery", async (c: C) => {
@@ -50,12 +76,22 @@ export function mountPhone(app: Hono<AppEnv>): void {
     const id = Number(c.req.param("delivery"));
     const { db } = c.get("services");
     const t = c.get("page").t;
-    const [own] = Number.isSafeInteger(id) ? await db.execute<{ ok: number }>(sql`
+    const [own] = Number.isSafeInteger(id)
+      ? await db.execute<{ ok: number }>(sql`
       select 1 as ok from deliveries d join recipients r on r.id = d.recipient_id
-      where d.id = ${id} and d.address = ${number} and r.synthetic`) : [];
-    if (!own) return c.redirect(`/demo/phone?number=${encodeURIComponent(number)}&error=${encodeURIComponent(t("noSuchPhone"))}`, 303);
-    const r = await c.get("call")("POST", `/api/v1/deliveries/${id}/ack`, { note: "simulated SMS reply 1 (demo resident's phone)" });
-    const q = r.ok ? `flash=${encodeURIComponent(t("replied"))}` : `error=${encodeURIComponent(r.problem?.detail ?? t("notAllowed"))}`;
+      where d.id = ${id} and d.address = ${number} and r.synthetic`)
+      : [];
+    if (!own)
+      return c.redirect(
+        `/demo/phone?number=${encodeURIComponent(number)}&error=${encodeURIComponent(t("noSuchPhone"))}`,
+        303,
+      );
+    const r = await c.get("call")("POST", `/api/v1/deliveries/${id}/ack`, {
+      note: "simulated SMS reply 1 (demo resident's phone)",
+    });
+    const q = r.ok
+      ? `flash=${encodeURIComponent(t("replied"))}`
+      : `error=${encodeURIComponent(r.problem?.detail ?? t("notAllowed"))}`;
     return c.redirect(`/demo/phone?number=${encodeURIComponent(number)}&${q}`, 303);
   });
 }

@@ -17,7 +17,8 @@ export async function insertRecipients(db: Db, rows: NewRecipient[]): Promise<Re
 
 /** `q` matches a name or phone fragment, or the name of the person's village, township or county. */
 export async function listRecipients(
-  db: Db, opts: { area: string; afterId?: number; limit: number; audience?: string | undefined; q?: string | undefined },
+  db: Db,
+  opts: { area: string; afterId?: number; limit: number; audience?: string | undefined; q?: string | undefined },
 ): Promise<Recipient[]> {
   const pattern = opts.q ? `%${opts.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%` : null;
   return db
@@ -30,8 +31,10 @@ export async function listRecipients(
         opts.audience ? sql`${opts.audience} = any(${recipients.audiences})` : undefined,
         pattern ? sql`(${recipients.name} ilike ${pattern} or ${recipients.phone} like ${pattern}
           or ${recipients.villageCode} in (select code from areas where kind = 'village' and name like ${pattern})
-          or left(${recipients.villageCode}, 9) || '000' in (select code from areas where kind = 'township' and name like ${pattern})
-          or left(${recipients.villageCode}, 6) || '000000' in (select code from areas where kind = 'county' and name like ${pattern}))`
+          or left(${recipients.villageCode}, 9) || '000' in
+            (select code from areas where kind = 'township' and name like ${pattern})
+          or left(${recipients.villageCode}, 6) || '000000' in
+            (select code from areas where kind = 'county' and name like ${pattern}))`
           : undefined,
       ),
     )
