@@ -170,6 +170,10 @@ describe("people and devices", () => {
     const token = /<code id="token">([^<]+)<\/code>/.exec(html)![1]!;
     expect(token.length).toBeGreaterThan(20);
     expect(await (await b.req("GET", `/devices?area=${V}`)).text()).not.toContain(token);
+    // The offline filter asks the API for the silent ones, however many devices the area has.
+    const offline = await (await b.req("GET", `/devices?area=${V}&state=offline`)).text();
+    expect(offline).toContain("新大喇叭");
+    expect(offline).toMatch(/id="filter-offline"[^>]*>\s*离线 1/);
     const bad = await b.req("POST", "/devices", {
       form: { _csrf: csrf, kind: "loudspeaker", areaCode: "150402000000", name: "x" },
     });

@@ -20,6 +20,9 @@ export interface DevicesView {
   names: Map<string, string>;
   nextCursor: string | null;
   created?: { name: string; token: string } | null;
+  /** Offline devices in the whole area (not only this page); null when unknown. */
+  offline: number | null;
+  offlineMore: boolean;
 }
 
 export function DevicesPage(p: {
@@ -31,7 +34,6 @@ export function DevicesPage(p: {
 }) {
   const { t } = p.ctx;
   const { v } = p;
-  const offline = v.items.filter((d) => !d.online && !d.revoked).length;
   const shown = v.items
     .filter((d) => (v.state === "online" ? d.online : v.state === "offline" ? !d.online : true))
     .sort((a, b) => Number(a.online) - Number(b.online));
@@ -43,15 +45,16 @@ export function DevicesPage(p: {
       </h1>
       <p class="filters">
         <a href={q("")} class={v.state === "" ? "on" : ""}>
-          {t("all")} {count(v.items.length)}
+          {t("all")}
         </a>
         {" · "}
         <a href={q("offline")} id="filter-offline" class={`status-offline ${v.state === "offline" ? "on" : ""}`}>
-          {t("offline")} {count(offline)}
+          {t("offline")} {count(v.offline)}
+          {v.offlineMore ? "+" : ""}
         </a>
         {" · "}
         <a href={q("online")} id="filter-online" class={v.state === "online" ? "on" : ""}>
-          {t("online")} {count(v.items.length - offline)}
+          {t("online")}
         </a>
       </p>
       <form method="get" class="card">

@@ -28,17 +28,24 @@ async function devicesView(c: C, created: { name: string; token: string } | null
   const state = st === "online" || st === "offline" ? st : "";
   const cursor = c.req.query("cursor");
   const call = c.get("call");
-  const [r, self] = await Promise.all([
+  const [r, self, silent] = await Promise.all([
     call<Page<DeviceDto>>(
       "GET",
-      `/api/v1/devices?${new URLSearchParams({ area, limit: "500", ...(cursor ? { cursor } : {}) })}`,
+      `/api/v1/devices?${new URLSearchParams({
+        area, limit: "500", ...(cursor ? { cursor } : {}), ...(state ? { online: String(state === "online") } : {}),
+      })}`,
     ),
     call<AreaDto>("GET", `/api/v1/areas/${encodeURIComponent(area)}`),
+    // Counted across the whole area, not the page shown: offline is the number that matters.
+    call<Page<DeviceDto>>("GET", `/api/v1/devices?${new URLSearchParams({ area, limit: "500", online: "false" })}`),
   ]);
   const items = r.ok ? r.body.items : [];
+  const offline = silent.ok ? silent.body.items.filter((d) => !d.revoked).length : null;
   const v = {
     area,
     areaName: self.ok ? self.body.name : area,
+    offline,
+    offlineMore: silent.ok && silent.body.nextCursor !== null,
     state: state as "" | "online" | "offline",
     items,
     names: await areaNames(

@@ -10,7 +10,10 @@ export async function insertDevice(db: Db, d: typeof devices.$inferInsert): Prom
   return row!;
 }
 
-export async function listDevices(db: Db, opts: { area: string; afterId?: string; limit: number; kind?: Device["kind"] }): Promise<Device[]> {
+export async function listDevices(
+  db: Db,
+  opts: { area: string; afterId?: string; limit: number; kind?: Device["kind"]; online?: boolean | undefined },
+): Promise<Device[]> {
   return db
     .select()
     .from(devices)
@@ -18,6 +21,7 @@ export async function listDevices(db: Db, opts: { area: string; afterId?: string
       and(
         like(devices.areaCode, `${codePrefix(opts.area)}%`),
         opts.kind ? eq(devices.kind, opts.kind) : undefined,
+        opts.online === undefined ? undefined : eq(devices.online, opts.online),
         opts.afterId ? gt(devices.id, opts.afterId) : undefined,
       ),
     )

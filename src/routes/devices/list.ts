@@ -11,6 +11,8 @@ import { deviceDto } from "./dto.js";
 const query = z.strictObject({
   area: z.string().refine(isAreaCode, "not an area code"),
   kind: z.enum(DEVICE_KINDS).optional(),
+  // The console's offline filter: the silent devices of a city are a few among thousands.
+  online: z.enum(["true", "false"]).optional(),
   cursor: z.string().optional(),
   limit: limitParam,
 });
@@ -18,7 +20,7 @@ const query = z.strictObject({
 export default defineOperation({
   method: "get",
   path: "/api/v1/devices",
-  summary: "Devices in an area with online state and last seen",
+  summary: "Devices in an area with online state and last seen; `online=false` lists the silent ones",
   tag: "devices",
   auth: "apiKey",
   query,
@@ -29,7 +31,9 @@ export default defineOperation({
     const q = parseQuery(c, query);
     requireScope(actor, [q.area]);
     const afterId = decodeCursor(q.cursor, z.uuid());
-    const rows = await listDevices(c.get("services").db, { area: q.area, kind: q.kind, afterId, limit: q.limit });
+    const rows = await listDevices(c.get("services").db, {
+      area: q.area, kind: q.kind, afterId, limit: q.limit, online: q.online === undefined ? undefined : q.online === "true",
+    });
     return c.json(page(rows.map(deviceDto), q.limit, (d) => d.id));
   },
 });
