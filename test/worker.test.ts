@@ -11,8 +11,11 @@ import { createTestDatabase, type TestDatabase } from "./helpers/db.js";
 import { addDevice, addPerson } from "./helpers/people.js";
 import { startWranglerDev, type DevWorker } from "./helpers/wrangler-dev.js";
 import { insertUser } from "../src/db/queries/users.js";
+import { hashPassword } from "../src/lib/password.js";
 import { sha256Hex } from "../src/lib/crypto.js";
 import { jobs } from "../src/jobs/index.js";
+
+const PASSWORD = "worker-console-pass-7";
 
 function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
@@ -57,7 +60,10 @@ describe("Cloudflare Workers entry running in workerd", () => {
     tdb = await createTestDatabase();
     const user = async (role: "issuer" | "approver") => {
       const key = `wck_worker_${role}_${Math.random().toString(36).slice(2)}`;
-      await insertUser(tdb.db, { name: `worker ${role}`, role, areaScope: CITY, keyHash: await sha256Hex(key) });
+      await insertUser(tdb.db, {
+        name: `worker ${role}`, username: `worker-${role}`, role, areaScope: CITY, keyHash: await sha256Hex(key),
+        passwordHash: await hashPassword(PASSWORD),
+      });
       return key;
     };
     [issuerKey, approverKey] = [await user("issuer"), await user("approver")];
@@ -123,7 +129,9 @@ describe("Cloudflare Workers entry running in workerd", () => {
     const signIn = await fetch(`${worker.url}/login`, {
       method: "POST", redirect: "manual",
       headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookies(page) },
-      body: new URLSearchParams({ _csrf: csrf!, key: issuerKey, next: "/warnings" }).toString(),
+      body: new URLSearchParams({
+        _csrf: csrf!, username: "worker-issuer", password: PASSWORD, next: "/warnings",
+      }).toString(),
     });
     await expectStatus(signIn, 303);
     const list = await fetch(`${worker.url}/warnings`, { redirect: "manual", headers: { cookie: cookies(signIn) } });

@@ -32,7 +32,10 @@ interface Sample {
   json?: unknown;
 }
 
-let fx: { draft: string; pending: string; issued: string; delivery: string; device: string };
+let fx: {
+  draft: string; pending: string; issued: string; delivery: string; device: string;
+  platform: string; agency: string; user: string; key: string;
+};
 
 function samples(c: TestContext): Record<string, Sample> {
   const full = warningBody(c, {
@@ -90,8 +93,31 @@ function samples(c: TestContext): Record<string, Sample> {
     "GET /feeds/cap/:file": { params: { file: `${fx.issued}.xml` } },
     "POST /webhooks/twilio/status": {},
     "POST /webhooks/twilio/inbound": {},
+    "POST /api/v1/eb-platforms": { json: { ...platform, resourceCode: "150402000000000302" } },
+    "GET /api/v1/eb-platforms": { query: { area: "150402000000", limit: "5" } },
+    "PATCH /api/v1/eb-platforms/:id": { ...byId(fx.platform), json: { name: "红山区应急广播平台", heartbeatSeconds: 120 } },
+    // EBD tar packages have their own corpus: test/routes/eb-access.test.ts.
+    "POST /eb/access": {},
+    "GET /api/v1/agencies": { query: { limit: "5" } },
+    "POST /api/v1/agencies": { json: { ...agency, code: "hs-dz", senderId: "hs.dz.sender" } },
+    "PATCH /api/v1/agencies/:code": { params: { code: fx.agency }, json: { name: "红山区水务局" } },
+    "GET /api/v1/me": {},
+    "GET /api/v1/users": { query: { agency: fx.agency, limit: "5" } },
+    "POST /api/v1/users": {
+      json: { username: "hs-qx-2", name: "值班员乙", role: "issuer", areaScope: "150402000000", agency: fx.agency },
+    },
+    "GET /api/v1/users/:id": byId(fx.user),
+    "PATCH /api/v1/users/:id": { ...byId(fx.user), json: { name: "值班员甲", active: true } },
+    "POST /api/v1/users/:id/keys": { ...byId(fx.user), json: { label: "脚本" } },
+    "DELETE /api/v1/users/:id/keys/:keyId": { params: { id: fx.user, keyId: fx.key } },
+    "GET /api/v1/audit": { query: { user: fx.user, action: "user.*", ...span, limit: "5" } },
   };
 }
+
+const platform = { name: "红山区平台", areaCode: "150402000000", url: "http://127.0.0.1:9/eb" };
+const agency = {
+  name: "红山区水务局", senderId: "hs.sw", smsSignature: "【红山区水务局】", types: ["flood"], areaScope: "150402000000",
+};
 
 const opKey = (op: Operation) => `${op.method.toUpperCase()} ${op.path}`;
 const pathOf = (op: Operation, params: Record<string, string>) =>
@@ -149,7 +175,23 @@ beforeAll(async () => {
     sql`select id::text from deliveries where warning_id = ${issued.id} limit 1`,
   );
   expect(d).toBeDefined();
-  fx = { draft: draft.id, pending: pending.id, issued: issued.id, delivery: d!.id, device: (await json(device)).id };
+  const platformRes = await c.request("POST", "/api/v1/eb-platforms", {
+    json: { ...platform, resourceCode: "150402000000000301" },
+  });
+  expect(platformRes.status).toBe(201);
+  const agencyRes = await c.request("POST", "/api/v1/agencies", { json: { ...agency, code: "hs-sw" } });
+  expect(agencyRes.status).toBe(201);
+  const userRes = await c.request("POST", "/api/v1/users", {
+    json: { username: "hs-qx-1", name: "值班员", role: "issuer", areaScope: "150402000000", agency: "hs-sw" },
+  });
+  expect(userRes.status).toBe(201);
+  const user = (await json(userRes)).id as string;
+  const keyRes = await c.request("POST", `/api/v1/users/${user}/keys`, { json: { label: "hostile" } });
+  expect(keyRes.status).toBe(201);
+  fx = {
+    draft: draft.id, pending: pending.id, issued: issued.id, delivery: d!.id, device: (await json(device)).id,
+    platform: (await json(platformRes)).id, agency: "hs-sw", user, key: (await json(keyRes)).id,
+  };
 });
 
 describe("every mounted operation refuses hostile input with a 4xx problem", () => {
@@ -394,9 +436,10 @@ describe("Twilio webhooks: signed hostile forms", () => {
 describe("the staff console's pages and forms", () => {
   it("answer NUL in paths, queries and form fields below 500 and write nothing", async () => {
     const c = ctx();
-    const before = await rowCounts(c);
+    // Signing in writes a session and its audit row; the hostile requests after it write nothing.
     const b = new ConsoleClient(c);
     const csrf = await b.signIn(c.users.issuer);
+    const before = await rowCounts(c);
     const pages = [
       "/warnings?area=%00", "/warnings?from=%00", "/warnings/%00", `/warnings/${fx.draft}?flash=%00`,
       "/compose?from=%00",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isoInstant } from "../../lib/storable.js";
 import { defineOperation } from "../operation.js";
 import { parseQuery } from "../../http/body.js";
 import { requirePermission } from "../../domain/actor.js";
@@ -12,8 +13,8 @@ const query = z.strictObject({
     .max(64)
     .regex(/^[a-z_.]+\*?$/, "an action such as user.update, or a prefix such as user.*")
     .optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: isoInstant().optional(),
+  to: isoInstant().optional(),
   cursor: z.string().optional(),
   limit: limitParam,
 });
