@@ -4,7 +4,7 @@ import type { Db } from "../db/client.js";
 import type { StatusReport } from "../../channels/contract.js";
 import type { Logger } from "../lib/log.js";
 import { errorFields } from "../lib/log.js";
-import { applyProviderReports } from "./status.js";
+import { applyProviderReports } from "../deliveries/reports.js";
 
 export class ReportBatcher {
   private pending: StatusReport[] = [];

@@ -4,7 +4,7 @@ import type { Db } from "../db/client.js";
 import type { Warning } from "../db/queries/warnings.js";
 import type { Policy } from "../config/grading.js";
 import type { MessageRenderer } from "../dispatch/render.js";
-import { batchWarnings } from "../dispatch/claims.js";
+import { batchWarnings } from "../deliveries/claims.js";
 import { CHANNEL_TARGETS, type Language } from "../domain/vocabulary.js";
 import type { DeviceCommandRow } from "./queries.js";
 import type { CommandFrame } from "./protocol.js";
@@ -43,7 +43,9 @@ export async function buildCommands(
       tail = { body, json: JSON.stringify(body).slice(1) };
       tails.set(key, tail);
     }
-    out.push({ row, frame: { type: "command", id: row.id, ...tail.body }, json: `{"type":"command","id":${row.id},${tail.json}` });
+    // A stop for an ended warning has its own id (the play's, negated), never the play's.
+    const id = o.stop ? -row.id : row.id;
+    out.push({ row, frame: { type: "command", id, ...tail.body }, json: `{"type":"command","id":${id},${tail.json}` });
   }
   return out;
 }

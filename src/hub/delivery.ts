@@ -18,6 +18,8 @@ export interface DeliveryOptions {
   log: Logger;
   now: () => Date;
   stopping: () => boolean;
+  /** Writes acks already read: a replay must not resend what a device has just played. */
+  flushAcks: () => Promise<void>;
 }
 
 export class CommandDelivery {
@@ -68,6 +70,7 @@ export class CommandDelivery {
     const current = batch.filter((c) => this.conns.get(c.device.id) === c);
     if (current.length === 0) return;
     try {
+      await this.o.flushAcks();
       const rows = await pendingForDevices(this.o.db, current.map((c) => c.device.id), this.o.now());
       await this.sendRows(rows);
     } finally {

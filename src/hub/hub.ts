@@ -56,7 +56,8 @@ export class DeviceHub {
       ack: (a) => this.reports.ack(a),
       presence: (p) => this.reports.presence(p),
     });
-    this.delivery = new CommandDelivery({ ...this.o, stopping }, this.connections.conns);
+    const flushAcks = () => this.reports.flush();
+    this.delivery = new CommandDelivery({ ...this.o, stopping, flushAcks }, this.connections.conns);
   }
 
   /** Connected devices by id (this instance only). */

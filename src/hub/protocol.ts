@@ -46,7 +46,8 @@ const hello = z.object({
 });
 const ack = z.object({
   type: z.literal("ack"),
-  id: z.number().int().positive(),
+  // Negative: a stop sent when a warning ended (README, device protocol).
+  id: z.number().int().refine((n) => n !== 0, "a command id, never 0"),
   state: z.enum(ACK_STATES),
   at: isoInstant().optional(),
   detail: z.string().max(500).optional(),

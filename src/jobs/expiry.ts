@@ -4,7 +4,7 @@
 // them; this job is what moves the warning itself and tells the devices.
 import { sql } from "drizzle-orm";
 import type { Job } from "./job.js";
-import { expireEnded } from "../dispatch/claims.js";
+import { expireEnded } from "../deliveries/claims.js";
 import { writeAudit } from "../db/queries/audit.js";
 import { notifyWarningEnded } from "../hub/notify.js";
 import { fromStatesSql, TRANSITIONS } from "../warnings/lifecycle.js";

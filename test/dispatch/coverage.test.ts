@@ -12,7 +12,7 @@ import { addDevice, addPerson, setPopulation } from "../helpers/people.js";
 import { LoopbackChannel, plainRenderer } from "../helpers/loopback-channel.js";
 import { defaultDispatchOptions, dispatchOnce } from "../../src/dispatch/dispatcher.js";
 import { TokenBucket } from "../../src/dispatch/token-bucket.js";
-import { applyDeliveryReports, applyProviderReports } from "../../src/dispatch/status.js";
+import { applyDeliveryReports, applyProviderReports } from "../../src/deliveries/reports.js";
 import { silentLogger } from "../../src/lib/log.js";
 
 const ctx = useContext();

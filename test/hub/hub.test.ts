@@ -229,7 +229,91 @@ describe("store and forward", () => {
     await c.tdb.db.execute(sql`update warnings set status = 'expired', ended_at = now() where id = ${w.id}`);
     const { notifyWarningEnded } = await import("../../src/hub/notify.js");
     await notifyWarningEnded(c.tdb.db, w.id);
-    expect(await d.next((f) => f.type === "command")).toMatchObject({ id: cmd.id, action: "stop", reason: "ended", warning: { id: w.id } });
+    expect(await d.next((f) => f.type === "command")).toMatchObject({ id: -cmd.id, action: "stop", reason: "ended", warning: { id: w.id } });
+  });
+});
+
+describe("delivery truth", () => {
+  it("a loudspeaker that acks received and then failed (amplifier fault) fails, and failed then received stays failed", async () => {
+    const c = ctx();
+    const v = villages[9]!;
+    const ls = await createDevice(c, { kind: "loudspeaker", areaCode: v, reach: 500 });
+    const d = await online(ls.token);
+    await until(async () => hub.hub.conns.get(ls.id)?.["ready"]);
+    const w = await issue(c, v);
+    const cmd = await d.next((f) => f.type === "command");
+    d.send({ type: "ack", id: cmd.id, state: "received" });
+    await until(async () => (await deliveryOf(c, cmd.id)).status === "delivered");
+    d.send({ type: "ack", id: cmd.id, state: "failed", detail: "amplifier fault" });
+    await until(async () => (await deliveryOf(c, cmd.id)).status === "failed");
+    expect(await deliveryOf(c, cmd.id)).toMatchObject({ error_code: "device_failed", error: "amplifier fault" });
+    d.send({ type: "ack", id: cmd.id, state: "received" });
+    d.send({ type: "ack", id: cmd.id, state: "played" });
+    await hub.hub.flush();
+    await hub.hub.flush();
+    expect((await deliveryOf(c, cmd.id)).status).toBe("failed");
+    const cov = await json(await c.request("GET", `/api/v1/warnings/${w.id}/coverage`));
+    expect(cov.channels.loudspeaker).toMatchObject({ played: 0, failed: 1, reached: 0 });
+  });
+
+  it("a stop has its own id: acking it never counts as playing, for an ended warning or a Cancel", async () => {
+    const c = ctx();
+    const v = villages[10]!;
+    const ls = await createDevice(c, { kind: "loudspeaker", areaCode: v, reach: 400 });
+    const d = await online(ls.token);
+    await until(async () => hub.hub.conns.get(ls.id)?.["ready"]);
+    // Ended by expiry: the stop's id is the play's, negated; a "played" ack of it changes nothing.
+    const ended = await issue(c, v);
+    const play = await d.next((f) => f.type === "command");
+    d.send({ type: "ack", id: play.id, state: "received" });
+    await until(async () => (await deliveryOf(c, play.id)).status === "delivered");
+    await c.tdb.db.execute(sql`update warnings set status = 'expired', ended_at = now() where id = ${ended.id}`);
+    const { notifyWarningEnded } = await import("../../src/hub/notify.js");
+    await notifyWarningEnded(c.tdb.db, ended.id);
+    const stop = await d.next((f) => f.type === "command");
+    expect(stop).toMatchObject({ action: "stop", id: -play.id });
+    d.send({ type: "ack", id: stop.id, state: "played" });
+    await hub.hub.flush();
+    await hub.hub.flush();
+    expect((await deliveryOf(c, play.id)).status).toBe("delivered");
+    const cov = await json(await c.request("GET", `/api/v1/warnings/${ended.id}/coverage`));
+    expect(cov.channels.loudspeaker).toMatchObject({ played: 0, reached: 0 });
+    // A Cancel's stop: received, never played.
+    const w = await issue(c, v, { type: "gale" });
+    const second = await d.next((f) => f.type === "command");
+    const r = await c.request("POST", `/api/v1/warnings/${w.id}/cancel`, { key: c.users.issuer.key, json: { reason: "大风减弱" } });
+    const cancel = await json(r);
+    const stop2 = await d.next((f) => f.type === "command" && f.warning.id === cancel.id);
+    expect(stop2.id).not.toBe(second.id);
+    d.send({ type: "ack", id: stop2.id, state: "played" });
+    await until(async () => (await deliveryOf(c, stop2.id)).status === "delivered");
+    await hub.hub.flush();
+    expect((await deliveryOf(c, stop2.id)).status).toBe("delivered");
+    expect((await deliveryOf(c, second.id)).status).toBe("sent");
+  });
+
+  it("a device that acks played and drops at once is not sent the command again on reconnect", async () => {
+    const c = ctx();
+    const v = villages[0]!;
+    await c.tdb.db.execute(sql`update warnings set status = 'expired'
+      where status = 'issued' and id in (select warning_id from coverage_villages where village_code = ${v})`);
+    const ls = await createDevice(c, { kind: "loudspeaker", areaCode: v });
+    for (let round = 0; round < 5; round++) {
+      const d = await online(ls.token);
+      await until(async () => hub.hub.conns.get(ls.id)?.["ready"]);
+      const w = await issue(c, v, { headline: `flap ${round}` });
+      const cmd = await d.next((f) => f.type === "command" && f.warning.id === w.id);
+      // The ack is read, and the socket closes before the batch is written.
+      d.send({ type: "ack", id: cmd.id, state: "played" });
+      d.close();
+      const again = await online(ls.token);
+      await until(async () => hub.hub.conns.get(ls.id)?.["ready"]);
+      await hub.hub.flush();
+      expect((await deliveryOf(c, cmd.id)).status).toBe("acknowledged");
+      expect(again.commands().filter((f) => f.id === cmd.id)).toEqual([]);
+      again.close();
+      await until(async () => !hub.hub.conns.has(ls.id));
+    }
   });
 });
 

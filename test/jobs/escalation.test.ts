@@ -7,7 +7,7 @@ import twilio from "twilio";
 import { useContext, type TestContext } from "../helpers/context.js";
 import { createIssued, json } from "../helpers/factories.js";
 import { addDevice, addPerson } from "../helpers/people.js";
-import { applyDeliveryReports } from "../../src/dispatch/status.js";
+import { applyDeliveryReports } from "../../src/deliveries/reports.js";
 import { escalationJob } from "../../src/jobs/escalation.js";
 import { chainOf, deliveryId, dispatch, escalationRows, minutes, runAt } from "./helpers.js";
 

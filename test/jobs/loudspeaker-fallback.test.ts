@@ -6,7 +6,7 @@ import { sql } from "drizzle-orm";
 import { useContext } from "../helpers/context.js";
 import { createIssued, json } from "../helpers/factories.js";
 import { addDevice, addPerson } from "../helpers/people.js";
-import { applyDeliveryReports } from "../../src/dispatch/status.js";
+import { applyDeliveryReports } from "../../src/deliveries/reports.js";
 import { loudspeakerFallbackJob } from "../../src/jobs/loudspeaker-fallback.js";
 import { escalationJob } from "../../src/jobs/escalation.js";
 import { chainOf, escalationRows, minutes, runAt } from "./helpers.js";

@@ -8,6 +8,7 @@ import type { Level } from "../../domain/vocabulary.js";
 import { LEVEL_RANK, PERSON_CHANNELS, RESPONSIBLE_AUDIENCES } from "../../domain/vocabulary.js";
 import { LAST_STEP } from "../../domain/escalation.js";
 import { inForceSql } from "../../warnings/lifecycle.js";
+import { failDeliveries } from "../../deliveries/fail.js";
 
 export type Deadlines = Record<Level, number | null>;
 export interface ChainStep {
@@ -197,25 +198,19 @@ export async function startLoudspeakerFallback(tx: Db, at: Date) {
       and not exists (select 1 from escalation_chains c where c.warning_id = cv.warning_id and c.village_code = cv.village_code and c.reason = 'device_offline')
       and not exists (select 1 from up where up.warning_id = cv.warning_id and up.village_code = cv.village_code)`;
   // A down platform's open broadcasts fail first, naming why (DESIGN §12).
-  const ebFailed = await tx.execute<{ n: number }>(sql`
-    with f as (
-      update deliveries d
-      set status = 'failed', failed_at = ${t}::timestamptz, lease_until = null, error_code = 'eb_platform_down',
-        error = 'county broadcast platform down: ' || coalesce(p.state_reason, 'no heartbeat')
-      from eb_platforms p, warnings w
-      where d.channel = 'eb' and d.purpose = 'warning' and d.device_id = p.id and p.state = 'down'
-        and w.id = d.warning_id and ${inForce("w", t)} and d.status in ('queued', 'sending', 'sent', 'delivered')
-      returning 1
-    ) select count(*)::int as n from f`);
-  const failed = await tx.execute<{ n: number }>(sql`
-    with v as (${silent}),
-    f as (
-      update deliveries d set status = 'failed', failed_at = ${t}::timestamptz, lease_until = null,
-        error_code = 'device_offline', error = 'no loudspeaker online in the village; broadcast by hand requested'
-      where d.warning_id in (select warning_id from v) and d.device_id is not null and d.channel = 'loudspeaker'
-        and d.status in ('queued', 'sending', 'sent') and (d.warning_id, d.village_code) in (select warning_id, village_code from v)
-      returning 1
-    ) select count(*)::int as n from f`);
+  const ebFailed = await failDeliveries(tx, {
+    from: sql`eb_platforms p, warnings w`,
+    where: sql`d.channel = 'eb' and d.purpose = 'warning' and d.device_id = p.id and p.state = 'down'
+      and w.id = d.warning_id and ${inForce("w", t)} and d.status in ('queued', 'sending', 'sent', 'delivered')`,
+    code: "eb_platform_down", error: sql`'county broadcast platform down: ' || coalesce(p.state_reason, 'no heartbeat')`,
+    at: t,
+  });
+  const failed = await failDeliveries(tx, {
+    from: sql`(${silent}) v`,
+    where: sql`d.warning_id = v.warning_id and d.village_code = v.village_code and d.device_id is not null
+      and d.channel = 'loudspeaker' and d.status in ('queued', 'sending', 'sent')`,
+    code: "device_offline", error: "no loudspeaker online in the village; broadcast by hand requested", at: t,
+  });
   const rows = await tx.execute<Raw>(sql`
     ${withStepMessages(sql`
       insert into escalation_chains as c (warning_id, village_code, reason, step, started_at, step_at)
@@ -230,5 +225,5 @@ export async function startLoudspeakerFallback(tx: Db, at: Date) {
         acknowledged_at = null
       returning c.warning_id, c.village_code, 1 as step, c.reason`, t)}
     ${stepRows}`);
-  return { devicesFailed: (failed[0]?.n ?? 0) + (ebFailed[0]?.n ?? 0), villages: toSteps(rows) };
+  return { devicesFailed: failed + ebFailed, villages: toSteps(rows) };
 }

@@ -5,7 +5,7 @@ import { requirePermission, requireScope } from "../../domain/actor.js";
 import { AppError } from "../../lib/errors.js";
 import { getDelivery } from "../../db/queries/deliveries.js";
 import { writeAudit } from "../../db/queries/audit.js";
-import { applyDeliveryReports } from "../../dispatch/status.js";
+import { applyDeliveryReports } from "../../deliveries/reports.js";
 import { deliveryDto } from "../warnings/deliveries.js";
 
 const body = z.strictObject({ note: z.string().trim().max(500).optional() });

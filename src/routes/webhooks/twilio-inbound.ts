@@ -2,7 +2,7 @@ import { z } from "zod";
 import { defineOperation } from "../operation.js";
 import { AppError } from "../../lib/errors.js";
 import { normalisePhone } from "../../lib/phone.js";
-import { applyDeliveryReports } from "../../dispatch/status.js";
+import { applyDeliveryReports } from "../../deliveries/reports.js";
 import { latestSmsDeliveryTo } from "../../db/queries/replies.js";
 import { writeAudit } from "../../db/queries/audit.js";
 import { messageSid, readSignedTwilioForm } from "./twilio-form.js";

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
 import { AppError } from "../../lib/errors.js";
-import { applyProviderReports } from "../../dispatch/status.js";
+import { applyProviderReports } from "../../deliveries/reports.js";
 import { parseStatus } from "../../../channels/sms/status.js";
 import { messageSid, readSignedTwilioForm } from "./twilio-form.js";
 

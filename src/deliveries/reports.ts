@@ -1,4 +1,5 @@
-// Applying status changes to deliveries: forward-only (delivery_rank), idempotent, and
+// Applying status changes to deliveries: forward-only (delivery_can_move, the transition
+// table of src/deliveries/states.ts), idempotent, and
 // set-based so a burst of callbacks or device acks is one statement.
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
@@ -43,7 +44,7 @@ export async function applyProviderReports(
     ),
     upd as (
       update deliveries d set ${SET_STAMPS}
-      from o where d.provider_id = o.provider_id and delivery_rank(o.status::delivery_status) > delivery_rank(d.status)
+      from o where d.provider_id = o.provider_id and delivery_can_move(d.channel, d.status, o.status::delivery_status)
       returning d.id, d.provider_id
     ),
     known as (select distinct o.provider_id from o join deliveries d on d.provider_id = o.provider_id),
@@ -71,7 +72,7 @@ export async function applyDeliveryReports(db: Db, reports: (StatusChange & { de
   const rows = await db.execute<{ id: number }>(sql`
     update deliveries d set ${SET_STAMPS}
     from jsonb_to_recordset(${jsonRows(reports.map((r) => ({ id: r.deliveryId, ...change(r) })))}) as o(id bigint, ${CHANGE_COLS})
-    where d.id = o.id and delivery_rank(o.status::delivery_status) > delivery_rank(d.status)
+    where d.id = o.id and delivery_can_move(d.channel, d.status, o.status::delivery_status)
     returning d.id`);
   return rows.map((r) => Number(r.id));
 }
