@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { isoInstant } from "../../lib/storable.js";
 import { defineOperation } from "../operation.js";
-import { parseQuery } from "../../http/body.js";
 import { requirePermission } from "../../domain/actor.js";
 import { listAudit } from "../../db/queries/audit-read.js";
 import { decodeCursor, limitParam, page } from "../pagination.js";
@@ -29,10 +28,10 @@ export default defineOperation({
   auth: "apiKey",
   query,
   success: [200, "{ items, nextCursor }"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const actor = c.get("actor");
     requirePermission(actor, "accounts.manage");
-    const q = parseQuery(c, query);
+    const q = req.query;
     const rows = await listAudit(c.get("services").db, {
       scope: actor.areaScope,
       user: q.user,

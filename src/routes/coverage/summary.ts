@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { parseQuery } from "../../http/body.js";
 import { requirePermission } from "../../domain/actor.js";
 import { codePrefix } from "../../domain/areas.js";
 import { coverageSummary } from "../../domain/coverage-summary.js";
@@ -20,11 +19,11 @@ export default defineOperation({
   auth: "apiKey",
   query,
   success: [200, "{ major, all, warnings[] }"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const { db, now } = c.get("services");
     const actor = c.get("actor");
     requirePermission(actor, "read");
-    const q = parseQuery(c, query);
+    const q = req.query;
     const to = q.to ? new Date(q.to) : now();
     const from = q.from ? new Date(q.from) : new Date(to.getTime() - 86_400_000);
     const ws = await coverageTotals(db, { from, to, scopePrefix: codePrefix(actor.areaScope) });

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { readOptionalJson } from "../../http/body.js";
 import { requirePermission, requireScope } from "../../domain/actor.js";
 import { AppError } from "../../lib/errors.js";
 import { getDelivery } from "../../db/queries/deliveries.js";
@@ -16,13 +15,14 @@ export default defineOperation({
   summary: "Record that the person of a delivery confirmed it (叫应 by phone or in person), from the staff console",
   tag: "coverage",
   auth: "apiKey",
+  permission: "delivery.ack",
   body,
+  bodyOptional: true,
   success: [200, "the delivery, now acknowledged (idempotent)"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const { db, now } = c.get("services");
     const actor = c.get("actor");
-    requirePermission(actor, "delivery.ack");
-    const { note } = await readOptionalJson(c, body);
+    const { note } = req.body;
     const id = Number(c.req.param("id"));
     const before = Number.isSafeInteger(id) && id > 0 ? await getDelivery(db, id) : undefined;
     if (!before) throw new AppError("not_found", `no delivery ${c.req.param("id")}`);

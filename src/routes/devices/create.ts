@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { readJson } from "../../http/body.js";
 import { requirePermission, requireScope } from "../../domain/actor.js";
 import { DEVICE_KINDS, LANGUAGES } from "../../domain/vocabulary.js";
 import { isAreaCode, villageOf } from "../../domain/areas.js";
@@ -26,13 +25,13 @@ export default defineOperation({
   summary: "Register a loudspeaker controller or display; the response carries its token once (stored hashed)",
   tag: "devices",
   auth: "apiKey",
+  permission: "devices.write",
   body,
   success: [201, "the device with `token` (shown once)"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const { db } = c.get("services");
     const actor = c.get("actor");
-    requirePermission(actor, "devices.write");
-    const input = await readJson(c, body);
+    const input = req.body;
     requireScope(actor, [input.areaCode]);
     const area = await getArea(db, input.areaCode);
     if (!area || (area.kind !== "village" && area.kind !== "grid")) {

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { parseQuery } from "../../http/body.js";
 import { requirePermission, requireScope } from "../../domain/actor.js";
 import { isAreaCode } from "../../domain/areas.js";
 import { listPlatforms } from "../../db/queries/eb-platforms.js";
@@ -22,10 +21,10 @@ export default defineOperation({
   auth: "apiKey",
   query,
   success: [200, "{ items, nextCursor }"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const actor = c.get("actor");
     requirePermission(actor, "read");
-    const q = parseQuery(c, query);
+    const q = req.query;
     const area = q.area ?? actor.areaScope;
     requireScope(actor, [area]);
     const rows = await listPlatforms(c.get("services").db, {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { parseQuery, requireContentType } from "../../http/body.js";
+import { requireContentType } from "../../http/body.js";
 import { requirePermission } from "../../domain/actor.js";
 import { fromCsvRecord, recipientInput, toRecipient, type StoredRecipient } from "../../domain/recipients.js";
 import { AppError, validationError } from "../../lib/errors.js";
@@ -32,11 +32,11 @@ export default defineOperation({
   bodyType: "text/csv",
   query,
   success: [200, "{ imported, duplicates, rejected, errors[] }"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const { db } = c.get("services");
     const actor = c.get("actor");
     requirePermission(actor, "people.write");
-    const { partial } = parseQuery(c, query);
+    const { partial } = req.query;
     requireContentType(c, ["text/csv", "text/plain"]);
     const { header, records } = parseCsvRecords(await c.req.text());
     const badHeader = unstorableField(header);

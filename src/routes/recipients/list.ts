@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { parseQuery } from "../../http/body.js";
 import { requirePermission, requireScope } from "../../domain/actor.js";
 import { AUDIENCES } from "../../domain/vocabulary.js";
 import { isAreaCode } from "../../domain/areas.js";
@@ -23,10 +22,10 @@ export default defineOperation({
   auth: "apiKey",
   query,
   success: [200, "{ items, nextCursor }"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const actor = c.get("actor");
     requirePermission(actor, "read");
-    const q = parseQuery(c, query);
+    const q = req.query;
     requireScope(actor, [q.area]);
     const afterId = decodeCursor(q.cursor, z.number().int());
     const rows = await listRecipients(c.get("services").db, { area: q.area, afterId, limit: q.limit, audience: q.audience });

@@ -34,7 +34,14 @@ export function buildOpenApi(ops: Operation[], version: string) {
       ...(params.length ? { parameters: params } : {}),
       ...(requestBody ? { requestBody } : {}),
       responses: {
-        [op.success[0]]: { description: op.success[1], content: { [op.responseType ?? "application/json"]: {} } },
+        [op.success[0]]: {
+          description: op.success[1],
+          content: {
+            [op.responseType ?? "application/json"]: op.response
+              ? { schema: z.toJSONSchema(op.response, { io: "output", unrepresentable: "any", target: "openapi-3.0" }) }
+              : {},
+          },
+        },
         "4XX": problem,
       },
     };

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { parseQuery } from "../../http/body.js";
 import { requirePermission } from "../../domain/actor.js";
 import { listUsers } from "../../db/queries/users.js";
 import { decodeCursor, limitParam, page } from "../pagination.js";
@@ -20,10 +19,10 @@ export default defineOperation({
   auth: "apiKey",
   query,
   success: [200, "{ items, nextCursor }"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const actor = c.get("actor");
     requirePermission(actor, "accounts.manage");
-    const q = parseQuery(c, query);
+    const q = req.query;
     const rows = await listUsers(c.get("services").db, {
       scope: actor.areaScope,
       agency: q.agency,

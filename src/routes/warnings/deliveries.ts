@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { parseQuery } from "../../http/body.js";
 import { requirePermission } from "../../domain/actor.js";
 import { CHANNELS, DELIVERY_PURPOSES, DELIVERY_STATUSES } from "../../domain/vocabulary.js";
 import { isAreaCode } from "../../domain/areas.js";
@@ -37,10 +36,10 @@ export default defineOperation({
   auth: "apiKey",
   query,
   success: [200, "{ items, nextCursor }"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const { s, actor } = ctx(c);
     requirePermission(actor, "read");
-    const q = parseQuery(c, query);
+    const q = req.query;
     const w = await loadWarning(s.db, actor, c.req.param("id")!);
     const rows = await listDeliveries(s.db, { warningId: w.id, ...q, afterId: decodeCursor(q.cursor, z.number().int()) });
     return c.json(page(rows.map(deliveryDto), q.limit, (d) => d.id));

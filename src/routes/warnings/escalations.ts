@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { parseQuery } from "../../http/body.js";
 import { requirePermission } from "../../domain/actor.js";
 import { ackDeadlines, nextStepDue, stepName } from "../../domain/escalation.js";
 import { escalationsOf, type EscalationChainRow } from "../../db/queries/escalation-view.js";
@@ -19,10 +18,10 @@ export default defineOperation({
   auth: "apiKey",
   query,
   success: [200, "{ items: [{ villageCode, villageName, reason, step, stepName, startedAt, stepAt, acknowledgedAt, nextStepDueAt, messages[] }], nextCursor, deadlineMinutes }"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const { s, actor } = ctx(c);
     requirePermission(actor, "read");
-    const q = parseQuery(c, query);
+    const q = req.query;
     const w = await loadWarning(s.db, actor, c.req.param("id")!);
     const deadline = ackDeadlines(s.policy)[w.level];
     const inForce = isInForce(w, s.now());

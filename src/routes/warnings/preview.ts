@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { parseQuery, readJson } from "../../http/body.js";
 import { requirePermission, requireScope } from "../../domain/actor.js";
 import { CHANNELS, LANGUAGES } from "../../domain/vocabulary.js";
 import { warningInput } from "../../domain/warnings/input.js";
@@ -18,12 +17,12 @@ export const previewStored = defineOperation({
   summary: "The rendered text per channel and language (SMS with segment count and budget), as recipients will get it",
   tag: "warnings",
   auth: "apiKey",
+  permission: "read",
   query,
   success: [200, "with `channel` and `language`: one item; otherwise `{ items }` for the warning's channels × languages. 422 when that SMS is over budget"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const { s, actor } = ctx(c);
-    requirePermission(actor, "read");
-    const q = parseQuery(c, query);
+    const q = req.query;
     const w = await loadWarning(s.db, actor, c.req.param("id")!);
     const channels = q.channel ? [q.channel] : (w.channels as typeof CHANNELS[number][]);
     const items = await previewWarning(s, w, channels, q.language ? [q.language] : LANGUAGES);
@@ -48,11 +47,11 @@ export const previewUnsaved = defineOperation({
   body: warningInput,
   query: unsavedQuery,
   success: [200, "`{ items }`: one per channel × language, each with `withinBudget`"],
-  handler: async (c) => {
+  permission: "warning.write",
+  handler: async (c, req) => {
     const { s, actor } = ctx(c);
-    requirePermission(actor, "warning.write");
-    const q = parseQuery(c, unsavedQuery);
-    const input = await readJson(c, warningInput);
+    const q = req.query;
+    const input = req.body;
     requireScope(actor, input.areas.codes);
     // An Update says 更新 and derives its headline as /update will store it.
     const source = q.supersedes ? await loadWarning(s.db, actor, q.supersedes) : undefined;
