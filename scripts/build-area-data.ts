@@ -18,13 +18,17 @@ const pop = new Map<string, [number, string]>([[CITY, [CITY_TOTAL, "census"]]]);
 const unknown = counties.filter((c) => KNOWN[c.name!] === undefined);
 const rest = CITY_TOTAL - Object.values(KNOWN).reduce((a, b) => a + b, 0);
 const restSplit = distribute(rest, unknown.map((c) => villagesOf(c.code!).length));
-unknown.forEach((c, i) => pop.set(c.code!, [restSplit[i]!, "estimate"]));
+unknown.forEach((c, i) => {
+  pop.set(c.code!, [restSplit[i]!, "estimate"]);
+});
 for (const c of counties) if (KNOWN[c.name!] !== undefined) pop.set(c.code!, [KNOWN[c.name!]!, "reported"]);
 
 for (const c of counties) {
   const vs = villagesOf(c.code!);
   const split = distribute(pop.get(c.code!)![0], vs.map(() => 1));
-  vs.forEach((v, i) => pop.set(v.code!, [split[i]!, "estimate"]));
+  vs.forEach((v, i) => {
+    pop.set(v.code!, [split[i]!, "estimate"]);
+  });
 }
 for (const t of src.filter((r) => r.level === "township")) {
   const sum = src.filter((r) => r.level === "village" && r.parent_code === t.code).reduce((a, v) => a + pop.get(v.code!)![0], 0);

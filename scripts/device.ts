@@ -81,7 +81,8 @@ function onFrame(f: ServerFrame): void {
       log(`server error ${f.code}: ${f.message}`);
       return;
     case "command":
-      return onCommand(f);
+      onCommand(f);
+      return;
   }
 }
 

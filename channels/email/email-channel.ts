@@ -1,6 +1,7 @@
 // Email: one message per delivery (recipients never see each other's addresses), text
 // and HTML parts, Message-ID derived from the delivery so a retried send carries the
 // same id and receiving systems can drop the duplicate.
+import type { SentMessageInfo } from "nodemailer";
 import { ChannelError, type Channel, type OutboundMessage, type Pace, type Receipt, type Target } from "../contract.js";
 import { classifySmtpError, replyCode } from "./errors.js";
 import type { MailTransport } from "./transport.js";
@@ -16,7 +17,7 @@ export class EmailChannel implements Channel {
   async send(m: OutboundMessage, t: Target): Promise<Receipt> {
     if (!t.address) throw new ChannelError("recipient has no email address", "no_address", false);
     const messageId = `<d${m.deliveryId}.${m.warningId}@${this.domain}>`;
-    let info;
+    let info: SentMessageInfo;
     try {
       info = await this.transport.transporter.sendMail({
         from: this.from,

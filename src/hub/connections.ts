@@ -59,7 +59,7 @@ export class Connections {
 
   constructor(private readonly o: ConnectionOptions, private readonly on: ConnectionEvents) {}
 
-  onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+  onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? "/", "http://hub");
     if (url.pathname !== DEVICE_PATH) return refuse(socket, 404, "Not Found");
     socket.on("error", () => socket.destroy());
