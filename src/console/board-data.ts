@@ -3,6 +3,7 @@
 import type { ApiResult, CallApi } from "./api.js";
 import type { CoverageReport, AreaFigures } from "../domain/coverage.js";
 import { CHANNELS } from "../domain/vocabulary.js";
+import type { EscalationDto, Page } from "./types.js";
 
 export type VillageState = "reached" | "progress" | "notreached" | "offline" | "escalated" | "idle";
 
@@ -54,15 +55,14 @@ export function villageState(v: AreaFigures, o: { offline: Set<string>; escalate
   return "notreached";
 }
 
-type Chain = { villageCode: string; step: number; acknowledgedAt: string | null };
 
 /** Every village's 叫应 chain, page by page (a city-wide warning has ~2,500), at most 10
  * pages; none while the escalations route is missing (404) or refuses. */
-async function escalationsOf(call: CallApi, id: string): Promise<Chain[]> {
-  const out: Chain[] = [];
+export async function allEscalations(call: CallApi, id: string): Promise<EscalationDto[]> {
+  const out: EscalationDto[] = [];
   let cursor: string | null = null;
   for (let i = 0; i < 10; i++) {
-    const r: ApiResult<{ items: Chain[]; nextCursor: string | null }> = await call<{ items: Chain[]; nextCursor: string | null }>("GET", `/api/v1/warnings/${id}/escalations?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    const r: ApiResult<Page<EscalationDto>> = await call<Page<EscalationDto>>("GET", `/api/v1/warnings/${id}/escalations?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
     if (!r.ok) break;
     out.push(...r.body.items);
     cursor = r.body.nextCursor;
@@ -76,7 +76,7 @@ export async function loadBoard(call: CallApi, id: string): Promise<BoardData | 
     call<{ status: string; expires: string; issuedAt: string | null }>("GET", `/api/v1/warnings/${id}`),
     call<CoverageReport>("GET", `/api/v1/warnings/${id}/coverage?by=village`),
     call<{ items: { villageCode: string }[]; active: boolean }>("GET", `/api/v1/warnings/${id}/silent-villages`),
-    escalationsOf(call, id),
+    allEscalations(call, id),
   ]);
   if (!w.ok || !cov.ok) return null;
   const inForce = w.body.status === "issued" && new Date(w.body.expires) > new Date();

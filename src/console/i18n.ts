@@ -35,6 +35,30 @@ const zh = {
   st_draft: "草稿", st_pending: "待审批", st_approved: "已批准", st_issued: "已发布", st_updated: "已更新", st_cancelled: "已解除", st_expired: "已失效",
   mt_Alert: "发布", mt_Update: "更新", mt_Cancel: "解除",
   aud_county_official: "旗县区干部", aud_school: "学校", aud_hospital: "医院", aud_enterprise: "企业", aud_hazard_point: "隐患点",
+  persons: "人", platforms: "个平台", units: "台", villagesUnit: "个嘎查村", onApproval: "批准后立即生效", bjt: "北京时间",
+  author: "制作人", smsText: "短信内容", noSms: "未选短信渠道。", confirmApprove: "确认批准并发布", confirmReject: "确认驳回",
+  confirmApproveText: "批准后将立即按上述区域和渠道发布，请核对无误后确认。", rejectReason: "驳回理由",
+  cancelReason: "解除理由（作为解除通知的内容发给公众）", confirmCancelBtn: "确认解除", reasonRequired: "请填写解除理由。",
+  allClearOf: "解除的预警", allClearProgress: "解除通知的发送进度", targeted: "目标", shown: "已显示", retrying: "重试中",
+  failureReasons: "失败原因", noFailures: "没有失败的投递。", offlineDevices: "离线设备", noOffline: "没有离线设备。",
+  worklist: "叫应清单", post: "岗位", person: "责任人", deadline: "截止时间", overdue: "已超时", waiting: "待确认",
+  confirmByPhone: "已电话确认", confirmedAt: "确认时间", startedAt: "开始时间", count: "数量", details: "明细",
+  search: "搜索", searchPeople: "姓名、电话或区域", nextPage: "下一页", firstPage: "第一页", register: "登记设备",
+  tokenOnce: "设备令牌（只显示这一次，请写入控制器）：", reach: "覆盖人数", filterOnline: "只看在线", filterOffline: "只看离线",
+  map: "一张图", noCoords: "嘎查村坐标缺失，按苏木乡镇网格显示。", code: "代码", total: "合计",
+  lang_zh: "中文", lang_mn: "蒙古文", lang_en: "英文", role_primary: "A角", role_backup: "B角",
+  reason_no_ack: "未确认", reason_device_offline: "大喇叭离线",
+  step_primary: "A角", step_backup: "B角", step_township: "苏木乡镇干部", step_county: "旗县区干部",
+  ds_queued: "排队中", ds_sending: "发送中", ds_sent: "已发送", ds_delivered: "已送达", ds_acknowledged: "已确认",
+  ds_failed: "失败", ds_expired: "已过期", role_admin: "管理员", role_issuer: "制作员", role_approver: "审批员",
+  role_viewer: "查看员", received: "已接收", err_no_address: "无联系方式", err_device_failed: "设备报告播放失败",
+  err_eb_broadcast_failed: "平台播发失败", err_eb_broadcast_cancelled: "平台播发被取消", err_unknown: "未知原因",
+  err_other: "渠道报错",
+  v_invalid_phone: "电话号码格式不正确", v_unknown_area: "区域代码不存在", v_not_village: "设备须登记在嘎查村或网格",
+  v_required: "必填", v_too_small: "不能为空或太小", v_too_big: "太长或太大", v_invalid_type: "类型不正确",
+  v_invalid_format: "格式不正确", v_invalid_value: "取值不在允许范围内", v_custom: "不符合要求", v_in_past: "时间已过",
+  v_invalid_time: "时间格式不正确", v_level_not_allowed: "该类型不允许此级别", v_out_of_scope: "超出您的区域范围",
+  v_unrecognized_keys: "包含不认识的字段", v_missing: "缺少必填项",
 };
 export type MessageKey = keyof typeof zh;
 
@@ -71,10 +95,32 @@ const en: Partial<Record<MessageKey, string>> = {
   st_draft: "draft", st_pending: "pending", st_approved: "approved", st_issued: "issued", st_updated: "updated", st_cancelled: "cancelled", st_expired: "expired",
   mt_Alert: "Alert", mt_Update: "Update", mt_Cancel: "Cancel",
   aud_county_official: "County officials", aud_school: "Schools", aud_hospital: "Hospitals", aud_enterprise: "Enterprises", aud_hazard_point: "Hazard points",
+  persons: "people", platforms: "platforms", units: "units", villagesUnit: "villages", onApproval: "on approval", bjt: "Beijing time",
+  author: "Author", smsText: "SMS text", noSms: "No SMS channel chosen.", confirmApprove: "Confirm: approve and issue",
+  confirmReject: "Confirm rejection", confirmApproveText: "Approving issues it at once to the areas and channels above.",
+  rejectReason: "Reason for rejecting", cancelReason: "Reason (sent to the public as the all-clear)",
+  confirmCancelBtn: "Confirm cancel", reasonRequired: "Give the reason for the cancel.", allClearOf: "Cancels",
+  allClearProgress: "All-clear progress", targeted: "targeted", shown: "shown", retrying: "retrying",
+  failureReasons: "Failure reasons", noFailures: "No failed deliveries.", offlineDevices: "Offline devices",
+  noOffline: "No device is offline.", worklist: "叫应 worklist", post: "Post", person: "Person", deadline: "Deadline",
+  overdue: "overdue", waiting: "waiting", confirmByPhone: "Confirmed by phone", confirmedAt: "Confirmed",
+  startedAt: "Started", count: "Count", details: "Details", search: "Search", searchPeople: "name, phone or area",
+  nextPage: "Next page", firstPage: "First page", register: "Register device",
+  tokenOnce: "Device token (shown only once; put it in the controller):", reach: "Reach", filterOnline: "Online only",
+  filterOffline: "Offline only", map: "Map", noCoords: "Village coordinates are missing: shown as a township grid.",
+  code: "Code", total: "Total", lang_zh: "Chinese", lang_mn: "Mongolian", lang_en: "English", role_primary: "A (primary)",
+  role_backup: "B (backup)", reason_no_ack: "no acknowledgement", reason_device_offline: "loudspeaker offline",
+  step_primary: "primary", step_backup: "backup", step_township: "township official", step_county: "county official",
+  ds_queued: "queued", ds_sending: "sending", ds_sent: "sent", ds_delivered: "delivered", ds_acknowledged: "acknowledged",
+  ds_failed: "failed", ds_expired: "expired", role_admin: "admin", role_issuer: "issuer", role_approver: "approver",
+  role_viewer: "viewer", received: "received", err_no_address: "no address", err_device_failed: "device reported failure",
+  err_eb_broadcast_failed: "platform broadcast failed", err_eb_broadcast_cancelled: "platform broadcast cancelled",
+  err_unknown: "unknown", err_other: "channel error",
 };
 
 /** A vocabulary word (channel, audience, status, message type) in the page's language; an unknown one as it is. */
-export const word = (t: T, prefix: "ch" | "aud" | "st" | "mt", value: string): string => t(`${prefix}_${value}` as MessageKey) ?? value;
+export type WordPrefix = "ch" | "aud" | "st" | "mt" | "lang" | "role" | "reason" | "step" | "ds" | "err";
+export const word = (t: T, prefix: WordPrefix, value: string): string => t(`${prefix}_${value}` as MessageKey) ?? value;
 
 export type T = (k: MessageKey) => string;
 export const translator = (lang: Lang): T => (k) => (lang === "en" ? en[k] ?? zh[k] : zh[k]);

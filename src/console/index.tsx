@@ -4,15 +4,14 @@
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { streamSSE } from "hono/streaming";
-import { getAreas } from "../db/queries/areas.js";
-import { isAreaCode } from "../domain/areas.js";
 import type { AppEnv } from "../http/env.js";
 import { limitBody } from "../http/body.js";
 import { clientAddress } from "../http/client-address.js";
 import { signInWithPassword, signOut } from "./sign-in.js";
+import { areaLabels, fieldMessage, statusOf, type C } from "./context.js";
 import { mountAdminPages } from "./admin.js";
-import { translator, type Lang } from "./i18n.js";
-import { apiCaller, type CallApi } from "./api.js";
+import { translator, word, type Lang } from "./i18n.js";
+import { apiCaller } from "./api.js";
 import {
   endSession, loginCsrf, LOGIN_CSRF_COOKIE, MAX_AGE_S, readSession, sameToken, startSession, type Session,
 } from "./session.js";
@@ -20,16 +19,19 @@ import type { PageCtx } from "./layout.js";
 import { LoginPage } from "./pages/login.js";
 import { WarningsPage } from "./pages/warnings.js";
 import { ComposePage, type ComposeValues, type FieldErrors } from "./pages/compose.js";
-import { ApprovalsPage, type PendingItem, type PreviewItem } from "./pages/approvals.js";
-import { BoardPage, type BoardWarning } from "./pages/board.js";
-import { DevicesPage, PeoplePage } from "./pages/directory.js";
-import { loadBoard } from "./board-data.js";
+import { ApprovalsPage, type PendingItem } from "./pages/approvals.js";
+import type { CoverageReport, DeliveryDto, Page, PreviewItem, ReachDto, WarningDto } from "./types.js";
+import { BoardPage, type SilentVillage } from "./pages/board.js";
+import { FailedPage } from "./pages/failed.js";
+import { workItems } from "./pages/worklist.js";
+import type { FailureGroup, RetryBacklog } from "../db/queries/failures.js";
+import { mountDirectory } from "./routes/directory.js";
+import { allEscalations, loadBoard } from "./board-data.js";
 import { isDerivedHeadline } from "../domain/warnings/fields.js";
 import { CONSOLE_CSS } from "./assets/console.css.js";
 import { COMPOSE_JS } from "./assets/compose.js.js";
 import { BOARD_JS } from "./assets/board.js.js";
 
-type C = Context<AppEnv & { Variables: { session: Session; call: CallApi; page: PageCtx } }>;
 
 const ASSETS: Record<string, [string, string]> = {
   "console.css": ["text/css; charset=utf-8", CONSOLE_CSS],
@@ -76,7 +78,7 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     if (p !== "/") app.use(`${p}/*`, secure);
   }
   app.use("/people/import", limitBody(10 * 1024 * 1024));
-  for (const p of ["/login", "/logout", "/compose", "/compose/*", "/warnings/*", "/admin/*"]) {
+  for (const p of ["/login", "/logout", "/compose", "/compose/*", "/warnings/*", "/admin/*", "/devices", "/devices/*"]) {
     app.use(p, limitBody(1024 * 1024));
   }
 
@@ -128,7 +130,7 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     }
   };
   const sessionPaths = [
-    "/warnings", "/warnings/*", "/compose", "/compose/*", "/approvals", "/devices", "/people", "/people/*",
+    "/warnings", "/warnings/*", "/compose", "/compose/*", "/approvals", "/devices", "/devices/*", "/people", "/people/*",
     "/console-api/*", "/logout", "/admin/*",
   ];
   for (const p of sessionPaths) {
@@ -236,14 +238,14 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     const created = from ? await call("POST", `/api/v1/warnings/${from}/update`, body) : await call("POST", "/api/v1/warnings", body);
     // Field errors go next to their fields (and a general one above the form), not twice.
     const fixFirst = (errs: FieldErrors) => (Object.keys(errs).some((k) => k !== "") ? c.get("page").t("fixFields") : null);
-    if (!created.ok) { const errs = fieldErrors(created.problem); return again(errs, fixFirst(errs), statusOf(created.status)); }
+    if (!created.ok) { const errs = fieldErrors(c.get("page"), created.problem); return again(errs, fixFirst(errs), statusOf(created.status)); }
     let w = created.body;
     if (!from && one("action") === "submit") {
       const sub = await call("POST", `/api/v1/warnings/${w.id}/submit`);
-      if (!sub.ok) { const errs = fieldErrors(sub.problem); return again(errs, fixFirst(errs), statusOf(sub.status)); }
+      if (!sub.ok) { const errs = fieldErrors(c.get("page"), sub.problem); return again(errs, fixFirst(errs), statusOf(sub.status)); }
       w = sub.body;
     }
-    return c.redirect(`/warnings/${w.id}?flash=${encodeURIComponent(`${c.get("page").t("created")}: ${w.status}`)}`, 303);
+    return c.redirect(`/warnings/${w.id}?flash=${encodeURIComponent(`${c.get("page").t("created")}：${word(c.get("page").t, "st", w.status)}`)}`, 303);
   });
 
   app.post("/compose/preview", async (c: C) => {
@@ -283,16 +285,20 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
   // ---- approvals
   app.get("/approvals", async (c: C) => {
     const call = c.get("call");
-    const list = await call("GET", "/api/v1/warnings?status=pending&limit=100");
-    const items: PendingItem[] = [];
-    for (const w of list.ok ? list.body.items : []) {
-      // Every channel × language as recipients will get it: what the approver signs off.
-      const pv = await call<{ items: PreviewItem[] }>("GET", `/api/v1/warnings/${w.id}/preview`);
+    const list = await call<Page<WarningDto>>("GET", "/api/v1/warnings?status=pending&limit=100");
+    const items: PendingItem[] = await Promise.all((list.ok ? list.body.items : []).map(async (w) => {
+      // Every channel × language as recipients will get it, and whom: what the approver signs off.
+      const [pv, reach, areas] = await Promise.all([
+        call<{ items: PreviewItem[] }>("GET", `/api/v1/warnings/${w.id}/preview`),
+        call<ReachDto>("GET", `/api/v1/warnings/${w.id}/reach`),
+        areaLabels(c, w.areas.codes),
+      ]);
       const previews = pv.ok ? pv.body.items : [];
-      items.push({ id: w.id, headline: w.headline, level: w.level, description: w.description, createdBy: w.createdBy,
-        sms: previews.find((x) => x.channel === "sms" && x.requestedLanguage === "zh") ?? null, previews });
-    }
-    return c.html(<ApprovalsPage ctx={c.get("page")} session={c.get("session")} grading={c.get("services").grading} items={items} flash={c.req.query("flash") ?? null} error={c.req.query("error") ?? null} />);
+      const sms = previews.find((x) => x.channel === "sms" && x.requestedLanguage === "zh") ?? null;
+      return { w, reach: reach.ok ? reach.body : null, areas, sms, previews };
+    }));
+    return c.html(<ApprovalsPage ctx={c.get("page")} session={c.get("session")} grading={c.get("services").grading}
+      items={items} flash={c.req.query("flash") ?? null} error={c.req.query("error") ?? null} />);
   });
 
   // ---- actions on a warning: the API decides; its problem detail is shown as it is.
@@ -301,17 +307,21 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
       const id = c.req.param("id")!;
       const form = await c.req.parseBody();
       const reason = String(form.reason ?? "").trim();
-      const body = action === "reject" ? { reason } : action === "cancel" && reason ? { reason } : undefined;
-      const r = await c.get("call")("POST", `/api/v1/warnings/${id}/${action}`, body);
+      const body = action === "reject" || action === "cancel" ? { reason } : undefined;
       const back = String(form.back ?? "") === "/approvals" ? "/approvals" : null;
       const t = c.get("page").t;
+      // Said in the user's language before the API's (English) validation message would be.
+      if (action === "cancel" && !reason) {
+        return c.redirect(`/warnings/${encodeURIComponent(id)}?error=${encodeURIComponent(t("reasonRequired"))}`, 303);
+      }
+      const r = await c.get("call")("POST", `/api/v1/warnings/${id}/${action}`, body);
       if (!r.ok) {
         const msg = r.problem?.rule === "self_approval" ? t("selfApproval") : r.problem?.detail ?? t("notAllowed");
         // The id is as posted (the API refused it): encoded, or a NUL in it breaks the header.
         return c.redirect(`${back ?? `/warnings/${encodeURIComponent(id)}`}?error=${encodeURIComponent(msg)}`, 303);
       }
       const target = action === "cancel" || action === "approve" ? r.body.id : id;
-      return c.redirect(back ? `/approvals?flash=${encodeURIComponent(`${t(action === "approve" ? "approve" : action === "reject" ? "reject" : "submit")}: ${r.body.status}`)}` : `/warnings/${target}`, 303);
+      return c.redirect(back ? `/approvals?flash=${encodeURIComponent(`${t(action === "approve" ? "approve" : action === "reject" ? "reject" : "submit")}：${word(t, "st", r.body.status)}`)}` : `/warnings/${target}`, 303);
     });
   }
 
@@ -319,20 +329,46 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
   app.get("/warnings/:id", async (c: C) => {
     const id = c.req.param("id")!;
     const call = c.get("call");
-    const w = await call<BoardWarning>("GET", `/api/v1/warnings/${id}`);
+    const w = await call<WarningDto>("GET", `/api/v1/warnings/${id}`);
     if (!w.ok) return c.html(<p>{w.problem?.detail}</p>, statusOf(w.status));
-    const [data, counties, townships, esc] = await Promise.all([
+    const [data, counties, townships, failures, silent, chains, areas] = await Promise.all([
       loadBoard(call, id),
-      call("GET", `/api/v1/warnings/${id}/coverage?by=county`),
-      call("GET", `/api/v1/warnings/${id}/coverage?by=township`),
-      call("GET", `/api/v1/warnings/${id}/escalations?limit=100`),
+      call<CoverageReport>("GET", `/api/v1/warnings/${id}/coverage?by=county`),
+      call<CoverageReport>("GET", `/api/v1/warnings/${id}/coverage?by=township`),
+      call<{ failed: FailureGroup[]; retrying: RetryBacklog[] }>("GET", `/api/v1/warnings/${id}/failures`),
+      call<{ items: SilentVillage[]; active: boolean }>("GET", `/api/v1/warnings/${id}/silent-villages`),
+      allEscalations(call, id),
+      areaLabels(c, w.body.areas.codes),
     ]);
     const names = {
-      counties: new Map<string, string>((counties.ok ? counties.body.areas : []).map((a: any) => [a.code.slice(0, 6), a.name])),
-      townships: new Map<string, string>((townships.ok ? townships.body.areas : []).map((a: any) => [a.code.slice(0, 9), a.name])),
+      counties: new Map<string, string>((counties.ok ? counties.body.areas : []).map((a) => [a.code.slice(0, 6), a.name])),
+      townships: new Map<string, string>((townships.ok ? townships.body.areas : []).map((a) => [a.code.slice(0, 9), a.name])),
     };
-    return c.html(<BoardPage ctx={c.get("page")} session={c.get("session")} grading={c.get("services").grading} w={w.body} data={data!} names={names}
-      escalations={esc.ok ? esc.body.items : []} flash={c.req.query("flash") ?? null} error={c.req.query("error") ?? null} />);
+    return c.html(<BoardPage ctx={c.get("page")} session={c.get("session")} grading={c.get("services").grading} w={w.body}
+      data={data!} names={names} areas={areas} failed={failures.ok ? failures.body.failed : []}
+      retrying={failures.ok ? failures.body.retrying : []}
+      silent={silent.ok && silent.body.active ? silent.body.items : []} work={workItems(chains, new Date())}
+      flash={c.req.query("flash") ?? null} error={c.req.query("error") ?? null} />);
+  });
+
+  // 叫应 confirmed by phone: the API records it (audited) and the escalation job closes the chain.
+  app.post("/warnings/:id/ack/:delivery", async (c: C) => {
+    const id = encodeURIComponent(c.req.param("id")!);
+    const t = c.get("page").t;
+    const r = await c.get("call")("POST", `/api/v1/deliveries/${encodeURIComponent(c.req.param("delivery")!)}/ack`,
+      { note: "confirmed by phone (电话确认)" });
+    const q = r.ok ? `flash=${encodeURIComponent(t("confirmByPhone"))}` : `error=${encodeURIComponent(r.problem?.detail ?? t("notAllowed"))}`;
+    return c.redirect(`/warnings/${id}?${q}#worklist`, 303);
+  });
+
+  // Drill-down from a failure reason to its deliveries.
+  app.get("/warnings/:id/failed", async (c: C) => {
+    const id = c.req.param("id")!;
+    const channel = c.req.query("channel");
+    const q = new URLSearchParams({ status: "failed", limit: "500", ...(channel ? { channel } : {}) });
+    const r = await c.get("call")<Page<DeliveryDto>>("GET", `/api/v1/warnings/${encodeURIComponent(id)}/deliveries?${q}`);
+    if (!r.ok) return c.text(r.problem?.detail ?? "error", statusOf(r.status));
+    return c.html(<FailedPage ctx={c.get("page")} warningId={id} items={r.body.items} />);
   });
 
   app.get("/warnings/:id/live", (c: C) => {
@@ -365,49 +401,22 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     return c.body(r.body as string, 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="coverage-${c.req.param("id")}.csv"` });
   });
 
-  // ---- devices and people
-  app.get("/devices", async (c: C) => {
-    const area = c.req.query("area") || c.get("session").scope;
-    const r = await c.get("call")("GET", `/api/v1/devices?area=${encodeURIComponent(area)}&limit=500`);
-    return c.html(<DevicesPage ctx={c.get("page")} area={area} items={r.ok ? r.body.items : []} error={r.ok ? null : r.problem?.detail ?? null} />);
-  });
-  app.get("/people", async (c: C) => {
-    const area = c.req.query("area") || c.get("session").scope;
-    const r = await c.get("call")("GET", `/api/v1/recipients?area=${encodeURIComponent(area)}&limit=500`);
-    return c.html(<PeoplePage ctx={c.get("page")} session={c.get("session")} area={area} items={r.ok ? r.body.items : []} error={r.ok ? null : r.problem?.detail ?? null} />);
-  });
-  app.post("/people/import", async (c: C) => {
-    const form = await c.req.parseBody();
-    const file = form.csv;
-    const text = typeof file === "string" ? file : file ? await file.text() : "";
-    const r = await c.get("call")("POST", "/api/v1/recipients/import", text, "text/csv");
-    const area = c.get("session").scope;
-    const list = await c.get("call")("GET", `/api/v1/recipients?area=${area}&limit=500`);
-    const rowErrors: { line: number; field?: string; reason: string }[] = r.ok ? r.body.errors ?? [] : r.problem?.rowErrors as any ?? (r.problem?.errors ?? []).map((e: any) => ({ line: Number(/line (\d+)/.exec(e.path)?.[1] ?? 0), reason: e.message }));
-    const report = { imported: r.ok ? r.body.imported : 0, rejected: rowErrors.map((e) => ({ line: e.line, reason: e.field ? `${e.field}: ${e.reason}` : e.reason })) };
-    return c.html(<PeoplePage ctx={c.get("page")} session={c.get("session")} area={area} items={list.ok ? list.body.items : []} report={report} error={r.ok ? null : r.problem?.detail ?? null} />, r.ok ? 200 : statusOf(r.status));
-  });
+  mountDirectory(app);
 }
 
 function safeNext(n: string | undefined): string {
   return n && n.startsWith("/") && !n.startsWith("//") ? n : "/warnings";
 }
 
-const statusOf = (s: number) => (s >= 400 && s < 500 ? s : 500) as 403 | 409 | 422;
 
 /** API problem details → messages per form field (areas.codes.0 → areas). */
-function fieldErrors(p: { errors?: { path: string; message: string }[]; detail?: string } | null): FieldErrors {
+function fieldErrors(ctx: PageCtx, p: { errors?: { path: string; code?: string; message: string }[]; detail?: string } | null): FieldErrors {
   const out: FieldErrors = {};
   for (const e of p?.errors ?? []) {
     const field = e.path.split(".")[0] ?? "";
-    (out[field] ??= []).push(e.message);
+    (out[field] ??= []).push(fieldMessage(ctx, e));
   }
   if (p && !p.errors?.length && p.detail) out[""] = [p.detail];
   return out;
 }
 
-async function areaLabels(c: C, codes: string[]) {
-  // Codes straight from the form: only real ones are looked up (the API names the others).
-  const by = new Map((await getAreas(c.get("services").db, codes.filter(isAreaCode))).map((a) => [a.code, a]));
-  return codes.map((code) => ({ code, label: by.get(code)?.name ?? code, population: by.get(code)?.population ?? 0 }));
-}

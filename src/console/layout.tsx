@@ -1,7 +1,7 @@
 // The page frame. All text goes through JSX, which escapes it; nothing here ever
 // inserts raw HTML, so a headline containing <script> is shown as text.
 import type { Child } from "hono/jsx";
-import type { T, Lang } from "./i18n.js";
+import { word, type T, type Lang } from "./i18n.js";
 import { may, type Session } from "./session.js";
 
 export interface PageCtx {
@@ -44,7 +44,7 @@ export function Layout(p: { ctx: PageCtx; title: string; children: Child; script
             <form method="post" action="/logout" class="inline">
               <input type="hidden" name="_csrf" value={session.csrf} />
               <span class="who">
-                {session.name} · {session.role}{session.agency ? ` · ${session.agency}` : ""} · {session.scope}
+                {session.name} · {word(t, "role", session.role)}{session.agency ? ` · ${session.agency}` : ""} · {session.scope}
               </span>
               <button type="submit">{t("signOut")}</button>
             </form>

@@ -17,7 +17,7 @@ export async function cancelWarning(
   db: Db,
   s: Services,
   actor: Actor,
-  { id, reason, requestId }: { id: string; reason?: string | undefined; requestId?: string | undefined },
+  { id, reason, requestId }: { id: string; reason: string; requestId?: string | undefined },
 ): Promise<Warning> {
   requirePermission(actor, "warning.cancel");
   return db.transaction(async (tx) => {

@@ -38,9 +38,9 @@ describe("GET /feeds/cap.atom", () => {
     await c.request("POST", `/api/v1/warnings/${pending.id}/submit`, { key: c.users.issuer.key });
     const scheduled = await createIssued(c, { sendAt: inHours(c, 2) });
     const heldThenCancelled = await createIssued(c, { sendAt: inHours(c, 2) });
-    await c.request("POST", `/api/v1/warnings/${heldThenCancelled.id}/cancel`, { key: c.users.issuer.key });
+    await c.request("POST", `/api/v1/warnings/${heldThenCancelled.id}/cancel`, { key: c.users.issuer.key, json: { reason: "险情解除" } });
     const cancelled = await createIssued(c, { level: "red" });
-    const cancelVersion = await json(await c.request("POST", `/api/v1/warnings/${cancelled.id}/cancel`, { key: c.users.issuer.key }));
+    const cancelVersion = await json(await c.request("POST", `/api/v1/warnings/${cancelled.id}/cancel`, { key: c.users.issuer.key, json: { reason: "险情解除" } }));
     const superseded = await createIssued(c);
     const upd = await json(await c.request("POST", `/api/v1/warnings/${superseded.id}/update`, { key: c.users.issuer.key, json: warningBody(c, { level: "red" }) }));
     await c.request("POST", `/api/v1/warnings/${upd.id}/approve`, { key: c.users.approver.key });

@@ -272,7 +272,8 @@ describe("compose, approve, board", () => {
     const b = new ConsoleClient(ctx());
     await b.signIn(ctx().users.viewer);
     const devices = await (await b.req("GET", "/devices?area=150402001000")).text();
-    expect(devices).toMatch(new RegExp(`<tr data-id="${d.id}"><td>大喇叭 &lt;b&gt;西屯&lt;/b&gt;</td><td>应急广播大喇叭</td><td>150402001001</td><td class="muted">离线</td><td>—</td></tr>`));
+    // Offline is the loud state; the area by name, its code as secondary text.
+    expect(devices).toMatch(new RegExp(`<tr data-id="${d.id}" data-online="false"><td>大喇叭 &lt;b&gt;西屯&lt;/b&gt;</td><td>应急广播大喇叭</td><td>[^<]+ <small class="code">150402001001</small></td><td><span class="status-offline">离线</span></td><td>—</td>`));
     expect(await (await b.req("GET", "/devices?area=150403000000")).text()).not.toContain(d.id);
     const people = await (await b.req("GET", "/people?area=150402001001")).text();
     expect(people).toContain("<td>赵六</td>");
@@ -280,7 +281,7 @@ describe("compose, approve, board", () => {
 
   it("the live stream of a cancelled warning sends one picture and ends", async () => {
     const w = await createIssued(ctx(), { areas: { codes: [HONGSHAN] }, channels: ["sms"] });
-    expect((await ctx().request("POST", `/api/v1/warnings/${w.id}/cancel`, { key: ctx().users.issuer.key, json: {} })).status).toBeLessThan(300);
+    expect((await ctx().request("POST", `/api/v1/warnings/${w.id}/cancel`, { key: ctx().users.issuer.key, json: { reason: "险情解除" } })).status).toBeLessThan(300);
     const b = new ConsoleClient(ctx());
     await b.signIn(ctx().users.viewer);
     const live = await b.req("GET", `/warnings/${w.id}/live`);
@@ -298,7 +299,7 @@ describe("compose, approve, board", () => {
     const res = await b.req("POST", "/people/import", { body: fd });
     expect(res.status).toBe(422);
     const html = await res.text();
-    expect(html).toMatch(/<td>3<\/td><td>phone: [^<]+<\/td>/);
+    expect(html).toMatch(/<td>3<\/td><td>电话：[^<]+<\/td>/);
     expect(html).toMatch(/<td>4<\/td><td>[^<]*<\/td>/);
   });
 

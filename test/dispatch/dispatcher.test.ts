@@ -168,7 +168,7 @@ describe("dispatch", () => {
   it("deliveries of a warning cancelled or expired before sending become expired, never sent", async () => {
     const c = ctx();
     const cancelled = await issue(c);
-    const r = await c.request("POST", `/api/v1/warnings/${cancelled.id}/cancel`, { key: c.users.issuer.key });
+    const r = await c.request("POST", `/api/v1/warnings/${cancelled.id}/cancel`, { key: c.users.issuer.key, json: { reason: "险情解除" } });
     const cancel = await json(r);
     const ch = new LoopbackChannel("sms");
     await dispatchOnce(loop(c, ch));
@@ -190,7 +190,7 @@ describe("dispatch", () => {
     const sms = new LoopbackChannel("sms");
     sms.next = ["permanent"]; // one person never got it
     await dispatchOnce(loop(c, sms));
-    const cancel = await json(await c.request("POST", `/api/v1/warnings/${w.id}/cancel`, { key: c.users.approver.key }));
+    const cancel = await json(await c.request("POST", `/api/v1/warnings/${w.id}/cancel`, { key: c.users.approver.key, json: { reason: "险情解除" } }));
     const rows = await deliveriesOf(c.tdb.db, cancel.id);
     expect(rows.filter((r) => r.channel === "sms")).toHaveLength(5);
     expect(rows.filter((r) => r.channel === "loudspeaker").map((r) => r.device_id)).toEqual([spk]);

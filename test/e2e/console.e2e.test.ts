@@ -138,7 +138,8 @@ describe("the staff console in a real browser", () => {
     await signIn(page, "approver");
     await page.goto(`${server.url}/approvals`);
     await page.screenshot({ path: new URL("approvals.png", ARTIFACTS).pathname, fullPage: true });
-    await page.click(`.pending[data-id="${id}"] button.approve`);
+    await page.click(`.pending[data-id="${id}"] .approve-step summary`);
+    await page.click(`.pending[data-id="${id}"] button.confirm-approve`);
     await page.waitForURL(/\/approvals\?flash=/);
     expect((await api("GET", `/api/v1/warnings/${id}`, server.key("viewer"))).body.status).toBe("issued");
 
@@ -160,8 +161,9 @@ describe("the staff console in a real browser", () => {
     }
 
     // Cancel from the board: a new Cancel version, and every loudspeaker is told to stop.
-    await page.fill("#cancel-form input[name=reason]", "降雨减弱，解除预警");
     await page.click("#cancel");
+    await page.fill("#cancel-reason", "降雨减弱，解除预警");
+    await page.click("#confirm-cancel");
     await page.waitForURL((u) => !u.pathname.endsWith(id));
     expect((await api("GET", `/api/v1/warnings/${id}`, server.key("viewer"))).body.status).toBe("cancelled");
     await page.goto(`${server.url}/warnings`);

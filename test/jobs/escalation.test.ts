@@ -174,7 +174,7 @@ describe("叫应 chain", () => {
     expect(await chainOf(c, w.id, v.code)).toBeUndefined();
     const red = await issue(c, v.code);
     c.clock.set(minutes(red.t0, 0.5));
-    const cancel = await json(await c.request("POST", `/api/v1/warnings/${red.id}/cancel`, { key: c.users.issuer.key }));
+    const cancel = await json(await c.request("POST", `/api/v1/warnings/${red.id}/cancel`, { key: c.users.issuer.key, json: { reason: "险情解除" } }));
     expect(await runAt(c, escalationJob, minutes(red.t0, 1))).toMatchObject({ started: 0 });
     expect(await chainOf(c, cancel.id, v.code)).toBeUndefined();
   });

@@ -56,7 +56,7 @@ describe("scheduled issue", () => {
   it("a warning cancelled before its send time never goes out", async () => {
     const c = ctx();
     const w = await approveScheduled(c, "150404001002", 30);
-    expect((await c.request("POST", `/api/v1/warnings/${w.id}/cancel`, { key: c.users.issuer.key })).status).toBe(201);
+    expect((await c.request("POST", `/api/v1/warnings/${w.id}/cancel`, { key: c.users.issuer.key, json: { reason: "险情解除" } })).status).toBe(201);
     expect(await runAt(c, scheduledIssueJob, minutes(w.t0, 31))).toMatchObject({ due: 0, issued: 0 });
     expect(await statusOf(c, w.id)).toBe("cancelled");
     expect(await deliveriesOf(c.tdb.db, w.id)).toEqual([]);

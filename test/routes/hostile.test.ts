@@ -82,6 +82,8 @@ function samples(c: TestContext): Record<string, Sample> {
     "GET /api/v1/warnings/:id/coverage.csv": { ...byId(fx.issued), query: { by: "township" } },
     "GET /api/v1/warnings/:id/silent-villages": byId(fx.issued),
     "GET /api/v1/warnings/:id/escalations": { ...byId(fx.issued), query: { limit: "5" } },
+    "GET /api/v1/warnings/:id/reach": byId(fx.issued),
+    "GET /api/v1/warnings/:id/failures": byId(fx.issued),
     "GET /api/v1/warnings/:id/preview": { ...byId(fx.draft), query: { channel: "sms", language: "zh" } },
     "POST /api/v1/warnings/preview": { json: full },
     "GET /api/v1/coverage/summary": { query: span },

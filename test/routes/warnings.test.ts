@@ -88,15 +88,21 @@ describe("warning lifecycle", () => {
   it("cancel needs no second person and creates an issued Cancel version", async () => {
     const c = ctx();
     const w = await createIssued(c);
+    // The reason becomes the all-clear's text: a cancel without one is refused, not sent.
+    for (const json of [undefined, {}, { reason: "  " }]) {
+      const refused = await c.request("POST", `/api/v1/warnings/${w.id}/cancel`, { key: c.users.issuer.key, ...(json ? { json } : {}) });
+      expect([400, 415, 422]).toContain(refused.status);
+    }
+    expect((await json(await c.request("GET", `/api/v1/warnings/${w.id}`))).status).toBe("issued");
     const r = await c.request("POST", `/api/v1/warnings/${w.id}/cancel`, { key: c.users.issuer.key, json: { reason: "降雨已减弱" } });
     expect(r.status).toBe(201);
     const cancel = await json(r);
     expect(cancel).toMatchObject({ msgType: "Cancel", status: "issued", supersedesId: w.id, headline: "赤峰市气象台解除暴雨橙色预警", description: "降雨已减弱" });
     expect((await json(await c.request("GET", `/api/v1/warnings/${w.id}`))).status).toBe("cancelled");
-    const twice = await c.request("POST", `/api/v1/warnings/${w.id}/cancel`, { key: c.users.issuer.key });
+    const twice = await c.request("POST", `/api/v1/warnings/${w.id}/cancel`, { key: c.users.issuer.key, json: { reason: "险情解除" } });
     expect(twice.status).toBe(409);
     // The Cancel message itself ends the thread: it is neither cancelled nor updated.
-    const ofCancel = await c.request("POST", `/api/v1/warnings/${cancel.id}/cancel`, { key: c.users.issuer.key });
+    const ofCancel = await c.request("POST", `/api/v1/warnings/${cancel.id}/cancel`, { key: c.users.issuer.key, json: { reason: "险情解除" } });
     expect(ofCancel.status).toBe(409);
     expect((await json(ofCancel)).msgType).toBe("Cancel");
     expect((await c.request("POST", `/api/v1/warnings/${cancel.id}/update`, { key: c.users.issuer.key, json: warningBody(c) })).status).toBe(409);
@@ -211,7 +217,7 @@ describe("bad input gets a precise 4xx and writes nothing", () => {
     const r = await c.request("POST", `/api/v1/warnings/${d.id}/approve`, { key: c.users.approver.key });
     expect(r.status).toBe(409);
     expect(await json(r)).toMatchObject({ code: "invalid_state", status: 409, currentStatus: "draft", allowedFrom: ["pending"] });
-    expect((await c.request("POST", `/api/v1/warnings/${d.id}/cancel`, { key: c.users.issuer.key })).status).toBe(409);
+    expect((await c.request("POST", `/api/v1/warnings/${d.id}/cancel`, { key: c.users.issuer.key, json: { reason: "险情解除" } })).status).toBe(409);
     expect((await c.request("POST", `/api/v1/warnings/${d.id}/update`, { key: c.users.issuer.key, json: warningBody(c) })).status).toBe(409);
     expect((await c.request("POST", `/api/v1/warnings/${d.id}/reject`, { key: c.users.approver.key, json: { reason: "x" } })).status).toBe(409);
   });
@@ -263,7 +269,7 @@ describe("security", () => {
     const mine = await c.request("GET", `/api/v1/warnings/${hs.id}`, { key: c.users.hongshanIssuer.key });
     expect(mine.status).toBe(200);
     const issued = await createIssued(c, {}, c.users.hongshanIssuer, c.users.hongshanApprover);
-    expect((await c.request("POST", `/api/v1/warnings/${issued.id}/cancel`, { key: c.users.songshanIssuer.key })).status).toBe(403);
+    expect((await c.request("POST", `/api/v1/warnings/${issued.id}/cancel`, { key: c.users.songshanIssuer.key, json: { reason: "险情解除" } })).status).toBe(403);
     const list = await json(await c.request("GET", "/api/v1/warnings", { key: c.users.songshanIssuer.key }));
     expect(list.items.every((w: { areas: { codes: string[] } }) => w.areas.codes.every((code) => code.startsWith("150404")))).toBe(true);
   });

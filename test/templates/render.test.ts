@@ -104,6 +104,17 @@ describe("rendering", () => {
     expect(out.text).not.toContain("防御指南");
   });
 
+  it("an all-clear says so and gives the reason instead of repeating the hazard", async () => {
+    const r = await renderer();
+    const cancel = warning({ msgType: "Cancel", description: "大风已减弱", instruction: "" });
+    for (const channel of ["sms", "loudspeaker", "display", "email"] as const) {
+      const zh = (await r.render(cancel, channel, "zh")).text;
+      expect(zh, channel).toContain("解除原因：大风已减弱");
+      const en = (await r.render(cancel, channel, "en")).text;
+      expect(en, channel).toContain("All clear. Reason: 大风已减弱");
+    }
+  });
+
   it("type and level overrides are found by file name, most specific first", async () => {
     const base = await readTemplateDir();
     const r = await renderer({ sources: { ...base, "zh/display.rainstorm.txt": "T {{title}}{{areas}}", "zh/display.rainstorm.red.txt": "TL {{title}}{{areas}}", "zh/display.blue.txt": "L {{title}}{{areas}}" } });

@@ -9,22 +9,25 @@ export const BOARD_JS = String.raw`
   function apply(d) {
     set("rate", pct(d.rate));
     const rate = document.getElementById("rate");
-    rate.className = "rate " + (d.met ? "met" : "unmet");
+    // An all-clear has no coverage target: its figure is progress, not a shortfall.
+    rate.className = "rate " + (board.dataset.neutral ? "neutral" : d.met ? "met" : "unmet");
     rate.dataset.rate = d.rate === null ? "" : String(d.rate);
     set("reached", d.reached.toLocaleString("zh-CN"));
-    set("t50", d.secondsTo50 === null ? "—" : d.secondsTo50 + " s");
-    set("t90", d.secondsTo90 === null ? "—" : d.secondsTo90 + " s");
+    const sec = board.dataset.sec || " s";
+    set("t50", d.secondsTo50 === null ? "—" : d.secondsTo50 + sec);
+    set("t90", d.secondsTo90 === null ? "—" : d.secondsTo90 + sec);
     for (const c of d.channels) {
-      for (const k of ["sent", "delivered", "acknowledged"]) {
+      for (const k of ["targeted", "sent", "delivered", "acknowledged", "failed"]) {
         const m = document.getElementById("m-" + c.channel + "-" + k);
         if (m) { m.max = Math.max(1, c.targeted); m.value = c[k]; }
-        set("n-" + c.channel + "-" + k, c[k] + " / " + c.targeted);
+        set("n-" + c.channel + "-" + k, c[k].toLocaleString("en-US"));
       }
     }
     const line = document.getElementById("curve-line");
     if (line) line.setAttribute("d", d.curvePath);
     const s = d.curveSpan;
-    set("curve-span", s < 120 ? s + " s" : s < 7200 ? Math.round(s / 60) + " min" : Math.round(s / 3600) + " h");
+    const u = (board.dataset.units || " s| min| h").split("|");
+    set("curve-span", s < 120 ? s + u[0] : s < 7200 ? Math.round(s / 60) + u[1] : Math.round(s / 3600) + u[2]);
     for (const v of d.villages) {
       const el = document.getElementById("v-" + v.code);
       if (el && el.dataset.state !== v.state) { el.className = "v s-" + v.state; el.dataset.state = v.state; }

@@ -59,6 +59,22 @@ svg.curve text { font-size:10px; fill:var(--mute); }
 .township > span { width:9rem; flex:none; font-size:.85em; color:var(--mute); }
 .villages { display:flex; flex-wrap:wrap; }
 .muted { color:var(--mute); }
+.rate.neutral { color:#12324f; }
+dl.facts { display:grid; grid-template-columns: 7rem 1fr; gap:.2rem .8rem; margin:.4rem 0; }
+dl.facts dt { color:var(--mute); } dl.facts dd { margin:0; }
+ul.plain { list-style:none; padding:0; margin:0; }
+.area { margin-right:.6rem; } small.code { color:var(--mute); font-size:.75em; }
+details.confirm { display:inline-block; vertical-align:top; margin:.3rem .5rem .3rem 0; }
+details.confirm > summary { list-style:none; } details.confirm > summary::-webkit-details-marker { display:none; }
+details.confirm[open] > form { border:2px solid var(--bad); border-radius:6px; padding:.6rem; margin-top:.4rem; background:#fffafa; }
+summary.button.danger { background:var(--bad); border-color:var(--bad); }
+.badge { display:inline-block; min-width:1.6rem; text-align:center; padding:0 .4rem; border-radius:10px; background:#eef1f5; }
+.alarm { border:2px solid var(--off); } .alarm h2 { color:var(--off); } .alarm .badge { background:var(--off); color:#fff; }
+td.bad, .bad { color:var(--bad); font-weight:700; }
+tr.overdue td { background:#fdecea; } tr.done td { color:var(--mute); }
+.status-offline { color:#fff; background:var(--bad); font-weight:700; padding:0 .4rem; border-radius:3px; }
+.status-online { color:var(--ok); }
+#channels td meter { display:block; height:.5rem; }
 .hidden { display:none; }
 .results { max-height:14rem; overflow:auto; background:#fff; border:1px solid var(--line); }
 .results button { display:block; width:100%; text-align:left; background:#fff; color:var(--ink); border:none; border-bottom:1px solid var(--line); border-radius:0; }

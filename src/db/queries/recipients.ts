@@ -15,7 +15,11 @@ export async function insertRecipients(db: Db, rows: NewRecipient[]): Promise<Re
   return out;
 }
 
-export async function listRecipients(db: Db, opts: { area: string; afterId?: number; limit: number; audience?: string }): Promise<Recipient[]> {
+/** `q` matches a name or phone fragment, or the name of the person's village, township or county. */
+export async function listRecipients(
+  db: Db, opts: { area: string; afterId?: number; limit: number; audience?: string | undefined; q?: string | undefined },
+): Promise<Recipient[]> {
+  const pattern = opts.q ? `%${opts.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%` : null;
   return db
     .select()
     .from(recipients)
@@ -24,6 +28,11 @@ export async function listRecipients(db: Db, opts: { area: string; afterId?: num
         like(recipients.areaCode, `${codePrefix(opts.area)}%`),
         opts.afterId ? gt(recipients.id, opts.afterId) : undefined,
         opts.audience ? sql`${opts.audience} = any(${recipients.audiences})` : undefined,
+        pattern ? sql`(${recipients.name} ilike ${pattern} or ${recipients.phone} like ${pattern}
+          or ${recipients.villageCode} in (select code from areas where kind = 'village' and name like ${pattern})
+          or left(${recipients.villageCode}, 9) || '000' in (select code from areas where kind = 'township' and name like ${pattern})
+          or left(${recipients.villageCode}, 6) || '000000' in (select code from areas where kind = 'county' and name like ${pattern}))`
+          : undefined,
       ),
     )
     .orderBy(asc(recipients.id))

@@ -10,6 +10,7 @@ import { recipientDto } from "./dto.js";
 const query = z.strictObject({
   area: z.string().refine(isAreaCode, "not an area code"),
   audience: z.enum(AUDIENCES).optional(),
+  q: z.string().trim().min(1).max(40).optional(),
   cursor: z.string().optional(),
   limit: limitParam,
 });
@@ -17,7 +18,7 @@ const query = z.strictObject({
 export default defineOperation({
   method: "get",
   path: "/api/v1/recipients",
-  summary: "People in an area (at any level)",
+  summary: "People in an area (at any level); `q` searches name, phone or the name of their village, township or county",
   tag: "recipients",
   auth: "apiKey",
   query,
@@ -28,7 +29,7 @@ export default defineOperation({
     const q = req.query;
     requireScope(actor, [q.area]);
     const afterId = decodeCursor(q.cursor, z.number().int());
-    const rows = await listRecipients(c.get("services").db, { area: q.area, afterId, limit: q.limit, audience: q.audience });
+    const rows = await listRecipients(c.get("services").db, { area: q.area, afterId, limit: q.limit, audience: q.audience, q: q.q });
     return c.json(page(rows.map(recipientDto), q.limit, (r) => r.id));
   },
 });

@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { requirePermission } from "../../domain/actor.js";
 import { cancelWarning, warningDto } from "../../warnings/index.js";
 import { ctx } from "../context.js";
 
-const body = z.strictObject({ reason: z.string().trim().min(1).max(2000).optional() });
+// The reason is the all-clear's own text: without one, residents were re-sent the hazard.
+const body = z.strictObject({ reason: z.string().trim().min(1).max(2000) });
 
 export default defineOperation({
   method: "post",
@@ -14,7 +14,6 @@ export default defineOperation({
   auth: "apiKey",
   permission: "warning.cancel",
   body,
-  bodyOptional: true,
   success: [201, "the Cancel version"],
   handler: async (c, req) => {
     const { s, actor, requestId } = ctx(c);

@@ -11,6 +11,8 @@ import deliveries from "./deliveries.js";
 import { coverageCsv, coverageJson } from "./coverage.js";
 import silentVillages from "./silent-villages.js";
 import escalations from "./escalations.js";
+import reach from "./reach.js";
+import failures from "./failures.js";
 import { previewStored, previewUnsaved } from "./preview.js";
 
-export const warningOperations = [create, list, get, patch, submit, approve, reject, update, cancel, deliveries, coverageJson, coverageCsv, silentVillages, escalations, previewStored, previewUnsaved];
+export const warningOperations = [create, list, get, patch, submit, approve, reject, update, cancel, deliveries, coverageJson, coverageCsv, silentVillages, escalations, reach, failures, previewStored, previewUnsaved];
