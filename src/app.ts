@@ -33,9 +33,21 @@ export const API_VERSION = "1.0.0";
 
 export function allOperations(extra: Operation[] = []): Operation[] {
   return [
-    ...systemOperations, ...areaOperations, ...recipientOperations, ...deviceOperations, ...warningOperations, ...coverageOperations,
-    ...capOperations, ...feedOperations, ...webhookOperations, ...ebPlatformOperations, ...ebOperations,
-    ...agencyOperations, ...userOperations, ...auditOperations, ...extra,
+    ...systemOperations,
+    ...areaOperations,
+    ...recipientOperations,
+    ...deviceOperations,
+    ...warningOperations,
+    ...coverageOperations,
+    ...capOperations,
+    ...feedOperations,
+    ...webhookOperations,
+    ...ebPlatformOperations,
+    ...ebOperations,
+    ...agencyOperations,
+    ...userOperations,
+    ...auditOperations,
+    ...extra,
   ];
 }
 
@@ -52,7 +64,12 @@ export function createApp(services: Services, opts: { extraOperations?: Operatio
     const t0 = performance.now();
     await next();
     c.header("x-request-id", requestId);
-    log.info("request", { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - t0) });
+    log.info("request", {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round(performance.now() - t0),
+    });
   });
   // Per-path body limits; anything else gets the JSON limit.
   const limits: Record<string, number> = {

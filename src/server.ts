@@ -52,8 +52,15 @@ const services: Services = {
   grading: defaultGrading,
   policy: defaultPolicy,
   config: {
-    ...defaultServiceConfig, sender: env.WARNCAST_SENDER, senderName: env.WARNCAST_SENDER_NAME, smsSignature: env.SMS_SIGNATURE,
-    publicUrl, tzDisplay: env.TZ_DISPLAY, twilioAuthToken: env.TWILIO_AUTH_TOKEN, sessionSecret: env.SESSION_SECRET, digestEmails: env.DIGEST_EMAILS,
+    ...defaultServiceConfig,
+    sender: env.WARNCAST_SENDER,
+    senderName: env.WARNCAST_SENDER_NAME,
+    smsSignature: env.SMS_SIGNATURE,
+    publicUrl,
+    tzDisplay: env.TZ_DISPLAY,
+    twilioAuthToken: env.TWILIO_AUTH_TOKEN,
+    sessionSecret: env.SESSION_SECRET,
+    digestEmails: env.DIGEST_EMAILS,
     ebResourceCode: env.EB_RESOURCE_CODE,
     clientAddressHeader: env.CLIENT_ADDRESS_HEADER,
   },
@@ -68,7 +75,11 @@ const renderer = rendererFor(services);
 // Loudspeakers and displays connect at /ws/devices on the same port (DESIGN §10); the
 // device channels deliver through this hub.
 const hub = new DeviceHub({
-  db: database.db, sql: database.sql, renderer, policy: services.policy, log: log.child({ part: "hub" }),
+  db: database.db,
+  sql: database.sql,
+  renderer,
+  policy: services.policy,
+  log: log.child({ part: "hub" }),
 });
 let channelSetup: ChannelSetup;
 try {

@@ -10,7 +10,11 @@ export class EmailChannel implements Channel {
   readonly kind = "email" as const;
   private readonly domain: string;
 
-  constructor(private readonly transport: MailTransport, private readonly from: string, readonly pace: Pace) {
+  constructor(
+    private readonly transport: MailTransport,
+    private readonly from: string,
+    readonly pace: Pace,
+  ) {
     this.domain = /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? "warncast.local";
   }
 
@@ -26,7 +30,11 @@ export class EmailChannel implements Channel {
         text: m.text,
         ...(m.html ? { html: m.html } : {}),
         messageId,
-        headers: { "X-Warncast-Warning": m.warningId, "X-Warncast-Delivery": String(m.deliveryId), "Auto-Submitted": "auto-generated" },
+        headers: {
+          "X-Warncast-Warning": m.warningId,
+          "X-Warncast-Delivery": String(m.deliveryId),
+          "Auto-Submitted": "auto-generated",
+        },
       });
     } catch (e) {
       throw classifySmtpError(e);

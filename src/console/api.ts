@@ -12,7 +12,12 @@ export interface ApiResult<T> {
   problem: Problem | null;
 }
 
-export type CallApi = <T = any>(method: string, path: string, body?: unknown, contentType?: string) => Promise<ApiResult<T>>;
+export type CallApi = <T = any>(
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType?: string,
+) => Promise<ApiResult<T>>;
 
 /** `onUnauthorized`: the API no longer accepts the key (disabled or rotated). */
 export function apiCaller(app: Hono<AppEnv>, key: string, requestId: string, onUnauthorized?: () => void): CallApi {

@@ -13,7 +13,14 @@ import { mountAdminPages } from "./admin.js";
 import { translator, word, type Lang } from "./i18n.js";
 import { apiCaller } from "./api.js";
 import {
-  endSession, loginCsrf, LOGIN_CSRF_COOKIE, MAX_AGE_S, readSession, sameToken, startSession, type Session,
+  endSession,
+  loginCsrf,
+  LOGIN_CSRF_COOKIE,
+  MAX_AGE_S,
+  readSession,
+  sameToken,
+  startSession,
+  type Session,
 } from "./session.js";
 import type { PageCtx } from "./layout.js";
 import { LoginPage } from "./pages/login.js";
@@ -32,7 +39,6 @@ import { CONSOLE_CSS } from "./assets/console.css.js";
 import { COMPOSE_JS } from "./assets/compose.js.js";
 import { BOARD_JS } from "./assets/board.js.js";
 
-
 const ASSETS: Record<string, [string, string]> = {
   "console.css": ["text/css; charset=utf-8", CONSOLE_CSS],
   "compose.js": ["text/javascript; charset=utf-8", COMPOSE_JS],
@@ -40,12 +46,22 @@ const ASSETS: Record<string, [string, string]> = {
 };
 
 /** No inline script or style, no other origin: injected markup could not run. */
-export const CONSOLE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+export const CONSOLE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 const FINAL_STATUSES = new Set(["cancelled", "expired", "updated", "rejected"]);
 
 const CONSOLE_PATHS = [
-  "/", "/login", "/logout", "/warnings", "/compose", "/approvals", "/devices", "/people", "/console-api", "/assets",
+  "/",
+  "/login",
+  "/logout",
+  "/warnings",
+  "/compose",
+  "/approvals",
+  "/devices",
+  "/people",
+  "/console-api",
+  "/assets",
   "/admin",
 ];
 
@@ -78,7 +94,16 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     if (p !== "/") app.use(`${p}/*`, secure);
   }
   app.use("/people/import", limitBody(10 * 1024 * 1024));
-  for (const p of ["/login", "/logout", "/compose", "/compose/*", "/warnings/*", "/admin/*", "/devices", "/devices/*"]) {
+  for (const p of [
+    "/login",
+    "/logout",
+    "/compose",
+    "/compose/*",
+    "/warnings/*",
+    "/admin/*",
+    "/devices",
+    "/devices/*",
+  ]) {
     app.use(p, limitBody(1024 * 1024));
   }
 
@@ -95,7 +120,13 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     for (const k of ["lang", "flash", "error"]) q.delete(k);
     q.set("lang", lang === "en" ? "zh" : "en");
     // A POST's page (a refused form) switches language on the page's GET address.
-    return { t: translator(lang), lang, session, path: url.pathname, otherLang: `${c.req.method === "GET" || url.pathname === "/compose" ? url.pathname : "/warnings"}?${q}` };
+    return {
+      t: translator(lang),
+      lang,
+      session,
+      path: url.pathname,
+      otherLang: `${c.req.method === "GET" || url.pathname === "/compose" ? url.pathname : "/warnings"}?${q}`,
+    };
   };
 
   // Every console page below needs a session; every POST needs its CSRF token.
@@ -110,7 +141,8 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     }
     if (c.req.method !== "GET" && c.req.method !== "HEAD") {
       let token = c.req.header("x-csrf-token");
-      if (!token && (c.req.header("content-type") ?? "").match(/form/)) token = String((await c.req.parseBody())["_csrf"] ?? "");
+      if (!token && (c.req.header("content-type") ?? "").match(/form/))
+        token = String((await c.req.parseBody())["_csrf"] ?? "");
       if (!sameToken(token, s.csrf)) {
         const ctx = pageCtx(c, s);
         return c.text(ctx.t("csrf"), 403);
@@ -118,20 +150,36 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     }
     c.set("session", s);
     let keyRefused = false;
-    c.set("call", apiCaller(app, s.key, c.get("requestId"), () => { keyRefused = true; }));
+    c.set(
+      "call",
+      apiCaller(app, s.key, c.get("requestId"), () => {
+        keyRefused = true;
+      }),
+    );
     c.set("page", pageCtx(c, s));
     await next();
     // The key was disabled or rotated since sign-in: the session ends here, not at expiry.
     if (keyRefused) {
       endSession(c);
-      c.res = c.req.method === "GET" && !c.req.path.startsWith("/console-api") && !c.req.path.endsWith("/live")
-        ? c.redirect("/login", 302)
-        : c.json({ code: "unauthorized", detail: "sign in again" }, 401);
+      c.res =
+        c.req.method === "GET" && !c.req.path.startsWith("/console-api") && !c.req.path.endsWith("/live")
+          ? c.redirect("/login", 302)
+          : c.json({ code: "unauthorized", detail: "sign in again" }, 401);
     }
   };
   const sessionPaths = [
-    "/warnings", "/warnings/*", "/compose", "/compose/*", "/approvals", "/devices", "/devices/*", "/people", "/people/*",
-    "/console-api/*", "/logout", "/admin/*",
+    "/warnings",
+    "/warnings/*",
+    "/compose",
+    "/compose/*",
+    "/approvals",
+    "/devices",
+    "/devices/*",
+    "/people",
+    "/people/*",
+    "/console-api/*",
+    "/logout",
+    "/admin/*",
   ];
   for (const p of sessionPaths) {
     app.use(p, requireSession);
@@ -152,8 +200,11 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     const s = c.get("services");
     const username = String(form.username ?? "");
     const r = await signInWithPassword(s, {
-      username, password: String(form.password ?? ""), address: clientAddress(c, s.config.clientAddressHeader),
-      ttlSeconds: MAX_AGE_S, requestId: c.get("requestId"),
+      username,
+      password: String(form.password ?? ""),
+      address: clientAddress(c, s.config.clientAddressHeader),
+      ttlSeconds: MAX_AGE_S,
+      requestId: c.get("requestId"),
     });
     if (!r.ok) {
       let error = ctx.t("badPassword");
@@ -181,15 +232,30 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
   app.get("/warnings", async (c: C) => {
     const call = c.get("call");
     const f: Record<string, string> = {};
-    for (const k of ["status", "type", "level", "area", "from", "to"]) { const v = c.req.query(k); if (v) f[k] = v; }
+    for (const k of ["status", "type", "level", "area", "from", "to"]) {
+      const v = c.req.query(k);
+      if (v) f[k] = v;
+    }
     const q = new URLSearchParams();
     for (const k of ["status", "type", "level", "area"]) if (f[k]) q.set(k, f[k]!);
     if (f.from) q.set("from", `${f.from}T00:00:00+08:00`);
     if (f.to) q.set("to", `${f.to}T23:59:59+08:00`);
     q.set("limit", "100");
-    const [list, summary] = await Promise.all([call("GET", `/api/v1/warnings?${q}`), call("GET", "/api/v1/coverage/summary")]);
+    const [list, summary] = await Promise.all([
+      call("GET", `/api/v1/warnings?${q}`),
+      call("GET", "/api/v1/coverage/summary"),
+    ]);
     const ctx = c.get("page");
-    return c.html(<WarningsPage ctx={ctx} grading={c.get("services").grading} items={list.ok ? list.body.items : []} filters={f} summary={summary.ok ? summary.body : null} flash={c.req.query("flash") ?? null} />);
+    return c.html(
+      <WarningsPage
+        ctx={ctx}
+        grading={c.get("services").grading}
+        items={list.ok ? list.body.items : []}
+        filters={f}
+        summary={summary.ok ? summary.body : null}
+        flash={c.req.query("flash") ?? null}
+      />,
+    );
   });
 
   // ---- compose (new, or an update of ?from=<id>)
@@ -197,55 +263,130 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     const s = c.get("services");
     const from = c.req.query("from");
     let values: ComposeValues = {
-      type: "rainstorm", level: "blue", headline: "", description: "", instruction: "", areas: [], audiences: ["public"],
-      channels: s.policy.channelsByLevel.blue, onset: "", expires: toLocalInput(new Date(Date.now() + 12 * 3600_000).toISOString()), sendAt: "", from: "", channelsTouched: false,
+      type: "rainstorm",
+      level: "blue",
+      headline: "",
+      description: "",
+      instruction: "",
+      areas: [],
+      audiences: ["public"],
+      channels: s.policy.channelsByLevel.blue,
+      onset: "",
+      expires: toLocalInput(new Date(Date.now() + 12 * 3600_000).toISOString()),
+      sendAt: "",
+      from: "",
+      channelsTouched: false,
     };
     if (from) {
       const w = await c.get("call")("GET", `/api/v1/warnings/${from}`);
       if (w.ok) {
         values = {
           // A derived headline is left blank so the Update derives its own (更新, new level).
-          type: w.body.type, level: w.body.level, description: w.body.description, instruction: w.body.instruction,
+          type: w.body.type,
+          level: w.body.level,
+          description: w.body.description,
+          instruction: w.body.instruction,
           headline: isDerivedHeadline(s.grading, w.body.senderName, w.body.headline, w.body) ? "" : w.body.headline,
-          areas: await areaLabels(c, w.body.areas.codes), audiences: w.body.audiences, channels: w.body.channels, onset: toLocalInput(w.body.onset),
-          expires: toLocalInput(w.body.expires), sendAt: "", from, channelsTouched: true,
+          areas: await areaLabels(c, w.body.areas.codes),
+          audiences: w.body.audiences,
+          channels: w.body.channels,
+          onset: toLocalInput(w.body.onset),
+          expires: toLocalInput(w.body.expires),
+          sendAt: "",
+          from,
+          channelsTouched: true,
         };
       }
     }
-    return c.html(<ComposePage ctx={c.get("page")} session={c.get("session")} grading={s.grading} policy={s.policy} values={values} errors={{}} />);
+    return c.html(
+      <ComposePage
+        ctx={c.get("page")}
+        session={c.get("session")}
+        grading={s.grading}
+        policy={s.policy}
+        values={values}
+        errors={{}}
+      />,
+    );
   });
 
   app.post("/compose", async (c: C) => {
     const s = c.get("services");
     const call = c.get("call");
     const form = await c.req.parseBody({ all: true });
-    const list = (k: string) => { const v = form[k]; return (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String).filter(Boolean); };
-    const one = (k: string) => { const v = form[k]; return Array.isArray(v) ? String(v[0] ?? "") : String(v ?? ""); };
+    const list = (k: string) => {
+      const v = form[k];
+      return (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String).filter(Boolean);
+    };
+    const one = (k: string) => {
+      const v = form[k];
+      return Array.isArray(v) ? String(v[0] ?? "") : String(v ?? "");
+    };
     const body = {
-      type: one("type"), level: one("level"), description: one("description"),
-      ...(one("headline") ? { headline: one("headline") } : {}), ...(one("instruction") ? { instruction: one("instruction") } : {}),
-      areas: { codes: list("areas") }, audiences: list("audiences"), channels: list("channels"),
-      expires: fromLocalInput(one("expires")), ...(one("onset") ? { onset: fromLocalInput(one("onset")) } : {}), ...(one("sendAt") ? { sendAt: fromLocalInput(one("sendAt")) } : {}),
+      type: one("type"),
+      level: one("level"),
+      description: one("description"),
+      ...(one("headline") ? { headline: one("headline") } : {}),
+      ...(one("instruction") ? { instruction: one("instruction") } : {}),
+      areas: { codes: list("areas") },
+      audiences: list("audiences"),
+      channels: list("channels"),
+      expires: fromLocalInput(one("expires")),
+      ...(one("onset") ? { onset: fromLocalInput(one("onset")) } : {}),
+      ...(one("sendAt") ? { sendAt: fromLocalInput(one("sendAt")) } : {}),
     };
     const from = one("from");
     const values: ComposeValues = {
-      type: body.type, level: body.level, headline: one("headline"), description: body.description, instruction: one("instruction"),
-      areas: await areaLabels(c, body.areas.codes), audiences: body.audiences, channels: body.channels, onset: one("onset"), expires: one("expires"), sendAt: one("sendAt"),
-      from, channelsTouched: one("channelsTouched") === "1",
+      type: body.type,
+      level: body.level,
+      headline: one("headline"),
+      description: body.description,
+      instruction: one("instruction"),
+      areas: await areaLabels(c, body.areas.codes),
+      audiences: body.audiences,
+      channels: body.channels,
+      onset: one("onset"),
+      expires: one("expires"),
+      sendAt: one("sendAt"),
+      from,
+      channelsTouched: one("channelsTouched") === "1",
     };
     const again = (errors: FieldErrors, error: string | null, status: 403 | 409 | 422) =>
-      c.html(<ComposePage ctx={c.get("page")} session={c.get("session")} grading={s.grading} policy={s.policy} values={values} errors={errors} error={error} />, status);
-    const created = from ? await call("POST", `/api/v1/warnings/${from}/update`, body) : await call("POST", "/api/v1/warnings", body);
+      c.html(
+        <ComposePage
+          ctx={c.get("page")}
+          session={c.get("session")}
+          grading={s.grading}
+          policy={s.policy}
+          values={values}
+          errors={errors}
+          error={error}
+        />,
+        status,
+      );
+    const created = from
+      ? await call("POST", `/api/v1/warnings/${from}/update`, body)
+      : await call("POST", "/api/v1/warnings", body);
     // Field errors go next to their fields (and a general one above the form), not twice.
-    const fixFirst = (errs: FieldErrors) => (Object.keys(errs).some((k) => k !== "") ? c.get("page").t("fixFields") : null);
-    if (!created.ok) { const errs = fieldErrors(c.get("page"), created.problem); return again(errs, fixFirst(errs), statusOf(created.status)); }
+    const fixFirst = (errs: FieldErrors) =>
+      Object.keys(errs).some((k) => k !== "") ? c.get("page").t("fixFields") : null;
+    if (!created.ok) {
+      const errs = fieldErrors(c.get("page"), created.problem);
+      return again(errs, fixFirst(errs), statusOf(created.status));
+    }
     let w = created.body;
     if (!from && one("action") === "submit") {
       const sub = await call("POST", `/api/v1/warnings/${w.id}/submit`);
-      if (!sub.ok) { const errs = fieldErrors(c.get("page"), sub.problem); return again(errs, fixFirst(errs), statusOf(sub.status)); }
+      if (!sub.ok) {
+        const errs = fieldErrors(c.get("page"), sub.problem);
+        return again(errs, fixFirst(errs), statusOf(sub.status));
+      }
       w = sub.body;
     }
-    return c.redirect(`/warnings/${w.id}?flash=${encodeURIComponent(`${c.get("page").t("created")}：${word(c.get("page").t, "st", w.status)}`)}`, 303);
+    return c.redirect(
+      `/warnings/${w.id}?flash=${encodeURIComponent(`${c.get("page").t("created")}：${word(c.get("page").t, "st", w.status)}`)}`,
+      303,
+    );
   });
 
   app.post("/compose/preview", async (c: C) => {
@@ -261,13 +402,38 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     const t = c.get("page").t;
     const call = c.get("call");
     const q = (c.req.query("q") ?? "").trim().slice(0, 40);
-    type ApiArea = { code: string; name: string; kind: string; population: number | null; parentName?: string | null; grandparentName?: string | null };
-    const item = (a: ApiArea, label: string) => ({ code: a.code, kind: a.kind, kindLabel: t(a.kind as "county") ?? a.kind, population: a.population ?? 0, label, browsable: a.kind !== "grid" });
+    type ApiArea = {
+      code: string;
+      name: string;
+      kind: string;
+      population: number | null;
+      parentName?: string | null;
+      grandparentName?: string | null;
+    };
+    const item = (a: ApiArea, label: string) => ({
+      code: a.code,
+      kind: a.kind,
+      kindLabel: t(a.kind as "county") ?? a.kind,
+      population: a.population ?? 0,
+      label,
+      browsable: a.kind !== "grid",
+    });
     if (q) {
       const r = await call<{ items: ApiArea[] }>("GET", `/api/v1/areas/search?q=${encodeURIComponent(q)}&limit=30`);
       if (!r.ok) return c.json(r.problem, r.status as 400);
       return c.json({
-        items: r.body.items.map((a) => item(a, [a.kind === "village" || a.kind === "grid" ? a.grandparentName : null, a.kind !== "county" ? a.parentName : null, a.name].filter(Boolean).join(" "))),
+        items: r.body.items.map((a) =>
+          item(
+            a,
+            [
+              a.kind === "village" || a.kind === "grid" ? a.grandparentName : null,
+              a.kind !== "county" ? a.parentName : null,
+              a.name,
+            ]
+              .filter(Boolean)
+              .join(" "),
+          ),
+        ),
       });
     }
     const parent = c.req.query("parent") || c.get("session").scope;
@@ -277,7 +443,10 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     ]);
     if (!self.ok) return c.json(self.problem, self.status as 404);
     return c.json({
-      parent: { ...item(self.body, self.body.name), parentCode: (self.body as { parentCode?: string | null }).parentCode ?? null },
+      parent: {
+        ...item(self.body, self.body.name),
+        parentCode: (self.body as { parentCode?: string | null }).parentCode ?? null,
+      },
       items: children.ok ? children.body.items.map((a) => item(a, a.name)) : [],
     });
   });
@@ -286,19 +455,29 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
   app.get("/approvals", async (c: C) => {
     const call = c.get("call");
     const list = await call<Page<WarningDto>>("GET", "/api/v1/warnings?status=pending&limit=100");
-    const items: PendingItem[] = await Promise.all((list.ok ? list.body.items : []).map(async (w) => {
-      // Every channel × language as recipients will get it, and whom: what the approver signs off.
-      const [pv, reach, areas] = await Promise.all([
-        call<{ items: PreviewItem[] }>("GET", `/api/v1/warnings/${w.id}/preview`),
-        call<ReachDto>("GET", `/api/v1/warnings/${w.id}/reach`),
-        areaLabels(c, w.areas.codes),
-      ]);
-      const previews = pv.ok ? pv.body.items : [];
-      const sms = previews.find((x) => x.channel === "sms" && x.requestedLanguage === "zh") ?? null;
-      return { w, reach: reach.ok ? reach.body : null, areas, sms, previews };
-    }));
-    return c.html(<ApprovalsPage ctx={c.get("page")} session={c.get("session")} grading={c.get("services").grading}
-      items={items} flash={c.req.query("flash") ?? null} error={c.req.query("error") ?? null} />);
+    const items: PendingItem[] = await Promise.all(
+      (list.ok ? list.body.items : []).map(async (w) => {
+        // Every channel × language as recipients will get it, and whom: what the approver signs off.
+        const [pv, reach, areas] = await Promise.all([
+          call<{ items: PreviewItem[] }>("GET", `/api/v1/warnings/${w.id}/preview`),
+          call<ReachDto>("GET", `/api/v1/warnings/${w.id}/reach`),
+          areaLabels(c, w.areas.codes),
+        ]);
+        const previews = pv.ok ? pv.body.items : [];
+        const sms = previews.find((x) => x.channel === "sms" && x.requestedLanguage === "zh") ?? null;
+        return { w, reach: reach.ok ? reach.body : null, areas, sms, previews };
+      }),
+    );
+    return c.html(
+      <ApprovalsPage
+        ctx={c.get("page")}
+        session={c.get("session")}
+        grading={c.get("services").grading}
+        items={items}
+        flash={c.req.query("flash") ?? null}
+        error={c.req.query("error") ?? null}
+      />,
+    );
   });
 
   // ---- actions on a warning: the API decides; its problem detail is shown as it is.
@@ -316,12 +495,17 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
       }
       const r = await c.get("call")("POST", `/api/v1/warnings/${id}/${action}`, body);
       if (!r.ok) {
-        const msg = r.problem?.rule === "self_approval" ? t("selfApproval") : r.problem?.detail ?? t("notAllowed");
+        const msg = r.problem?.rule === "self_approval" ? t("selfApproval") : (r.problem?.detail ?? t("notAllowed"));
         // The id is as posted (the API refused it): encoded, or a NUL in it breaks the header.
         return c.redirect(`${back ?? `/warnings/${encodeURIComponent(id)}`}?error=${encodeURIComponent(msg)}`, 303);
       }
       const target = action === "cancel" || action === "approve" ? r.body.id : id;
-      return c.redirect(back ? `/approvals?flash=${encodeURIComponent(`${t(action === "approve" ? "approve" : action === "reject" ? "reject" : "submit")}：${word(t, "st", r.body.status)}`)}` : `/warnings/${target}`, 303);
+      return c.redirect(
+        back
+          ? `/approvals?flash=${encodeURIComponent(`${t(action === "approve" ? "approve" : action === "reject" ? "reject" : "submit")}：${word(t, "st", r.body.status)}`)}`
+          : `/warnings/${target}`,
+        303,
+      );
     });
   }
 
@@ -341,23 +525,42 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
       areaLabels(c, w.body.areas.codes),
     ]);
     const names = {
-      counties: new Map<string, string>((counties.ok ? counties.body.areas : []).map((a) => [a.code.slice(0, 6), a.name])),
-      townships: new Map<string, string>((townships.ok ? townships.body.areas : []).map((a) => [a.code.slice(0, 9), a.name])),
+      counties: new Map<string, string>(
+        (counties.ok ? counties.body.areas : []).map((a) => [a.code.slice(0, 6), a.name]),
+      ),
+      townships: new Map<string, string>(
+        (townships.ok ? townships.body.areas : []).map((a) => [a.code.slice(0, 9), a.name]),
+      ),
     };
-    return c.html(<BoardPage ctx={c.get("page")} session={c.get("session")} grading={c.get("services").grading} w={w.body}
-      data={data!} names={names} areas={areas} failed={failures.ok ? failures.body.failed : []}
-      retrying={failures.ok ? failures.body.retrying : []}
-      silent={silent.ok && silent.body.active ? silent.body.items : []} work={workItems(chains, new Date())}
-      flash={c.req.query("flash") ?? null} error={c.req.query("error") ?? null} />);
+    return c.html(
+      <BoardPage
+        ctx={c.get("page")}
+        session={c.get("session")}
+        grading={c.get("services").grading}
+        w={w.body}
+        data={data!}
+        names={names}
+        areas={areas}
+        failed={failures.ok ? failures.body.failed : []}
+        retrying={failures.ok ? failures.body.retrying : []}
+        silent={silent.ok && silent.body.active ? silent.body.items : []}
+        work={workItems(chains, new Date())}
+        flash={c.req.query("flash") ?? null}
+        error={c.req.query("error") ?? null}
+      />,
+    );
   });
 
   // 叫应 confirmed by phone: the API records it (audited) and the escalation job closes the chain.
   app.post("/warnings/:id/ack/:delivery", async (c: C) => {
     const id = encodeURIComponent(c.req.param("id")!);
     const t = c.get("page").t;
-    const r = await c.get("call")("POST", `/api/v1/deliveries/${encodeURIComponent(c.req.param("delivery")!)}/ack`,
-      { note: "confirmed by phone (电话确认)" });
-    const q = r.ok ? `flash=${encodeURIComponent(t("confirmByPhone"))}` : `error=${encodeURIComponent(r.problem?.detail ?? t("notAllowed"))}`;
+    const r = await c.get("call")("POST", `/api/v1/deliveries/${encodeURIComponent(c.req.param("delivery")!)}/ack`, {
+      note: "confirmed by phone (电话确认)",
+    });
+    const q = r.ok
+      ? `flash=${encodeURIComponent(t("confirmByPhone"))}`
+      : `error=${encodeURIComponent(r.problem?.detail ?? t("notAllowed"))}`;
     return c.redirect(`/warnings/${id}?${q}#worklist`, 303);
   });
 
@@ -366,7 +569,10 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     const id = c.req.param("id")!;
     const channel = c.req.query("channel");
     const q = new URLSearchParams({ status: "failed", limit: "500", ...(channel ? { channel } : {}) });
-    const r = await c.get("call")<Page<DeliveryDto>>("GET", `/api/v1/warnings/${encodeURIComponent(id)}/deliveries?${q}`);
+    const r = await c.get("call")<Page<DeliveryDto>>(
+      "GET",
+      `/api/v1/warnings/${encodeURIComponent(id)}/deliveries?${q}`,
+    );
     if (!r.ok) return c.text(r.problem?.detail ?? "error", statusOf(r.status));
     return c.html(<FailedPage ctx={c.get("page")} warningId={id} items={r.body.items} />);
   });
@@ -376,29 +582,45 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     const call = c.get("call");
     return streamSSE(c, async (stream) => {
       let closed = false;
-      stream.onAbort(() => { closed = true; });
+      stream.onAbort(() => {
+        closed = true;
+      });
       // Bounded: one update a second for at most 30 minutes; the browser reconnects (and
       // then gets every village again). After the first event only villages whose colour
       // changed are sent: a city-wide board is 2,457 villages, ~140 KB a second otherwise.
       const sent = new Map<string, string>();
       for (let i = 0; i < 1800 && !closed; i++) {
         const data = await loadBoard(call, id);
-        if (!data) { await stream.writeSSE({ event: "end", data: "{}" }); return; }
-        const villages = data.villages.filter((v) => sent.get(v.code) !== v.state).map((v) => ({ code: v.code, state: v.state }));
+        if (!data) {
+          await stream.writeSSE({ event: "end", data: "{}" });
+          return;
+        }
+        const villages = data.villages
+          .filter((v) => sent.get(v.code) !== v.state)
+          .map((v) => ({ code: v.code, state: v.state }));
         for (const v of villages) sent.set(v.code, v.state);
         await stream.writeSSE({ event: "board", data: JSON.stringify({ ...data, villages }), id: String(i) });
         // A cancelled, expired or superseded version no longer changes much: one last
         // picture, then the stream ends (reloading the page shows late reports).
-        if (FINAL_STATUSES.has(data.status)) { await stream.writeSSE({ event: "end", data: "{}" }); return; }
+        if (FINAL_STATUSES.has(data.status)) {
+          await stream.writeSSE({ event: "end", data: "{}" });
+          return;
+        }
         await stream.sleep(1000);
       }
     });
   });
 
   app.get("/warnings/:id/coverage.csv", async (c: C) => {
-    const r = await c.get("call")("GET", `/api/v1/warnings/${c.req.param("id")}/coverage.csv?by=${c.req.query("by") ?? "village"}`);
+    const r = await c.get("call")(
+      "GET",
+      `/api/v1/warnings/${c.req.param("id")}/coverage.csv?by=${c.req.query("by") ?? "village"}`,
+    );
     if (!r.ok) return c.text(r.problem?.detail ?? "error", statusOf(r.status));
-    return c.body(r.body as string, 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="coverage-${c.req.param("id")}.csv"` });
+    return c.body(r.body as string, 200, {
+      "content-type": "text/csv; charset=utf-8",
+      "content-disposition": `attachment; filename="coverage-${c.req.param("id")}.csv"`,
+    });
   });
 
   mountDirectory(app);
@@ -408,9 +630,11 @@ function safeNext(n: string | undefined): string {
   return n && n.startsWith("/") && !n.startsWith("//") ? n : "/warnings";
 }
 
-
 /** API problem details → messages per form field (areas.codes.0 → areas). */
-function fieldErrors(ctx: PageCtx, p: { errors?: { path: string; code?: string; message: string }[]; detail?: string } | null): FieldErrors {
+function fieldErrors(
+  ctx: PageCtx,
+  p: { errors?: { path: string; code?: string; message: string }[]; detail?: string } | null,
+): FieldErrors {
   const out: FieldErrors = {};
   for (const e of p?.errors ?? []) {
     const field = e.path.split(".")[0] ?? "";
@@ -419,4 +643,3 @@ function fieldErrors(ctx: PageCtx, p: { errors?: { path: string; code?: string; 
   if (p && !p.errors?.length && p.detail) out[""] = [p.detail];
   return out;
 }
-

@@ -18,7 +18,10 @@ export type DeviceDto = ReturnType<typeof deviceDto>;
 export type RecipientDto = ReturnType<typeof recipientDto>;
 export type AreaDto = ReturnType<typeof areaDto>;
 export type ReachDto = Reach & { author: { id: string; name: string | null } };
-export interface Page<T> { items: T[]; nextCursor: string | null }
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
 
 export interface EscalationDto {
   villageCode: string;
@@ -33,4 +36,8 @@ export interface EscalationDto {
   messages: (EscalationMessage & { stepName: EscalationStep | null })[];
 }
 
-export interface AreaLabel { code: string; label: string; population: number }
+export interface AreaLabel {
+  code: string;
+  label: string;
+  population: number;
+}

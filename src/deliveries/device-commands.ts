@@ -16,10 +16,19 @@ export interface DeviceCommandRow {
 }
 
 export type Raw = {
-  id: string; device_id: string; channel: DeviceKind; warning_id: string; language: Language; queued_at?: string;
+  id: string;
+  device_id: string;
+  channel: DeviceKind;
+  warning_id: string;
+  language: Language;
+  queued_at?: string;
 };
 export const toRow = (r: Raw): DeviceCommandRow => ({
-  id: Number(r.id), deviceId: r.device_id, channel: r.channel, warningId: r.warning_id, language: r.language,
+  id: Number(r.id),
+  deviceId: r.device_id,
+  channel: r.channel,
+  warningId: r.warning_id,
+  language: r.language,
 });
 
 const IN_FORCE = (now: string) => sql`select w.id from warnings w where ${inForceSql("w", now)}`;
@@ -49,4 +58,3 @@ export async function recordRenderedLanguages(db: Db, rows: { id: number; langua
     from jsonb_to_recordset(${jsonRows(rows)}) as o(id bigint, language language)
     where d.id = o.id`);
 }
-

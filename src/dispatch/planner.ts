@@ -6,7 +6,11 @@ import type { Db } from "../db/client.js";
 import type { Warning } from "../db/queries/warnings.js";
 import { warnings } from "../db/schema/index.js";
 import {
-  CHANNEL_TARGETS, DEVICE_CHANNELS, LEVEL_RANK, PERSON_CHANNELS, type ChannelKind,
+  CHANNEL_TARGETS,
+  DEVICE_CHANNELS,
+  LEVEL_RANK,
+  PERSON_CHANNELS,
+  type ChannelKind,
 } from "../domain/vocabulary.js";
 import { inForceSql } from "../warnings/lifecycle.js";
 import { notifyDeliveries } from "./notify.js";
@@ -38,12 +42,16 @@ export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<Pla
   const { personChannels, deviceChannels } = channelsOf(w);
   const rank = LEVEL_RANK[w.level];
   const inserted = await tx.execute(
-    w.msgType === "Cancel" ? cancelDeliveries(w, rank, at) : warningDeliveries(w, { rank, at, personChannels, deviceChannels }),
+    w.msgType === "Cancel"
+      ? cancelDeliveries(w, rank, at)
+      : warningDeliveries(w, { rank, at, personChannels, deviceChannels }),
   );
   const eb = await planEbDeliveries(tx, w, rank, at);
   // The insert trigger has counted the no-address failures already: read them there
   // rather than RETURNING a million rows to count them.
-  const [f] = await tx.execute<{ n: number }>(sql`select coalesce(sum(failed), 0)::int as n from coverage_counts where warning_id = ${w.id}`);
+  const [f] = await tx.execute<{ n: number }>(
+    sql`select coalesce(sum(failed), 0)::int as n from coverage_counts where warning_id = ${w.id}`,
+  );
   return {
     villages: v?.villages ?? 0,
     villagesWithoutCentroid: v?.without_centroid ?? 0,
@@ -124,7 +132,11 @@ function channelsOf(w: Warning) {
  * must not stay silent through the storm (DESIGN §5). The coverage denominator (the
  * villages' population) does not change. Returns the warnings that got new rows.
  */
-export async function planLateJoiners(tx: Db, only: Only, now: Date): Promise<{ warningId: string; deliveries: number }[]> {
+export async function planLateJoiners(
+  tx: Db,
+  only: Only,
+  now: Date,
+): Promise<{ warningId: string; deliveries: number }[]> {
   if (!only.recipientIds?.length && !only.deviceIds?.length) return [];
   const at = now.toISOString();
   const open = await tx.execute<{ id: string }>(sql`
@@ -134,7 +146,15 @@ export async function planLateJoiners(tx: Db, only: Only, now: Date): Promise<{ 
         select village_code from recipients where id = any(${sql.param(only.recipientIds ?? [])}::bigint[])
         union select village_code from devices where id = any(${sql.param(only.deviceIds ?? [])}::uuid[])))`);
   if (open.length === 0) return [];
-  const ws = await tx.select().from(warnings).where(inArray(warnings.id, open.map((r) => r.id)));
+  const ws = await tx
+    .select()
+    .from(warnings)
+    .where(
+      inArray(
+        warnings.id,
+        open.map((r) => r.id),
+      ),
+    );
   const created: { warningId: string; deliveries: number }[] = [];
   for (const w of ws) {
     const rows = await tx.execute(warningDeliveries(w, { rank: LEVEL_RANK[w.level], at, ...channelsOf(w), only }));

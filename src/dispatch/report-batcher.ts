@@ -11,7 +11,12 @@ export class ReportBatcher {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly db: Db, private readonly log: Logger, private readonly flushMs = 200, private readonly maxBatch = 5_000) {}
+  constructor(
+    private readonly db: Db,
+    private readonly log: Logger,
+    private readonly flushMs = 200,
+    private readonly maxBatch = 5_000,
+  ) {}
 
   readonly push = (r: StatusReport): void => {
     this.pending.push(r);
@@ -20,13 +25,25 @@ export class ReportBatcher {
   };
 
   flush(): Promise<void> {
-    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
     const batch = this.pending;
     this.pending = [];
     this.flushing = this.flushing.then(async () => {
       if (batch.length === 0) return;
       try {
-        await applyProviderReports(this.db, batch.map((r) => ({ providerId: r.providerId, status: r.status, at: r.at, errorCode: r.errorCode, error: r.error })));
+        await applyProviderReports(
+          this.db,
+          batch.map((r) => ({
+            providerId: r.providerId,
+            status: r.status,
+            at: r.at,
+            errorCode: r.errorCode,
+            error: r.error,
+          })),
+        );
       } catch (e) {
         this.log.error("applying provider reports failed", { count: batch.length, ...errorFields(e) });
       }

@@ -51,7 +51,16 @@ export class DispatchRunner {
     for (const channel of this.d.channels) {
       const bucket = new TokenBucket(channel.pace.ratePerSecond);
       for (let i = 0; i < (this.d.loopsPerChannel ?? 1); i++) {
-        const deps: LoopDeps = { db: this.d.db, channel, bucket, renderer: this.d.renderer, owner: this.owner, now, log: this.d.log, options };
+        const deps: LoopDeps = {
+          db: this.d.db,
+          channel,
+          bucket,
+          renderer: this.d.renderer,
+          owner: this.owner,
+          now,
+          log: this.d.log,
+          options,
+        };
         this.loops.push(this.loop(deps));
       }
     }
@@ -81,7 +90,11 @@ export class DispatchRunner {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const done = () => { clearTimeout(t); this.wakeups.delete(done); resolve(); };
+      const done = () => {
+        clearTimeout(t);
+        this.wakeups.delete(done);
+        resolve();
+      };
       const t = setTimeout(done, ms);
       this.wakeups.add(done);
     });

@@ -7,15 +7,40 @@ export type Level = (typeof LEVELS)[number];
 export const LEVEL_RANK: Record<Level, number> = { red: 1, orange: 2, yellow: 3, blue: 4 };
 
 export const WARNING_TYPES = [
-  "rainstorm", "blizzard", "cold_wave", "gale", "sandstorm", "heat", "drought", "lightning",
-  "hail", "frost", "fog", "haze", "road_icing", "flood", "geohazard", "forest_fire",
-  "grassland_fire", "earthquake", "hazmat", "other",
+  "rainstorm",
+  "blizzard",
+  "cold_wave",
+  "gale",
+  "sandstorm",
+  "heat",
+  "drought",
+  "lightning",
+  "hail",
+  "frost",
+  "fog",
+  "haze",
+  "road_icing",
+  "flood",
+  "geohazard",
+  "forest_fire",
+  "grassland_fire",
+  "earthquake",
+  "hazmat",
+  "other",
 ] as const;
 export type WarningType = (typeof WARNING_TYPES)[number];
 
 export const AUDIENCES = [
-  "public", "info_officer", "grid_worker", "village_cadre", "township_official",
-  "county_official", "school", "hospital", "enterprise", "hazard_point",
+  "public",
+  "info_officer",
+  "grid_worker",
+  "village_cadre",
+  "township_official",
+  "county_official",
+  "school",
+  "hospital",
+  "enterprise",
+  "hazard_point",
 ] as const;
 export type Audience = (typeof AUDIENCES)[number];
 /** Posts that must acknowledge (叫应) and are staffed A/B. */
@@ -77,9 +102,7 @@ export type UserRole = (typeof USER_ROLES)[number];
 export const DEVICE_KINDS = DEVICE_CHANNELS;
 export type DeviceKind = DeviceChannelKind;
 
-export const WARNING_STATUSES = [
-  "draft", "pending", "approved", "issued", "updated", "cancelled", "expired",
-] as const;
+export const WARNING_STATUSES = ["draft", "pending", "approved", "issued", "updated", "cancelled", "expired"] as const;
 export type WarningStatus = (typeof WARNING_STATUSES)[number];
 
 export const MSG_TYPES = ["Alert", "Update", "Cancel"] as const;
@@ -89,7 +112,13 @@ export const URGENCIES = ["Immediate", "Expected", "Future", "Past", "Unknown"] 
 export const CERTAINTIES = ["Observed", "Likely", "Possible", "Unlikely", "Unknown"] as const;
 
 export const DELIVERY_STATUSES = [
-  "queued", "sending", "sent", "delivered", "acknowledged", "failed", "expired",
+  "queued",
+  "sending",
+  "sent",
+  "delivered",
+  "acknowledged",
+  "failed",
+  "expired",
 ] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 

@@ -36,8 +36,17 @@ export async function buildCommands(
         action: stop ? "stop" : CHANNEL_TARGETS[row.channel].action,
         ...(o.stop ? { reason: o.stop } : {}),
         warning: {
-          id: w.id, thread: w.threadId, msgType: w.msgType, type: w.type, level: w.level, headline: w.headline,
-          text, language, repeat: rep.repeat, interval: rep.intervalSeconds, expires: w.expires.toISOString(),
+          id: w.id,
+          thread: w.threadId,
+          msgType: w.msgType,
+          type: w.type,
+          level: w.level,
+          headline: w.headline,
+          text,
+          language,
+          repeat: rep.repeat,
+          interval: rep.intervalSeconds,
+          expires: w.expires.toISOString(),
         },
       };
       tail = { body, json: JSON.stringify(body).slice(1) };

@@ -10,7 +10,6 @@ import { claimDeviceCommands, toRow, type DeviceCommandRow, type Raw } from "../
 
 export { claimDeviceCommands, recordRenderedLanguages, type DeviceCommandRow } from "../deliveries/device-commands.js";
 
-
 const IN_FORCE = (now: string) => sql`select w.id from warnings w where ${inForceSql("w", now)}`;
 
 /** Store and forward: every command of a warning in force these devices have not
@@ -73,6 +72,8 @@ export async function applyPresence(db: Db, changes: PresenceChange[]): Promise<
 /** Of these devices, those revoked since they connected. */
 export async function revokedAmong(db: Db, deviceIds: string[]): Promise<string[]> {
   if (deviceIds.length === 0) return [];
-  const rows = await db.execute<{ id: string }>(sql`select id from devices where id = any(${sql.param(deviceIds)}::uuid[]) and revoked_at is not null`);
+  const rows = await db.execute<{ id: string }>(
+    sql`select id from devices where id = any(${sql.param(deviceIds)}::uuid[]) and revoked_at is not null`,
+  );
   return rows.map((r) => r.id);
 }

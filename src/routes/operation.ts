@@ -46,10 +46,12 @@ export const defineOperation = <B = undefined, Q = undefined>(op: OperationOf<B,
 // biome-ignore lint/suspicious/noExplicitAny: a list holds operations of every input type
 export type Operation = OperationOf<any, any>;
 
-const permitted = (perm: Permission): MiddlewareHandler<AppEnv> => async (c, next) => {
-  requirePermission(c.get("actor"), perm);
-  await next();
-};
+const permitted =
+  (perm: Permission): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    requirePermission(c.get("actor"), perm);
+    await next();
+  };
 
 export function mount(app: Hono<AppEnv>, ops: Operation[]): void {
   for (const op of ops) {
@@ -57,9 +59,10 @@ export function mount(app: Hono<AppEnv>, ops: Operation[]): void {
     if (op.auth === "apiKey") chain.push(requireActor);
     if (op.permission) chain.push(permitted(op.permission));
     const run: MiddlewareHandler<AppEnv> = async (c) => {
-      const body = op.body && !op.bodyType
-        ? await (op.bodyOptional ? readOptionalJson(c, op.body) : readJson(c, op.body))
-        : undefined;
+      const body =
+        op.body && !op.bodyType
+          ? await (op.bodyOptional ? readOptionalJson(c, op.body) : readJson(c, op.body))
+          : undefined;
       const query = op.query ? parseQuery(c, op.query) : undefined;
       return op.handler(c, { body, query });
     };

@@ -15,9 +15,20 @@ export async function issueWarning(
 ): Promise<{ warning: Warning; plan: PlanResult }> {
   assertTransition("issue", w.status, w.id);
   const issued = await updateWarning(tx, w.id, { status: TRANSITIONS.issue.to, issuedAt: opts.now });
-  const who = { actor: opts.actor, actorKind: opts.actorKind ?? "user", subjectType: "warning", requestId: opts.requestId } as const;
+  const who = {
+    actor: opts.actor,
+    actorKind: opts.actorKind ?? "user",
+    subjectType: "warning",
+    requestId: opts.requestId,
+  } as const;
   const audits: AuditEntry[] = [
-    { ...who, action: "warning.issue", subjectId: w.id, before: { status: w.status }, after: { status: TRANSITIONS.issue.to } },
+    {
+      ...who,
+      action: "warning.issue",
+      subjectId: w.id,
+      before: { status: w.status },
+      after: { status: TRANSITIONS.issue.to },
+    },
   ];
   if (w.supersedesId) {
     const ended = w.msgType === "Cancel" ? TRANSITIONS.cancel.to : TRANSITIONS.supersede.to;
@@ -28,8 +39,11 @@ export async function issueWarning(
     );
     if (prev) {
       audits.push({
-        ...who, action: ended === "cancelled" ? "warning.cancelled" : "warning.superseded", subjectId: prev.id,
-        before: { status: prev.status }, after: { status: ended },
+        ...who,
+        action: ended === "cancelled" ? "warning.cancelled" : "warning.superseded",
+        subjectId: prev.id,
+        before: { status: prev.status },
+        after: { status: ended },
       });
     }
   }

@@ -21,8 +21,11 @@ describe("approval card and confirmations", () => {
     await addPerson(c.tdb.db, { area: VILLAGE, name: "张卡片", email: "card@example.cn" });
     await addDevice(c.tdb.db, { area: VILLAGE });
     const d = await createDraft(c, {
-      level: "orange", areas: { codes: [VILLAGE] }, channels: ["sms", "loudspeaker"],
-      onset: "2030-05-03T06:30:00Z", expires: "2030-05-03T15:45:00Z",
+      level: "orange",
+      areas: { codes: [VILLAGE] },
+      channels: ["sms", "loudspeaker"],
+      onset: "2030-05-03T06:30:00Z",
+      expires: "2030-05-03T15:45:00Z",
     });
     expect((await c.request("POST", `/api/v1/warnings/${d.id}/submit`, { key: c.users.issuer.key })).status).toBe(200);
     const b = new ConsoleClient(c);
@@ -39,12 +42,16 @@ describe("approval card and confirmations", () => {
     expect(card).toContain("2030-05-03 14:30"); // onset, +08:00
     expect(card).toContain("2030-05-03 23:45"); // expiry, 24-hour
     expect(card).toContain("北京时间");
-    const [author] = await c.tdb.db.execute<{ name: string }>(sql`select name from users where id = ${c.users.issuer.id}`);
+    const [author] = await c.tdb.db.execute<{ name: string }>(
+      sql`select name from users where id = ${c.users.issuer.id}`,
+    );
     expect(card).toContain(author!.name);
     expect(card).toContain("赤峰市气象台");
     expect(card).toContain("【赤峰市气象局】");
     // Approving is a second step: the button that posts sits inside a closed <details>.
-    expect(html.slice(from)).toMatch(/<details class="confirm approve-step"><summary[^>]*>批准…<\/summary><form method="post" action="\/warnings\/[^"]+\/approve">/);
+    expect(html.slice(from)).toMatch(
+      /<details class="confirm approve-step"><summary[^>]*>批准…<\/summary><form method="post" action="\/warnings\/[^"]+\/approve">/,
+    );
   });
 
   it("cancel from the console needs a reason; the all-clear's board shows its own progress and no update", async () => {
@@ -61,7 +68,10 @@ describe("approval card and confirmations", () => {
     expect((await json(await c.request("GET", `/api/v1/warnings/${w.id}`))).status).toBe("issued");
     const done = await b.req("POST", `/warnings/${w.id}/cancel`, { form: { _csrf: csrf, reason: "大风已减弱" } });
     const cancelId = /\/warnings\/([0-9a-f-]{36})/.exec(done.headers.get("location")!)![1]!;
-    expect(await json(await c.request("GET", `/api/v1/warnings/${cancelId}`))).toMatchObject({ msgType: "Cancel", description: "大风已减弱" });
+    expect(await json(await c.request("GET", `/api/v1/warnings/${cancelId}`))).toMatchObject({
+      msgType: "Cancel",
+      description: "大风已减弱",
+    });
     const cb = await (await b.req("GET", `/warnings/${cancelId}`)).text();
     expect(cb).toContain("解除通知的发送进度");
     expect(cb).toContain('class="rate neutral"');
@@ -76,11 +86,26 @@ describe("board and 叫应 worklist", () => {
     const V = "150402001002";
     const db = c.tdb.db;
     await addPerson(db, { area: V, name: "无号码", phone: null });
-    await addPerson(db, { area: V, name: "王信息员", phone: "+8613800001111", audiences: ["info_officer"], role: "primary" });
-    await addPerson(db, { area: V, name: "李备岗", phone: "+8613800002222", audiences: ["info_officer"], role: "backup" });
+    await addPerson(db, {
+      area: V,
+      name: "王信息员",
+      phone: "+8613800001111",
+      audiences: ["info_officer"],
+      role: "primary",
+    });
+    await addPerson(db, {
+      area: V,
+      name: "李备岗",
+      phone: "+8613800002222",
+      audiences: ["info_officer"],
+      role: "backup",
+    });
     await addDevice(db, { area: V });
     const w = await createIssued(c, {
-      level: "red", areas: { codes: [V] }, channels: ["sms", "loudspeaker"], audiences: ["public", "info_officer"],
+      level: "red",
+      areas: { codes: [V] },
+      channels: ["sms", "loudspeaker"],
+      audiences: ["public", "info_officer"],
     });
     // The loudspeaker is offline: its village's chain starts at once (DESIGN §8).
     await runAt(c, escalationJob, minutes(new Date(w.issuedAt), 1));
@@ -120,7 +145,8 @@ describe("people and devices", () => {
   it("people are searched by name, phone or area name and paged; a device is registered (token once) and revoked", async () => {
     const c = ctx();
     const V = "150402001003";
-    for (let i = 0; i < 105; i++) await addPerson(c.tdb.db, { area: V, name: `翻页${i}`, phone: `+86139000${String(i).padStart(5, "0")}` });
+    for (let i = 0; i < 105; i++)
+      await addPerson(c.tdb.db, { area: V, name: `翻页${i}`, phone: `+86139000${String(i).padStart(5, "0")}` });
     const b = new ConsoleClient(c);
     const csrf = await b.signIn(c.users.issuer);
     const first = await (await b.req("GET", `/people?area=${V}`)).text();
@@ -129,22 +155,31 @@ describe("people and devices", () => {
     const second = await (await b.req("GET", (next![1] ?? next![2]!).replaceAll("&amp;", "&"))).text();
     expect(second).toContain("第一页");
     expect(second).not.toContain(/<td>(翻页\d+)<\/td>/.exec(first)![1]! + "<");
-    expect(await (await b.req("GET", `/people?area=${V}&q=${encodeURIComponent("翻页104")}`)).text()).toContain("<td>翻页104</td>");
+    expect(await (await b.req("GET", `/people?area=${V}&q=${encodeURIComponent("翻页104")}`)).text()).toContain(
+      "<td>翻页104</td>",
+    );
     expect(await (await b.req("GET", `/people?area=${V}&q=13900000007`)).text()).toContain("<td>翻页7</td>");
     const village = await json(await c.request("GET", `/api/v1/areas/${V}`));
     const byArea = await (await b.req("GET", `/people?area=150402000000&q=${encodeURIComponent(village.name)}`)).text();
     expect(byArea).toContain("翻页");
-    const reg = await b.req("POST", "/devices", { form: { _csrf: csrf, kind: "loudspeaker", areaCode: V, name: "新大喇叭", reach: "300" } });
+    const reg = await b.req("POST", "/devices", {
+      form: { _csrf: csrf, kind: "loudspeaker", areaCode: V, name: "新大喇叭", reach: "300" },
+    });
     expect(reg.status).toBe(201);
     const html = await reg.text();
     const token = /<code id="token">([^<]+)<\/code>/.exec(html)![1]!;
     expect(token.length).toBeGreaterThan(20);
     expect(await (await b.req("GET", `/devices?area=${V}`)).text()).not.toContain(token);
-    const bad = await b.req("POST", "/devices", { form: { _csrf: csrf, kind: "loudspeaker", areaCode: "150402000000", name: "x" } });
+    const bad = await b.req("POST", "/devices", {
+      form: { _csrf: csrf, kind: "loudspeaker", areaCode: "150402000000", name: "x" },
+    });
     expect(await bad.text()).toContain("设备须登记在嘎查村或网格");
     const list = await json(await c.request("GET", `/api/v1/devices?area=${V}`));
     const id = list.items.find((d: { name: string }) => d.name === "新大喇叭").id;
     expect((await b.req("POST", `/devices/${id}/revoke`, { form: { _csrf: csrf } })).status).toBe(303);
-    expect((await json(await c.request("GET", `/api/v1/devices?area=${V}`))).items.find((d: { id: string }) => d.id === id).revoked).toBe(true);
+    expect(
+      (await json(await c.request("GET", `/api/v1/devices?area=${V}`))).items.find((d: { id: string }) => d.id === id)
+        .revoked,
+    ).toBe(true);
   });
 });

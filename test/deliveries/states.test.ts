@@ -57,8 +57,12 @@ describe("the delivery transition table", () => {
     expect(await apply("acknowledged", 4)).toEqual([]); // a replay
     expect(await apply("sent", 0)).toEqual([]);
     expect(await apply("failed", 5)).toEqual([]);
-    const [row] = await c.tdb.db.execute<{ status: string; acknowledged_at: Date; delivered_at: Date; failed_at: Date | null }>(
-      sql`select status, acknowledged_at, delivered_at, failed_at from deliveries where id = ${d!.id}`);
+    const [row] = await c.tdb.db.execute<{
+      status: string;
+      acknowledged_at: Date;
+      delivered_at: Date;
+      failed_at: Date | null;
+    }>(sql`select status, acknowledged_at, delivered_at, failed_at from deliveries where id = ${d!.id}`);
     expect(row).toMatchObject({ status: "acknowledged", failed_at: null });
     expect(new Date(row!.acknowledged_at).getTime()).toBe(t(3).getTime());
   });

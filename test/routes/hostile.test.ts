@@ -13,8 +13,17 @@ import { useContext, type TestContext } from "../helpers/context.js";
 import { ConsoleClient } from "../console/browser.js";
 import { createDraft, createIssued, json, warningBody } from "../helpers/factories.js";
 import {
-  HOSTILE_IDS, NUL, UNSTORABLE_TIMES, expectProblem, failures, hostileLeafValues, leaves, replaceAt, schemaAt,
-  type Failures, type ProblemCheck,
+  HOSTILE_IDS,
+  NUL,
+  UNSTORABLE_TIMES,
+  expectProblem,
+  failures,
+  hostileLeafValues,
+  leaves,
+  replaceAt,
+  schemaAt,
+  type Failures,
+  type ProblemCheck,
 } from "../helpers/hostile.js";
 
 const ctx = useContext();
@@ -33,14 +42,31 @@ interface Sample {
 }
 
 let fx: {
-  draft: string; pending: string; issued: string; delivery: string; device: string;
-  platform: string; agency: string; user: string; key: string;
+  draft: string;
+  pending: string;
+  issued: string;
+  delivery: string;
+  device: string;
+  platform: string;
+  agency: string;
+  user: string;
+  key: string;
 };
 
 function samples(c: TestContext): Record<string, Sample> {
   const full = warningBody(c, {
     headline: "红山区暴雨橙色预警",
-    areas: { codes: ["150402000000"], polygons: [[[42.2, 118.9], [42.3, 118.9], [42.3, 119.0], [42.2, 118.9]]] },
+    areas: {
+      codes: ["150402000000"],
+      polygons: [
+        [
+          [42.2, 118.9],
+          [42.3, 118.9],
+          [42.3, 119.0],
+          [42.2, 118.9],
+        ],
+      ],
+    },
     audiences: ["public", "info_officer"],
     channels: ["sms", "loudspeaker"],
     onset: new Date(c.clock.now.getTime() + 3600_000).toISOString(),
@@ -76,7 +102,8 @@ function samples(c: TestContext): Record<string, Sample> {
     "POST /api/v1/warnings/:id/update": { ...byId(fx.issued), json: full },
     "POST /api/v1/warnings/:id/cancel": { ...byId(fx.issued), json: { reason: "误报，解除" } },
     "GET /api/v1/warnings/:id/deliveries": {
-      ...byId(fx.issued), query: { channel: "sms", status: "queued", purpose: "warning", area: V1, limit: "5" },
+      ...byId(fx.issued),
+      query: { channel: "sms", status: "queued", purpose: "warning", area: V1, limit: "5" },
     },
     "GET /api/v1/warnings/:id/coverage": { ...byId(fx.issued), query: { by: "county" } },
     "GET /api/v1/warnings/:id/coverage.csv": { ...byId(fx.issued), query: { by: "township" } },
@@ -97,7 +124,10 @@ function samples(c: TestContext): Record<string, Sample> {
     "POST /webhooks/twilio/inbound": {},
     "POST /api/v1/eb-platforms": { json: { ...platform, resourceCode: "150402000000000302" } },
     "GET /api/v1/eb-platforms": { query: { area: "150402000000", limit: "5" } },
-    "PATCH /api/v1/eb-platforms/:id": { ...byId(fx.platform), json: { name: "红山区应急广播平台", heartbeatSeconds: 120 } },
+    "PATCH /api/v1/eb-platforms/:id": {
+      ...byId(fx.platform),
+      json: { name: "红山区应急广播平台", heartbeatSeconds: 120 },
+    },
     // EBD tar packages have their own corpus: test/routes/eb-access.test.ts.
     "POST /eb/access": {},
     "GET /api/v1/agencies": { query: { limit: "5" } },
@@ -118,7 +148,11 @@ function samples(c: TestContext): Record<string, Sample> {
 
 const platform = { name: "红山区平台", areaCode: "150402000000", url: "http://127.0.0.1:9/eb" };
 const agency = {
-  name: "红山区水务局", senderId: "hs.sw", smsSignature: "【红山区水务局】", types: ["flood"], areaScope: "150402000000",
+  name: "红山区水务局",
+  senderId: "hs.sw",
+  smsSignature: "【红山区水务局】",
+  types: ["flood"],
+  areaScope: "150402000000",
 };
 
 const opKey = (op: Operation) => `${op.method.toUpperCase()} ${op.path}`;
@@ -191,8 +225,15 @@ beforeAll(async () => {
   const keyRes = await c.request("POST", `/api/v1/users/${user}/keys`, { json: { label: "hostile" } });
   expect(keyRes.status).toBe(201);
   fx = {
-    draft: draft.id, pending: pending.id, issued: issued.id, delivery: d!.id, device: (await json(device)).id,
-    platform: (await json(platformRes)).id, agency: "hs-sw", user, key: (await json(keyRes)).id,
+    draft: draft.id,
+    pending: pending.id,
+    issued: issued.id,
+    delivery: d!.id,
+    device: (await json(device)).id,
+    platform: (await json(platformRes)).id,
+    agency: "hs-sw",
+    user,
+    key: (await json(keyRes)).id,
   };
 });
 
@@ -204,7 +245,9 @@ describe("every mounted operation refuses hostile input with a 4xx problem", () 
 
   it("has a valid sample for every operation, so none escapes the corpus", () => {
     const known = samples(ctx());
-    const missing = allOperations().map(opKey).filter((k) => !(k in known));
+    const missing = allOperations()
+      .map(opKey)
+      .filter((k) => !(k in known));
     expect(missing, "add a valid sample for each new operation").toEqual([]);
   });
 
@@ -300,8 +343,16 @@ describe("every mounted operation refuses hostile input with a 4xx problem", () 
         await probe(`body ${whole.slice(0, 20)}`, whole, { status: 422 });
       }
       const malformed = [
-        "", "{", '{"a":', "nul", "[1,]", "{'a':1}", '{"a":1}{"b":2}', `${JSON.stringify(s.json)}x`,
-        `{"description":"a${NUL}b"}`, '{"a":"\\u00"}',
+        "",
+        "{",
+        '{"a":',
+        "nul",
+        "[1,]",
+        "{'a':1}",
+        '{"a":1}{"b":2}',
+        `${JSON.stringify(s.json)}x`,
+        `{"description":"a${NUL}b"}`,
+        '{"a":"\\u00"}',
       ];
       for (const m of malformed) await probe(`malformed ${JSON.stringify(m.slice(0, 12))}`, m, { status: 400 });
       await probe("nested 100,000 deep", "[".repeat(100_000) + "]".repeat(100_000), { status: 422 });
@@ -385,11 +436,18 @@ describe("Twilio webhooks: signed hostile forms", () => {
   const ACCOUNT = "AC0123456789abcdef0123456789abcdef";
   const FORMS: Record<string, Record<string, string>> = {
     "/webhooks/twilio/status": {
-      MessageSid: "SM0123456789abcdef0123456789abcdef", MessageStatus: "delivered", AccountSid: ACCOUNT,
-      To: "+8613900476001", ErrorCode: "30003", ErrorMessage: "Unreachable",
+      MessageSid: "SM0123456789abcdef0123456789abcdef",
+      MessageStatus: "delivered",
+      AccountSid: ACCOUNT,
+      To: "+8613900476001",
+      ErrorCode: "30003",
+      ErrorMessage: "Unreachable",
     },
     "/webhooks/twilio/inbound": {
-      MessageSid: "SM0123456789abcdef0123456789abcdee", From: "+8613900476001", To: "+15005550006", Body: "收到",
+      MessageSid: "SM0123456789abcdef0123456789abcdee",
+      From: "+8613900476001",
+      To: "+15005550006",
+      Body: "收到",
       AccountSid: ACCOUNT,
     },
   };
@@ -443,10 +501,19 @@ describe("the staff console's pages and forms", () => {
     const csrf = await b.signIn(c.users.issuer);
     const before = await rowCounts(c);
     const pages = [
-      "/warnings?area=%00", "/warnings?from=%00", "/warnings/%00", `/warnings/${fx.draft}?flash=%00`,
+      "/warnings?area=%00",
+      "/warnings?from=%00",
+      "/warnings/%00",
+      `/warnings/${fx.draft}?flash=%00`,
       "/compose?from=%00",
-      "/console-api/areas?q=%00", "/console-api/areas?parent=%00", "/devices?area=%00", "/people?area=%00",
-      "/warnings/%00/coverage.csv", "/assets/%00", "/login?next=%00", "/approvals?error=%00",
+      "/console-api/areas?q=%00",
+      "/console-api/areas?parent=%00",
+      "/devices?area=%00",
+      "/people?area=%00",
+      "/warnings/%00/coverage.csv",
+      "/assets/%00",
+      "/login?next=%00",
+      "/approvals?error=%00",
     ];
     const compose = { type: "rainstorm", level: "orange", description: "a", areas: ["150402000000"] };
     const later = "2030-01-01T00:00";

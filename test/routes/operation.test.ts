@@ -35,8 +35,14 @@ describe("the Operation contract", () => {
     const c = ctx();
     const seen: unknown[] = [];
     const probe = defineOperation({
-      method: "post", path: "/outside/probe", summary: "probe", tag: "test", auth: "apiKey", permission: "warning.write",
-      body: z.strictObject({ n: z.number().int() }), query: z.strictObject({ q: z.string().optional() }),
+      method: "post",
+      path: "/outside/probe",
+      summary: "probe",
+      tag: "test",
+      auth: "apiKey",
+      permission: "warning.write",
+      body: z.strictObject({ n: z.number().int() }),
+      query: z.strictObject({ q: z.string().optional() }),
       success: [200, "echo"],
       handler: async (h, req) => {
         seen.push(req);
@@ -44,9 +50,12 @@ describe("the Operation contract", () => {
       },
     });
     const app = createApp(c.services, { extraOperations: [probe] });
-    const call = (key: string | null, body: string) => app.request("/outside/probe?q=x", {
-      method: "POST", body, headers: { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) },
-    });
+    const call = (key: string | null, body: string) =>
+      app.request("/outside/probe?q=x", {
+        method: "POST",
+        body,
+        headers: { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) },
+      });
     expect((await call(null, '{"n":2}')).status).toBe(401);
     // A viewer may not write: refused before its (malformed) body is read.
     expect((await call(c.users.viewer.key, "{not json")).status).toBe(403);

@@ -260,7 +260,12 @@ describe("API keys", () => {
     expect((await c.request("DELETE", `/api/v1/users/${u.id}/keys/${first.id}`)).status).toBe(409);
     expect((await c.request("DELETE", `/api/v1/users/${c.users.viewer.id}/keys/${second.id}`)).status).toBe(404);
     const after = (await json(await c.request("GET", `/api/v1/users/${u.id}`))).keys;
-    expect(after.map((k: any) => [k.label, k.revokedAt !== null]).sort()).toEqual([["test", true], ["发布脚本", false]].sort());
+    expect(after.map((k: any) => [k.label, k.revokedAt !== null]).sort()).toEqual(
+      [
+        ["test", true],
+        ["发布脚本", false],
+      ].sort(),
+    );
     const actions = await c.tdb.db.execute<{ action: string }>(
       sql`select action from audit_log where subject_id = ${u.id} order by id`,
     );

@@ -14,16 +14,28 @@ import { ApproveActions } from "./approvals.js";
 import { Worklist, type WorkItem } from "./worklist.js";
 import type { MessageKey } from "../i18n.js";
 
-export interface Names { counties: Map<string, string>; townships: Map<string, string> }
-export interface SilentVillage { villageCode: string; name: string | null; loudspeakers: number; lastSeen: string | null }
+export interface Names {
+  counties: Map<string, string>;
+  townships: Map<string, string>;
+}
+export interface SilentVillage {
+  villageCode: string;
+  name: string | null;
+  loudspeakers: number;
+  lastSeen: string | null;
+}
 
 const STATES: [VillageState, MessageKey][] = [
-  ["reached", "villageReached"], ["progress", "villageProgress"], ["notreached", "villageNotReached"], ["offline", "villageOffline"], ["escalated", "villageEscalated"],
+  ["reached", "villageReached"],
+  ["progress", "villageProgress"],
+  ["notreached", "villageNotReached"],
+  ["offline", "villageOffline"],
+  ["escalated", "villageEscalated"],
 ];
 
 /** The x axis's right-hand label; board.js formats it the same way. */
 export const spanLabel = (s: number, u: string[] = [" s", " min", " h"]) =>
-  (s < 120 ? `${s}${u[0]}` : s < 7200 ? `${Math.round(s / 60)}${u[1]}` : `${Math.round(s / 3600)}${u[2]}`);
+  s < 120 ? `${s}${u[0]}` : s < 7200 ? `${Math.round(s / 60)}${u[1]}` : `${Math.round(s / 3600)}${u[2]}`;
 const unitsOf = (lang: string) => (lang === "en" ? [" s", " min", " h"] : [" 秒", " 分钟", " 小时"]);
 
 /** What each counter means for a channel: a device's `delivered` is its `received`, its
@@ -31,7 +43,10 @@ const unitsOf = (lang: string) => (lang === "en" ? [" s", " min", " h"] : [" 秒
 export function stageLabels(ch: ChannelKind): Record<"delivered" | "acknowledged", MessageKey> {
   const target = CHANNEL_TARGETS[ch];
   if (target.targets === "person") return { delivered: "delivered", acknowledged: "acknowledged" };
-  return { delivered: "received", acknowledged: "reached" in target && target.reached === "shown" ? "shown" : "played" };
+  return {
+    delivered: "received",
+    acknowledged: "reached" in target && target.reached === "shown" ? "shown" : "played",
+  };
 }
 
 function Curve(p: { data: BoardData; t: PageCtx["t"]; units: string[] }) {
@@ -41,11 +56,21 @@ function Curve(p: { data: BoardData; t: PageCtx["t"]; units: string[] }) {
       <line class="axis" x1={CURVE.left} y1={y(0)} x2={CURVE.w - 4} y2={y(0)} />
       <line class="axis" x1={CURVE.left} y1={y(0)} x2={CURVE.left} y2={y(1)} />
       <line class="target" x1={CURVE.left} y1={y(p.data.target)} x2={CURVE.w - 4} y2={y(p.data.target)} />
-      <text x="2" y={y(1) + 4}>100%</text>
-      <text x="2" y={y(p.data.target) + 4}>{percent(p.data.target)}</text>
-      <text x="2" y={y(0.5) + 4}>50%</text>
-      <text x={CURVE.left} y={CURVE.h - 6}>0{p.units[0]}</text>
-      <text x={CURVE.w - 8} y={CURVE.h - 6} text-anchor="end" id="curve-span">{spanLabel(p.data.curveSpan, p.units)}</text>
+      <text x="2" y={y(1) + 4}>
+        100%
+      </text>
+      <text x="2" y={y(p.data.target) + 4}>
+        {percent(p.data.target)}
+      </text>
+      <text x="2" y={y(0.5) + 4}>
+        50%
+      </text>
+      <text x={CURVE.left} y={CURVE.h - 6}>
+        0{p.units[0]}
+      </text>
+      <text x={CURVE.w - 8} y={CURVE.h - 6} text-anchor="end" id="curve-span">
+        {spanLabel(p.data.curveSpan, p.units)}
+      </text>
       <path id="curve-line" class="line" d={p.data.curvePath} />
     </svg>
   );
@@ -55,28 +80,52 @@ function ChannelTable(p: { t: PageCtx["t"]; data: BoardData; retrying: RetryBack
   const { t } = p;
   return (
     <table id="channels">
-      <thead><tr><th>{t("channels")}</th><th>{t("targeted")}</th><th>{t("sent")}</th><th>{t("received")}/{t("delivered")}</th>
-        <th>{t("played")}/{t("acknowledged")}</th><th>{t("failed")}</th><th>{t("retrying")}</th></tr></thead>
-      <tbody>{p.data.channels.map((c) => {
-        const ch = c.channel as ChannelKind;
-        const labels = stageLabels(ch);
-        const retry = p.retrying.find((r) => r.channel === ch);
-        const cell = (k: "targeted" | "sent" | "delivered" | "acknowledged" | "failed", label?: MessageKey) => (
-          <td data-stage={k}>
-            {label && <small class="muted">{t(label)} </small>}
-            <span id={`n-${ch}-${k}`}>{count(c[k])}</span>
-            {k !== "targeted" && k !== "failed" && <meter id={`m-${ch}-${k}`} min={0} max={Math.max(1, c.targeted)} value={c[k]}></meter>}
-          </td>
-        );
-        return (
-          <tr data-channel={ch} class={c.failed > 0 ? "has-failed" : ""}>
-            <th>{word(t, "ch", ch)}</th>
-            {cell("targeted")}{cell("sent")}{cell("delivered", labels.delivered)}{cell("acknowledged", labels.acknowledged)}
-            <td data-stage="failed" class={c.failed > 0 ? "bad" : ""}><span id={`n-${ch}-failed`}>{count(c.failed)}</span></td>
-            <td data-stage="retrying" title={retry?.lastError ?? ""}>{count(retry?.count ?? 0)}</td>
-          </tr>
-        );
-      })}</tbody>
+      <thead>
+        <tr>
+          <th>{t("channels")}</th>
+          <th>{t("targeted")}</th>
+          <th>{t("sent")}</th>
+          <th>
+            {t("received")}/{t("delivered")}
+          </th>
+          <th>
+            {t("played")}/{t("acknowledged")}
+          </th>
+          <th>{t("failed")}</th>
+          <th>{t("retrying")}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {p.data.channels.map((c) => {
+          const ch = c.channel as ChannelKind;
+          const labels = stageLabels(ch);
+          const retry = p.retrying.find((r) => r.channel === ch);
+          const cell = (k: "targeted" | "sent" | "delivered" | "acknowledged" | "failed", label?: MessageKey) => (
+            <td data-stage={k}>
+              {label && <small class="muted">{t(label)} </small>}
+              <span id={`n-${ch}-${k}`}>{count(c[k])}</span>
+              {k !== "targeted" && k !== "failed" && (
+                <meter id={`m-${ch}-${k}`} min={0} max={Math.max(1, c.targeted)} value={c[k]}></meter>
+              )}
+            </td>
+          );
+          return (
+            <tr data-channel={ch} class={c.failed > 0 ? "has-failed" : ""}>
+              <th>{word(t, "ch", ch)}</th>
+              {cell("targeted")}
+              {cell("sent")}
+              {cell("delivered", labels.delivered)}
+              {cell("acknowledged", labels.acknowledged)}
+              <td data-stage="failed" class={c.failed > 0 ? "bad" : ""}>
+                <span id={`n-${ch}-failed`}>{count(c.failed)}</span>
+              </td>
+              <td data-stage="retrying" title={retry?.lastError ?? ""}>
+                {count(retry?.count ?? 0)}
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
     </table>
   );
 }
@@ -92,17 +141,32 @@ function Failures(p: { t: PageCtx["t"]; id: string; failed: FailureGroup[] }) {
   return (
     <div class="card" id="failures">
       <h2>{t("failureReasons")}</h2>
-      {p.failed.length === 0 ? <p class="muted">{t("noFailures")}</p> : (
+      {p.failed.length === 0 ? (
+        <p class="muted">{t("noFailures")}</p>
+      ) : (
         <table>
-          <thead><tr><th>{t("channels")}</th><th>{t("reason")}</th><th>{t("count")}</th><th>{t("details")}</th></tr></thead>
-          <tbody>{p.failed.map((f) => (
-            <tr data-channel={f.channel} data-code={f.errorCode ?? ""}>
-              <td>{word(t, "ch", f.channel)}</td>
-              <td>{errorLabel(t, f.errorCode)} <small class="code">{f.errorCode ?? ""}</small></td>
-              <td class="bad">{count(f.count)}</td>
-              <td><a href={`/warnings/${p.id}/failed?channel=${f.channel}`}>{t("show")}</a></td>
+          <thead>
+            <tr>
+              <th>{t("channels")}</th>
+              <th>{t("reason")}</th>
+              <th>{t("count")}</th>
+              <th>{t("details")}</th>
             </tr>
-          ))}</tbody>
+          </thead>
+          <tbody>
+            {p.failed.map((f) => (
+              <tr data-channel={f.channel} data-code={f.errorCode ?? ""}>
+                <td>{word(t, "ch", f.channel)}</td>
+                <td>
+                  {errorLabel(t, f.errorCode)} <small class="code">{f.errorCode ?? ""}</small>
+                </td>
+                <td class="bad">{count(f.count)}</td>
+                <td>
+                  <a href={`/warnings/${p.id}/failed?channel=${f.channel}`}>{t("show")}</a>
+                </td>
+              </tr>
+            ))}
+          </tbody>
         </table>
       )}
     </div>
@@ -113,14 +177,31 @@ function OfflineDevices(p: { t: PageCtx["t"]; silent: SilentVillage[] }) {
   const { t } = p;
   return (
     <div class={`card ${p.silent.length ? "alarm" : ""}`} id="offline">
-      <h2>{t("offlineDevices")} <span class="badge">{count(p.silent.length)}</span></h2>
-      {p.silent.length === 0 ? <p class="muted">{t("noOffline")}</p> : (
+      <h2>
+        {t("offlineDevices")} <span class="badge">{count(p.silent.length)}</span>
+      </h2>
+      {p.silent.length === 0 ? (
+        <p class="muted">{t("noOffline")}</p>
+      ) : (
         <table>
-          <thead><tr><th>{t("village")}</th><th>{t("ch_loudspeaker")}</th><th>{t("lastSeen")}</th></tr></thead>
-          <tbody>{p.silent.slice(0, 200).map((v) => (
-            <tr data-village={v.villageCode}><td>{v.name ?? v.villageCode} <small class="code">{v.villageCode}</small></td>
-              <td>{count(v.loudspeakers)}</td><td>{beijing(v.lastSeen)}</td></tr>
-          ))}</tbody>
+          <thead>
+            <tr>
+              <th>{t("village")}</th>
+              <th>{t("ch_loudspeaker")}</th>
+              <th>{t("lastSeen")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {p.silent.slice(0, 200).map((v) => (
+              <tr data-village={v.villageCode}>
+                <td>
+                  {v.name ?? v.villageCode} <small class="code">{v.villageCode}</small>
+                </td>
+                <td>{count(v.loudspeakers)}</td>
+                <td>{beijing(v.lastSeen)}</td>
+              </tr>
+            ))}
+          </tbody>
         </table>
       )}
     </div>
@@ -128,9 +209,19 @@ function OfflineDevices(p: { t: PageCtx["t"]; silent: SilentVillage[] }) {
 }
 
 export interface BoardProps {
-  ctx: PageCtx; session: Session; grading: Grading; w: WarningDto; data: BoardData; names: Names; areas: AreaLabel[];
-  failed: FailureGroup[]; retrying: RetryBacklog[]; silent: SilentVillage[]; work: WorkItem[];
-  flash?: string | null; error?: string | null;
+  ctx: PageCtx;
+  session: Session;
+  grading: Grading;
+  w: WarningDto;
+  data: BoardData;
+  names: Names;
+  areas: AreaLabel[];
+  failed: FailureGroup[];
+  retrying: RetryBacklog[];
+  silent: SilentVillage[];
+  work: WorkItem[];
+  flash?: string | null;
+  error?: string | null;
 }
 
 export function BoardPage(p: BoardProps) {
@@ -138,7 +229,8 @@ export function BoardPage(p: BoardProps) {
   const { w, data } = p;
   const tree = new Map<string, Map<string, BoardData["villages"]>>();
   for (const v of data.villages) {
-    const c = v.code.slice(0, 6), tw = v.code.slice(0, 9);
+    const c = v.code.slice(0, 6),
+      tw = v.code.slice(0, 9);
     if (!tree.has(c)) tree.set(c, new Map());
     const ts = tree.get(c)!;
     if (!ts.has(tw)) ts.set(tw, []);
@@ -150,43 +242,113 @@ export function BoardPage(p: BoardProps) {
   const sec = lang === "en" ? " s" : " 秒";
   return (
     <Layout ctx={p.ctx} title={w.headline} scripts={["board.js"]} flash={p.flash ?? null} error={p.error ?? null}>
-      <h1><span class={`lvl lvl-${w.level}`}>{levelName(lang, p.grading, w.level)}</span> {w.headline}</h1>
-      <p class="muted">{word(t, "mt", w.msgType)} · {t("version")} {w.version} · {word(t, "st", w.status)}
-        {" · "}{t("expires")} {beijing(w.expires)} <small>{t("bjt")}</small>
-        {isCancel && w.supersedesId && <> · {t("allClearOf")} <a href={`/warnings/${w.supersedesId}`} id="cancelled-link">{t("show")}</a></>}</p>
+      <h1>
+        <span class={`lvl lvl-${w.level}`}>{levelName(lang, p.grading, w.level)}</span> {w.headline}
+      </h1>
+      <p class="muted">
+        {word(t, "mt", w.msgType)} · {t("version")} {w.version} · {word(t, "st", w.status)}
+        {" · "}
+        {t("expires")} {beijing(w.expires)} <small>{t("bjt")}</small>
+        {isCancel && w.supersedesId && (
+          <>
+            {" "}
+            · {t("allClearOf")}{" "}
+            <a href={`/warnings/${w.supersedesId}`} id="cancelled-link">
+              {t("show")}
+            </a>
+          </>
+        )}
+      </p>
       <div class="card">
         <p>{w.description}</p>
-        {w.instruction && <p><strong>{t("instruction")}：</strong>{w.instruction}</p>}
-        <p class="muted">{t("area")}：{p.areas.map((a) => <span class="area">{a.label} <small class="code">{a.code}</small></span>)}
-          {" · "}{t("audiences")}：{w.audiences.map((a) => word(t, "aud", a)).join("、")}
-          {" · "}{t("channels")}：{w.channels.map((ch) => word(t, "ch", ch)).join("、")}</p>
-        <p>
-          {inForce && !isCancel && may(p.session, "warning.write") && <a class="button secondary" href={`/compose?from=${w.id}`} id="update">{t("update")}</a>}{" "}
-          <a class="button secondary" href={`/warnings/${w.id}/coverage.csv`} id="csv">{t("csv")}</a>{" "}
-          {w.status === "draft" && may(p.session, "warning.write") && <form method="post" action={`/warnings/${w.id}/submit`} class="inline"><Csrf session={p.session} /><button type="submit">{t("submit")}</button></form>}
+        {w.instruction && (
+          <p>
+            <strong>{t("instruction")}：</strong>
+            {w.instruction}
+          </p>
+        )}
+        <p class="muted">
+          {t("area")}：
+          {p.areas.map((a) => (
+            <span class="area">
+              {a.label} <small class="code">{a.code}</small>
+            </span>
+          ))}
+          {" · "}
+          {t("audiences")}：{w.audiences.map((a) => word(t, "aud", a)).join("、")}
+          {" · "}
+          {t("channels")}：{w.channels.map((ch) => word(t, "ch", ch)).join("、")}
         </p>
-        {w.status === "pending" && may(p.session, "warning.approve") && <ApproveActions session={p.session} t={t} id={w.id} />}
+        <p>
+          {inForce && !isCancel && may(p.session, "warning.write") && (
+            <a class="button secondary" href={`/compose?from=${w.id}`} id="update">
+              {t("update")}
+            </a>
+          )}{" "}
+          <a class="button secondary" href={`/warnings/${w.id}/coverage.csv`} id="csv">
+            {t("csv")}
+          </a>{" "}
+          {w.status === "draft" && may(p.session, "warning.write") && (
+            <form method="post" action={`/warnings/${w.id}/submit`} class="inline">
+              <Csrf session={p.session} />
+              <button type="submit">{t("submit")}</button>
+            </form>
+          )}
+        </p>
+        {w.status === "pending" && may(p.session, "warning.approve") && (
+          <ApproveActions session={p.session} t={t} id={w.id} />
+        )}
         {inForce && !isCancel && may(p.session, "warning.cancel") && (
           <details class="confirm cancel-step" id="cancel-step">
-            <summary class="button danger" id="cancel">{t("cancelWarning")}…</summary>
+            <summary class="button danger" id="cancel">
+              {t("cancelWarning")}…
+            </summary>
             <form method="post" action={`/warnings/${w.id}/cancel`} id="cancel-form">
               <Csrf session={p.session} />
               <label for="cancel-reason">{t("cancelReason")}</label>
               <textarea id="cancel-reason" name="reason" required maxlength={2000}></textarea>
               <p>{t("confirmCancel")}</p>
-              <button type="submit" class="danger" id="confirm-cancel">{t("confirmCancelBtn")}</button>
+              <button type="submit" class="danger" id="confirm-cancel">
+                {t("confirmCancelBtn")}
+              </button>
             </form>
           </details>
         )}
       </div>
-      <section id="board" data-live={`/warnings/${w.id}/live`} data-status={data.status} data-sec={sec} data-units={units.join("|")}
-        {...(isCancel ? { "data-neutral": "1" } : {})}>
+      <section
+        id="board"
+        data-live={`/warnings/${w.id}/live`}
+        data-status={data.status}
+        data-sec={sec}
+        data-units={units.join("|")}
+        {...(isCancel ? { "data-neutral": "1" } : {})}
+      >
         <div class="grid2">
           <div class="card">
-            <h2>{isCancel ? t("allClearProgress") : t("coverage")} <small class="muted">（{t("live")}）</small></h2>
-            <p><span id="rate" class={`rate ${isCancel ? "neutral" : data.met ? "met" : "unmet"}`} data-rate={data.rate === null ? "" : String(data.rate)}>{percent(data.rate)}</span>{" "}
-              <span class="muted">{!isCancel && <>{t("target")} &gt;{percent(data.target)} · </>}{t("reached")} <span id="reached">{count(data.reached)}</span> / {count(data.population)}</span></p>
-            <p class="muted">{t("timeTo50")}：<span id="t50">{data.secondsTo50 === null ? "—" : `${data.secondsTo50}${sec}`}</span> · {t("timeTo90")}：<span id="t90">{data.secondsTo90 === null ? "—" : `${data.secondsTo90}${sec}`}</span></p>
+            <h2>
+              {isCancel ? t("allClearProgress") : t("coverage")} <small class="muted">（{t("live")}）</small>
+            </h2>
+            <p>
+              <span
+                id="rate"
+                class={`rate ${isCancel ? "neutral" : data.met ? "met" : "unmet"}`}
+                data-rate={data.rate === null ? "" : String(data.rate)}
+              >
+                {percent(data.rate)}
+              </span>{" "}
+              <span class="muted">
+                {!isCancel && (
+                  <>
+                    {t("target")} &gt;{percent(data.target)} ·{" "}
+                  </>
+                )}
+                {t("reached")} <span id="reached">{count(data.reached)}</span> / {count(data.population)}
+              </span>
+            </p>
+            <p class="muted">
+              {t("timeTo50")}：<span id="t50">{data.secondsTo50 === null ? "—" : `${data.secondsTo50}${sec}`}</span> ·{" "}
+              {t("timeTo90")}：<span id="t90">{data.secondsTo90 === null ? "—" : `${data.secondsTo90}${sec}`}</span>
+            </p>
             <Curve data={data} t={t} units={units} />
           </div>
           <div class="card">
@@ -201,7 +363,13 @@ export function BoardPage(p: BoardProps) {
         <Worklist ctx={p.ctx} session={p.session} warningId={w.id} items={p.work} />
         <div class="card" id="grid">
           <h2>{t("board")}</h2>
-          <p class="legend">{STATES.map(([s, k]) => <span><i class={`s-${s}`}></i> {t(k)}</span>)}</p>
+          <p class="legend">
+            {STATES.map(([s, k]) => (
+              <span>
+                <i class={`s-${s}`}></i> {t(k)}
+              </span>
+            ))}
+          </p>
           {[...tree.entries()].map(([county, townships]) => (
             <div class="county" id={`county-${county}`}>
               <h3>{p.names.counties.get(county) ?? county}</h3>
@@ -209,7 +377,14 @@ export function BoardPage(p: BoardProps) {
                 <div class="township">
                   <span>{p.names.townships.get(tw) ?? tw}</span>
                   <div class="villages">
-                    {villages.map((v) => <i id={`v-${v.code}`} class={`v s-${v.state}`} data-state={v.state} title={`${v.name} ${v.code}`}></i>)}
+                    {villages.map((v) => (
+                      <i
+                        id={`v-${v.code}`}
+                        class={`v s-${v.state}`}
+                        data-state={v.state}
+                        title={`${v.name} ${v.code}`}
+                      ></i>
+                    ))}
                   </div>
                 </div>
               ))}

@@ -11,8 +11,14 @@ const PAGE = 100;
 
 /** A CSV column in the page's language (phone → 电话); an unknown one as it is. */
 const COLUMNS: Record<string, MessageKey> = {
-  name: "name", phone: "phone", email: "email", areaCode: "area", area_code: "area", audiences: "audiences",
-  language: "language", role: "post",
+  name: "name",
+  phone: "phone",
+  email: "email",
+  areaCode: "area",
+  area_code: "area",
+  audiences: "audiences",
+  language: "language",
+  role: "post",
 };
 const fieldName = (c: C, field: string) => (COLUMNS[field] ? c.get("page").t(COLUMNS[field]!) : field);
 
@@ -23,15 +29,26 @@ async function devicesView(c: C, created: { name: string; token: string } | null
   const cursor = c.req.query("cursor");
   const call = c.get("call");
   const [r, self] = await Promise.all([
-    call<Page<DeviceDto>>("GET", `/api/v1/devices?area=${encodeURIComponent(area)}&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`),
+    call<Page<DeviceDto>>(
+      "GET",
+      `/api/v1/devices?area=${encodeURIComponent(area)}&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+    ),
     call<AreaDto>("GET", `/api/v1/areas/${encodeURIComponent(area)}`),
   ]);
   const items = r.ok ? r.body.items : [];
   const v = {
-    area, areaName: self.ok ? self.body.name : area, state: state as "" | "online" | "offline", items,
-    names: await areaNames(c, items.map((d) => d.areaCode)), nextCursor: r.ok ? r.body.nextCursor : null, created,
+    area,
+    areaName: self.ok ? self.body.name : area,
+    state: state as "" | "online" | "offline",
+    items,
+    names: await areaNames(
+      c,
+      items.map((d) => d.areaCode),
+    ),
+    nextCursor: r.ok ? r.body.nextCursor : null,
+    created,
   };
-  return { v, error: r.ok ? null : r.problem?.detail ?? null };
+  return { v, error: r.ok ? null : (r.problem?.detail ?? null) };
 }
 
 async function peopleView(c: C) {
@@ -46,30 +63,54 @@ async function peopleView(c: C) {
   ]);
   const items = r.ok ? r.body.items : [];
   const v = {
-    area, areaName: self.ok ? self.body.name : area, q, items, names: await areaNames(c, items.map((p) => p.areaCode)),
-    nextCursor: r.ok ? r.body.nextCursor : null, first: !cursor,
+    area,
+    areaName: self.ok ? self.body.name : area,
+    q,
+    items,
+    names: await areaNames(
+      c,
+      items.map((p) => p.areaCode),
+    ),
+    nextCursor: r.ok ? r.body.nextCursor : null,
+    first: !cursor,
   };
-  return { v, error: r.ok ? null : r.problem?.detail ?? null };
+  return { v, error: r.ok ? null : (r.problem?.detail ?? null) };
 }
 
 export function mountDirectory(app: Hono<AppEnv>): void {
   app.get("/devices", async (c: C) => {
     const { v, error } = await devicesView(c);
-    return c.html(<DevicesPage ctx={c.get("page")} session={c.get("session")} v={v} error={error} flash={c.req.query("flash") ?? null} />);
+    return c.html(
+      <DevicesPage
+        ctx={c.get("page")}
+        session={c.get("session")}
+        v={v}
+        error={error}
+        flash={c.req.query("flash") ?? null}
+      />,
+    );
   });
   app.post("/devices", async (c: C) => {
     const form = await c.req.parseBody();
     const reach = String(form.reach ?? "").trim();
     const body = {
-      kind: String(form.kind ?? ""), areaCode: String(form.areaCode ?? "").trim(), name: String(form.name ?? "").trim(),
+      kind: String(form.kind ?? ""),
+      areaCode: String(form.areaCode ?? "").trim(),
+      name: String(form.name ?? "").trim(),
       ...(reach ? { reach: Number(reach) } : {}),
     };
     const r = await c.get("call")<DeviceDto & { token: string }>("POST", "/api/v1/devices", body);
     const t = c.get("page").t;
     if (!r.ok) {
       const { v } = await devicesView(c);
-      const msg = (r.problem?.errors ?? []).map((e) => fieldMessage(c.get("page"), e)).join("；") || r.problem?.detail || t("notAllowed");
-      return c.html(<DevicesPage ctx={c.get("page")} session={c.get("session")} v={v} error={msg} />, statusOf(r.status));
+      const msg =
+        (r.problem?.errors ?? []).map((e) => fieldMessage(c.get("page"), e)).join("；") ||
+        r.problem?.detail ||
+        t("notAllowed");
+      return c.html(
+        <DevicesPage ctx={c.get("page")} session={c.get("session")} v={v} error={msg} />,
+        statusOf(r.status),
+      );
     }
     // Shown in this response only: the token is not stored in a form the API can give back.
     const { v } = await devicesView(c, { name: r.body.name, token: r.body.token });
@@ -78,7 +119,9 @@ export function mountDirectory(app: Hono<AppEnv>): void {
   app.post("/devices/:id/revoke", async (c: C) => {
     const r = await c.get("call")("POST", `/api/v1/devices/${encodeURIComponent(c.req.param("id")!)}/revoke`);
     const t = c.get("page").t;
-    const q = r.ok ? `flash=${encodeURIComponent(t("revoked"))}` : `error=${encodeURIComponent(r.problem?.detail ?? t("notAllowed"))}`;
+    const q = r.ok
+      ? `flash=${encodeURIComponent(t("revoked"))}`
+      : `error=${encodeURIComponent(r.problem?.detail ?? t("notAllowed"))}`;
     return c.redirect(`/devices?${q}`, 303);
   });
 
@@ -92,17 +135,32 @@ export function mountDirectory(app: Hono<AppEnv>): void {
     const text = typeof file === "string" ? file : file ? await file.text() : "";
     const r = await c.get("call")("POST", "/api/v1/recipients/import", text, "text/csv");
     type RowError = { line: number; field?: string; reason: string; code?: string };
-    const rowErrors: RowError[] = r.ok ? r.body.errors ?? []
-      : (r.problem?.rowErrors as RowError[] | undefined)
-        ?? (r.problem?.errors ?? []).map((e) => ({ line: Number(/line (\d+)/.exec(e.path)?.[1] ?? 0), reason: fieldMessage(c.get("page"), e) }));
+    const rowErrors: RowError[] = r.ok
+      ? (r.body.errors ?? [])
+      : ((r.problem?.rowErrors as RowError[] | undefined) ??
+        (r.problem?.errors ?? []).map((e) => ({
+          line: Number(/line (\d+)/.exec(e.path)?.[1] ?? 0),
+          reason: fieldMessage(c.get("page"), e),
+        })));
     const report: ImportReport = {
       imported: r.ok ? r.body.imported : 0,
       rejected: rowErrors.map((e) => {
-        const reason = e.code ? fieldMessage(c.get("page"), { path: e.field ?? "", code: e.code, message: e.reason }) : e.reason;
+        const reason = e.code
+          ? fieldMessage(c.get("page"), { path: e.field ?? "", code: e.code, message: e.reason })
+          : e.reason;
         return { line: e.line, reason: e.field ? `${fieldName(c, e.field)}：${reason}` : reason };
       }),
     };
     const { v } = await peopleView(c);
-    return c.html(<PeoplePage ctx={c.get("page")} session={c.get("session")} v={v} report={report} error={r.ok ? null : r.problem?.detail ?? null} />, r.ok ? 200 : statusOf(r.status));
+    return c.html(
+      <PeoplePage
+        ctx={c.get("page")}
+        session={c.get("session")}
+        v={v}
+        report={report}
+        error={r.ok ? null : (r.problem?.detail ?? null)}
+      />,
+      r.ok ? 200 : statusOf(r.status),
+    );
   });
 }

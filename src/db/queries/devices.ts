@@ -11,7 +11,10 @@ export async function insertDevice(db: Db, d: typeof devices.$inferInsert): Prom
   return row!;
 }
 
-export async function listDevices(db: Db, opts: { area: string; afterId?: string; limit: number; kind?: Device["kind"] }): Promise<Device[]> {
+export async function listDevices(
+  db: Db,
+  opts: { area: string; afterId?: string; limit: number; kind?: Device["kind"] },
+): Promise<Device[]> {
   return db
     .select()
     .from(devices)
@@ -27,7 +30,11 @@ export async function listDevices(db: Db, opts: { area: string; afterId?: string
 }
 
 export async function findDeviceByTokenHash(db: Db, tokenHash: string): Promise<Device | undefined> {
-  const [d] = await db.select().from(devices).where(and(eq(devices.tokenHash, tokenHash), isNull(devices.revokedAt))).limit(1);
+  const [d] = await db
+    .select()
+    .from(devices)
+    .where(and(eq(devices.tokenHash, tokenHash), isNull(devices.revokedAt)))
+    .limit(1);
   return d;
 }
 
@@ -40,9 +47,15 @@ export async function getDevice(db: Db, id: string, opts: { forUpdate?: boolean 
 /** Revoking keeps the row (deliveries and coverage refer to it) but its token no longer
  * authenticates; commands it never received fail rather than wait for it forever. */
 export async function revokeDevice(db: Db, id: string, at: Date): Promise<{ device: Device; failedCommands: number }> {
-  const [device] = await db.update(devices).set({ revokedAt: at, online: false, updatedAt: at }).where(eq(devices.id, id)).returning();
+  const [device] = await db
+    .update(devices)
+    .set({ revokedAt: at, online: false, updatedAt: at })
+    .where(eq(devices.id, id))
+    .returning();
   const failed = await failDeliveries(db, {
-    where: sql`d.device_id = ${id}::uuid and d.status = 'queued'`, code: "device_revoked", error: "device revoked",
+    where: sql`d.device_id = ${id}::uuid and d.status = 'queued'`,
+    code: "device_revoked",
+    error: "device revoked",
     at: at.toISOString(),
   });
   return { device: device!, failedCommands: failed };

@@ -94,21 +94,31 @@ const stepRows = sql`
     on n.warning_id = due.warning_id and n.village_code = due.village_code and n.escalation_step = due.step
   order by due.warning_id, due.village_code`;
 
-const toSteps = (rows: Raw[]) => rows.map((r) => ({ warningId: r.warning_id, villageCode: r.village_code, step: r.step, reason: r.reason, messages: r.messages }));
+const toSteps = (rows: Raw[]) =>
+  rows.map((r) => ({
+    warningId: r.warning_id,
+    villageCode: r.village_code,
+    step: r.step,
+    reason: r.reason,
+    messages: r.messages,
+  }));
 
 /** A chain for every targeted village of every warning in force whose level has a
  * deadline, started at its issue time at step 1 (the primary posts). */
 export async function startChains(tx: Db, at: Date, deadlines: Deadlines) {
   const t = at.toISOString();
   const rows = await tx.execute<Raw>(sql`
-    ${withStepMessages(sql`
+    ${withStepMessages(
+      sql`
       insert into escalation_chains (warning_id, village_code, reason, step, started_at, step_at)
       select w.id, cv.village_code, 'no_ack', 1, w.issued_at, w.issued_at
       from warnings w join coverage_villages cv on cv.warning_id = w.id
       where ${inForce("w", t)} and ${deadlineOf(deadlines, sql`w.level`)} is not null
         and not exists (select 1 from escalation_chains c where c.warning_id = cv.warning_id and c.village_code = cv.village_code)
       on conflict do nothing
-      returning warning_id, village_code, step, reason`, t)}
+      returning warning_id, village_code, step, reason`,
+      t,
+    )}
     ${stepRows}`);
   return toSteps(rows);
 }
@@ -119,7 +129,12 @@ export async function startChains(tx: Db, at: Date, deadlines: Deadlines) {
  * `played` is not a person confirming and does not stop a chain. */
 export async function stopAcknowledged(tx: Db, at: Date) {
   const t = at.toISOString();
-  const rows = await tx.execute<{ warning_id: string; village_code: string; acknowledged_at: Date | string; step: number }>(sql`
+  const rows = await tx.execute<{
+    warning_id: string;
+    village_code: string;
+    acknowledged_at: Date | string;
+    step: number;
+  }>(sql`
     with open as (
       select c.warning_id, c.village_code, c.started_at from escalation_chains c join warnings w on w.id = c.warning_id
       where c.acknowledged_at is null and ${inForce("w", t)}
@@ -136,7 +151,12 @@ export async function stopAcknowledged(tx: Db, at: Date) {
     update escalation_chains c set acknowledged_at = acks.at
     from acks where c.warning_id = acks.warning_id and c.village_code = acks.village_code and c.acknowledged_at is null
     returning c.warning_id, c.village_code, c.acknowledged_at, c.step`);
-  return rows.map((r) => ({ warningId: r.warning_id, villageCode: r.village_code, step: r.step, acknowledgedAt: new Date(r.acknowledged_at) }));
+  return rows.map((r) => ({
+    warningId: r.warning_id,
+    villageCode: r.village_code,
+    step: r.step,
+    acknowledgedAt: new Date(r.acknowledged_at),
+  }));
 }
 
 /** Open chains whose step's deadline has passed move one step on (now), and that step's
@@ -144,13 +164,16 @@ export async function stopAcknowledged(tx: Db, at: Date) {
 export async function advanceChains(tx: Db, at: Date, deadlines: Deadlines) {
   const t = at.toISOString();
   const rows = await tx.execute<Raw>(sql`
-    ${withStepMessages(sql`
+    ${withStepMessages(
+      sql`
       update escalation_chains c set step = c.step + 1, step_at = ${t}::timestamptz
       from warnings w
       where w.id = c.warning_id and ${inForce("w", t)} and c.acknowledged_at is null and c.step < ${LAST_STEP}
         and ${deadlineOf(deadlines, sql`w.level`)} is not null
         and c.step_at + ${deadlineOf(deadlines, sql`w.level`)} * interval '1 minute' <= ${t}::timestamptz
-      returning c.warning_id, c.village_code, c.step, c.reason`, t)}
+      returning c.warning_id, c.village_code, c.step, c.reason`,
+      t,
+    )}
     ${stepRows}`);
   return toSteps(rows);
 }
@@ -202,17 +225,21 @@ export async function startLoudspeakerFallback(tx: Db, at: Date) {
     from: sql`eb_platforms p, warnings w`,
     where: sql`d.channel = 'eb' and d.purpose = 'warning' and d.device_id = p.id and p.state = 'down'
       and w.id = d.warning_id and ${inForce("w", t)} and d.status in ('queued', 'sending', 'sent', 'delivered')`,
-    code: "eb_platform_down", error: sql`'county broadcast platform down: ' || coalesce(p.state_reason, 'no heartbeat')`,
+    code: "eb_platform_down",
+    error: sql`'county broadcast platform down: ' || coalesce(p.state_reason, 'no heartbeat')`,
     at: t,
   });
   const failed = await failDeliveries(tx, {
     from: sql`(${silent}) v`,
     where: sql`d.warning_id = v.warning_id and d.village_code = v.village_code and d.device_id is not null
       and d.channel = 'loudspeaker' and d.status in ('queued', 'sending', 'sent')`,
-    code: "device_offline", error: "no loudspeaker online in the village; broadcast by hand requested", at: t,
+    code: "device_offline",
+    error: "no loudspeaker online in the village; broadcast by hand requested",
+    at: t,
   });
   const rows = await tx.execute<Raw>(sql`
-    ${withStepMessages(sql`
+    ${withStepMessages(
+      sql`
       insert into escalation_chains as c (warning_id, village_code, reason, step, started_at, step_at)
       select warning_id, village_code, 'device_offline', 1, ${t}::timestamptz, ${t}::timestamptz from (${silent}) v
       on conflict (warning_id, village_code) do update set
@@ -223,7 +250,9 @@ export async function startLoudspeakerFallback(tx: Db, at: Date) {
         step = case when c.acknowledged_at is null then c.step else 1 end,
         step_at = case when c.acknowledged_at is null then c.step_at else excluded.step_at end,
         acknowledged_at = null
-      returning c.warning_id, c.village_code, 1 as step, c.reason`, t)}
+      returning c.warning_id, c.village_code, 1 as step, c.reason`,
+      t,
+    )}
     ${stepRows}`);
   return { devicesFailed: failed + ebFailed, villages: toSteps(rows) };
 }

@@ -5,11 +5,28 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../client.js";
 import type { ChannelKind } from "../../domain/vocabulary.js";
 
-export interface FailureGroup { channel: ChannelKind; errorCode: string | null; count: number; example: string | null }
-export interface RetryBacklog { channel: ChannelKind; count: number; lastError: string | null }
+export interface FailureGroup {
+  channel: ChannelKind;
+  errorCode: string | null;
+  count: number;
+  example: string | null;
+}
+export interface RetryBacklog {
+  channel: ChannelKind;
+  count: number;
+  lastError: string | null;
+}
 
-export async function failuresOf(db: Db, warningId: string): Promise<{ failed: FailureGroup[]; retrying: RetryBacklog[] }> {
-  const failed = await db.execute<{ channel: ChannelKind; error_code: string | null; n: number; example: string | null }>(sql`
+export async function failuresOf(
+  db: Db,
+  warningId: string,
+): Promise<{ failed: FailureGroup[]; retrying: RetryBacklog[] }> {
+  const failed = await db.execute<{
+    channel: ChannelKind;
+    error_code: string | null;
+    n: number;
+    example: string | null;
+  }>(sql`
     select channel, error_code, count(*)::int as n, min(error) as example from deliveries
     where warning_id = ${warningId}::uuid and status = 'failed'
     group by channel, error_code order by count(*) desc, channel`);

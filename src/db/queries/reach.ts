@@ -16,8 +16,13 @@ export interface Reach {
 
 export async function reachOf(db: Db, w: { areaCodes: string[]; audiences: string[] }): Promise<Reach> {
   const [r] = await db.execute<{
-    villages: number; population: number; people: number; with_phone: number; with_email: number;
-    devices: { kind: string; total: number; online: number }[] | null; platforms: number;
+    villages: number;
+    population: number;
+    people: number;
+    with_phone: number;
+    with_email: number;
+    devices: { kind: string; total: number; online: number }[] | null;
+    platforms: number;
   }>(sql`
     with pref as (select area_prefix(c) || '%' as p from unnest(${sql.param(w.areaCodes)}::text[]) c),
     v as (select code, population from areas where kind = 'village' and code like any (select p from pref)),
@@ -36,7 +41,12 @@ export async function reachOf(db: Db, w: { areaCodes: string[]; audiences: strin
       (select count(*) from eb_platforms e
         where e.active and exists (select 1 from v where v.code like area_prefix(e.area_code) || '%'))::int as platforms`);
   return {
-    villages: r!.villages, population: Number(r!.population), people: r!.people, withPhone: r!.with_phone,
-    withEmail: r!.with_email, devices: r!.devices ?? [], platforms: r!.platforms,
+    villages: r!.villages,
+    population: Number(r!.population),
+    people: r!.people,
+    withPhone: r!.with_phone,
+    withEmail: r!.with_email,
+    devices: r!.devices ?? [],
+    platforms: r!.platforms,
   };
 }

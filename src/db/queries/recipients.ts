@@ -10,14 +10,21 @@ export type NewRecipient = typeof recipients.$inferInsert;
 export async function insertRecipients(db: Db, rows: NewRecipient[]): Promise<Recipient[]> {
   const out: Recipient[] = [];
   for (let i = 0; i < rows.length; i += 1000) {
-    out.push(...(await db.insert(recipients).values(rows.slice(i, i + 1000)).onConflictDoNothing().returning()));
+    out.push(
+      ...(await db
+        .insert(recipients)
+        .values(rows.slice(i, i + 1000))
+        .onConflictDoNothing()
+        .returning()),
+    );
   }
   return out;
 }
 
 /** `q` matches a name or phone fragment, or the name of the person's village, township or county. */
 export async function listRecipients(
-  db: Db, opts: { area: string; afterId?: number; limit: number; audience?: string | undefined; q?: string | undefined },
+  db: Db,
+  opts: { area: string; afterId?: number; limit: number; audience?: string | undefined; q?: string | undefined },
 ): Promise<Recipient[]> {
   const pattern = opts.q ? `%${opts.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%` : null;
   return db
@@ -28,7 +35,8 @@ export async function listRecipients(
         like(recipients.areaCode, `${codePrefix(opts.area)}%`),
         opts.afterId ? gt(recipients.id, opts.afterId) : undefined,
         opts.audience ? sql`${opts.audience} = any(${recipients.audiences})` : undefined,
-        pattern ? sql`(${recipients.name} ilike ${pattern} or ${recipients.phone} like ${pattern}
+        pattern
+          ? sql`(${recipients.name} ilike ${pattern} or ${recipients.phone} like ${pattern}
           or ${recipients.villageCode} in (select code from areas where kind = 'village' and name like ${pattern})
           or left(${recipients.villageCode}, 9) || '000' in (select code from areas where kind = 'township' and name like ${pattern})
           or left(${recipients.villageCode}, 6) || '000000' in (select code from areas where kind = 'county' and name like ${pattern}))`

@@ -48,15 +48,15 @@ export const deliveries = pgTable(
     // reply that acknowledges) without a separate per-recipient index.
     index("deliveries_warning_recipient_idx").on(t.warningId, t.recipientId),
     uniqueIndex("deliveries_warning_device_idx").on(t.warningId, t.deviceId).where(sql`${t.deviceId} is not null`),
-    index("deliveries_claim_idx")
-      .on(t.channel, t.levelRank, t.nextAttemptAt)
-      .where(sql`${t.status} = 'queued'`),
+    index("deliveries_claim_idx").on(t.channel, t.levelRank, t.nextAttemptAt).where(sql`${t.status} = 'queued'`),
     index("deliveries_lease_idx").on(t.leaseUntil).where(sql`${t.status} = 'sending'`),
     index("deliveries_provider_id_idx").on(t.providerId).where(sql`${t.providerId} is not null`),
     // 叫应: "has anyone in this village confirmed?" reads only confirmed rows.
     index("deliveries_acknowledged_idx").on(t.warningId, t.villageCode).where(sql`${t.acknowledgedAt} is not null`),
     // The 叫应 messages of a warning (a few hundred) without reading its million others.
     index("deliveries_escalation_idx").on(t.warningId, t.villageCode).where(sql`${t.purpose} = 'escalation'`),
-    index("deliveries_device_open_idx").on(t.deviceId).where(sql`${t.deviceId} is not null and ${t.status} in ('queued','sending','sent','delivered')`),
+    index("deliveries_device_open_idx")
+      .on(t.deviceId)
+      .where(sql`${t.deviceId} is not null and ${t.status} in ('queued','sending','sent','delivered')`),
   ],
 );

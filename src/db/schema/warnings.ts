@@ -37,7 +37,9 @@ export const warnings = pgTable(
     /** Scheduled release; null = at approval. */
     sendAt: tstz("send_at"),
     status: warningStatusEnum("status").notNull().default("draft"),
-    createdBy: uuid("created_by").notNull().references(() => users.id),
+    createdBy: uuid("created_by")
+      .notNull()
+      .references(() => users.id),
     approvedBy: uuid("approved_by").references(() => users.id),
     submittedAt: tstz("submitted_at"),
     approvedAt: tstz("approved_at"),

@@ -12,7 +12,8 @@ const query = z.strictObject({
 export default defineOperation({
   method: "get",
   path: "/api/v1/areas/search",
-  summary: "Counties, townships, villages and grids by name (contains) or code (starts with), with their parents' names",
+  summary:
+    "Counties, townships, villages and grids by name (contains) or code (starts with), with their parents' names",
   tag: "areas",
   auth: "apiKey",
   query,
@@ -21,6 +22,8 @@ export default defineOperation({
     requirePermission(c.get("actor"), "read");
     const q = req.query;
     const rows = await searchAreas(c.get("services").db, q.q, q.limit);
-    return c.json({ items: rows.map((a) => ({ ...areaDto(a), parentName: a.parentName, grandparentName: a.grandparentName })) });
+    return c.json({
+      items: rows.map((a) => ({ ...areaDto(a), parentName: a.parentName, grandparentName: a.grandparentName })),
+    });
   },
 });

@@ -14,7 +14,8 @@ const query = z.strictObject({
 export default defineOperation({
   method: "get",
   path: "/api/v1/coverage/summary",
-  summary: "Coverage of the warnings issued in a time range (default: last 24 h): major (red/orange, target >93%) and all (>90%)",
+  summary:
+    "Coverage of the warnings issued in a time range (default: last 24 h): major (red/orange, target >93%) and all (>90%)",
   tag: "coverage",
   auth: "apiKey",
   query,
@@ -31,7 +32,11 @@ export default defineOperation({
       from: from.toISOString(),
       to: to.toISOString(),
       ...coverageSummary(ws),
-      warnings: ws.map((w) => ({ ...w, issuedAt: w.issuedAt.toISOString(), rate: w.population > 0 ? w.reached / w.population : null })),
+      warnings: ws.map((w) => ({
+        ...w,
+        issuedAt: w.issuedAt.toISOString(),
+        rate: w.population > 0 ? w.reached / w.population : null,
+      })),
     });
   },
 });

@@ -27,11 +27,25 @@ export default defineOperation({
     const before = Number.isSafeInteger(id) && id > 0 ? await getDelivery(db, id) : undefined;
     if (!before) throw new AppError("not_found", `no delivery ${c.req.param("id")}`);
     requireScope(actor, [before.villageCode]);
-    if (before.status === "expired") throw new AppError("invalid_state", `delivery ${id} expired before it was sent`, { extra: { currentStatus: before.status } });
+    if (before.status === "expired")
+      throw new AppError("invalid_state", `delivery ${id} expired before it was sent`, {
+        extra: { currentStatus: before.status },
+      });
     const after = await db.transaction(async (tx) => {
-      const changed = await applyDeliveryReports(tx, [{ deliveryId: id, status: "acknowledged", at: now(), error: null }]);
+      const changed = await applyDeliveryReports(tx, [
+        { deliveryId: id, status: "acknowledged", at: now(), error: null },
+      ]);
       if (changed.length > 0) {
-        await writeAudit(tx, { actor: actor.id, actorKind: "user", action: "delivery.acknowledge", subjectType: "delivery", subjectId: String(id), before: { status: before.status }, after: { status: "acknowledged", note }, requestId: c.get("requestId") });
+        await writeAudit(tx, {
+          actor: actor.id,
+          actorKind: "user",
+          action: "delivery.acknowledge",
+          subjectType: "delivery",
+          subjectId: String(id),
+          before: { status: before.status },
+          after: { status: "acknowledged", note },
+          requestId: c.get("requestId"),
+        });
       }
       return (await getDelivery(tx, id))!;
     });

@@ -35,7 +35,15 @@ export default defineOperation({
     requireScope(actor, [input.areaCode]);
     const area = await getArea(db, input.areaCode);
     if (!area || (area.kind !== "village" && area.kind !== "grid")) {
-      throw validationError([{ path: "areaCode", code: area ? "not_village" : "unknown_area", message: area ? `${input.areaCode} is a ${area.kind}; devices belong to a village or grid` : `unknown area ${input.areaCode}` }]);
+      throw validationError([
+        {
+          path: "areaCode",
+          code: area ? "not_village" : "unknown_area",
+          message: area
+            ? `${input.areaCode} is a ${area.kind}; devices belong to a village or grid`
+            : `unknown area ${input.areaCode}`,
+        },
+      ]);
     }
     const token = randomToken("wcd_", 32);
     const device = await db.transaction(async (tx) => {
@@ -49,7 +57,15 @@ export default defineOperation({
         tokenHash: await sha256Hex(token),
       });
       await planLateJoiners(tx, { deviceIds: [d.id] }, c.get("services").now());
-      await writeAudit(tx, { actor: actor.id, actorKind: "user", action: "device.create", subjectType: "device", subjectId: d.id, after: deviceDto(d), requestId: c.get("requestId") });
+      await writeAudit(tx, {
+        actor: actor.id,
+        actorKind: "user",
+        action: "device.create",
+        subjectType: "device",
+        subjectId: d.id,
+        after: deviceDto(d),
+        requestId: c.get("requestId"),
+      });
       return d;
     });
     return c.json({ ...deviceDto(device), token }, 201);

@@ -12,7 +12,8 @@ const uuid = z.uuid();
 export default defineOperation({
   method: "post",
   path: "/api/v1/devices/:id/revoke",
-  summary: "Revoke a device (lost or replaced controller): its token stops working at once and its live socket is closed (4003)",
+  summary:
+    "Revoke a device (lost or replaced controller): its token stops working at once and its live socket is closed (4003)",
   tag: "devices",
   auth: "apiKey",
   success: [200, "the device, `revoked: true`"],
@@ -26,11 +27,18 @@ export default defineOperation({
       const d = await getDevice(tx, id, { forUpdate: true });
       if (!d) throw new AppError("not_found", `no device ${id}`);
       requireScope(actor, [d.areaCode]);
-      if (d.revokedAt) throw new AppError("invalid_state", `device ${id} was already revoked at ${d.revokedAt.toISOString()}`);
+      if (d.revokedAt)
+        throw new AppError("invalid_state", `device ${id} was already revoked at ${d.revokedAt.toISOString()}`);
       const { device: after, failedCommands } = await revokeDevice(tx, id, now());
       await writeAudit(tx, {
-        actor: actor.id, actorKind: "user", action: "device.revoke", subjectType: "device", subjectId: id,
-        before: deviceDto(d), after: { ...deviceDto(after), failedCommands }, requestId: c.get("requestId"),
+        actor: actor.id,
+        actorKind: "user",
+        action: "device.revoke",
+        subjectType: "device",
+        subjectId: id,
+        before: deviceDto(d),
+        after: { ...deviceDto(after), failedCommands },
+        requestId: c.get("requestId"),
       });
       // Delivered on commit, so the hub never sees the signal before the revocation.
       await notifyDeviceRevoked(tx, id);

@@ -26,9 +26,20 @@ export default defineOperation({
     if (!r.ok) throw validationError(r.errors);
     const row = await db.transaction(async (tx) => {
       const [inserted] = await insertRecipients(tx, [r.row]);
-      if (!inserted) throw new AppError("conflict", `a recipient with ${r.row.dedupeKey} already exists`, { extra: { dedupeKey: r.row.dedupeKey } });
+      if (!inserted)
+        throw new AppError("conflict", `a recipient with ${r.row.dedupeKey} already exists`, {
+          extra: { dedupeKey: r.row.dedupeKey },
+        });
       await planLateJoiners(tx, { recipientIds: [inserted.id] }, c.get("services").now());
-      await writeAudit(tx, { actor: actor.id, actorKind: "user", action: "recipient.create", subjectType: "recipient", subjectId: String(inserted.id), after: recipientDto(inserted), requestId: c.get("requestId") });
+      await writeAudit(tx, {
+        actor: actor.id,
+        actorKind: "user",
+        action: "recipient.create",
+        subjectType: "recipient",
+        subjectId: String(inserted.id),
+        after: recipientDto(inserted),
+        requestId: c.get("requestId"),
+      });
       return inserted;
     });
     return c.json(recipientDto(row), 201);

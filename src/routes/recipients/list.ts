@@ -18,7 +18,8 @@ const query = z.strictObject({
 export default defineOperation({
   method: "get",
   path: "/api/v1/recipients",
-  summary: "People in an area (at any level); `q` searches name, phone or the name of their village, township or county",
+  summary:
+    "People in an area (at any level); `q` searches name, phone or the name of their village, township or county",
   tag: "recipients",
   auth: "apiKey",
   query,
@@ -29,7 +30,13 @@ export default defineOperation({
     const q = req.query;
     requireScope(actor, [q.area]);
     const afterId = decodeCursor(q.cursor, z.number().int());
-    const rows = await listRecipients(c.get("services").db, { area: q.area, afterId, limit: q.limit, audience: q.audience, q: q.q });
+    const rows = await listRecipients(c.get("services").db, {
+      area: q.area,
+      afterId,
+      limit: q.limit,
+      audience: q.audience,
+      q: q.q,
+    });
     return c.json(page(rows.map(recipientDto), q.limit, (r) => r.id));
   },
 });

@@ -44,9 +44,24 @@ export const coverageCsv = defineOperation({
   success: [200, "CSV"],
   handler: async (c, req) => {
     const r = await report(c, req.query.by);
-    const header = ["code", "name", "population", "reached", "rate", "villages", "villages_not_reached", ...CHANNELS.flatMap((ch) => STAGES.map((st) => `${ch}_${st}`))];
+    const header = [
+      "code",
+      "name",
+      "population",
+      "reached",
+      "rate",
+      "villages",
+      "villages_not_reached",
+      ...CHANNELS.flatMap((ch) => STAGES.map((st) => `${ch}_${st}`)),
+    ];
     const rows = r.areas.map((a) => [
-      a.code, a.name, a.population, a.reached, a.rate === null ? "" : a.rate.toFixed(4), a.villages, a.villagesNotReached,
+      a.code,
+      a.name,
+      a.population,
+      a.reached,
+      a.rate === null ? "" : a.rate.toFixed(4),
+      a.villages,
+      a.villagesNotReached,
       ...CHANNELS.flatMap((ch) => STAGES.map((st) => a.channels[ch]?.[st] ?? 0)),
     ]);
     return c.body(toCsv(header, rows), 200, {

@@ -19,12 +19,28 @@ const query = z.strictObject({
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 export const deliveryDto = (d: Delivery) => ({
-  id: d.id, warningId: d.warningId, channel: d.channel, purpose: d.purpose, escalationStep: d.escalationStep,
-  recipientId: d.recipientId, deviceId: d.deviceId, villageCode: d.villageCode, address: d.address,
-  language: d.language, renderedLanguage: d.renderedLanguage, status: d.status, attempts: d.attempts,
-  providerId: d.providerId, errorCode: d.errorCode, error: d.error,
-  queuedAt: iso(d.queuedAt), sentAt: iso(d.sentAt), deliveredAt: iso(d.deliveredAt),
-  acknowledgedAt: iso(d.acknowledgedAt), failedAt: iso(d.failedAt), expiredAt: iso(d.expiredAt),
+  id: d.id,
+  warningId: d.warningId,
+  channel: d.channel,
+  purpose: d.purpose,
+  escalationStep: d.escalationStep,
+  recipientId: d.recipientId,
+  deviceId: d.deviceId,
+  villageCode: d.villageCode,
+  address: d.address,
+  language: d.language,
+  renderedLanguage: d.renderedLanguage,
+  status: d.status,
+  attempts: d.attempts,
+  providerId: d.providerId,
+  errorCode: d.errorCode,
+  error: d.error,
+  queuedAt: iso(d.queuedAt),
+  sentAt: iso(d.sentAt),
+  deliveredAt: iso(d.deliveredAt),
+  acknowledgedAt: iso(d.acknowledgedAt),
+  failedAt: iso(d.failedAt),
+  expiredAt: iso(d.expiredAt),
   nextAttemptAt: d.status === "queued" ? iso(d.nextAttemptAt) : null,
 });
 
@@ -41,7 +57,11 @@ export default defineOperation({
     requirePermission(actor, "read");
     const q = req.query;
     const w = await loadWarning(s.db, actor, c.req.param("id")!);
-    const rows = await listDeliveries(s.db, { warningId: w.id, ...q, afterId: decodeCursor(q.cursor, z.number().int()) });
+    const rows = await listDeliveries(s.db, {
+      warningId: w.id,
+      ...q,
+      afterId: decodeCursor(q.cursor, z.number().int()),
+    });
     return c.json(page(rows.map(deliveryDto), q.limit, (d) => d.id));
   },
 });

@@ -13,11 +13,15 @@ const query = z.strictObject({ cursor: z.string().optional(), limit: limitParam 
 export default defineOperation({
   method: "get",
   path: "/api/v1/warnings/:id/escalations",
-  summary: "叫应 per targeted village: the chain's step (primary → backup → township → county), why it runs, when the next step is due, and every message with who, when and status",
+  summary:
+    "叫应 per targeted village: the chain's step (primary → backup → township → county), why it runs, when the next step is due, and every message with who, when and status",
   tag: "coverage",
   auth: "apiKey",
   query,
-  success: [200, "{ items: [{ villageCode, villageName, reason, step, stepName, startedAt, stepAt, acknowledgedAt, nextStepDueAt, messages[] }], nextCursor, deadlineMinutes }"],
+  success: [
+    200,
+    "{ items: [{ villageCode, villageName, reason, step, stepName, startedAt, stepAt, acknowledgedAt, nextStepDueAt, messages[] }], nextCursor, deadlineMinutes }",
+  ],
   handler: async (c, req) => {
     const { s, actor } = ctx(c);
     requirePermission(actor, "read");

@@ -7,8 +7,9 @@ import { failuresOf } from "../../db/queries/failures.js";
 export default defineOperation({
   method: "get",
   path: "/api/v1/warnings/:id/failures",
-  summary: "Failed deliveries grouped by channel and reason (drill down with /deliveries?status=failed&channel=), "
-    + "and the retry backlog per channel: queued deliveries whose last attempt failed transiently",
+  summary:
+    "Failed deliveries grouped by channel and reason (drill down with /deliveries?status=failed&channel=), " +
+    "and the retry backlog per channel: queued deliveries whose last attempt failed transiently",
   tag: "coverage",
   auth: "apiKey",
   success: [200, "{ failed: [{ channel, errorCode, count, example }], retrying: [{ channel, count, lastError }] }"],

@@ -15,4 +15,23 @@ import reach from "./reach.js";
 import failures from "./failures.js";
 import { previewStored, previewUnsaved } from "./preview.js";
 
-export const warningOperations = [create, list, get, patch, submit, approve, reject, update, cancel, deliveries, coverageJson, coverageCsv, silentVillages, escalations, reach, failures, previewStored, previewUnsaved];
+export const warningOperations = [
+  create,
+  list,
+  get,
+  patch,
+  submit,
+  approve,
+  reject,
+  update,
+  cancel,
+  deliveries,
+  coverageJson,
+  coverageCsv,
+  silentVillages,
+  escalations,
+  reach,
+  failures,
+  previewStored,
+  previewUnsaved,
+];

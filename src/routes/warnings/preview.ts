@@ -19,12 +19,15 @@ export const previewStored = defineOperation({
   auth: "apiKey",
   permission: "read",
   query,
-  success: [200, "with `channel` and `language`: one item; otherwise `{ items }` for the warning's channels × languages. 422 when that SMS is over budget"],
+  success: [
+    200,
+    "with `channel` and `language`: one item; otherwise `{ items }` for the warning's channels × languages. 422 when that SMS is over budget",
+  ],
   handler: async (c, req) => {
     const { s, actor } = ctx(c);
     const q = req.query;
     const w = await loadWarning(s.db, actor, c.req.param("id")!);
-    const channels = q.channel ? [q.channel] : (w.channels as typeof CHANNELS[number][]);
+    const channels = q.channel ? [q.channel] : (w.channels as (typeof CHANNELS)[number][]);
     const items = await previewWarning(s, w, channels, q.language ? [q.language] : LANGUAGES);
     if (q.channel && q.language) {
       const item = items[0]!;
@@ -40,8 +43,9 @@ const unsavedQuery = z.strictObject({ supersedes: z.uuid().optional() });
 export const previewUnsaved = defineOperation({
   method: "post",
   path: "/api/v1/warnings/preview",
-  summary: "Preview a warning that is not saved yet (the compose page): same body as POST /api/v1/warnings, "
-    + "nothing is stored; `?supersedes=<id>` previews it as the Update of that version",
+  summary:
+    "Preview a warning that is not saved yet (the compose page): same body as POST /api/v1/warnings, " +
+    "nothing is stored; `?supersedes=<id>` previews it as the Update of that version",
   tag: "warnings",
   auth: "apiKey",
   body: warningInput,
@@ -58,13 +62,17 @@ export const previewUnsaved = defineOperation({
     await validateWarning(s.db, s, input);
     // An Update speaks for its thread's agency; a new warning for the author's.
     const office = source
-      ? { agencyCode: source.agencyCode, sender: source.sender, senderName: source.senderName,
-          smsSignature: source.smsSignature }
+      ? {
+          agencyCode: source.agencyCode,
+          sender: source.sender,
+          senderName: source.senderName,
+          smsSignature: source.smsSignature,
+        }
       : issuingOffice(actor.agency, s.config);
     const msgType = source ? ("Update" as const) : ("Alert" as const);
     const of = { msgType, ...(source ? { previous: source } : {}) };
     const fields = storedFields(input, s.grading, s.policy, office.senderName, of);
     const w = { ...fields, msgType, ...office, issuedAt: null };
-    return c.json({ items: await previewWarning(s, w, fields.channels as typeof CHANNELS[number][]) });
+    return c.json({ items: await previewWarning(s, w, fields.channels as (typeof CHANNELS)[number][]) });
   },
 });

@@ -8,11 +8,15 @@ import { getUser } from "../../db/queries/users.js";
 export default defineOperation({
   method: "get",
   path: "/api/v1/warnings/:id/reach",
-  summary: "Who the warning would reach if issued now (the approval card): villages, population, people by address, "
-    + "devices by kind (online now), broadcast platforms, and its author's name",
+  summary:
+    "Who the warning would reach if issued now (the approval card): villages, population, people by address, " +
+    "devices by kind (online now), broadcast platforms, and its author's name",
   tag: "warnings",
   auth: "apiKey",
-  success: [200, "{ villages, population, people, withPhone, withEmail, devices: [{ kind, total, online }], platforms, author: { name } }"],
+  success: [
+    200,
+    "{ villages, population, people, withPhone, withEmail, devices: [{ kind, total, online }], platforms, author: { name } }",
+  ],
   handler: async (c) => {
     const { s, actor } = ctx(c);
     requirePermission(actor, "read");

@@ -8,7 +8,8 @@ import { inForce } from "../../warnings/lifecycle.js";
 export default defineOperation({
   method: "get",
   path: "/api/v1/warnings/:id/silent-villages",
-  summary: "Targeted villages with no loudspeaker online (someone must broadcast by hand); `active` says whether the warning is in force",
+  summary:
+    "Targeted villages with no loudspeaker online (someone must broadcast by hand); `active` says whether the warning is in force",
   tag: "coverage",
   auth: "apiKey",
   success: [200, "{ items: [{ villageCode, name, loudspeakers, lastSeen }], nextCursor: null, active }"],

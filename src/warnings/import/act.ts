@@ -18,7 +18,9 @@ async function currentVersion(x: ImportContext, threadId: string): Promise<Warni
   const latest = await latestVersion(x.tx, threadId);
   const w = await loadWarning(x.tx, x.actor, latest.id, { forUpdate: true });
   if (w.msgType === "Cancel") {
-    throw new AppError("invalid_state", `warning thread ${threadId} was already cancelled by version ${w.id}`, { extra: { currentVersion: w.id } });
+    throw new AppError("invalid_state", `warning thread ${threadId} was already cancelled by version ${w.id}`, {
+      extra: { currentVersion: w.id },
+    });
   }
   return w;
 }
@@ -31,17 +33,27 @@ export async function importUpdate(x: ImportContext, threadId: string): Promise<
   // An Update goes out to the public once approved, so it must pass every rule now, as
   // /update requires; a draft import may carry its issues to review instead.
   if (report.issues.length > 0) {
-    throw new AppError("validation_failed", `the Update cannot supersede ${source.id}: ${report.issues.map((e) => `${e.path}: ${e.message}`).join("; ")}`, {
-      errors: report.issues,
-      extra: { report },
-    });
+    throw new AppError(
+      "validation_failed",
+      `the Update cannot supersede ${source.id}: ${report.issues.map((e) => `${e.path}: ${e.message}`).join("; ")}`,
+      {
+        errors: report.issues,
+        extra: { report },
+      },
+    );
   }
   const warning = await supersede(x.tx, x.s, x.actor, source, input, {
-    requestId: x.requestId, provenance: provenance(x.msg, x.raw),
+    requestId: x.requestId,
+    provenance: provenance(x.msg, x.raw),
   });
   await writeAudit(x.tx, {
-    actor: x.actor.id, actorKind: "user", action: "warning.import", subjectType: "warning", subjectId: warning.id,
-    after: { report }, requestId: x.requestId,
+    actor: x.actor.id,
+    actorKind: "user",
+    action: "warning.import",
+    subjectType: "warning",
+    subjectId: warning.id,
+    after: { report },
+    requestId: x.requestId,
   });
   return { warning, report };
 }
@@ -55,8 +67,21 @@ export async function importCancel(x: ImportContext, threadId: string): Promise<
   }
   const { info } = chooseInfo(x.msg);
   const report = baseReport(x.msg, info, "cancel");
-  const cancelled = await cancelVersion(x.tx, x.s, source, { actor: x.actor.id, requestId: x.requestId, reason: info?.description, now: x.s.now() });
+  const cancelled = await cancelVersion(x.tx, x.s, source, {
+    actor: x.actor.id,
+    requestId: x.requestId,
+    reason: info?.description,
+    now: x.s.now(),
+  });
   const warning = await updateWarning(x.tx, cancelled.id, { source: provenance(x.msg, x.raw) });
-  await writeAudit(x.tx, { actor: x.actor.id, actorKind: "user", action: "warning.import", subjectType: "warning", subjectId: warning.id, after: { report }, requestId: x.requestId });
+  await writeAudit(x.tx, {
+    actor: x.actor.id,
+    actorKind: "user",
+    action: "warning.import",
+    subjectType: "warning",
+    subjectId: warning.id,
+    after: { report },
+    requestId: x.requestId,
+  });
   return { warning, report };
 }

@@ -49,15 +49,21 @@ export function provenance(msg: ParsedMessage, raw: string): Record<string, unkn
 export async function mapWithAreas(x: ImportContext) {
   const { info, ignored } = chooseInfo(x.msg);
   if (!info) {
-    throw new AppError("validation_failed", `${x.msg.alert.msgType} ${x.msg.alert.identifier} has no <info>: there is no warning content to map`, {
-      extra: { report: baseReport(x.msg, undefined) },
-    });
+    throw new AppError(
+      "validation_failed",
+      `${x.msg.alert.msgType} ${x.msg.alert.identifier} has no <info>: there is no warning content to map`,
+      {
+        extra: { report: baseReport(x.msg, undefined) },
+      },
+    );
   }
   const known = await existingCodes(x.tx, candidateCodes(info));
   const mapped = mapImport(x.msg, info, x.s.grading, known);
   mapped.report.ignored.unshift(...ignored);
   // A county-scoped key imports only inside its county; unknown areas say nothing either way.
   requireScope(x.actor, mapped.input.areas.codes);
-  mapped.report.issues.push(...checkWarning(mapped.input, { grading: x.s.grading, policy: x.s.policy, existingCodes: known, now: x.s.now() }));
+  mapped.report.issues.push(
+    ...checkWarning(mapped.input, { grading: x.s.grading, policy: x.s.policy, existingCodes: known, now: x.s.now() }),
+  );
   return mapped;
 }
