@@ -125,7 +125,11 @@ describe("importing the real sample messages", () => {
     expect((await c.app.request(`/feeds/cap/${warning.id}.xml`)).status).toBe(404);
     const by = { key: c.users.admin.key };
     for (const action of ["submit", "approve", "cancel"]) {
-      expect((await c.request("POST", `/api/v1/warnings/${warning.id}/${action}`, by)).status, action).toBe(409);
+      const body = action === "cancel" ? { json: { reason: "解除" } } : {};
+      expect(
+        (await c.request("POST", `/api/v1/warnings/${warning.id}/${action}`, { ...by, ...body })).status,
+        action,
+      ).toBe(409);
     }
     const areas = { codes: ["150402000000"] };
     expect((await c.request("PATCH", `/api/v1/warnings/${warning.id}`, { ...by, json: { areas } })).status).toBe(409);

@@ -438,7 +438,8 @@ describe("liveness", () => {
       const ls = await createDevice(c, { kind: "loudspeaker", areaCode: v });
       const d = await TestDevice.online(fast.url, ls.token);
       clients.push(d);
-      const list = async () => (await json(await c.request("GET", `/api/v1/devices?area=${v}`))).items[0];
+      const list = async () =>
+        (await json(await c.request("GET", `/api/v1/devices?area=${v}`))).items.find((i: any) => i.id === ls.id);
       await until(async () => (await list()).online === true);
       // A silent device: stop answering protocol pings.
       (d.ws as any)._receiver.removeAllListeners("ping");

@@ -64,7 +64,7 @@ describe("expiry", () => {
       await listener.unlisten();
     }
     const stop = await device.next((f) => f.type === "command" && f.action === "stop");
-    expect(stop).toMatchObject({ id: play.id, reason: "ended", warning: { id: w.id } });
+    expect(stop).toMatchObject({ id: -play.id, reason: "ended", warning: { id: w.id } });
 
     const got = await json(await c.request("GET", `/api/v1/warnings/${w.id}`));
     expect(got.status).toBe("expired");

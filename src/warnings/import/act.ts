@@ -3,14 +3,13 @@
 import { AppError } from "../../lib/errors.js";
 import { earlierIssued, latestVersion } from "../../db/queries/cap.js";
 import { updateWarning, type Warning } from "../../db/queries/warnings.js";
-import { writeAudit } from "../../db/queries/audit.js";
 import { baseReport, chooseInfo } from "../../cap/from-cap.js";
 import { loadWarning } from "../load.js";
 import { supersede } from "../update.js";
 import { cancelVersion } from "../cancel.js";
 import { assertTransition, TRANSITIONS } from "../lifecycle.js";
 import { recordCancel } from "./record.js";
-import { mapWithAreas, provenance, type ImportContext, type Imported } from "./context.js";
+import { auditImport, mapWithAreas, provenance, type ImportContext, type Imported } from "./context.js";
 
 /** The thread's current version, locked and scope-checked; a thread that already ends in
  * a Cancel takes no further Update or Cancel. */
@@ -46,15 +45,7 @@ export async function importUpdate(x: ImportContext, threadId: string): Promise<
     requestId: x.requestId,
     provenance: provenance(x.msg, x.raw),
   });
-  await writeAudit(x.tx, {
-    actor: x.actor.id,
-    actorKind: "user",
-    action: "warning.import",
-    subjectType: "warning",
-    subjectId: warning.id,
-    after: { report },
-    requestId: x.requestId,
-  });
+  await auditImport(x, warning.id, { report });
   return { warning, report };
 }
 
@@ -74,14 +65,6 @@ export async function importCancel(x: ImportContext, threadId: string): Promise<
     now: x.s.now(),
   });
   const warning = await updateWarning(x.tx, cancelled.id, { source: provenance(x.msg, x.raw) });
-  await writeAudit(x.tx, {
-    actor: x.actor.id,
-    actorKind: "user",
-    action: "warning.import",
-    subjectType: "warning",
-    subjectId: warning.id,
-    after: { report },
-    requestId: x.requestId,
-  });
+  await auditImport(x, warning.id, { report });
   return { warning, report };
 }

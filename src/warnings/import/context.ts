@@ -1,5 +1,6 @@
 // The state of one import and the mapping steps shared by drafts and Update versions.
 import type { Db } from "../../db/client.js";
+import { writeAudit } from "../../db/queries/audit.js";
 import type { Services } from "../../services.js";
 import type { Actor } from "../../domain/actor.js";
 import { requireScope } from "../../domain/actor.js";
@@ -66,4 +67,17 @@ export async function mapWithAreas(x: ImportContext) {
     ...checkWarning(mapped.input, { grading: x.s.grading, policy: x.s.policy, existingCodes: known, now: x.s.now() }),
   );
   return mapped;
+}
+
+/** The audit row every import writes beside the action's own. */
+export async function auditImport(x: ImportContext, warningId: string, after: Record<string, unknown>): Promise<void> {
+  await writeAudit(x.tx, {
+    actor: x.actor.id,
+    actorKind: "user",
+    action: "warning.import",
+    subjectType: "warning",
+    subjectId: warningId,
+    after,
+    requestId: x.requestId,
+  });
 }
