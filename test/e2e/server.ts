@@ -15,6 +15,8 @@ export interface RunningServer {
   setPassword(username: string, password: string, adminKey?: string): Promise<void>;
   output: () => string;
   stop(): Promise<void>;
+  /** kill -9: no shutdown, leases and in-flight sends left as they were; the database stays. */
+  crash(): Promise<void>;
 }
 
 export async function startServer(
@@ -42,7 +44,7 @@ export async function startServer(
   child.stdout!.on("data", (c) => (out += c));
   child.stderr!.on("data", (c) => (out += c));
   const stop = async () => {
-    if (child.exitCode === null) {
+    if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((r) => child.once("exit", () => r()));
       child.kill("SIGTERM");
       const t = setTimeout(() => child.kill("SIGKILL"), 10_000);
@@ -86,6 +88,14 @@ export async function startServer(
       keys,
       output: () => out,
       stop,
+      async crash() {
+        // A process killed by a signal keeps exitCode null: its signalCode says it has gone.
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise<void>((r) => child.once("exit", () => r()));
+        child.kill("SIGKILL");
+        await exited;
+        await rm(dataDir, { recursive: true, force: true });
+      },
       key(role, scope = "150400000000") {
         return find(role, scope).key;
       },
