@@ -1,4 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { DispatchRunner } from "../../src/dispatch/runner.js";
+import { rendererFor } from "../../src/templates/default.js";
+import { silentLogger } from "../../src/lib/log.js";
 import { sql } from "drizzle-orm";
 import twilio from "twilio";
 import { useContext, type TestContext } from "../helpers/context.js";
@@ -208,6 +211,59 @@ describe("the whole path: issue → dispatcher → gateway → signed status cal
       gw.beforeRespond = null;
     }
   });
+
+  it("2,000 delivered callbacks racing their sends' records are all applied (none left parked)", async () => {
+    const c = ctx();
+    const village = "150403001002";
+    await c.tdb.db.execute(sql`
+      insert into recipients (name, phone, area_code, village_code, audiences, dedupe_key)
+      select 'race' || i, '+8613500' || lpad(i::text, 5, '0'), ${village}, ${village}, array['public'], 'race:' || i
+      from generate_series(1, 2000) i`);
+    const w = await createIssued(c, { areas: { codes: [village] }, channels: ["sms"], level: "red" });
+    // The provider reports as fast as it answers: the callback is sent, not awaited, before
+    // the 201, so it lands before, during or after the dispatcher records the send.
+    const inFlight: Promise<unknown>[] = [];
+    gw.beforeRespond = async (m) => {
+      inFlight.push(callback(c, { MessageSid: m.sid, MessageStatus: "delivered", AccountSid: SID }));
+    };
+    const fast = new TwilioSmsChannel(
+      {
+        accountSid: SID,
+        authToken: TOKEN,
+        baseUrl: base,
+        from: "+15005550006",
+        statusCallback: `${PUBLIC}/webhooks/twilio/status`,
+      },
+      { ratePerSecond: 5_000, concurrency: 32 },
+      () => c.clock.now,
+    );
+    const runner = new DispatchRunner({
+      db: c.tdb.db,
+      sql: c.tdb.sql,
+      channels: [fast],
+      renderer: rendererFor(c.services),
+      log: silentLogger,
+      now: () => c.clock.now,
+      maintenanceMs: 200,
+    });
+    await runner.start();
+    try {
+      const delivered = async () => {
+        const [r] = await c.tdb.db.execute<{ n: number }>(sql`
+          select count(*)::int as n from deliveries where warning_id = ${w.id} and status = 'delivered'`);
+        return r!.n;
+      };
+      await vi.waitUntil(async () => (await delivered()) === 2000, { timeout: 90_000, interval: 200 });
+    } finally {
+      gw.beforeRespond = null;
+      await runner.stop();
+      await Promise.all(inFlight);
+    }
+    const statuses = (await Promise.all(inFlight)) as Response[];
+    expect(statuses.every((r) => r.status === 204)).toBe(true);
+    const [left] = await c.tdb.db.execute<{ n: number }>(sql`select count(*)::int as n from status_reports`);
+    expect(left!.n).toBe(0);
+  }, 120_000);
 
   it("refuses missing, forged, other-URL and tampered signatures with 403 and applies nothing", async () => {
     const c = ctx();
