@@ -45,6 +45,11 @@ export const AUDIENCES = [
 export type Audience = (typeof AUDIENCES)[number];
 /** Posts that must acknowledge (叫应) and are staffed A/B. */
 export const RESPONSIBLE_AUDIENCES = ["info_officer", "grid_worker", "village_cadre"] as const;
+/** Everyone who must act on a warning: their messages (and every 叫应 message) take the
+ * first dispatch lane, so a red 叫应 deadline does not pass behind a city's public backlog. */
+export const FIRST_LANE_AUDIENCES = [...RESPONSIBLE_AUDIENCES, "township_official", "county_official"] as const;
+/** `deliveries.priority`: the claim order's first key, before the level. */
+export const DISPATCH_PRIORITY = { responsible: 0, public: 1 } as const;
 
 /** `eb`: a county emergency-broadcast platform (应急广播平台, DESIGN §12), one delivery per
  * warning × platform. */
