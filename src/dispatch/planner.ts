@@ -48,9 +48,11 @@ export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<Pla
   const [v] = await (w.msgType === "Cancel" ? planCancelVillages(tx, w) : planVillages(tx, w));
   const { personChannels, deviceChannels } = channelsOf(w);
   const rank = LEVEL_RANK[w.level];
+  // A Cancel's all-clear to people is planned after the request returns (progressive.ts);
+  // its loudspeaker stops are few and must not wait.
   const inserted = await tx.execute(
     w.msgType === "Cancel"
-      ? cancelDeliveries(w, rank, at)
+      ? cancelDeliveries(w, rank, at, { devices: true })
       : warningDeliveries(w, { rank, at, personChannels, deviceChannels }),
   );
   const eb = await planEbDeliveries(tx, w, rank, at);
@@ -222,9 +224,21 @@ function planCancelVillages(tx: Db, w: Warning) {
     select count(*)::int as villages, 0 as without_centroid from ins`);
 }
 
-/** The all-clear goes to every person a version of the thread was sent to, and a stop to
- * every device any version targeted (eb platforms get theirs in eb-plan.ts). */
-function cancelDeliveries(w: Warning, rank: number, at: string) {
+/** One county of a Cancel's all-clear to people (the last step of progressive planning). */
+export async function planCancelPeople(tx: Db, w: Warning, county: string, now: Date): Promise<number> {
+  const r = await tx.execute(cancelDeliveries(w, LEVEL_RANK[w.level], now.toISOString(), { county }));
+  return r.count;
+}
+
+/** The all-clear goes to every person a version of the thread was sent to (one county at a
+ * time), and a stop to every device any version targeted (eb platforms get theirs in
+ * eb-plan.ts). Village codes are fixed-width digits, so a county is one index range. */
+function cancelDeliveries(w: Warning, rank: number, at: string, scope: { devices: true } | { county: string }) {
+  const targets =
+    "county" in scope
+      ? sql`d.recipient_id is not null and d.sent_at is not null
+          and d.village_code between ${`${scope.county}000000`} and ${`${scope.county}999999`}`
+      : sql`d.device_id is not null`;
   return sql`
     with earlier as (select id from warnings where thread_id = ${w.threadId} and id <> ${w.id})
     insert into deliveries (warning_id, channel, recipient_id, device_id, village_code, address, language, level_rank,
@@ -235,7 +249,6 @@ function cancelDeliveries(w: Warning, rank: number, at: string) {
              ${priorityOf(sql`r.audiences`)},
              'queued', ${at}::timestamptz, ${at}::timestamptz
       from deliveries d left join recipients r on r.id = d.recipient_id
-      where d.warning_id in (select id from earlier) and d.purpose = 'warning' and d.channel <> 'eb'
-        and (d.device_id is not null or d.sent_at is not null)
+      where d.warning_id in (select id from earlier) and d.purpose = 'warning' and d.channel <> 'eb' and ${targets}
       order by d.recipient_id, d.device_id, d.channel`;
 }

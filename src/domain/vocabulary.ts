@@ -110,6 +110,11 @@ export type DeviceKind = DeviceChannelKind;
 export const WARNING_STATUSES = ["draft", "pending", "approved", "issued", "updated", "cancelled", "expired"] as const;
 export type WarningStatus = (typeof WARNING_STATUSES)[number];
 
+/** Whether every delivery of an issued version exists yet: a Cancel's all-clear is planned
+ * after its request returns, county by county (`pending` until the last county commits). */
+export const PLAN_STATES = ["pending", "planned"] as const;
+export type PlanState = (typeof PLAN_STATES)[number];
+
 export const MSG_TYPES = ["Alert", "Update", "Cancel"] as const;
 export type MsgType = (typeof MSG_TYPES)[number];
 
