@@ -39,7 +39,7 @@ export async function claimBatch(
     with c as (
       select id from deliveries
       where status = 'queued' and channel = ${o.channel} and next_attempt_at <= ${now}::timestamptz
-      order by level_rank, next_attempt_at
+      order by priority, level_rank, next_attempt_at
       limit ${o.limit}
       for update skip locked
     )

@@ -45,6 +45,11 @@ export const AUDIENCES = [
 export type Audience = (typeof AUDIENCES)[number];
 /** Posts that must acknowledge (叫应) and are staffed A/B. */
 export const RESPONSIBLE_AUDIENCES = ["info_officer", "grid_worker", "village_cadre"] as const;
+/** Everyone who must act on a warning: their messages (and every 叫应 message) take the
+ * first dispatch lane, so a red 叫应 deadline does not pass behind a city's public backlog. */
+export const FIRST_LANE_AUDIENCES = [...RESPONSIBLE_AUDIENCES, "township_official", "county_official"] as const;
+/** `deliveries.priority`: the claim order's first key, before the level. */
+export const DISPATCH_PRIORITY = { responsible: 0, public: 1 } as const;
 
 /** `eb`: a county emergency-broadcast platform (应急广播平台, DESIGN §12), one delivery per
  * warning × platform. */
@@ -104,6 +109,11 @@ export type DeviceKind = DeviceChannelKind;
 
 export const WARNING_STATUSES = ["draft", "pending", "approved", "issued", "updated", "cancelled", "expired"] as const;
 export type WarningStatus = (typeof WARNING_STATUSES)[number];
+
+/** Whether every delivery of an issued version exists yet: a Cancel's all-clear is planned
+ * after its request returns, county by county (`pending` until the last county commits). */
+export const PLAN_STATES = ["pending", "planned"] as const;
+export type PlanState = (typeof PLAN_STATES)[number];
 
 export const MSG_TYPES = ["Alert", "Update", "Cancel"] as const;
 export type MsgType = (typeof MSG_TYPES)[number];

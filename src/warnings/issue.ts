@@ -1,11 +1,13 @@
 // Issuing a warning version: one transaction marks it issued, retires the version it
-// supersedes, plans every delivery (one INSERT … SELECT) and wakes the dispatchers.
+// supersedes, plans every delivery (one INSERT … SELECT) and wakes the dispatchers. A
+// Cancel plans its people's all-clear after commit instead (dispatch/progressive.ts).
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { updateWarning, type Warning } from "../db/queries/warnings.js";
 import { writeAudit, type AuditEntry } from "../db/queries/audit.js";
 import { planDeliveries, type PlanResult } from "../dispatch/planner.js";
 import { notifyDeliveries } from "../dispatch/notify.js";
+import { plansProgressively } from "../dispatch/progressive.js";
 import { assertTransition, fromStatesSql, TRANSITIONS } from "./lifecycle.js";
 
 export async function issueWarning(
@@ -14,7 +16,11 @@ export async function issueWarning(
   opts: { now: Date; actor: string; actorKind?: "user" | "system"; requestId?: string | undefined },
 ): Promise<{ warning: Warning; plan: PlanResult }> {
   assertTransition("issue", w.status, w.id);
-  const issued = await updateWarning(tx, w.id, { status: TRANSITIONS.issue.to, issuedAt: opts.now });
+  const issued = await updateWarning(tx, w.id, {
+    status: TRANSITIONS.issue.to,
+    issuedAt: opts.now,
+    planState: plansProgressively(w) ? "pending" : "planned",
+  });
   const who = {
     actor: opts.actor,
     actorKind: opts.actorKind ?? "user",

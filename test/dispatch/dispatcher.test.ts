@@ -224,7 +224,7 @@ describe("dispatch", () => {
     expect(ch.totalSends).toBe(0);
   });
 
-  it("cancel after sending: the all-clear reaches those who got the warning, and every device gets a stop", async () => {
+  it("cancel returns before its all-clear exists, stops go at once, then it reaches who got it", async () => {
     const c = ctx();
     const spk = await addDevice(c.tdb.db, { area: V, kind: "loudspeaker" });
     const w = await issue(c, { channels: ["sms", "loudspeaker"] });
@@ -237,6 +237,28 @@ describe("dispatch", () => {
         json: { reason: "险情解除" },
       }),
     );
+    expect(cancel.planState).toBe("pending");
+    const early = await deliveriesOf(c.tdb.db, cancel.id);
+    expect(early.filter((r) => r.channel === "sms")).toHaveLength(0);
+    expect(early.filter((r) => r.channel === "loudspeaker").map((r) => r.device_id)).toEqual([spk]);
+    // Any dispatcher process plans it, woken by the cancel's own NOTIFY.
+    const runner = new DispatchRunner({
+      db: c.tdb.db,
+      sql: c.tdb.sql,
+      channels: [],
+      renderer: plainRenderer,
+      log: silentLogger,
+      now: () => c.clock.now,
+    });
+    await runner.start();
+    try {
+      await vi.waitUntil(
+        async () => (await json(await c.request("GET", `/api/v1/warnings/${cancel.id}`))).planState === "planned",
+        { timeout: 10_000 },
+      );
+    } finally {
+      await runner.stop();
+    }
     const rows = await deliveriesOf(c.tdb.db, cancel.id);
     expect(rows.filter((r) => r.channel === "sms")).toHaveLength(5);
     expect(rows.filter((r) => r.channel === "loudspeaker").map((r) => r.device_id)).toEqual([spk]);

@@ -190,8 +190,8 @@ describe("叫应 chain", () => {
     expect(await runAt(c, escalationJob, minutes(w.t0, 1))).toMatchObject({ started: 1, messages: 1 });
     // primary2 is also public, so the warning reached them; primary1 is asked by SMS.
     expect(who(await escalationRows(c, w.id))).toEqual([`1:${v.primary1}:sms`]);
-    // Sent at the warning's priority (orange = 2).
-    expect((await escalationRows(c, w.id)).map((r) => r.level_rank)).toEqual([2]);
+    // Sent at the warning's level (orange = 2), in the responsible lane ahead of the public of every level.
+    expect((await escalationRows(c, w.id)).map((r) => [r.level_rank, r.priority])).toEqual([[2, 0]]);
     expect(await runAt(c, escalationJob, minutes(w.t0, 9))).toMatchObject({ advanced: 0 });
     expect(await runAt(c, escalationJob, minutes(w.t0, 10))).toMatchObject({ advanced: 1 });
     // A confirmation of the 叫应 message stops it like any other.

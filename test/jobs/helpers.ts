@@ -39,11 +39,13 @@ export type EscalationRow = {
   status: string;
   error_code: string | null;
   level_rank: number;
+  priority: number;
 };
 
 export async function escalationRows(c: TestContext, warningId: string): Promise<EscalationRow[]> {
   const rows = await c.tdb.db.execute<EscalationRow>(sql`
-    select id, recipient_id, channel, escalation_step, village_code, status, error_code, level_rank from deliveries
+    select id, recipient_id, channel, escalation_step, village_code, status, error_code, level_rank, priority
+    from deliveries
     where warning_id = ${warningId} and purpose = 'escalation' order by escalation_step, recipient_id, channel`);
   return rows.map((r) => ({ ...r, id: Number(r.id), recipient_id: Number(r.recipient_id) }));
 }

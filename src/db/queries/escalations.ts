@@ -5,7 +5,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client.js";
 import type { Level } from "../../domain/vocabulary.js";
-import { LEVEL_RANK, PERSON_CHANNELS, RESPONSIBLE_AUDIENCES } from "../../domain/vocabulary.js";
+import { DISPATCH_PRIORITY, LEVEL_RANK, PERSON_CHANNELS, RESPONSIBLE_AUDIENCES } from "../../domain/vocabulary.js";
 import { LAST_STEP } from "../../domain/escalation.js";
 import { inForceSql } from "../../warnings/lifecycle.js";
 import { failDeliveries } from "../../deliveries/fail.js";
@@ -63,9 +63,10 @@ function withStepMessages(due: SQL, at: string) {
     ),
     ins as (
       insert into deliveries (warning_id, channel, purpose, escalation_step, recipient_id, village_code, address, language, level_rank,
-                              status, queued_at, next_attempt_at, failed_at, error_code, error)
+                              priority, status, queued_at, next_attempt_at, failed_at, error_code, error)
       select p.warning_id, ch.kind::channel, 'escalation', p.step, p.id, p.village_code, ch.addr, p.language,
              (${JSON.stringify(LEVEL_RANK)}::jsonb ->> w.level::text)::smallint,
+             ${DISPATCH_PRIORITY.responsible}::smallint,
              case when ch.addr is null then 'failed' else 'queued' end::delivery_status,
              ${at}::timestamptz, ${at}::timestamptz,
              case when ch.addr is null then ${at}::timestamptz end,

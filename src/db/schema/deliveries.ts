@@ -23,6 +23,8 @@ export const deliveries = pgTable(
     renderedLanguage: languageEnum("rendered_language"),
     /** Copy of the warning level's rank (red = 1) so the claim index orders by it. */
     levelRank: smallint("level_rank").notNull(),
+    /** DISPATCH_PRIORITY: people who must act are claimed ahead of the public of every level. */
+    priority: smallint("priority").notNull().default(1),
     escalationStep: smallint("escalation_step"),
     status: deliveryStatusEnum("status").notNull().default("queued"),
     attempts: smallint("attempts").notNull().default(0),
@@ -48,7 +50,9 @@ export const deliveries = pgTable(
     // reply that acknowledges) without a separate per-recipient index.
     index("deliveries_warning_recipient_idx").on(t.warningId, t.recipientId),
     uniqueIndex("deliveries_warning_device_idx").on(t.warningId, t.deviceId).where(sql`${t.deviceId} is not null`),
-    index("deliveries_claim_idx").on(t.channel, t.levelRank, t.nextAttemptAt).where(sql`${t.status} = 'queued'`),
+    index("deliveries_claim_idx")
+      .on(t.channel, t.priority, t.levelRank, t.nextAttemptAt)
+      .where(sql`${t.status} = 'queued'`),
     index("deliveries_lease_idx").on(t.leaseUntil).where(sql`${t.status} = 'sending'`),
     index("deliveries_provider_id_idx").on(t.providerId).where(sql`${t.providerId} is not null`),
     // 叫应: "has anyone in this village confirmed?" reads only confirmed rows.

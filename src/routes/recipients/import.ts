@@ -7,7 +7,7 @@ import { AppError, validationError } from "../../lib/errors.js";
 import { parseCsvRecords } from "../../lib/csv.js";
 import { zodIssues } from "../../http/validation.js";
 import { unstorableField } from "../../lib/storable.js";
-import { insertRecipients } from "../../db/queries/recipients.js";
+import { importRecipients } from "../../db/queries/recipients.js";
 import { planLateJoiners } from "../../dispatch/planner.js";
 import { writeAudit } from "../../db/queries/audit.js";
 import { areaFacts } from "./facts.js";
@@ -95,7 +95,7 @@ export default defineOperation({
       );
     }
     const inserted = await db.transaction(async (tx) => {
-      const rows = await insertRecipients(
+      const rows = await importRecipients(
         tx,
         good.map(({ line: _line, ...r }) => r),
       );
