@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { isoInstant } from "../../lib/storable.js";
 import { defineOperation } from "../operation.js";
-import { requirePermission } from "../../domain/actor.js";
 import { listAudit } from "../../db/queries/audit-read.js";
 import { decodeCursor, limitParam, page } from "../pagination.js";
 
@@ -26,11 +25,11 @@ export default defineOperation({
     "filter by user (either side), action (or `prefix.*`) and time",
   tag: "audit",
   auth: "apiKey",
+  permission: "accounts.manage",
   query,
   success: [200, "{ items, nextCursor }"],
   handler: async (c, req) => {
     const actor = c.get("actor");
-    requirePermission(actor, "accounts.manage");
     const q = req.query;
     const rows = await listAudit(c.get("services").db, {
       scope: actor.areaScope,

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { requirePermission } from "../../domain/actor.js";
 import { codePrefix } from "../../domain/areas.js";
 import { coverageSummary } from "../../domain/coverage-summary.js";
 import { coverageTotals } from "../../db/queries/coverage.js";
@@ -18,12 +17,12 @@ export default defineOperation({
     "Coverage of the warnings issued in a time range (default: last 24 h): major (red/orange, target >93%) and all (>90%)",
   tag: "coverage",
   auth: "apiKey",
+  permission: "read",
   query,
   success: [200, "{ major, all, warnings[] }"],
   handler: async (c, req) => {
     const { db, now } = c.get("services");
     const actor = c.get("actor");
-    requirePermission(actor, "read");
     const q = req.query;
     const to = q.to ? new Date(q.to) : now();
     const from = q.from ? new Date(q.from) : new Date(to.getTime() - 86_400_000);

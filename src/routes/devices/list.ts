@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { requirePermission, requireScope } from "../../domain/actor.js";
+import { requireScope } from "../../domain/actor.js";
 import { DEVICE_KINDS } from "../../domain/vocabulary.js";
 import { isAreaCode } from "../../domain/areas.js";
 import { listDevices } from "../../db/queries/devices.js";
@@ -20,11 +20,11 @@ export default defineOperation({
   summary: "Devices in an area with online state and last seen",
   tag: "devices",
   auth: "apiKey",
+  permission: "read",
   query,
   success: [200, "{ items, nextCursor }"],
   handler: async (c, req) => {
     const actor = c.get("actor");
-    requirePermission(actor, "read");
     const q = req.query;
     requireScope(actor, [q.area]);
     const afterId = decodeCursor(q.cursor, z.uuid());

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { requirePermission, requireScope } from "../../domain/actor.js";
+import { requireScope } from "../../domain/actor.js";
 import { AppError } from "../../lib/errors.js";
 import { getDevice, revokeDevice } from "../../db/queries/devices.js";
 import { writeAudit } from "../../db/queries/audit.js";
@@ -16,11 +16,11 @@ export default defineOperation({
     "Revoke a device (lost or replaced controller): its token stops working at once and its live socket is closed (4003)",
   tag: "devices",
   auth: "apiKey",
+  permission: "devices.write",
   success: [200, "the device, `revoked: true`"],
   handler: async (c) => {
     const { db, now } = c.get("services");
     const actor = c.get("actor");
-    requirePermission(actor, "devices.write");
     const id = c.req.param("id")!;
     if (!uuid.safeParse(id).success) throw new AppError("not_found", `no device ${id}`);
     const device = await db.transaction(async (tx) => {

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
 import { requireContentType } from "../../http/body.js";
-import { requirePermission } from "../../domain/actor.js";
 import { fromCsvRecord, recipientInput, toRecipient, type StoredRecipient } from "../../domain/recipients.js";
 import { AppError, validationError } from "../../lib/errors.js";
 import { parseCsvRecords } from "../../lib/csv.js";
@@ -33,13 +32,13 @@ export default defineOperation({
     "Bulk import from CSV (name,phone,email,area_code,audiences,language,role); every bad row is reported with its line",
   tag: "recipients",
   auth: "apiKey",
+  permission: "people.write",
   bodyType: "text/csv",
   query,
   success: [200, "{ imported, duplicates, rejected, errors[] }"],
   handler: async (c, req) => {
     const { db } = c.get("services");
     const actor = c.get("actor");
-    requirePermission(actor, "people.write");
     const { partial } = req.query;
     requireContentType(c, ["text/csv", "text/plain"]);
     const { header, records } = parseCsvRecords(await c.req.text());

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { requirePermission, requireScope } from "../../domain/actor.js";
+import { requireScope } from "../../domain/actor.js";
 import { AUDIENCES } from "../../domain/vocabulary.js";
 import { isAreaCode } from "../../domain/areas.js";
 import { listRecipients } from "../../db/queries/recipients.js";
@@ -22,11 +22,11 @@ export default defineOperation({
     "People in an area (at any level); `q` searches name, phone or the name of their village, township or county",
   tag: "recipients",
   auth: "apiKey",
+  permission: "read",
   query,
   success: [200, "{ items, nextCursor }"],
   handler: async (c, req) => {
     const actor = c.get("actor");
-    requirePermission(actor, "read");
     const q = req.query;
     requireScope(actor, [q.area]);
     const afterId = decodeCursor(q.cursor, z.number().int());

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { requirePermission } from "../../domain/actor.js";
 import { CHANNELS, DELIVERY_PURPOSES, DELIVERY_STATUSES } from "../../domain/vocabulary.js";
 import { isAreaCode } from "../../domain/areas.js";
 import { listDeliveries, type Delivery } from "../../db/queries/deliveries.js";
@@ -50,11 +49,11 @@ export default defineOperation({
   summary: "The warning's deliveries (one per target and channel) with their states",
   tag: "coverage",
   auth: "apiKey",
+  permission: "read",
   query,
   success: [200, "{ items, nextCursor }"],
   handler: async (c, req) => {
     const { s, actor } = ctx(c);
-    requirePermission(actor, "read");
     const q = req.query;
     const w = await loadWarning(s.db, actor, c.req.param("id")!);
     const rows = await listDeliveries(s.db, {

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { requirePermission } from "../../domain/actor.js";
 import { ackDeadlines, nextStepDue, stepName } from "../../domain/escalation.js";
 import { escalationsOf, type EscalationChainRow } from "../../db/queries/escalation-view.js";
 import { decodeCursor, limitParam, page } from "../pagination.js";
@@ -17,6 +16,7 @@ export default defineOperation({
     "叫应 per targeted village: the chain's step (primary → backup → township → county), why it runs, when the next step is due, and every message with who, when and status",
   tag: "coverage",
   auth: "apiKey",
+  permission: "read",
   query,
   success: [
     200,
@@ -24,7 +24,6 @@ export default defineOperation({
   ],
   handler: async (c, req) => {
     const { s, actor } = ctx(c);
-    requirePermission(actor, "read");
     const q = req.query;
     const w = await loadWarning(s.db, actor, c.req.param("id")!);
     const deadline = ackDeadlines(s.policy)[w.level];

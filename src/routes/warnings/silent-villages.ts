@@ -1,5 +1,4 @@
 import { defineOperation } from "../operation.js";
-import { requirePermission } from "../../domain/actor.js";
 import { silentVillages } from "../../db/queries/device-status.js";
 import { ctx } from "../context.js";
 import { loadWarning } from "../../warnings/load.js";
@@ -12,10 +11,10 @@ export default defineOperation({
     "Targeted villages with no loudspeaker online (someone must broadcast by hand); `active` says whether the warning is in force",
   tag: "coverage",
   auth: "apiKey",
+  permission: "read",
   success: [200, "{ items: [{ villageCode, name, loudspeakers, lastSeen }], nextCursor: null, active }"],
   handler: async (c) => {
     const { s, actor } = ctx(c);
-    requirePermission(actor, "read");
     const w = await loadWarning(s.db, actor, c.req.param("id")!);
     const items = await silentVillages(s.db, w.id);
     const active = inForce(w, s.now());
