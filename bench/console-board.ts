@@ -1,7 +1,17 @@
 // bench/console-board: one tick of the console's live board (what /warnings/{id}/live
 // sends every second per open board) for a city-wide warning, against the coverage
 // report alone (the tick's largest part), in the same run. Prints one line.
-import { benchDb, benchWarning, percentile, report, rssMb, seedPeople, issueBenchWarning, benchApp, timeRuns } from "./lib.js";
+import {
+  benchDb,
+  benchWarning,
+  percentile,
+  report,
+  rssMb,
+  seedPeople,
+  issueBenchWarning,
+  benchApp,
+  timeRuns,
+} from "./lib.js";
 import { apiCaller } from "../src/console/api.js";
 import { loadBoard } from "../src/console/board-data.js";
 
@@ -18,7 +28,9 @@ try {
   const { app, key } = await benchApp(b.db);
   const call = apiCaller(app, key, "bench");
   const times = (f: () => Promise<unknown>) => timeRuns(RUNS, f);
-  let bytes = 0, steadyBytes = 0, villages = 0;
+  let bytes = 0,
+    steadyBytes = 0,
+    villages = 0;
   const tick = await times(async () => {
     const d = await loadBoard(call, w.id);
     villages = d!.villages.length;

@@ -2,7 +2,17 @@
 // HTTP route), against a naive GROUP BY over the deliveries computing the same figures,
 // in the same run. Prints one line of key=value figures.
 import { sql } from "drizzle-orm";
-import { benchDb, benchWarning, percentile, report, rssMb, seedPeople, issueBenchWarning, benchApp, timeRuns } from "./lib.js";
+import {
+  benchDb,
+  benchWarning,
+  percentile,
+  report,
+  rssMb,
+  seedPeople,
+  issueBenchWarning,
+  benchApp,
+  timeRuns,
+} from "./lib.js";
 
 const N = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const RUNS = 20;
@@ -23,7 +33,9 @@ try {
   const times = (f: () => Promise<unknown>) => timeRuns(RUNS, f);
   let reached = 0;
   const fast = await times(async () => {
-    const r = await app.request(`/api/v1/warnings/${w.id}/coverage?by=village`, { headers: { authorization: `Bearer ${key}` } });
+    const r = await app.request(`/api/v1/warnings/${w.id}/coverage?by=village`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
     reached = ((await r.json()) as { reached: number }).reached;
   });
   let naiveReached = 0;

@@ -16,11 +16,17 @@ function open(url: string, token: string): Promise<void> {
       const f = JSON.parse(data.toString()) as { type: string; id?: number; seq?: number };
       if (f.type === "welcome") ws.send(JSON.stringify({ type: "hello", firmware: "bench" }));
       else if (f.type === "command") {
-        if (!got) { got = true; received.push(Date.now()); }
+        if (!got) {
+          got = true;
+          received.push(Date.now());
+        }
         ws.send(JSON.stringify({ type: "ack", id: f.id, state: "received", at: new Date().toISOString() }));
       } else if (f.type === "bench") ws.send(JSON.stringify({ type: "heartbeat", at: `bench-${f.seq}` }));
     });
-    ws.once("open", () => { sockets.push(ws); resolve(); });
+    ws.once("open", () => {
+      sockets.push(ws);
+      resolve();
+    });
     ws.once("error", reject);
   });
 }

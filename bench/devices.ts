@@ -29,12 +29,24 @@ const fromChild = <T>() => new Promise<T>((r) => child.once("message", (m) => r(
 let server: Server | null = null;
 let hub: DeviceHub | null = null;
 try {
-  const villages = (await b.db.execute<{ code: string }>(sql`select code from areas where kind = 'village' and code like '1504%' order by code`)).map((r) => r.code);
+  const villages = (
+    await b.db.execute<{ code: string }>(
+      sql`select code from areas where kind = 'village' and code like '1504%' order by code`,
+    )
+  ).map((r) => r.code);
   const tokens = Array.from({ length: N }, (_, i) => `wcd_bench_${i}_${crypto.randomUUID()}`);
-  const devices = await Promise.all(tokens.map(async (t, i) => {
-    const v = villages[i % villages.length]!;
-    return { kind: i < villages.length ? "loudspeaker" : "display", name: `bench ${i}`, area_code: v, village_code: v, token_hash: await sha256Hex(t) };
-  }));
+  const devices = await Promise.all(
+    tokens.map(async (t, i) => {
+      const v = villages[i % villages.length]!;
+      return {
+        kind: i < villages.length ? "loudspeaker" : "display",
+        name: `bench ${i}`,
+        area_code: v,
+        village_code: v,
+        token_hash: await sha256Hex(t),
+      };
+    }),
+  );
   await b.db.execute(sql`
     insert into devices (kind, name, area_code, village_code, token_hash)
     select kind::device_kind, name, area_code, village_code, token_hash
@@ -44,21 +56,42 @@ try {
   await b.sql`analyze`;
   const keys = { issuer: "wck_bench_issuer", approver: "wck_bench_approver" };
   for (const role of ["issuer", "approver"] as const) {
-    await insertUser(b.db, { name: `bench ${role}`, role, areaScope: "150400000000", keyHash: await sha256Hex(keys[role]) });
+    await insertUser(b.db, {
+      name: `bench ${role}`,
+      role,
+      areaScope: "150400000000",
+      keyHash: await sha256Hex(keys[role]),
+    });
   }
 
-  const services: Services = { db: b.db, grading: defaultGrading, policy: defaultPolicy, config: defaultServiceConfig, log: silentLogger, now: () => new Date() };
+  const services: Services = {
+    db: b.db,
+    grading: defaultGrading,
+    policy: defaultPolicy,
+    config: defaultServiceConfig,
+    log: silentLogger,
+    now: () => new Date(),
+  };
   const app = createApp(services);
-  server = await new Promise<Server>((r) => { const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => r(s as Server)); });
+  server = await new Promise<Server>((r) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => r(s as Server));
+  });
   const port = (server.address() as AddressInfo).port;
-  hub = new DeviceHub({ db: b.db, sql: b.sql, renderer: rendererFor(services), policy: defaultPolicy, log: silentLogger });
+  hub = new DeviceHub({
+    db: b.db,
+    sql: b.sql,
+    renderer: rendererFor(services),
+    policy: defaultPolicy,
+    log: silentLogger,
+  });
   hub.attach(server);
   await hub.start();
 
   child.send({ cmd: "connect", url: `ws://127.0.0.1:${port}/ws/devices`, tokens, burst: BURST });
   const conn = await fromChild<{ connected: number; ms: number }>();
   const deadline = Date.now() + 60_000;
-  while ([...hub.conns.values()].filter((c) => c.ready).length < N && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while ([...hub.conns.values()].filter((c) => c.ready).length < N && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
 
   // Baseline: a 1 KB frame to every socket, timed until every answer is back at the hub.
   const raw: number[] = [];
@@ -66,8 +99,12 @@ try {
     const frame = JSON.stringify({ type: "bench", seq, pad: "x".repeat(1000) });
     let n = 0;
     let done!: () => void;
-    const all = new Promise<void>((r) => { done = r; });
-    const onMsg = (d: { toString(): string }) => { if (d.toString().includes(`"bench-${seq}"`) && ++n === N) done(); };
+    const all = new Promise<void>((r) => {
+      done = r;
+    });
+    const onMsg = (d: { toString(): string }) => {
+      if (d.toString().includes(`"bench-${seq}"`) && ++n === N) done();
+    };
     const conns = [...hub.conns.values()];
     for (const c of conns) c.ws.on("message", onMsg);
     const t = performance.now();
@@ -81,13 +118,22 @@ try {
   // The warning, through the API as people issue it.
   const base = `http://127.0.0.1:${port}`;
   const call = async (path: string, key: string, body?: unknown) => {
-    const r = await fetch(base + path, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify(body ?? {}) });
+    const r = await fetch(base + path, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify(body ?? {}),
+    });
     if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
     return (await r.json()) as { id: string };
   };
   const draft = await call("/api/v1/warnings", keys.issuer, {
-    type: "rainstorm", level: "red", description: "预计未来3小时赤峰市大部地区将出现100毫米以上降雨。", instruction: "立即转移低洼地带人员。",
-    areas: { codes: ["150400000000"] }, audiences: ["public"], channels: ["loudspeaker", "display"],
+    type: "rainstorm",
+    level: "red",
+    description: "预计未来3小时赤峰市大部地区将出现100毫米以上降雨。",
+    instruction: "立即转移低洼地带人员。",
+    areas: { codes: ["150400000000"] },
+    audiences: ["public"],
+    channels: ["loudspeaker", "display"],
     expires: new Date(Date.now() + 6 * 3600_000).toISOString(),
   });
   await call(`/api/v1/warnings/${draft.id}/submit`, keys.issuer);
@@ -97,7 +143,9 @@ try {
   const acked = Date.now() + 30_000;
   let delivered = 0;
   while (Date.now() < acked) {
-    const [r] = await b.db.execute<{ n: number }>(sql`select count(*)::int as n from deliveries where warning_id = ${draft.id} and status = 'delivered'`);
+    const [r] = await b.db.execute<{ n: number }>(
+      sql`select count(*)::int as n from deliveries where warning_id = ${draft.id} and status = 'delivered'`,
+    );
     delivered = r!.n;
     if (delivered >= N) break;
     await new Promise((r) => setTimeout(r, 100));

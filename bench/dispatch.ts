@@ -29,7 +29,9 @@ async function plan() {
 
 async function waitDrained(warningId: string) {
   for (;;) {
-    const [r] = await b.db.execute<{ n: number }>(sql`select count(*)::int as n from deliveries where warning_id = ${warningId} and status in ('queued', 'sending')`);
+    const [r] = await b.db.execute<{ n: number }>(
+      sql`select count(*)::int as n from deliveries where warning_id = ${warningId} and status in ('queued', 'sending')`,
+    );
     if (r!.n === 0) return;
     await new Promise((res) => setTimeout(res, 50));
   }
@@ -41,27 +43,42 @@ try {
   // Baseline: the same claim statement shape and a plain "mark sent", nothing else.
   const base = await plan();
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: LOOPS }, async () => {
-    for (;;) {
-      const rows = await b.sql`
+  await Promise.all(
+    Array.from({ length: LOOPS }, async () => {
+      for (;;) {
+        const rows = await b.sql`
         with c as (select id from deliveries where status = 'queued' and channel = 'sms' order by level_rank, next_attempt_at limit 1000 for update skip locked)
         update deliveries d set status = 'sending', lease_until = now() + interval '1 minute' from c where d.id = c.id returning d.id`;
-      if (rows.length === 0) return;
-      await b.sql`update deliveries set status = 'sent', sent_at = now(), lease_until = null where id = any(${rows.map((r) => r.id)}::bigint[])`;
-    }
-  }));
+        if (rows.length === 0) return;
+        await b.sql`update deliveries set status = 'sent', sent_at = now(), lease_until = null where id = any(${rows.map((r) => r.id)}::bigint[])`;
+      }
+    }),
+  );
   const baseS = (performance.now() - t0) / 1000;
-  const [bn] = await b.db.execute<{ n: number }>(sql`select count(*)::int as n from deliveries where warning_id = ${base.id} and status = 'sent'`);
+  const [bn] = await b.db.execute<{ n: number }>(
+    sql`select count(*)::int as n from deliveries where warning_id = ${base.id} and status = 'sent'`,
+  );
 
   const w = await plan();
-  const runner = new DispatchRunner({ db: b.db, sql: b.sql, channels: [noop], renderer, log: silentLogger, loopsPerChannel: LOOPS, pollMs: 20, options: { batchSize: 1000 } });
+  const runner = new DispatchRunner({
+    db: b.db,
+    sql: b.sql,
+    channels: [noop],
+    renderer,
+    log: silentLogger,
+    loopsPerChannel: LOOPS,
+    pollMs: 20,
+    options: { batchSize: 1000 },
+  });
   const t1 = performance.now();
   await runner.start();
   await waitDrained(w.id);
   const engineS = (performance.now() - t1) / 1000;
   await runner.stop();
 
-  const lat = await b.db.execute<{ ms: number }>(sql`select extract(epoch from (sent_at - claimed_at)) * 1000 as ms from deliveries where warning_id = ${w.id} and status = 'sent'`);
+  const lat = await b.db.execute<{ ms: number }>(
+    sql`select extract(epoch from (sent_at - claimed_at)) * 1000 as ms from deliveries where warning_id = ${w.id} and status = 'sent'`,
+  );
   const ms = lat.map((r) => Number(r.ms)).sort((a, c) => a - c);
   report("dispatch", {
     deliveries: ms.length,

@@ -39,7 +39,14 @@ try {
   await issueBenchWarning(b.db, w, t0);
   const planS = (performance.now() - tPlan) / 1000;
 
-  const s: Services = { db: b.db, grading: defaultGrading, policy: defaultPolicy, config: defaultServiceConfig, log: silentLogger, now: () => t0 };
+  const s: Services = {
+    db: b.db,
+    grading: defaultGrading,
+    policy: defaultPolicy,
+    config: defaultServiceConfig,
+    log: silentLogger,
+    now: () => t0,
+  };
   const timed = async (m: number) => {
     const t = performance.now();
     const r = (await escalationJob.run(s, min(t0, m))) as { started: number; advanced: number; messages: number };
@@ -54,7 +61,9 @@ try {
   // Baseline: the backup step for a second warning, one INSERT per village from Node.
   const w2 = await benchWarning(b.db, { audiences, expires: min(t0, 24 * 60) });
   await issueBenchWarning(b.db, w2, t0);
-  const villages = await b.db.execute<{ village_code: string }>(sql`select village_code from coverage_villages where warning_id = ${w2.id}`);
+  const villages = await b.db.execute<{ village_code: string }>(
+    sql`select village_code from coverage_villages where warning_id = ${w2.id}`,
+  );
   const tb = performance.now();
   let loopRows = 0;
   await b.db.transaction(async (tx) => {
@@ -78,7 +87,11 @@ try {
   const w3 = await benchWarning(b.db, { audiences, channels: ["sms", "loudspeaker"], expires: min(t0, 24 * 60) });
   await issueBenchWarning(b.db, w3, t0);
   const tf = performance.now();
-  const fb = (await loudspeakerFallbackJob.run(s, min(t0, 1))) as { villages: number; devicesFailed: number; messages: number };
+  const fb = (await loudspeakerFallbackJob.run(s, min(t0, 1))) as {
+    villages: number;
+    devicesFailed: number;
+    messages: number;
+  };
   const fallbackMs = Math.round(performance.now() - tf);
   const tf2 = performance.now();
   await loudspeakerFallbackJob.run(s, min(t0, 2));
@@ -89,13 +102,20 @@ try {
     villages: start.started,
     plan_s: planS.toFixed(2),
     start_ms: start.ms,
-    backup_ms: backup.ms, backup_rows: backup.messages,
-    township_ms: township.ms, township_rows: township.messages,
-    county_ms: county.ms, county_rows: county.messages,
+    backup_ms: backup.ms,
+    backup_rows: backup.messages,
+    township_ms: township.ms,
+    township_rows: township.messages,
+    county_ms: county.ms,
+    county_rows: county.messages,
     idle_minute_ms: idle.ms,
-    baseline_loop_backup_ms: loopMs, baseline_loop_rows: loopRows,
+    baseline_loop_backup_ms: loopMs,
+    baseline_loop_rows: loopRows,
     ratio_backup_vs_loop: (backup.ms / loopMs).toFixed(2),
-    fallback_ms: fallbackMs, fallback_villages: fb.villages, fallback_devices_failed: fb.devicesFailed, fallback_rows: fb.messages,
+    fallback_ms: fallbackMs,
+    fallback_villages: fb.villages,
+    fallback_devices_failed: fb.devicesFailed,
+    fallback_rows: fb.messages,
     fallback_idle_minute_ms: fallbackIdleMs,
   });
 } finally {

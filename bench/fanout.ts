@@ -15,24 +15,32 @@ try {
   const people = await seedPeople(b.db, N);
   const seedS = (performance.now() - t0) / 1000;
   // A quiet server for every timed phase: no autovacuum or checkpoint left over from seeding.
-  const settle = async () => { await b.sql`analyze`; await b.sql`checkpoint`; };
+  const settle = async () => {
+    await b.sql`analyze`;
+    await b.sql`checkpoint`;
+  };
   step("settling");
   await settle();
   step("planning");
 
   const w = await benchWarning(b.db);
   const t1 = performance.now();
-  const { plan } = await b.db.transaction((tx) => issueWarning(tx, w, { now: new Date(), actor: "bench", actorKind: "system" }));
+  const { plan } = await b.db.transaction((tx) =>
+    issueWarning(tx, w, { now: new Date(), actor: "bench", actorKind: "system" }),
+  );
   const planS = (performance.now() - t1) / 1000;
 
   // Baselines: the same rows as a COPY file on the server (written once, untimed), read
   // back by COPY into the deliveries table itself and into a bare table with the same
   // columns and nothing else. Server-side files keep client overhead out of the baseline.
   const w2 = await benchWarning(b.db);
-  const cols = "warning_id, channel, recipient_id, village_code, address, language, level_rank, status, queued_at, next_attempt_at";
+  const cols =
+    "warning_id, channel, recipient_id, village_code, address, language, level_rank, status, queued_at, next_attempt_at";
   const file = `/tmp/warncast-bench-copy-${process.pid}.txt`;
   step("copy out");
-  await b.sql.unsafe(`copy (select '${w2.id}'::uuid, channel, recipient_id, village_code, address, language, level_rank, status, queued_at, next_attempt_at from deliveries where warning_id = '${w.id}') to '${file}'`);
+  await b.sql.unsafe(
+    `copy (select '${w2.id}'::uuid, channel, recipient_id, village_code, address, language, level_rank, status, queued_at, next_attempt_at from deliveries where warning_id = '${w.id}') to '${file}'`,
+  );
   const timedCopy = async (table: string) => {
     await settle();
     step(`copy into ${table}`);
@@ -41,7 +49,9 @@ try {
     return (performance.now() - t) / 1000;
   };
   const copyS = await timedCopy("deliveries");
-  const [n2] = await b.db.execute<{ n: number }>(sql`select count(*)::int as n from deliveries where warning_id = ${w2.id}`);
+  const [n2] = await b.db.execute<{ n: number }>(
+    sql`select count(*)::int as n from deliveries where warning_id = ${w2.id}`,
+  );
   await b.sql`create table bare_deliveries as select * from deliveries limit 0`;
   const bareS = await timedCopy("bare_deliveries");
   await b.sql.unsafe(`copy (select 1) to program 'rm -f ${file}'`);

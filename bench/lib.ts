@@ -36,7 +36,9 @@ export async function benchDb(): Promise<BenchDb> {
   const db = createDb(sql);
   await seedAreas(db);
   return {
-    sql, db, url: u.toString(),
+    sql,
+    db,
+    url: u.toString(),
     async close() {
       await sql.end({ timeout: 5 });
       await admin.unsafe(`drop database if exists ${name} with (force)`);
@@ -64,12 +66,30 @@ export async function seedPeople(db: Db, n: number): Promise<number> {
 }
 
 export async function benchWarning(db: Db, over: Partial<Parameters<typeof insertWarning>[1]> = {}): Promise<Warning> {
-  const u = await insertUser(db, { name: "bench", role: "admin", areaScope: "150000000000", keyHash: `bench-${Math.random()}` });
+  const u = await insertUser(db, {
+    name: "bench",
+    role: "admin",
+    areaScope: "150000000000",
+    keyHash: `bench-${Math.random()}`,
+  });
   const id = crypto.randomUUID();
   return insertWarning(db, {
-    id, threadId: id, identifier: `bench.${id}`, sender: "bench", senderName: "赤峰市气象台", createdBy: u.id,
-    type: "rainstorm", level: "red", headline: "赤峰市气象台发布暴雨红色预警", description: "bench", areaCodes: ["150400000000"],
-    audiences: ["public"], channels: ["sms"], expires: new Date(Date.now() + 86_400_000), status: "approved", ...over,
+    id,
+    threadId: id,
+    identifier: `bench.${id}`,
+    sender: "bench",
+    senderName: "赤峰市气象台",
+    createdBy: u.id,
+    type: "rainstorm",
+    level: "red",
+    headline: "赤峰市气象台发布暴雨红色预警",
+    description: "bench",
+    areaCodes: ["150400000000"],
+    audiences: ["public"],
+    channels: ["sms"],
+    expires: new Date(Date.now() + 86_400_000),
+    status: "approved",
+    ...over,
   });
 }
 
@@ -94,12 +114,26 @@ export async function issueBenchWarning(db: Db, w: Warning, now = new Date()): P
 export async function benchApp(db: Db): Promise<{ app: ReturnType<typeof createApp>; key: string }> {
   const key = `wck_bench_${Math.random().toString(36).slice(2)}`;
   await insertUser(db, { name: "viewer", role: "viewer", areaScope: "150400000000", keyHash: await sha256Hex(key) });
-  return { app: createApp({ db, grading: defaultGrading, policy: defaultPolicy, config: defaultServiceConfig, log: silentLogger, now: () => new Date() }), key };
+  return {
+    app: createApp({
+      db,
+      grading: defaultGrading,
+      policy: defaultPolicy,
+      config: defaultServiceConfig,
+      log: silentLogger,
+      now: () => new Date(),
+    }),
+    key,
+  };
 }
 
 /** `runs` timings of `f` in ms, sorted (for percentile()). */
 export async function timeRuns(runs: number, f: () => Promise<unknown>): Promise<number[]> {
   const out: number[] = [];
-  for (let i = 0; i < runs; i++) { const t = performance.now(); await f(); out.push(performance.now() - t); }
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await f();
+    out.push(performance.now() - t);
+  }
   return out.sort((a, c) => a - c);
 }

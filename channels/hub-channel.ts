@@ -6,16 +6,17 @@ import { z } from "zod";
 import type { DeviceChannelKind } from "../src/domain/vocabulary.js";
 import { defineChannel, type DeviceChannel } from "./contract.js";
 
-export const hubChannel = <K extends DeviceChannelKind>(kind: K) => defineChannel({
-  kind,
-  configSchema: z.object({}),
-  settings: () => ({}),
-  create: (_config, { hub }) => {
-    const channel: DeviceChannel = {
-      kind,
-      // Zero is not a fault here: the devices may hold sockets to another instance.
-      health: async () => ({ ok: true, detail: `${hub.connected(kind)} connected to this instance` }),
-    };
-    return { channel };
-  },
-});
+export const hubChannel = <K extends DeviceChannelKind>(kind: K) =>
+  defineChannel({
+    kind,
+    configSchema: z.object({}),
+    settings: () => ({}),
+    create: (_config, { hub }) => {
+      const channel: DeviceChannel = {
+        kind,
+        // Zero is not a fault here: the devices may hold sockets to another instance.
+        health: async () => ({ ok: true, detail: `${hub.connected(kind)} connected to this instance` }),
+      };
+      return { channel };
+    },
+  });

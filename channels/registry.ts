@@ -8,4 +8,6 @@ import { email } from "./email/index.js";
 import { loudspeaker } from "./loudspeaker/index.js";
 import { sms } from "./sms/index.js";
 
-export const channelModules = { sms, loudspeaker, display, email, eb } satisfies { [K in ChannelKind]: ChannelModule<K> };
+export const channelModules = { sms, loudspeaker, display, email, eb } satisfies {
+  [K in ChannelKind]: ChannelModule<K>;
+};

@@ -16,7 +16,9 @@ const { values: args } = parseArgs({
   },
 });
 if (!args.token || (args.kind !== "loudspeaker" && args.kind !== "display")) {
-  console.error("usage: npm run device -- --token <device token> [--url ws://host:port/ws/devices] [--kind loudspeaker|display] [--play-ms 2000]");
+  console.error(
+    "usage: npm run device -- --token <device token> [--url ws://host:port/ws/devices] [--kind loudspeaker|display] [--play-ms 2000]",
+  );
   process.exit(2);
 }
 const done: AckState = args.kind === "loudspeaker" ? "played" : "shown";
@@ -33,7 +35,8 @@ const log = (msg: string) => console.log(`${new Date().toISOString()} ${msg}`);
 function send(f: DeviceFrame): void {
   if (ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify(f));
 }
-const ack = (id: number, state: AckState, detail?: string) => send({ type: "ack", id, state, at: new Date().toISOString(), ...(detail ? { detail } : {}) });
+const ack = (id: number, state: AckState, detail?: string) =>
+  send({ type: "ack", id, state, at: new Date().toISOString(), ...(detail ? { detail } : {}) });
 
 function connect(): void {
   ws = new WebSocket(args.url!, { headers: { authorization: `Bearer ${args.token}` } });
@@ -71,7 +74,10 @@ function onFrame(f: ServerFrame): void {
       // Hello asks for everything still in force that this device has not acknowledged.
       send({ type: "hello", firmware: args.firmware, capabilities: [args.kind === "loudspeaker" ? "tts" : "text"] });
       clearInterval(heartbeat);
-      heartbeat = setInterval(() => send({ type: "heartbeat", at: new Date().toISOString() }), f.heartbeatSeconds * 1000);
+      heartbeat = setInterval(
+        () => send({ type: "heartbeat", at: new Date().toISOString() }),
+        f.heartbeatSeconds * 1000,
+      );
       log(`welcome: device ${f.deviceId} (${f.kind}), heartbeat every ${f.heartbeatSeconds} s`);
       return;
     case "ping":
@@ -81,13 +87,16 @@ function onFrame(f: ServerFrame): void {
       log(`server error ${f.code}: ${f.message}`);
       return;
     case "command":
-      return onCommand(f);
+      onCommand(f);
+      return;
   }
 }
 
 function onCommand(c: CommandFrame): void {
   const w = c.warning;
-  log(`command ${c.id} ${c.action} ${w.level} ${w.type} [${w.language}] x${w.repeat}/${w.interval}s until ${w.expires}: ${w.text}`);
+  log(
+    `command ${c.id} ${c.action} ${w.level} ${w.type} [${w.language}] x${w.repeat}/${w.interval}s until ${w.expires}: ${w.text}`,
+  );
   ack(c.id, "received");
   clearTimeout(playing.get(w.thread));
   playing.delete(w.thread);
@@ -102,11 +111,14 @@ function onCommand(c: CommandFrame): void {
   }
   // A real controller drives its amplifier or LED panel here and reports `failed` with
   // the reason (e.g. "amplifier fault") if it cannot.
-  playing.set(w.thread, setTimeout(() => {
-    playing.delete(w.thread);
-    ack(c.id, done);
-    log(`command ${c.id} ${done}`);
-  }, playMs));
+  playing.set(
+    w.thread,
+    setTimeout(() => {
+      playing.delete(w.thread);
+      ack(c.id, done);
+      log(`command ${c.id} ${done}`);
+    }, playMs),
+  );
 }
 
 for (const sig of ["SIGINT", "SIGTERM"] as const) {

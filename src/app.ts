@@ -4,7 +4,6 @@ import type { AppEnv } from "./http/env.js";
 import type { Services } from "./services.js";
 import { notFound, onError } from "./http/problem.js";
 import { limitBody } from "./http/body.js";
-import { requireActor } from "./http/auth.js";
 import { mount, type Operation } from "./routes/operation.js";
 import { systemOperations } from "./routes/system/index.js";
 import { areaOperations } from "./routes/areas/index.js";
@@ -34,9 +33,21 @@ export const API_VERSION = "1.0.0";
 
 export function allOperations(extra: Operation[] = []): Operation[] {
   return [
-    ...systemOperations, ...areaOperations, ...recipientOperations, ...deviceOperations, ...warningOperations, ...coverageOperations,
-    ...capOperations, ...feedOperations, ...webhookOperations, ...ebPlatformOperations, ...ebOperations,
-    ...agencyOperations, ...userOperations, ...auditOperations, ...extra,
+    ...systemOperations,
+    ...areaOperations,
+    ...recipientOperations,
+    ...deviceOperations,
+    ...warningOperations,
+    ...coverageOperations,
+    ...capOperations,
+    ...feedOperations,
+    ...webhookOperations,
+    ...ebPlatformOperations,
+    ...ebOperations,
+    ...agencyOperations,
+    ...userOperations,
+    ...auditOperations,
+    ...extra,
   ];
 }
 
@@ -53,7 +64,12 @@ export function createApp(services: Services, opts: { extraOperations?: Operatio
     const t0 = performance.now();
     await next();
     c.header("x-request-id", requestId);
-    log.info("request", { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - t0) });
+    log.info("request", {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round(performance.now() - t0),
+    });
   });
   // Per-path body limits; anything else gets the JSON limit.
   const limits: Record<string, number> = {
@@ -64,7 +80,7 @@ export function createApp(services: Services, opts: { extraOperations?: Operatio
   app.use("/webhooks/*", limitBody(services.config.maxJsonBytes));
   // An EBD tar in multipart: a few KB of XML; the cap is checked again per tar member.
   app.use("/eb/*", limitBody(services.config.maxEbBytes));
-  app.use("/api/*", requireActor);
+  // Authentication is each operation's declared `auth`, applied by mount() (routes/operation.ts).
 
   app.get("/openapi.json", (c) => c.json(buildOpenApi(ops, API_VERSION)));
   app.get("/docs", (c) => c.html(docsPage(ops)));

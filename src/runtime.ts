@@ -20,7 +20,12 @@ export function connect(url: string, max = 10): Sql {
   return postgres(url, { max, onnotice: () => {}, connection: { application_name: "warncast" } });
 }
 
-export async function openDatabase(opts: { url?: string | undefined; dataDir: string; log: Logger; max?: number }): Promise<Database> {
+export async function openDatabase(opts: {
+  url?: string | undefined;
+  dataDir: string;
+  log: Logger;
+  max?: number;
+}): Promise<Database> {
   let embedded: EmbeddedHandle | null = null;
   let url = opts.url;
   if (!url) {

@@ -54,8 +54,15 @@ const services: Services = {
   grading: defaultGrading,
   policy: defaultPolicy,
   config: {
-    ...defaultServiceConfig, sender: env.WARNCAST_SENDER, senderName: env.WARNCAST_SENDER_NAME, smsSignature: env.SMS_SIGNATURE,
-    publicUrl, tzDisplay: env.TZ_DISPLAY, twilioAuthToken: env.TWILIO_AUTH_TOKEN, sessionSecret: env.SESSION_SECRET, digestEmails: env.DIGEST_EMAILS,
+    ...defaultServiceConfig,
+    sender: env.WARNCAST_SENDER,
+    senderName: env.WARNCAST_SENDER_NAME,
+    smsSignature: env.SMS_SIGNATURE,
+    publicUrl,
+    tzDisplay: env.TZ_DISPLAY,
+    twilioAuthToken: env.TWILIO_AUTH_TOKEN,
+    sessionSecret: env.SESSION_SECRET,
+    digestEmails: env.DIGEST_EMAILS,
     ebResourceCode: env.EB_RESOURCE_CODE,
     clientAddressHeader: env.CLIENT_ADDRESS_HEADER,
   },
@@ -70,7 +77,11 @@ const renderer = rendererFor(services);
 // Loudspeakers and displays connect at /ws/devices on the same port (DESIGN §10); the
 // device channels deliver through this hub.
 const hub = new DeviceHub({
-  db: database.db, sql: database.sql, renderer, policy: services.policy, log: log.child({ part: "hub" }),
+  db: database.db,
+  sql: database.sql,
+  renderer,
+  policy: services.policy,
+  log: log.child({ part: "hub" }),
 });
 let channelSetup: ChannelSetup;
 try {
@@ -93,8 +104,9 @@ if (env.WARNCAST_DISPATCH === "true") {
 const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
   const lines = [
     // The address really bound: 0.0.0.0 (the default) is every interface, not only this machine.
-    `warncast listening on http://${env.HOST}:${info.port}${["0.0.0.0", "::"].includes(env.HOST)
-      ? ` (every interface; on this machine http://127.0.0.1:${info.port})` : ""} (docs: /docs, /openapi.json)`,
+    `warncast listening on http://${env.HOST}:${info.port}${
+      ["0.0.0.0", "::"].includes(env.HOST) ? ` (every interface; on this machine http://127.0.0.1:${info.port})` : ""
+    } (docs: /docs, /openapi.json)`,
     `database: ${database.embedded ? `embedded PostgreSQL on 127.0.0.1:${database.embedded.port} (data in ${env.WARNCAST_DATA_DIR}/pg)` : "DATABASE_URL"}`,
     ...banner,
     `started in ${Math.round(performance.now() - t0)} ms`,
@@ -113,10 +125,14 @@ if (demoDevicesOn) {
   const port = (server.address() as AddressInfo).port;
   const added = await seedDemoDevices(database.db);
   demoDevices = await startDemoDevices({
-    db: database.db, wsUrl: `ws://127.0.0.1:${port}/ws/devices`, log: log.child({ part: "demo-devices" }),
+    db: database.db,
+    wsUrl: `ws://127.0.0.1:${port}/ws/devices`,
+    log: log.child({ part: "demo-devices" }),
   });
-  console.log(`demo devices: ${demoDevices.connected} simulated loudspeakers/displays online (${added} new), `
-    + `${demoDevices.offline} offline, ${demoDevices.failing} failing (WARNCAST_DEMO_DEVICES=false turns them off)`);
+  console.log(
+    `demo devices: ${demoDevices.connected} simulated loudspeakers/displays online (${added} new), ` +
+      `${demoDevices.offline} offline, ${demoDevices.failing} failing (WARNCAST_DEMO_DEVICES=false turns them off)`,
+  );
 }
 // Scheduled jobs (src/jobs): each slot runs on exactly one instance (cron_runs).
 const cron = startCron({ jobs, services });

@@ -67,7 +67,12 @@ export default {
     // second: close the client when the stream ends, not when the response starts.
     if (res.body && (res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
       const { readable, writable } = new TransformStream();
-      ctx.waitUntil(res.body.pipeTo(writable).catch(() => {}).finally(end));
+      ctx.waitUntil(
+        res.body
+          .pipeTo(writable)
+          .catch(() => {})
+          .finally(end),
+      );
       return new Response(readable, res);
     }
     ctx.waitUntil(end());

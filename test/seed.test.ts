@@ -49,14 +49,17 @@ describe("demo seed", () => {
     expect(await seedSyntheticRecipients(c.tdb.db, "150402")).toBe(0); // idempotent
   });
 
-  it("on a fresh database: Chifeng's and the ETDZ's agencies, an issuer each, approvers, a viewer, banner lines",
-    async () => {
+  it("on a fresh database: Chifeng's and the ETDZ's agencies, an issuer each, approvers, a viewer, banner lines", async () => {
     const tdb = await createTestDatabase();
     try {
       const keys = await seedDemoUsers(tdb.db);
       expect(DEMO_AGENCIES.map((a) => `${a.name} ${a.smsSignature}`)).toEqual([
-        "赤峰市气象台 【赤峰市气象局】", "赤峰市水文水资源中心 【赤峰市水文局】", "赤峰市自然资源局 【赤峰市自然资源局】",
-        "赤峰市林业和草原局 【赤峰市林业和草原局】", "赤峰市地震局 【赤峰市地震局】", "赤峰市应急管理局 【赤峰市应急管理局】",
+        "赤峰市气象台 【赤峰市气象局】",
+        "赤峰市水文水资源中心 【赤峰市水文局】",
+        "赤峰市自然资源局 【赤峰市自然资源局】",
+        "赤峰市林业和草原局 【赤峰市林业和草原局】",
+        "赤峰市地震局 【赤峰市地震局】",
+        "赤峰市应急管理局 【赤峰市应急管理局】",
         "呼和浩特经济技术开发区应急管理局 【呼和浩特经开区应急管理局】",
       ]);
       const issuers = new Set(keys.filter((k) => k.role === "issuer").map((k) => k.agency));

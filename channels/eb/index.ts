@@ -5,7 +5,12 @@ import { z } from "zod";
 import { defineChannel } from "../contract.js";
 import { EbChannel } from "./eb-channel.js";
 
-const configSchema = z.object({ resourceCode: z.string().regex(/^\d{18}$/, "an EBRID is 18 digits").optional() });
+const configSchema = z.object({
+  resourceCode: z
+    .string()
+    .regex(/^\d{18}$/, "an EBRID is 18 digits")
+    .optional(),
+});
 
 export const eb = defineChannel({
   kind: "eb",
@@ -13,7 +18,10 @@ export const eb = defineChannel({
   settings: ({ services }) => ({ resourceCode: services.config.ebResourceCode }),
   create: (c, { services }) => {
     const channel = new EbChannel({
-      db: services.db, resourceCode: c.resourceCode, grading: services.grading, now: services.now,
+      db: services.db,
+      resourceCode: c.resourceCode,
+      grading: services.grading,
+      now: services.now,
     });
     const banner = c.resourceCode
       ? `county broadcast platforms (eb): our EBRID ${c.resourceCode}; platforms push to ${services.config.publicUrl}/eb/access`

@@ -1,6 +1,7 @@
 // Email: one message per delivery (recipients never see each other's addresses), text
 // and HTML parts, Message-ID derived from the delivery so a retried send carries the
 // same id and receiving systems can drop the duplicate.
+import type { SentMessageInfo } from "nodemailer";
 import { ChannelError, type Channel, type OutboundMessage, type Pace, type Receipt, type Target } from "../contract.js";
 import { classifySmtpError, replyCode } from "./errors.js";
 import type { MailTransport } from "./transport.js";
@@ -9,14 +10,18 @@ export class EmailChannel implements Channel {
   readonly kind = "email" as const;
   private readonly domain: string;
 
-  constructor(private readonly transport: MailTransport, private readonly from: string, readonly pace: Pace) {
+  constructor(
+    private readonly transport: MailTransport,
+    private readonly from: string,
+    readonly pace: Pace,
+  ) {
     this.domain = /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? "warncast.local";
   }
 
   async send(m: OutboundMessage, t: Target): Promise<Receipt> {
     if (!t.address) throw new ChannelError("recipient has no email address", "no_address", false);
     const messageId = `<d${m.deliveryId}.${m.warningId}@${this.domain}>`;
-    let info;
+    let info: SentMessageInfo;
     try {
       info = await this.transport.transporter.sendMail({
         from: this.from,
@@ -25,7 +30,11 @@ export class EmailChannel implements Channel {
         text: m.text,
         ...(m.html ? { html: m.html } : {}),
         messageId,
-        headers: { "X-Warncast-Warning": m.warningId, "X-Warncast-Delivery": String(m.deliveryId), "Auto-Submitted": "auto-generated" },
+        headers: {
+          "X-Warncast-Warning": m.warningId,
+          "X-Warncast-Delivery": String(m.deliveryId),
+          "Auto-Submitted": "auto-generated",
+        },
       });
     } catch (e) {
       throw classifySmtpError(e);

@@ -5,7 +5,14 @@ import type { MailTransport } from "./transport.js";
 export function transportMailer(t: MailTransport, from: string): Mailer {
   return {
     async send(m: MailMessage) {
-      const info = await t.transporter.sendMail({ from, to: m.to, subject: m.subject, text: m.text, ...(m.html ? { html: m.html } : {}), headers: { "Auto-Submitted": "auto-generated" } });
+      const info = await t.transporter.sendMail({
+        from,
+        to: m.to,
+        subject: m.subject,
+        text: m.text,
+        ...(m.html ? { html: m.html } : {}),
+        headers: { "Auto-Submitted": "auto-generated" },
+      });
       await t.deliver(info as { messageId: string; message?: unknown });
       return { messageId: info.messageId };
     },

@@ -36,7 +36,13 @@ export function createMailTransport(o: MailTransportOptions): MailTransport {
       greetingTimeout: 10_000,
       socketTimeout: 30_000,
     });
-    return { kind: "smtp", transporter, deliver: async () => {}, describe: `SMTP ${u.hostname}:${u.port || "default"} (pool of ${o.poolSize ?? 5})`, close: () => transporter.close() };
+    return {
+      kind: "smtp",
+      transporter,
+      deliver: async () => {},
+      describe: `SMTP ${u.hostname}:${u.port || "default"} (pool of ${o.poolSize ?? 5})`,
+      close: () => transporter.close(),
+    };
   }
   const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" });
   let ready: Promise<unknown> | null = null;

@@ -18,13 +18,17 @@ export const sms = defineChannel({
   configSchema,
   settings: ({ env, services }) => ({
     pace: { ratePerSecond: env.SMS_RATE_PER_SECOND, concurrency: env.SMS_CONCURRENCY },
-    twilio: env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN
-      ? {
-        accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, from: env.TWILIO_FROM,
-        messagingServiceSid: env.TWILIO_MESSAGING_SERVICE_SID, baseUrl: env.TWILIO_API_BASE_URL,
-        statusCallback: `${services.config.publicUrl.replace(/\/+$/, "")}/webhooks/twilio/status`,
-      }
-      : undefined,
+    twilio:
+      env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN
+        ? {
+            accountSid: env.TWILIO_ACCOUNT_SID,
+            authToken: env.TWILIO_AUTH_TOKEN,
+            from: env.TWILIO_FROM,
+            messagingServiceSid: env.TWILIO_MESSAGING_SERVICE_SID,
+            baseUrl: env.TWILIO_API_BASE_URL,
+            statusCallback: `${services.config.publicUrl.replace(/\/+$/, "")}/webhooks/twilio/status`,
+          }
+        : undefined,
     simulator: { deliverAfterMs: env.SMS_SIMULATOR_DELAY_MS, failureRate: env.SMS_SIMULATOR_FAILURE_RATE },
   }),
   create: (c, { services, log }) => {
@@ -40,9 +44,13 @@ export const sms = defineChannel({
     const failing = Math.round(c.simulator.failureRate * 100);
     return {
       channel: sim,
-      banner: `SMS: SIMULATED (no TWILIO_ACCOUNT_SID): delivered after ${c.simulator.deliverAfterMs} ms, `
-        + `${failing}% fail`,
-      async close() { await sim.close(); await reports.flush(); },
+      banner:
+        `SMS: SIMULATED (no TWILIO_ACCOUNT_SID): delivered after ${c.simulator.deliverAfterMs} ms, ` +
+        `${failing}% fail`,
+      async close() {
+        await sim.close();
+        await reports.flush();
+      },
     };
   },
 });

@@ -4,14 +4,30 @@
 // twilio library's own getExpectedTwilioSignature and validateRequest.
 
 export async function twilioSignature(authToken: string, url: string, params: Record<string, string>): Promise<string> {
-  const data = url + Object.keys(params).sort().map((k) => k + params[k]).join("");
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(authToken), { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
+  const data =
+    url +
+    Object.keys(params)
+      .sort()
+      .map((k) => k + params[k])
+      .join("");
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(authToken),
+    { name: "HMAC", hash: "SHA-1" },
+    false,
+    ["sign"],
+  );
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(data)));
   return btoa(String.fromCharCode(...mac));
 }
 
 /** Constant-time over equal lengths: the comparison leaks nothing about the right value. */
-export async function verifyTwilioSignature(authToken: string, url: string, params: Record<string, string>, signature: string | undefined): Promise<boolean> {
+export async function verifyTwilioSignature(
+  authToken: string,
+  url: string,
+  params: Record<string, string>,
+  signature: string | undefined,
+): Promise<boolean> {
   if (!signature) return false;
   const expected = await twilioSignature(authToken, url, params);
   if (expected.length !== signature.length) return false;

@@ -32,9 +32,17 @@ export class SimulatedSmsChannel implements Channel {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       const at = (this.o.now ?? (() => new Date()))();
-      this.o.onReport(fail
-        ? { providerId, status: "failed", errorCode: "twilio_30003", error: "simulated: unreachable destination handset", at }
-        : { providerId, status: "delivered", at });
+      this.o.onReport(
+        fail
+          ? {
+              providerId,
+              status: "failed",
+              errorCode: "twilio_30003",
+              error: "simulated: unreachable destination handset",
+              at,
+            }
+          : { providerId, status: "delivered", at },
+      );
     }, this.o.deliverAfterMs);
     this.timers.add(timer);
     return { providerId, status: "sent" };

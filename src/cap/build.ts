@@ -39,7 +39,14 @@ function areaNode(a: CapArea): Node {
 }
 
 function infoNode(i: CapInfo): Node {
-  const n: Node = { language: i.language, category: i.categories, event: clean(i.event), urgency: i.urgency, severity: i.severity, certainty: i.certainty };
+  const n: Node = {
+    language: i.language,
+    category: i.categories,
+    event: clean(i.event),
+    urgency: i.urgency,
+    severity: i.severity,
+    certainty: i.certainty,
+  };
   if (i.eventCodes.length) n.eventCode = pairs(i.eventCodes);
   put(n, "effective", i.effective);
   put(n, "onset", i.onset);
@@ -55,10 +62,19 @@ function infoNode(i: CapInfo): Node {
 }
 
 export function buildCapXml(a: CapAlert): string {
-  const alert: Node = { "@_xmlns": CAP_NS, identifier: a.identifier, sender: a.sender, sent: formatCapTime(a.sent), status: a.status, msgType: a.msgType, scope: a.scope };
+  const alert: Node = {
+    "@_xmlns": CAP_NS,
+    identifier: a.identifier,
+    sender: a.sender,
+    sent: formatCapTime(a.sent),
+    status: a.status,
+    msgType: a.msgType,
+    scope: a.scope,
+  };
   if (a.codes.length) alert.code = a.codes;
   put(alert, "note", a.note);
-  if (a.references.length) alert.references = a.references.map((r) => `${r.sender},${r.identifier},${r.sent}`).join(" ");
+  if (a.references.length)
+    alert.references = a.references.map((r) => `${r.sender},${r.identifier},${r.sent}`).join(" ");
   if (a.infos.length) alert.info = a.infos.map(infoNode);
   return builder.build({ "?xml": { "@_version": "1.0", "@_encoding": "UTF-8" }, alert }) as string;
 }

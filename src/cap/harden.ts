@@ -41,7 +41,8 @@ export function decodeXml(bytes: Uint8Array, charset?: string, maxBytes: number 
   if (bytes.byteLength > maxBytes) {
     throw new AppError("payload_too_large", `XML body exceeds ${maxBytes} bytes`, { extra: { maxBytes } });
   }
-  if (bytes.byteLength === 0) throw new AppError("bad_request", "body is empty; a CAP 1.2 or national-format XML message is required");
+  if (bytes.byteLength === 0)
+    throw new AppError("bad_request", "body is empty; a CAP 1.2 or national-format XML message is required");
   const proven = sniffed(bytes);
   // A sender that labels the body over HTTP and in the declaration may disagree (a relay
   // adding charset=utf-8 to a GBK message); the first label the bytes are valid in wins.
@@ -71,8 +72,12 @@ export function decodeXml(bytes: Uint8Array, charset?: string, maxBytes: number 
 export function refuseDtd(text: string): void {
   const m = /<!(DOCTYPE|ENTITY)/i.exec(text);
   if (m) {
-    throw new AppError("bad_request", `XML with a document type declaration (<!${m[1]!.toUpperCase()}) is not accepted: CAP needs no DTD and entity declarations are unsafe`, {
-      extra: { xmlProblem: "dtd_forbidden" },
-    });
+    throw new AppError(
+      "bad_request",
+      `XML with a document type declaration (<!${m[1]!.toUpperCase()}) is not accepted: CAP needs no DTD and entity declarations are unsafe`,
+      {
+        extra: { xmlProblem: "dtd_forbidden" },
+      },
+    );
   }
 }

@@ -8,16 +8,24 @@ import type { ParsedMessage } from "./parse.js";
 import { FieldReader, infoTexts } from "./reader.js";
 import { kid, kids, kidText, type XmlElement } from "./xml.js";
 
-const list = (s: string | undefined) => (s ?? "").split(/[,，\s]+/).map((x) => x.trim()).filter(Boolean);
+const list = (s: string | undefined) =>
+  (s ?? "")
+    .split(/[,，\s]+/)
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 /** National references are bare identifiers of the same sender; full CAP triples are
  * accepted too. */
 function references(s: string | undefined, sender: string): CapReference[] {
-  return (s ?? "").split(/\s+/).filter(Boolean).flatMap((t) => {
-    const parts = t.split(",");
-    if (parts.length === 3 && /^\d{4}-/.test(parts[2]!)) return [{ sender: parts[0]!, identifier: parts[1]!, sent: parts[2]! }];
-    return parts.filter(Boolean).map((identifier) => ({ sender, identifier, sent: "" }));
-  });
+  return (s ?? "")
+    .split(/\s+/)
+    .filter(Boolean)
+    .flatMap((t) => {
+      const parts = t.split(",");
+      if (parts.length === 3 && /^\d{4}-/.test(parts[2]!))
+        return [{ sender: parts[0]!, identifier: parts[1]!, sent: parts[2]! }];
+      return parts.filter(Boolean).map((identifier) => ({ sender, identifier, sent: "" }));
+    });
 }
 
 function readInfo(info: XmlElement, i: number, r: FieldReader): CapInfo {
@@ -35,9 +43,16 @@ function readInfo(info: XmlElement, i: number, r: FieldReader): CapInfo {
     parameters: [],
     areas: kids(info, "area").map((a) => ({
       areaDesc: kidText(a, "areaDesc") ?? "",
-      polygons: kids(a, "polygon").map((x) => x.text).filter(Boolean),
-      circles: kids(a, "circle").map((x) => x.text).filter(Boolean),
-      geocodes: [...new Set(kids(a, "geocode").flatMap((g) => list(g.text)))].map((value) => ({ valueName: VALUE_NAMES.areaCode, value })),
+      polygons: kids(a, "polygon")
+        .map((x) => x.text)
+        .filter(Boolean),
+      circles: kids(a, "circle")
+        .map((x) => x.text)
+        .filter(Boolean),
+      geocodes: [...new Set(kids(a, "geocode").flatMap((g) => list(g.text)))].map((value) => ({
+        valueName: VALUE_NAMES.areaCode,
+        value,
+      })),
     })),
   };
 }

@@ -23,8 +23,12 @@ const values = (el: XmlElement, name: string): CapValue[] =>
 function readArea(a: XmlElement): CapArea {
   return {
     areaDesc: kidText(a, "areaDesc") ?? "",
-    polygons: kids(a, "polygon").map((p) => p.text).filter(Boolean),
-    circles: kids(a, "circle").map((p) => p.text).filter(Boolean),
+    polygons: kids(a, "polygon")
+      .map((p) => p.text)
+      .filter(Boolean),
+    circles: kids(a, "circle")
+      .map((p) => p.text)
+      .filter(Boolean),
     geocodes: values(a, "geocode"),
   };
 }
@@ -71,10 +75,19 @@ export function parseMessage(text: string): ParsedMessage {
   if (root.name === "alert" && root.ns === null) return readNational(root);
   if (root.name === "alerts") {
     const n = root.children.filter((c) => c.name === "alert").length;
-    throw new AppError("validation_failed", `<alerts> wrapping ${n} alerts is not a CAP message (CAP 1.2 has one <alert> per document): post each alert on its own`, {
-      extra: { xmlProblem: "not_cap", root: "alerts", alerts: n },
-    });
+    throw new AppError(
+      "validation_failed",
+      `<alerts> wrapping ${n} alerts is not a CAP message (CAP 1.2 has one <alert> per document): post each alert on its own`,
+      {
+        extra: { xmlProblem: "not_cap", root: "alerts", alerts: n },
+      },
+    );
   }
-  const what = root.name === "alert" ? `<alert> in namespace ${root.ns} (only CAP 1.2, ${CAP_NS}, is accepted)` : `root element <${root.name}>`;
-  throw new AppError("validation_failed", `${what} is not a CAP 1.2 or national-format warning`, { extra: { xmlProblem: "not_cap", root: root.name, namespace: root.ns } });
+  const what =
+    root.name === "alert"
+      ? `<alert> in namespace ${root.ns} (only CAP 1.2, ${CAP_NS}, is accepted)`
+      : `root element <${root.name}>`;
+  throw new AppError("validation_failed", `${what} is not a CAP 1.2 or national-format warning`, {
+    extra: { xmlProblem: "not_cap", root: root.name, namespace: root.ns },
+  });
 }

@@ -26,21 +26,32 @@ export class FieldReader {
     return d;
   }
   done(what: string): void {
-    if (this.errors.length > 0) throw validationError(this.errors, `${what}: ${this.errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`);
+    if (this.errors.length > 0)
+      throw validationError(this.errors, `${what}: ${this.errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`);
   }
 }
 
 /** `sender,identifier,sent` triples, whitespace-separated (CAP 1.2 §3.2.1 references). */
 export function parseReferences(s: string | undefined): CapReference[] {
   if (!s) return [];
-  return s.split(/\s+/).filter(Boolean).map((t) => {
-    const [sender = "", identifier = "", sent = ""] = t.split(",");
-    return { sender, identifier, sent };
-  });
+  return s
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((t) => {
+      const [sender = "", identifier = "", sent = ""] = t.split(",");
+      return { sender, identifier, sent };
+    });
 }
 
 /** The times and texts of an `info`, read the same way in CAP and the national format. */
-export function infoTexts(info: XmlElement, p: string, r: FieldReader): Pick<CapInfo, "effective" | "onset" | "expires" | "senderName" | "headline" | "description" | "instruction" | "web"> {
+export function infoTexts(
+  info: XmlElement,
+  p: string,
+  r: FieldReader,
+): Pick<
+  CapInfo,
+  "effective" | "onset" | "expires" | "senderName" | "headline" | "description" | "instruction" | "web"
+> {
   return {
     effective: r.time(info, "effective", `${p}.effective`),
     onset: r.time(info, "onset", `${p}.onset`),

@@ -24,7 +24,10 @@ export const polygonText = (ring: [number, number][]) => ring.map(([lat, lon]) =
 function area(w: Warning, names: Map<string, string>): CapArea[] {
   const polygons = (w.polygons ?? []).map(polygonText);
   if (w.areaCodes.length === 0 && polygons.length === 0) return [];
-  const geocodes: CapValue[] = w.areaCodes.map((code) => ({ valueName: isGridCode(code) ? VALUE_NAMES.grid : VALUE_NAMES.areaCode, value: code }));
+  const geocodes: CapValue[] = w.areaCodes.map((code) => ({
+    valueName: isGridCode(code) ? VALUE_NAMES.grid : VALUE_NAMES.areaCode,
+    value: code,
+  }));
   const desc = w.areaCodes.map((c) => names.get(c) ?? c).join("、");
   return [{ areaDesc: desc || "见多边形", polygons, circles: [], geocodes }];
 }
@@ -42,7 +45,10 @@ export function toCapAlert(w: Warning, ctx: ExportContext): CapAlert {
     msgType: w.msgType,
     scope: "Public",
     codes: [],
-    references: w.msgType === "Alert" ? [] : ctx.earlier.map((e) => ({ sender: e.sender, identifier: e.identifier, sent: formatCapTime(sentOf(e)) })),
+    references:
+      w.msgType === "Alert"
+        ? []
+        : ctx.earlier.map((e) => ({ sender: e.sender, identifier: e.identifier, sent: formatCapTime(sentOf(e)) })),
     infos: [
       {
         language: "zh-CN",

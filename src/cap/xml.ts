@@ -78,9 +78,13 @@ function toElement(node: FxpNode, scope: Record<string, string>): XmlElement {
     else if (k.startsWith("xmlns:")) ns[k.slice(6)] = value;
     else attrs[k] = value;
   }
-  const [prefix, local] = qname.includes(":") ? [qname.slice(0, qname.indexOf(":")), qname.slice(qname.indexOf(":") + 1)] : ["", qname];
+  const [prefix, local] = qname.includes(":")
+    ? [qname.slice(0, qname.indexOf(":")), qname.slice(qname.indexOf(":") + 1)]
+    : ["", qname];
   if (prefix && !ns[prefix]) {
-    throw new AppError("bad_request", `namespace prefix '${prefix}' of <${qname}> is not declared`, { extra: { xmlProblem: "undeclared_prefix" } });
+    throw new AppError("bad_request", `namespace prefix '${prefix}' of <${qname}> is not declared`, {
+      extra: { xmlProblem: "undeclared_prefix" },
+    });
   }
   const el: XmlElement = { name: local, ns: ns[prefix] || null, attrs, children: [], text: "" };
   let text = "";
@@ -100,27 +104,39 @@ export function parseXml(text: string): XmlElement {
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
     const { msg, line, col } = valid.err;
-    throw new AppError("bad_request", `body is not well-formed XML: ${msg}${line ? ` (line ${line}${col ? `, column ${col}` : ""})` : ""}`, {
-      extra: { xmlProblem: "not_well_formed", line, column: col },
-    });
+    throw new AppError(
+      "bad_request",
+      `body is not well-formed XML: ${msg}${line ? ` (line ${line}${col ? `, column ${col}` : ""})` : ""}`,
+      {
+        extra: { xmlProblem: "not_well_formed", line, column: col },
+      },
+    );
   }
   let nodes: FxpNode[];
   try {
     nodes = parser.parse(text) as FxpNode[];
   } catch (e) {
     const deep = /nested/i.test((e as Error).message);
-    throw new AppError("bad_request", deep ? `XML nests deeper than ${XML_LIMITS.maxDepth} elements` : `XML could not be read: ${(e as Error).message}`, {
-      extra: { xmlProblem: deep ? "too_deep" : "unreadable", ...(deep ? { maxDepth: XML_LIMITS.maxDepth } : {}) },
-    });
+    throw new AppError(
+      "bad_request",
+      deep ? `XML nests deeper than ${XML_LIMITS.maxDepth} elements` : `XML could not be read: ${(e as Error).message}`,
+      {
+        extra: { xmlProblem: deep ? "too_deep" : "unreadable", ...(deep ? { maxDepth: XML_LIMITS.maxDepth } : {}) },
+      },
+    );
   }
   const roots = nodes.filter((n) => !("#text" in n) && !("#cdata" in n));
-  if (roots.length !== 1) throw new AppError("bad_request", `XML must have exactly one root element; found ${roots.length}`, { extra: { xmlProblem: "root" } });
+  if (roots.length !== 1)
+    throw new AppError("bad_request", `XML must have exactly one root element; found ${roots.length}`, {
+      extra: { xmlProblem: "root" },
+    });
   return toElement(roots[0]!, { xml: "http://www.w3.org/XML/1998/namespace" });
 }
 
 /** Children of `el` in its own namespace named `name` (foreign elements such as a
  * signature are skipped). */
-export const kids = (el: XmlElement, name: string): XmlElement[] => el.children.filter((c) => c.name === name && c.ns === el.ns);
+export const kids = (el: XmlElement, name: string): XmlElement[] =>
+  el.children.filter((c) => c.name === name && c.ns === el.ns);
 export const kid = (el: XmlElement, name: string): XmlElement | undefined => kids(el, name)[0];
 /** Text of the first such child; undefined when absent or empty (`<onset/>`). */
 export const kidText = (el: XmlElement, name: string): string | undefined => kid(el, name)?.text || undefined;

@@ -4,7 +4,10 @@ import { z } from "zod";
 const url = z.url();
 
 export const envSchema = z.object({
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
+    .optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().default("0.0.0.0"),
   PUBLIC_URL: url.optional(),
@@ -13,7 +16,10 @@ export const envSchema = z.object({
   TWILIO_FROM: z.string().optional(),
   TWILIO_MESSAGING_SERVICE_SID: z.string().optional(),
   TWILIO_API_BASE_URL: url.optional(),
-  SMTP_URL: z.string().regex(/^smtps?:\/\//, "must be smtp:// or smtps://").optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, "must be smtp:// or smtps://")
+    .optional(),
   MAIL_FROM: z.string().default("warncast <warncast@localhost>"),
   SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(5),
   EMAIL_RATE_PER_SECOND: z.coerce.number().positive().default(200),
@@ -25,7 +31,10 @@ export const envSchema = z.object({
   SMS_SIMULATOR_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(1500),
   SMS_SIMULATOR_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0.02),
   TZ_DISPLAY: z.string().default("Asia/Shanghai"),
-  WARNCAST_SENDER: z.string().regex(/^[^\s,<&]+$/, "CAP sender: no spaces, commas, < or &").default("warncast.chifeng"),
+  WARNCAST_SENDER: z
+    .string()
+    .regex(/^[^\s,<&]+$/, "CAP sender: no spaces, commas, < or &")
+    .default("warncast.chifeng"),
   WARNCAST_SENDER_NAME: z.string().default("赤峰市气象台"),
   WARNCAST_DATA_DIR: z.string().default(".data"),
   /** Seals the console's session cookies; unset → random per start (everyone signs in again). */
@@ -39,13 +48,24 @@ export const envSchema = z.object({
   /** Daily coverage digest (08:00 Asia/Shanghai) goes to these addresses; unset → logged only. */
   DIGEST_EMAILS: z
     .string()
-    .transform((s) => s.split(",").map((a) => a.trim()).filter((a) => a !== ""))
+    .transform((s) =>
+      s
+        .split(",")
+        .map((a) => a.trim())
+        .filter((a) => a !== ""),
+    )
     .pipe(z.array(z.email("not an email address (comma-separated list)")))
     .default([]),
   /** Our own 18-digit EBRID (GD/J 080) towards county emergency-broadcast platforms. */
-  EB_RESOURCE_CODE: z.string().regex(/^\d{18}$/, "an EBRID is 18 digits").optional(),
+  EB_RESOURCE_CODE: z
+    .string()
+    .regex(/^\d{18}$/, "an EBRID is 18 digits")
+    .optional(),
   /** Behind a reverse proxy: the header it sets to the client address (sign-in throttling). */
-  CLIENT_ADDRESS_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/, "a header name").optional(),
+  CLIENT_ADDRESS_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, "a header name")
+    .optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 export type Env = z.infer<typeof envSchema>;
@@ -57,9 +77,12 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     const lines = r.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`invalid environment:\n${lines.join("\n")}`);
   }
-  if (r.data.TWILIO_ACCOUNT_SID && !r.data.TWILIO_AUTH_TOKEN) throw new Error("invalid environment:\n  TWILIO_AUTH_TOKEN: required with TWILIO_ACCOUNT_SID");
+  if (r.data.TWILIO_ACCOUNT_SID && !r.data.TWILIO_AUTH_TOKEN)
+    throw new Error("invalid environment:\n  TWILIO_AUTH_TOKEN: required with TWILIO_ACCOUNT_SID");
   if (r.data.TWILIO_ACCOUNT_SID && !r.data.TWILIO_FROM && !r.data.TWILIO_MESSAGING_SERVICE_SID) {
-    throw new Error("invalid environment:\n  TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID: one is required with TWILIO_ACCOUNT_SID");
+    throw new Error(
+      "invalid environment:\n  TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID: one is required with TWILIO_ACCOUNT_SID",
+    );
   }
   return r.data;
 }

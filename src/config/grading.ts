@@ -3,7 +3,14 @@
 import { z } from "zod";
 import typesJson from "./warning-types.json" with { type: "json" };
 import policyJson from "./policy.json" with { type: "json" };
-import { CHANNELS, LEVELS, WARNING_TYPES, type ChannelKind, type Level, type WarningType } from "../domain/vocabulary.js";
+import {
+  CHANNELS,
+  LEVELS,
+  WARNING_TYPES,
+  type ChannelKind,
+  type Level,
+  type WarningType,
+} from "../domain/vocabulary.js";
 
 const level = z.enum(LEVELS);
 const channel = z.enum(CHANNELS);
@@ -14,7 +21,13 @@ const typeEntry = z.object({
   cap: z.string(),
   allowedLevels: z.array(level).min(1),
 });
-const levelEntry = z.object({ zh: z.string(), roman: z.string(), word: z.string(), cap: z.string(), national: z.string() });
+const levelEntry = z.object({
+  zh: z.string(),
+  roman: z.string(),
+  word: z.string(),
+  cap: z.string(),
+  national: z.string(),
+});
 
 export const gradingSchema = z.object({
   levels: z.record(level, levelEntry),
@@ -28,7 +41,10 @@ export const policySchema = z.object({
   directIssue: z.record(z.string(), z.array(level)).default({}),
   smsMaxSegments: z.record(level, z.number().int().min(1).max(10)),
   ackDeadlineMinutes: z.record(level, z.number().positive().nullable()),
-  repeatByLevel: z.record(level, z.object({ repeat: z.number().int().min(1), intervalSeconds: z.number().int().min(0) })),
+  repeatByLevel: z.record(
+    level,
+    z.object({ repeat: z.number().int().min(1), intervalSeconds: z.number().int().min(0) }),
+  ),
 });
 export type Policy = z.infer<typeof policySchema>;
 

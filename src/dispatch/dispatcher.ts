@@ -8,8 +8,15 @@ import { ChannelError } from "../../channels/contract.js";
 import type { ChannelKind, Language } from "../domain/vocabulary.js";
 import type { Logger } from "../lib/log.js";
 import { errorFields } from "../lib/log.js";
-import { batchWarnings, claimBatch, recordOutcomes, renewLeases, type ClaimedDelivery, type Outcome } from "./claims.js";
-import { applyWaitingReports } from "./status.js";
+import {
+  batchWarnings,
+  claimBatch,
+  recordOutcomes,
+  renewLeases,
+  type ClaimedDelivery,
+  type Outcome,
+} from "../deliveries/claims.js";
+import { applyWaitingReports } from "../deliveries/reports.js";
 import { backoffMs } from "./backoff.js";
 import type { MessageRenderer, Rendered } from "./render.js";
 import { TokenBucket } from "./token-bucket.js";
@@ -75,7 +82,13 @@ export async function dispatchOnce(d: LoopDeps): Promise<number> {
   const kind = d.channel.kind;
   // Hold no more than ~5 s of paced work, so leases stay short and priorities fresh.
   const limit = Math.max(1, Math.min(d.options.batchSize, Math.ceil(d.channel.pace.ratePerSecond * 5)));
-  const claimed = await claimBatch(d.db, { channel: kind, limit, owner: d.owner, now: d.now(), leaseMs: d.options.leaseMs });
+  const claimed = await claimBatch(d.db, {
+    channel: kind,
+    limit,
+    owner: d.owner,
+    now: d.now(),
+    leaseMs: d.options.leaseMs,
+  });
   if (claimed.length === 0) return 0;
 
   const states = await batchWarnings(d.db, [...new Set(claimed.map((c) => c.warningId))]);
@@ -111,17 +124,24 @@ export async function dispatchOnce(d: LoopDeps): Promise<number> {
     recorded = recorded.then(async () => {
       if (chunk.length === 0) return;
       await recordOutcomes(d.db, d.owner, d.now(), chunk);
-      await applyWaitingReports(d.db, chunk.flatMap((o) => ("providerId" in o ? [o.providerId] : [])));
+      await applyWaitingReports(
+        d.db,
+        chunk.flatMap((o) => ("providerId" in o ? [o.providerId] : [])),
+      );
     });
     return recorded;
   };
   // A failed chunk surfaces at the final flush below (the chain stays rejected).
   const flusher = setInterval(() => flush().catch(() => {}), d.options.flushMs);
   const inFlight = new Set(sendable.map((c) => c.id));
-  const renewer = setInterval(() => {
-    renewLeases(d.db, { owner: d.owner, ids: [...inFlight], now: d.now(), leaseMs: d.options.leaseMs })
-      .catch((e) => d.log.error("lease renewal failed", { channel: kind, ...errorFields(e) }));
-  }, Math.max(50, Math.floor(d.options.leaseMs / 3)));
+  const renewer = setInterval(
+    () => {
+      renewLeases(d.db, { owner: d.owner, ids: [...inFlight], now: d.now(), leaseMs: d.options.leaseMs }).catch((e) =>
+        d.log.error("lease renewal failed", { channel: kind, ...errorFields(e) }),
+      );
+    },
+    Math.max(50, Math.floor(d.options.leaseMs / 3)),
+  );
 
   try {
     await pool(sendable, d.channel.pace.concurrency, async (c) => {
@@ -129,10 +149,22 @@ export async function dispatchOnce(d: LoopDeps): Promise<number> {
         const { w, r } = await message(c);
         await d.bucket.take();
         const msg: OutboundMessage = {
-          deliveryId: c.id, warningId: c.warningId, msgType: w.msgType, level: w.level, expires: w.expires,
-          language: r.language, text: r.text, subject: r.subject, html: r.html,
+          deliveryId: c.id,
+          warningId: c.warningId,
+          msgType: w.msgType,
+          level: w.level,
+          expires: w.expires,
+          language: r.language,
+          text: r.text,
+          subject: r.subject,
+          html: r.html,
         };
-        const target = { recipientId: c.recipientId, deviceId: c.deviceId, address: c.address, villageCode: c.villageCode };
+        const target = {
+          recipientId: c.recipientId,
+          deviceId: c.deviceId,
+          address: c.address,
+          villageCode: c.villageCode,
+        };
         const receipt = await sendWithDeadline(d, msg, target);
         outcomes.push({ id: c.id, kind: receipt.status, providerId: receipt.providerId, renderedLanguage: r.language });
       } catch (e) {
@@ -150,13 +182,21 @@ export async function dispatchOnce(d: LoopDeps): Promise<number> {
 }
 
 function failure(c: ClaimedDelivery, e: unknown, d: LoopDeps): Outcome {
-  const err = e instanceof ChannelError ? e : new ChannelError(e instanceof Error ? e.message : String(e), "internal", true);
-  if (err.code === "internal") d.log.error("channel threw an untyped error", { channel: d.channel.kind, delivery: c.id, ...errorFields(e) });
+  const err =
+    e instanceof ChannelError ? e : new ChannelError(e instanceof Error ? e.message : String(e), "internal", true);
+  if (err.code === "internal")
+    d.log.error("channel threw an untyped error", { channel: d.channel.kind, delivery: c.id, ...errorFields(e) });
   if (!err.retryable) return { id: c.id, kind: "failed", code: err.code, error: err.message };
   // No attempt limit: a provider outage of minutes must not turn into failed deliveries.
   // The warning's end (expiry, cancel, update) stops the tries; the claim expires them.
   const wait = Math.max(err.retryAfterMs ?? 0, backoffMs(c.attempts, d.options.backoff));
-  return { id: c.id, kind: "retry", code: err.code, error: err.message, nextAttemptAt: new Date(d.now().getTime() + wait) };
+  return {
+    id: c.id,
+    kind: "retry",
+    code: err.code,
+    error: err.message,
+    nextAttemptAt: new Date(d.now().getTime() + wait),
+  };
 }
 
 export type { ChannelKind };

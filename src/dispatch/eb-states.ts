@@ -3,7 +3,7 @@
 import type { Db } from "../db/client.js";
 import { recordStates } from "../db/queries/eb-broadcasts.js";
 import { writeAudit, type AuditEntry } from "../db/queries/audit.js";
-import { applyProviderReports } from "./status.js";
+import { applyProviderReports } from "../deliveries/reports.js";
 import { statusOfBrdState } from "../../channels/eb/status.js";
 import type { StateReport } from "../../channels/eb/parse.js";
 

@@ -6,7 +6,13 @@ import type { Db } from "../db/client.js";
 import type { Warning } from "../db/queries/warnings.js";
 import { warnings } from "../db/schema/index.js";
 import {
-  CHANNEL_TARGETS, DEVICE_CHANNELS, LEVEL_RANK, PERSON_CHANNELS, type ChannelKind,
+  CHANNEL_TARGETS,
+  DEVICE_CHANNELS,
+  DISPATCH_PRIORITY,
+  FIRST_LANE_AUDIENCES,
+  LEVEL_RANK,
+  PERSON_CHANNELS,
+  type ChannelKind,
 } from "../domain/vocabulary.js";
 import { inForceSql } from "../warnings/lifecycle.js";
 import { notifyDeliveries } from "./notify.js";
@@ -19,6 +25,11 @@ export interface PlanResult {
   /** Villages kept although polygons were given, because they have no centroid to test. */
   villagesWithoutCentroid: number;
 }
+
+/** The dispatch lane of a person's delivery, from their audiences (null: a device, the public's). */
+const priorityOf = (audiences: SQL) =>
+  sql`(case when coalesce(${audiences} && ${sql.param([...FIRST_LANE_AUDIENCES])}::text[], false)
+        then ${DISPATCH_PRIORITY.responsible} else ${DISPATCH_PRIORITY.public} end)::smallint`;
 
 const among = (list: readonly ChannelKind[]) => (c: string) => (list as readonly string[]).includes(c);
 
@@ -37,13 +48,19 @@ export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<Pla
   const [v] = await (w.msgType === "Cancel" ? planCancelVillages(tx, w) : planVillages(tx, w));
   const { personChannels, deviceChannels } = channelsOf(w);
   const rank = LEVEL_RANK[w.level];
+  // A Cancel's all-clear to people is planned after the request returns (progressive.ts);
+  // its loudspeaker stops are few and must not wait.
   const inserted = await tx.execute(
-    w.msgType === "Cancel" ? cancelDeliveries(w, rank, at) : warningDeliveries(w, { rank, at, personChannels, deviceChannels }),
+    w.msgType === "Cancel"
+      ? cancelDeliveries(w, rank, at, { devices: true })
+      : warningDeliveries(w, { rank, at, personChannels, deviceChannels }),
   );
   const eb = await planEbDeliveries(tx, w, rank, at);
   // The insert trigger has counted the no-address failures already: read them there
   // rather than RETURNING a million rows to count them.
-  const [f] = await tx.execute<{ n: number }>(sql`select coalesce(sum(failed), 0)::int as n from coverage_counts where warning_id = ${w.id}`);
+  const [f] = await tx.execute<{ n: number }>(
+    sql`select coalesce(sum(failed), 0)::int as n from coverage_counts where warning_id = ${w.id}`,
+  );
   return {
     villages: v?.villages ?? 0,
     villagesWithoutCentroid: v?.without_centroid ?? 0,
@@ -78,7 +95,7 @@ function warningDeliveries(
     with pref as (select area_prefix(c) || '%' as p from unnest(${sql.param(w.areaCodes)}::text[]) c),
     tv as (select village_code from coverage_villages where warning_id = ${w.id}),
     people as (
-      select r.id, r.village_code, r.phone, r.email, r.language, r.area_code from recipients r
+      select r.id, r.village_code, r.phone, r.email, r.language, r.area_code, r.audiences from recipients r
       where r.active and r.village_code in (select village_code from tv)
         and r.area_code like any (select p from pref)
         and r.audiences && ${sql.param(w.audiences)}::text[]
@@ -88,8 +105,9 @@ function warningDeliveries(
         ${onlyPeople}
     )
     insert into deliveries (warning_id, channel, recipient_id, device_id, village_code, address, language, level_rank,
-                              status, queued_at, next_attempt_at, failed_at, error_code, error)
+                              priority, status, queued_at, next_attempt_at, failed_at, error_code, error)
       select ${w.id}::uuid, ch::channel, p.id, null, p.village_code, a.addr, p.language, ${rank}::smallint,
+             ${priorityOf(sql`p.audiences`)},
              case when a.addr is null then 'failed' else 'queued' end::delivery_status,
              ${at}::timestamptz, ${at}::timestamptz,
              case when a.addr is null then ${at}::timestamptz end,
@@ -101,7 +119,7 @@ function warningDeliveries(
       ${newPerson}
       union all
       select ${w.id}::uuid, dv.kind::text::channel, null, dv.id, dv.village_code, null,
-             coalesce(dv.languages[1], 'zh')::language, ${rank}::smallint,
+             coalesce(dv.languages[1], 'zh')::language, ${rank}::smallint, ${DISPATCH_PRIORITY.public}::smallint,
              'queued', ${at}::timestamptz, ${at}::timestamptz, null, null, null
       from devices dv
       where dv.revoked_at is null and dv.kind::text = any(${sql.param(deviceChannels)}::text[])
@@ -124,7 +142,11 @@ function channelsOf(w: Warning) {
  * must not stay silent through the storm (DESIGN §5). The coverage denominator (the
  * villages' population) does not change. Returns the warnings that got new rows.
  */
-export async function planLateJoiners(tx: Db, only: Only, now: Date): Promise<{ warningId: string; deliveries: number }[]> {
+export async function planLateJoiners(
+  tx: Db,
+  only: Only,
+  now: Date,
+): Promise<{ warningId: string; deliveries: number }[]> {
   if (!only.recipientIds?.length && !only.deviceIds?.length) return [];
   const at = now.toISOString();
   const open = await tx.execute<{ id: string }>(sql`
@@ -134,7 +156,15 @@ export async function planLateJoiners(tx: Db, only: Only, now: Date): Promise<{ 
         select village_code from recipients where id = any(${sql.param(only.recipientIds ?? [])}::bigint[])
         union select village_code from devices where id = any(${sql.param(only.deviceIds ?? [])}::uuid[])))`);
   if (open.length === 0) return [];
-  const ws = await tx.select().from(warnings).where(inArray(warnings.id, open.map((r) => r.id)));
+  const ws = await tx
+    .select()
+    .from(warnings)
+    .where(
+      inArray(
+        warnings.id,
+        open.map((r) => r.id),
+      ),
+    );
   const created: { warningId: string; deliveries: number }[] = [];
   for (const w of ws) {
     const rows = await tx.execute(warningDeliveries(w, { rank: LEVEL_RANK[w.level], at, ...channelsOf(w), only }));
@@ -194,19 +224,31 @@ function planCancelVillages(tx: Db, w: Warning) {
     select count(*)::int as villages, 0 as without_centroid from ins`);
 }
 
-/** The all-clear goes to every person a version of the thread was sent to, and a stop to
- * every device any version targeted (eb platforms get theirs in eb-plan.ts). */
-function cancelDeliveries(w: Warning, rank: number, at: string) {
+/** One county of a Cancel's all-clear to people (the last step of progressive planning). */
+export async function planCancelPeople(tx: Db, w: Warning, county: string, now: Date): Promise<number> {
+  const r = await tx.execute(cancelDeliveries(w, LEVEL_RANK[w.level], now.toISOString(), { county }));
+  return r.count;
+}
+
+/** The all-clear goes to every person a version of the thread was sent to (one county at a
+ * time), and a stop to every device any version targeted (eb platforms get theirs in
+ * eb-plan.ts). Village codes are fixed-width digits, so a county is one index range. */
+function cancelDeliveries(w: Warning, rank: number, at: string, scope: { devices: true } | { county: string }) {
+  const targets =
+    "county" in scope
+      ? sql`d.recipient_id is not null and d.sent_at is not null
+          and d.village_code between ${`${scope.county}000000`} and ${`${scope.county}999999`}`
+      : sql`d.device_id is not null`;
   return sql`
     with earlier as (select id from warnings where thread_id = ${w.threadId} and id <> ${w.id})
     insert into deliveries (warning_id, channel, recipient_id, device_id, village_code, address, language, level_rank,
-                              status, queued_at, next_attempt_at)
+                              priority, status, queued_at, next_attempt_at)
       select distinct on (d.recipient_id, d.device_id, d.channel)
              ${w.id}::uuid, d.channel, d.recipient_id, d.device_id, d.village_code,
              ${addressOf(sql`d.channel`, "r")}, coalesce(r.language, d.language), ${rank}::smallint,
+             ${priorityOf(sql`r.audiences`)},
              'queued', ${at}::timestamptz, ${at}::timestamptz
       from deliveries d left join recipients r on r.id = d.recipient_id
-      where d.warning_id in (select id from earlier) and d.purpose = 'warning' and d.channel <> 'eb'
-        and (d.device_id is not null or d.sent_at is not null)
+      where d.warning_id in (select id from earlier) and d.purpose = 'warning' and d.channel <> 'eb' and ${targets}
       order by d.recipient_id, d.device_id, d.channel`;
 }

@@ -19,5 +19,10 @@ export interface EscalationContext {
 }
 
 export interface MessageRenderer {
-  render(w: Warning, channel: ChannelKind, language: Language, escalation?: EscalationContext): Promise<Rendered> | Rendered;
+  render(
+    w: Warning,
+    channel: ChannelKind,
+    language: Language,
+    escalation?: EscalationContext,
+  ): Promise<Rendered> | Rendered;
 }

@@ -4,14 +4,19 @@ import type { Db } from "../db/client.js";
 import type { StatusReport } from "../../channels/contract.js";
 import type { Logger } from "../lib/log.js";
 import { errorFields } from "../lib/log.js";
-import { applyProviderReports } from "./status.js";
+import { applyProviderReports } from "../deliveries/reports.js";
 
 export class ReportBatcher {
   private pending: StatusReport[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly db: Db, private readonly log: Logger, private readonly flushMs = 200, private readonly maxBatch = 5_000) {}
+  constructor(
+    private readonly db: Db,
+    private readonly log: Logger,
+    private readonly flushMs = 200,
+    private readonly maxBatch = 5_000,
+  ) {}
 
   readonly push = (r: StatusReport): void => {
     this.pending.push(r);
@@ -20,13 +25,25 @@ export class ReportBatcher {
   };
 
   flush(): Promise<void> {
-    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
     const batch = this.pending;
     this.pending = [];
     this.flushing = this.flushing.then(async () => {
       if (batch.length === 0) return;
       try {
-        await applyProviderReports(this.db, batch.map((r) => ({ providerId: r.providerId, status: r.status, at: r.at, errorCode: r.errorCode, error: r.error })));
+        await applyProviderReports(
+          this.db,
+          batch.map((r) => ({
+            providerId: r.providerId,
+            status: r.status,
+            at: r.at,
+            errorCode: r.errorCode,
+            error: r.error,
+          })),
+        );
       } catch (e) {
         this.log.error("applying provider reports failed", { count: batch.length, ...errorFields(e) });
       }

@@ -1,6 +1,7 @@
 // Runs the dispatcher loops of one process: N loops per channel, woken by Postgres
 // NOTIFY when a warning is issued, with a short poll as fallback (a missed notification,
-// a retry coming due). Also hands back expired leases and expires ended warnings' rows.
+// a retry coming due). Also hands back expired leases and expires ended warnings' rows,
+// and plans pending warnings county by county (progressive.ts) as soon as one is issued.
 import type { Sql } from "postgres";
 import type { Db } from "../db/client.js";
 import type { Channel } from "../../channels/contract.js";
@@ -8,9 +9,10 @@ import type { Logger } from "../lib/log.js";
 import { errorFields } from "../lib/log.js";
 import { randomId } from "../lib/crypto.js";
 import { defaultDispatchOptions, dispatchOnce, type DispatchOptions, type LoopDeps } from "./dispatcher.js";
-import { expireEnded, recoverLeases } from "./claims.js";
-import { applyWaitingReports } from "./status.js";
+import { expireEnded, recoverLeases } from "../deliveries/claims.js";
+import { applyWaitingReports } from "../deliveries/reports.js";
 import { DELIVERIES_CHANNEL } from "./notify.js";
+import { continuePlans } from "./progressive.js";
 import type { MessageRenderer } from "./render.js";
 import { TokenBucket } from "./token-bucket.js";
 
@@ -38,25 +40,61 @@ export class DispatchRunner {
   private wakeGeneration = 0;
   private unlisten: (() => Promise<void>) | null = null;
   private maintenance: ReturnType<typeof setInterval> | null = null;
+  private planning: Promise<void> | null = null;
+  private planAgain = false;
 
   constructor(private readonly d: RunnerDeps) {}
 
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    const { unlisten } = await this.d.sql.listen(DELIVERIES_CHANNEL, () => this.wakeAll());
-    this.unlisten = unlisten;
     const now = this.d.now ?? (() => new Date());
+    const { unlisten } = await this.d.sql.listen(DELIVERIES_CHANNEL, () => {
+      this.wakeAll();
+      this.plan(now);
+    });
+    this.unlisten = unlisten;
     const options = { ...defaultDispatchOptions, ...this.d.options };
     for (const channel of this.d.channels) {
       const bucket = new TokenBucket(channel.pace.ratePerSecond);
       for (let i = 0; i < (this.d.loopsPerChannel ?? 1); i++) {
-        const deps: LoopDeps = { db: this.d.db, channel, bucket, renderer: this.d.renderer, owner: this.owner, now, log: this.d.log, options };
+        const deps: LoopDeps = {
+          db: this.d.db,
+          channel,
+          bucket,
+          renderer: this.d.renderer,
+          owner: this.owner,
+          now,
+          log: this.d.log,
+          options,
+        };
         this.loops.push(this.loop(deps));
       }
     }
     // As often as a lease is short: a dead sender's rows come back within seconds.
-    this.maintenance = setInterval(() => void this.maintain(now()), this.d.maintenanceMs ?? 2_000);
+    this.maintenance = setInterval(() => {
+      void this.maintain(now());
+      this.plan(now);
+    }, this.d.maintenanceMs ?? 2_000);
+    this.plan(now);
+  }
+
+  /** One planner per process at a time; a wake while it runs makes it look once more. */
+  private plan(now: () => Date): void {
+    if (this.planning) {
+      this.planAgain = true;
+      return;
+    }
+    this.planAgain = false;
+    this.planning = continuePlans(this.d.db, now, () => this.running)
+      .then((r) => {
+        if (r.chunks + r.warnings > 0) this.d.log.info("progressive plan", r);
+      })
+      .catch((e) => this.d.log.error("progressive plan failed", errorFields(e)))
+      .finally(() => {
+        this.planning = null;
+        if (this.planAgain && this.running) this.plan(now);
+      });
   }
 
   wakeAll(): void {
@@ -81,7 +119,11 @@ export class DispatchRunner {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const done = () => { clearTimeout(t); this.wakeups.delete(done); resolve(); };
+      const done = () => {
+        clearTimeout(t);
+        this.wakeups.delete(done);
+        resolve();
+      };
       const t = setTimeout(done, ms);
       this.wakeups.add(done);
     });
@@ -108,6 +150,7 @@ export class DispatchRunner {
     if (this.maintenance) clearInterval(this.maintenance);
     this.wakeAll();
     await Promise.all(this.loops);
+    await this.planning;
     this.loops = [];
     await this.unlisten?.().catch(() => {});
   }

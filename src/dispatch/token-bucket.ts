@@ -3,7 +3,10 @@ export class TokenBucket {
   private tokens: number;
   private last = performance.now();
 
-  constructor(readonly rate: number, readonly burst = Math.max(1, rate)) {
+  constructor(
+    readonly rate: number,
+    readonly burst = Math.max(1, rate),
+  ) {
     this.tokens = this.burst;
   }
 

@@ -33,7 +33,9 @@ export function can(actor: Actor, perm: Permission): boolean {
 
 export function requirePermission(actor: Actor, perm: Permission): void {
   if (!can(actor, perm)) {
-    throw new AppError("forbidden", `role '${actor.role}' may not ${perm.replace(".", " ")}`, { extra: { permission: perm } });
+    throw new AppError("forbidden", `role '${actor.role}' may not ${perm.replace(".", " ")}`, {
+      extra: { permission: perm },
+    });
   }
 }
 

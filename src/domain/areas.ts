@@ -41,7 +41,12 @@ export function isWithin(scope: string, code: string): boolean {
 /** Kind from the unit's name, as DESIGN §1 asks (a 街道 is township-level, a 社区 village-level). */
 export function kindFromLevel(level: string): "province" | "city" | "county" | "township" | "village" | "grid" {
   switch (level) {
-    case "province": case "city": case "county": case "township": case "village": case "grid":
+    case "province":
+    case "city":
+    case "county":
+    case "township":
+    case "village":
+    case "grid":
       return level;
     default:
       throw new Error(`unknown division level ${level}`);

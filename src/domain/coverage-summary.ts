@@ -15,7 +15,10 @@ export interface CoverageGroup {
 
 export const isMajor = (level: string) => level === "red" || level === "orange";
 
-export function coverageGroup(ws: Pick<WarningCoverageTotal, "population" | "reached">[], target: number): CoverageGroup {
+export function coverageGroup(
+  ws: Pick<WarningCoverageTotal, "population" | "reached">[],
+  target: number,
+): CoverageGroup {
   const population = ws.reduce((a, w) => a + w.population, 0);
   const reached = ws.reduce((a, w) => a + w.reached, 0);
   const rate = population > 0 ? reached / population : null;
@@ -33,5 +36,11 @@ export function coverageGroup(ws: Pick<WarningCoverageTotal, "population" | "rea
 
 /** Major (red/orange, > 93%) and all warnings (> 90%). */
 export function coverageSummary(ws: WarningCoverageTotal[]): { major: CoverageGroup; all: CoverageGroup } {
-  return { major: coverageGroup(ws.filter((w) => isMajor(w.level)), TARGETS.major), all: coverageGroup(ws, TARGETS.all) };
+  return {
+    major: coverageGroup(
+      ws.filter((w) => isMajor(w.level)),
+      TARGETS.major,
+    ),
+    all: coverageGroup(ws, TARGETS.all),
+  };
 }

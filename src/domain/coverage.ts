@@ -42,12 +42,23 @@ export interface CoverageReport {
   targets: { target: number; major: boolean; met: boolean };
 }
 
-const zero = (): ChannelCounts => ({ targeted: 0, sent: 0, delivered: 0, acknowledged: 0, failed: 0, expired: 0, reached: 0 });
+const zero = (): ChannelCounts => ({
+  targeted: 0,
+  sent: 0,
+  delivered: 0,
+  acknowledged: 0,
+  failed: 0,
+  expired: 0,
+  reached: 0,
+});
 const rate = (reached: number, population: number) => (population > 0 ? reached / population : null);
 export const villageReached = (v: Pick<VillageCoverageRow, "population" | "personsReached" | "deviceReach">) =>
   Math.min(v.population, v.personsReached + v.deviceReach);
 
-function addChannels(into: Partial<Record<ChannelKind, ChannelCounts>>, from: Partial<Record<ChannelKind, ChannelCounts>>) {
+function addChannels(
+  into: Partial<Record<ChannelKind, ChannelCounts>>,
+  from: Partial<Record<ChannelKind, ChannelCounts>>,
+) {
   for (const ch of CHANNELS) {
     const f = from[ch];
     if (!f) continue;
@@ -56,7 +67,9 @@ function addChannels(into: Partial<Record<ChannelKind, ChannelCounts>>, from: Pa
   }
 }
 
-function withDeviceNames(chs: Partial<Record<ChannelKind, ChannelCounts>>): Partial<Record<ChannelKind, ChannelFigures>> {
+function withDeviceNames(
+  chs: Partial<Record<ChannelKind, ChannelCounts>>,
+): Partial<Record<ChannelKind, ChannelFigures>> {
   const out: Partial<Record<ChannelKind, ChannelFigures>> = {};
   for (const [k, v] of Object.entries(chs) as [ChannelKind, ChannelCounts][]) {
     const t = CHANNEL_TARGETS[k];
@@ -66,7 +79,12 @@ function withDeviceNames(chs: Partial<Record<ChannelKind, ChannelCounts>>): Part
 }
 
 /** First time the cumulative reach crossed `share` of the population, in seconds after issue. */
-export function secondsTo(curve: { at: Date; reached: number }[], population: number, share: number, issuedAt: Date | null): number | null {
+export function secondsTo(
+  curve: { at: Date; reached: number }[],
+  population: number,
+  share: number,
+  issuedAt: Date | null,
+): number | null {
   if (!issuedAt || population <= 0) return null;
   const hit = curve.find((p) => p.reached >= share * population);
   // Curve points are whole-second buckets of events inside that second: round up.
@@ -93,8 +111,22 @@ export function buildCoverage(o: {
     if (r === 0) notReached.push(v.villageCode);
     addChannels(totals, v.channels);
     const [code, name] =
-      o.by === "county" ? [v.countyCode, v.countyName] : o.by === "township" ? [v.townshipCode, v.townshipName] : [v.villageCode, v.villageName];
-    const g = groups.get(code) ?? { code, name: name ?? code, population: 0, reached: 0, rate: null, villages: 0, villagesNotReached: 0, channels: {}, raw: {} };
+      o.by === "county"
+        ? [v.countyCode, v.countyName]
+        : o.by === "township"
+          ? [v.townshipCode, v.townshipName]
+          : [v.villageCode, v.villageName];
+    const g = groups.get(code) ?? {
+      code,
+      name: name ?? code,
+      population: 0,
+      reached: 0,
+      rate: null,
+      villages: 0,
+      villagesNotReached: 0,
+      channels: {},
+      raw: {},
+    };
     g.population += v.population;
     g.reached += r;
     g.villages += 1;
@@ -102,7 +134,9 @@ export function buildCoverage(o: {
     addChannels(g.raw, v.channels);
     groups.set(code, g);
   }
-  const at10 = o.issuedAt ? o.curve.filter((p) => p.at.getTime() <= o.issuedAt!.getTime() + 600_000).at(-1)?.reached ?? 0 : 0;
+  const at10 = o.issuedAt
+    ? (o.curve.filter((p) => p.at.getTime() <= o.issuedAt!.getTime() + 600_000).at(-1)?.reached ?? 0)
+    : 0;
   const major = o.level === "red" || o.level === "orange";
   const target = major ? TARGETS.major : TARGETS.all;
   const overall = rate(reached, population);
@@ -117,16 +151,28 @@ export function buildCoverage(o: {
     at10Minutes: { reached: at10, rate: rate(at10, population) },
     curve: curvePoints(o.curve, population, o.issuedAt),
     channels: withDeviceNames(totals),
-    areas: [...groups.values()].map(({ raw, ...g }) => ({ ...g, rate: rate(g.reached, g.population), channels: withDeviceNames(raw) })),
+    areas: [...groups.values()].map(({ raw, ...g }) => ({
+      ...g,
+      rate: rate(g.reached, g.population),
+      channels: withDeviceNames(raw),
+    })),
     notReached,
     targets: { target, major, met: overall !== null && overall > target },
   };
 }
 
 /** The timeline thinned to about `max` points, always keeping the last (the current rate). */
-export function curvePoints(curve: { at: Date; reached: number }[], population: number, issuedAt: Date | null, max = 120): { seconds: number; rate: number }[] {
+export function curvePoints(
+  curve: { at: Date; reached: number }[],
+  population: number,
+  issuedAt: Date | null,
+  max = 120,
+): { seconds: number; rate: number }[] {
   if (!issuedAt || population <= 0 || curve.length === 0) return [];
   const step = Math.max(1, Math.ceil(curve.length / max));
   const picked = curve.filter((_, i) => i % step === 0 || i === curve.length - 1);
-  return picked.map((p) => ({ seconds: Math.max(0, (p.at.getTime() - issuedAt.getTime()) / 1000), rate: Math.min(1, p.reached / population) }));
+  return picked.map((p) => ({
+    seconds: Math.max(0, (p.at.getTime() - issuedAt.getTime()) / 1000),
+    rate: Math.min(1, p.reached / population),
+  }));
 }

@@ -23,14 +23,24 @@ const num = (n: number) => n.toLocaleString("en-US");
 
 function localTime(d: Date, tz: string): string {
   // sv-SE formats as ISO-like "2026-11-23 08:00".
-  return new Intl.DateTimeFormat("sv-SE", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(d);
+  return new Intl.DateTimeFormat("sv-SE", {
+    timeZone: tz,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).format(d);
 }
 
 function line(label: string, g: CoverageGroup): string {
   if (g.warnings === 0) return `${label}: no warnings`;
   const verdict = g.rate === null ? "no population" : g.met ? "target met" : "BELOW TARGET";
-  return `${label}: ${g.warnings} warning(s), reached ${num(g.reached)} of ${num(g.population)} = ${pct(g.rate)} ` +
-    `(target > ${pct(g.target)}): ${verdict}; ${g.warningsMeetingTarget} of ${g.warnings} met it individually`;
+  return (
+    `${label}: ${g.warnings} warning(s), reached ${num(g.reached)} of ${num(g.population)} = ${pct(g.rate)} ` +
+    `(target > ${pct(g.target)}): ${verdict}; ${g.warningsMeetingTarget} of ${g.warnings} met it individually`
+  );
 }
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
@@ -42,14 +52,27 @@ function byAgency(rows: { office: string }[]): string {
   return [...n].map(([office, k]) => `${office} ${k}`).join(" · ");
 }
 
-export function computeDigest(o: { from: Date; to: Date; warnings: WarningCoverageTotal[]; tz: string; senderName: string }): Digest {
+export function computeDigest(o: {
+  from: Date;
+  to: Date;
+  warnings: WarningCoverageTotal[];
+  tz: string;
+  senderName: string;
+}): Digest {
   const { major, all } = coverageSummary(o.warnings);
   const rows = o.warnings.map((w) => {
     const target = isMajor(w.level) ? major.target : all.target;
     const rate = w.population > 0 ? w.reached / w.population : null;
     return {
-      warningId: w.warningId, level: w.level, headline: w.headline, office: w.office ?? o.senderName,
-      issuedAt: w.issuedAt, population: w.population, reached: w.reached, rate, target,
+      warningId: w.warningId,
+      level: w.level,
+      headline: w.headline,
+      office: w.office ?? o.senderName,
+      issuedAt: w.issuedAt,
+      population: w.population,
+      reached: w.reached,
+      rate,
+      target,
     };
   });
   const belowTarget = rows
@@ -57,13 +80,17 @@ export function computeDigest(o: { from: Date; to: Date; warnings: WarningCovera
     .sort((a, b) => (a.rate ?? -1) - (b.rate ?? -1))
     .map(({ warningId, level, headline, rate, target }) => ({ warningId, level, headline, rate, target }));
   const day = localTime(o.to, o.tz).slice(0, 10);
-  const subject = all.warnings === 0
-    ? `[warncast] ${day} coverage digest: no warnings issued`
-    : `[warncast] ${day} coverage: major ${pct(major.rate)}${major.warnings > 0 ? (major.met ? " ✓" : " ✗") : ""} · all ${pct(all.rate)}${all.met ? " ✓" : " ✗"}`;
+  const subject =
+    all.warnings === 0
+      ? `[warncast] ${day} coverage digest: no warnings issued`
+      : `[warncast] ${day} coverage: major ${pct(major.rate)}${major.warnings > 0 ? (major.met ? " ✓" : " ✗") : ""} · all ${pct(all.rate)}${all.met ? " ✓" : " ✗"}`;
   const period = `${localTime(o.from, o.tz)} – ${localTime(o.to, o.tz)} (${o.tz})`;
-  const detail = rows.map((r) => `- [${r.level}] ${r.headline} · ${r.office} · ` +
-    `issued ${localTime(r.issuedAt, o.tz)} · ${pct(r.rate)} (${num(r.reached)}/${num(r.population)})` +
-    (r.rate !== null && r.rate > r.target ? "" : " below target"));
+  const detail = rows.map(
+    (r) =>
+      `- [${r.level}] ${r.headline} · ${r.office} · ` +
+      `issued ${localTime(r.issuedAt, o.tz)} · ${pct(r.rate)} (${num(r.reached)}/${num(r.population)})` +
+      (r.rate !== null && r.rate > r.target ? "" : " below target"),
+  );
   const text = [
     `${o.senderName} · warncast coverage digest`,
     `Warnings issued ${period}`,
@@ -81,9 +108,12 @@ export function computeDigest(o: { from: Date; to: Date; warnings: WarningCovera
     rows.length > 0
       ? "<table><tr><th>level</th><th>agency</th><th>headline</th><th>issued</th><th>coverage</th>" +
         `<th>reached / population</th></tr>${rows
-          .map((r) => `<tr><td>${esc(r.level)}</td><td>${esc(r.office)}</td><td>${esc(r.headline)}</td>` +
-            `<td>${esc(localTime(r.issuedAt, o.tz))}</td><td>${pct(r.rate)}</td>` +
-            `<td>${num(r.reached)} / ${num(r.population)}</td></tr>`)
+          .map(
+            (r) =>
+              `<tr><td>${esc(r.level)}</td><td>${esc(r.office)}</td><td>${esc(r.headline)}</td>` +
+              `<td>${esc(localTime(r.issuedAt, o.tz))}</td><td>${pct(r.rate)}</td>` +
+              `<td>${num(r.reached)} / ${num(r.population)}</td></tr>`,
+          )
           .join("")}</table>`
       : "",
   ].join("\n");

@@ -18,14 +18,37 @@ export function ackDeadlines(policy: Policy): Record<Level, number | null> {
 
 /** When the chain's next step falls due, or null when it will not (confirmed, last step
  * reached, level without a deadline, warning no longer in force). */
-export function nextStepDue(c: { step: number; stepAt: Date; acknowledgedAt: Date | null }, deadlineMinutes: number | null, inForce: boolean): Date | null {
+export function nextStepDue(
+  c: { step: number; stepAt: Date; acknowledgedAt: Date | null },
+  deadlineMinutes: number | null,
+  inForce: boolean,
+): Date | null {
   if (!inForce || c.acknowledgedAt || deadlineMinutes === null || c.step >= LAST_STEP) return null;
   return new Date(c.stepAt.getTime() + deadlineMinutes * 60_000);
 }
 
 /** Replies that mean "received" (叫应). Anything else (a question, STOP) acknowledges nothing. */
 const ACK_WORDS = new Set([
-  "1", "收到", "已收到", "确认", "收到了", "知道", "知道了", "明白", "好", "好的", "ok", "okay", "yes", "y", "received",
+  "1",
+  "收到",
+  "已收到",
+  "确认",
+  "收到了",
+  "知道",
+  "知道了",
+  "明白",
+  "好",
+  "好的",
+  "ok",
+  "okay",
+  "yes",
+  "y",
+  "received",
 ]);
 export const isAcknowledgement = (body: string) =>
-  ACK_WORDS.has(body.trim().toLowerCase().replace(/[\s。.！!，,、~～]+/g, ""));
+  ACK_WORDS.has(
+    body
+      .trim()
+      .toLowerCase()
+      .replace(/[\s。.！!，,、~～]+/g, ""),
+  );

@@ -22,7 +22,10 @@ export interface AreaFacts {
   inScope: (code: string) => boolean;
 }
 
-export function toRecipient(r: RecipientInput, facts: AreaFacts): { ok: true; row: StoredRecipient } | { ok: false; errors: FieldError[] } {
+export function toRecipient(
+  r: RecipientInput,
+  facts: AreaFacts,
+): { ok: true; row: StoredRecipient } | { ok: false; errors: FieldError[] } {
   const errors: FieldError[] = [];
   let phone: string | null = null;
   if (r.phone) {
@@ -33,12 +36,20 @@ export function toRecipient(r: RecipientInput, facts: AreaFacts): { ok: true; ro
   const kind = facts.kinds.get(r.areaCode);
   if (!kind) errors.push({ path: "areaCode", message: `unknown area ${r.areaCode}`, code: "unknown_area" });
   else if (kind !== "village" && kind !== "grid") {
-    errors.push({ path: "areaCode", message: `${r.areaCode} is a ${kind}; recipients belong to a village or grid`, code: "not_village" });
+    errors.push({
+      path: "areaCode",
+      message: `${r.areaCode} is a ${kind}; recipients belong to a village or grid`,
+      code: "not_village",
+    });
   } else if (!facts.inScope(r.areaCode)) {
     errors.push({ path: "areaCode", message: `${r.areaCode} is outside your scope`, code: "out_of_scope" });
   }
   if (r.role && !r.audiences.some((a) => a !== "public")) {
-    errors.push({ path: "role", message: "a primary/backup role belongs to a responsible post (e.g. info_officer)", code: "role_without_post" });
+    errors.push({
+      path: "role",
+      message: "a primary/backup role belongs to a responsible post (e.g. info_officer)",
+      code: "role_without_post",
+    });
   }
   if (errors.length > 0) return { ok: false, errors };
   const email = r.email?.toLowerCase() ?? null;
@@ -79,7 +90,14 @@ export function fromCsvRecord(v: Record<string, string>): Record<string, unknown
     ...(get("phone") ? { phone: get("phone") } : {}),
     ...(get("email") ? { email: get("email") } : {}),
     areaCode: get("area_code", "areaCode") ?? "",
-    ...(audiences ? { audiences: audiences.split(/[;|]/).map((s) => s.trim()).filter(Boolean) } : {}),
+    ...(audiences
+      ? {
+          audiences: audiences
+            .split(/[;|]/)
+            .map((s) => s.trim())
+            .filter(Boolean),
+        }
+      : {}),
     ...(get("language") ? { language: get("language") } : {}),
     ...(get("role") ? { role: get("role") } : {}),
   };

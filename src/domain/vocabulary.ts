@@ -7,19 +7,49 @@ export type Level = (typeof LEVELS)[number];
 export const LEVEL_RANK: Record<Level, number> = { red: 1, orange: 2, yellow: 3, blue: 4 };
 
 export const WARNING_TYPES = [
-  "rainstorm", "blizzard", "cold_wave", "gale", "sandstorm", "heat", "drought", "lightning",
-  "hail", "frost", "fog", "haze", "road_icing", "flood", "geohazard", "forest_fire",
-  "grassland_fire", "earthquake", "hazmat", "other",
+  "rainstorm",
+  "blizzard",
+  "cold_wave",
+  "gale",
+  "sandstorm",
+  "heat",
+  "drought",
+  "lightning",
+  "hail",
+  "frost",
+  "fog",
+  "haze",
+  "road_icing",
+  "flood",
+  "geohazard",
+  "forest_fire",
+  "grassland_fire",
+  "earthquake",
+  "hazmat",
+  "other",
 ] as const;
 export type WarningType = (typeof WARNING_TYPES)[number];
 
 export const AUDIENCES = [
-  "public", "info_officer", "grid_worker", "village_cadre", "township_official",
-  "county_official", "school", "hospital", "enterprise", "hazard_point",
+  "public",
+  "info_officer",
+  "grid_worker",
+  "village_cadre",
+  "township_official",
+  "county_official",
+  "school",
+  "hospital",
+  "enterprise",
+  "hazard_point",
 ] as const;
 export type Audience = (typeof AUDIENCES)[number];
 /** Posts that must acknowledge (叫应) and are staffed A/B. */
 export const RESPONSIBLE_AUDIENCES = ["info_officer", "grid_worker", "village_cadre"] as const;
+/** Everyone who must act on a warning: their messages (and every 叫应 message) take the
+ * first dispatch lane, so a red 叫应 deadline does not pass behind a city's public backlog. */
+export const FIRST_LANE_AUDIENCES = [...RESPONSIBLE_AUDIENCES, "township_official", "county_official"] as const;
+/** `deliveries.priority`: the claim order's first key, before the level. */
+export const DISPATCH_PRIORITY = { responsible: 0, public: 1 } as const;
 
 /** `eb`: a county emergency-broadcast platform (应急广播平台, DESIGN §12), one delivery per
  * warning × platform. */
@@ -77,10 +107,13 @@ export type UserRole = (typeof USER_ROLES)[number];
 export const DEVICE_KINDS = DEVICE_CHANNELS;
 export type DeviceKind = DeviceChannelKind;
 
-export const WARNING_STATUSES = [
-  "draft", "pending", "approved", "issued", "updated", "cancelled", "expired",
-] as const;
+export const WARNING_STATUSES = ["draft", "pending", "approved", "issued", "updated", "cancelled", "expired"] as const;
 export type WarningStatus = (typeof WARNING_STATUSES)[number];
+
+/** Whether every delivery of an issued version exists yet: a Cancel's all-clear is planned
+ * after its request returns, county by county (`pending` until the last county commits). */
+export const PLAN_STATES = ["pending", "planned"] as const;
+export type PlanState = (typeof PLAN_STATES)[number];
 
 export const MSG_TYPES = ["Alert", "Update", "Cancel"] as const;
 export type MsgType = (typeof MSG_TYPES)[number];
@@ -89,7 +122,13 @@ export const URGENCIES = ["Immediate", "Expected", "Future", "Past", "Unknown"] 
 export const CERTAINTIES = ["Observed", "Likely", "Possible", "Unlikely", "Unknown"] as const;
 
 export const DELIVERY_STATUSES = [
-  "queued", "sending", "sent", "delivered", "acknowledged", "failed", "expired",
+  "queued",
+  "sending",
+  "sent",
+  "delivered",
+  "acknowledged",
+  "failed",
+  "expired",
 ] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 

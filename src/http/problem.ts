@@ -17,7 +17,10 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
   }
   const log = c.get("log");
   log?.error("unhandled error", errorFields(err));
-  return problemResponse(c, new AppError("internal", "internal error; the request id identifies it in the logs").toProblem());
+  return problemResponse(
+    c,
+    new AppError("internal", "internal error; the request id identifies it in the logs").toProblem(),
+  );
 };
 
 export const notFound: NotFoundHandler<AppEnv> = (c) =>

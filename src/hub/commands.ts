@@ -4,7 +4,7 @@ import type { Db } from "../db/client.js";
 import type { Warning } from "../db/queries/warnings.js";
 import type { Policy } from "../config/grading.js";
 import type { MessageRenderer } from "../dispatch/render.js";
-import { batchWarnings } from "../dispatch/claims.js";
+import { batchWarnings } from "../deliveries/claims.js";
 import { CHANNEL_TARGETS, type Language } from "../domain/vocabulary.js";
 import type { DeviceCommandRow } from "./queries.js";
 import type { CommandFrame } from "./protocol.js";
@@ -36,14 +36,25 @@ export async function buildCommands(
         action: stop ? "stop" : CHANNEL_TARGETS[row.channel].action,
         ...(o.stop ? { reason: o.stop } : {}),
         warning: {
-          id: w.id, thread: w.threadId, msgType: w.msgType, type: w.type, level: w.level, headline: w.headline,
-          text, language, repeat: rep.repeat, interval: rep.intervalSeconds, expires: w.expires.toISOString(),
+          id: w.id,
+          thread: w.threadId,
+          msgType: w.msgType,
+          type: w.type,
+          level: w.level,
+          headline: w.headline,
+          text,
+          language,
+          repeat: rep.repeat,
+          interval: rep.intervalSeconds,
+          expires: w.expires.toISOString(),
         },
       };
       tail = { body, json: JSON.stringify(body).slice(1) };
       tails.set(key, tail);
     }
-    out.push({ row, frame: { type: "command", id: row.id, ...tail.body }, json: `{"type":"command","id":${row.id},${tail.json}` });
+    // A stop for an ended warning has its own id (the play's, negated), never the play's.
+    const id = o.stop ? -row.id : row.id;
+    out.push({ row, frame: { type: "command", id, ...tail.body }, json: `{"type":"command","id":${id},${tail.json}` });
   }
   return out;
 }

@@ -57,9 +57,12 @@ export class Connections {
   readonly conns = new Map<string, Conn>();
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
 
-  constructor(private readonly o: ConnectionOptions, private readonly on: ConnectionEvents) {}
+  constructor(
+    private readonly o: ConnectionOptions,
+    private readonly on: ConnectionEvents,
+  ) {}
 
-  onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+  onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? "/", "http://hub");
     if (url.pathname !== DEVICE_PATH) return refuse(socket, 404, "Not Found");
     socket.on("error", () => socket.destroy());
@@ -88,7 +91,9 @@ export class Connections {
     const audit = prev ? undefined : { action: "device.online" };
     this.on.presence({ deviceId: device.id, online: true, at: this.o.now(), audit });
     ws.on("message", (data, isBinary) => this.onMessage(conn, data, isBinary));
-    ws.on("pong", () => { conn.lastSeen = Date.now(); });
+    ws.on("pong", () => {
+      conn.lastSeen = Date.now();
+    });
     ws.on("error", (e) => this.o.log.warn("device socket error", { deviceId: device.id, ...errorFields(e) }));
     ws.on("close", () => {
       // A replaced connection closing must not mark its successor offline.
@@ -155,7 +160,10 @@ export class Connections {
     for (const s of seen) this.on.presence(s);
     // A revocation NOTIFY lost while the listener reconnected is caught here.
     if (seen.length > 0) {
-      void revokedAmong(this.o.db, seen.map((s) => s.deviceId))
+      void revokedAmong(
+        this.o.db,
+        seen.map((s) => s.deviceId),
+      )
         .then((ids) => this.closeRevoked(ids))
         .catch((e) => this.o.log.error("hub revocation check failed", errorFields(e)));
     }

@@ -8,7 +8,11 @@ import { errorFields, type Logger } from "../lib/log.js";
 import { buildCommands } from "./commands.js";
 import type { Conn } from "./connections.js";
 import {
-  claimDeviceCommands, pendingForDevices, reachedDevicesOf, recordRenderedLanguages, type DeviceCommandRow,
+  claimDeviceCommands,
+  pendingForDevices,
+  reachedDevicesOf,
+  recordRenderedLanguages,
+  type DeviceCommandRow,
 } from "./queries.js";
 
 export interface DeliveryOptions {
@@ -18,6 +22,8 @@ export interface DeliveryOptions {
   log: Logger;
   now: () => Date;
   stopping: () => boolean;
+  /** Writes acks already read: a replay must not resend what a device has just played. */
+  flushAcks: () => Promise<void>;
 }
 
 export class CommandDelivery {
@@ -26,7 +32,10 @@ export class CommandDelivery {
   private hellos = new Set<Conn>();
   private replayTimer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(private readonly o: DeliveryOptions, private readonly conns: Map<string, Conn>) {}
+  constructor(
+    private readonly o: DeliveryOptions,
+    private readonly conns: Map<string, Conn>,
+  ) {}
 
   /** Sends every queued command for devices connected here; concurrent calls coalesce. */
   deliver(): Promise<void> {
@@ -43,7 +52,9 @@ export class CommandDelivery {
       } while (this.deliverAgain && !this.o.stopping());
     })()
       .catch((e) => this.o.log.error("hub deliver failed", errorFields(e)))
-      .finally(() => { this.delivering = null; });
+      .finally(() => {
+        this.delivering = null;
+      });
     return this.delivering;
   }
 
@@ -59,8 +70,9 @@ export class CommandDelivery {
       this.replayTimer = null;
       const batch = [...this.hellos];
       this.hellos.clear();
-      void this.replay(batch)
-        .catch((e) => this.o.log.error("hub replay failed", { devices: batch.length, ...errorFields(e) }));
+      void this.replay(batch).catch((e) =>
+        this.o.log.error("hub replay failed", { devices: batch.length, ...errorFields(e) }),
+      );
     }, 10);
   }
 
@@ -68,7 +80,12 @@ export class CommandDelivery {
     const current = batch.filter((c) => this.conns.get(c.device.id) === c);
     if (current.length === 0) return;
     try {
-      const rows = await pendingForDevices(this.o.db, current.map((c) => c.device.id), this.o.now());
+      await this.o.flushAcks();
+      const rows = await pendingForDevices(
+        this.o.db,
+        current.map((c) => c.device.id),
+        this.o.now(),
+      );
       await this.sendRows(rows);
     } finally {
       // A device whose replay failed still gets live commands; its next hello retries.

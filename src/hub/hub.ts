@@ -48,15 +48,26 @@ export class DeviceHub {
   private stopped = false;
 
   constructor(opts: HubOptions) {
-    this.o = { now: () => new Date(), heartbeatMs: 20_000, timeoutMs: 60_000, catchUpMs: 2_000, maxMalformed: 5, ...opts };
+    this.o = {
+      now: () => new Date(),
+      heartbeatMs: 20_000,
+      timeoutMs: 60_000,
+      catchUpMs: 2_000,
+      maxMalformed: 5,
+      ...opts,
+    };
     const stopping = () => this.stopped;
     this.reports = new DeviceReports(this.o);
-    this.connections = new Connections({ ...this.o, stopping }, {
-      hello: (conn) => this.delivery.hello(conn),
-      ack: (a) => this.reports.ack(a),
-      presence: (p) => this.reports.presence(p),
-    });
-    this.delivery = new CommandDelivery({ ...this.o, stopping }, this.connections.conns);
+    this.connections = new Connections(
+      { ...this.o, stopping },
+      {
+        hello: (conn) => this.delivery.hello(conn),
+        ack: (a) => this.reports.ack(a),
+        presence: (p) => this.reports.presence(p),
+      },
+    );
+    const flushAcks = () => this.reports.flush();
+    this.delivery = new CommandDelivery({ ...this.o, stopping, flushAcks }, this.connections.conns);
   }
 
   /** Connected devices by id (this instance only). */

@@ -46,7 +46,11 @@ const hello = z.object({
 });
 const ack = z.object({
   type: z.literal("ack"),
-  id: z.number().int().positive(),
+  // Negative: a stop sent when a warning ended (README, device protocol).
+  id: z
+    .number()
+    .int()
+    .refine((n) => n !== 0, "a command id, never 0"),
   state: z.enum(ACK_STATES),
   at: isoInstant().optional(),
   detail: z.string().max(500).optional(),
@@ -67,7 +71,8 @@ export function parseDeviceFrame(raw: string): { ok: true; frame: DeviceFrame } 
   const unstorable = unstorableField(data);
   if (unstorable) return { ok: false, message: `${unstorable.path.replace("(body)", "frame")}: ${unstorable.message}` };
   const r = deviceFrame.safeParse(data);
-  if (!r.success) return { ok: false, message: r.error.issues.map((i) => `${i.path.join(".") || "frame"}: ${i.message}`).join("; ") };
+  if (!r.success)
+    return { ok: false, message: r.error.issues.map((i) => `${i.path.join(".") || "frame"}: ${i.message}`).join("; ") };
   return { ok: true, frame: r.data };
 }
 

@@ -5,38 +5,12 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import type { DeviceKind, Language } from "../domain/vocabulary.js";
 import { jsonRows } from "../db/json-rows.js";
+import { inForceSql } from "../warnings/lifecycle.js";
+import { claimDeviceCommands, toRow, type DeviceCommandRow, type Raw } from "../deliveries/device-commands.js";
 
-export interface DeviceCommandRow {
-  id: number;
-  deviceId: string;
-  channel: DeviceKind;
-  warningId: string;
-  language: Language;
-}
+export { claimDeviceCommands, recordRenderedLanguages, type DeviceCommandRow } from "../deliveries/device-commands.js";
 
-type Raw = {
-  id: string; device_id: string; channel: DeviceKind; warning_id: string; language: Language; queued_at?: string;
-};
-const toRow = (r: Raw): DeviceCommandRow => ({ id: Number(r.id), deviceId: r.device_id, channel: r.channel, warningId: r.warning_id, language: r.language });
-
-// A warning is in force while it is the issued version of its thread and has not expired.
-const IN_FORCE = (now: string) => sql`select id from warnings where status = 'issued' and expires > ${now}::timestamptz`;
-
-/** Claims queued device deliveries of warnings in force for the given devices, marking
- * them sent with provider_id = the command id, oldest first. "Oldest" is queued_at (the
- * issue time), not the id: ids are cached per backend (drizzle/0007) and do not follow time. */
-export async function claimDeviceCommands(db: Db, deviceIds: string[], now: Date): Promise<DeviceCommandRow[]> {
-  if (deviceIds.length === 0) return [];
-  const at = now.toISOString();
-  const rows = await db.execute<Raw>(sql`
-    update deliveries d set status = 'sent', sent_at = ${at}::timestamptz, provider_id = d.id::text,
-      rendered_language = d.language, attempts = d.attempts + 1
-    where d.status = 'queued' and d.device_id = any(${sql.param(deviceIds)}::uuid[])
-      and d.warning_id in (${IN_FORCE(at)})
-    returning d.id, d.device_id, d.channel, d.warning_id, d.language, d.queued_at`);
-  const at0 = (r: Raw) => new Date(r.queued_at!).getTime();
-  return [...rows].sort((a, b) => at0(a) - at0(b) || Number(a.id) - Number(b.id)).map(toRow);
-}
+const IN_FORCE = (now: string) => sql`select w.id from warnings w where ${inForceSql("w", now)}`;
 
 /** Store and forward: every command of a warning in force these devices have not
  * acknowledged (queued ones are claimed on the way), per device oldest first. */
@@ -52,16 +26,6 @@ export async function pendingForDevices(db: Db, deviceIds: string[], now: Date):
   return rows.map(toRow);
 }
 
-/** The claim records the device's language; where the renderer fell back (no `mn`
- * template → `zh`), record the language the device actually got. */
-export async function recordRenderedLanguages(db: Db, rows: { id: number; language: Language }[]): Promise<void> {
-  if (rows.length === 0) return;
-  await db.execute(sql`
-    update deliveries d set rendered_language = o.language
-    from jsonb_to_recordset(${jsonRows(rows)}) as o(id bigint, language language)
-    where d.id = o.id`);
-}
-
 /** Deliveries of an ended warning that reached a device (for `stop` frames). */
 export async function reachedDevicesOf(db: Db, warningId: string, deviceIds: string[]): Promise<DeviceCommandRow[]> {
   if (deviceIds.length === 0) return [];
@@ -75,13 +39,17 @@ export async function reachedDevicesOf(db: Db, warningId: string, deviceIds: str
 
 /** Of the acked ids, those that are this device's deliveries: a device may only report
  * on its own commands. */
-export async function ownedDeliveries(db: Db, pairs: { id: number; deviceId: string }[]): Promise<Set<number>> {
-  if (pairs.length === 0) return new Set();
-  const rows = await db.execute<{ id: string }>(sql`
-    select d.id from deliveries d
+export async function ownedDeliveries(
+  db: Db,
+  pairs: { id: number; deviceId: string }[],
+): Promise<Map<number, { stop: boolean }>> {
+  if (pairs.length === 0) return new Map();
+  const rows = await db.execute<{ id: string; stop: boolean }>(sql`
+    select d.id, w.msg_type = 'Cancel' as stop from deliveries d
     join jsonb_to_recordset(${jsonRows(pairs.map((p) => ({ id: p.id, device_id: p.deviceId })))}) as o(id bigint, device_id uuid)
-      on d.id = o.id and d.device_id = o.device_id`);
-  return new Set(rows.map((r) => Number(r.id)));
+      on d.id = o.id and d.device_id = o.device_id
+    join warnings w on w.id = d.warning_id`);
+  return new Map(rows.map((r) => [Number(r.id), { stop: r.stop }]));
 }
 
 export interface PresenceChange {
@@ -104,6 +72,8 @@ export async function applyPresence(db: Db, changes: PresenceChange[]): Promise<
 /** Of these devices, those revoked since they connected. */
 export async function revokedAmong(db: Db, deviceIds: string[]): Promise<string[]> {
   if (deviceIds.length === 0) return [];
-  const rows = await db.execute<{ id: string }>(sql`select id from devices where id = any(${sql.param(deviceIds)}::uuid[]) and revoked_at is not null`);
+  const rows = await db.execute<{ id: string }>(
+    sql`select id from devices where id = any(${sql.param(deviceIds)}::uuid[]) and revoked_at is not null`,
+  );
   return rows.map((r) => r.id);
 }

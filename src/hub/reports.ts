@@ -2,14 +2,25 @@
 // warning played, a county reconnecting after an outage) becomes a few statements.
 import type { Db } from "../db/client.js";
 import { writeAudit, type AuditEntry } from "../db/queries/audit.js";
-import { applyDeliveryReports, type StatusChange } from "../dispatch/status.js";
+import { applyDeliveryReports, type StatusChange } from "../deliveries/reports.js";
 import { errorFields, type Logger } from "../lib/log.js";
 import type { Ack, Presence } from "./connections.js";
 import { sendFrame, type AckState } from "./protocol.js";
 import { applyPresence, ownedDeliveries } from "./queries.js";
 
 const ACK_STATUS: Record<AckState, StatusChange["status"]> = {
-  received: "delivered", played: "acknowledged", shown: "acknowledged", failed: "failed",
+  received: "delivered",
+  played: "acknowledged",
+  shown: "acknowledged",
+  failed: "failed",
+};
+// A stop (a Cancel's command) is received, never played: acking it must not count as
+// playing a warning, whatever state the device reports.
+const STOP_ACK_STATUS: Record<AckState, StatusChange["status"]> = {
+  received: "delivered",
+  played: "delivered",
+  shown: "delivered",
+  failed: "failed",
 };
 
 export class DeviceReports {
@@ -54,19 +65,30 @@ export class DeviceReports {
   }
 
   private async applyAcks(acks: Ack[]): Promise<void> {
-    const owned = await ownedDeliveries(this.o.db, acks.map((a) => ({ id: a.id, deviceId: a.conn.device.id })));
+    // A stop sent when a warning ended carries the negative of its play command's id: its
+    // own id, which no delivery has, so its ack can never count as playing anything.
+    const delivery = (a: Ack) => Math.abs(a.id);
+    const owned = await ownedDeliveries(
+      this.o.db,
+      acks.map((a) => ({ id: delivery(a), deviceId: a.conn.device.id })),
+    );
     for (const a of acks) {
-      if (owned.has(a.id)) continue;
+      if (owned.has(delivery(a))) continue;
       const message = `no command ${a.id} for this device`;
       sendFrame(a.conn.ws, { type: "error", code: "unknown_command", message, id: a.id });
     }
     // Oldest first, so received is applied before played when both are in one batch.
-    const reports = acks.filter((a) => owned.has(a.id)).sort((x, y) => x.at.getTime() - y.at.getTime());
+    const reports = acks.filter((a) => a.id > 0 && owned.has(a.id)).sort((x, y) => x.at.getTime() - y.at.getTime());
     for (const batch of splitByRepeat(reports)) {
-      await applyDeliveryReports(this.o.db, batch.map((a) => ({
-        deliveryId: a.id, status: ACK_STATUS[a.state], at: a.at,
-        ...(a.state === "failed" ? { errorCode: "device_failed", error: a.detail ?? "device reported failure" } : {}),
-      })));
+      await applyDeliveryReports(
+        this.o.db,
+        batch.map((a) => ({
+          deliveryId: a.id,
+          status: (owned.get(a.id)!.stop ? STOP_ACK_STATUS : ACK_STATUS)[a.state],
+          at: a.at,
+          ...(a.state === "failed" ? { errorCode: "device_failed", error: a.detail ?? "device reported failure" } : {}),
+        })),
+      );
     }
   }
 
@@ -75,11 +97,20 @@ export class DeviceReports {
     const last = new Map(presence.map((p) => [p.deviceId, p]));
     // The latest firmware a device reported in this batch (a later change may not carry one).
     const firmware = new Map(presence.filter((p) => p.firmware).map((p) => [p.deviceId, p.firmware]));
-    const audits: AuditEntry[] = presence.filter((p) => p.audit).map((p) => ({
-      actor: p.deviceId, actorKind: "device", subjectType: "device", subjectId: p.deviceId, ...p.audit!,
-    }));
+    const audits: AuditEntry[] = presence
+      .filter((p) => p.audit)
+      .map((p) => ({
+        actor: p.deviceId,
+        actorKind: "device",
+        subjectType: "device",
+        subjectId: p.deviceId,
+        ...p.audit!,
+      }));
     const changes = [...last.values()].map((p) => ({
-      deviceId: p.deviceId, online: p.online, at: p.at, firmware: firmware.get(p.deviceId),
+      deviceId: p.deviceId,
+      online: p.online,
+      at: p.at,
+      firmware: firmware.get(p.deviceId),
     }));
     // One transaction: a device never shows offline without the audit row saying why.
     await this.o.db.transaction(async (tx) => {

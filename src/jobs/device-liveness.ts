@@ -19,10 +19,22 @@ export const deviceLivenessJob: Job = {
         where online and revoked_at is null
           and coalesce(last_seen, '-infinity') < ${at.toISOString()}::timestamptz - ${STALE_AFTER_MS} * interval '1 millisecond'
         returning id, last_seen`);
-      await writeAudit(tx, rows.map((r) => ({
-        actor: "scheduler", actorKind: "system" as const, action: "device.offline", subjectType: "device", subjectId: r.id,
-        before: { online: true }, after: { online: false, reason: "stale", lastSeen: r.last_seen === null ? null : new Date(r.last_seen).toISOString() },
-      })));
+      await writeAudit(
+        tx,
+        rows.map((r) => ({
+          actor: "scheduler",
+          actorKind: "system" as const,
+          action: "device.offline",
+          subjectType: "device",
+          subjectId: r.id,
+          before: { online: true },
+          after: {
+            online: false,
+            reason: "stale",
+            lastSeen: r.last_seen === null ? null : new Date(r.last_seen).toISOString(),
+          },
+        })),
+      );
       return { markedOffline: rows.length };
     });
   },

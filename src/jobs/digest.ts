@@ -15,10 +15,20 @@ export const digestJob: Job = {
     // An empty prefix matches every area: the digest covers the whole service.
     const warnings = await coverageTotals(s.db, { from, to: at, scopePrefix: "" });
     const d = computeDigest({ from, to: at, warnings, tz: s.config.tzDisplay, senderName: s.config.senderName });
-    const figures = { warnings: d.all.warnings, majorRate: d.major.rate, allRate: d.all.rate, majorMet: d.major.met, allMet: d.all.met };
+    const figures = {
+      warnings: d.all.warnings,
+      majorRate: d.major.rate,
+      allRate: d.all.rate,
+      majorMet: d.major.met,
+      allMet: d.all.met,
+    };
     const to = s.config.digestEmails;
     if (!s.mailer || to.length === 0) {
-      s.log.info("digest not emailed", { reason: s.mailer ? "DIGEST_EMAILS is empty" : "no mailer configured", subject: d.subject, text: d.text });
+      s.log.info("digest not emailed", {
+        reason: s.mailer ? "DIGEST_EMAILS is empty" : "no mailer configured",
+        subject: d.subject,
+        text: d.text,
+      });
       return { ...figures, emailed: 0 };
     }
     const { messageId } = await s.mailer.send({ to, subject: d.subject, text: d.text, html: d.html });

@@ -5,7 +5,13 @@
 import type { Job } from "./job.js";
 import type { Services } from "../services.js";
 import { ackDeadlines, stepName } from "../domain/escalation.js";
-import { advanceChains, lockEscalations, startChains, stopAcknowledged, type ChainStep } from "../db/queries/escalations.js";
+import {
+  advanceChains,
+  lockEscalations,
+  startChains,
+  stopAcknowledged,
+  type ChainStep,
+} from "../db/queries/escalations.js";
 import { writeAudit, type AuditEntry } from "../db/queries/audit.js";
 import { wakeDispatchers } from "./wake.js";
 
@@ -20,7 +26,13 @@ export const escalationJob: Job = {
       const started = await startChains(tx, at, deadlines);
       const advanced = await advanceChains(tx, at, deadlines);
       await writeAudit(tx, [
-        ...stopped.map((c) => audit("escalation.acknowledged", c.warningId, { villageCode: c.villageCode, step: c.step, acknowledgedAt: c.acknowledgedAt.toISOString() })),
+        ...stopped.map((c) =>
+          audit("escalation.acknowledged", c.warningId, {
+            villageCode: c.villageCode,
+            step: c.step,
+            acknowledgedAt: c.acknowledgedAt.toISOString(),
+          }),
+        ),
         ...startedPerWarning(started),
         ...advanced.map((c) => audit("escalation.step", c.warningId, stepFields(c))),
       ]);
@@ -31,7 +43,13 @@ export const escalationJob: Job = {
   },
 };
 
-export const stepFields = (c: ChainStep & { messages: number }) => ({ villageCode: c.villageCode, step: c.step, stepName: stepName(c.step), reason: c.reason, messages: c.messages });
+export const stepFields = (c: ChainStep & { messages: number }) => ({
+  villageCode: c.villageCode,
+  step: c.step,
+  stepName: stepName(c.step),
+  reason: c.reason,
+  messages: c.messages,
+});
 
 export function audit(action: string, warningId: string, after: Record<string, unknown>): AuditEntry {
   return { actor: "system", actorKind: "system", action, subjectType: "warning", subjectId: warningId, after };
@@ -48,4 +66,3 @@ function startedPerWarning(started: (ChainStep & { messages: number })[]): Audit
   }
   return [...by].map(([id, e]) => audit("escalation.start", id, e));
 }
-

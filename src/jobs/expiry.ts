@@ -4,7 +4,7 @@
 // them; this job is what moves the warning itself and tells the devices.
 import { sql } from "drizzle-orm";
 import type { Job } from "./job.js";
-import { expireEnded } from "../dispatch/claims.js";
+import { expireEnded } from "../deliveries/claims.js";
 import { writeAudit } from "../db/queries/audit.js";
 import { notifyWarningEnded } from "../hub/notify.js";
 import { fromStatesSql, TRANSITIONS } from "../warnings/lifecycle.js";
@@ -25,10 +25,18 @@ export const expiryJob: Job = {
         returning w.id, due.status::text as before`);
       const ids = ended.map((w) => w.id);
       const deliveries = ids.length > 0 ? await expireEnded(tx, at, ids) : 0;
-      await writeAudit(tx, ended.map((w) => ({
-        actor: "scheduler", actorKind: "system" as const, action: "warning.expired", subjectType: "warning", subjectId: w.id,
-        before: { status: w.before }, after: { status: TRANSITIONS.expire.to },
-      })));
+      await writeAudit(
+        tx,
+        ended.map((w) => ({
+          actor: "scheduler",
+          actorKind: "system" as const,
+          action: "warning.expired",
+          subjectType: "warning",
+          subjectId: w.id,
+          before: { status: w.before },
+          after: { status: TRANSITIONS.expire.to },
+        })),
+      );
       // NOTIFY is delivered at commit: hubs never stop devices for a change that rolled back.
       for (const id of ids) await notifyWarningEnded(tx, id);
       return { expired: ids.length, deliveriesExpired: deliveries };

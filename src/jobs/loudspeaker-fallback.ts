@@ -15,9 +15,16 @@ export const loudspeakerFallbackJob: Job = {
     return s.db.transaction(async (tx) => {
       await lockEscalations(tx);
       const r = await startLoudspeakerFallback(tx, at);
-      await writeAudit(tx, r.villages.map((c) => audit("escalation.device_offline", c.warningId, stepFields(c))));
+      await writeAudit(
+        tx,
+        r.villages.map((c) => audit("escalation.device_offline", c.warningId, stepFields(c))),
+      );
       await wakeDispatchers(tx, r.villages);
-      return { villages: r.villages.length, devicesFailed: r.devicesFailed, messages: r.villages.reduce((n, c) => n + c.messages, 0) };
+      return {
+        villages: r.villages.length,
+        devicesFailed: r.devicesFailed,
+        messages: r.villages.reduce((n, c) => n + c.messages, 0),
+      };
     });
   },
 };

@@ -5,7 +5,9 @@ import type { Services } from "../services.js";
 import { errorFields } from "../lib/log.js";
 import type { Job } from "./job.js";
 
-export type JobOutcome = { job: string; at: string; ok: true; ms: number; result: Record<string, unknown> } | { job: string; at: string; ok: false; ms: number; error: string };
+export type JobOutcome =
+  | { job: string; at: string; ok: true; ms: number; result: Record<string, unknown> }
+  | { job: string; at: string; ok: false; ms: number; error: string };
 
 export async function runJob(job: Job, services: Services, at: Date): Promise<JobOutcome> {
   const t0 = performance.now();

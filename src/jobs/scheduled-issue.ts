@@ -13,7 +13,11 @@ export const scheduledIssueJob: Job = {
   name: "scheduled-issue",
   cron: "* * * * *",
   async run(s, at) {
-    const due = and(inArray(warnings.status, [...TRANSITIONS.issue.from]), lte(warnings.sendAt, at), gt(warnings.expires, at));
+    const due = and(
+      inArray(warnings.status, [...TRANSITIONS.issue.from]),
+      lte(warnings.sendAt, at),
+      gt(warnings.expires, at),
+    );
     const ids = await s.db.select({ id: warnings.id }).from(warnings).where(due).orderBy(asc(warnings.sendAt));
     let issued = 0;
     let deliveries = 0;
@@ -22,7 +26,11 @@ export const scheduledIssueJob: Job = {
       try {
         const plan = await s.db.transaction(async (tx) => {
           // Re-read under lock: a cancel or another instance may have acted meanwhile.
-          const [w] = await tx.select().from(warnings).where(and(eq(warnings.id, id), due)).for("update", { skipLocked: true });
+          const [w] = await tx
+            .select()
+            .from(warnings)
+            .where(and(eq(warnings.id, id), due))
+            .for("update", { skipLocked: true });
           if (!w) return null;
           return (await issueWarning(tx, w, { now: at, actor: "scheduler", actorKind: "system" })).plan;
         });

@@ -1,7 +1,6 @@
 // Web Crypto only, so the same code runs on Node and on Workers.
 
-const hex = (buf: ArrayBuffer) =>
-  Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, "0")).join("");
+const hex = (buf: ArrayBuffer) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, "0")).join("");
 
 /** SHA-256 of a high-entropy secret (API key, device token). Salting adds nothing for
  * 256-bit random tokens and would prevent lookup by hash. */
@@ -12,7 +11,13 @@ export async function sha256Hex(text: string): Promise<string> {
 /** A random secret with a readable prefix (`wck_` API key, `wcd_` device token). */
 export function randomToken(prefix: string, bytes = 24): string {
   const b = crypto.getRandomValues(new Uint8Array(bytes));
-  return prefix + btoa(String.fromCharCode(...b)).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+  return (
+    prefix +
+    btoa(String.fromCharCode(...b))
+      .replaceAll("+", "-")
+      .replaceAll("/", "_")
+      .replaceAll("=", "")
+  );
 }
 
 export function randomId(bytes = 6): string {

@@ -24,14 +24,19 @@ export function parseCsv(text: string): CsvRow[] {
     const c = text[i]!;
     if (inQuotes) {
       if (c === '"') {
-        if (text[i + 1] === '"') { field += '"'; i++; } else inQuotes = false;
+        if (text[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else inQuotes = false;
       } else {
         if (c === "\n") line++;
         field += c;
       }
     } else if (c === '"') inQuotes = true;
-    else if (c === ",") { fields.push(field); field = ""; }
-    else if (c === "\n" || c === "\r") {
+    else if (c === ",") {
+      fields.push(field);
+      field = "";
+    } else if (c === "\n" || c === "\r") {
       if (c === "\r" && text[i + 1] === "\n") i++;
       endRow();
       line++;
@@ -43,7 +48,10 @@ export function parseCsv(text: string): CsvRow[] {
 }
 
 /** Parse with a header row into records keyed by column name. */
-export function parseCsvRecords(text: string): { header: string[]; records: { line: number; values: Record<string, string> }[] } {
+export function parseCsvRecords(text: string): {
+  header: string[];
+  records: { line: number; values: Record<string, string> }[];
+} {
   const rows = parseCsv(text);
   const first = rows.shift();
   const header = (first?.fields ?? []).map((h) => h.trim());

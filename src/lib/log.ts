@@ -10,7 +10,9 @@ export interface Logger {
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-export function createLogger(opts: { level?: LogLevel; write?: (line: string) => void; bindings?: Record<string, unknown> } = {}): Logger {
+export function createLogger(
+  opts: { level?: LogLevel; write?: (line: string) => void; bindings?: Record<string, unknown> } = {},
+): Logger {
   const min = ORDER[opts.level ?? "info"];
   const write = opts.write ?? ((line: string) => console.log(line));
   const bindings = opts.bindings ?? {};

@@ -14,7 +14,10 @@ export function normalisePhone(raw: string, defaultCountry = "86"): PhoneResult 
   else return { ok: false, reason: `not a phone number: ${JSON.stringify(raw)}` };
   if (!/^[1-9]\d{7,14}$/.test(digits)) return { ok: false, reason: `not a valid E.164 number: ${JSON.stringify(raw)}` };
   if (digits.startsWith("86") && digits.length !== 12 && digits.length !== 13) {
-    return { ok: false, reason: `a +86 number has 11 digits after the country code (mobile) or 10-11 (landline): ${JSON.stringify(raw)}` };
+    return {
+      ok: false,
+      reason: `a +86 number has 11 digits after the country code (mobile) or 10-11 (landline): ${JSON.stringify(raw)}`,
+    };
   }
   return { ok: true, e164: `+${digits}` };
 }

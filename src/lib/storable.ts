@@ -33,8 +33,11 @@ function pathOf(n: Node | undefined): string[] {
  * path built only for the culprit: a 1 MB body can nest deeper than the stack. */
 export function unstorableField(value: unknown, root?: string): FieldError | undefined {
   const stack: Node[] = [{ value, key: root, parent: undefined }];
-  const fail = (n: Node, message: string): FieldError =>
-    ({ path: pathOf(n).join(".") || "(body)", message, code: "unstorable_text" });
+  const fail = (n: Node, message: string): FieldError => ({
+    path: pathOf(n).join(".") || "(body)",
+    message,
+    code: "unstorable_text",
+  });
   while (stack.length > 0) {
     const n = stack.pop()!;
     const v = n.value;

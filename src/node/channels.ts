@@ -37,7 +37,9 @@ export function setupChannels(ctx: ChannelContext): ChannelSetup {
   return {
     registry,
     // Everything that is not a device hub's goes through the dispatcher (people, platforms).
-    senders: CHANNELS.filter((k) => !(DEVICE_CHANNELS as readonly string[]).includes(k)).map((k) => registry[k] as Channel),
+    senders: CHANNELS.filter((k) => !(DEVICE_CHANNELS as readonly string[]).includes(k)).map(
+      (k) => registry[k] as Channel,
+    ),
     mailer: built.find((b) => b.mailer)?.mailer,
     banner: built.flatMap((b) => (b.banner ? [b.banner] : [])),
     health() {
@@ -58,9 +60,12 @@ async function probeAll(registry: ChannelRegistry): Promise<Partial<Record<Chann
     const late = new Promise<ChannelHealth>((r) => {
       timer = setTimeout(() => r({ ok: false, detail: `no answer within ${HEALTH_TIMEOUT_MS} ms` }), HEALTH_TIMEOUT_MS);
     });
-    const answer = ch.health().catch((e: unknown): ChannelHealth => ({
-      ok: false, detail: e instanceof Error ? e.message : String(e),
-    }));
+    const answer = ch.health().catch(
+      (e: unknown): ChannelHealth => ({
+        ok: false,
+        detail: e instanceof Error ? e.message : String(e),
+      }),
+    );
     try {
       return [k, await Promise.race([answer, late])];
     } finally {

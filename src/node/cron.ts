@@ -41,9 +41,20 @@ export function startCron(o: { jobs: Job[]; services: Services; owner?: string; 
   const owner = o.owner ?? `${hostname()}:${process.pid}`;
   const runCoordinator = postgresRunCoordinator(o.services.db, owner);
   const tasks = o.jobs.map((job) =>
-    cron.schedule(job.cron, async (ctx) => { await runJob(job, o.services, ctx.date); }, {
-      name: job.name, timezone: CRON_TIMEZONE, noOverlap: true, distributed: true, runCoordinator, logger: cronLogger(log),
-    }),
+    cron.schedule(
+      job.cron,
+      async (ctx) => {
+        await runJob(job, o.services, ctx.date);
+      },
+      {
+        name: job.name,
+        timezone: CRON_TIMEZONE,
+        noOverlap: true,
+        distributed: true,
+        runCoordinator,
+        logger: cronLogger(log),
+      },
+    ),
   );
   return {
     tasks,

@@ -13,7 +13,9 @@ export function decodeCursor<S extends z.ZodType>(cursor: string | undefined, sc
     if (unstorableField(raw)) throw new Error("unstorable");
     return schema.parse(raw);
   } catch {
-    throw new AppError("bad_request", "cursor is not one this API returned", { errors: [{ path: "query.cursor", message: "invalid cursor" }] });
+    throw new AppError("bad_request", "cursor is not one this API returned", {
+      errors: [{ path: "query.cursor", message: "invalid cursor" }],
+    });
   }
 }
 

@@ -27,7 +27,16 @@ const pad = (code: string) => code.padEnd(12, "0");
  */
 export async function readChinaDivisions(code: string, opts: { population?: number } = {}): Promise<AreaRow[]> {
   const digits = code.replace(/0+$/, "");
-  const prefix = digits.length <= 2 ? digits.padEnd(2, "0") : digits.length <= 4 ? digits.padEnd(4, "0") : digits.length <= 6 ? digits.padEnd(6, "0") : digits.length <= 9 ? digits.padEnd(9, "0") : digits;
+  const prefix =
+    digits.length <= 2
+      ? digits.padEnd(2, "0")
+      : digits.length <= 4
+        ? digits.padEnd(4, "0")
+        : digits.length <= 6
+          ? digits.padEnd(6, "0")
+          : digits.length <= 9
+            ? digits.padEnd(9, "0")
+            : digits;
   const rows: AreaRow[] = [];
   for (const f of FILES) {
     const lines = createInterface({ input: createReadStream(join(dist(), f.file), "utf8"), crlfDelay: Infinity });
@@ -35,7 +44,10 @@ export async function readChinaDivisions(code: string, opts: { population?: numb
     for await (const line of lines) {
       const fields = parseCsv(line)[0]?.fields;
       if (!fields) continue;
-      if (!header) { header = fields; continue; }
+      if (!header) {
+        header = fields;
+        continue;
+      }
       const rec = Object.fromEntries(header.map((h, i) => [h, fields[i] ?? ""]));
       const c = rec.code!;
       const inside = c.startsWith(prefix) || (prefix.startsWith(c) && c.length === f.digits);
@@ -52,8 +64,14 @@ export async function readChinaDivisions(code: string, opts: { population?: numb
   }
   if (opts.population !== undefined) {
     const villages = rows.filter((r) => r.kind === "village");
-    const split = distribute(opts.population, villages.map(() => 1));
-    villages.forEach((v, i) => { v.population = split[i]!; v.populationBasis = "estimate"; });
+    const split = distribute(
+      opts.population,
+      villages.map(() => 1),
+    );
+    villages.forEach((v, i) => {
+      v.population = split[i]!;
+      v.populationBasis = "estimate";
+    });
   }
   return rows;
 }

@@ -30,14 +30,37 @@ export interface DemoAgency {
   areaScope: string;
 }
 
-const agency = (code: string, name: string, smsSignature: string, types: WarningType[], areaScope = CITY): DemoAgency =>
-  ({ code, name, senderId: `${code}.${areaScope === CITY ? "chifeng" : "hohhot"}`, smsSignature, types, areaScope });
+const agency = (
+  code: string,
+  name: string,
+  smsSignature: string,
+  types: WarningType[],
+  areaScope = CITY,
+): DemoAgency => ({
+  code,
+  name,
+  senderId: `${code}.${areaScope === CITY ? "chifeng" : "hohhot"}`,
+  smsSignature,
+  types,
+  areaScope,
+});
 
 /** Signatures follow each office's carrier-registered form 【…】 (2–12 characters). */
 export const DEMO_AGENCIES: DemoAgency[] = [
   agency("cf-qx", "赤峰市气象台", "【赤峰市气象局】", [
-    "rainstorm", "blizzard", "cold_wave", "gale", "sandstorm", "heat", "drought", "lightning", "hail", "frost",
-    "fog", "haze", "road_icing",
+    "rainstorm",
+    "blizzard",
+    "cold_wave",
+    "gale",
+    "sandstorm",
+    "heat",
+    "drought",
+    "lightning",
+    "hail",
+    "frost",
+    "fog",
+    "haze",
+    "road_icing",
   ]),
   agency("cf-sw", "赤峰市水文水资源中心", "【赤峰市水文局】", ["flood", "drought"]),
   agency("cf-zr", "赤峰市自然资源局", "【赤峰市自然资源局】", ["geohazard"]),
@@ -71,13 +94,21 @@ export async function seedDemoUsers(db: Db, now = new Date()): Promise<DemoKey[]
     const out: DemoKey[] = [];
     for (const u of DEMO_USERS) {
       const row = await insertUser(tx, {
-        username: u.username, name: u.name, role: u.role, areaScope: u.scope, agencyCode: u.agency,
+        username: u.username,
+        name: u.name,
+        role: u.role,
+        areaScope: u.scope,
+        agencyCode: u.agency,
       });
       const { key } = await createApiKey(tx, { userId: row.id, label: "demo", now });
       out.push({ ...u, key });
     }
     await writeAudit(tx, {
-      actor: "demo-seed", actorKind: "system", action: "demo.seed", subjectType: "deployment", subjectId: "demo",
+      actor: "demo-seed",
+      actorKind: "system",
+      action: "demo.seed",
+      subjectType: "deployment",
+      subjectId: "demo",
       after: { agencies: DEMO_AGENCIES.map((a) => a.code), users: DEMO_USERS.map((u) => u.username) },
     });
     return out;

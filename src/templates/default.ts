@@ -15,9 +15,16 @@ export function bundledCatalog(g: Grading): TemplateCatalog {
 }
 
 /** The renderer for a request or job, over the service's templates. */
-export function rendererFor(s: Pick<Services, "db" | "grading" | "policy" | "config" | "now" | "templates">): TemplateRenderer {
+export function rendererFor(
+  s: Pick<Services, "db" | "grading" | "policy" | "config" | "now" | "templates">,
+): TemplateRenderer {
   return new TemplateRenderer({
-    db: s.db, grading: s.grading, policy: s.policy, catalog: s.templates ?? bundledCatalog(s.grading),
-    signature: s.config.smsSignature, timeZone: s.config.tzDisplay, now: s.now,
+    db: s.db,
+    grading: s.grading,
+    policy: s.policy,
+    catalog: s.templates ?? bundledCatalog(s.grading),
+    signature: s.config.smsSignature,
+    timeZone: s.config.tzDisplay,
+    now: s.now,
   });
 }

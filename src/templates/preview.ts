@@ -36,9 +36,21 @@ export async function previewWarning(
     for (const lang of languages) {
       const out = await r.render(w, channel, lang);
       items.push({
-        channel, language: out.language, requestedLanguage: lang, template: `templates/${out.file}`,
-        text: out.text, subject: out.subject, html: out.html,
-        ...(out.sms ? { segments: out.sms.segments, maxSegments: out.sms.maxSegments, encoding: out.sms.encoding, shortened: out.sms.shortened } : {}),
+        channel,
+        language: out.language,
+        requestedLanguage: lang,
+        template: `templates/${out.file}`,
+        text: out.text,
+        subject: out.subject,
+        html: out.html,
+        ...(out.sms
+          ? {
+              segments: out.sms.segments,
+              maxSegments: out.sms.maxSegments,
+              encoding: out.sms.encoding,
+              shortened: out.sms.shortened,
+            }
+          : {}),
         withinBudget: out.sms?.withinBudget ?? true,
       });
     }
@@ -51,8 +63,19 @@ export function overBudgetError(item: PreviewItem): AppError {
     "validation_failed",
     `the ${item.requestedLanguage} SMS needs ${item.segments} segments even with the area list and description shortened; the ${item.maxSegments}-segment budget for this level leaves no room: shorten the instruction`,
     {
-      errors: [{ path: "instruction", code: "sms_over_budget", message: `SMS needs ${item.segments} segments, budget ${item.maxSegments}` }],
-      extra: { channel: "sms", language: item.requestedLanguage, segments: item.segments, maxSegments: item.maxSegments },
+      errors: [
+        {
+          path: "instruction",
+          code: "sms_over_budget",
+          message: `SMS needs ${item.segments} segments, budget ${item.maxSegments}`,
+        },
+      ],
+      extra: {
+        channel: "sms",
+        language: item.requestedLanguage,
+        segments: item.segments,
+        maxSegments: item.maxSegments,
+      },
     },
   );
 }

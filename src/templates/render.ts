@@ -20,8 +20,18 @@ import type { Words } from "./words.js";
 /** What a renderer needs of a warning: a stored one or an unsaved draft being previewed. */
 export type RenderableWarning = Pick<
   Warning,
-  "msgType" | "type" | "level" | "senderName" | "headline" | "description" | "instruction" | "areaCodes" | "expires" | "issuedAt"
-> & Partial<Pick<Warning, "agencyCode" | "smsSignature">> & { id?: string | undefined };
+  | "msgType"
+  | "type"
+  | "level"
+  | "senderName"
+  | "headline"
+  | "description"
+  | "instruction"
+  | "areaCodes"
+  | "expires"
+  | "issuedAt"
+> &
+  Partial<Pick<Warning, "agencyCode" | "smsSignature">> & { id?: string | undefined };
 
 export interface SmsFit {
   segments: number;
@@ -45,14 +55,22 @@ export interface RendererDeps {
   now: () => Date;
 }
 
-interface AreaNames { names: string[]; unit: string }
+interface AreaNames {
+  names: string[];
+  unit: string;
+}
 
 export class TemplateRenderer implements MessageRenderer {
   private readonly areaCache = new Map<string, Promise<{ name: string; kind: string }[]>>();
 
   constructor(private readonly d: RendererDeps) {}
 
-  async render(w: RenderableWarning, channel: ChannelKind, language: Language, escalation?: EscalationContext): Promise<RenderResult> {
+  async render(
+    w: RenderableWarning,
+    channel: ChannelKind,
+    language: Language,
+    escalation?: EscalationContext,
+  ): Promise<RenderResult> {
     const areas = await this.areas(w);
     const c = this.d.catalog;
     const purpose = escalation ? "escalation" : "warning";
@@ -60,16 +78,31 @@ export class TemplateRenderer implements MessageRenderer {
     const words = c.words(main.language);
     const extra = escalation ? await this.escalationView(w, escalation, words) : {};
     const base = {
-      msgType: w.msgType, type: w.type, level: w.level, office: w.senderName, agencyCode: w.agencyCode ?? "",
+      msgType: w.msgType,
+      type: w.type,
+      level: w.level,
+      office: w.senderName,
+      agencyCode: w.agencyCode ?? "",
       headline: w.headline,
-      description: w.description, instruction: w.instruction, issuedAt: w.issuedAt ?? this.d.now(), expires: w.expires,
+      description: w.description,
+      instruction: w.instruction,
+      issuedAt: w.issuedAt ?? this.d.now(),
+      expires: w.expires,
       // The version's own signature (its agency's); older rows and agency-less authors: the default.
-      signature: channel === "sms" ? (w.smsSignature ?? this.d.signature) : "", timeZone: this.d.timeZone,
+      signature: channel === "sms" ? (w.smsSignature ?? this.d.signature) : "",
+      timeZone: this.d.timeZone,
     };
-    const unit = areas.length === 0 ? "" : words.unit(new Set(areas.map((a) => a.kind)).size === 1 ? (areas[0]!.kind as Parameters<Words["unit"]>[0]) : "mixed");
+    const unit =
+      areas.length === 0
+        ? ""
+        : words.unit(
+            new Set(areas.map((a) => a.kind)).size === 1 ? (areas[0]!.kind as Parameters<Words["unit"]>[0]) : "mixed",
+          );
     const names: AreaNames = { names: areas.map((a) => a.name), unit };
-    const view = (kept: number, description: string): View =>
-      ({ ...buildView({ ...base, description }, words, main.language, areaText(names, kept, words)), ...extra });
+    const view = (kept: number, description: string): View => ({
+      ...buildView({ ...base, description }, words, main.language, areaText(names, kept, words)),
+      ...extra,
+    });
 
     if (channel === "sms") return this.fitSms(w, main, names.names.length, view);
     const full = view(names.names.length, w.description);
@@ -78,7 +111,8 @@ export class TemplateRenderer implements MessageRenderer {
       renderPart(c.resolve(main.language, channel, p, w.type, w.level, purpose).source, p, full);
     const parts: readonly Part[] = PARTS[channel];
     return {
-      language: main.language, file: main.file,
+      language: main.language,
+      file: main.file,
       text: renderPart(main.source, "text", full),
       ...(parts.includes("subject") ? { subject: part("subject").replace(/\s+/g, " ").trim() } : {}),
       ...(parts.includes("html") ? { html: part("html") } : {}),
@@ -86,7 +120,12 @@ export class TemplateRenderer implements MessageRenderer {
   }
 
   /** Shorten until the text fits: fewer area names first, then a shorter description. */
-  private fitSms(w: RenderableWarning, t: { source: string; file: string; language: Language }, total: number, view: (kept: number, d: string) => View): RenderResult {
+  private fitSms(
+    w: RenderableWarning,
+    t: { source: string; file: string; language: Language },
+    total: number,
+    view: (kept: number, d: string) => View,
+  ): RenderResult {
     const max = this.d.policy.smsMaxSegments[w.level];
     const attempt = (kept: number, desc: string) => {
       const text = renderPart(t.source, "text", view(kept, desc));
@@ -103,16 +142,34 @@ export class TemplateRenderer implements MessageRenderer {
       while (lo <= hi) {
         const mid = (lo + hi) >> 1;
         const a = attempt(best.kept, mid === 0 ? "" : chars.slice(0, mid).join("") + "…");
-        if (a.info.segments <= max) { fit = a; lo = mid + 1; } else hi = mid - 1;
+        if (a.info.segments <= max) {
+          fit = a;
+          lo = mid + 1;
+        } else hi = mid - 1;
       }
       best = fit ?? attempt(best.kept, "");
     }
-    const shortened = best.kept < total || best.desc !== w.description
-      ? { areasKept: best.kept, areasTotal: total, descriptionChars: [...best.desc.replace(/…$/, "")].length, descriptionTotal: [...w.description].length }
-      : null;
+    const shortened =
+      best.kept < total || best.desc !== w.description
+        ? {
+            areasKept: best.kept,
+            areasTotal: total,
+            descriptionChars: [...best.desc.replace(/…$/, "")].length,
+            descriptionTotal: [...w.description].length,
+          }
+        : null;
     return {
-      language: t.language, file: t.file, text: best.text,
-      sms: { segments: best.info.segments, maxSegments: max, withinBudget: best.info.segments <= max, encoding: best.info.encoding, units: best.info.units, shortened },
+      language: t.language,
+      file: t.file,
+      text: best.text,
+      sms: {
+        segments: best.info.segments,
+        maxSegments: max,
+        withinBudget: best.info.segments <= max,
+        encoding: best.info.encoding,
+        units: best.info.units,
+        shortened,
+      },
     };
   }
 
@@ -121,8 +178,12 @@ export class TemplateRenderer implements MessageRenderer {
     const reason = info.reason ?? "no_ack";
     const deadline = this.d.policy.ackDeadlineMinutes[w.level];
     return {
-      village: info.village, step: e.step, stepName: words.step(ESCALATION_STEPS[e.step - 1] ?? "county"),
-      reason: words.reason(reason), isNoAck: reason === "no_ack", isDeviceOffline: reason === "device_offline",
+      village: info.village,
+      step: e.step,
+      stepName: words.step(ESCALATION_STEPS[e.step - 1] ?? "county"),
+      reason: words.reason(reason),
+      isNoAck: reason === "no_ack",
+      isDeviceOffline: reason === "device_offline",
       deadline: deadline === null ? "" : String(deadline),
     };
   }
@@ -131,7 +192,10 @@ export class TemplateRenderer implements MessageRenderer {
     const load = async () => {
       const rows = await getAreas(this.d.db, w.areaCodes);
       const byCode = new Map(rows.map((r) => [r.code, r]));
-      return w.areaCodes.flatMap((code) => { const a = byCode.get(code); return a ? [{ name: a.name, kind: a.kind }] : []; });
+      return w.areaCodes.flatMap((code) => {
+        const a = byCode.get(code);
+        return a ? [{ name: a.name, kind: a.kind }] : [];
+      });
     };
     if (!w.id) return load();
     let p = this.areaCache.get(w.id);
@@ -150,6 +214,8 @@ function areaText(a: AreaNames, kept: number, words: Words): { text: string; cou
   const n = a.names.length;
   if (kept >= n) return { text: a.names.join(words.joiner), count: n };
   const head = a.names.slice(0, Math.max(1, kept)).join(words.joiner);
-  return { text: head + Mustache.render(words.more, { count: n, unit: a.unit }, {}, { escape: (s: string) => s }), count: n };
+  return {
+    text: head + Mustache.render(words.more, { count: n, unit: a.unit }, {}, { escape: (s: string) => s }),
+    count: n,
+  };
 }
-

@@ -21,7 +21,10 @@ export function smsSegments(text: string): SegmentInfo {
   for (const ch of text) {
     if (GSM7.has(ch)) septets += 1;
     else if (GSM7_EXT.has(ch)) septets += 2;
-    else { gsm = false; break; }
+    else {
+      gsm = false;
+      break;
+    }
   }
   if (gsm) return { encoding: "GSM-7", units: septets, segments: septets <= 160 ? 1 : Math.ceil(septets / 153) };
   // UCS-2 counts UTF-16 code units: a character outside the BMP takes two.

@@ -49,17 +49,49 @@ export interface EscalationView {
   /** Minutes this level allows for a confirmation (empty when none). */
   deadline: string;
 }
-export const ESCALATION_VARIABLES: readonly (keyof EscalationView)[] = ["village", "step", "stepName", "reason", "isNoAck", "isDeviceOffline", "deadline"];
+export const ESCALATION_VARIABLES: readonly (keyof EscalationView)[] = [
+  "village",
+  "step",
+  "stepName",
+  "reason",
+  "isNoAck",
+  "isDeviceOffline",
+  "deadline",
+];
 
 export const VARIABLES: readonly (keyof View)[] = [
-  "signature", "office", "agency", "agencyCode", "action", "type", "level", "levelRoman", "levelWord", "title",
-  "headline", "time", "expires", "areas", "areaCount", "description", "instruction", "isAlert", "isUpdate", "isCancel",
+  "signature",
+  "office",
+  "agency",
+  "agencyCode",
+  "action",
+  "type",
+  "level",
+  "levelRoman",
+  "levelWord",
+  "title",
+  "headline",
+  "time",
+  "expires",
+  "areas",
+  "areaCount",
+  "description",
+  "instruction",
+  "isAlert",
+  "isUpdate",
+  "isCancel",
 ];
 
 /** A 叫应 message must say which warning, which village and why it reached this person. */
-export const REQUIRED_ESCALATION: Partial<Record<ChannelKind, Partial<Record<Part, readonly (keyof View | keyof EscalationView)[]>>>> = {
+export const REQUIRED_ESCALATION: Partial<
+  Record<ChannelKind, Partial<Record<Part, readonly (keyof View | keyof EscalationView)[]>>>
+> = {
   sms: { text: ["title", "village", "reason"] },
-  email: { subject: ["title", "village"], text: ["title", "village", "reason", "time"], html: ["title", "village", "reason", "time"] },
+  email: {
+    subject: ["title", "village"],
+    text: ["title", "village", "reason", "time"],
+    html: ["title", "village", "reason", "time"],
+  },
 };
 
 /** Placeholders a template must contain: what national practice requires on that channel. */
@@ -68,7 +100,11 @@ export const REQUIRED: Record<ChannelKind, Partial<Record<Part, readonly (keyof 
   loudspeaker: { text: ["office", "action", "type", "level", "description", "instruction"] },
   display: { text: ["title", "areas"] },
   eb: { subject: ["title"], text: ["office", "action", "type", "level", "description", "instruction"] },
-  email: { subject: ["title"], text: ["title", "time", "areas", "description", "instruction"], html: ["title", "time", "areas", "description", "instruction"] },
+  email: {
+    subject: ["title"],
+    text: ["title", "time", "areas", "description", "instruction"],
+    html: ["title", "time", "areas", "description", "instruction"],
+  },
 };
 
 export interface ViewInput {
@@ -88,7 +124,15 @@ export interface ViewInput {
 
 export function formatTime(d: Date, language: Language, timeZone: string): string {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-GB", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    })
       .formatToParts(d)
       .map((p) => [p.type, p.value]),
   ) as Record<string, string>;
@@ -97,18 +141,39 @@ export function formatTime(d: Date, language: Language, timeZone: string): strin
   return `${parts.year}年${Number(parts.month)}月${Number(parts.day)}日${parts.hour}时${parts.minute}分`;
 }
 
-export function buildView(v: ViewInput, words: Words, language: Language, areas: { text: string; count: number }): View {
+export function buildView(
+  v: ViewInput,
+  words: Words,
+  language: Language,
+  areas: { text: string; count: number },
+): View {
   const lw = words.level(v.level);
   const action = words.action(v.msgType);
   const type = words.type(v.type);
-  const title = language === "en"
-    ? `${v.office} ${action} ${lw.name} ${type} warning [${lw.roman}/${lw.word}]`
-    : `${v.office}${action}${type}${lw.name}预警[${lw.roman}/${lw.word}]`;
+  const title =
+    language === "en"
+      ? `${v.office} ${action} ${lw.name} ${type} warning [${lw.roman}/${lw.word}]`
+      : `${v.office}${action}${type}${lw.name}预警[${lw.roman}/${lw.word}]`;
   return {
-    signature: v.signature, office: v.office, agency: v.office, agencyCode: v.agencyCode,
-    action, type, level: lw.name, levelRoman: lw.roman, levelWord: lw.word,
-    title, headline: v.headline, time: formatTime(v.issuedAt, language, v.timeZone), expires: formatTime(v.expires, language, v.timeZone),
-    areas: areas.text, areaCount: areas.count, description: v.description, instruction: v.instruction,
-    isAlert: v.msgType === "Alert", isUpdate: v.msgType === "Update", isCancel: v.msgType === "Cancel",
+    signature: v.signature,
+    office: v.office,
+    agency: v.office,
+    agencyCode: v.agencyCode,
+    action,
+    type,
+    level: lw.name,
+    levelRoman: lw.roman,
+    levelWord: lw.word,
+    title,
+    headline: v.headline,
+    time: formatTime(v.issuedAt, language, v.timeZone),
+    expires: formatTime(v.expires, language, v.timeZone),
+    areas: areas.text,
+    areaCount: areas.count,
+    description: v.description,
+    instruction: v.instruction,
+    isAlert: v.msgType === "Alert",
+    isUpdate: v.msgType === "Update",
+    isCancel: v.msgType === "Cancel",
   };
 }

@@ -3,7 +3,18 @@
 // back to zh word by word so a partial translation still renders.
 import { z } from "zod";
 import type { Grading } from "../config/grading.js";
-import { AREA_KINDS, ESCALATION_REASONS, ESCALATION_STEPS, LEVELS, WARNING_TYPES, type EscalationReason, type EscalationStep, type Language, type Level, type WarningType } from "../domain/vocabulary.js";
+import {
+  AREA_KINDS,
+  ESCALATION_REASONS,
+  ESCALATION_STEPS,
+  LEVELS,
+  WARNING_TYPES,
+  type EscalationReason,
+  type EscalationStep,
+  type Language,
+  type Level,
+  type WarningType,
+} from "../domain/vocabulary.js";
 
 const levelWords = z.strictObject({ name: z.string(), roman: z.string(), word: z.string() });
 export const wordsSchema = z.strictObject({
@@ -35,8 +46,21 @@ export interface Words {
 const ZH_DEFAULTS = {
   actions: { Alert: "发布", Update: "更新", Cancel: "解除" },
   areaList: { joiner: "、", more: "等{{count}}个{{unit}}" },
-  areaUnits: { province: "省区", city: "盟市", county: "旗县区", township: "苏木乡镇", village: "嘎查村", grid: "网格", mixed: "地区" },
-  escalationSteps: { primary: "信息员、网格员、村干部（A岗）", backup: "备岗人员（B岗）", township: "苏木乡镇负责人", county: "旗县区负责人" },
+  areaUnits: {
+    province: "省区",
+    city: "盟市",
+    county: "旗县区",
+    township: "苏木乡镇",
+    village: "嘎查村",
+    grid: "网格",
+    mixed: "地区",
+  },
+  escalationSteps: {
+    primary: "信息员、网格员、村干部（A岗）",
+    backup: "备岗人员（B岗）",
+    township: "苏木乡镇负责人",
+    county: "旗县区负责人",
+  },
   escalationReasons: { no_ack: "责任人未在规定时间内确认收到预警", device_offline: "应急广播大喇叭离线或播发失败" },
 };
 
@@ -46,7 +70,12 @@ export function wordsFor(g: Grading, files: Partial<Record<Language, WordsFile>>
   const pick = <T>(...xs: (T | undefined)[]): T => xs.find((x) => x !== undefined)!;
   return {
     action: (m) => pick(own?.actions?.[m], zh?.actions?.[m], ZH_DEFAULTS.actions[m]),
-    level: (l) => pick(own?.levels?.[l], zh?.levels?.[l], { name: g.levels[l].zh, roman: g.levels[l].roman, word: g.levels[l].word }),
+    level: (l) =>
+      pick(own?.levels?.[l], zh?.levels?.[l], {
+        name: g.levels[l].zh,
+        roman: g.levels[l].roman,
+        word: g.levels[l].word,
+      }),
     type: (t) => pick(own?.types?.[t], zh?.types?.[t], g.types[t].zh),
     joiner: pick(own?.areaList?.joiner, zh?.areaList?.joiner, ZH_DEFAULTS.areaList.joiner),
     more: pick(own?.areaList?.more, zh?.areaList?.more, ZH_DEFAULTS.areaList.more),

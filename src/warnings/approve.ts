@@ -30,8 +30,14 @@ export async function approveWarning(
     await assertSmsBudget(s, before);
     const now = s.now();
     await writeAudit(tx, {
-      actor: actor.id, actorKind: "user", action: "warning.approve", subjectType: "warning", subjectId: before.id,
-      before: { status: before.status }, after: { status: TRANSITIONS.approve.to }, requestId,
+      actor: actor.id,
+      actorKind: "user",
+      action: "warning.approve",
+      subjectType: "warning",
+      subjectId: before.id,
+      before: { status: before.status },
+      after: { status: TRANSITIONS.approve.to },
+      requestId,
     });
     return releaseApproved(tx, before, { now, actor: actor.id, requestId, approvedBy: actor.id });
   });

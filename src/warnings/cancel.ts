@@ -36,30 +36,41 @@ export async function cancelVersion(
   const { actor, requestId, reason, now } = opts;
   assertNotCancelMessage(source);
   assertTransition("cancel", source.status, source.id);
-  const row = await newVersion(tx, source, {
-    msgType: "Cancel",
-    status: TRANSITIONS.approve.to,
-    type: source.type,
-    level: source.level,
-    urgency: "Past",
-    certainty: source.certainty,
-    headline: defaultHeadline(s.grading, source.senderName, source, "Cancel"),
-    description: reason ?? source.description,
-    instruction: "",
-    areaCodes: source.areaCodes,
-    polygons: source.polygons,
-    audiences: source.audiences,
-    channels: source.channels,
-    onset: null,
-    expires: source.expires > now ? source.expires : new Date(now.getTime() + 3600_000),
-    createdBy: actor,
-    approvedBy: actor,
-    submittedAt: now,
-    approvedAt: now,
-  }, now);
+  const row = await newVersion(
+    tx,
+    source,
+    {
+      msgType: "Cancel",
+      status: TRANSITIONS.approve.to,
+      type: source.type,
+      level: source.level,
+      urgency: "Past",
+      certainty: source.certainty,
+      headline: defaultHeadline(s.grading, source.senderName, source, "Cancel"),
+      description: reason ?? source.description,
+      instruction: "",
+      areaCodes: source.areaCodes,
+      polygons: source.polygons,
+      audiences: source.audiences,
+      channels: source.channels,
+      onset: null,
+      expires: source.expires > now ? source.expires : new Date(now.getTime() + 3600_000),
+      createdBy: actor,
+      approvedBy: actor,
+      submittedAt: now,
+      approvedAt: now,
+    },
+    now,
+  );
   await writeAudit(tx, {
-    actor, actorKind: "user", action: "warning.cancel", subjectType: "warning", subjectId: row.id,
-    before: { supersedes: source.id, status: source.status }, after: warningDto(row), requestId,
+    actor,
+    actorKind: "user",
+    action: "warning.cancel",
+    subjectType: "warning",
+    subjectId: row.id,
+    before: { supersedes: source.id, status: source.status },
+    after: warningDto(row),
+    requestId,
   });
   if (source.status === "issued") return (await issueWarning(tx, row, { now, actor, requestId })).warning;
   const ended = TRANSITIONS.cancel.to;

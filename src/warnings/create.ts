@@ -37,8 +37,13 @@ export async function createWarning(
       ...storedFields(input, s.grading, s.policy, office.senderName),
     });
     await writeAudit(tx, {
-      actor: actor.id, actorKind: "user", action: "warning.create", subjectType: "warning", subjectId: id,
-      after: warningDto(row), requestId,
+      actor: actor.id,
+      actorKind: "user",
+      action: "warning.create",
+      subjectType: "warning",
+      subjectId: id,
+      after: warningDto(row),
+      requestId,
     });
     return row;
   });

@@ -32,6 +32,8 @@ export function warningDto(w: Warning) {
     approvedAt: w.approvedAt?.toISOString() ?? null,
     issuedAt: w.issuedAt?.toISOString() ?? null,
     endedAt: w.endedAt?.toISOString() ?? null,
+    /** `pending` while the version's deliveries are still being planned (a Cancel's all-clear). */
+    planState: w.planState,
     rejectReason: w.rejectReason,
     note: w.note,
     createdAt: w.createdAt.toISOString(),

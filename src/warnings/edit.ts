@@ -31,8 +31,14 @@ export async function editWarning(
     const fields = storedFields(merged, s.grading, s.policy, before.senderName, of);
     const row = await updateWarning(tx, before.id, fields);
     await writeAudit(tx, {
-      actor: actor.id, actorKind: "user", action: "warning.edit", subjectType: "warning", subjectId: before.id,
-      before: warningDto(before), after: warningDto(row), requestId,
+      actor: actor.id,
+      actorKind: "user",
+      action: "warning.edit",
+      subjectType: "warning",
+      subjectId: before.id,
+      before: warningDto(before),
+      after: warningDto(row),
+      requestId,
     });
     return row;
   });

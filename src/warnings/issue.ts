@@ -1,11 +1,13 @@
 // Issuing a warning version: one transaction marks it issued, retires the version it
-// supersedes, plans every delivery (one INSERT … SELECT) and wakes the dispatchers.
+// supersedes, plans every delivery (one INSERT … SELECT) and wakes the dispatchers. A
+// Cancel plans its people's all-clear after commit instead (dispatch/progressive.ts).
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { updateWarning, type Warning } from "../db/queries/warnings.js";
 import { writeAudit, type AuditEntry } from "../db/queries/audit.js";
 import { planDeliveries, type PlanResult } from "../dispatch/planner.js";
 import { notifyDeliveries } from "../dispatch/notify.js";
+import { plansProgressively } from "../dispatch/progressive.js";
 import { assertTransition, fromStatesSql, TRANSITIONS } from "./lifecycle.js";
 
 export async function issueWarning(
@@ -14,10 +16,25 @@ export async function issueWarning(
   opts: { now: Date; actor: string; actorKind?: "user" | "system"; requestId?: string | undefined },
 ): Promise<{ warning: Warning; plan: PlanResult }> {
   assertTransition("issue", w.status, w.id);
-  const issued = await updateWarning(tx, w.id, { status: TRANSITIONS.issue.to, issuedAt: opts.now });
-  const who = { actor: opts.actor, actorKind: opts.actorKind ?? "user", subjectType: "warning", requestId: opts.requestId } as const;
+  const issued = await updateWarning(tx, w.id, {
+    status: TRANSITIONS.issue.to,
+    issuedAt: opts.now,
+    planState: plansProgressively(w) ? "pending" : "planned",
+  });
+  const who = {
+    actor: opts.actor,
+    actorKind: opts.actorKind ?? "user",
+    subjectType: "warning",
+    requestId: opts.requestId,
+  } as const;
   const audits: AuditEntry[] = [
-    { ...who, action: "warning.issue", subjectId: w.id, before: { status: w.status }, after: { status: TRANSITIONS.issue.to } },
+    {
+      ...who,
+      action: "warning.issue",
+      subjectId: w.id,
+      before: { status: w.status },
+      after: { status: TRANSITIONS.issue.to },
+    },
   ];
   if (w.supersedesId) {
     const ended = w.msgType === "Cancel" ? TRANSITIONS.cancel.to : TRANSITIONS.supersede.to;
@@ -28,8 +45,11 @@ export async function issueWarning(
     );
     if (prev) {
       audits.push({
-        ...who, action: ended === "cancelled" ? "warning.cancelled" : "warning.superseded", subjectId: prev.id,
-        before: { status: prev.status }, after: { status: ended },
+        ...who,
+        action: ended === "cancelled" ? "warning.cancelled" : "warning.superseded",
+        subjectId: prev.id,
+        before: { status: prev.status },
+        after: { status: ended },
       });
     }
   }

@@ -29,16 +29,22 @@ export type WarningAction = keyof typeof TRANSITIONS;
 export function assertTransition(action: WarningAction, status: WarningStatus, id: string): void {
   const from = TRANSITIONS[action].from as readonly WarningStatus[];
   if (!from.includes(status)) {
-    throw new AppError("invalid_state", `cannot ${action} warning ${id}: it is ${status}; ${action} needs ${from.join(" or ")}`, {
-      extra: { currentStatus: status, allowedFrom: from },
-    });
+    throw new AppError(
+      "invalid_state",
+      `cannot ${action} warning ${id}: it is ${status}; ${action} needs ${from.join(" or ")}`,
+      {
+        extra: { currentStatus: status, allowedFrom: from },
+      },
+    );
   }
 }
 
 /** A Cancel message ends its thread: it is never itself updated or cancelled. */
 export function assertNotCancelMessage(w: { id: string; msgType: string }): void {
   if (w.msgType === "Cancel") {
-    throw new AppError("invalid_state", `warning ${w.id} is a Cancel message; its thread has ended`, { extra: { msgType: w.msgType } });
+    throw new AppError("invalid_state", `warning ${w.id} is a Cancel message; its thread has ended`, {
+      extra: { msgType: w.msgType },
+    });
   }
 }
 

@@ -11,7 +11,12 @@ import type { Services } from "../services.js";
 
 const uuid = z.uuid();
 
-export async function loadWarning(db: Db, actor: Actor, id: string, opts: { forUpdate?: boolean } = {}): Promise<Warning> {
+export async function loadWarning(
+  db: Db,
+  actor: Actor,
+  id: string,
+  opts: { forUpdate?: boolean } = {},
+): Promise<Warning> {
   if (!uuid.safeParse(id).success) throw new AppError("not_found", `no warning ${id}`);
   const w = await getWarning(db, id, opts);
   if (!w) throw new AppError("not_found", `no warning ${id}`);

@@ -20,8 +20,14 @@ export async function rejectWarning(
     const to = TRANSITIONS.reject.to;
     const row = await updateWarning(tx, before.id, { status: to, rejectReason: reason });
     await writeAudit(tx, {
-      actor: actor.id, actorKind: "user", action: "warning.reject", subjectType: "warning", subjectId: before.id,
-      before: { status: before.status }, after: { status: to, reason }, requestId,
+      actor: actor.id,
+      actorKind: "user",
+      action: "warning.reject",
+      subjectType: "warning",
+      subjectId: before.id,
+      before: { status: before.status },
+      after: { status: to, reason },
+      requestId,
     });
     return row;
   });

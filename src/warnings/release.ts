@@ -10,7 +10,9 @@ export async function releaseApproved(
   opts: { now: Date; actor: string; requestId?: string | undefined; approvedBy: string | null },
 ): Promise<Warning> {
   const approved = await updateWarning(tx, w.id, {
-    status: TRANSITIONS.approve.to, approvedAt: opts.now, approvedBy: opts.approvedBy,
+    status: TRANSITIONS.approve.to,
+    approvedAt: opts.now,
+    approvedBy: opts.approvedBy,
   });
   if (w.sendAt && w.sendAt > opts.now) return approved;
   return (await issueWarning(tx, approved, { now: opts.now, actor: opts.actor, requestId: opts.requestId })).warning;

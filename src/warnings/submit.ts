@@ -27,8 +27,14 @@ export async function submitWarning(
     const to = TRANSITIONS.submit.to;
     const pending = await updateWarning(tx, before.id, { status: to, submittedAt: now });
     await writeAudit(tx, {
-      actor: actor.id, actorKind: "user", action: "warning.submit", subjectType: "warning", subjectId: before.id,
-      before: { status: before.status }, after: { status: to }, requestId,
+      actor: actor.id,
+      actorKind: "user",
+      action: "warning.submit",
+      subjectType: "warning",
+      subjectId: before.id,
+      before: { status: before.status },
+      after: { status: to },
+      requestId,
     });
     if (!isDirectIssue(s.policy, before.type, before.level)) return pending;
     return releaseApproved(tx, pending, { now, actor: actor.id, requestId, approvedBy: null });

@@ -46,18 +46,29 @@ export async function supersede(
   assertTransition("update", source.status, source.id);
   await validateWarning(tx, s, input);
   const now = s.now();
-  const row = await newVersion(tx, source, {
-    ...storedFields(input, s.grading, s.policy, source.senderName, { msgType: "Update", previous: source }),
-    msgType: "Update",
-    status: TRANSITIONS.update.to,
-    submittedAt: now,
-    createdBy: actor.id,
-    ...(opts.provenance ? { source: opts.provenance } : {}),
-  }, now);
+  const row = await newVersion(
+    tx,
+    source,
+    {
+      ...storedFields(input, s.grading, s.policy, source.senderName, { msgType: "Update", previous: source }),
+      msgType: "Update",
+      status: TRANSITIONS.update.to,
+      submittedAt: now,
+      createdBy: actor.id,
+      ...(opts.provenance ? { source: opts.provenance } : {}),
+    },
+    now,
+  );
   await assertSmsBudget(s, row);
   await writeAudit(tx, {
-    actor: actor.id, actorKind: "user", action: "warning.update", subjectType: "warning", subjectId: row.id,
-    before: { supersedes: source.id }, after: warningDto(row), requestId: opts.requestId,
+    actor: actor.id,
+    actorKind: "user",
+    action: "warning.update",
+    subjectType: "warning",
+    subjectId: row.id,
+    before: { supersedes: source.id },
+    after: warningDto(row),
+    requestId: opts.requestId,
   });
   if (!isDirectIssue(s.policy, row.type, row.level)) return row;
   return releaseApproved(tx, row, { now, actor: actor.id, requestId: opts.requestId, approvedBy: null });

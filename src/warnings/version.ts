@@ -11,8 +11,15 @@ export async function newVersion(
   source: Warning,
   fields: Omit<
     NewWarning,
-    | "id" | "threadId" | "identifier" | "sender" | "senderName" | "agencyCode" | "smsSignature"
-    | "version" | "supersedesId"
+    | "id"
+    | "threadId"
+    | "identifier"
+    | "sender"
+    | "senderName"
+    | "agencyCode"
+    | "smsSignature"
+    | "version"
+    | "supersedesId"
   >,
   now: Date,
 ): Promise<Warning> {
@@ -20,9 +27,13 @@ export async function newVersion(
     sql`select id, status from warnings where thread_id = ${source.threadId} and version > ${source.version} order by version desc limit 1`,
   );
   if (newer) {
-    throw new AppError("invalid_state", `warning ${source.id} already has a newer version ${newer.id} (${newer.status})`, {
-      extra: { newerVersion: newer.id },
-    });
+    throw new AppError(
+      "invalid_state",
+      `warning ${source.id} already has a newer version ${newer.id} (${newer.status})`,
+      {
+        extra: { newerVersion: newer.id },
+      },
+    );
   }
   return insertWarning(tx, {
     ...fields,

@@ -68,7 +68,8 @@ async function imported(c: TestContext, body: string | Uint8Array, type?: string
 
 async function rawOf(c: TestContext, id: string): Promise<string> {
   const [row] = await c.tdb.db.execute<{ raw: string }>(
-    sql`select source->>'raw' as raw from warnings where id = ${id}`);
+    sql`select source->>'raw' as raw from warnings where id = ${id}`,
+  );
   return row!.raw;
 }
 
@@ -133,8 +134,12 @@ describe("the encodings real CAP arrives in", () => {
 
   it.each([
     ["an unknown encoding in the declaration", USGS("us-x1", "x-klingon"), undefined, "x-klingon"],
-    ["an unknown HTTP charset on an undeclared body", USGS("us-x2", "UTF-8").replace(' encoding="UTF-8"', ""),
-      "text/xml; charset=ebcdic-cp-us", "ebcdic-cp-us"],
+    [
+      "an unknown HTTP charset on an undeclared body",
+      USGS("us-x2", "UTF-8").replace(' encoding="UTF-8"', ""),
+      "text/xml; charset=ebcdic-cp-us",
+      "ebcdic-cp-us",
+    ],
     ["a name the Encoding Standard maps to nothing", USGS("us-x3", "ISO-2022-KR"), undefined, "iso-2022-kr"],
   ])("%s is a 415 naming it, and nothing is stored", async (_name, xml, type, encoding) => {
     const c = ctx();
@@ -145,7 +150,8 @@ describe("the encodings real CAP arrives in", () => {
     expect(p).toMatchObject({ status: 415, encoding });
     expect(p.detail).toContain(encoding);
     const [n] = await c.tdb.db.execute<{ n: number }>(
-      sql`select count(*)::int as n from warnings where source->>'identifier' like 'us-x%'`);
+      sql`select count(*)::int as n from warnings where source->>'identifier' like 'us-x%'`,
+    );
     expect(n!.n).toBe(0);
   });
 

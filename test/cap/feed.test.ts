@@ -7,7 +7,16 @@ import { validateCap } from "./helpers.js";
 
 const ctx = useContext();
 
-interface Entry { id: string; title: string; updated: string; summary: string; href: string; type: string; rel: string; terms: string[] }
+interface Entry {
+  id: string;
+  title: string;
+  updated: string;
+  summary: string;
+  href: string;
+  type: string;
+  rel: string;
+  terms: string[];
+}
 
 async function feed(c: TestContext): Promise<Map<string, Entry>> {
   const res = await c.app.request("/feeds/cap.atom"); // no Authorization: a public feed
@@ -19,8 +28,14 @@ async function feed(c: TestContext): Promise<Map<string, Entry>> {
   const entries = kids(root, "entry").map((e: XmlElement): Entry => {
     const link = kid(e, "link")!;
     return {
-      id: kid(e, "id")!.text, title: kid(e, "title")!.text, updated: kid(e, "updated")!.text, summary: kid(e, "summary")!.text,
-      href: link.attrs.href!, type: link.attrs.type!, rel: link.attrs.rel!, terms: kids(e, "category").map((x) => x.attrs.term!),
+      id: kid(e, "id")!.text,
+      title: kid(e, "title")!.text,
+      updated: kid(e, "updated")!.text,
+      summary: kid(e, "summary")!.text,
+      href: link.attrs.href!,
+      type: link.attrs.type!,
+      rel: link.attrs.rel!,
+      terms: kids(e, "category").map((x) => x.attrs.term!),
     };
   });
   // Keyed by warning id, taken from the CAP link.
@@ -38,25 +53,47 @@ describe("GET /feeds/cap.atom", () => {
     await c.request("POST", `/api/v1/warnings/${pending.id}/submit`, { key: c.users.issuer.key });
     const scheduled = await createIssued(c, { sendAt: inHours(c, 2) });
     const heldThenCancelled = await createIssued(c, { sendAt: inHours(c, 2) });
-    await c.request("POST", `/api/v1/warnings/${heldThenCancelled.id}/cancel`, { key: c.users.issuer.key, json: { reason: "险情解除" } });
+    await c.request("POST", `/api/v1/warnings/${heldThenCancelled.id}/cancel`, {
+      key: c.users.issuer.key,
+      json: { reason: "险情解除" },
+    });
     const cancelled = await createIssued(c, { level: "red" });
-    const cancelVersion = await json(await c.request("POST", `/api/v1/warnings/${cancelled.id}/cancel`, { key: c.users.issuer.key, json: { reason: "险情解除" } }));
+    const cancelVersion = await json(
+      await c.request("POST", `/api/v1/warnings/${cancelled.id}/cancel`, {
+        key: c.users.issuer.key,
+        json: { reason: "险情解除" },
+      }),
+    );
     const superseded = await createIssued(c);
-    const upd = await json(await c.request("POST", `/api/v1/warnings/${superseded.id}/update`, { key: c.users.issuer.key, json: warningBody(c, { level: "red" }) }));
+    const upd = await json(
+      await c.request("POST", `/api/v1/warnings/${superseded.id}/update`, {
+        key: c.users.issuer.key,
+        json: warningBody(c, { level: "red" }),
+      }),
+    );
     await c.request("POST", `/api/v1/warnings/${upd.id}/approve`, { key: c.users.approver.key });
 
     const entries = await feed(c);
-    for (const id of [inForce.id, cancelled.id, cancelVersion.id, superseded.id, upd.id]) expect(entries.has(id), id).toBe(true);
-    for (const id of [draft.id, pending.id, scheduled.id, heldThenCancelled.id]) expect(entries.has(id), id).toBe(false);
+    for (const id of [inForce.id, cancelled.id, cancelVersion.id, superseded.id, upd.id])
+      expect(entries.has(id), id).toBe(true);
+    for (const id of [draft.id, pending.id, scheduled.id, heldThenCancelled.id])
+      expect(entries.has(id), id).toBe(false);
 
     const e = entries.get(inForce.id)!;
     expect(e).toMatchObject({
-      id: `urn:warncast:${inForce.sender}:${inForce.identifier}`, title: inForce.headline, summary: inForce.description,
-      rel: "alternate", type: "application/cap+xml", href: `${c.services.config.publicUrl}/feeds/cap/${inForce.id}.xml`,
+      id: `urn:warncast:${inForce.sender}:${inForce.identifier}`,
+      title: inForce.headline,
+      summary: inForce.description,
+      rel: "alternate",
+      type: "application/cap+xml",
+      href: `${c.services.config.publicUrl}/feeds/cap/${inForce.id}.xml`,
     });
     expect(e.updated).toMatch(/\+08:00$/);
     expect(e.terms).toEqual(["issued", "Alert", "rainstorm", "orange"]);
-    expect(entries.get(cancelled.id)).toMatchObject({ title: `${cancelled.headline}（已解除）`, terms: ["cancelled", "Alert", "rainstorm", "red"] });
+    expect(entries.get(cancelled.id)).toMatchObject({
+      title: `${cancelled.headline}（已解除）`,
+      terms: ["cancelled", "Alert", "rainstorm", "red"],
+    });
     expect(entries.get(cancelVersion.id)!.terms.slice(0, 2)).toEqual(["issued", "Cancel"]);
     expect(entries.get(superseded.id)!.title).toContain("已更新");
   });
@@ -93,7 +130,14 @@ describe("GET /feeds/cap/{id}.xml", () => {
     const draft = await createDraft(c);
     const pending = await createDraft(c);
     await c.request("POST", `/api/v1/warnings/${pending.id}/submit`, { key: c.users.issuer.key });
-    for (const path of [`${draft.id}.xml`, `${pending.id}.xml`, `${crypto.randomUUID()}.xml`, draft.id, "x.xml", "..%2Fetc%2Fpasswd"]) {
+    for (const path of [
+      `${draft.id}.xml`,
+      `${pending.id}.xml`,
+      `${crypto.randomUUID()}.xml`,
+      draft.id,
+      "x.xml",
+      "..%2Fetc%2Fpasswd",
+    ]) {
       const res = await Promise.resolve(c.app.request(`/feeds/cap/${path}`));
       expect(res.status, path).toBe(404);
       expect(await res.text()).not.toContain(draft.description);

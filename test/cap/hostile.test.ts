@@ -72,7 +72,10 @@ describe("hostile XML", () => {
   });
 
   it("a CAP 1.1 alert and an unknown root are 422s that say what is accepted", async () => {
-    const p = await refused(`<alert xmlns="urn:oasis:names:tc:emergency:cap:1.1"><identifier>x</identifier></alert>`, 422);
+    const p = await refused(
+      `<alert xmlns="urn:oasis:names:tc:emergency:cap:1.1"><identifier>x</identifier></alert>`,
+      422,
+    );
     expect(p.detail).toContain("only CAP 1.2");
     expect((await refused(`<feed xmlns="http://www.w3.org/2005/Atom"/>`, 422)).root).toBe("feed");
   });
@@ -85,7 +88,9 @@ describe("hostile XML", () => {
 
   it("an encoding we do not read is a 415; bytes that are not the declared encoding are a 400", async () => {
     expect((await refused(`<?xml version="1.0" encoding="EBCDIC-US"?><alert/>`, 415)).encoding).toBe("ebcdic-us");
-    expect((await refused(new Uint8Array([0x3c, 0x61, 0x3e, 0xff, 0xfe, 0x3c, 0x2f, 0x61, 0x3e]), 400)).detail).toContain("not valid utf-8");
+    expect(
+      (await refused(new Uint8Array([0x3c, 0x61, 0x3e, 0xff, 0xfe, 0x3c, 0x2f, 0x61, 0x3e]), 400)).detail,
+    ).toContain("not valid utf-8");
   });
 });
 
@@ -112,13 +117,26 @@ describe("characters, times and sizes that cannot be stored", () => {
   function alert(c: TestContext, o: Record<string, string> = {}, extra = "") {
     const el = (name: string, value: string) => `<${name}>${o[name] ?? value}</${name}>`;
     const header = [
-      el("identifier", `HOSTILE-${Math.random()}`), el("sender", "nmc.nmgqx"), el("sent", at(c, 0)),
-      el("status", "Actual"), el("msgType", "Alert"), el("scope", "Public"), extra,
+      el("identifier", `HOSTILE-${Math.random()}`),
+      el("sender", "nmc.nmgqx"),
+      el("sent", at(c, 0)),
+      el("status", "Actual"),
+      el("msgType", "Alert"),
+      el("scope", "Public"),
+      extra,
     ];
     const info = [
-      el("language", "zh-CN"), el("category", "Met"), el("event", "暴雨"), el("urgency", "Expected"),
-      el("severity", "Moderate"), el("certainty", "Likely"), el("onset", at(c, 1)), el("expires", at(c, 6)),
-      el("headline", "暴雨预警"), el("description", "预计有强降雨。"), el("instruction", "注意防范。"),
+      el("language", "zh-CN"),
+      el("category", "Met"),
+      el("event", "暴雨"),
+      el("urgency", "Expected"),
+      el("severity", "Moderate"),
+      el("certainty", "Likely"),
+      el("onset", at(c, 1)),
+      el("expires", at(c, 6)),
+      el("headline", "暴雨预警"),
+      el("description", "预计有强降雨。"),
+      el("instruction", "注意防范。"),
     ];
     const geocode = `<geocode>${el("valueName", "CN-NBS-areaCode")}${el("value", "150402000000")}</geocode>`;
     return `<?xml version="1.0" encoding="UTF-8"?>
@@ -128,7 +146,16 @@ describe("characters, times and sizes that cannot be stored", () => {
   }
   const SLOTS = ["identifier", "sender", "event", "headline", "description", "instruction", "areaDesc", "value"];
   const NOT_CHARACTERS = [
-    "\u0000", "&#0;", "&#x0;", "&#x00000;", "&#xD800;", "&#xDFFF;", "&#1;", "\u0001", "\uFFFE", "&#xFFFF;",
+    "\u0000",
+    "&#0;",
+    "&#x0;",
+    "&#x00000;",
+    "&#xD800;",
+    "&#xDFFF;",
+    "&#1;",
+    "\u0001",
+    "\uFFFE",
+    "&#xFFFF;",
     "&#x110000;",
   ];
   const warnings = async (c: TestContext) =>

@@ -9,10 +9,24 @@ const ctx = useContext();
 
 let seq = 0;
 /** An upstream CAP 1.2 message written with a `cap:` prefix, as CAP-AU and others do. */
-function upstream(c: TestContext, o: { msgType?: string; status?: string; references?: string; severity?: string; code?: string; geocodes?: string[]; description?: string; identifier?: string } = {}) {
+function upstream(
+  c: TestContext,
+  o: {
+    msgType?: string;
+    status?: string;
+    references?: string;
+    severity?: string;
+    code?: string;
+    geocodes?: string[];
+    description?: string;
+    identifier?: string;
+  } = {},
+) {
   const identifier = o.identifier ?? `NMC-${++seq}-${Date.now()}`;
   const sent = formatCapTime(c.clock.now);
-  const geo = (o.geocodes ?? ["150402000000"]).map((g) => `<cap:geocode><cap:valueName>CN-NBS-areaCode</cap:valueName><cap:value>${g}</cap:value></cap:geocode>`).join("");
+  const geo = (o.geocodes ?? ["150402000000"])
+    .map((g) => `<cap:geocode><cap:valueName>CN-NBS-areaCode</cap:valueName><cap:value>${g}</cap:value></cap:geocode>`)
+    .join("");
   const xml = `<?xml version="1.0" encoding="UTF-8"?>
 <cap:alert xmlns:cap="urn:oasis:names:tc:emergency:cap:1.2">
   <cap:identifier>${identifier}</cap:identifier><cap:sender>nmc.nmgqx</cap:sender><cap:sent>${sent}</cap:sent>
@@ -40,21 +54,40 @@ async function issue(c: TestContext, id: string) {
   return json(await c.request("POST", `/api/v1/warnings/${id}/approve`, { key: c.users.approver.key }));
 }
 
-const statusOf = async (c: TestContext, id: string) => (await json(await c.request("GET", `/api/v1/warnings/${id}`))).status;
+const statusOf = async (c: TestContext, id: string) =>
+  (await json(await c.request("GET", `/api/v1/warnings/${id}`))).status;
 
 describe("the national format", () => {
   it("the Henan sample maps 11B06/Blue to gale/blue and reports the Henan area, the defaulted expiry and the reference", async () => {
     const c = ctx();
     const { warning, report } = await imported(c, sample("china-henan-cma-national-format-1.xml"));
-    expect(warning).toMatchObject({ type: "gale", level: "blue", status: "draft", headline: "河南省气象局发布大风蓝色预警[IV级/一般]", urgency: "Unknown" });
+    expect(warning).toMatchObject({
+      type: "gale",
+      level: "blue",
+      status: "draft",
+      headline: "河南省气象局发布大风蓝色预警[IV级/一般]",
+      urgency: "Unknown",
+    });
     expect(warning.description).toMatch(/^河南省气象台2020年02月05日10时45分继续发布大风蓝色预警/);
     expect(warning.expires).toBe("2020-02-06T02:57:42.000Z"); // 24 h after <effective>
-    expect(report.mappedFrom).toMatchObject({ format: "national", sender: "41000041600000", identifier: "41000041600000_20200205105119", sent: "2020-02-05T10:45:00+08:00", msgType: "Update" });
+    expect(report.mappedFrom).toMatchObject({
+      format: "national",
+      sender: "41000041600000",
+      identifier: "41000041600000_20200205105119",
+      sent: "2020-02-05T10:45:00+08:00",
+      msgType: "Update",
+    });
     expect(report.level).toEqual({ value: "blue", from: "severity Blue", defaulted: false });
-    expect(report.unknownAreas).toEqual([{ areaDesc: "河南省,河南省", valueName: "CN-NBS-areaCode", value: "410000000000" }]);
-    expect(report.unresolvedReferences).toEqual([{ sender: "41000041600000", identifier: "41000041600000_20200204121842", sent: "" }]);
+    expect(report.unknownAreas).toEqual([
+      { areaDesc: "河南省,河南省", valueName: "CN-NBS-areaCode", value: "410000000000" },
+    ]);
+    expect(report.unresolvedReferences).toEqual([
+      { sender: "41000041600000", identifier: "41000041600000_20200204121842", sent: "" },
+    ]);
     expect(report.defaulted[0]).toMatch(/^expires: /);
-    const [row] = await c.tdb.db.execute<{ source: Record<string, any> }>(sql`select source from warnings where id = ${warning.id}`);
+    const [row] = await c.tdb.db.execute<{ source: Record<string, any> }>(
+      sql`select source from warnings where id = ${warning.id}`,
+    );
     expect(row!.source).toMatchObject({ format: "national", senderName: "河南省气象局" });
     expect(Object.keys(row!.source.channelTexts).sort()).toEqual(["SMS", "SPEAKER", "WEB"]);
     expect(row!.source.channelTexts.SMS).toMatch(/^河南省气象台2020年02月05日10时45分/);
@@ -71,7 +104,11 @@ describe("the national format", () => {
       .replace("<expires/>", `<expires>${expires}</expires>`)
       .replace("410000000000,410000000000", "150402000000,150404000000");
     const { warning, report } = await imported(c, xml);
-    expect(warning).toMatchObject({ type: "gale", level: "orange", areas: { codes: ["150402000000", "150404000000"] } });
+    expect(warning).toMatchObject({
+      type: "gale",
+      level: "orange",
+      areas: { codes: ["150402000000", "150404000000"] },
+    });
     expect(report).toMatchObject({ unknownAreas: [], issues: [], defaulted: [] });
     const s = await c.request("POST", `/api/v1/warnings/${warning.id}/submit`, { key: c.users.issuer.key });
     expect(s.status).toBe(200);
@@ -83,15 +120,37 @@ describe("round trip", () => {
   it("our export imports back to the same type, level, areas, times and texts, and exports the same again", async () => {
     const c = ctx();
     const w = await createIssued(c, {
-      type: "blizzard", level: "yellow", headline: "松山区暴雪黄色预警", instruction: "减少外出。",
-      areas: { codes: ["150402000000", "150404000000"], polygons: [[[42.1, 118.9], [42.2, 119.05], [42.3, 118.8], [42.1, 118.9]]] },
+      type: "blizzard",
+      level: "yellow",
+      headline: "松山区暴雪黄色预警",
+      instruction: "减少外出。",
+      areas: {
+        codes: ["150402000000", "150404000000"],
+        polygons: [
+          [
+            [42.1, 118.9],
+            [42.2, 119.05],
+            [42.3, 118.8],
+            [42.1, 118.9],
+          ],
+        ],
+      },
       onset: new Date(c.clock.now.getTime() + 3600_000).toISOString(),
     });
     const first = await (await getCap(c, w.id)).text();
     const { warning: back, report } = await imported(c, first);
     expect(report).toMatchObject({ unknownAreas: [], unknownEventType: null, issues: [], ignored: [], defaulted: [] });
     const sameSecond = (iso: string) => Math.floor(Date.parse(iso) / 1000);
-    expect(back).toMatchObject({ type: w.type, level: w.level, headline: w.headline, description: w.description, instruction: w.instruction, urgency: w.urgency, certainty: w.certainty, areas: w.areas });
+    expect(back).toMatchObject({
+      type: w.type,
+      level: w.level,
+      headline: w.headline,
+      description: w.description,
+      instruction: w.instruction,
+      urgency: w.urgency,
+      certainty: w.certainty,
+      areas: w.areas,
+    });
     expect(sameSecond(back.expires)).toBe(sameSecond(w.expires));
     expect(sameSecond(back.onset)).toBe(sameSecond(w.onset));
     const second = await (await getCap(c, back.id)).text();
@@ -110,23 +169,53 @@ describe("upstream Update and Cancel act on the warning they reference", () => {
     const v1 = await issue(c, draft.id);
     expect(v1.status).toBe("issued");
 
-    const update = upstream(c, { msgType: "Update", references: alert.ref, severity: "Extreme", description: "降雨加强" });
+    const update = upstream(c, {
+      msgType: "Update",
+      references: alert.ref,
+      severity: "Extreme",
+      description: "降雨加强",
+    });
     const up = await imported(c, update.xml);
     expect(up.report.action).toBe("update");
-    expect(up.warning).toMatchObject({ msgType: "Update", status: "pending", version: 2, supersedesId: v1.id, threadId: v1.threadId, level: "red", description: "降雨加强" });
-    const v2 = await json(await c.request("POST", `/api/v1/warnings/${up.warning.id}/approve`, { key: c.users.approver.key }));
+    expect(up.warning).toMatchObject({
+      msgType: "Update",
+      status: "pending",
+      version: 2,
+      supersedesId: v1.id,
+      threadId: v1.threadId,
+      level: "red",
+      description: "降雨加强",
+    });
+    const v2 = await json(
+      await c.request("POST", `/api/v1/warnings/${up.warning.id}/approve`, { key: c.users.approver.key }),
+    );
     expect(v2.status).toBe("issued");
     expect(await statusOf(c, v1.id)).toBe("updated");
 
-    const cancel = upstream(c, { msgType: "Cancel", references: `${alert.ref} ${update.ref}`, description: "降雨结束" });
+    const cancel = upstream(c, {
+      msgType: "Cancel",
+      references: `${alert.ref} ${update.ref}`,
+      description: "降雨结束",
+    });
     const cx = await imported(c, cancel.xml, c.users.approver);
     expect(cx.report.action).toBe("cancel");
-    expect(cx.warning).toMatchObject({ msgType: "Cancel", status: "issued", version: 3, supersedesId: v2.id, description: "降雨结束", urgency: "Past" });
+    expect(cx.warning).toMatchObject({
+      msgType: "Cancel",
+      status: "issued",
+      version: 3,
+      supersedesId: v2.id,
+      description: "降雨结束",
+      urgency: "Past",
+    });
     expect(await statusOf(c, v2.id)).toBe("cancelled");
-    const audit = await c.tdb.db.execute<{ action: string }>(sql`select action from audit_log where subject_id = ${cx.warning.id} order by id`);
+    const audit = await c.tdb.db.execute<{ action: string }>(
+      sql`select action from audit_log where subject_id = ${cx.warning.id} order by id`,
+    );
     expect(audit.map((a) => a.action)).toEqual(["warning.cancel", "warning.issue", "warning.import"]);
     const doc = await (await getCap(c, cx.warning.id)).text();
-    expect(doc).toContain(`<references>${v1.sender},${v1.identifier},${formatCapTime(new Date(v1.issuedAt))} ${v2.sender},${v2.identifier},`);
+    expect(doc).toContain(
+      `<references>${v1.sender},${v1.identifier},${formatCapTime(new Date(v1.issuedAt))} ${v2.sender},${v2.identifier},`,
+    );
 
     const again = await postCap(c, upstream(c, { msgType: "Cancel", references: update.ref }).xml);
     expect(again.status).toBe(409);
@@ -137,7 +226,12 @@ describe("upstream Update and Cancel act on the warning they reference", () => {
     const w = await createIssued(c);
     const ref = `${w.sender},${w.identifier},${formatCapTime(new Date(w.issuedAt))}`;
     const { warning } = await imported(c, upstream(c, { msgType: "Cancel", references: ref }).xml);
-    expect(warning).toMatchObject({ msgType: "Cancel", status: "issued", supersedesId: w.id, headline: "赤峰市气象台解除暴雨橙色预警" });
+    expect(warning).toMatchObject({
+      msgType: "Cancel",
+      status: "issued",
+      supersedesId: w.id,
+      headline: "赤峰市气象台解除暴雨橙色预警",
+    });
     expect(await statusOf(c, w.id)).toBe("cancelled");
   });
 
@@ -148,13 +242,18 @@ describe("upstream Update and Cancel act on the warning they reference", () => {
     const test = await postCap(c, upstream(c, { msgType: "Cancel", status: "Test", references: ref }).xml);
     expect(test.status).toBe(422);
     expect((await json(test)).detail).toMatch(/Test message cannot cancel/);
-    const bad = await postCap(c, upstream(c, { msgType: "Update", references: ref, code: "11B22", severity: "Minor" }).xml); // 干旱 has no blue
+    const bad = await postCap(
+      c,
+      upstream(c, { msgType: "Update", references: ref, code: "11B22", severity: "Minor" }).xml,
+    ); // 干旱 has no blue
     expect(bad.status).toBe(422);
     const p = await json(bad);
     expect(p.errors).toEqual([expect.objectContaining({ path: "level", code: "level_not_allowed" })]);
     expect(p.report.level).toMatchObject({ value: "blue" });
     expect(await statusOf(c, w.id)).toBe("issued");
-    const [n] = await c.tdb.db.execute<{ n: number }>(sql`select count(*)::int as n from warnings where thread_id = ${w.threadId}`);
+    const [n] = await c.tdb.db.execute<{ n: number }>(
+      sql`select count(*)::int as n from warnings where thread_id = ${w.threadId}`,
+    );
     expect(n!.n).toBe(1);
   });
 });
@@ -174,12 +273,16 @@ describe("who may import", () => {
     const res = await postCap(c, out.xml, { user: c.users.hongshanIssuer });
     expect(res.status).toBe(403);
     expect(await json(res)).toMatchObject({ outOfScope: ["150404000000"] });
-    const [n] = await c.tdb.db.execute<{ n: number }>(sql`select count(*)::int as n from warnings where source->>'identifier' = ${out.identifier}`);
+    const [n] = await c.tdb.db.execute<{ n: number }>(
+      sql`select count(*)::int as n from warnings where source->>'identifier' = ${out.identifier}`,
+    );
     expect(n!.n).toBe(0);
 
     const songshan = await createIssued(c, { areas: { codes: ["150404000000"] } }, c.users.songshanIssuer);
     const ref = `${songshan.sender},${songshan.identifier},${formatCapTime(new Date(songshan.issuedAt))}`;
-    const cancel = await postCap(c, upstream(c, { msgType: "Cancel", references: ref }).xml, { user: c.users.hongshanIssuer });
+    const cancel = await postCap(c, upstream(c, { msgType: "Cancel", references: ref }).xml, {
+      user: c.users.hongshanIssuer,
+    });
     expect(cancel.status).toBe(403);
     expect(await statusOf(c, songshan.id)).toBe("issued");
     expect((await postCap(c, upstream(c).xml, { user: c.users.hongshanIssuer })).status).toBe(201);

@@ -10,7 +10,19 @@ import { postCap, sample, sampleNames, validateCap } from "./helpers.js";
 const ctx = useContext();
 
 // file → what it must map to. `refs` = references we do not hold (Update of a message we never received).
-const EXPECTED: Record<string, { level: string; type?: string; defaultedLevel?: boolean; refs?: number; signed?: boolean; unknownAreas?: number; issues?: string[]; ignoredInfo?: boolean }> = {
+const EXPECTED: Record<
+  string,
+  {
+    level: string;
+    type?: string;
+    defaultedLevel?: boolean;
+    refs?: number;
+    signed?: boolean;
+    unknownAreas?: number;
+    issues?: string[];
+    ignoredInfo?: boolean;
+  }
+> = {
   "australia-bom-1.xml": { level: "blue", defaultedLevel: true, unknownAreas: 7 },
   "australia-nswrfs-1.xml": { level: "blue", ignoredInfo: true },
   "canada-ec-1.xml": { level: "blue", refs: 2, ignoredInfo: true },
@@ -41,7 +53,14 @@ describe("importing the real sample messages", () => {
     const res = await postCap(c, sample(file));
     expect(res.status).toBe(201);
     const { warning, report } = await json(res);
-    expect(warning).toMatchObject({ status: "draft", msgType: "Alert", version: 1, createdBy: c.users.issuer.id, level: exp.level, type: exp.type ?? "other" });
+    expect(warning).toMatchObject({
+      status: "draft",
+      msgType: "Alert",
+      version: 1,
+      createdBy: c.users.issuer.id,
+      level: exp.level,
+      type: exp.type ?? "other",
+    });
     expect(warning.areas.codes).toEqual([]);
     expect(report.action).toBe("draft");
     expect(report.level.defaulted).toBe(exp.defaultedLevel ?? false);
@@ -59,8 +78,14 @@ describe("importing the real sample messages", () => {
     const submit = await c.request("POST", `/api/v1/warnings/${warning.id}/submit`, { key: c.users.issuer.key });
     expect(submit.status).toBe(422);
 
-    const [row] = await c.tdb.db.execute<{ source: Record<string, any> }>(sql`select source from warnings where id = ${warning.id}`);
-    expect(row!.source).toMatchObject({ identifier: report.mappedFrom.identifier, sender: report.mappedFrom.sender, signed: exp.signed ?? false });
+    const [row] = await c.tdb.db.execute<{ source: Record<string, any> }>(
+      sql`select source from warnings where id = ${warning.id}`,
+    );
+    expect(row!.source).toMatchObject({
+      identifier: report.mappedFrom.identifier,
+      sender: report.mappedFrom.sender,
+      signed: exp.signed ?? false,
+    });
     // The message is kept byte for byte (after decoding), signature included.
     expect(row!.source.raw).toBe(sample(file).replace(/^\uFEFF/, ""));
     if (exp.signed) expect(row!.source.raw).toMatch(/<(ds:)?Signature[\s>]/);
@@ -73,27 +98,38 @@ describe("importing the real sample messages", () => {
     expect(res.status, JSON.stringify(body)).toBe(201);
     const { warning, report } = body;
     expect(warning).toMatchObject({
-      msgType: "Cancel", status: "cancelled", version: 1, supersedesId: null, channels: [], issuedAt: null,
+      msgType: "Cancel",
+      status: "cancelled",
+      version: 1,
+      supersedesId: null,
+      channels: [],
+      issuedAt: null,
     });
     expect(warning.threadId).toBe(warning.id);
     expect(report.action).toBe("record");
     const original = { sender: "bbrundage@dps.state.nv.us", identifier: "AS-NV-e18921c7-1b35-4a81-9705-42d25c265ddd" };
     expect(report.unresolvedReferences).toEqual([expect.objectContaining(original)]);
     const [row] = await c.tdb.db.execute<{ source: Record<string, any> }>(
-      sql`select source from warnings where id = ${warning.id}`);
+      sql`select source from warnings where id = ${warning.id}`,
+    );
     const identifier = "AS-NV-58d33e3a-1f9a-4909-9d59-34e90b33b3e8";
     expect(row!.source).toMatchObject({ msgType: "Cancel", identifier, signed: true });
     expect(row!.source.references).toEqual([expect.objectContaining(original)]);
     // Nothing goes out and nothing can make it go out: no deliveries, not in the public
     // feed, and every action on it is refused.
     const [d] = await c.tdb.db.execute<{ n: number }>(
-      sql`select count(*)::int as n from deliveries where warning_id = ${warning.id}`);
+      sql`select count(*)::int as n from deliveries where warning_id = ${warning.id}`,
+    );
     expect(d!.n).toBe(0);
     expect(await (await c.app.request("/feeds/cap.atom")).text()).not.toContain(warning.identifier);
     expect((await c.app.request(`/feeds/cap/${warning.id}.xml`)).status).toBe(404);
     const by = { key: c.users.admin.key };
     for (const action of ["submit", "approve", "cancel"]) {
-      expect((await c.request("POST", `/api/v1/warnings/${warning.id}/${action}`, by)).status, action).toBe(409);
+      const body = action === "cancel" ? { json: { reason: "解除" } } : {};
+      expect(
+        (await c.request("POST", `/api/v1/warnings/${warning.id}/${action}`, { ...by, ...body })).status,
+        action,
+      ).toBe(409);
     }
     const areas = { codes: ["150402000000"] };
     expect((await c.request("PATCH", `/api/v1/warnings/${warning.id}`, { ...by, json: { areas } })).status).toBe(409);
@@ -113,51 +149,69 @@ describe("importing the real sample messages", () => {
       .replace(/<msgType>\w+<\/msgType>/, "<msgType>Cancel</msgType>")
       .replace(/<references>[^<]*<\/references>/, "")
       .replace("<scope>", "<references>KSTO@NWS.NOAA.GOV,KSTO-never-seen,2003-06-17T14:57:00-07:00</references><scope>")
-      .replace(/<geocode>[\s\S]*?<\/geocode>/,
-        "<geocode><valueName>CN-NBS-areaCode</valueName><value>150402000000</value></geocode>");
+      .replace(
+        /<geocode>[\s\S]*?<\/geocode>/,
+        "<geocode><valueName>CN-NBS-areaCode</valueName><value>150402000000</value></geocode>",
+      );
     const res = await postCap(c, xml);
     const body = await json(res);
     expect(res.status, JSON.stringify(body)).toBe(201);
     const unresolved = [{ sender: "KSTO@NWS.NOAA.GOV", identifier: "KSTO-never-seen" }];
     expect(body.report).toMatchObject({ action: "record", unresolvedReferences: unresolved });
     expect(body.warning).toMatchObject({
-      msgType: "Cancel", status: "cancelled", channels: [], areas: { codes: ["150402000000"] }, issuedAt: null,
+      msgType: "Cancel",
+      status: "cancelled",
+      channels: [],
+      areas: { codes: ["150402000000"] },
+      issuedAt: null,
     });
     // A later Update of that upstream thread finds the record and is refused like any
     // message after a Cancel, instead of reviving the warning.
-    const later = xml.replace("KSTO-cancel-1", "KSTO-cancel-2")
+    const later = xml
+      .replace("KSTO-cancel-1", "KSTO-cancel-2")
       .replace("<msgType>Cancel</msgType>", "<msgType>Update</msgType>")
       .replace("KSTO-never-seen,2003-06-17T14:57:00-07:00", "KSTO-cancel-1,2003-06-17T14:57:00-07:00");
     const r2 = await postCap(c, later);
     expect(r2.status).toBe(409);
     const [n] = await c.tdb.db.execute<{ n: number }>(
-      sql`select count(*)::int as n from warnings where source->>'identifier' = 'KSTO-cancel-2'`);
+      sql`select count(*)::int as n from warnings where source->>'identifier' = 'KSTO-cancel-2'`,
+    );
     expect(n!.n).toBe(0);
   });
 
   it("joined mid-stream: an IPAWS Update of an unknown alert is a draft; a Cancel of both ends it unsent", async () => {
     const c = ctx();
     const ipaws = sample("us-ipaws-1.xml");
-    const info = "<info><category>Safety</category><event>Civil Emergency</event><urgency>Immediate</urgency>"
-      + "<severity>Severe</severity><certainty>Likely</certainty><headline>Evacuate Zone 3</headline>"
-      + "<description>Leave now.</description><area><areaDesc>Clark County</areaDesc></area></info>";
-    const update = ipaws.replace("AS-NV-58d33e3a-1f9a-4909-9d59-34e90b33b3e8", "AS-NV-update-1")
+    const info =
+      "<info><category>Safety</category><event>Civil Emergency</event><urgency>Immediate</urgency>" +
+      "<severity>Severe</severity><certainty>Likely</certainty><headline>Evacuate Zone 3</headline>" +
+      "<description>Leave now.</description><area><areaDesc>Clark County</areaDesc></area></info>";
+    const update = ipaws
+      .replace("AS-NV-58d33e3a-1f9a-4909-9d59-34e90b33b3e8", "AS-NV-update-1")
       .replace("<msgType>Cancel</msgType>", "<msgType>Update</msgType>")
       .replace("<ds:Signature", `${info}<ds:Signature`);
     const u = await json(await postCap(c, update));
     expect(u.warning).toMatchObject({ status: "draft", msgType: "Alert", headline: "Evacuate Zone 3" });
     const original = expect.objectContaining({ identifier: "AS-NV-e18921c7-1b35-4a81-9705-42d25c265ddd" });
     expect(u.report.unresolvedReferences).toEqual([original]);
-    const cancel = ipaws.replace("AS-NV-58d33e3a-1f9a-4909-9d59-34e90b33b3e8", "AS-NV-cancel-1")
-      .replace("2019-04-18T12:02:32-06:00</references>",
-      "2019-04-18T12:02:32-06:00 bbrundage@dps.state.nv.us,AS-NV-update-1,2019-04-19T11:00:00-06:00</references>");
+    const cancel = ipaws
+      .replace("AS-NV-58d33e3a-1f9a-4909-9d59-34e90b33b3e8", "AS-NV-cancel-1")
+      .replace(
+        "2019-04-18T12:02:32-06:00</references>",
+        "2019-04-18T12:02:32-06:00 bbrundage@dps.state.nv.us,AS-NV-update-1,2019-04-19T11:00:00-06:00</references>",
+      );
     const res = await postCap(c, cancel);
     const body = await json(res);
     expect(res.status, JSON.stringify(body)).toBe(201);
     expect(body.report.action).toBe("record");
     expect(body.warning).toMatchObject({
-      msgType: "Cancel", status: "cancelled", version: 2, threadId: u.warning.threadId, supersedesId: u.warning.id,
-      channels: [], issuedAt: null,
+      msgType: "Cancel",
+      status: "cancelled",
+      version: 2,
+      threadId: u.warning.threadId,
+      supersedesId: u.warning.id,
+      channels: [],
+      issuedAt: null,
     });
     const draft = await json(await c.request("GET", `/api/v1/warnings/${u.warning.id}`));
     expect(draft).toMatchObject({ status: "cancelled" });
@@ -193,13 +247,17 @@ describe("importing the real sample messages", () => {
     await c.tdb.db.transaction(async (tx) => {
       await lockMessage(tx, "KSTO@NWS.NOAA.GOV", "KSTO-race-1");
       second = postCap(c, xml);
-      void second.then(() => { settled = true; });
+      void second.then(() => {
+        settled = true;
+      });
       await new Promise((r) => setTimeout(r, 300));
       expect(settled).toBe(false);
     });
     expect((await second!).status).toBe(201);
     expect((await postCap(c, xml)).status).toBe(409);
-    const [n] = await c.tdb.db.execute<{ n: number }>(sql`select count(*)::int as n from warnings where source->>'identifier' = 'KSTO-race-1'`);
+    const [n] = await c.tdb.db.execute<{ n: number }>(
+      sql`select count(*)::int as n from warnings where source->>'identifier' = 'KSTO-race-1'`,
+    );
     expect(n!.n).toBe(1);
   });
 });

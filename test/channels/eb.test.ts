@@ -286,7 +286,10 @@ describe("eb: vendor dialects are options per platform", () => {
         sql`select coverage from eb_broadcasts where warning_id = ${w.id}`,
       );
       expect(b!.coverage[0].rate).toBe(0.875);
-      await c.request("POST", `/api/v1/warnings/${w.id}/cancel`, { key: c.users.issuer.key, json: { reason: "险情解除" } });
+      await c.request("POST", `/api/v1/warnings/${w.id}/cancel`, {
+        key: c.users.issuer.key,
+        json: { reason: "险情解除" },
+      });
       await dispatchWith(c, channel(c));
       expect(fake.problems).toEqual([]);
       expect(String(fake.ebms[1]!.ebm[dialect.related].EBMID)).toBe(String(fake.ebms[0]!.ebm.EBMID));

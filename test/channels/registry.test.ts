@@ -27,7 +27,9 @@ describe("the channel registry", () => {
       const r = await ctx().request("GET", "/health", { key: null });
       expect(r.status).toBe(200);
       expect(await r.json()).toMatchObject({
-        status: "ok", database: "ok", channels: { sms: { ok: true }, email: { ok: true } },
+        status: "ok",
+        database: "ok",
+        channels: { sms: { ok: true }, email: { ok: true } },
       });
     } finally {
       delete ctx().services.channelHealth;
@@ -38,10 +40,14 @@ describe("the channel registry", () => {
   it("refuses to start with every problem of every channel listed", () => {
     const env = { ...parseEnv({}), SMS_RATE_PER_SECOND: -1, SMTP_POOL_SIZE: 0, SMS_SIMULATOR_FAILURE_RATE: 2 };
     expect(() => setupChannels({ env, services: ctx().services, log: silentLogger, hub })).toThrow(
-      new RegExp([
-        "invalid channel configuration:",
-        "  sms.pace.ratePerSecond: .*", "  sms.simulator.failureRate: .*", "  email.poolSize: ",
-      ].join("\n")),
+      new RegExp(
+        [
+          "invalid channel configuration:",
+          "  sms.pace.ratePerSecond: .*",
+          "  sms.simulator.failureRate: .*",
+          "  email.poolSize: ",
+        ].join("\n"),
+      ),
     );
   });
 });

@@ -1,4 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { DispatchRunner } from "../../src/dispatch/runner.js";
+import { rendererFor } from "../../src/templates/default.js";
+import { silentLogger } from "../../src/lib/log.js";
 import { sql } from "drizzle-orm";
 import twilio from "twilio";
 import { useContext, type TestContext } from "../helpers/context.js";
@@ -25,27 +28,56 @@ beforeAll(async () => {
 });
 afterAll(() => gw.stop());
 
-const channel = (over: Partial<{ from: string; messagingServiceSid: string }> = { from: "+15005550006" }, now = () => ctx().clock.now) =>
-  new TwilioSmsChannel({ accountSid: SID, authToken: TOKEN, baseUrl: base, statusCallback: `${PUBLIC}/webhooks/twilio/status`, ...over }, { ratePerSecond: 1000, concurrency: 8 }, now);
+const channel = (
+  over: Partial<{ from: string; messagingServiceSid: string }> = { from: "+15005550006" },
+  now = () => ctx().clock.now,
+) =>
+  new TwilioSmsChannel(
+    { accountSid: SID, authToken: TOKEN, baseUrl: base, statusCallback: `${PUBLIC}/webhooks/twilio/status`, ...over },
+    { ratePerSecond: 1000, concurrency: 8 },
+    now,
+  );
 
 const message = (over: Partial<OutboundMessage> = {}): OutboundMessage => ({
-  deliveryId: 1, warningId: "00000000-0000-4000-8000-000000000001", msgType: "Alert", level: "orange",
-  expires: new Date(ctx().clock.now.getTime() + 2 * 3600_000), language: "zh", text: "【赤峰市气象局】赤峰市气象台发布暴雨橙色预警[Ⅱ级/严重]", ...over,
+  deliveryId: 1,
+  warningId: "00000000-0000-4000-8000-000000000001",
+  msgType: "Alert",
+  level: "orange",
+  expires: new Date(ctx().clock.now.getTime() + 2 * 3600_000),
+  language: "zh",
+  text: "【赤峰市气象局】赤峰市气象台发布暴雨橙色预警[Ⅱ级/严重]",
+  ...over,
 });
 const target = (address: string | null) => ({ recipientId: 1, deviceId: null, address, villageCode: V });
 
 async function sendError(p: Promise<unknown>): Promise<ChannelError> {
-  try { await p; } catch (e) { expect(e).toBeInstanceOf(ChannelError); return e as ChannelError; }
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(ChannelError);
+    return e as ChannelError;
+  }
   throw new Error("expected a ChannelError");
 }
 
 /** Posts a status callback signed exactly as Twilio signs it (the library's own function). */
-async function callback(c: TestContext, params: Record<string, string>, o: { url?: string; token?: string; signature?: string | null; path?: string } = {}) {
+async function callback(
+  c: TestContext,
+  params: Record<string, string>,
+  o: { url?: string; token?: string; signature?: string | null; path?: string } = {},
+) {
   const path = o.path ?? "/webhooks/twilio/status";
-  const sig = o.signature === undefined ? twilio.getExpectedTwilioSignature(o.token ?? TOKEN, o.url ?? PUBLIC + path, params) : o.signature;
+  const sig =
+    o.signature === undefined
+      ? twilio.getExpectedTwilioSignature(o.token ?? TOKEN, o.url ?? PUBLIC + path, params)
+      : o.signature;
   return c.app.request(path, {
-    method: "POST", body: new URLSearchParams(params).toString(),
-    headers: { "content-type": "application/x-www-form-urlencoded", ...(sig === null ? {} : { "x-twilio-signature": sig }) },
+    method: "POST",
+    body: new URLSearchParams(params).toString(),
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      ...(sig === null ? {} : { "x-twilio-signature": sig }),
+    },
   });
 }
 
@@ -54,8 +86,17 @@ describe("SMS through the real twilio client", () => {
     const r = await channel().send(message(), target("+8613800000001"));
     const m = gw.messages.at(-1)!;
     expect(r).toEqual({ providerId: m.sid, status: "sent" });
-    expect(m).toMatchObject({ to: "+8613800000001", from: "+15005550006", body: message().text, statusCallback: `${PUBLIC}/webhooks/twilio/status`, validityPeriod: 7200 });
-    await channel().send(message({ expires: new Date(ctx().clock.now.getTime() + 48 * 3600_000) }), target("+8613800000001"));
+    expect(m).toMatchObject({
+      to: "+8613800000001",
+      from: "+15005550006",
+      body: message().text,
+      statusCallback: `${PUBLIC}/webhooks/twilio/status`,
+      validityPeriod: 7200,
+    });
+    await channel().send(
+      message({ expires: new Date(ctx().clock.now.getTime() + 48 * 3600_000) }),
+      target("+8613800000001"),
+    );
     expect(gw.messages.at(-1)!.validityPeriod).toBe(36_000);
   });
 
@@ -86,14 +127,28 @@ describe("SMS through the real twilio client", () => {
       const e = await sendError(channel().send(message(), target(to)));
       expect({ code: e.code, retryable: e.retryable }).toEqual({ code, retryable });
     }
-    const down = new TwilioSmsChannel({ accountSid: SID, authToken: TOKEN, baseUrl: "http://127.0.0.1:9", statusCallback: `${PUBLIC}/x`, from: "+15005550006" }, { ratePerSecond: 1, concurrency: 1 });
+    const down = new TwilioSmsChannel(
+      {
+        accountSid: SID,
+        authToken: TOKEN,
+        baseUrl: "http://127.0.0.1:9",
+        statusCallback: `${PUBLIC}/x`,
+        from: "+15005550006",
+      },
+      { ratePerSecond: 1, concurrency: 1 },
+    );
     const e = await sendError(down.send(message(), target("+8613800000001")));
     expect(e.retryable).toBe(true);
     expect(e.code).toMatch(/^network/);
-    const wrongToken = new TwilioSmsChannel({ accountSid: SID, authToken: "wrong", baseUrl: base, statusCallback: `${PUBLIC}/x`, from: "+15005550006" }, { ratePerSecond: 1, concurrency: 1 });
+    const wrongToken = new TwilioSmsChannel(
+      { accountSid: SID, authToken: "wrong", baseUrl: base, statusCallback: `${PUBLIC}/x`, from: "+15005550006" },
+      { ratePerSecond: 1, concurrency: 1 },
+    );
     expect((await sendError(wrongToken.send(message(), target("+8613800000001")))).code).toBe("twilio_20003");
     expect((await sendError(channel().send(message(), target(null)))).code).toBe("no_address");
-    expect((await sendError(channel().send(message({ expires: ctx().clock.now }), target("+8613800000001")))).code).toBe("expired");
+    expect(
+      (await sendError(channel().send(message({ expires: ctx().clock.now }), target("+8613800000001")))).code,
+    ).toBe("expired");
   });
 });
 
@@ -106,7 +161,11 @@ describe("the whole path: issue → dispatcher → gateway → signed status cal
     return { w, sent };
   }
   const byProvider = async (c: TestContext, sid: string) =>
-    (await c.tdb.db.execute<{ status: string; error_code: string | null; delivered_at: Date | null }>(sql`select status, error_code, delivered_at from deliveries where provider_id = ${sid}`))[0];
+    (
+      await c.tdb.db.execute<{ status: string; error_code: string | null; delivered_at: Date | null }>(
+        sql`select status, error_code, delivered_at from deliveries where provider_id = ${sid}`,
+      )
+    )[0];
 
   it("sends the rendered template text and moves forward only, whatever order callbacks come in", async () => {
     const c = ctx();
@@ -153,10 +212,65 @@ describe("the whole path: issue → dispatcher → gateway → signed status cal
     }
   });
 
+  it("2,000 delivered callbacks racing their sends' records are all applied (none left parked)", async () => {
+    const c = ctx();
+    const village = "150403001002";
+    await c.tdb.db.execute(sql`
+      insert into recipients (name, phone, area_code, village_code, audiences, dedupe_key)
+      select 'race' || i, '+8613500' || lpad(i::text, 5, '0'), ${village}, ${village}, array['public'], 'race:' || i
+      from generate_series(1, 2000) i`);
+    const w = await createIssued(c, { areas: { codes: [village] }, channels: ["sms"], level: "red" });
+    // The provider reports as fast as it answers: the callback is sent, not awaited, before
+    // the 201, so it lands before, during or after the dispatcher records the send.
+    const inFlight: Promise<unknown>[] = [];
+    gw.beforeRespond = async (m) => {
+      inFlight.push(callback(c, { MessageSid: m.sid, MessageStatus: "delivered", AccountSid: SID }));
+    };
+    const fast = new TwilioSmsChannel(
+      {
+        accountSid: SID,
+        authToken: TOKEN,
+        baseUrl: base,
+        from: "+15005550006",
+        statusCallback: `${PUBLIC}/webhooks/twilio/status`,
+      },
+      { ratePerSecond: 5_000, concurrency: 32 },
+      () => c.clock.now,
+    );
+    const runner = new DispatchRunner({
+      db: c.tdb.db,
+      sql: c.tdb.sql,
+      channels: [fast],
+      renderer: rendererFor(c.services),
+      log: silentLogger,
+      now: () => c.clock.now,
+      maintenanceMs: 200,
+    });
+    await runner.start();
+    try {
+      const delivered = async () => {
+        const [r] = await c.tdb.db.execute<{ n: number }>(sql`
+          select count(*)::int as n from deliveries where warning_id = ${w.id} and status = 'delivered'`);
+        return r!.n;
+      };
+      await vi.waitUntil(async () => (await delivered()) === 2000, { timeout: 90_000, interval: 200 });
+    } finally {
+      gw.beforeRespond = null;
+      await runner.stop();
+      await Promise.all(inFlight);
+    }
+    const statuses = (await Promise.all(inFlight)) as Response[];
+    expect(statuses.every((r) => r.status === 204)).toBe(true);
+    const [left] = await c.tdb.db.execute<{ n: number }>(sql`select count(*)::int as n from status_reports`);
+    expect(left!.n).toBe(0);
+  }, 120_000);
+
   it("refuses missing, forged, other-URL and tampered signatures with 403 and applies nothing", async () => {
     const c = ctx();
     const { w } = await issueAndSend(c, 1);
-    const [row] = await c.tdb.db.execute<{ provider_id: string }>(sql`select provider_id from deliveries where warning_id = ${w.id}`);
+    const [row] = await c.tdb.db.execute<{ provider_id: string }>(
+      sql`select provider_id from deliveries where warning_id = ${w.id}`,
+    );
     const sid = row!.provider_id;
     const params = { MessageSid: sid, MessageStatus: "delivered", AccountSid: SID };
     const refused = [
@@ -164,14 +278,23 @@ describe("the whole path: issue → dispatcher → gateway → signed status cal
       await callback(c, params, { token: "not-the-token" }),
       await callback(c, params, { url: "https://attacker.example/webhooks/twilio/status" }),
       await callback(c, params, { url: `${PUBLIC}/webhooks/twilio/inbound` }),
-      await callback(c, params, { signature: twilio.getExpectedTwilioSignature(TOKEN, `${PUBLIC}/webhooks/twilio/status`, { ...params, MessageStatus: "failed" }) }),
+      await callback(c, params, {
+        signature: twilio.getExpectedTwilioSignature(TOKEN, `${PUBLIC}/webhooks/twilio/status`, {
+          ...params,
+          MessageStatus: "failed",
+        }),
+      }),
     ];
     for (const r of refused) {
       expect(r.status).toBe(403);
       expect(await r.json()).toMatchObject({ code: "forbidden", rule: "twilio_signature" });
     }
     expect((await byProvider(c, sid))!.status).toBe("sent");
-    const json = await c.app.request("/webhooks/twilio/status", { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
+    const json = await c.app.request("/webhooks/twilio/status", {
+      method: "POST",
+      body: "{}",
+      headers: { "content-type": "application/json" },
+    });
     expect(json.status).toBe(415);
     expect((await callback(c, params)).status).toBe(204);
     expect((await byProvider(c, sid))!.status).toBe("delivered");
@@ -197,7 +320,18 @@ describe("SMS replies acknowledge (叫应)", () => {
     await dispatchWith(c, channel());
     const mine = async () => (await deliveriesOf(c.tdb.db, w.id)).find((d) => d.recipient_id === pid)!;
     expect((await mine()).status).toBe("sent");
-    const reply = (body: string, from = phone) => callback(c, { MessageSid: "SM" + Math.random().toString(16).slice(2), From: from, To: "+15005550006", Body: body, AccountSid: SID }, { path: "/webhooks/twilio/inbound" });
+    const reply = (body: string, from = phone) =>
+      callback(
+        c,
+        {
+          MessageSid: "SM" + Math.random().toString(16).slice(2),
+          From: from,
+          To: "+15005550006",
+          Body: body,
+          AccountSid: SID,
+        },
+        { path: "/webhooks/twilio/inbound" },
+      );
 
     const chat = await reply("今天下雨吗？");
     expect(chat.status).toBe(200);
@@ -207,7 +341,9 @@ describe("SMS replies acknowledge (叫应)", () => {
 
     expect((await reply(" 收到！")).status).toBe(200);
     expect((await mine()).status).toBe("acknowledged");
-    const audit = await c.tdb.db.execute<{ actor: string; action: string }>(sql`select actor, action from audit_log where subject_id = ${String((await mine()).id)}`);
+    const audit = await c.tdb.db.execute<{ actor: string; action: string }>(
+      sql`select actor, action from audit_log where subject_id = ${String((await mine()).id)}`,
+    );
     expect(audit).toEqual([{ actor: `sms:${phone}`, action: "delivery.acknowledge" }]);
     expect((await reply("1")).status).toBe(200); // idempotent
     expect((await reply("1", "not-a-number")).status).toBe(422);

@@ -6,7 +6,11 @@ export class ConsoleClient {
   cookies = new Map<string, string>();
   constructor(private readonly ctx: TestContext) {}
 
-  async req(method: string, path: string, o: { form?: Record<string, string | string[]>; headers?: Record<string, string>; body?: string | FormData } = {}): Promise<Response> {
+  async req(
+    method: string,
+    path: string,
+    o: { form?: Record<string, string | string[]>; headers?: Record<string, string>; body?: string | FormData } = {},
+  ): Promise<Response> {
     const headers: Record<string, string> = { ...o.headers };
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
     let body: string | FormData | undefined = o.body;
@@ -16,12 +20,18 @@ export class ConsoleClient {
       body = p.toString();
       headers["content-type"] = "application/x-www-form-urlencoded";
     }
-    const res = await this.ctx.app.request(path, { method, headers, ...(body !== undefined ? { body } : {}), redirect: "manual" });
+    const res = await this.ctx.app.request(path, {
+      method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+      redirect: "manual",
+    });
     for (const sc of res.headers.getSetCookie()) {
       const [pair, ...attrs] = sc.split(";");
       const [k, ...v] = pair!.split("=");
       const expired = attrs.some((a) => /max-age=0/i.test(a.trim()));
-      if (expired) this.cookies.delete(k!.trim()); else this.cookies.set(k!.trim(), v.join("="));
+      if (expired) this.cookies.delete(k!.trim());
+      else this.cookies.set(k!.trim(), v.join("="));
     }
     return res;
   }

@@ -16,7 +16,14 @@ const HONGSHAN = "150402000000";
 describe("sign-in and sessions", () => {
   it("without a session every page redirects to sign-in, keeping where you were going", async () => {
     const b = new ConsoleClient(ctx());
-    for (const path of ["/warnings", "/compose", "/approvals", "/devices", "/people", "/warnings/00000000-0000-4000-8000-000000000000"]) {
+    for (const path of [
+      "/warnings",
+      "/compose",
+      "/approvals",
+      "/devices",
+      "/people",
+      "/warnings/00000000-0000-4000-8000-000000000000",
+    ]) {
       const res = await b.req("GET", path);
       expect(res.status, path).toBe(302);
       expect(res.headers.get("location")).toBe(`/login?next=${encodeURIComponent(path)}`);
@@ -24,8 +31,7 @@ describe("sign-in and sessions", () => {
     expect((await b.req("POST", "/compose", { form: { type: "rainstorm" } })).status).toBe(401);
   });
 
-  it("signs in by username and password into an HttpOnly SameSite=Strict cookie; bad passwords, forged tokens refused",
-    async () => {
+  it("signs in by username and password into an HttpOnly SameSite=Strict cookie; bad passwords, forged tokens refused", async () => {
     const c = ctx();
     const password = await passwordFor(c, c.users.issuer);
     const b = new ConsoleClient(c);
@@ -153,7 +159,16 @@ describe("compose, approve, board", () => {
   it("a disallowed level comes back with the API's error next to the level field; a valid one is created and submitted", async () => {
     const b = new ConsoleClient(ctx());
     const csrf = await b.signIn(ctx().users.issuer);
-    const base = { _csrf: csrf, description: "预计未来6小时红山区将出现50毫米以上降雨。", instruction: "注意防范。", areas: [HONGSHAN], audiences: ["public"], channels: ["sms", "display"], expires: shanghai(inHours(ctx(), 6)), action: "submit" };
+    const base = {
+      _csrf: csrf,
+      description: "预计未来6小时红山区将出现50毫米以上降雨。",
+      instruction: "注意防范。",
+      areas: [HONGSHAN],
+      audiences: ["public"],
+      channels: ["sms", "display"],
+      expires: shanghai(inHours(ctx(), 6)),
+      action: "submit",
+    };
     const refused = await b.req("POST", "/compose", { form: { ...base, type: "drought", level: "blue" } });
     expect(refused.status).toBe(422);
     const html = await refused.text();
@@ -175,14 +190,29 @@ describe("compose, approve, board", () => {
     expect(form).toContain(`name="from" value="${w.id}"`);
     expect(form).toContain("原始内容");
     expect(form).toContain(`data-code="${HONGSHAN}"`);
-    const saved = await b.req("POST", "/compose", { form: {
-      _csrf: csrf, from: w.id, type: w.type, level: "orange", description: "降雨加强", areas: [HONGSHAN], audiences: ["public"], channels: ["sms"],
-      expires: shanghai(inHours(ctx(), 6)), channelsTouched: "1",
-    } });
+    const saved = await b.req("POST", "/compose", {
+      form: {
+        _csrf: csrf,
+        from: w.id,
+        type: w.type,
+        level: "orange",
+        description: "降雨加强",
+        areas: [HONGSHAN],
+        audiences: ["public"],
+        channels: ["sms"],
+        expires: shanghai(inHours(ctx(), 6)),
+        channelsTouched: "1",
+      },
+    });
     expect(saved.status).toBe(303);
     const next = /\/warnings\/([0-9a-f-]{36})/.exec(saved.headers.get("location")!)![1]!;
     expect(next).not.toBe(w.id);
-    expect(await json(await ctx().request("GET", `/api/v1/warnings/${next}`))).toMatchObject({ status: "pending", msgType: "Update", level: "orange", description: "降雨加强" });
+    expect(await json(await ctx().request("GET", `/api/v1/warnings/${next}`))).toMatchObject({
+      status: "pending",
+      msgType: "Update",
+      level: "orange",
+      description: "降雨加强",
+    });
 
     // The API refuses to cancel a version that already has a newer one: the board shows why.
     const refused = await b.req("POST", `/warnings/${w.id}/cancel`, { form: { _csrf: csrf, reason: "降雨减弱" } });
@@ -192,11 +222,16 @@ describe("compose, approve, board", () => {
     expect((await json(await ctx().request("GET", `/api/v1/warnings/${w.id}`))).status).toBe("issued");
 
     const other = await createIssued(ctx(), { areas: { codes: [HONGSHAN] }, channels: ["sms"] });
-    const cancelled = await b.req("POST", `/warnings/${other.id}/cancel`, { form: { _csrf: csrf, reason: "降雨减弱" } });
+    const cancelled = await b.req("POST", `/warnings/${other.id}/cancel`, {
+      form: { _csrf: csrf, reason: "降雨减弱" },
+    });
     expect(cancelled.status).toBe(303);
     expect((await json(await ctx().request("GET", `/api/v1/warnings/${other.id}`))).status).toBe("cancelled");
     const cancel = /\/warnings\/([0-9a-f-]{36})/.exec(cancelled.headers.get("location")!)![1]!;
-    expect(await json(await ctx().request("GET", `/api/v1/warnings/${cancel}`))).toMatchObject({ msgType: "Cancel", status: "issued" });
+    expect(await json(await ctx().request("GET", `/api/v1/warnings/${cancel}`))).toMatchObject({
+      msgType: "Cancel",
+      status: "issued",
+    });
   });
 
   it("the approval queue lists pending warnings with their SMS; self-approval is refused and shown; another approver issues", async () => {
@@ -253,7 +288,8 @@ describe("compose, approve, board", () => {
     const reader = live.body!.getReader();
     let text = "";
     // Two events (the second a second later); bounded by the reads it takes.
-    for (let i = 0; i < 50 && (text.match(/\n\n/g) ?? []).length < 2; i++) text += new TextDecoder().decode((await reader.read()).value);
+    for (let i = 0; i < 50 && (text.match(/\n\n/g) ?? []).length < 2; i++)
+      text += new TextDecoder().decode((await reader.read()).value);
     await reader.cancel();
     const [first, second] = [...text.matchAll(/data: (.*)/g)].map((m) => JSON.parse(m[1]!));
     expect(first).toMatchObject({ status: "issued", population: cov.population, reached: cov.reached });
@@ -267,13 +303,21 @@ describe("compose, approve, board", () => {
   });
 
   it("devices and people of an area, with online state", async () => {
-    const d = await json(await ctx().request("POST", "/api/v1/devices", { json: { kind: "loudspeaker", areaCode: "150402001001", name: "大喇叭 <b>西屯</b>" } }));
+    const d = await json(
+      await ctx().request("POST", "/api/v1/devices", {
+        json: { kind: "loudspeaker", areaCode: "150402001001", name: "大喇叭 <b>西屯</b>" },
+      }),
+    );
     await addPerson(ctx().tdb.db, { area: "150402001001", name: "赵六" });
     const b = new ConsoleClient(ctx());
     await b.signIn(ctx().users.viewer);
     const devices = await (await b.req("GET", "/devices?area=150402001000")).text();
     // Offline is the loud state; the area by name, its code as secondary text.
-    expect(devices).toMatch(new RegExp(`<tr data-id="${d.id}" data-online="false"><td>大喇叭 &lt;b&gt;西屯&lt;/b&gt;</td><td>应急广播大喇叭</td><td>[^<]+ <small class="code">150402001001</small></td><td><span class="status-offline">离线</span></td><td>—</td>`));
+    expect(devices).toMatch(
+      new RegExp(
+        `<tr data-id="${d.id}" data-online="false"><td>大喇叭 &lt;b&gt;西屯&lt;/b&gt;</td><td>应急广播大喇叭</td><td>[^<]+ <small class="code">150402001001</small></td><td><span class="status-offline">离线</span></td><td>—</td>`,
+      ),
+    );
     expect(await (await b.req("GET", "/devices?area=150403000000")).text()).not.toContain(d.id);
     const people = await (await b.req("GET", "/people?area=150402001001")).text();
     expect(people).toContain("<td>赵六</td>");
@@ -281,7 +325,14 @@ describe("compose, approve, board", () => {
 
   it("the live stream of a cancelled warning sends one picture and ends", async () => {
     const w = await createIssued(ctx(), { areas: { codes: [HONGSHAN] }, channels: ["sms"] });
-    expect((await ctx().request("POST", `/api/v1/warnings/${w.id}/cancel`, { key: ctx().users.issuer.key, json: { reason: "险情解除" } })).status).toBeLessThan(300);
+    expect(
+      (
+        await ctx().request("POST", `/api/v1/warnings/${w.id}/cancel`, {
+          key: ctx().users.issuer.key,
+          json: { reason: "险情解除" },
+        })
+      ).status,
+    ).toBeLessThan(300);
     const b = new ConsoleClient(ctx());
     await b.signIn(ctx().users.viewer);
     const live = await b.req("GET", `/warnings/${w.id}/live`);
@@ -295,7 +346,16 @@ describe("compose, approve, board", () => {
     const csrf = await b.signIn(ctx().users.issuer);
     const fd = new FormData();
     fd.set("_csrf", csrf);
-    fd.set("csv", new Blob(["name,phone,area_code,audiences\n张三,13800001111,150402001001,public\n李四,notaphone,150402001001,public\n王五,13800002222,999999999999,public\n"], { type: "text/csv" }), "people.csv");
+    fd.set(
+      "csv",
+      new Blob(
+        [
+          "name,phone,area_code,audiences\n张三,13800001111,150402001001,public\n李四,notaphone,150402001001,public\n王五,13800002222,999999999999,public\n",
+        ],
+        { type: "text/csv" },
+      ),
+      "people.csv",
+    );
     const res = await b.req("POST", "/people/import", { body: fd });
     expect(res.status).toBe(422);
     const html = await res.text();
@@ -343,7 +403,11 @@ describe("compose, approve, board", () => {
 
   it("serves its assets itself", async () => {
     const b = new ConsoleClient(ctx());
-    for (const [f, type] of [["console.css", "text/css"], ["compose.js", "text/javascript"], ["board.js", "text/javascript"]]) {
+    for (const [f, type] of [
+      ["console.css", "text/css"],
+      ["compose.js", "text/javascript"],
+      ["board.js", "text/javascript"],
+    ]) {
       const res = await b.req("GET", `/assets/${f}`);
       expect(res.status).toBe(200);
       expect(res.headers.get("content-type")).toContain(type!);
@@ -355,30 +419,60 @@ describe("compose, approve, board", () => {
 describe("the coverage curve", () => {
   it("rises from 0% at issue in steps and holds its last rate to the end of the span", async () => {
     const { curvePath, curveSpan, CURVE } = await import("../../src/console/board-data.js");
-    const xy = (d: string) => [...d.matchAll(/[ML]([\d.]+),([\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])] as const);
-    const bottom = CURVE.h - CURVE.bottom, top = CURVE.top, right = CURVE.w - 8;
+    const xy = (d: string) =>
+      [...d.matchAll(/[ML]([\d.]+),([\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])] as const);
+    const bottom = CURVE.h - CURVE.bottom,
+      top = CURVE.top,
+      right = CURVE.w - 8;
     // Everything reached within a second: still a rise and a plateau, not a lone point.
     const fast = xy(curvePath([{ seconds: 1, rate: 1 }], 30));
     expect(fast[0]).toEqual([CURVE.left, bottom]);
     expect(fast.at(-1)).toEqual([right, top]);
     expect(fast.some(([, y]) => y === top)).toBe(true);
     // Cumulative: y never goes back down (up on screen is a smaller y).
-    const steps = xy(curvePath([{ seconds: 2, rate: 0.3 }, { seconds: 5, rate: 0.6 }, { seconds: 9, rate: 0.95 }], 0));
+    const steps = xy(
+      curvePath(
+        [
+          { seconds: 2, rate: 0.3 },
+          { seconds: 5, rate: 0.6 },
+          { seconds: 9, rate: 0.95 },
+        ],
+        0,
+      ),
+    );
     for (let i = 1; i < steps.length; i++) {
       expect(steps[i]![1]).toBeLessThanOrEqual(steps[i - 1]![1]);
       expect(steps[i]![0]).toBeGreaterThanOrEqual(steps[i - 1]![0]);
     }
     expect(curveSpan([{ seconds: 400 }], 30)).toBe(400);
-    expect(curvePath([], 0)).toBe(`M${CURVE.left.toFixed(1)},${bottom.toFixed(1)} L${right.toFixed(1)},${bottom.toFixed(1)}`);
+    expect(curvePath([], 0)).toBe(
+      `M${CURVE.left.toFixed(1)},${bottom.toFixed(1)} L${right.toFixed(1)},${bottom.toFixed(1)}`,
+    );
   });
 });
 
 describe("a village's colour on the board", () => {
   it("reached ≥ 90%, else loudspeaker offline, else escalated, else in progress, else not reached", async () => {
     const { villageState } = await import("../../src/console/board-data.js");
-    const ch = (targeted: number, delivered: number, failed = 0) => ({ targeted, sent: delivered + failed, delivered, acknowledged: 0, failed, expired: 0, reached: 0 });
-    const v = (reached: number, channels: Record<string, ReturnType<typeof ch>>) =>
-      ({ code: "150402001001", name: "村", population: 100, reached, rate: reached / 100, villages: 1, villagesNotReached: reached >= 90 ? 0 : 1, channels });
+    const ch = (targeted: number, delivered: number, failed = 0) => ({
+      targeted,
+      sent: delivered + failed,
+      delivered,
+      acknowledged: 0,
+      failed,
+      expired: 0,
+      reached: 0,
+    });
+    const v = (reached: number, channels: Record<string, ReturnType<typeof ch>>) => ({
+      code: "150402001001",
+      name: "村",
+      population: 100,
+      reached,
+      rate: reached / 100,
+      villages: 1,
+      villagesNotReached: reached >= 90 ? 0 : 1,
+      channels,
+    });
     const none = { offline: new Set<string>(), escalated: new Set<string>(), inForce: true };
     const offline = { ...none, offline: new Set(["150402001001"]) };
     const escalated = { ...none, escalated: new Set(["150402001001"]) };

@@ -12,11 +12,13 @@ import { addDevice, addPerson, setPopulation } from "../helpers/people.js";
 import { LoopbackChannel, plainRenderer } from "../helpers/loopback-channel.js";
 import { defaultDispatchOptions, dispatchOnce } from "../../src/dispatch/dispatcher.js";
 import { TokenBucket } from "../../src/dispatch/token-bucket.js";
-import { applyDeliveryReports, applyProviderReports } from "../../src/dispatch/status.js";
+import { applyDeliveryReports, applyProviderReports } from "../../src/deliveries/reports.js";
 import { silentLogger } from "../../src/lib/log.js";
 
 const ctx = useContext();
-const VA = "150402002001", VB = "150402002002", VC = "150402002003";
+const VA = "150402002001",
+  VB = "150402002002",
+  VC = "150402002003";
 let report: Record<string, any>;
 let warningId = "";
 let issuedAt = 0;
@@ -36,12 +38,25 @@ beforeAll(async () => {
   };
   const speaker = await addDevice(db, { area: VB, kind: "loudspeaker" });
   const display = await addDevice(db, { area: VB, kind: "display", reach: 30 });
-  const w = await createIssued(c, { areas: { codes: [VA, VB, VC] }, channels: ["sms", "email", "loudspeaker", "display"], level: "orange" });
+  const w = await createIssued(c, {
+    areas: { codes: [VA, VB, VC] },
+    channels: ["sms", "email", "loudspeaker", "display"],
+    level: "orange",
+  });
   warningId = w.id;
   issuedAt = new Date(w.issuedAt).getTime();
 
   const send = async (ch: LoopbackChannel) =>
-    dispatchOnce({ db, channel: ch, bucket: new TokenBucket(Infinity), renderer: plainRenderer, owner: "cov", now: () => c.clock.now, log: silentLogger, options: defaultDispatchOptions });
+    dispatchOnce({
+      db,
+      channel: ch,
+      bucket: new TokenBucket(Infinity),
+      renderer: plainRenderer,
+      owner: "cov",
+      now: () => c.clock.now,
+      log: silentLogger,
+      options: defaultDispatchOptions,
+    });
   const sms = new LoopbackChannel("sms");
   sms.behaviourFor.set("+8613100000003", "permanent");
   await send(sms);
@@ -50,7 +65,9 @@ beforeAll(async () => {
   await send(new LoopbackChannel("display"));
 
   const pid = async (recipient: number | string, channel: string) => {
-    const [r] = await db.execute<{ id: string; provider_id: string }>(sql`select id, provider_id from deliveries where warning_id = ${w.id} and channel = ${channel} and (recipient_id::text = ${String(recipient)} or device_id::text = ${String(recipient)})`);
+    const [r] = await db.execute<{ id: string; provider_id: string }>(
+      sql`select id, provider_id from deliveries where warning_id = ${w.id} and channel = ${channel} and (recipient_id::text = ${String(recipient)} or device_id::text = ${String(recipient)})`,
+    );
     return r!;
   };
   const at = (s: number) => new Date(issuedAt + s * 1000);
@@ -62,11 +79,16 @@ beforeAll(async () => {
   ]);
   const spk = Number((await pid(speaker, "loudspeaker")).id);
   const dsp = Number((await pid(display, "display")).id);
-  await applyDeliveryReports(db, [{ deliveryId: spk, status: "delivered", at: at(12) }, { deliveryId: dsp, status: "delivered", at: at(12) }]);
+  await applyDeliveryReports(db, [
+    { deliveryId: spk, status: "delivered", at: at(12) },
+    { deliveryId: dsp, status: "delivered", at: at(12) },
+  ]);
   await applyDeliveryReports(db, [{ deliveryId: spk, status: "acknowledged", at: at(20) }]);
   // Repeats change nothing.
   await applyDeliveryReports(db, [{ deliveryId: spk, status: "acknowledged", at: at(30) }]);
-  await applyProviderReports(db, [{ providerId: (await pid(p.p1, "sms")).provider_id, status: "delivered", at: at(40) }]);
+  await applyProviderReports(db, [
+    { providerId: (await pid(p.p1, "sms")).provider_id, status: "delivered", at: at(40) },
+  ]);
 
   const res = await c.request("GET", `/api/v1/warnings/${w.id}/coverage?by=village`, { key: c.users.viewer.key });
   expect(res.status).toBe(200);
@@ -82,10 +104,44 @@ describe("coverage report", () => {
   });
 
   it("counts every stage per channel, honestly", () => {
-    expect(report.channels.sms).toEqual({ targeted: 5, sent: 4, delivered: 3, acknowledged: 0, failed: 1, expired: 0, reached: 3 });
-    expect(report.channels.email).toEqual({ targeted: 5, sent: 1, delivered: 1, acknowledged: 0, failed: 4, expired: 0, reached: 1 });
-    expect(report.channels.loudspeaker).toEqual({ targeted: 1, sent: 1, delivered: 1, acknowledged: 1, failed: 0, expired: 0, reached: 100, played: 1 });
-    expect(report.channels.display).toEqual({ targeted: 1, sent: 1, delivered: 1, acknowledged: 0, failed: 0, expired: 0, reached: 0, shown: 0 });
+    expect(report.channels.sms).toEqual({
+      targeted: 5,
+      sent: 4,
+      delivered: 3,
+      acknowledged: 0,
+      failed: 1,
+      expired: 0,
+      reached: 3,
+    });
+    expect(report.channels.email).toEqual({
+      targeted: 5,
+      sent: 1,
+      delivered: 1,
+      acknowledged: 0,
+      failed: 4,
+      expired: 0,
+      reached: 1,
+    });
+    expect(report.channels.loudspeaker).toEqual({
+      targeted: 1,
+      sent: 1,
+      delivered: 1,
+      acknowledged: 1,
+      failed: 0,
+      expired: 0,
+      reached: 100,
+      played: 1,
+    });
+    expect(report.channels.display).toEqual({
+      targeted: 1,
+      sent: 1,
+      delivered: 1,
+      acknowledged: 0,
+      failed: 0,
+      expired: 0,
+      reached: 0,
+      shown: 0,
+    });
   });
 
   it("reports per village, and rolls up per township and county", async () => {
@@ -95,9 +151,20 @@ describe("coverage report", () => {
     expect(byCode[VC]).toMatchObject({ population: 40, reached: 0, rate: 0, villagesNotReached: 1 });
     const c = ctx();
     const county = await json(await c.request("GET", `/api/v1/warnings/${warningId}/coverage?by=county`));
-    expect(county.areas).toEqual([expect.objectContaining({ code: "150402000000", name: "红山区", population: 150, reached: 102, villages: 3, villagesNotReached: 1 })]);
+    expect(county.areas).toEqual([
+      expect.objectContaining({
+        code: "150402000000",
+        name: "红山区",
+        population: 150,
+        reached: 102,
+        villages: 3,
+        villagesNotReached: 1,
+      }),
+    ]);
     const township = await json(await c.request("GET", `/api/v1/warnings/${warningId}/coverage?by=township`));
-    expect(township.areas).toEqual([expect.objectContaining({ code: "150402002000", name: "三中街街道", reached: 102 })]);
+    expect(township.areas).toEqual([
+      expect.objectContaining({ code: "150402002000", name: "三中街街道", reached: 102 }),
+    ]);
   });
 
   it("agrees with a direct computation over the deliveries", async () => {
@@ -118,14 +185,29 @@ describe("coverage report", () => {
     const res = await c.request("GET", `/api/v1/warnings/${warningId}/coverage.csv?by=county`);
     expect(res.headers.get("content-type")).toContain("text/csv");
     const [header, row] = (await res.text()).trim().split("\n");
-    expect(header!.split(",").slice(0, 7)).toEqual(["code", "name", "population", "reached", "rate", "villages", "villages_not_reached"]);
+    expect(header!.split(",").slice(0, 7)).toEqual([
+      "code",
+      "name",
+      "population",
+      "reached",
+      "rate",
+      "villages",
+      "villages_not_reached",
+    ]);
     expect(row!.startsWith("150402000000,红山区,150,102,0.6800,3,1,5,4,3,0,1,0,3")).toBe(true); // then sms stages
   });
 
   it("summarises major and all warnings against their targets", async () => {
     const c = ctx();
     const s = await json(await c.request("GET", "/api/v1/coverage/summary", { key: c.users.viewer.key }));
-    expect(s.major).toMatchObject({ warnings: 1, population: 150, reached: 102, target: 0.93, met: false, warningsMeetingTarget: 0 });
+    expect(s.major).toMatchObject({
+      warnings: 1,
+      population: 150,
+      reached: 102,
+      target: 0.93,
+      met: false,
+      warningsMeetingTarget: 0,
+    });
     expect(s.all).toMatchObject({ warnings: 1, population: 150, reached: 102, target: 0.9 });
     const scoped = await json(await c.request("GET", "/api/v1/coverage/summary", { key: c.users.songshanIssuer.key }));
     expect(scoped.all.warnings).toBe(0);
@@ -133,14 +215,20 @@ describe("coverage report", () => {
 
   it("lists deliveries with filters; security on coverage and deliveries", async () => {
     const c = ctx();
-    const failed = await json(await c.request("GET", `/api/v1/warnings/${warningId}/deliveries?channel=email&status=failed`));
+    const failed = await json(
+      await c.request("GET", `/api/v1/warnings/${warningId}/deliveries?channel=email&status=failed`),
+    );
     expect(failed.items).toHaveLength(4);
     expect(failed.items.every((d: { errorCode: string }) => d.errorCode === "no_address")).toBe(true);
     const vb = await json(await c.request("GET", `/api/v1/warnings/${warningId}/deliveries?area=${VB}`));
     expect(vb.items.every((d: { villageCode: string }) => d.villageCode === VB)).toBe(true);
     expect((await c.request("GET", `/api/v1/warnings/${warningId}/coverage`, { key: null })).status).toBe(401);
-    expect((await c.request("GET", `/api/v1/warnings/${warningId}/coverage`, { key: c.users.songshanIssuer.key })).status).toBe(403);
-    expect((await c.request("GET", `/api/v1/warnings/${warningId}/deliveries`, { key: c.users.songshanIssuer.key })).status).toBe(403);
+    expect(
+      (await c.request("GET", `/api/v1/warnings/${warningId}/coverage`, { key: c.users.songshanIssuer.key })).status,
+    ).toBe(403);
+    expect(
+      (await c.request("GET", `/api/v1/warnings/${warningId}/deliveries`, { key: c.users.songshanIssuer.key })).status,
+    ).toBe(403);
     expect((await c.request("GET", `/api/v1/warnings/${warningId}/coverage?by=province`)).status).toBe(422);
   });
 
@@ -148,14 +236,21 @@ describe("coverage report", () => {
     const c = ctx();
     const list = await json(await c.request("GET", `/api/v1/warnings/${warningId}/deliveries?channel=sms&status=sent`));
     const id = list.items[0].id;
-    const r = await c.request("POST", `/api/v1/deliveries/${id}/ack`, { key: c.users.issuer.key, json: { note: "电话确认" } });
+    const r = await c.request("POST", `/api/v1/deliveries/${id}/ack`, {
+      key: c.users.issuer.key,
+      json: { note: "电话确认" },
+    });
     expect(r.status).toBe(200);
     expect((await json(r)).status).toBe("acknowledged");
     expect((await c.request("POST", `/api/v1/deliveries/${id}/ack`, { key: c.users.issuer.key })).status).toBe(200);
-    const [n] = await c.tdb.db.execute<{ n: number }>(sql`select count(*)::int as n from audit_log where action = 'delivery.acknowledge' and subject_id = ${String(id)}`);
+    const [n] = await c.tdb.db.execute<{ n: number }>(
+      sql`select count(*)::int as n from audit_log where action = 'delivery.acknowledge' and subject_id = ${String(id)}`,
+    );
     expect(n!.n).toBe(1);
     expect((await c.request("POST", `/api/v1/deliveries/${id}/ack`, { key: c.users.viewer.key })).status).toBe(403);
-    expect((await c.request("POST", `/api/v1/deliveries/${id}/ack`, { key: c.users.songshanIssuer.key })).status).toBe(403);
+    expect((await c.request("POST", `/api/v1/deliveries/${id}/ack`, { key: c.users.songshanIssuer.key })).status).toBe(
+      403,
+    );
     expect((await c.request("POST", `/api/v1/deliveries/999999999/ack`, { key: c.users.issuer.key })).status).toBe(404);
   });
 });

@@ -5,8 +5,8 @@ import { createIssued, json } from "../helpers/factories.js";
 import { addDevice, addPerson, deliveriesOf } from "../helpers/people.js";
 import { LoopbackChannel, plainRenderer } from "../helpers/loopback-channel.js";
 import { defaultDispatchOptions, dispatchOnce, type LoopDeps } from "../../src/dispatch/dispatcher.js";
-import { claimBatch, recordOutcomes, recoverLeases } from "../../src/dispatch/claims.js";
-import { applyProviderReports } from "../../src/dispatch/status.js";
+import { claimBatch, recordOutcomes, recoverLeases } from "../../src/deliveries/claims.js";
+import { applyProviderReports } from "../../src/deliveries/reports.js";
 import { TokenBucket } from "../../src/dispatch/token-bucket.js";
 import { DispatchRunner } from "../../src/dispatch/runner.js";
 import { silentLogger } from "../../src/lib/log.js";
@@ -22,8 +22,15 @@ beforeAll(async () => {
 
 function loop(c: TestContext, channel: LoopbackChannel, over: Partial<LoopDeps> = {}): LoopDeps {
   return {
-    db: c.tdb.db, channel, bucket: new TokenBucket(Infinity), renderer: plainRenderer, owner: "test-owner",
-    now: () => c.clock.now, log: silentLogger, options: { ...defaultDispatchOptions, batchSize: 100 }, ...over,
+    db: c.tdb.db,
+    channel,
+    bucket: new TokenBucket(Infinity),
+    renderer: plainRenderer,
+    owner: "test-owner",
+    now: () => c.clock.now,
+    log: silentLogger,
+    options: { ...defaultDispatchOptions, batchSize: 100 },
+    ...over,
   };
 }
 const issue = (c: TestContext, over: Record<string, unknown> = {}) =>
@@ -36,9 +43,25 @@ describe("dispatch", () => {
     const w = await issue(c);
     const ch = new LoopbackChannel("sms");
     expect(await dispatchOnce(loop(c, ch))).toBe(6);
-    const rows = await c.tdb.db.execute<{ status: string; provider_id: string; sent_at: Date; attempts: number; rendered_language: string }>(
-      sql`select status, provider_id, sent_at, attempts, rendered_language from deliveries where warning_id = ${w.id}`);
-    expect(rows.every((r) => r.status === "sent" && r.provider_id?.startsWith("sms-") && r.sent_at && r.attempts === 1 && r.rendered_language === "zh")).toBe(true);
+    const rows = await c.tdb.db.execute<{
+      status: string;
+      provider_id: string;
+      sent_at: Date;
+      attempts: number;
+      rendered_language: string;
+    }>(
+      sql`select status, provider_id, sent_at, attempts, rendered_language from deliveries where warning_id = ${w.id}`,
+    );
+    expect(
+      rows.every(
+        (r) =>
+          r.status === "sent" &&
+          r.provider_id?.startsWith("sms-") &&
+          r.sent_at &&
+          r.attempts === 1 &&
+          r.rendered_language === "zh",
+      ),
+    ).toBe(true);
     expect(ch.messages[0]!.message.text).toContain(w.headline);
     expect(await dispatchOnce(loop(c, ch))).toBe(0);
     expect(ch.totalSends).toBe(6);
@@ -71,7 +94,9 @@ describe("dispatch", () => {
       c.clock.advance(1_000);
     }
     let rows = await deliveriesOf(c.tdb.db, w.id);
-    expect(rows.filter((r) => r.error_code === "21211")).toEqual([expect.objectContaining({ status: "failed", attempts: 1 })]);
+    expect(rows.filter((r) => r.error_code === "21211")).toEqual([
+      expect.objectContaining({ status: "failed", attempts: 1 }),
+    ]);
     const busy = rows.filter((r) => r.error_code === "429");
     expect(busy).toHaveLength(5);
     // The old limit was 5 attempts and then `failed`: an outage must not lose the warning.
@@ -102,7 +127,9 @@ describe("dispatch", () => {
     const ch = new LoopbackChannel("sms");
     ch.defaultBehaviour = "stall";
     await dispatchOnce(loop(c, ch, { options: { ...defaultDispatchOptions, sendTimeoutMs: 50 } }));
-    expect((await deliveriesOf(c.tdb.db, w.id)).every((d) => d.status === "queued" && d.error_code === "timeout")).toBe(true);
+    expect((await deliveriesOf(c.tdb.db, w.id)).every((d) => d.status === "queued" && d.error_code === "timeout")).toBe(
+      true,
+    );
     expect(ch.maxInFlightPerDelivery).toBe(1);
   });
 
@@ -151,7 +178,13 @@ describe("dispatch", () => {
   it("a crashed sender's rows are claimed again after the lease; its late record is ignored", async () => {
     const c = ctx();
     const w = await issue(c);
-    const crashed = await claimBatch(c.tdb.db, { channel: "sms", limit: 100, owner: "crashed", now: c.clock.now, leaseMs: 60_000 });
+    const crashed = await claimBatch(c.tdb.db, {
+      channel: "sms",
+      limit: 100,
+      owner: "crashed",
+      now: c.clock.now,
+      leaseMs: 60_000,
+    });
     expect(crashed.length).toBeGreaterThanOrEqual(6);
     const ch = new LoopbackChannel("sms");
     expect(await dispatchOnce(loop(c, ch))).toBe(0); // still leased
@@ -160,7 +193,12 @@ describe("dispatch", () => {
     expect(await recoverLeases(c.tdb.db, c.clock.now)).toBe(crashed.length);
     await dispatchOnce(loop(c, ch));
     expect(await statuses(c, w.id)).toEqual(Array(6).fill("sent"));
-    const late = await recordOutcomes(c.tdb.db, "crashed", c.clock.now, crashed.map((d) => ({ id: d.id, kind: "failed", code: "x", error: "late" })));
+    const late = await recordOutcomes(
+      c.tdb.db,
+      "crashed",
+      c.clock.now,
+      crashed.map((d) => ({ id: d.id, kind: "failed", code: "x", error: "late" })),
+    );
     expect(late).toBe(0);
     expect(await statuses(c, w.id)).toEqual(Array(6).fill("sent"));
   });
@@ -168,7 +206,10 @@ describe("dispatch", () => {
   it("deliveries of a warning cancelled or expired before sending become expired, never sent", async () => {
     const c = ctx();
     const cancelled = await issue(c);
-    const r = await c.request("POST", `/api/v1/warnings/${cancelled.id}/cancel`, { key: c.users.issuer.key, json: { reason: "险情解除" } });
+    const r = await c.request("POST", `/api/v1/warnings/${cancelled.id}/cancel`, {
+      key: c.users.issuer.key,
+      json: { reason: "险情解除" },
+    });
     const cancel = await json(r);
     const ch = new LoopbackChannel("sms");
     await dispatchOnce(loop(c, ch));
@@ -183,14 +224,41 @@ describe("dispatch", () => {
     expect(ch.totalSends).toBe(0);
   });
 
-  it("cancel after sending: the all-clear reaches those who got the warning, and every device gets a stop", async () => {
+  it("cancel returns before its all-clear exists, stops go at once, then it reaches who got it", async () => {
     const c = ctx();
     const spk = await addDevice(c.tdb.db, { area: V, kind: "loudspeaker" });
     const w = await issue(c, { channels: ["sms", "loudspeaker"] });
     const sms = new LoopbackChannel("sms");
     sms.next = ["permanent"]; // one person never got it
     await dispatchOnce(loop(c, sms));
-    const cancel = await json(await c.request("POST", `/api/v1/warnings/${w.id}/cancel`, { key: c.users.approver.key, json: { reason: "险情解除" } }));
+    const cancel = await json(
+      await c.request("POST", `/api/v1/warnings/${w.id}/cancel`, {
+        key: c.users.approver.key,
+        json: { reason: "险情解除" },
+      }),
+    );
+    expect(cancel.planState).toBe("pending");
+    const early = await deliveriesOf(c.tdb.db, cancel.id);
+    expect(early.filter((r) => r.channel === "sms")).toHaveLength(0);
+    expect(early.filter((r) => r.channel === "loudspeaker").map((r) => r.device_id)).toEqual([spk]);
+    // Any dispatcher process plans it, woken by the cancel's own NOTIFY.
+    const runner = new DispatchRunner({
+      db: c.tdb.db,
+      sql: c.tdb.sql,
+      channels: [],
+      renderer: plainRenderer,
+      log: silentLogger,
+      now: () => c.clock.now,
+    });
+    await runner.start();
+    try {
+      await vi.waitUntil(
+        async () => (await json(await c.request("GET", `/api/v1/warnings/${cancel.id}`))).planState === "planned",
+        { timeout: 10_000 },
+      );
+    } finally {
+      await runner.stop();
+    }
     const rows = await deliveriesOf(c.tdb.db, cancel.id);
     expect(rows.filter((r) => r.channel === "sms")).toHaveLength(5);
     expect(rows.filter((r) => r.channel === "loudspeaker").map((r) => r.device_id)).toEqual([spk]);
@@ -223,14 +291,25 @@ describe("state machine", () => {
     const w = await issue(c);
     await dispatchOnce(loop(c, new LoopbackChannel("sms")));
     const [d] = await deliveriesOf(c.tdb.db, w.id);
-    const [row] = await c.tdb.db.execute<{ provider_id: string }>(sql`select provider_id from deliveries where id = ${d!.id}`);
+    const [row] = await c.tdb.db.execute<{ provider_id: string }>(
+      sql`select provider_id from deliveries where id = ${d!.id}`,
+    );
     const pid = row!.provider_id;
     const t = (s: number) => new Date(c.clock.now.getTime() + s * 1000);
-    expect((await applyProviderReports(c.tdb.db, [{ providerId: pid, status: "delivered", at: t(5) }])).changed).toEqual([d!.id]);
+    expect(
+      (await applyProviderReports(c.tdb.db, [{ providerId: pid, status: "delivered", at: t(5) }])).changed,
+    ).toEqual([d!.id]);
     expect((await applyProviderReports(c.tdb.db, [{ providerId: pid, status: "sent", at: t(6) }])).changed).toEqual([]);
-    expect((await applyProviderReports(c.tdb.db, [{ providerId: pid, status: "delivered", at: t(7) }])).changed).toEqual([]);
-    expect((await applyProviderReports(c.tdb.db, [{ providerId: pid, status: "failed", at: t(8), errorCode: "30008" }])).changed).toEqual([]);
-    const [after] = await c.tdb.db.execute<{ status: string; delivered_at: Date; failed_at: Date | null }>(sql`select status, delivered_at, failed_at from deliveries where id = ${d!.id}`);
+    expect(
+      (await applyProviderReports(c.tdb.db, [{ providerId: pid, status: "delivered", at: t(7) }])).changed,
+    ).toEqual([]);
+    expect(
+      (await applyProviderReports(c.tdb.db, [{ providerId: pid, status: "failed", at: t(8), errorCode: "30008" }]))
+        .changed,
+    ).toEqual([]);
+    const [after] = await c.tdb.db.execute<{ status: string; delivered_at: Date; failed_at: Date | null }>(
+      sql`select status, delivered_at, failed_at from deliveries where id = ${d!.id}`,
+    );
     expect(after).toMatchObject({ status: "delivered", failed_at: null });
     expect(new Date(after!.delivered_at).getTime()).toBe(t(5).getTime());
   });
@@ -256,7 +335,9 @@ describe("state machine", () => {
     const w = await issue(c);
     const ch = new LoopbackChannel("sms");
     await dispatchOnce(loop(c, ch));
-    const rows = await c.tdb.db.execute<{ provider_id: string }>(sql`select provider_id from deliveries where warning_id = ${w.id}`);
+    const rows = await c.tdb.db.execute<{ provider_id: string }>(
+      sql`select provider_id from deliveries where warning_id = ${w.id}`,
+    );
     // The webhook matched before the send was recorded and parked after the sender looked:
     // neither saw the other. Its own re-look covers the live case; the sweep covers any left.
     for (const r of rows) {
@@ -264,7 +345,12 @@ describe("state machine", () => {
         values (${r.provider_id}, 'delivered', ${c.clock.now.toISOString()}::timestamptz)`);
     }
     const runner = new DispatchRunner({
-      db: c.tdb.db, sql: c.tdb.sql, channels: [], renderer: plainRenderer, log: silentLogger, maintenanceMs: 50,
+      db: c.tdb.db,
+      sql: c.tdb.sql,
+      channels: [],
+      renderer: plainRenderer,
+      log: silentLogger,
+      maintenanceMs: 50,
     });
     await runner.start();
     try {
@@ -290,15 +376,30 @@ describe("several dispatchers", () => {
     const email = new LoopbackChannel("email", { ratePerSecond: Infinity, concurrency: 8 });
     sms.delayMs = 1;
     email.delayMs = 1;
-    const clients = [postgres(c.tdb.url, { max: 4, onnotice: () => {} }), postgres(c.tdb.url, { max: 4, onnotice: () => {} })];
-    const runners = clients.map((sqlc) => new DispatchRunner({
-      db: createDb(sqlc), sql: sqlc, channels: [sms, email], renderer: plainRenderer, log: silentLogger,
-      now: () => c.clock.now, loopsPerChannel: 2, pollMs: 20, options: { batchSize: 25 },
-    }));
+    const clients = [
+      postgres(c.tdb.url, { max: 4, onnotice: () => {} }),
+      postgres(c.tdb.url, { max: 4, onnotice: () => {} }),
+    ];
+    const runners = clients.map(
+      (sqlc) =>
+        new DispatchRunner({
+          db: createDb(sqlc),
+          sql: sqlc,
+          channels: [sms, email],
+          renderer: plainRenderer,
+          log: silentLogger,
+          now: () => c.clock.now,
+          loopsPerChannel: 2,
+          pollMs: 20,
+          options: { batchSize: 25 },
+        }),
+    );
     try {
       await Promise.all(runners.map((r) => r.start()));
       for (let i = 0; i < 200; i++) {
-        const [q] = await c.tdb.db.execute<{ n: number }>(sql`select count(*)::int as n from deliveries where warning_id = ${w.id} and status in ('queued', 'sending')`);
+        const [q] = await c.tdb.db.execute<{ n: number }>(
+          sql`select count(*)::int as n from deliveries where warning_id = ${w.id} and status in ('queued', 'sending')`,
+        );
         if (q!.n === 0) break;
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -318,13 +419,22 @@ describe("several dispatchers", () => {
     const c = ctx();
     const ch = new LoopbackChannel("sms");
     const client = postgres(c.tdb.url, { max: 2, onnotice: () => {} });
-    const runner = new DispatchRunner({ db: createDb(client), sql: client, channels: [ch], renderer: plainRenderer, log: silentLogger, now: () => c.clock.now, pollMs: 60_000 });
+    const runner = new DispatchRunner({
+      db: createDb(client),
+      sql: client,
+      channels: [ch],
+      renderer: plainRenderer,
+      log: silentLogger,
+      now: () => c.clock.now,
+      pollMs: 60_000,
+    });
     try {
       await runner.start();
       await new Promise((r) => setTimeout(r, 100)); // the loop found nothing and sleeps for a minute
       const before = ch.totalSends;
       const w = await issue(c);
-      for (let i = 0; i < 100 && (await statuses(c, w.id)).some((s) => s !== "sent"); i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 100 && (await statuses(c, w.id)).some((s) => s !== "sent"); i++)
+        await new Promise((r) => setTimeout(r, 20));
       expect(await statuses(c, w.id)).toEqual(Array(6).fill("sent"));
       expect(ch.totalSends - before).toBe(6);
     } finally {

@@ -6,7 +6,9 @@ import { addDevice, addGrid, addPerson, deliveriesOf, setCentroid } from "../hel
 
 const ctx = useContext();
 const T1 = "150402001000"; // 西屯街道 (4 villages)
-const V1 = "150402001001", V2 = "150402001002", V3 = "150402001003";
+const V1 = "150402001001",
+  V2 = "150402001002",
+  V3 = "150402001003";
 const W1 = "150402002001"; // 三中街街道, another township of 红山区
 const G1 = `${V1}-01`;
 let X1 = ""; // a village of 松山区
@@ -15,7 +17,9 @@ const dev: Record<string, string> = {};
 
 beforeAll(async () => {
   const db = ctx().tdb.db;
-  const [x] = await db.execute<{ code: string }>(sql`select code from areas where kind = 'village' and code like '150404%' order by code limit 1`);
+  const [x] = await db.execute<{ code: string }>(
+    sql`select code from areas where kind = 'village' and code like '150404%' order by code limit 1`,
+  );
   X1 = x!.code;
   await addGrid(db, G1, { population: 300 });
   ids.p1 = await addPerson(db, { area: V1, email: "p1@example.cn" });
@@ -41,53 +45,121 @@ describe("targeting", () => {
     const c = ctx();
     const w = await createIssued(c, { areas: { codes: ["150402000000"] }, channels: ALL, level: "red" });
     const rows = await deliveriesOf(c.tdb.db, w.id);
-    expect(targets(rows)).toEqual(expectTargets(
-      [["p1", "sms"], ["p1", "email"], ["p2", "sms"], ["p2", "email"], ["both", "sms"], ["both", "email"], ["g1", "sms"], ["g1", "email"], ["p5", "sms"], ["p5", "email"]],
-      [["v1", "loudspeaker"], ["v2", "display"]],
-    ));
-    const [cv] = await c.tdb.db.execute<{ n: number }>(sql`select count(*)::int as n from coverage_villages where warning_id = ${w.id}`);
-    const [villages] = await c.tdb.db.execute<{ n: number }>(sql`select count(*)::int as n from areas where kind = 'village' and code like '150402%'`);
+    expect(targets(rows)).toEqual(
+      expectTargets(
+        [
+          ["p1", "sms"],
+          ["p1", "email"],
+          ["p2", "sms"],
+          ["p2", "email"],
+          ["both", "sms"],
+          ["both", "email"],
+          ["g1", "sms"],
+          ["g1", "email"],
+          ["p5", "sms"],
+          ["p5", "email"],
+        ],
+        [
+          ["v1", "loudspeaker"],
+          ["v2", "display"],
+        ],
+      ),
+    );
+    const [cv] = await c.tdb.db.execute<{ n: number }>(
+      sql`select count(*)::int as n from coverage_villages where warning_id = ${w.id}`,
+    );
+    const [villages] = await c.tdb.db.execute<{ n: number }>(
+      sql`select count(*)::int as n from areas where kind = 'village' and code like '150402%'`,
+    );
     expect(cv!.n).toBe(villages!.n); // every village counts in the denominator, people or not
   });
 
   it("a township code excludes its sibling townships", async () => {
     const c = ctx();
     const w = await createIssued(c, { areas: { codes: [T1] }, channels: ["sms"] });
-    expect(targets(await deliveriesOf(c.tdb.db, w.id))).toEqual(expectTargets([["p1", "sms"], ["p2", "sms"], ["both", "sms"], ["g1", "sms"]], []));
+    expect(targets(await deliveriesOf(c.tdb.db, w.id))).toEqual(
+      expectTargets(
+        [
+          ["p1", "sms"],
+          ["p2", "sms"],
+          ["both", "sms"],
+          ["g1", "sms"],
+        ],
+        [],
+      ),
+    );
   });
 
   it("a village code includes its grids; a grid code only that grid", async () => {
     const c = ctx();
     const v = await createIssued(c, { areas: { codes: [V1] }, channels: ["sms", "loudspeaker"] });
-    expect(targets(await deliveriesOf(c.tdb.db, v.id))).toEqual(expectTargets([["p1", "sms"], ["p2", "sms"], ["g1", "sms"]], [["v1", "loudspeaker"]]));
+    expect(targets(await deliveriesOf(c.tdb.db, v.id))).toEqual(
+      expectTargets(
+        [
+          ["p1", "sms"],
+          ["p2", "sms"],
+          ["g1", "sms"],
+        ],
+        [["v1", "loudspeaker"]],
+      ),
+    );
     const g = await createIssued(c, { areas: { codes: [G1] }, channels: ["sms", "loudspeaker"] });
     expect(targets(await deliveriesOf(c.tdb.db, g.id))).toEqual(expectTargets([["g1", "sms"]], []));
-    const [cv] = await c.tdb.db.execute<{ village_code: string; population: number }>(sql`select village_code, population from coverage_villages where warning_id = ${g.id}`);
+    const [cv] = await c.tdb.db.execute<{ village_code: string; population: number }>(
+      sql`select village_code, population from coverage_villages where warning_id = ${g.id}`,
+    );
     expect(cv).toEqual({ village_code: V1, population: 300 }); // the grid's own population
   });
 
   it("polygons select villages by centroid; villages without one are kept and reported", async () => {
     const c = ctx();
     await setCentroid(c.tdb.db, V1, 42.27, 118.95);
-    await setCentroid(c.tdb.db, V2, 42.40, 119.30);
-    const ring = [[42.2, 118.9], [42.2, 119.0], [42.3, 119.0], [42.3, 118.9], [42.2, 118.9]];
+    await setCentroid(c.tdb.db, V2, 42.4, 119.3);
+    const ring = [
+      [42.2, 118.9],
+      [42.2, 119.0],
+      [42.3, 119.0],
+      [42.3, 118.9],
+      [42.2, 118.9],
+    ];
     const w = await createIssued(c, { areas: { codes: [T1], polygons: [ring] }, channels: ["sms"] });
     const rows = await deliveriesOf(c.tdb.db, w.id);
     expect(rows.map((r) => r.village_code)).toContain(V1);
     expect(rows.map((r) => r.village_code)).not.toContain(V2);
-    const vs = await c.tdb.db.execute<{ village_code: string }>(sql`select village_code from coverage_villages where warning_id = ${w.id} order by 1`);
+    const vs = await c.tdb.db.execute<{ village_code: string }>(
+      sql`select village_code from coverage_villages where warning_id = ${w.id} order by 1`,
+    );
     expect(vs.map((v) => v.village_code)).toEqual([V1, V3, "150402001004"]); // V3, V4 have no centroid
   });
 
   it("audiences filter recipients; devices only speak to public warnings", async () => {
     const c = ctx();
-    const w = await createIssued(c, { areas: { codes: [T1] }, audiences: ["info_officer"], channels: ALL, level: "red" });
-    expect(targets(await deliveriesOf(c.tdb.db, w.id))).toEqual(expectTargets([["p3", "sms"], ["p3", "email"], ["both", "sms"], ["both", "email"]], []));
+    const w = await createIssued(c, {
+      areas: { codes: [T1] },
+      audiences: ["info_officer"],
+      channels: ALL,
+      level: "red",
+    });
+    expect(targets(await deliveriesOf(c.tdb.db, w.id))).toEqual(
+      expectTargets(
+        [
+          ["p3", "sms"],
+          ["p3", "email"],
+          ["both", "sms"],
+          ["both", "email"],
+        ],
+        [],
+      ),
+    );
   });
 
   it("one delivery per recipient per channel, however the codes and audiences overlap", async () => {
     const c = ctx();
-    const w = await createIssued(c, { areas: { codes: ["150402000000", T1, V2] }, audiences: ["public", "info_officer"], channels: ["sms"] });
+    const w = await createIssued(c, {
+      areas: { codes: ["150402000000", T1, V2] },
+      audiences: ["public", "info_officer"],
+      channels: ["sms"],
+    });
     const rows = await deliveriesOf(c.tdb.db, w.id);
     const keys = rows.map((r) => `${r.channel}:${r.recipient_id}`);
     expect(new Set(keys).size).toBe(keys.length);
@@ -127,23 +199,35 @@ describe("late joiners", () => {
     };
     const before = await population();
     const key = c.users.admin.key;
-    const device = await json(await c.request("POST", "/api/v1/devices", {
-      key, json: { kind: "loudspeaker", areaCode: V4, name: "新换的大喇叭" },
-    }));
-    const person = await json(await c.request("POST", "/api/v1/recipients", {
-      key, json: { name: "新来的网格员", phone: "+8613911112222", areaCode: V4, audiences: ["public"], language: "zh" },
-    }));
-    const elsewhere = await json(await c.request("POST", "/api/v1/recipients", {
-      key, json: { name: "别村的人", phone: "+8613911113333", areaCode: W1, audiences: ["public"], language: "zh" },
-    }));
+    const device = await json(
+      await c.request("POST", "/api/v1/devices", {
+        key,
+        json: { kind: "loudspeaker", areaCode: V4, name: "新换的大喇叭" },
+      }),
+    );
+    const person = await json(
+      await c.request("POST", "/api/v1/recipients", {
+        key,
+        json: { name: "新来的网格员", phone: "+8613911112222", areaCode: V4, audiences: ["public"], language: "zh" },
+      }),
+    );
+    const elsewhere = await json(
+      await c.request("POST", "/api/v1/recipients", {
+        key,
+        json: { name: "别村的人", phone: "+8613911113333", areaCode: W1, audiences: ["public"], language: "zh" },
+      }),
+    );
     const imported = await c.request("POST", "/api/v1/recipients/import", {
-      key, headers: { "content-type": "text/csv" },
+      key,
+      headers: { "content-type": "text/csv" },
       body: "name,phone,areaCode,audiences,language\n导入的人,+8613911114444,150402001004,public,zh\n",
     });
     expect(imported.status).toBe(200);
     const rows = await deliveriesOf(c.tdb.db, w.id);
     expect(rows.filter((r) => r.device_id === device.id).map((r) => r.status)).toEqual(["queued"]);
-    expect(rows.filter((r) => r.recipient_id === person.id).map((r) => [r.channel, r.status])).toEqual([["sms", "queued"]]);
+    expect(rows.filter((r) => r.recipient_id === person.id).map((r) => [r.channel, r.status])).toEqual([
+      ["sms", "queued"],
+    ]);
     expect(rows.filter((r) => r.recipient_id === elsewhere.id)).toEqual([]);
     expect(rows.filter((r) => r.address === "+8613911114444")).toHaveLength(1);
     // Registering another device re-plans only for it: nobody gets the warning twice.

@@ -34,7 +34,9 @@ describe("phone numbers to E.164", () => {
     ["0476-8888888", "+864768888888"],
     ["+14155550100", "+14155550100"],
   ])("%s → %s", (raw, e164) => expect(normalisePhone(raw)).toEqual({ ok: true, e164 }));
-  it.each(["", "12345", "abc", "+86 138", "2380047600"])("refuses %j", (raw) => expect(normalisePhone(raw).ok).toBe(false));
+  it.each(["", "12345", "abc", "+86 138", "2380047600"])("refuses %j", (raw) =>
+    expect(normalisePhone(raw).ok).toBe(false),
+  );
 });
 
 describe("csv", () => {

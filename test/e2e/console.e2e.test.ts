@@ -20,7 +20,14 @@ beforeAll(async () => {
   server = await startServer();
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+    ],
   });
   await mkdir(ARTIFACTS, { recursive: true });
 }, 90_000);
@@ -32,7 +39,11 @@ afterAll(async () => {
 });
 
 async function api(method: string, path: string, key: string, body?: unknown) {
-  const res = await fetch(server.url + path, { method, headers: { authorization: `Bearer ${key}`, ...(body ? { "content-type": "application/json" } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const res = await fetch(server.url + path, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body ? { "content-type": "application/json" } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
   return { status: res.status, body: (await res.json()) as any };
 }
 
@@ -42,7 +53,11 @@ async function connectLoudspeakers(): Promise<number> {
   const admin = server.key("admin");
   const villages: string[] = [];
   for (let cursor: string | null = null, first = true; first || cursor; first = false) {
-    const townships = await api("GET", `/api/v1/areas?parent=${COUNTY}&limit=100${cursor ? `&cursor=${cursor}` : ""}`, admin);
+    const townships = await api(
+      "GET",
+      `/api/v1/areas?parent=${COUNTY}&limit=100${cursor ? `&cursor=${cursor}` : ""}`,
+      admin,
+    );
     for (const t of townships.body.items) {
       const vs = await api("GET", `/api/v1/areas?parent=${t.code}&limit=500`, admin);
       villages.push(...vs.body.items.map((v: any) => v.code));
@@ -52,16 +67,25 @@ async function connectLoudspeakers(): Promise<number> {
   for (const v of villages) {
     const d = await api("POST", "/api/v1/devices", admin, { kind: "loudspeaker", areaCode: v, name: `大喇叭 ${v}` });
     expect(d.status).toBe(201);
-    const ws = new WebSocket(`${server.url.replace("http", "ws")}/ws/devices?token=${encodeURIComponent(d.body.token)}`);
+    const ws = new WebSocket(
+      `${server.url.replace("http", "ws")}/ws/devices?token=${encodeURIComponent(d.body.token)}`,
+    );
     sockets.push(ws);
     ws.on("message", (raw) => {
       const f = JSON.parse(String(raw));
       if (f.type !== "command") return;
       commands.push({ device: d.body.id, action: f.action, warning: f.warning.id });
       ws.send(JSON.stringify({ type: "ack", id: f.id, state: "received", at: new Date().toISOString() }));
-      if (f.action === "play") setTimeout(() => ws.send(JSON.stringify({ type: "ack", id: f.id, state: "played", at: new Date().toISOString() })), 100);
+      if (f.action === "play")
+        setTimeout(
+          () => ws.send(JSON.stringify({ type: "ack", id: f.id, state: "played", at: new Date().toISOString() })),
+          100,
+        );
     });
-    await new Promise<void>((resolve, reject) => { ws.once("open", () => resolve()); ws.once("error", reject); });
+    await new Promise<void>((resolve, reject) => {
+      ws.once("open", () => resolve());
+      ws.once("error", reject);
+    });
     ws.send(JSON.stringify({ type: "hello", firmware: "e2e 1.0", capabilities: ["tts"] }));
   }
   return villages.length;
@@ -87,7 +111,9 @@ describe("the staff console in a real browser", () => {
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
     // Script errors fail the test; a 422 answer to a preview of an invalid draft is expected.
-    page.on("console", (m) => { if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) errors.push(m.text()); });
+    page.on("console", (m) => {
+      if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) errors.push(m.text());
+    });
 
     // Unauthenticated → sign-in page.
     await page.goto(`${server.url}/warnings`);
@@ -97,16 +123,25 @@ describe("the staff console in a real browser", () => {
     // Compose: only the levels a type allows are offered (干旱: orange and red).
     await page.goto(`${server.url}/compose`);
     await page.selectOption("#type", "drought");
-    const offered = await page.$$eval("#level option", (os: any[]) => os.filter((o) => !o.disabled).map((o) => o.value));
+    const offered = await page.$$eval("#level option", (os: any[]) =>
+      os.filter((o) => !o.disabled).map((o) => o.value),
+    );
     expect(offered.sort()).toEqual(["orange", "red"]);
     // A disallowed level forced past the page (an old browser, a crafted form) is refused by the API, next to its field.
-    await page.evaluate(() => { const l = (globalThis as any).document.querySelector("#level"); for (const o of l.options) o.disabled = false; l.value = "blue"; });
+    await page.evaluate(() => {
+      const l = (globalThis as any).document.querySelector("#level");
+      for (const o of l.options) o.disabled = false;
+      l.value = "blue";
+    });
     await page.fill("#description", "预计未来持续干旱。");
     // The picker browses the hierarchy from the user's scope (▸ goes down) and searches by name.
     await page.click("#area-q");
     await page.click(`#area-results div:has(> button[data-code="${COUNTY}"]) button.down`);
     await page.waitForSelector(`#area-results button[data-code="150402001000"]`);
-    await page.screenshot({ path: new URL("area-picker.png", ARTIFACTS).pathname, clip: { x: 0, y: 0, width: 700, height: 600 } });
+    await page.screenshot({
+      path: new URL("area-picker.png", ARTIFACTS).pathname,
+      clip: { x: 0, y: 0, width: 700, height: 600 },
+    });
     await page.click("#area-q");
     await page.keyboard.type("红山区");
     await page.waitForSelector("#area-results .here", { state: "detached" });
@@ -120,10 +155,12 @@ describe("the staff console in a real browser", () => {
     await page.selectOption("#level", "red");
     await page.fill("#description", "预计未来3小时红山区将出现100毫米以上降雨，城区和低洼地带可能出现严重积涝。");
     await page.fill("#instruction", "立即转移低洼地带和危旧房屋人员，停止户外活动。");
-    expect(await page.$$eval('#area-chips li', (ls: any[]) => ls.map((l) => l.dataset.code))).toEqual([COUNTY]);
+    expect(await page.$$eval("#area-chips li", (ls: any[]) => ls.map((l) => l.dataset.code))).toEqual([COUNTY]);
     await page.click("#preview-button");
     // Wait for the rainstorm's own preview: an earlier one (the 干旱 draft) may still be drawn.
-    await page.waitForFunction(() => (globalThis as any).document.querySelector("#preview")?.textContent?.includes("暴雨红色"));
+    await page.waitForFunction(() =>
+      (globalThis as any).document.querySelector("#preview")?.textContent?.includes("暴雨红色"),
+    );
     await page.waitForSelector("#preview [data-segments]");
     expect(await page.textContent("#preview")).toContain("赤峰市气象台发布暴雨红色预警[Ⅰ级/特别严重]");
     await page.screenshot({ path: new URL("compose.png", ARTIFACTS).pathname, fullPage: true });
@@ -145,13 +182,28 @@ describe("the staff console in a real browser", () => {
 
     // The live board: every village's loudspeaker plays it, coverage passes the 93% target.
     await page.goto(`${server.url}/warnings/${id}`);
-    await page.waitForFunction(() => Number((globalThis as any).document.querySelector("#rate").dataset.rate || 0) >= 0.93, undefined, { timeout: 45_000, polling: 250 });
+    await page.waitForFunction(
+      () => Number((globalThis as any).document.querySelector("#rate").dataset.rate || 0) >= 0.93,
+      undefined,
+      { timeout: 45_000, polling: 250 },
+    );
     const cov = (await api("GET", `/api/v1/warnings/${id}/coverage`, server.key("viewer"))).body;
     expect(cov.rate).toBeGreaterThanOrEqual(0.93);
     expect(cov.channels.loudspeaker).toMatchObject({ targeted: 91, played: 91 });
-    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll(".v.s-reached").length === 91, undefined, { timeout: 20_000 });
+    await page.waitForFunction(
+      () => (globalThis as any).document.querySelectorAll(".v.s-reached").length === 91,
+      undefined,
+      { timeout: 20_000 },
+    );
     // The SMS simulator's delivery reports arrive too (the board shows them as they come).
-    await page.waitForFunction(() => { const m = (globalThis as any).document.querySelector("#m-sms-delivered"); return !!m && m.value > 0 && m.value === m.max; }, undefined, { timeout: 30_000, polling: 250 });
+    await page.waitForFunction(
+      () => {
+        const m = (globalThis as any).document.querySelector("#m-sms-delivered");
+        return !!m && m.value > 0 && m.value === m.max;
+      },
+      undefined,
+      { timeout: 30_000, polling: 250 },
+    );
     await page.screenshot({ path: new URL("board.png", ARTIFACTS).pathname, fullPage: true });
     // The README's copy is refreshed on request only, so a test run leaves the tree clean.
     const docsShot = new URL("../../docs/console-board.png", import.meta.url);
@@ -169,7 +221,8 @@ describe("the staff console in a real browser", () => {
     await page.goto(`${server.url}/warnings`);
     await page.screenshot({ path: new URL("warnings.png", ARTIFACTS).pathname, fullPage: true });
     const deadline = Date.now() + 20_000;
-    while (commands.filter((c) => c.action === "stop").length < 91 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    while (commands.filter((c) => c.action === "stop").length < 91 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
     expect(new Set(commands.filter((c) => c.action === "stop").map((c) => c.device)).size).toBe(91);
     expect(errors).toEqual([]);
   }, 150_000);

@@ -15,18 +15,28 @@ export interface RunningServer {
   setPassword(username: string, password: string, adminKey?: string): Promise<void>;
   output: () => string;
   stop(): Promise<void>;
+  /** kill -9: no shutdown, leases and in-flight sends left as they were; the database stays. */
+  crash(): Promise<void>;
 }
 
 export async function startServer(
   env: Record<string, string> = {},
   opts: { tdb?: TestDatabase } = {},
 ): Promise<RunningServer> {
-  const tdb: TestDatabase = opts.tdb ?? await createTestDatabase();
+  const tdb: TestDatabase = opts.tdb ?? (await createTestDatabase());
   const dataDir = await mkdtemp(join(tmpdir(), "warncast-e2e-"));
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
     env: {
-      ...process.env, DATABASE_URL: tdb.url, PORT: "0", HOST: "127.0.0.1", WARNCAST_DATA_DIR: dataDir, LOG_LEVEL: "warn",
-      SMS_SIMULATOR_DELAY_MS: "200", SMS_SIMULATOR_FAILURE_RATE: "0", SMS_RATE_PER_SECOND: "500", ...env,
+      ...process.env,
+      DATABASE_URL: tdb.url,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      WARNCAST_DATA_DIR: dataDir,
+      LOG_LEVEL: "warn",
+      SMS_SIMULATOR_DELAY_MS: "200",
+      SMS_SIMULATOR_FAILURE_RATE: "0",
+      SMS_RATE_PER_SECOND: "500",
+      ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -34,7 +44,7 @@ export async function startServer(
   child.stdout!.on("data", (c) => (out += c));
   child.stderr!.on("data", (c) => (out += c));
   const stop = async () => {
-    if (child.exitCode === null) {
+    if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((r) => child.once("exit", () => r()));
       child.kill("SIGTERM");
       const t = setTimeout(() => child.kill("SIGKILL"), 10_000);
@@ -49,10 +59,16 @@ export async function startServer(
       const t = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 45_000);
       const check = () => {
         const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-        if (m && /started in/.test(out)) { clearTimeout(t); resolve(m[1]!); }
+        if (m && /started in/.test(out)) {
+          clearTimeout(t);
+          resolve(m[1]!);
+        }
       };
       child.stdout!.on("data", check);
-      child.once("exit", (code) => { clearTimeout(t); reject(new Error(`server exited ${code}:\n${out}`)); });
+      child.once("exit", (code) => {
+        clearTimeout(t);
+        reject(new Error(`server exited ${code}:\n${out}`));
+      });
     });
     const line = /role=(\w+)\s+agency=(\S+)\s+scope=(\d+)\s+username=(\S+)\s+key=(\S+)/g;
     const find = (role: string, scope: string) => {
@@ -60,10 +76,26 @@ export async function startServer(
       if (!k) throw new Error(`no ${role} key in:\n${out}`);
       return k;
     };
-    const keys = [...out.matchAll(line)]
-      .map((m) => ({ role: m[1]!, agency: m[2]!, scope: m[3]!, username: m[4]!, key: m[5]! }));
+    const keys = [...out.matchAll(line)].map((m) => ({
+      role: m[1]!,
+      agency: m[2]!,
+      scope: m[3]!,
+      username: m[4]!,
+      key: m[5]!,
+    }));
     return {
-      url, keys, output: () => out, stop,
+      url,
+      keys,
+      output: () => out,
+      stop,
+      async crash() {
+        // A process killed by a signal keeps exitCode null: its signalCode says it has gone.
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise<void>((r) => child.once("exit", () => r()));
+        child.kill("SIGKILL");
+        await exited;
+        await rm(dataDir, { recursive: true, force: true });
+      },
       key(role, scope = "150400000000") {
         return find(role, scope).key;
       },

@@ -28,8 +28,23 @@ export interface TestContext {
   services: Services;
   app: ReturnType<typeof createApp>;
   clock: { now: Date; set(d: Date | string): void; advance(ms: number): void };
-  users: Record<"admin" | "issuer" | "issuer2" | "approver" | "approver2" | "viewer" | "hongshanIssuer" | "songshanIssuer" | "hongshanApprover", TestUser>;
-  request(method: string, path: string, opts?: { key?: string | null; json?: unknown; body?: string; headers?: Record<string, string> }): Promise<Response>;
+  users: Record<
+    | "admin"
+    | "issuer"
+    | "issuer2"
+    | "approver"
+    | "approver2"
+    | "viewer"
+    | "hongshanIssuer"
+    | "songshanIssuer"
+    | "hongshanApprover",
+    TestUser
+  >;
+  request(
+    method: string,
+    path: string,
+    opts?: { key?: string | null; json?: unknown; body?: string; headers?: Record<string, string> },
+  ): Promise<Response>;
 }
 
 const USERS: [keyof TestContext["users"], UserRole, string][] = [
@@ -48,8 +63,12 @@ export async function buildContext(opts: { policy?: Partial<Policy> } = {}): Pro
   const tdb = await createTestDatabase();
   const clock = {
     now: new Date(),
-    set(d: Date | string) { this.now = new Date(d); },
-    advance(ms: number) { this.now = new Date(this.now.getTime() + ms); },
+    set(d: Date | string) {
+      this.now = new Date(d);
+    },
+    advance(ms: number) {
+      this.now = new Date(this.now.getTime() + ms);
+    },
   };
   const services: Services = {
     db: tdb.db,
@@ -84,7 +103,11 @@ export async function buildContext(opts: { policy?: Partial<Policy> } = {}): Pro
 /** beforeAll/afterAll wiring: returns a getter for the file's context. */
 export function useContext(opts: Parameters<typeof buildContext>[0] = {}): () => TestContext {
   let ctx: TestContext | undefined;
-  beforeAll(async () => { ctx = await buildContext(opts); });
-  afterAll(async () => { await ctx?.tdb.drop(); });
+  beforeAll(async () => {
+    ctx = await buildContext(opts);
+  });
+  afterAll(async () => {
+    await ctx?.tdb.drop();
+  });
   return () => ctx!;
 }

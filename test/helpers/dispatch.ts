@@ -7,9 +7,19 @@ import { rendererFor } from "../../src/templates/default.js";
 import { silentLogger } from "../../src/lib/log.js";
 import type { TestContext } from "./context.js";
 
-export function dispatchWith(c: TestContext, channel: Channel, options: Partial<DispatchOptions> = {}): Promise<number> {
+export function dispatchWith(
+  c: TestContext,
+  channel: Channel,
+  options: Partial<DispatchOptions> = {},
+): Promise<number> {
   return dispatchOnce({
-    db: c.tdb.db, channel, bucket: new TokenBucket(Infinity), renderer: rendererFor(c.services), owner: "test",
-    now: () => c.clock.now, log: silentLogger, options: { ...defaultDispatchOptions, ...options },
+    db: c.tdb.db,
+    channel,
+    bucket: new TokenBucket(Infinity),
+    renderer: rendererFor(c.services),
+    owner: "test",
+    now: () => c.clock.now,
+    log: silentLogger,
+    options: { ...defaultDispatchOptions, ...options },
   });
 }

@@ -20,13 +20,22 @@ export async function json<T = Record<string, any>>(res: Response): Promise<T> {
   return (await res.json()) as T;
 }
 
-export async function createDraft(ctx: TestContext, over: Record<string, unknown> = {}, by: TestUser = ctx.users.issuer) {
+export async function createDraft(
+  ctx: TestContext,
+  over: Record<string, unknown> = {},
+  by: TestUser = ctx.users.issuer,
+) {
   const res = await ctx.request("POST", "/api/v1/warnings", { key: by.key, json: warningBody(ctx, over) });
   if (res.status !== 201) throw new Error(`createDraft: ${res.status} ${await res.text()}`);
   return json(res);
 }
 
-export async function createIssued(ctx: TestContext, over: Record<string, unknown> = {}, by = ctx.users.issuer, approver = ctx.users.approver) {
+export async function createIssued(
+  ctx: TestContext,
+  over: Record<string, unknown> = {},
+  by = ctx.users.issuer,
+  approver = ctx.users.approver,
+) {
   const w = await createDraft(ctx, over, by);
   const s = await ctx.request("POST", `/api/v1/warnings/${w.id}/submit`, { key: by.key });
   if (s.status !== 200) throw new Error(`submit: ${s.status} ${await s.text()}`);

@@ -1,6 +1,12 @@
 // Loopback channels for engine tests: they succeed, fail (retryable or permanent) or
 // stall on command, and count every send per delivery so double-sends are visible.
-import { ChannelError, type Channel, type OutboundMessage, type Receipt, type Target } from "../../channels/contract.js";
+import {
+  ChannelError,
+  type Channel,
+  type OutboundMessage,
+  type Receipt,
+  type Target,
+} from "../../channels/contract.js";
 import type { ChannelKind } from "../../src/domain/vocabulary.js";
 import type { MessageRenderer } from "../../src/dispatch/render.js";
 
@@ -24,7 +30,10 @@ export class LoopbackChannel implements Channel {
   aborted = 0;
   private n = 0;
 
-  constructor(readonly kind: ChannelKind, readonly pace = { ratePerSecond: Infinity, concurrency: 32 }) {}
+  constructor(
+    readonly kind: ChannelKind,
+    readonly pace = { ratePerSecond: Infinity, concurrency: 32 },
+  ) {}
 
   retryAfterMs: number | undefined;
 
@@ -40,11 +49,14 @@ export class LoopbackChannel implements Channel {
     this.messages.push({ message, target });
     opts?.signal?.addEventListener("abort", () => this.aborted++, { once: true });
     try {
-      const b = this.next.shift() ?? this.behaviourFor.get(target.address ?? target.deviceId ?? "") ?? this.defaultBehaviour;
+      const b =
+        this.next.shift() ?? this.behaviourFor.get(target.address ?? target.deviceId ?? "") ?? this.defaultBehaviour;
       if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
       switch (b) {
-        case "retryable": throw new ChannelError("provider busy", "429", true, this.retryAfterMs);
-        case "permanent": throw new ChannelError("invalid number", "21211", false);
+        case "retryable":
+          throw new ChannelError("provider busy", "429", true, this.retryAfterMs);
+        case "permanent":
+          throw new ChannelError("invalid number", "21211", false);
         case "stall":
           // A transport that can be cancelled: it stops when the deadline aborts it.
           return await new Promise<Receipt>((_, reject) => {
@@ -56,7 +68,8 @@ export class LoopbackChannel implements Channel {
         case "late-permanent":
           await this.late;
           throw new ChannelError("mailbox unavailable", "smtp_550", false);
-        default: return { providerId: `${this.kind}-${id}-${++this.n}`, status: b };
+        default:
+          return { providerId: `${this.kind}-${id}-${++this.n}`, status: b };
       }
     } finally {
       this.inFlight.set(id, this.inFlight.get(id)! - 1);

@@ -7,10 +7,21 @@ let seq = 0;
 
 export async function addPerson(
   db: Db,
-  p: { area: string; audiences?: string[]; phone?: string | null; email?: string | null; language?: string; role?: "primary" | "backup" | null; name?: string },
+  p: {
+    area: string;
+    audiences?: string[];
+    phone?: string | null;
+    email?: string | null;
+    language?: string;
+    role?: "primary" | "backup" | null;
+    name?: string;
+  },
 ): Promise<number> {
   const n = ++seq;
-  const phone = p.phone === undefined ? `+86138${String(process.pid % 1000).padStart(3, "0")}${String(n).padStart(5, "0")}` : p.phone;
+  const phone =
+    p.phone === undefined
+      ? `+86138${String(process.pid % 1000).padStart(3, "0")}${String(n).padStart(5, "0")}`
+      : p.phone;
   const email = p.email === undefined ? null : p.email;
   const [r] = await db.execute<{ id: string }>(sql`
     insert into recipients (name, phone, email, area_code, village_code, audiences, language, role, dedupe_key)
@@ -20,7 +31,10 @@ export async function addPerson(
   return Number(r!.id);
 }
 
-export async function addDevice(db: Db, d: { area: string; kind?: "loudspeaker" | "display"; reach?: number | null }): Promise<string> {
+export async function addDevice(
+  db: Db,
+  d: { area: string; kind?: "loudspeaker" | "display"; reach?: number | null },
+): Promise<string> {
   const [r] = await db.execute<{ id: string }>(sql`
     insert into devices (kind, name, area_code, village_code, token_hash, reach)
     values (${d.kind ?? "loudspeaker"}, ${"device " + ++seq}, ${d.area}, ${villageOf(d.area)}, ${"hash-" + process.pid + "-" + seq + "-" + Math.random()}, ${d.reach ?? null})
@@ -57,5 +71,9 @@ export async function deliveriesOf(db: Db, warningId: string): Promise<DeliveryR
   const rows = await db.execute<DeliveryRow>(sql`
     select id, channel, recipient_id, device_id, village_code, status, error_code, attempts, address from deliveries
     where warning_id = ${warningId} order by id`);
-  return rows.map((r) => ({ ...r, id: Number(r.id), recipient_id: r.recipient_id === null ? null : Number(r.recipient_id) }));
+  return rows.map((r) => ({
+    ...r,
+    id: Number(r.id),
+    recipient_id: r.recipient_id === null ? null : Number(r.recipient_id),
+  }));
 }

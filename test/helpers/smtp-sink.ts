@@ -3,7 +3,11 @@
 import { SMTPServer } from "smtp-server";
 import type { AddressInfo } from "node:net";
 
-export interface Received { from: string; to: string[]; raw: Buffer }
+export interface Received {
+  from: string;
+  to: string[];
+  raw: Buffer;
+}
 
 export class SmtpSink {
   readonly received: Received[] = [];
@@ -21,14 +25,23 @@ export class SmtpSink {
       onRcptTo: (address, _session, cb) => {
         const code = this.refuse.get(address.address);
         if (!code) return cb();
-        const e = Object.assign(new Error(code >= 500 ? `${address.address}: no such user here` : `${address.address}: mailbox busy, try later`), { responseCode: code });
+        const e = Object.assign(
+          new Error(
+            code >= 500 ? `${address.address}: no such user here` : `${address.address}: mailbox busy, try later`,
+          ),
+          { responseCode: code },
+        );
         cb(e);
       },
       onData: (stream, session, cb) => {
         const chunks: Buffer[] = [];
         stream.on("data", (c: Buffer) => chunks.push(c));
         stream.on("end", () => {
-          this.received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "", to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks) });
+          this.received.push({
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
+            to: session.envelope.rcptTo.map((r) => r.address),
+            raw: Buffer.concat(chunks),
+          });
           cb();
         });
       },

@@ -17,7 +17,12 @@ export interface GatewayMessage {
   validityPeriod: number | undefined;
 }
 
-export interface GatewayError { httpStatus: number; code: number; message: string; retryAfter?: string }
+export interface GatewayError {
+  httpStatus: number;
+  code: number;
+  message: string;
+  retryAfter?: string;
+}
 
 export class TwilioGateway {
   readonly messages: GatewayMessage[] = [];
@@ -28,7 +33,10 @@ export class TwilioGateway {
   private server: Server | null = null;
   requests = 0;
 
-  constructor(readonly accountSid: string, readonly authToken: string) {}
+  constructor(
+    readonly accountSid: string,
+    readonly authToken: string,
+  ) {}
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
@@ -38,7 +46,10 @@ export class TwilioGateway {
           res.writeHead(status, { "content-type": "application/json", ...headers });
           res.end(JSON.stringify(body));
         },
-        (e) => { res.writeHead(500, { "content-type": "application/json" }); res.end(JSON.stringify({ code: 20500, message: String(e), status: 500 })); },
+        (e) => {
+          res.writeHead(500, { "content-type": "application/json" });
+          res.end(JSON.stringify({ code: 20500, message: String(e), status: 500 }));
+        },
       );
     });
     this.server.keepAliveTimeout = 5_000;
@@ -54,12 +65,23 @@ export class TwilioGateway {
     await new Promise<void>((r) => s.close(() => r()));
   }
 
-  private async handle(req: IncomingMessage): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
+  private async handle(
+    req: IncomingMessage,
+  ): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
     const m = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(req.url ?? "");
-    if (!m || req.method !== "POST") return { status: 404, body: { code: 20404, message: "The requested resource was not found", status: 404 } };
+    if (!m || req.method !== "POST")
+      return { status: 404, body: { code: 20404, message: "The requested resource was not found", status: 404 } };
     const expected = "Basic " + Buffer.from(`${this.accountSid}:${this.authToken}`).toString("base64");
     if (req.headers.authorization !== expected || m[1] !== this.accountSid) {
-      return { status: 401, body: { code: 20003, message: "Authenticate", more_info: "https://www.twilio.com/docs/errors/20003", status: 401 } };
+      return {
+        status: 401,
+        body: {
+          code: 20003,
+          message: "Authenticate",
+          more_info: "https://www.twilio.com/docs/errors/20003",
+          status: 401,
+        },
+      };
     }
     if (!(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")) {
       return { status: 400, body: { code: 20001, message: "form body expected", status: 400 } };
@@ -71,15 +93,20 @@ export class TwilioGateway {
     const body = form.get("Body");
     if (!to) return err(400, 21604, "A 'To' phone number is required.");
     if (!body) return err(400, 21602, "Message body is required.");
-    if (!form.get("From") && !form.get("MessagingServiceSid")) return err(400, 21603, "A 'From' phone number is required.");
+    if (!form.get("From") && !form.get("MessagingServiceSid"))
+      return err(400, 21603, "A 'From' phone number is required.");
     const fail = this.failFor.get(to);
     if (fail) {
       const e = err(fail.httpStatus, fail.code, fail.message);
       return fail.retryAfter ? { ...e, headers: { "retry-after": fail.retryAfter } } : e;
     }
     const msg: GatewayMessage = {
-      sid: "SM" + randomBytes(16).toString("hex"), accountSid: this.accountSid, to, body,
-      from: form.get("From") ?? undefined, messagingServiceSid: form.get("MessagingServiceSid") ?? undefined,
+      sid: "SM" + randomBytes(16).toString("hex"),
+      accountSid: this.accountSid,
+      to,
+      body,
+      from: form.get("From") ?? undefined,
+      messagingServiceSid: form.get("MessagingServiceSid") ?? undefined,
       statusCallback: form.get("StatusCallback") ?? undefined,
       validityPeriod: form.has("ValidityPeriod") ? Number(form.get("ValidityPeriod")) : undefined,
     };
@@ -90,11 +117,34 @@ export class TwilioGateway {
     return {
       status: 201,
       body: {
-        sid: msg.sid, account_sid: this.accountSid, api_version: "2010-04-01", body, to, from: msg.from ?? null,
-        messaging_service_sid: msg.messagingServiceSid ?? null, status: "queued", direction: "outbound-api",
-        num_segments: String(/^[\x00-\x7f]*$/.test(body) ? (units <= 160 ? 1 : Math.ceil(units / 153)) : units <= 70 ? 1 : Math.ceil(units / 67)),
-        num_media: "0", date_created: now, date_updated: now, date_sent: null, error_code: null, error_message: null,
-        price: null, price_unit: "USD", uri: `/2010-04-01/Accounts/${this.accountSid}/Messages/${msg.sid}.json`, subresource_uris: {},
+        sid: msg.sid,
+        account_sid: this.accountSid,
+        api_version: "2010-04-01",
+        body,
+        to,
+        from: msg.from ?? null,
+        messaging_service_sid: msg.messagingServiceSid ?? null,
+        status: "queued",
+        direction: "outbound-api",
+        num_segments: String(
+          /^[\x00-\x7f]*$/.test(body)
+            ? units <= 160
+              ? 1
+              : Math.ceil(units / 153)
+            : units <= 70
+              ? 1
+              : Math.ceil(units / 67),
+        ),
+        num_media: "0",
+        date_created: now,
+        date_updated: now,
+        date_sent: null,
+        error_code: null,
+        error_message: null,
+        price: null,
+        price_unit: "USD",
+        uri: `/2010-04-01/Accounts/${this.accountSid}/Messages/${msg.sid}.json`,
+        subresource_uris: {},
       },
     };
   }

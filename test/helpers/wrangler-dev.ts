@@ -43,7 +43,11 @@ export async function startWranglerDev(databaseUrl: string, timeoutMs = 60_000):
 
   const stop = async () => {
     const kill = (sig: NodeJS.Signals) => {
-      try { process.kill(-child.pid!, sig); } catch { /* the group is already gone */ }
+      try {
+        process.kill(-child.pid!, sig);
+      } catch {
+        /* the group is already gone */
+      }
     };
     kill("SIGTERM");
     await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
@@ -84,20 +88,21 @@ export async function startWranglerDev(databaseUrl: string, timeoutMs = 60_000):
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    const waitForOutput = (text: string, ms = 10_000) => new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        reject(new Error(`no "${text}" in ${ms} ms:\n${out}`));
-      }, ms);
-      function check() {
-        if (!out.includes(text)) return;
-        clearTimeout(timer);
-        waiters.delete(check);
-        resolve();
-      }
-      waiters.add(check);
-      check();
-    });
+    const waitForOutput = (text: string, ms = 10_000) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no "${text}" in ${ms} ms:\n${out}`));
+        }, ms);
+        function check() {
+          if (!out.includes(text)) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve();
+        }
+        waiters.add(check);
+        check();
+      });
     return { url, output: () => out, waitForOutput, stop };
   } catch (e) {
     await stop();

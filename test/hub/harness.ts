@@ -52,7 +52,10 @@ export async function startHub(c: TestContext, over: Partial<HubOptions> = {}): 
   };
 }
 
-export async function createDevice(c: TestContext, body: { kind: "loudspeaker" | "display"; areaCode: string; languages?: string[]; reach?: number }) {
+export async function createDevice(
+  c: TestContext,
+  body: { kind: "loudspeaker" | "display"; areaCode: string; languages?: string[]; reach?: number },
+) {
   const r = await c.request("POST", "/api/v1/devices", { json: { name: `${body.kind} ${body.areaCode}`, ...body } });
   if (r.status !== 201) throw new Error(`device: ${r.status} ${await r.text()}`);
   return json<{ id: string; token: string }>(r);
@@ -109,10 +112,16 @@ export class TestDevice {
       const i = this.frames.findIndex(pred);
       if (i >= 0) return this.frames.splice(i, 1)[0]!;
       const left = deadline - Date.now();
-      if (left <= 0 || this.closed) throw new Error(`no matching frame within ${ms} ms (have ${JSON.stringify(this.frames)}; closed ${JSON.stringify(this.closed)})`);
+      if (left <= 0 || this.closed)
+        throw new Error(
+          `no matching frame within ${ms} ms (have ${JSON.stringify(this.frames)}; closed ${JSON.stringify(this.closed)})`,
+        );
       await new Promise<void>((r) => {
         const t = setTimeout(r, left);
-        this.waiters.push(() => { clearTimeout(t); r(); });
+        this.waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
       });
     }
   }
@@ -122,10 +131,13 @@ export class TestDevice {
   }
 
   waitClosed(ms = 5_000): Promise<{ code: number; reason: string }> {
-    return this.next(() => false, ms).then(() => this.closed!, () => {
-      if (this.closed) return this.closed;
-      throw new Error("not closed");
-    });
+    return this.next(() => false, ms).then(
+      () => this.closed!,
+      () => {
+        if (this.closed) return this.closed;
+        throw new Error("not closed");
+      },
+    );
   }
 
   close() {

@@ -75,8 +75,17 @@ describe("hostile device frames", () => {
 
   it("answers broken JSON, NUL in names, binary and oversized shapes with an error frame", async () => {
     const raw = [
-      "not json", "", "{", `{"type":"hello","firmware":"a${NUL}b"}`, "null", "[]", '"hello"', "0",
-      `{"type":"hello","x${NUL}":1}`, `{"type":"heartbeat","at":"\\ud800"}`, "[".repeat(10_000) + "]".repeat(10_000),
+      "not json",
+      "",
+      "{",
+      `{"type":"hello","firmware":"a${NUL}b"}`,
+      "null",
+      "[]",
+      '"hello"',
+      "0",
+      `{"type":"hello","x${NUL}":1}`,
+      `{"type":"heartbeat","at":"\\ud800"}`,
+      "[".repeat(10_000) + "]".repeat(10_000),
       JSON.stringify({ type: "hello", capabilities: Array.from({ length: 5000 }, () => "a") }),
       JSON.stringify({ type: "ack", id: command, state: "played", at: UNSTORABLE_TIMES[0] }),
       JSON.stringify({ type: "ack", id: "1", state: "played" }),
@@ -89,9 +98,12 @@ describe("hostile device frames", () => {
 
   it("wrote none of it and still applies the device's real frames", async () => {
     const c = ctx();
-    const state = async () => (await c.tdb.db.execute<{ firmware: string | null; status: string }>(sql`
+    const state = async () =>
+      (
+        await c.tdb.db.execute<{ firmware: string | null; status: string }>(sql`
       select dv.firmware, d.status from devices dv join deliveries d on d.device_id = dv.id
-      where dv.id = ${deviceId} and d.id = ${command}`))[0]!;
+      where dv.id = ${deviceId} and d.id = ${command}`)
+      )[0]!;
     expect(await state()).toEqual({ firmware: "test-1.0", status: "sent" });
     expect(f.logged).toEqual([]);
     device.send({ type: "hello", firmware: "fw-2.2" });

@@ -17,7 +17,9 @@ const online = async (token: string) => {
 beforeAll(async () => {
   const c = ctx();
   hub = await startHub(c);
-  const rows = await c.tdb.db.execute<{ code: string }>(sql`select code from areas where kind = 'village' and code like '150422%' order by code limit 12`);
+  const rows = await c.tdb.db.execute<{ code: string }>(
+    sql`select code from areas where kind = 'village' and code like '150422%' order by code limit 12`,
+  );
   villages = rows.map((r) => r.code);
 });
 afterAll(async () => {
@@ -28,8 +30,16 @@ afterAll(async () => {
 const issue = (c: TestContext, village: string, over: Record<string, unknown> = {}) =>
   createIssued(c, { areas: { codes: [village] }, channels: ["loudspeaker", "display"], level: "red", ...over });
 const deliveryOf = async (c: TestContext, id: number) =>
-  (await c.tdb.db.execute<{ status: string; provider_id: string | null; error_code: string | null; error: string | null; language: string; rendered_language: string | null }>(
-    sql`select status, provider_id, error_code, error, language, rendered_language from deliveries where id = ${id}`))[0]!;
+  (
+    await c.tdb.db.execute<{
+      status: string;
+      provider_id: string | null;
+      error_code: string | null;
+      error: string | null;
+      language: string;
+      rendered_language: string | null;
+    }>(sql`select status, provider_id, error_code, error, language, rendered_language from deliveries where id = ${id}`)
+  )[0]!;
 
 describe("authentication", () => {
   it.each([
@@ -52,11 +62,15 @@ describe("authentication", () => {
     expect(await json(r)).toMatchObject({ id: d.id, revoked: true, online: false });
     expect(await live.waitClosed()).toEqual({ code: 4003, reason: "device revoked" });
     await expect(TestDevice.connect(hub.url, d.token)).rejects.toThrow("HTTP 401");
-    const audit = await c.tdb.db.execute<{ action: string; actor: string }>(sql`select action, actor from audit_log where subject_id = ${d.id} and action = 'device.revoke'`);
+    const audit = await c.tdb.db.execute<{ action: string; actor: string }>(
+      sql`select action, actor from audit_log where subject_id = ${d.id} and action = 'device.revoke'`,
+    );
     expect(audit).toEqual([{ action: "device.revoke", actor: c.users.issuer.id }]);
     // A later warning plans nothing for it.
     const w = await issue(c, villages[0]!);
-    expect(await c.tdb.db.execute(sql`select id from deliveries where warning_id = ${w.id} and device_id = ${d.id}`)).toEqual([]);
+    expect(
+      await c.tdb.db.execute(sql`select id from deliveries where warning_id = ${w.id} and device_id = ${d.id}`),
+    ).toEqual([]);
   });
 
   it("revoking fails its queued commands; revoke is scoped, 404 for unknown ids and 409 when repeated", async () => {
@@ -66,13 +80,21 @@ describe("authentication", () => {
     const other = await c.request("POST", `/api/v1/devices/${d.id}/revoke`, { key: c.users.songshanIssuer.key });
     expect(other.status).toBe(403); // 松山区's issuer, a 150422 device
     expect((await c.request("POST", `/api/v1/devices/${d.id}/revoke`, { key: c.users.viewer.key })).status).toBe(403);
-    expect((await c.request("POST", "/api/v1/devices/00000000-0000-4000-8000-000000000000/revoke", { key: c.users.admin.key })).status).toBe(404);
+    expect(
+      (
+        await c.request("POST", "/api/v1/devices/00000000-0000-4000-8000-000000000000/revoke", {
+          key: c.users.admin.key,
+        })
+      ).status,
+    ).toBe(404);
     expect((await c.request("POST", "/api/v1/devices/not-a-uuid/revoke", { key: c.users.admin.key })).status).toBe(404);
     expect((await c.request("POST", `/api/v1/devices/${d.id}/revoke`, { key: c.users.admin.key })).status).toBe(200);
     const again = await c.request("POST", `/api/v1/devices/${d.id}/revoke`, { key: c.users.admin.key });
     expect(again.status).toBe(409);
     expect(again.headers.get("content-type")).toContain("application/problem+json");
-    const [row] = await c.tdb.db.execute<{ status: string; error_code: string }>(sql`select status, error_code from deliveries where warning_id = ${w.id} and device_id = ${d.id}`);
+    const [row] = await c.tdb.db.execute<{ status: string; error_code: string }>(
+      sql`select status, error_code from deliveries where warning_id = ${w.id} and device_id = ${d.id}`,
+    );
     expect(row).toEqual({ status: "failed", error_code: "device_revoked" });
   });
 });
@@ -93,11 +115,29 @@ describe("commands", () => {
     expect(Date.now() - t0).toBeLessThan(1_500);
     expect(play).toMatchObject({
       action: "play",
-      warning: { id: w.id, type: "rainstorm", level: "red", headline: w.headline, text: `[mn/loudspeaker] ${w.headline}`, language: "mn", repeat: 3, interval: 60, expires: w.expires },
+      warning: {
+        id: w.id,
+        type: "rainstorm",
+        level: "red",
+        headline: w.headline,
+        text: `[mn/loudspeaker] ${w.headline}`,
+        language: "mn",
+        repeat: 3,
+        interval: 60,
+        expires: w.expires,
+      },
     });
     // No mn display template in this renderer: the display gets zh, and the row says so.
-    expect(show).toMatchObject({ action: "show", warning: { text: `[zh/display] ${w.headline}`, language: "zh", repeat: 3 } });
-    expect(await deliveryOf(c, play.id)).toMatchObject({ status: "sent", provider_id: String(play.id), language: "mn", rendered_language: "mn" });
+    expect(show).toMatchObject({
+      action: "show",
+      warning: { text: `[zh/display] ${w.headline}`, language: "zh", repeat: 3 },
+    });
+    expect(await deliveryOf(c, play.id)).toMatchObject({
+      status: "sent",
+      provider_id: String(play.id),
+      language: "mn",
+      rendered_language: "mn",
+    });
     await until(async () => (await deliveryOf(c, show.id)).rendered_language === "zh");
     expect(await deliveryOf(c, show.id)).toMatchObject({ status: "sent", language: "mn", rendered_language: "zh" });
   });
@@ -162,7 +202,10 @@ describe("store and forward", () => {
     again.close();
     await until(async () => !hub.hub.conns.has(ls.id));
 
-    const r = await c.request("POST", `/api/v1/warnings/${w2.id}/cancel`, { key: c.users.issuer.key, json: { reason: "大风减弱" } });
+    const r = await c.request("POST", `/api/v1/warnings/${w2.id}/cancel`, {
+      key: c.users.issuer.key,
+      json: { reason: "大风减弱" },
+    });
     expect(r.status).toBe(201);
     const cancel = await json(r);
     const third = await online(ls.token);
@@ -188,7 +231,12 @@ describe("store and forward", () => {
     }
     // Rendering the replayed commands takes a while, so the live one is issued mid-replay.
     const slow = await startHub(c, {
-      renderer: { render: async (w, ch, lang) => { if (w.headline.startsWith("replayed")) await new Promise((r) => setTimeout(r, 300)); return echoRenderer.render(w, ch, lang); } },
+      renderer: {
+        render: async (w, ch, lang) => {
+          if (w.headline.startsWith("replayed")) await new Promise((r) => setTimeout(r, 300));
+          return echoRenderer.render(w, ch, lang);
+        },
+      },
     });
     try {
       const d = await TestDevice.online(slow.url, ls.token);
@@ -215,7 +263,10 @@ describe("store and forward", () => {
     await hub.hub.deliver();
     await new Promise((res) => setTimeout(res, 300));
     expect(d.commands()).toEqual([]);
-    expect((await c.tdb.db.execute<{ status: string }>(sql`select status from deliveries where warning_id = ${w.id}`))[0]!.status).toBe("queued");
+    expect(
+      (await c.tdb.db.execute<{ status: string }>(sql`select status from deliveries where warning_id = ${w.id}`))[0]!
+        .status,
+    ).toBe("queued");
   });
 
   it("sends stop with reason ended when the expiry job signals a warning ended", async () => {
@@ -229,7 +280,99 @@ describe("store and forward", () => {
     await c.tdb.db.execute(sql`update warnings set status = 'expired', ended_at = now() where id = ${w.id}`);
     const { notifyWarningEnded } = await import("../../src/hub/notify.js");
     await notifyWarningEnded(c.tdb.db, w.id);
-    expect(await d.next((f) => f.type === "command")).toMatchObject({ id: cmd.id, action: "stop", reason: "ended", warning: { id: w.id } });
+    expect(await d.next((f) => f.type === "command")).toMatchObject({
+      id: -cmd.id,
+      action: "stop",
+      reason: "ended",
+      warning: { id: w.id },
+    });
+  });
+});
+
+describe("delivery truth", () => {
+  it("a loudspeaker that acks received and then failed (amplifier fault) fails, and failed then received stays failed", async () => {
+    const c = ctx();
+    const v = villages[9]!;
+    const ls = await createDevice(c, { kind: "loudspeaker", areaCode: v, reach: 500 });
+    const d = await online(ls.token);
+    await until(async () => hub.hub.conns.get(ls.id)?.["ready"]);
+    const w = await issue(c, v);
+    const cmd = await d.next((f) => f.type === "command");
+    d.send({ type: "ack", id: cmd.id, state: "received" });
+    await until(async () => (await deliveryOf(c, cmd.id)).status === "delivered");
+    d.send({ type: "ack", id: cmd.id, state: "failed", detail: "amplifier fault" });
+    await until(async () => (await deliveryOf(c, cmd.id)).status === "failed");
+    expect(await deliveryOf(c, cmd.id)).toMatchObject({ error_code: "device_failed", error: "amplifier fault" });
+    d.send({ type: "ack", id: cmd.id, state: "received" });
+    d.send({ type: "ack", id: cmd.id, state: "played" });
+    await hub.hub.flush();
+    await hub.hub.flush();
+    expect((await deliveryOf(c, cmd.id)).status).toBe("failed");
+    const cov = await json(await c.request("GET", `/api/v1/warnings/${w.id}/coverage`));
+    expect(cov.channels.loudspeaker).toMatchObject({ played: 0, failed: 1, reached: 0 });
+  });
+
+  it("a stop has its own id: acking it never counts as playing, for an ended warning or a Cancel", async () => {
+    const c = ctx();
+    const v = villages[10]!;
+    const ls = await createDevice(c, { kind: "loudspeaker", areaCode: v, reach: 400 });
+    const d = await online(ls.token);
+    await until(async () => hub.hub.conns.get(ls.id)?.["ready"]);
+    // Ended by expiry: the stop's id is the play's, negated; a "played" ack of it changes nothing.
+    const ended = await issue(c, v);
+    const play = await d.next((f) => f.type === "command");
+    d.send({ type: "ack", id: play.id, state: "received" });
+    await until(async () => (await deliveryOf(c, play.id)).status === "delivered");
+    await c.tdb.db.execute(sql`update warnings set status = 'expired', ended_at = now() where id = ${ended.id}`);
+    const { notifyWarningEnded } = await import("../../src/hub/notify.js");
+    await notifyWarningEnded(c.tdb.db, ended.id);
+    const stop = await d.next((f) => f.type === "command");
+    expect(stop).toMatchObject({ action: "stop", id: -play.id });
+    d.send({ type: "ack", id: stop.id, state: "played" });
+    await hub.hub.flush();
+    await hub.hub.flush();
+    expect((await deliveryOf(c, play.id)).status).toBe("delivered");
+    const cov = await json(await c.request("GET", `/api/v1/warnings/${ended.id}/coverage`));
+    expect(cov.channels.loudspeaker).toMatchObject({ played: 0, reached: 0 });
+    // A Cancel's stop: received, never played.
+    const w = await issue(c, v, { type: "gale" });
+    const second = await d.next((f) => f.type === "command");
+    const r = await c.request("POST", `/api/v1/warnings/${w.id}/cancel`, {
+      key: c.users.issuer.key,
+      json: { reason: "大风减弱" },
+    });
+    const cancel = await json(r);
+    const stop2 = await d.next((f) => f.type === "command" && f.warning.id === cancel.id);
+    expect(stop2.id).not.toBe(second.id);
+    d.send({ type: "ack", id: stop2.id, state: "played" });
+    await until(async () => (await deliveryOf(c, stop2.id)).status === "delivered");
+    await hub.hub.flush();
+    expect((await deliveryOf(c, stop2.id)).status).toBe("delivered");
+    expect((await deliveryOf(c, second.id)).status).toBe("sent");
+  });
+
+  it("a device that acks played and drops at once is not sent the command again on reconnect", async () => {
+    const c = ctx();
+    const v = villages[0]!;
+    await c.tdb.db.execute(sql`update warnings set status = 'expired'
+      where status = 'issued' and id in (select warning_id from coverage_villages where village_code = ${v})`);
+    const ls = await createDevice(c, { kind: "loudspeaker", areaCode: v });
+    for (let round = 0; round < 5; round++) {
+      const d = await online(ls.token);
+      await until(async () => hub.hub.conns.get(ls.id)?.["ready"]);
+      const w = await issue(c, v, { headline: `flap ${round}` });
+      const cmd = await d.next((f) => f.type === "command" && f.warning.id === w.id);
+      // The ack is read, and the socket closes before the batch is written.
+      d.send({ type: "ack", id: cmd.id, state: "played" });
+      d.close();
+      const again = await online(ls.token);
+      await until(async () => hub.hub.conns.get(ls.id)?.["ready"]);
+      await hub.hub.flush();
+      expect((await deliveryOf(c, cmd.id)).status).toBe("acknowledged");
+      expect(again.commands().filter((f) => f.id === cmd.id)).toEqual([]);
+      again.close();
+      await until(async () => !hub.hub.conns.has(ls.id));
+    }
   });
 });
 
@@ -244,7 +387,9 @@ describe("connections", () => {
     await until(async () => hub.hub.conns.get(ls.id)?.["ready"]);
     // The replaced socket's close does not mark the device offline.
     await hub.hub.flush();
-    const [row] = await c.tdb.db.execute<{ online: boolean; firmware: string }>(sql`select online, firmware from devices where id = ${ls.id}`);
+    const [row] = await c.tdb.db.execute<{ online: boolean; firmware: string }>(
+      sql`select online, firmware from devices where id = ${ls.id}`,
+    );
     expect(row).toEqual({ online: true, firmware: "test-1.0" });
     expect(second.closed).toBeNull();
   });
@@ -253,7 +398,13 @@ describe("connections", () => {
     const c = ctx();
     const ls = await createDevice(c, { kind: "display", areaCode: villages[9]! });
     const d = await online(ls.token);
-    const bad = ["not json", "[]", JSON.stringify({ type: "ack", id: "x", state: "played" }), JSON.stringify({ type: "launch" }), JSON.stringify({ type: "ack", id: 1, state: "exploded" })];
+    const bad = [
+      "not json",
+      "[]",
+      JSON.stringify({ type: "ack", id: "x", state: "played" }),
+      JSON.stringify({ type: "launch" }),
+      JSON.stringify({ type: "ack", id: 1, state: "exploded" }),
+    ];
     d.send(bad[0]);
     expect(await d.next((f) => f.type === "error")).toMatchObject({ code: "malformed_frame", message: "not JSON" });
     for (const b of bad.slice(1)) d.send(b);
@@ -269,7 +420,10 @@ describe("connections", () => {
     const ls = await createDevice(c, { kind: "display", areaCode: villages[9]! });
     const d = await online(ls.token);
     d.ws.send(Buffer.from([1, 2, 3]));
-    expect(await d.next((f) => f.type === "error")).toMatchObject({ code: "malformed_frame", message: "binary frames are not part of the protocol" });
+    expect(await d.next((f) => f.type === "error")).toMatchObject({
+      code: "malformed_frame",
+      message: "binary frames are not part of the protocol",
+    });
     d.send({ type: "heartbeat", at: "x".repeat(70 * 1024) });
     expect((await d.waitClosed()).code).toBe(1009);
   });
@@ -284,17 +438,23 @@ describe("liveness", () => {
       const ls = await createDevice(c, { kind: "loudspeaker", areaCode: v });
       const d = await TestDevice.online(fast.url, ls.token);
       clients.push(d);
-      const list = async () => (await json(await c.request("GET", `/api/v1/devices?area=${v}`))).items[0];
+      const list = async () =>
+        (await json(await c.request("GET", `/api/v1/devices?area=${v}`))).items.find((i: any) => i.id === ls.id);
       await until(async () => (await list()).online === true);
       // A silent device: stop answering protocol pings.
       (d.ws as any)._receiver.removeAllListeners("ping");
       d.ws.pong = () => {};
       const closed = await d.waitClosed(3_000);
       expect(closed.code).toBe(1006);
-      const item = await until(async () => { const i = await list(); return i.online === false ? i : null; });
+      const item = await until(async () => {
+        const i = await list();
+        return i.online === false ? i : null;
+      });
       expect(item.lastSeen).not.toBeNull();
       const audit = (await until(async () => {
-        const a = await c.tdb.db.execute<{ action: string; after: any }>(sql`select action, after from audit_log where subject_id = ${ls.id} order by id`);
+        const a = await c.tdb.db.execute<{ action: string; after: any }>(
+          sql`select action, after from audit_log where subject_id = ${ls.id} order by id`,
+        );
         return a.length >= 3 ? a : null;
       }))!;
       expect(audit.map((a) => a.action)).toEqual(["device.create", "device.online", "device.offline"]);

@@ -13,7 +13,9 @@ const clients: TestDevice[] = [];
 beforeAll(async () => {
   const c = ctx();
   [a, b] = [await startHub(c), await startHub(c)];
-  const rows = await c.tdb.db.execute<{ code: string }>(sql`select code from areas where kind = 'village' and code like '150423%' order by code limit 4`);
+  const rows = await c.tdb.db.execute<{ code: string }>(
+    sql`select code from areas where kind = 'village' and code like '150423%' order by code limit 4`,
+  );
   villages = rows.map((r) => r.code);
 });
 afterAll(async () => {
@@ -34,11 +36,28 @@ describe("several instances", () => {
     await until(async () => a.hub.conns.get(onA.id)?.ready && b.hub.conns.get(onB.id)?.ready);
     // Issued through A's HTTP API (the app behind A's server).
     const base = a.url.replace("ws://", "http://").replace("/ws/devices", "");
-    const draft = await json(await c.request("POST", "/api/v1/warnings", { key: c.users.issuer.key, json: {
-      type: "gale", level: "red", description: "阵风10级", areas: { codes: [v1, v2] }, audiences: ["public"], channels: ["loudspeaker"],
-      expires: new Date(Date.now() + 3600_000).toISOString() } }));
-    await fetch(`${base}/api/v1/warnings/${draft.id}/submit`, { method: "POST", headers: { authorization: `Bearer ${c.users.issuer.key}` } });
-    const r = await fetch(`${base}/api/v1/warnings/${draft.id}/approve`, { method: "POST", headers: { authorization: `Bearer ${c.users.approver.key}` } });
+    const draft = await json(
+      await c.request("POST", "/api/v1/warnings", {
+        key: c.users.issuer.key,
+        json: {
+          type: "gale",
+          level: "red",
+          description: "阵风10级",
+          areas: { codes: [v1, v2] },
+          audiences: ["public"],
+          channels: ["loudspeaker"],
+          expires: new Date(Date.now() + 3600_000).toISOString(),
+        },
+      }),
+    );
+    await fetch(`${base}/api/v1/warnings/${draft.id}/submit`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${c.users.issuer.key}` },
+    });
+    const r = await fetch(`${base}/api/v1/warnings/${draft.id}/approve`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${c.users.approver.key}` },
+    });
     expect(r.status).toBe(200);
     const ca = await da.next((f) => f.type === "command", 1_000);
     const cb = await db.next((f) => f.type === "command", 1_000);

@@ -42,7 +42,9 @@ beforeAll(async () => {
   for (const [v, level, pop, reached, hoursBefore] of fixture) {
     await setPopulation(db, v, pop);
     const w = await createIssued(c, { level, areas: { codes: [v] }, channels: ["sms"] });
-    await db.execute(sql`update warnings set issued_at = ${minutes(AT, -60 * hoursBefore).toISOString()}::timestamptz where id = ${w.id}`);
+    await db.execute(
+      sql`update warnings set issued_at = ${minutes(AT, -60 * hoursBefore).toISOString()}::timestamptz where id = ${w.id}`,
+    );
     await db.execute(sql`update coverage_villages set persons_reached = ${reached} where warning_id = ${w.id}`);
   }
 });
@@ -67,8 +69,12 @@ describe("daily digest", () => {
       expect(m.to).toEqual(["duty@example.cn", "chief@example.cn"]);
       expect(m.subject).toBe("[warncast] 2030-03-02 coverage: major 92.50% ✗ · all 94.00% ✓");
       expect(m.text).toContain("Warnings issued 2030-03-01 08:00 – 2030-03-02 08:00 (Asia/Shanghai)");
-      expect(m.text).toContain("Major warnings (red/orange): 2 warning(s), reached 185 of 200 = 92.50% (target > 93.00%): BELOW TARGET; 1 of 2 met it individually");
-      expect(m.text).toContain("All warnings: 3 warning(s), reached 235 of 250 = 94.00% (target > 90.00%): target met; 2 of 3 met it individually");
+      expect(m.text).toContain(
+        "Major warnings (red/orange): 2 warning(s), reached 185 of 200 = 92.50% (target > 93.00%): BELOW TARGET; 1 of 2 met it individually",
+      );
+      expect(m.text).toContain(
+        "All warnings: 3 warning(s), reached 235 of 250 = 94.00% (target > 90.00%): target met; 2 of 3 met it individually",
+      );
       expect(m.text.match(/^- \[/gm)).toHaveLength(3);
       expect(m.html).toContain("<table>");
     } finally {
@@ -91,9 +97,19 @@ describe("daily digest", () => {
   it("names each warning's agency and counts warnings per agency (one platform, several agencies)", () => {
     const base = { from: minutes(AT, -1440), to: AT, tz: "Asia/Shanghai", senderName: "赤峰市气象台" };
     const w = (office: string | undefined) => ({
-      warningId: "x", level: "orange", type: "flood", headline: "h", office, issuedAt: AT, population: 10, reached: 10,
+      warningId: "x",
+      level: "orange",
+      type: "flood",
+      headline: "h",
+      office,
+      issuedAt: AT,
+      population: 10,
+      reached: 10,
     });
-    const d = computeDigest({ ...base, warnings: [w("赤峰市水文水资源中心"), w("赤峰市水文水资源中心"), w(undefined)] });
+    const d = computeDigest({
+      ...base,
+      warnings: [w("赤峰市水文水资源中心"), w("赤峰市水文水资源中心"), w(undefined)],
+    });
     expect(d.text).toContain("By agency: 赤峰市水文水资源中心 2 · 赤峰市气象台 1");
     expect(d.text).toMatch(/^- \[orange\] h · 赤峰市水文水资源中心 · issued/m);
     expect(d.html).toContain("<td>赤峰市水文水资源中心</td>");
@@ -101,7 +117,15 @@ describe("daily digest", () => {
 
   it("a rate equal to the target is not above it; a day without warnings says so", () => {
     const base = { from: minutes(AT, -1440), to: AT, tz: "Asia/Shanghai", senderName: "赤峰市气象台" };
-    const w = (level: string, population: number, reached: number) => ({ warningId: level, level, type: "rainstorm", headline: "h", issuedAt: AT, population, reached });
+    const w = (level: string, population: number, reached: number) => ({
+      warningId: level,
+      level,
+      type: "rainstorm",
+      headline: "h",
+      issuedAt: AT,
+      population,
+      reached,
+    });
     const d = computeDigest({ ...base, warnings: [w("red", 100, 93), w("blue", 100, 90)] });
     expect(d.major).toMatchObject({ rate: 0.93, met: false });
     expect(d.all).toMatchObject({ rate: 0.915, met: true });

@@ -7,7 +7,7 @@ import twilio from "twilio";
 import { useContext, type TestContext } from "../helpers/context.js";
 import { createIssued, json } from "../helpers/factories.js";
 import { addDevice, addPerson } from "../helpers/people.js";
-import { applyDeliveryReports } from "../../src/dispatch/status.js";
+import { applyDeliveryReports } from "../../src/deliveries/reports.js";
 import { escalationJob } from "../../src/jobs/escalation.js";
 import { chainOf, deliveryId, dispatch, escalationRows, minutes, runAt } from "./helpers.js";
 
@@ -32,8 +32,18 @@ async function village(c: TestContext, code: string) {
   return {
     code,
     primary1: await addPerson(db, { area: code, audiences: ["info_officer"], role: "primary" }),
-    primary2: await addPerson(db, { area: code, audiences: ["grid_worker", "public"], role: "primary", email: `p2-${code}@example.cn` }),
-    backup1: await addPerson(db, { area: code, audiences: ["info_officer"], role: "backup", email: `b1-${code}@example.cn` }),
+    primary2: await addPerson(db, {
+      area: code,
+      audiences: ["grid_worker", "public"],
+      role: "primary",
+      email: `p2-${code}@example.cn`,
+    }),
+    backup1: await addPerson(db, {
+      area: code,
+      audiences: ["info_officer"],
+      role: "backup",
+      email: `b1-${code}@example.cn`,
+    }),
     backup2: await addPerson(db, { area: code, audiences: ["village_cadre"], role: "backup", phone: null }),
     pub: await addPerson(db, { area: code, audiences: ["public"] }),
     township: await addPerson(db, { area: sibling, audiences: ["township_official"] }),
@@ -41,7 +51,13 @@ async function village(c: TestContext, code: string) {
 }
 
 async function issue(c: TestContext, code: string, over: Record<string, unknown> = {}) {
-  const w = await createIssued(c, { level: "red", areas: { codes: [code] }, audiences: RESPONSIBLE, channels: ["sms", "email"], ...over });
+  const w = await createIssued(c, {
+    level: "red",
+    areas: { codes: [code] },
+    audiences: RESPONSIBLE,
+    channels: ["sms", "email"],
+    ...over,
+  });
   return { id: w.id as string, t0: new Date(w.issuedAt) };
 }
 
@@ -64,7 +80,8 @@ describe("叫应 chain", () => {
     expect(await escalationRows(c, w.id)).toEqual([]);
     await ack(c, await deliveryId(c, w.id, v.primary1), minutes(w.t0, 2));
     expect(await runAt(c, escalationJob, minutes(w.t0, 5))).toMatchObject({ stopped: 1, advanced: 0 });
-    for (const m of [10, 15, 20, 30]) expect(await runAt(c, escalationJob, minutes(w.t0, m))).toMatchObject({ advanced: 0, messages: 0 });
+    for (const m of [10, 15, 20, 30])
+      expect(await runAt(c, escalationJob, minutes(w.t0, m))).toMatchObject({ advanced: 0, messages: 0 });
     expect(await escalationRows(c, w.id)).toEqual([]);
     expect(await chainOf(c, w.id, v.code)).toMatchObject({ step: 1, reason: "no_ack" });
     expect((await chainOf(c, w.id, v.code))!.acknowledged_at).not.toBeNull();
@@ -81,11 +98,17 @@ describe("叫应 chain", () => {
     expect(await runAt(c, escalationJob, minutes(w.t0, 5))).toMatchObject({ started: 0, advanced: 0, messages: 0 });
     const rows = await escalationRows(c, w.id);
     expect(who(rows)).toEqual([`2:${v.backup1}:email`, `2:${v.backup1}:sms`, `2:${v.backup2}:sms`].sort());
-    expect(rows.find((r) => r.recipient_id === v.backup2)).toMatchObject({ status: "failed", error_code: "no_address", village_code: v.code });
+    expect(rows.find((r) => r.recipient_id === v.backup2)).toMatchObject({
+      status: "failed",
+      error_code: "no_address",
+      village_code: v.code,
+    });
 
     // The ordinary dispatcher sends them.
     const sms = await dispatch(c, "sms", minutes(w.t0, 5.5));
-    const sent = sms.messages.filter((m) => m.message.deliveryId === rows.find((r) => r.recipient_id === v.backup1 && r.channel === "sms")!.id);
+    const sent = sms.messages.filter(
+      (m) => m.message.deliveryId === rows.find((r) => r.recipient_id === v.backup1 && r.channel === "sms")!.id,
+    );
     expect(sent).toHaveLength(1);
 
     // A member of the public confirming is not 叫应.
@@ -136,17 +159,27 @@ describe("叫应 chain", () => {
     expect(body.deadlineMinutes).toBe(5);
     expect(body.items).toHaveLength(1);
     const item = body.items[0];
-    expect(item).toMatchObject({ villageCode: v.code, reason: "no_ack", step: 4, stepName: "county", nextStepDueAt: null });
+    expect(item).toMatchObject({
+      villageCode: v.code,
+      reason: "no_ack",
+      step: 4,
+      stepName: "county",
+      nextStepDueAt: null,
+    });
     expect(item.acknowledgedAt).toBe(minutes(w.t0, 26).toISOString());
     const steps = item.messages.map((m: any) => `${m.stepName}:${m.purpose}:${m.recipientId}:${m.channel}:${m.status}`);
-    expect(steps).toEqual(expect.arrayContaining([
-      `primary:warning:${v.primary1}:sms:queued`,
-      `backup:escalation:${v.backup2}:sms:failed`,
-      `township:escalation:${v.township}:sms:queued`,
-      `county:escalation:${countyOfficial}:sms:acknowledged`,
-    ]));
+    expect(steps).toEqual(
+      expect.arrayContaining([
+        `primary:warning:${v.primary1}:sms:queued`,
+        `backup:escalation:${v.backup2}:sms:failed`,
+        `township:escalation:${v.township}:sms:queued`,
+        `county:escalation:${countyOfficial}:sms:acknowledged`,
+      ]),
+    );
     // The 叫应 rows are the warning's deliveries too.
-    const listed = await json(await c.request("GET", `/api/v1/warnings/${w.id}/deliveries?purpose=escalation`, { key: c.users.viewer.key }));
+    const listed = await json(
+      await c.request("GET", `/api/v1/warnings/${w.id}/deliveries?purpose=escalation`, { key: c.users.viewer.key }),
+    );
     expect(listed.items.map((d: any) => d.escalationStep).sort()).toEqual([2, 2, 2, 3, 4]);
   });
 
@@ -157,8 +190,8 @@ describe("叫应 chain", () => {
     expect(await runAt(c, escalationJob, minutes(w.t0, 1))).toMatchObject({ started: 1, messages: 1 });
     // primary2 is also public, so the warning reached them; primary1 is asked by SMS.
     expect(who(await escalationRows(c, w.id))).toEqual([`1:${v.primary1}:sms`]);
-    // Sent at the warning's priority (orange = 2).
-    expect((await escalationRows(c, w.id)).map((r) => r.level_rank)).toEqual([2]);
+    // Sent at the warning's level (orange = 2), in the responsible lane ahead of the public of every level.
+    expect((await escalationRows(c, w.id)).map((r) => [r.level_rank, r.priority])).toEqual([[2, 0]]);
     expect(await runAt(c, escalationJob, minutes(w.t0, 9))).toMatchObject({ advanced: 0 });
     expect(await runAt(c, escalationJob, minutes(w.t0, 10))).toMatchObject({ advanced: 1 });
     // A confirmation of the 叫应 message stops it like any other.
@@ -174,7 +207,12 @@ describe("叫应 chain", () => {
     expect(await chainOf(c, w.id, v.code)).toBeUndefined();
     const red = await issue(c, v.code);
     c.clock.set(minutes(red.t0, 0.5));
-    const cancel = await json(await c.request("POST", `/api/v1/warnings/${red.id}/cancel`, { key: c.users.issuer.key, json: { reason: "险情解除" } }));
+    const cancel = await json(
+      await c.request("POST", `/api/v1/warnings/${red.id}/cancel`, {
+        key: c.users.issuer.key,
+        json: { reason: "险情解除" },
+      }),
+    );
     expect(await runAt(c, escalationJob, minutes(red.t0, 1))).toMatchObject({ started: 0 });
     expect(await chainOf(c, cancel.id, v.code)).toBeUndefined();
   });
@@ -188,8 +226,12 @@ describe("what counts as a confirmation", () => {
     const v = await village(c, "150402011001");
     const speaker = await addDevice(c.tdb.db, { area: v.code });
     const w = await issue(c, v.code, { channels: ["sms", "email", "loudspeaker"] });
-    const [ls] = await c.tdb.db.execute<{ id: string }>(sql`select id from deliveries where warning_id = ${w.id} and device_id = ${speaker}`);
-    await applyDeliveryReports(c.tdb.db, [{ deliveryId: Number(ls!.id), status: "acknowledged", at: minutes(w.t0, 0.5) }]);
+    const [ls] = await c.tdb.db.execute<{ id: string }>(
+      sql`select id from deliveries where warning_id = ${w.id} and device_id = ${speaker}`,
+    );
+    await applyDeliveryReports(c.tdb.db, [
+      { deliveryId: Number(ls!.id), status: "acknowledged", at: minutes(w.t0, 0.5) },
+    ]);
     for (const m of [1, 5]) await runAt(c, escalationJob, minutes(w.t0, m));
     expect(await chainOf(c, w.id, v.code)).toMatchObject({ step: 2, acknowledged_at: null });
 
@@ -199,8 +241,12 @@ describe("what counts as a confirmation", () => {
     const params = { MessageSid: "SMreply1", From: b!.phone, To: "+15005550006", Body: "收到", AccountSid: "AC1" };
     const url = "https://warncast.example.gov.cn/webhooks/twilio/inbound";
     const res = await c.app.request("/webhooks/twilio/inbound", {
-      method: "POST", body: new URLSearchParams(params).toString(),
-      headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": twilio.getExpectedTwilioSignature(TOKEN, url, params) },
+      method: "POST",
+      body: new URLSearchParams(params).toString(),
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-twilio-signature": twilio.getExpectedTwilioSignature(TOKEN, url, params),
+      },
     });
     expect(res.status).toBe(200);
     expect(await runAt(c, escalationJob, minutes(w.t0, 10))).toMatchObject({ stopped: 1, advanced: 0 });
@@ -213,9 +259,15 @@ describe("GET /api/v1/warnings/{id}/escalations", () => {
     const c = ctx();
     const w = await issue(c, "150402009001");
     expect((await c.request("GET", `/api/v1/warnings/${w.id}/escalations`, { key: null })).status).toBe(401);
-    expect((await c.request("GET", `/api/v1/warnings/${w.id}/escalations`, { key: c.users.songshanIssuer.key })).status).toBe(403);
-    expect((await c.request("GET", `/api/v1/warnings/${w.id}/escalations`, { key: c.users.hongshanIssuer.key })).status).toBe(200);
-    expect((await c.request("GET", `/api/v1/warnings/00000000-0000-4000-8000-000000000000/escalations`)).status).toBe(404);
+    expect(
+      (await c.request("GET", `/api/v1/warnings/${w.id}/escalations`, { key: c.users.songshanIssuer.key })).status,
+    ).toBe(403);
+    expect(
+      (await c.request("GET", `/api/v1/warnings/${w.id}/escalations`, { key: c.users.hongshanIssuer.key })).status,
+    ).toBe(200);
+    expect((await c.request("GET", `/api/v1/warnings/00000000-0000-4000-8000-000000000000/escalations`)).status).toBe(
+      404,
+    );
     const bad = await c.request("GET", `/api/v1/warnings/${w.id}/escalations?limit=0`);
     expect(bad.status).toBe(422);
     expect(bad.headers.get("content-type")).toContain("application/problem+json");
@@ -227,7 +279,9 @@ describe("GET /api/v1/warnings/{id}/escalations", () => {
     const c = ctx();
     const w = await issue(c, "150402010001");
     for (const m of [1, 5]) await runAt(c, escalationJob, minutes(w.t0, m));
-    const rows = await c.tdb.db.execute<{ action: string }>(sql`select action from audit_log where subject_id = ${w.id} and action like 'escalation.%' order by id`);
+    const rows = await c.tdb.db.execute<{ action: string }>(
+      sql`select action from audit_log where subject_id = ${w.id} and action like 'escalation.%' order by id`,
+    );
     expect(rows.map((r) => r.action)).toEqual(["escalation.start", "escalation.step"]);
   });
 });

@@ -16,7 +16,9 @@ const ctx = useContext();
 let hub: RunningHub;
 let device: TestDevice | undefined;
 
-beforeAll(async () => { hub = await startHub(ctx()); });
+beforeAll(async () => {
+  hub = await startHub(ctx());
+});
 afterAll(async () => {
   device?.close();
   await hub?.close();
@@ -26,15 +28,23 @@ describe("expiry", () => {
   it("expires the warning and its pending sends, halts its chains, and the hub tells the loudspeaker to stop", async () => {
     const c = ctx();
     const db = c.tdb.db;
-    const code = (await db.execute<{ code: string }>(sql`select code from areas where kind = 'village' and code like '150421%' order by code limit 1`))[0]!.code;
-    for (let i = 0; i < 3; i++) await addPerson(db, { area: code, audiences: ["info_officer"], role: i === 0 ? "primary" : "backup" });
+    const code = (
+      await db.execute<{ code: string }>(
+        sql`select code from areas where kind = 'village' and code like '150421%' order by code limit 1`,
+      )
+    )[0]!.code;
+    for (let i = 0; i < 3; i++)
+      await addPerson(db, { area: code, audiences: ["info_officer"], role: i === 0 ? "primary" : "backup" });
     const ls = await createDevice(c, { kind: "loudspeaker", areaCode: code });
     device = await TestDevice.online(hub.url, ls.token);
     await until(async () => hub.hub.conns.get(ls.id)?.["ready"]);
 
     const t0 = c.clock.now;
     const w = await createIssued(c, {
-      level: "red", areas: { codes: [code] }, audiences: ["public", "info_officer"], channels: ["sms", "loudspeaker"],
+      level: "red",
+      areas: { codes: [code] },
+      audiences: ["public", "info_officer"],
+      channels: ["sms", "loudspeaker"],
       expires: minutes(t0, 60).toISOString(),
     });
     const play = await device.next((f) => f.type === "command" && f.action === "play");
@@ -54,7 +64,7 @@ describe("expiry", () => {
       await listener.unlisten();
     }
     const stop = await device.next((f) => f.type === "command" && f.action === "stop");
-    expect(stop).toMatchObject({ id: play.id, reason: "ended", warning: { id: w.id } });
+    expect(stop).toMatchObject({ id: -play.id, reason: "ended", warning: { id: w.id } });
 
     const got = await json(await c.request("GET", `/api/v1/warnings/${w.id}`));
     expect(got.status).toBe("expired");
@@ -66,7 +76,9 @@ describe("expiry", () => {
     expect(await escalationRows(c, w.id)).toEqual([]);
     // Once only.
     expect(await runAt(c, expiryJob, minutes(t0, 61))).toMatchObject({ expired: 0 });
-    const audits = await db.execute<{ action: string }>(sql`select action from audit_log where subject_id = ${w.id} and action = 'warning.expired'`);
+    const audits = await db.execute<{ action: string }>(
+      sql`select action from audit_log where subject_id = ${w.id} and action = 'warning.expired'`,
+    );
     expect(audits).toHaveLength(1);
   });
 });

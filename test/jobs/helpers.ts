@@ -11,35 +11,63 @@ import type { ChannelKind } from "../../src/domain/vocabulary.js";
 export const minutes = (t0: Date, m: number) => new Date(t0.getTime() + m * 60_000);
 
 /** Runs the job for an instant, as node-cron or the Worker would. */
-export const runAt = (c: TestContext, job: Job, at: Date) => job.run(c.services, at) as Promise<Record<string, unknown>>;
+export const runAt = (c: TestContext, job: Job, at: Date) =>
+  job.run(c.services, at) as Promise<Record<string, unknown>>;
 
 /** One pass of the ordinary dispatcher over a loopback channel. */
 export async function dispatch(c: TestContext, kind: ChannelKind, at: Date) {
   const ch = new LoopbackChannel(kind);
   await dispatchOnce({
-    db: c.tdb.db, channel: ch, bucket: new TokenBucket(Infinity), renderer: plainRenderer, owner: "jobs-test",
-    now: () => at, log: silentLogger, options: defaultDispatchOptions,
+    db: c.tdb.db,
+    channel: ch,
+    bucket: new TokenBucket(Infinity),
+    renderer: plainRenderer,
+    owner: "jobs-test",
+    now: () => at,
+    log: silentLogger,
+    options: defaultDispatchOptions,
   });
   return ch;
 }
 
-export type EscalationRow = { id: number; recipient_id: number; channel: string; escalation_step: number; village_code: string; status: string; error_code: string | null; level_rank: number };
+export type EscalationRow = {
+  id: number;
+  recipient_id: number;
+  channel: string;
+  escalation_step: number;
+  village_code: string;
+  status: string;
+  error_code: string | null;
+  level_rank: number;
+  priority: number;
+};
 
 export async function escalationRows(c: TestContext, warningId: string): Promise<EscalationRow[]> {
   const rows = await c.tdb.db.execute<EscalationRow>(sql`
-    select id, recipient_id, channel, escalation_step, village_code, status, error_code, level_rank from deliveries
+    select id, recipient_id, channel, escalation_step, village_code, status, error_code, level_rank, priority
+    from deliveries
     where warning_id = ${warningId} and purpose = 'escalation' order by escalation_step, recipient_id, channel`);
   return rows.map((r) => ({ ...r, id: Number(r.id), recipient_id: Number(r.recipient_id) }));
 }
 
 export async function chainOf(c: TestContext, warningId: string, village: string) {
-  const [r] = await c.tdb.db.execute<{ reason: string; step: number; acknowledged_at: Date | string | null; step_at: Date | string }>(sql`
+  const [r] = await c.tdb.db.execute<{
+    reason: string;
+    step: number;
+    acknowledged_at: Date | string | null;
+    step_at: Date | string;
+  }>(sql`
     select reason, step, acknowledged_at, step_at from escalation_chains where warning_id = ${warningId} and village_code = ${village}`);
   return r;
 }
 
 /** The delivery id of a person's message (warning or escalation) of a warning. */
-export async function deliveryId(c: TestContext, warningId: string, recipientId: number, o: { purpose?: "warning" | "escalation"; channel?: string } = {}) {
+export async function deliveryId(
+  c: TestContext,
+  warningId: string,
+  recipientId: number,
+  o: { purpose?: "warning" | "escalation"; channel?: string } = {},
+) {
   const [r] = await c.tdb.db.execute<{ id: string }>(sql`
     select id from deliveries where warning_id = ${warningId} and recipient_id = ${recipientId}
       and purpose = ${o.purpose ?? "warning"} and channel = ${o.channel ?? "sms"} order by id limit 1`);

@@ -6,19 +6,25 @@ import { sql } from "drizzle-orm";
 import { useContext } from "../helpers/context.js";
 import { createIssued, json } from "../helpers/factories.js";
 import { addDevice, addPerson } from "../helpers/people.js";
-import { applyDeliveryReports } from "../../src/dispatch/status.js";
+import { applyDeliveryReports } from "../../src/deliveries/reports.js";
 import { loudspeakerFallbackJob } from "../../src/jobs/loudspeaker-fallback.js";
 import { escalationJob } from "../../src/jobs/escalation.js";
 import { chainOf, escalationRows, minutes, runAt } from "./helpers.js";
 
 const ctx = useContext();
-const UP = "150403001001", DOWN = "150403001002", NONE = "150403001003", BROKEN = "150403001004", PLAYED = "150403001005";
+const UP = "150403001001",
+  DOWN = "150403001002",
+  NONE = "150403001003",
+  BROKEN = "150403001004",
+  PLAYED = "150403001005";
 const people: Record<string, { primary: number; backup: number }> = {};
 const speakers: Record<string, string> = {};
 let w = { id: "", t0: new Date() };
 
 const setDevice = (id: string, online: boolean, lastSeen: Date | null) =>
-  ctx().tdb.db.execute(sql`update devices set online = ${online}, last_seen = ${lastSeen?.toISOString() ?? null}::timestamptz where id = ${id}`);
+  ctx().tdb.db.execute(
+    sql`update devices set online = ${online}, last_seen = ${lastSeen?.toISOString() ?? null}::timestamptz where id = ${id}`,
+  );
 const speakerDelivery = async (village: string) => {
   const [r] = await ctx().tdb.db.execute<{ id: string; status: string; error_code: string | null }>(sql`
     select id, status, error_code from deliveries where warning_id = ${w.id} and village_code = ${village} and channel = 'loudspeaker'`);
@@ -41,11 +47,25 @@ beforeAll(async () => {
   await setDevice(speakers[PLAYED]!, true, now);
   // Offline for ten minutes: past the reconnect grace.
   await setDevice(speakers[DOWN]!, false, minutes(now, -10));
-  const issued = await createIssued(c, { level: "red", areas: { codes: [UP, DOWN, NONE, BROKEN, PLAYED] }, audiences: ["public"], channels: ["sms", "loudspeaker"] });
+  const issued = await createIssued(c, {
+    level: "red",
+    areas: { codes: [UP, DOWN, NONE, BROKEN, PLAYED] },
+    audiences: ["public"],
+    channels: ["sms", "loudspeaker"],
+  });
   w = { id: issued.id, t0: new Date(issued.issuedAt) };
   // BROKEN's controller reports the command failed; PLAYED's played it and then went offline.
-  await applyDeliveryReports(db, [{ deliveryId: (await speakerDelivery(BROKEN)).id, status: "failed", at: minutes(w.t0, 0.2), errorCode: "device_failed" }]);
-  await applyDeliveryReports(db, [{ deliveryId: (await speakerDelivery(PLAYED)).id, status: "acknowledged", at: minutes(w.t0, 0.2) }]);
+  await applyDeliveryReports(db, [
+    {
+      deliveryId: (await speakerDelivery(BROKEN)).id,
+      status: "failed",
+      at: minutes(w.t0, 0.2),
+      errorCode: "device_failed",
+    },
+  ]);
+  await applyDeliveryReports(db, [
+    { deliveryId: (await speakerDelivery(PLAYED)).id, status: "acknowledged", at: minutes(w.t0, 0.2) },
+  ]);
   await setDevice(speakers[PLAYED]!, false, minutes(w.t0, -10));
 });
 
@@ -70,7 +90,9 @@ describe("dead-loudspeaker fallback", () => {
     expect(await speakerDelivery(DOWN)).toMatchObject({ status: "failed", error_code: "device_offline" });
     expect(await speakerDelivery(BROKEN)).toMatchObject({ status: "failed", error_code: "device_failed" });
     expect(await speakerDelivery(UP)).toMatchObject({ status: "queued" });
-    const report = await json(await c.request("GET", `/api/v1/warnings/${w.id}/coverage?by=village`, { key: c.users.viewer.key }));
+    const report = await json(
+      await c.request("GET", `/api/v1/warnings/${w.id}/coverage?by=village`, { key: c.users.viewer.key }),
+    );
     const byCode = Object.fromEntries(report.areas.map((a: any) => [a.code, a]));
     expect(byCode[DOWN].channels.loudspeaker).toMatchObject({ targeted: 1, failed: 1 });
     expect(byCode[UP].channels.loudspeaker).toMatchObject({ targeted: 1, failed: 0 });
@@ -80,7 +102,11 @@ describe("dead-loudspeaker fallback", () => {
   it("runs once per village: the same or a later instant adds nothing", async () => {
     const c = ctx();
     const before = (await escalationRows(c, w.id)).length;
-    expect(await runAt(c, loudspeakerFallbackJob, minutes(w.t0, 1))).toMatchObject({ villages: 0, devicesFailed: 0, messages: 0 });
+    expect(await runAt(c, loudspeakerFallbackJob, minutes(w.t0, 1))).toMatchObject({
+      villages: 0,
+      devicesFailed: 0,
+      messages: 0,
+    });
     expect(await runAt(c, loudspeakerFallbackJob, minutes(w.t0, 2))).toMatchObject({ villages: 0 });
     expect((await escalationRows(c, w.id)).length).toBe(before);
   });
@@ -96,7 +122,10 @@ describe("dead-loudspeaker fallback", () => {
     // The by-hand chains started at +1 min reach the backups at +6; UP's kept its clock (+0).
     const r = await runAt(c, escalationJob, minutes(w.t0, 6));
     expect(r).toMatchObject({ advanced: 5 });
-    const backups = (await escalationRows(c, w.id)).filter((x) => x.escalation_step === 2).map((x) => x.recipient_id).sort();
+    const backups = (await escalationRows(c, w.id))
+      .filter((x) => x.escalation_step === 2)
+      .map((x) => x.recipient_id)
+      .sort();
     expect(backups).toEqual([UP, DOWN, NONE, BROKEN, PLAYED].map((v) => people[v]!.backup).sort());
   });
 });

@@ -15,7 +15,8 @@ async function approveScheduled(c: TestContext, village: string, sendInMinutes: 
   const t0 = c.clock.now;
   await addPerson(c.tdb.db, { area: village });
   const d = await createDraft(c, {
-    areas: { codes: [village] }, channels: ["sms"],
+    areas: { codes: [village] },
+    channels: ["sms"],
     onset: minutes(t0, sendInMinutes + 10).toISOString(),
     sendAt: minutes(t0, sendInMinutes).toISOString(),
     expires: minutes(t0, expiresInMinutes).toISOString(),
@@ -28,7 +29,8 @@ async function approveScheduled(c: TestContext, village: string, sendInMinutes: 
   return { id: w.id as string, t0 };
 }
 
-const statusOf = async (c: TestContext, id: string) => (await json(await c.request("GET", `/api/v1/warnings/${id}`))).status;
+const statusOf = async (c: TestContext, id: string) =>
+  (await json(await c.request("GET", `/api/v1/warnings/${id}`))).status;
 
 describe("scheduled issue", () => {
   it("goes out at its send time and not before", async () => {
@@ -49,14 +51,23 @@ describe("scheduled issue", () => {
     expect(await runAt(c, scheduledIssueJob, minutes(w.t0, 30))).toMatchObject({ due: 0, issued: 0 });
     expect(await deliveriesOf(c.tdb.db, w.id)).toHaveLength(1);
     expect((await dispatch(c, "sms", minutes(w.t0, 30.1))).totalSends).toBe(1);
-    const [audit] = await c.tdb.db.execute<{ actor: string; actor_kind: string }>(sql`select actor, actor_kind from audit_log where subject_id = ${w.id} and action = 'warning.issue'`);
+    const [audit] = await c.tdb.db.execute<{ actor: string; actor_kind: string }>(
+      sql`select actor, actor_kind from audit_log where subject_id = ${w.id} and action = 'warning.issue'`,
+    );
     expect(audit).toMatchObject({ actor: "scheduler", actor_kind: "system" });
   });
 
   it("a warning cancelled before its send time never goes out", async () => {
     const c = ctx();
     const w = await approveScheduled(c, "150404001002", 30);
-    expect((await c.request("POST", `/api/v1/warnings/${w.id}/cancel`, { key: c.users.issuer.key, json: { reason: "险情解除" } })).status).toBe(201);
+    expect(
+      (
+        await c.request("POST", `/api/v1/warnings/${w.id}/cancel`, {
+          key: c.users.issuer.key,
+          json: { reason: "险情解除" },
+        })
+      ).status,
+    ).toBe(201);
     expect(await runAt(c, scheduledIssueJob, minutes(w.t0, 31))).toMatchObject({ due: 0, issued: 0 });
     expect(await statusOf(c, w.id)).toBe("cancelled");
     expect(await deliveriesOf(c.tdb.db, w.id)).toEqual([]);

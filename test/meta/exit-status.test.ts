@@ -12,7 +12,10 @@ function runCase(exitCase: string): Promise<{ code: number | null; output: strin
     delete env.VITEST; // a nested run must not think it is a worker of this one
     delete env.VITEST_WORKER_ID;
     delete env.VITEST_POOL_ID;
-    const child = spawn(process.execPath, [VITEST, "run", "--config", CONFIG], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [VITEST, "run", "--config", CONFIG], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout.on("data", (c) => (output += c));
     child.stderr.on("data", (c) => (output += c));
@@ -28,9 +31,13 @@ describe("the test command's exit status", () => {
     expect(r.code, r.output).toBe(0);
   }, 120_000);
 
-  it.each(["fail", "load-error", "setup-throws", "teardown-throws"])("is non-zero when %s", async (exitCase) => {
-    const r = await runCase(exitCase);
-    expect(r.code, r.output).not.toBe(0);
-    expect(r.code, r.output).not.toBeNull();
-  }, 120_000);
+  it.each(["fail", "load-error", "setup-throws", "teardown-throws"])(
+    "is non-zero when %s",
+    async (exitCase) => {
+      const r = await runCase(exitCase);
+      expect(r.code, r.output).not.toBe(0);
+      expect(r.code, r.output).not.toBeNull();
+    },
+    120_000,
+  );
 });

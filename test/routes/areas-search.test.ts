@@ -9,8 +9,18 @@ describe("GET /api/v1/areas/search (the compose page's area picker)", () => {
     const body = await json(await ctx().request("GET", "/api/v1/areas/search?q=红山"));
     const kinds = body.items.map((a: { kind: string }) => a.kind);
     expect(body.items[0]).toMatchObject({ code: "150402000000", name: "红山区", kind: "county", parentName: "赤峰市" });
-    expect([...kinds].sort((a: string, b: string) => ["county", "township", "village", "grid"].indexOf(a) - ["county", "township", "village", "grid"].indexOf(b))).toEqual(kinds);
-    expect(body.items.every((a: { name: string; parentName: string; grandparentName: string | null }) => `${a.grandparentName ?? ""}${a.parentName}${a.name}`.includes("红山") || a.name.includes("红山"))).toBe(true);
+    expect(
+      [...kinds].sort(
+        (a: string, b: string) =>
+          ["county", "township", "village", "grid"].indexOf(a) - ["county", "township", "village", "grid"].indexOf(b),
+      ),
+    ).toEqual(kinds);
+    expect(
+      body.items.every(
+        (a: { name: string; parentName: string; grandparentName: string | null }) =>
+          `${a.grandparentName ?? ""}${a.parentName}${a.name}`.includes("红山") || a.name.includes("红山"),
+      ),
+    ).toBe(true);
     const village = body.items.find((a: { kind: string }) => a.kind === "village");
     if (village) expect(village.grandparentName).toBeTruthy();
   });

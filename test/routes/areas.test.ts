@@ -11,7 +11,13 @@ describe("areas reflect the real Chifeng division list", () => {
     const res = await c.request("GET", "/api/v1/areas/150400000000", { key: c.users.viewer.key });
     expect(res.status).toBe(200);
     const city = await json(res);
-    expect(city).toMatchObject({ name: "赤峰市", kind: "city", population: 4035967, populationBasis: "census", below: { county: 12, township: 197, village: 2457 } });
+    expect(city).toMatchObject({
+      name: "赤峰市",
+      kind: "city",
+      population: 4035967,
+      populationBasis: "census",
+      below: { county: 12, township: 197, village: 2457 },
+    });
   });
 
   it("lists the 12 counties as children, paging by cursor", async () => {

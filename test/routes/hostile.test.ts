@@ -13,8 +13,17 @@ import { useContext, type TestContext } from "../helpers/context.js";
 import { ConsoleClient } from "../console/browser.js";
 import { createDraft, createIssued, json, warningBody } from "../helpers/factories.js";
 import {
-  HOSTILE_IDS, NUL, UNSTORABLE_TIMES, expectProblem, failures, hostileLeafValues, leaves, replaceAt, schemaAt,
-  type Failures, type ProblemCheck,
+  HOSTILE_IDS,
+  NUL,
+  UNSTORABLE_TIMES,
+  expectProblem,
+  failures,
+  hostileLeafValues,
+  leaves,
+  replaceAt,
+  schemaAt,
+  type Failures,
+  type ProblemCheck,
 } from "../helpers/hostile.js";
 
 const ctx = useContext();
@@ -32,12 +41,32 @@ interface Sample {
   json?: unknown;
 }
 
-let fx: { draft: string; pending: string; issued: string; delivery: string; device: string };
+let fx: {
+  draft: string;
+  pending: string;
+  issued: string;
+  delivery: string;
+  device: string;
+  platform: string;
+  agency: string;
+  user: string;
+  key: string;
+};
 
 function samples(c: TestContext): Record<string, Sample> {
   const full = warningBody(c, {
     headline: "红山区暴雨橙色预警",
-    areas: { codes: ["150402000000"], polygons: [[[42.2, 118.9], [42.3, 118.9], [42.3, 119.0], [42.2, 118.9]]] },
+    areas: {
+      codes: ["150402000000"],
+      polygons: [
+        [
+          [42.2, 118.9],
+          [42.3, 118.9],
+          [42.3, 119.0],
+          [42.2, 118.9],
+        ],
+      ],
+    },
     audiences: ["public", "info_officer"],
     channels: ["sms", "loudspeaker"],
     onset: new Date(c.clock.now.getTime() + 3600_000).toISOString(),
@@ -73,7 +102,8 @@ function samples(c: TestContext): Record<string, Sample> {
     "POST /api/v1/warnings/:id/update": { ...byId(fx.issued), json: full },
     "POST /api/v1/warnings/:id/cancel": { ...byId(fx.issued), json: { reason: "误报，解除" } },
     "GET /api/v1/warnings/:id/deliveries": {
-      ...byId(fx.issued), query: { channel: "sms", status: "queued", purpose: "warning", area: V1, limit: "5" },
+      ...byId(fx.issued),
+      query: { channel: "sms", status: "queued", purpose: "warning", area: V1, limit: "5" },
     },
     "GET /api/v1/warnings/:id/coverage": { ...byId(fx.issued), query: { by: "county" } },
     "GET /api/v1/warnings/:id/coverage.csv": { ...byId(fx.issued), query: { by: "township" } },
@@ -92,8 +122,38 @@ function samples(c: TestContext): Record<string, Sample> {
     "GET /feeds/cap/:file": { params: { file: `${fx.issued}.xml` } },
     "POST /webhooks/twilio/status": {},
     "POST /webhooks/twilio/inbound": {},
+    "POST /api/v1/eb-platforms": { json: { ...platform, resourceCode: "150402000000000302" } },
+    "GET /api/v1/eb-platforms": { query: { area: "150402000000", limit: "5" } },
+    "PATCH /api/v1/eb-platforms/:id": {
+      ...byId(fx.platform),
+      json: { name: "红山区应急广播平台", heartbeatSeconds: 120 },
+    },
+    // EBD tar packages have their own corpus: test/routes/eb-access.test.ts.
+    "POST /eb/access": {},
+    "GET /api/v1/agencies": { query: { limit: "5" } },
+    "POST /api/v1/agencies": { json: { ...agency, code: "hs-dz", senderId: "hs.dz.sender" } },
+    "PATCH /api/v1/agencies/:code": { params: { code: fx.agency }, json: { name: "红山区水务局" } },
+    "GET /api/v1/me": {},
+    "GET /api/v1/users": { query: { agency: fx.agency, limit: "5" } },
+    "POST /api/v1/users": {
+      json: { username: "hs-qx-2", name: "值班员乙", role: "issuer", areaScope: "150402000000", agency: fx.agency },
+    },
+    "GET /api/v1/users/:id": byId(fx.user),
+    "PATCH /api/v1/users/:id": { ...byId(fx.user), json: { name: "值班员甲", active: true } },
+    "POST /api/v1/users/:id/keys": { ...byId(fx.user), json: { label: "脚本" } },
+    "DELETE /api/v1/users/:id/keys/:keyId": { params: { id: fx.user, keyId: fx.key } },
+    "GET /api/v1/audit": { query: { user: fx.user, action: "user.*", ...span, limit: "5" } },
   };
 }
+
+const platform = { name: "红山区平台", areaCode: "150402000000", url: "http://127.0.0.1:9/eb" };
+const agency = {
+  name: "红山区水务局",
+  senderId: "hs.sw",
+  smsSignature: "【红山区水务局】",
+  types: ["flood"],
+  areaScope: "150402000000",
+};
 
 const opKey = (op: Operation) => `${op.method.toUpperCase()} ${op.path}`;
 const pathOf = (op: Operation, params: Record<string, string>) =>
@@ -151,7 +211,30 @@ beforeAll(async () => {
     sql`select id::text from deliveries where warning_id = ${issued.id} limit 1`,
   );
   expect(d).toBeDefined();
-  fx = { draft: draft.id, pending: pending.id, issued: issued.id, delivery: d!.id, device: (await json(device)).id };
+  const platformRes = await c.request("POST", "/api/v1/eb-platforms", {
+    json: { ...platform, resourceCode: "150402000000000301" },
+  });
+  expect(platformRes.status).toBe(201);
+  const agencyRes = await c.request("POST", "/api/v1/agencies", { json: { ...agency, code: "hs-sw" } });
+  expect(agencyRes.status).toBe(201);
+  const userRes = await c.request("POST", "/api/v1/users", {
+    json: { username: "hs-qx-1", name: "值班员", role: "issuer", areaScope: "150402000000", agency: "hs-sw" },
+  });
+  expect(userRes.status).toBe(201);
+  const user = (await json(userRes)).id as string;
+  const keyRes = await c.request("POST", `/api/v1/users/${user}/keys`, { json: { label: "hostile" } });
+  expect(keyRes.status).toBe(201);
+  fx = {
+    draft: draft.id,
+    pending: pending.id,
+    issued: issued.id,
+    delivery: d!.id,
+    device: (await json(device)).id,
+    platform: (await json(platformRes)).id,
+    agency: "hs-sw",
+    user,
+    key: (await json(keyRes)).id,
+  };
 });
 
 describe("every mounted operation refuses hostile input with a 4xx problem", () => {
@@ -162,7 +245,9 @@ describe("every mounted operation refuses hostile input with a 4xx problem", () 
 
   it("has a valid sample for every operation, so none escapes the corpus", () => {
     const known = samples(ctx());
-    const missing = allOperations().map(opKey).filter((k) => !(k in known));
+    const missing = allOperations()
+      .map(opKey)
+      .filter((k) => !(k in known));
     expect(missing, "add a valid sample for each new operation").toEqual([]);
   });
 
@@ -258,8 +343,16 @@ describe("every mounted operation refuses hostile input with a 4xx problem", () 
         await probe(`body ${whole.slice(0, 20)}`, whole, { status: 422 });
       }
       const malformed = [
-        "", "{", '{"a":', "nul", "[1,]", "{'a':1}", '{"a":1}{"b":2}', `${JSON.stringify(s.json)}x`,
-        `{"description":"a${NUL}b"}`, '{"a":"\\u00"}',
+        "",
+        "{",
+        '{"a":',
+        "nul",
+        "[1,]",
+        "{'a':1}",
+        '{"a":1}{"b":2}',
+        `${JSON.stringify(s.json)}x`,
+        `{"description":"a${NUL}b"}`,
+        '{"a":"\\u00"}',
       ];
       for (const m of malformed) await probe(`malformed ${JSON.stringify(m.slice(0, 12))}`, m, { status: 400 });
       await probe("nested 100,000 deep", "[".repeat(100_000) + "]".repeat(100_000), { status: 422 });
@@ -343,11 +436,18 @@ describe("Twilio webhooks: signed hostile forms", () => {
   const ACCOUNT = "AC0123456789abcdef0123456789abcdef";
   const FORMS: Record<string, Record<string, string>> = {
     "/webhooks/twilio/status": {
-      MessageSid: "SM0123456789abcdef0123456789abcdef", MessageStatus: "delivered", AccountSid: ACCOUNT,
-      To: "+8613900476001", ErrorCode: "30003", ErrorMessage: "Unreachable",
+      MessageSid: "SM0123456789abcdef0123456789abcdef",
+      MessageStatus: "delivered",
+      AccountSid: ACCOUNT,
+      To: "+8613900476001",
+      ErrorCode: "30003",
+      ErrorMessage: "Unreachable",
     },
     "/webhooks/twilio/inbound": {
-      MessageSid: "SM0123456789abcdef0123456789abcdee", From: "+8613900476001", To: "+15005550006", Body: "收到",
+      MessageSid: "SM0123456789abcdef0123456789abcdee",
+      From: "+8613900476001",
+      To: "+15005550006",
+      Body: "收到",
       AccountSid: ACCOUNT,
     },
   };
@@ -396,14 +496,24 @@ describe("Twilio webhooks: signed hostile forms", () => {
 describe("the staff console's pages and forms", () => {
   it("answer NUL in paths, queries and form fields below 500 and write nothing", async () => {
     const c = ctx();
-    const before = await rowCounts(c);
+    // Signing in writes a session and its audit row; the hostile requests after it write nothing.
     const b = new ConsoleClient(c);
     const csrf = await b.signIn(c.users.issuer);
+    const before = await rowCounts(c);
     const pages = [
-      "/warnings?area=%00", "/warnings?from=%00", "/warnings/%00", `/warnings/${fx.draft}?flash=%00`,
+      "/warnings?area=%00",
+      "/warnings?from=%00",
+      "/warnings/%00",
+      `/warnings/${fx.draft}?flash=%00`,
       "/compose?from=%00",
-      "/console-api/areas?q=%00", "/console-api/areas?parent=%00", "/devices?area=%00", "/people?area=%00",
-      "/warnings/%00/coverage.csv", "/assets/%00", "/login?next=%00", "/approvals?error=%00",
+      "/console-api/areas?q=%00",
+      "/console-api/areas?parent=%00",
+      "/devices?area=%00",
+      "/people?area=%00",
+      "/warnings/%00/coverage.csv",
+      "/assets/%00",
+      "/login?next=%00",
+      "/approvals?error=%00",
     ];
     const compose = { type: "rainstorm", level: "orange", description: "a", areas: ["150402000000"] };
     const later = "2030-01-01T00:00";

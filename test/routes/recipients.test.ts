@@ -11,13 +11,19 @@ const csv = (rows: string[]) => ["name,phone,email,area_code,audiences,language,
 describe("recipients", () => {
   it("creates one with the phone normalised to E.164 and lists it by area", async () => {
     const c = ctx();
-    const r = await c.request("POST", "/api/v1/recipients", { key: c.users.issuer.key, json: { name: "张三", phone: "138 0047 6001", areaCode: V1, audiences: ["info_officer"], role: "primary" } });
+    const r = await c.request("POST", "/api/v1/recipients", {
+      key: c.users.issuer.key,
+      json: { name: "张三", phone: "138 0047 6001", areaCode: V1, audiences: ["info_officer"], role: "primary" },
+    });
     expect(r.status).toBe(201);
     const p = await json(r);
     expect(p).toMatchObject({ phone: "+8613800476001", villageCode: V1, language: "zh", role: "primary" });
     const list = await json(await c.request("GET", "/api/v1/recipients?area=150402000000&audience=info_officer"));
     expect(list.items.map((x: { id: number }) => x.id)).toContain(p.id);
-    const dup = await c.request("POST", "/api/v1/recipients", { key: c.users.issuer.key, json: { name: "张三", phone: "+86 13800476001", areaCode: V1 } });
+    const dup = await c.request("POST", "/api/v1/recipients", {
+      key: c.users.issuer.key,
+      json: { name: "张三", phone: "+86 13800476001", areaCode: V1 },
+    });
     expect(dup.status).toBe(409);
   });
 
@@ -46,7 +52,11 @@ describe("recipients", () => {
       `"孙,七",13900476004,sun7@example.cn,${V1},info_officer;grid_worker,mn,backup`,
       `周八,13900476001,,${V1},public,zh,`,
     ]);
-    const r = await c.request("POST", "/api/v1/recipients/import", { key: c.users.issuer.key, body, headers: { "content-type": "text/csv" } });
+    const r = await c.request("POST", "/api/v1/recipients/import", {
+      key: c.users.issuer.key,
+      body,
+      headers: { "content-type": "text/csv" },
+    });
     expect(r.status).toBe(422);
     const p = await json(r);
     expect(p.rowErrors).toEqual([
@@ -54,36 +64,82 @@ describe("recipients", () => {
       expect.objectContaining({ line: 4, field: "areaCode" }),
       expect.objectContaining({ line: 6, reason: expect.stringContaining("line 2") }),
     ]);
-    const [n] = await c.tdb.db.execute<{ n: number }>(sql`select count(*)::int as n from recipients where phone like '+86139004760%'`);
+    const [n] = await c.tdb.db.execute<{ n: number }>(
+      sql`select count(*)::int as n from recipients where phone like '+86139004760%'`,
+    );
     expect(n!.n).toBe(0);
 
-    const partial = await c.request("POST", "/api/v1/recipients/import?partial=true", { key: c.users.issuer.key, body, headers: { "content-type": "text/csv" } });
+    const partial = await c.request("POST", "/api/v1/recipients/import?partial=true", {
+      key: c.users.issuer.key,
+      body,
+      headers: { "content-type": "text/csv" },
+    });
     expect(partial.status).toBe(200);
     expect(await json(partial)).toMatchObject({ rows: 5, imported: 2, rejected: 3, duplicates: 0 });
 
     // Importing the same file again imports nothing twice.
-    const again = await json(await c.request("POST", "/api/v1/recipients/import?partial=true", { key: c.users.issuer.key, body, headers: { "content-type": "text/csv" } }));
+    const again = await json(
+      await c.request("POST", "/api/v1/recipients/import?partial=true", {
+        key: c.users.issuer.key,
+        body,
+        headers: { "content-type": "text/csv" },
+      }),
+    );
     expect(again).toMatchObject({ imported: 0, duplicates: 2 });
     const sun = await json(await c.request("GET", `/api/v1/recipients?area=${V1}&audience=grid_worker`));
-    expect(sun.items[0]).toMatchObject({ name: "孙,七", language: "mn", role: "backup", audiences: ["info_officer", "grid_worker"], email: "sun7@example.cn" });
+    expect(sun.items[0]).toMatchObject({
+      name: "孙,七",
+      language: "mn",
+      role: "backup",
+      audiences: ["info_officer", "grid_worker"],
+      email: "sun7@example.cn",
+    });
   });
 
   it("CSV import refuses a missing header, a wrong content type, and rows outside scope", async () => {
     const c = ctx();
-    const noHeader = await c.request("POST", "/api/v1/recipients/import", { key: c.users.issuer.key, body: "foo,bar\n1,2", headers: { "content-type": "text/csv" } });
+    const noHeader = await c.request("POST", "/api/v1/recipients/import", {
+      key: c.users.issuer.key,
+      body: "foo,bar\n1,2",
+      headers: { "content-type": "text/csv" },
+    });
     expect(noHeader.status).toBe(422);
-    const wrongType = await c.request("POST", "/api/v1/recipients/import", { key: c.users.issuer.key, body: csv([]), headers: { "content-type": "application/json" } });
+    const wrongType = await c.request("POST", "/api/v1/recipients/import", {
+      key: c.users.issuer.key,
+      body: csv([]),
+      headers: { "content-type": "application/json" },
+    });
     expect(wrongType.status).toBe(415);
-    const scoped = await c.request("POST", "/api/v1/recipients/import", { key: c.users.hongshanIssuer.key, body: csv([`甲,13900476101,,${V2},public,zh,`]), headers: { "content-type": "text/csv" } });
+    const scoped = await c.request("POST", "/api/v1/recipients/import", {
+      key: c.users.hongshanIssuer.key,
+      body: csv([`甲,13900476101,,${V2},public,zh,`]),
+      headers: { "content-type": "text/csv" },
+    });
     expect(scoped.status).toBe(422);
-    expect((await json(scoped)).rowErrors[0]).toMatchObject({ line: 2, field: "areaCode", reason: expect.stringContaining("outside your scope") });
+    expect((await json(scoped)).rowErrors[0]).toMatchObject({
+      line: 2,
+      field: "areaCode",
+      reason: expect.stringContaining("outside your scope"),
+    });
   });
 
   it("security: viewer cannot create; county key cannot create or list elsewhere", async () => {
     const c = ctx();
-    expect((await c.request("POST", "/api/v1/recipients", { key: c.users.viewer.key, json: { name: "x", areaCode: V1 } })).status).toBe(403);
-    expect((await c.request("POST", "/api/v1/recipients", { key: c.users.hongshanIssuer.key, json: { name: "x", areaCode: V2 } })).status).toBe(403);
-    expect((await c.request("GET", "/api/v1/recipients?area=150404000000", { key: c.users.hongshanIssuer.key })).status).toBe(403);
+    expect(
+      (await c.request("POST", "/api/v1/recipients", { key: c.users.viewer.key, json: { name: "x", areaCode: V1 } }))
+        .status,
+    ).toBe(403);
+    expect(
+      (
+        await c.request("POST", "/api/v1/recipients", {
+          key: c.users.hongshanIssuer.key,
+          json: { name: "x", areaCode: V2 },
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (await c.request("GET", "/api/v1/recipients?area=150404000000", { key: c.users.hongshanIssuer.key })).status,
+    ).toBe(403);
     expect((await c.request("GET", "/api/v1/recipients?area=150402000000", { key: null })).status).toBe(401);
   });
 });

@@ -14,11 +14,22 @@ describe("system routes", () => {
   it("/openapi.json describes every operation, with request schemas", async () => {
     const doc = await json(await ctx().request("GET", "/openapi.json", { key: null }));
     expect(doc.openapi).toBe("3.0.3");
-    for (const p of ["/api/v1/warnings", "/api/v1/warnings/{id}/approve", "/api/v1/areas/{code}", "/api/v1/recipients/import", "/api/v1/devices"]) {
+    for (const p of [
+      "/api/v1/warnings",
+      "/api/v1/warnings/{id}/approve",
+      "/api/v1/areas/{code}",
+      "/api/v1/recipients/import",
+      "/api/v1/devices",
+    ]) {
       expect(doc.paths[p]).toBeDefined();
     }
     const create = doc.paths["/api/v1/warnings"].post;
-    expect(create.requestBody.content["application/json"].schema.properties.level.enum).toEqual(["red", "orange", "yellow", "blue"]);
+    expect(create.requestBody.content["application/json"].schema.properties.level.enum).toEqual([
+      "red",
+      "orange",
+      "yellow",
+      "blue",
+    ]);
   });
 
   it("/docs is a self-contained HTML page", async () => {

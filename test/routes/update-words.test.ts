@@ -21,7 +21,8 @@ beforeAll(async () => {
   const c = ctx();
   hub = await startHub(c, { renderer: rendererFor(c.services) });
   const [v] = await c.tdb.db.execute<{ code: string }>(
-    sql`select code from areas where kind = 'village' and code like '150402%' order by code limit 1`);
+    sql`select code from areas where kind = 'village' and code like '150402%' order by code limit 1`,
+  );
   village = v!.code;
 });
 afterAll(async () => {
@@ -64,7 +65,8 @@ describe("an Update red → orange", () => {
 
     // The console's update form carries the old headline over; it is ours, not the issuer's.
     const u = await c.request("POST", `/api/v1/warnings/${v1.id}/update`, {
-      key: c.users.issuer.key, json: warningBody(c, { ...body, level: "orange", headline: RED }),
+      key: c.users.issuer.key,
+      json: warningBody(c, { ...body, level: "orange", headline: RED }),
     });
     expect(u.status).toBe(201);
     const v2 = await approve(c, (await json(u)).id);
@@ -122,7 +124,8 @@ describe("the update form previews the Update", () => {
     expect(bad.status).toBe(422);
     // Another county may not preview an update of this warning, even with a body of its own.
     const theirs = {
-      key: c.users.songshanIssuer.key, json: warningBody(c, { level: "orange", areas: { codes: [SONGSHAN] } }),
+      key: c.users.songshanIssuer.key,
+      json: warningBody(c, { level: "orange", areas: { codes: [SONGSHAN] } }),
     };
     expect((await c.request("POST", "/api/v1/warnings/preview", theirs)).status).toBe(200);
     const other = await c.request("POST", `/api/v1/warnings/preview?supersedes=${v1.id}`, theirs);

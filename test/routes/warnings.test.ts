@@ -22,15 +22,28 @@ describe("warning lifecycle", () => {
     expect(issued).toMatchObject({ status: "issued", approvedBy: c.users.approver.id });
     expect(issued.issuedAt).not.toBeNull();
 
-    const audit = await c.tdb.db.execute<{ action: string }>(sql`select action from audit_log where subject_id = ${draft.id} order by id`);
-    expect(audit.map((a) => a.action)).toEqual(["warning.create", "warning.submit", "warning.approve", "warning.issue"]);
+    const audit = await c.tdb.db.execute<{ action: string }>(
+      sql`select action from audit_log where subject_id = ${draft.id} order by id`,
+    );
+    expect(audit.map((a) => a.action)).toEqual([
+      "warning.create",
+      "warning.submit",
+      "warning.approve",
+      "warning.issue",
+    ]);
   });
 
   it("rainstorm + red is accepted; drought + blue is refused with 422 naming the allowed levels", async () => {
     const c = ctx();
-    const ok = await c.request("POST", "/api/v1/warnings", { key: c.users.issuer.key, json: warningBody(c, { type: "rainstorm", level: "red" }) });
+    const ok = await c.request("POST", "/api/v1/warnings", {
+      key: c.users.issuer.key,
+      json: warningBody(c, { type: "rainstorm", level: "red" }),
+    });
     expect(ok.status).toBe(201);
-    const bad = await c.request("POST", "/api/v1/warnings", { key: c.users.issuer.key, json: warningBody(c, { type: "drought", level: "blue" }) });
+    const bad = await c.request("POST", "/api/v1/warnings", {
+      key: c.users.issuer.key,
+      json: warningBody(c, { type: "drought", level: "blue" }),
+    });
     expect(bad.status).toBe(422);
     expect(bad.headers.get("content-type")).toContain("application/problem+json");
     const p = await json(bad);
@@ -41,12 +54,22 @@ describe("warning lifecycle", () => {
   it("edits a draft; editing a pending warning is a 409", async () => {
     const c = ctx();
     const d = await createDraft(c);
-    const e = await c.request("PATCH", `/api/v1/warnings/${d.id}`, { key: c.users.issuer.key, json: { level: "yellow", description: "更新后的描述" } });
+    const e = await c.request("PATCH", `/api/v1/warnings/${d.id}`, {
+      key: c.users.issuer.key,
+      json: { level: "yellow", description: "更新后的描述" },
+    });
     expect(e.status).toBe(200);
     const edited = await json(e);
-    expect(edited).toMatchObject({ level: "yellow", description: "更新后的描述", headline: "赤峰市气象台发布暴雨黄色预警" });
+    expect(edited).toMatchObject({
+      level: "yellow",
+      description: "更新后的描述",
+      headline: "赤峰市气象台发布暴雨黄色预警",
+    });
     await c.request("POST", `/api/v1/warnings/${d.id}/submit`, { key: c.users.issuer.key });
-    const late = await c.request("PATCH", `/api/v1/warnings/${d.id}`, { key: c.users.issuer.key, json: { description: "x" } });
+    const late = await c.request("PATCH", `/api/v1/warnings/${d.id}`, {
+      key: c.users.issuer.key,
+      json: { description: "x" },
+    });
     expect(late.status).toBe(409);
     expect(await json(late)).toMatchObject({ code: "invalid_state", status: 409, currentStatus: "pending" });
   });
@@ -54,7 +77,10 @@ describe("warning lifecycle", () => {
   it("an edit that breaks a rule is refused and leaves the draft unchanged", async () => {
     const c = ctx();
     const d = await createDraft(c, { type: "drought", level: "orange" });
-    const r = await c.request("PATCH", `/api/v1/warnings/${d.id}`, { key: c.users.issuer.key, json: { level: "blue" } });
+    const r = await c.request("PATCH", `/api/v1/warnings/${d.id}`, {
+      key: c.users.issuer.key,
+      json: { level: "blue" },
+    });
     expect(r.status).toBe(422);
     const after = await json(await c.request("GET", `/api/v1/warnings/${d.id}`));
     expect(after.level).toBe("orange");
@@ -64,7 +90,10 @@ describe("warning lifecycle", () => {
     const c = ctx();
     const d = await createDraft(c);
     await c.request("POST", `/api/v1/warnings/${d.id}/submit`, { key: c.users.issuer.key });
-    const r = await c.request("POST", `/api/v1/warnings/${d.id}/reject`, { key: c.users.approver.key, json: { reason: "落区不准确" } });
+    const r = await c.request("POST", `/api/v1/warnings/${d.id}/reject`, {
+      key: c.users.approver.key,
+      json: { reason: "落区不准确" },
+    });
     expect(r.status).toBe(200);
     expect(await json(r)).toMatchObject({ status: "draft", rejectReason: "落区不准确" });
   });
@@ -72,12 +101,24 @@ describe("warning lifecycle", () => {
   it("update creates a new pending version; its approval supersedes the original", async () => {
     const c = ctx();
     const w = await createIssued(c);
-    const u = await c.request("POST", `/api/v1/warnings/${w.id}/update`, { key: c.users.issuer.key, json: warningBody(c, { level: "red", description: "降雨加强" }) });
+    const u = await c.request("POST", `/api/v1/warnings/${w.id}/update`, {
+      key: c.users.issuer.key,
+      json: warningBody(c, { level: "red", description: "降雨加强" }),
+    });
     expect(u.status).toBe(201);
     const v2 = await json(u);
-    expect(v2).toMatchObject({ msgType: "Update", status: "pending", version: 2, supersedesId: w.id, threadId: w.threadId });
+    expect(v2).toMatchObject({
+      msgType: "Update",
+      status: "pending",
+      version: 2,
+      supersedesId: w.id,
+      threadId: w.threadId,
+    });
     expect(v2.id).not.toBe(w.id);
-    const again = await c.request("POST", `/api/v1/warnings/${w.id}/update`, { key: c.users.issuer.key, json: warningBody(c) });
+    const again = await c.request("POST", `/api/v1/warnings/${w.id}/update`, {
+      key: c.users.issuer.key,
+      json: warningBody(c),
+    });
     expect(again.status).toBe(409);
     expect((await json(again)).newerVersion).toBe(v2.id);
     const a = await c.request("POST", `/api/v1/warnings/${v2.id}/approve`, { key: c.users.approver.key });
@@ -90,22 +131,47 @@ describe("warning lifecycle", () => {
     const w = await createIssued(c);
     // The reason becomes the all-clear's text: a cancel without one is refused, not sent.
     for (const json of [undefined, {}, { reason: "  " }]) {
-      const refused = await c.request("POST", `/api/v1/warnings/${w.id}/cancel`, { key: c.users.issuer.key, ...(json ? { json } : {}) });
+      const refused = await c.request("POST", `/api/v1/warnings/${w.id}/cancel`, {
+        key: c.users.issuer.key,
+        ...(json ? { json } : {}),
+      });
       expect([400, 415, 422]).toContain(refused.status);
     }
     expect((await json(await c.request("GET", `/api/v1/warnings/${w.id}`))).status).toBe("issued");
-    const r = await c.request("POST", `/api/v1/warnings/${w.id}/cancel`, { key: c.users.issuer.key, json: { reason: "降雨已减弱" } });
+    const r = await c.request("POST", `/api/v1/warnings/${w.id}/cancel`, {
+      key: c.users.issuer.key,
+      json: { reason: "降雨已减弱" },
+    });
     expect(r.status).toBe(201);
     const cancel = await json(r);
-    expect(cancel).toMatchObject({ msgType: "Cancel", status: "issued", supersedesId: w.id, headline: "赤峰市气象台解除暴雨橙色预警", description: "降雨已减弱" });
+    expect(cancel).toMatchObject({
+      msgType: "Cancel",
+      status: "issued",
+      supersedesId: w.id,
+      headline: "赤峰市气象台解除暴雨橙色预警",
+      description: "降雨已减弱",
+    });
     expect((await json(await c.request("GET", `/api/v1/warnings/${w.id}`))).status).toBe("cancelled");
-    const twice = await c.request("POST", `/api/v1/warnings/${w.id}/cancel`, { key: c.users.issuer.key, json: { reason: "险情解除" } });
+    const twice = await c.request("POST", `/api/v1/warnings/${w.id}/cancel`, {
+      key: c.users.issuer.key,
+      json: { reason: "险情解除" },
+    });
     expect(twice.status).toBe(409);
     // The Cancel message itself ends the thread: it is neither cancelled nor updated.
-    const ofCancel = await c.request("POST", `/api/v1/warnings/${cancel.id}/cancel`, { key: c.users.issuer.key, json: { reason: "险情解除" } });
+    const ofCancel = await c.request("POST", `/api/v1/warnings/${cancel.id}/cancel`, {
+      key: c.users.issuer.key,
+      json: { reason: "险情解除" },
+    });
     expect(ofCancel.status).toBe(409);
     expect((await json(ofCancel)).msgType).toBe("Cancel");
-    expect((await c.request("POST", `/api/v1/warnings/${cancel.id}/update`, { key: c.users.issuer.key, json: warningBody(c) })).status).toBe(409);
+    expect(
+      (
+        await c.request("POST", `/api/v1/warnings/${cancel.id}/update`, {
+          key: c.users.issuer.key,
+          json: warningBody(c),
+        })
+      ).status,
+    ).toBe(409);
   });
 
   it("a draft without areas (an unmapped import) is visible only to its author", async () => {
@@ -114,9 +180,13 @@ describe("warning lifecycle", () => {
     await c.tdb.db.execute(sql`update warnings set area_codes = '{}' where id = ${d.id}`);
     expect((await c.request("GET", `/api/v1/warnings/${d.id}`, { key: c.users.hongshanIssuer.key })).status).toBe(200);
     expect((await c.request("GET", `/api/v1/warnings/${d.id}`, { key: c.users.songshanIssuer.key })).status).toBe(403);
-    const others = await json(await c.request("GET", "/api/v1/warnings?status=draft", { key: c.users.songshanIssuer.key }));
+    const others = await json(
+      await c.request("GET", "/api/v1/warnings?status=draft", { key: c.users.songshanIssuer.key }),
+    );
     expect(others.items.map((w: { id: string }) => w.id)).not.toContain(d.id);
-    const mine = await json(await c.request("GET", "/api/v1/warnings?status=draft", { key: c.users.hongshanIssuer.key }));
+    const mine = await json(
+      await c.request("GET", "/api/v1/warnings?status=draft", { key: c.users.hongshanIssuer.key }),
+    );
     expect(mine.items.map((w: { id: string }) => w.id)).toContain(d.id);
   });
 
@@ -143,7 +213,8 @@ describe("warning lifecycle", () => {
   it("lists with filters and cursor pagination", async () => {
     const c = ctx();
     const made = [];
-    for (let i = 0; i < 3; i++) made.push(await createDraft(c, { type: "gale", level: "blue", areas: { codes: ["150404000000"] } }));
+    for (let i = 0; i < 3; i++)
+      made.push(await createDraft(c, { type: "gale", level: "blue", areas: { codes: ["150404000000"] } }));
     const p1 = await json(await c.request("GET", "/api/v1/warnings?type=gale&limit=2"));
     expect(p1.items).toHaveLength(2);
     expect(p1.nextCursor).toBeTruthy();
@@ -162,7 +233,7 @@ describe("warning lifecycle", () => {
 
 describe("bad input gets a precise 4xx and writes nothing", () => {
   const cases: [string, (c: ReturnType<typeof ctx>) => Record<string, unknown> | string, number, string][] = [
-    ["malformed JSON", () => "{\"type\": ", 400, "malformed_json"],
+    ["malformed JSON", () => '{"type": ', 400, "malformed_json"],
     ["empty body", () => "", 400, "malformed_json"],
     ["unknown field", (c) => warningBody(c, { colour: "red" }), 422, "validation_failed"],
     ["unknown type", (c) => warningBody(c, { type: "tornado" }), 422, "validation_failed"],
@@ -172,17 +243,52 @@ describe("bad input gets a precise 4xx and writes nothing", () => {
     ["malformed area code", (c) => warningBody(c, { areas: { codes: ["1504"] } }), 422, "validation_failed"],
     ["non-existent area code", (c) => warningBody(c, { areas: { codes: ["150499000000"] } }), 422, "validation_failed"],
     ["no areas", (c) => warningBody(c, { areas: { codes: [] } }), 422, "validation_failed"],
-    ["expires before onset", (c) => warningBody(c, { onset: inHours(c, 5), expires: inHours(c, 4) }), 422, "validation_failed"],
+    [
+      "expires before onset",
+      (c) => warningBody(c, { onset: inHours(c, 5), expires: inHours(c, 4) }),
+      422,
+      "validation_failed",
+    ],
     ["expires in the past", (c) => warningBody(c, { expires: inHours(c, -1) }), 422, "validation_failed"],
     ["time without offset", (c) => warningBody(c, { expires: "2026-12-01T00:00:00" }), 422, "validation_failed"],
-    ["open polygon", (c) => warningBody(c, { areas: { codes: ["150402000000"], polygons: [[[42, 118], [42.1, 118], [42.1, 119], [42, 119]]] } }), 422, "validation_failed"],
-    ["description missing", (c) => { const b = warningBody(c); delete (b as Record<string, unknown>).description; return b; }, 422, "validation_failed"],
+    [
+      "open polygon",
+      (c) =>
+        warningBody(c, {
+          areas: {
+            codes: ["150402000000"],
+            polygons: [
+              [
+                [42, 118],
+                [42.1, 118],
+                [42.1, 119],
+                [42, 119],
+              ],
+            ],
+          },
+        }),
+      422,
+      "validation_failed",
+    ],
+    [
+      "description missing",
+      (c) => {
+        const b = warningBody(c);
+        delete (b as Record<string, unknown>).description;
+        return b;
+      },
+      422,
+      "validation_failed",
+    ],
   ];
   it.each(cases)("%s", async (_name, body, status, code) => {
     const c = ctx();
     const [before] = await c.tdb.db.execute<{ n: number }>(sql`select count(*)::int as n from warnings`);
     const b = body(c);
-    const res = await c.request("POST", "/api/v1/warnings", { key: c.users.issuer.key, ...(typeof b === "string" ? { body: b, headers: { "content-type": "application/json" } } : { json: b }) });
+    const res = await c.request("POST", "/api/v1/warnings", {
+      key: c.users.issuer.key,
+      ...(typeof b === "string" ? { body: b, headers: { "content-type": "application/json" } } : { json: b }),
+    });
     expect(res.status).toBe(status);
     const p = await json(res);
     expect(p).toMatchObject({ status, code });
@@ -193,14 +299,21 @@ describe("bad input gets a precise 4xx and writes nothing", () => {
 
   it("wrong content type is 415", async () => {
     const c = ctx();
-    const res = await c.request("POST", "/api/v1/warnings", { key: c.users.issuer.key, body: JSON.stringify(warningBody(c)), headers: { "content-type": "text/plain" } });
+    const res = await c.request("POST", "/api/v1/warnings", {
+      key: c.users.issuer.key,
+      body: JSON.stringify(warningBody(c)),
+      headers: { "content-type": "text/plain" },
+    });
     expect(res.status).toBe(415);
     expect((await json(res)).code).toBe("unsupported_media_type");
   });
 
   it("oversized body is 413", async () => {
     const c = ctx();
-    const res = await c.request("POST", "/api/v1/warnings", { key: c.users.issuer.key, json: warningBody(c, { description: "暴".repeat(300_000) }) });
+    const res = await c.request("POST", "/api/v1/warnings", {
+      key: c.users.issuer.key,
+      json: warningBody(c, { description: "暴".repeat(300_000) }),
+    });
     expect(res.status).toBe(413);
   });
 
@@ -208,7 +321,9 @@ describe("bad input gets a precise 4xx and writes nothing", () => {
     const c = ctx();
     expect((await c.request("GET", "/api/v1/warnings/00000000-0000-4000-8000-000000000000")).status).toBe(404);
     expect((await c.request("GET", "/api/v1/warnings/not-a-uuid")).status).toBe(404);
-    expect((await c.request("POST", "/api/v1/warnings/not-a-uuid/approve", { key: c.users.approver.key })).status).toBe(404);
+    expect((await c.request("POST", "/api/v1/warnings/not-a-uuid/approve", { key: c.users.approver.key })).status).toBe(
+      404,
+    );
   });
 
   it("wrong state transitions are 409", async () => {
@@ -216,10 +331,28 @@ describe("bad input gets a precise 4xx and writes nothing", () => {
     const d = await createDraft(c);
     const r = await c.request("POST", `/api/v1/warnings/${d.id}/approve`, { key: c.users.approver.key });
     expect(r.status).toBe(409);
-    expect(await json(r)).toMatchObject({ code: "invalid_state", status: 409, currentStatus: "draft", allowedFrom: ["pending"] });
-    expect((await c.request("POST", `/api/v1/warnings/${d.id}/cancel`, { key: c.users.issuer.key, json: { reason: "险情解除" } })).status).toBe(409);
-    expect((await c.request("POST", `/api/v1/warnings/${d.id}/update`, { key: c.users.issuer.key, json: warningBody(c) })).status).toBe(409);
-    expect((await c.request("POST", `/api/v1/warnings/${d.id}/reject`, { key: c.users.approver.key, json: { reason: "x" } })).status).toBe(409);
+    expect(await json(r)).toMatchObject({
+      code: "invalid_state",
+      status: 409,
+      currentStatus: "draft",
+      allowedFrom: ["pending"],
+    });
+    expect(
+      (
+        await c.request("POST", `/api/v1/warnings/${d.id}/cancel`, {
+          key: c.users.issuer.key,
+          json: { reason: "险情解除" },
+        })
+      ).status,
+    ).toBe(409);
+    expect(
+      (await c.request("POST", `/api/v1/warnings/${d.id}/update`, { key: c.users.issuer.key, json: warningBody(c) }))
+        .status,
+    ).toBe(409);
+    expect(
+      (await c.request("POST", `/api/v1/warnings/${d.id}/reject`, { key: c.users.approver.key, json: { reason: "x" } }))
+        .status,
+    ).toBe(409);
   });
 
   it("bad list filters are 422", async () => {
@@ -241,11 +374,17 @@ describe("security", () => {
 
   it("roles: a viewer cannot create, an issuer cannot approve, an approver cannot create", async () => {
     const c = ctx();
-    expect((await c.request("POST", "/api/v1/warnings", { key: c.users.viewer.key, json: warningBody(c) })).status).toBe(403);
-    expect((await c.request("POST", "/api/v1/warnings", { key: c.users.approver.key, json: warningBody(c) })).status).toBe(403);
+    expect(
+      (await c.request("POST", "/api/v1/warnings", { key: c.users.viewer.key, json: warningBody(c) })).status,
+    ).toBe(403);
+    expect(
+      (await c.request("POST", "/api/v1/warnings", { key: c.users.approver.key, json: warningBody(c) })).status,
+    ).toBe(403);
     const d = await createDraft(c);
     await c.request("POST", `/api/v1/warnings/${d.id}/submit`, { key: c.users.issuer.key });
-    expect((await c.request("POST", `/api/v1/warnings/${d.id}/approve`, { key: c.users.issuer2.key })).status).toBe(403);
+    expect((await c.request("POST", `/api/v1/warnings/${d.id}/approve`, { key: c.users.issuer2.key })).status).toBe(
+      403,
+    );
     expect((await c.request("POST", `/api/v1/warnings/${d.id}/approve`, { key: c.users.viewer.key })).status).toBe(403);
   });
 
@@ -260,24 +399,45 @@ describe("security", () => {
 
   it("area scope: a county key cannot create, read, edit or cancel another county's warnings", async () => {
     const c = ctx();
-    const out = await c.request("POST", "/api/v1/warnings", { key: c.users.songshanIssuer.key, json: warningBody(c, { areas: { codes: ["150402000000"] } }) });
+    const out = await c.request("POST", "/api/v1/warnings", {
+      key: c.users.songshanIssuer.key,
+      json: warningBody(c, { areas: { codes: ["150402000000"] } }),
+    });
     expect(out.status).toBe(403);
     expect((await json(out)).outOfScope).toEqual(["150402000000"]);
     const hs = await createDraft(c, {}, c.users.hongshanIssuer);
     expect((await c.request("GET", `/api/v1/warnings/${hs.id}`, { key: c.users.songshanIssuer.key })).status).toBe(403);
-    expect((await c.request("PATCH", `/api/v1/warnings/${hs.id}`, { key: c.users.songshanIssuer.key, json: { description: "x" } })).status).toBe(403);
+    expect(
+      (
+        await c.request("PATCH", `/api/v1/warnings/${hs.id}`, {
+          key: c.users.songshanIssuer.key,
+          json: { description: "x" },
+        })
+      ).status,
+    ).toBe(403);
     const mine = await c.request("GET", `/api/v1/warnings/${hs.id}`, { key: c.users.hongshanIssuer.key });
     expect(mine.status).toBe(200);
     const issued = await createIssued(c, {}, c.users.hongshanIssuer, c.users.hongshanApprover);
-    expect((await c.request("POST", `/api/v1/warnings/${issued.id}/cancel`, { key: c.users.songshanIssuer.key, json: { reason: "险情解除" } })).status).toBe(403);
+    expect(
+      (
+        await c.request("POST", `/api/v1/warnings/${issued.id}/cancel`, {
+          key: c.users.songshanIssuer.key,
+          json: { reason: "险情解除" },
+        })
+      ).status,
+    ).toBe(403);
     const list = await json(await c.request("GET", "/api/v1/warnings", { key: c.users.songshanIssuer.key }));
-    expect(list.items.every((w: { areas: { codes: string[] } }) => w.areas.codes.every((code) => code.startsWith("150404")))).toBe(true);
+    expect(
+      list.items.every((w: { areas: { codes: string[] } }) => w.areas.codes.every((code) => code.startsWith("150404"))),
+    ).toBe(true);
   });
 
   it("a county approver cannot approve a city-wide warning", async () => {
     const c = ctx();
     const d = await createDraft(c, { areas: { codes: ["150400000000"] } });
     await c.request("POST", `/api/v1/warnings/${d.id}/submit`, { key: c.users.issuer.key });
-    expect((await c.request("POST", `/api/v1/warnings/${d.id}/approve`, { key: c.users.hongshanApprover.key })).status).toBe(403);
+    expect(
+      (await c.request("POST", `/api/v1/warnings/${d.id}/approve`, { key: c.users.hongshanApprover.key })).status,
+    ).toBe(403);
   });
 });

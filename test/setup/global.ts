@@ -49,7 +49,9 @@ export default async function setup(project: TestProject) {
   project.provide("pgTemplate", template);
 
   return failsTheRun(async () => {
-    const leftovers = await admin<{ datname: string }[]>`select datname from pg_database where datname like ${"t_" + process.pid + "_%"}`;
+    const leftovers = await admin<
+      { datname: string }[]
+    >`select datname from pg_database where datname like ${"t_" + process.pid + "_%"}`;
     for (const d of leftovers) await admin.unsafe(`drop database if exists ${d.datname} with (force)`);
     await admin.unsafe(`drop database if exists ${template} with (force)`);
     await admin.end();

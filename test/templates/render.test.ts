@@ -20,16 +20,29 @@ const COUNTIES = ["150402000000", "150403000000", "150404000000", "150421000000"
 async function renderer(o: { sources?: Record<string, string>; policy?: Partial<Policy> } = {}) {
   const sources = o.sources ?? (await readTemplateDir());
   return new TemplateRenderer({
-    db: ctx().tdb.db, grading: defaultGrading, policy: { ...defaultPolicy, ...o.policy }, catalog: buildCatalog(sources, defaultGrading),
-    signature: "【赤峰市气象局】", timeZone: "Asia/Shanghai", now: () => new Date("2026-07-20T02:30:00Z"),
+    db: ctx().tdb.db,
+    grading: defaultGrading,
+    policy: { ...defaultPolicy, ...o.policy },
+    catalog: buildCatalog(sources, defaultGrading),
+    signature: "【赤峰市气象局】",
+    timeZone: "Asia/Shanghai",
+    now: () => new Date("2026-07-20T02:30:00Z"),
   });
 }
 
 function warning(over: Partial<RenderableWarning> = {}): RenderableWarning {
   return {
-    msgType: "Alert", type: "rainstorm", level: "orange", senderName: "赤峰市气象台", headline: "赤峰市气象台发布暴雨橙色预警",
-    description: "预计未来6小时将出现50毫米以上降雨。", instruction: "注意防范城乡积涝和山洪。", areaCodes: ["150402000000"],
-    expires: new Date("2026-07-20T14:30:00Z"), issuedAt: new Date("2026-07-20T02:30:00Z"), ...over,
+    msgType: "Alert",
+    type: "rainstorm",
+    level: "orange",
+    senderName: "赤峰市气象台",
+    headline: "赤峰市气象台发布暴雨橙色预警",
+    description: "预计未来6小时将出现50毫米以上降雨。",
+    instruction: "注意防范城乡积涝和山洪。",
+    areaCodes: ["150402000000"],
+    expires: new Date("2026-07-20T14:30:00Z"),
+    issuedAt: new Date("2026-07-20T02:30:00Z"),
+    ...over,
   };
 }
 
@@ -43,19 +56,40 @@ describe("template files", () => {
     const good = await readTemplateDir();
     const load = (changes: Record<string, string | null>) => {
       const s: Record<string, string> = { ...good };
-      for (const [k, v] of Object.entries(changes)) if (v === null) delete s[k]; else s[k] = v;
-      try { buildCatalog(s, defaultGrading); return []; } catch (e) { expect(e).toBeInstanceOf(TemplateError); return (e as TemplateError).problems; }
+      for (const [k, v] of Object.entries(changes))
+        if (v === null) delete s[k];
+        else s[k] = v;
+      try {
+        buildCatalog(s, defaultGrading);
+        return [];
+      } catch (e) {
+        expect(e).toBeInstanceOf(TemplateError);
+        return (e as TemplateError).problems;
+      }
     };
     expect(load({})).toEqual([]);
-    expect(load({ "zh/sms.txt": "{{signature}}{{title}}{{areas}}{{description}}{{instruction}}{{colour}}" }))
-      .toEqual([expect.stringMatching(/^templates\/zh\/sms\.txt: unknown variable \{\{colour\}\}/)]);
-    expect(load({ "zh/sms.red.txt": "{{title}}{{areas}}{{description}}" })).toEqual(["templates/zh/sms.red.txt: missing placeholder {{instruction}}"]);
-    expect(load({ "zh/display.txt": null })).toEqual(["templates/zh/display.txt: missing (every channel needs a zh base template)"]);
-    expect(load({ "zh/sms.purple.txt": "x" })[0]).toMatch(/^templates\/zh\/sms\.purple\.txt: "purple" is not a warning type or level/);
+    expect(load({ "zh/sms.txt": "{{signature}}{{title}}{{areas}}{{description}}{{instruction}}{{colour}}" })).toEqual([
+      expect.stringMatching(/^templates\/zh\/sms\.txt: unknown variable \{\{colour\}\}/),
+    ]);
+    expect(load({ "zh/sms.red.txt": "{{title}}{{areas}}{{description}}" })).toEqual([
+      "templates/zh/sms.red.txt: missing placeholder {{instruction}}",
+    ]);
+    expect(load({ "zh/display.txt": null })).toEqual([
+      "templates/zh/display.txt: missing (every channel needs a zh base template)",
+    ]);
+    expect(load({ "zh/sms.purple.txt": "x" })[0]).toMatch(
+      /^templates\/zh\/sms\.purple\.txt: "purple" is not a warning type or level/,
+    );
     expect(load({ "fr/sms.txt": "x" })[0]).toMatch(/^templates\/fr\/sms\.txt: unknown language directory/);
-    expect(load({ "zh/email.html": "{{{title}}}{{time}}{{areas}}{{description}}{{instruction}}" })[0]).toMatch(/unescaped \{\{\{title\}\}\} is not allowed in HTML/);
-    expect(load({ "zh/display.txt": "{{#title}}{{areas}}" })[0]).toMatch(/^templates\/zh\/display\.txt: Unclosed section "title"/);
-    expect(load({ "en/words.json": "{\"levels\": {\"red\": {\"name\": 1}}}" })[0]).toMatch(/^templates\/en\/words\.json: levels\.red/);
+    expect(load({ "zh/email.html": "{{{title}}}{{time}}{{areas}}{{description}}{{instruction}}" })[0]).toMatch(
+      /unescaped \{\{\{title\}\}\} is not allowed in HTML/,
+    );
+    expect(load({ "zh/display.txt": "{{#title}}{{areas}}" })[0]).toMatch(
+      /^templates\/zh\/display\.txt: Unclosed section "title"/,
+    );
+    expect(load({ "en/words.json": '{"levels": {"red": {"name": 1}}}' })[0]).toMatch(
+      /^templates\/en\/words\.json: levels\.red/,
+    );
   });
 });
 
@@ -68,21 +102,28 @@ describe("rendering", () => {
       for (const level of t.allowedLevels) {
         const l = defaultGrading.levels[level];
         for (const channel of CHANNELS) {
-          const out = await r.render(warning({ type, level, areaCodes: ["150402000000", "150404000000"] }), channel, "zh");
+          const out = await r.render(
+            warning({ type, level, areaCodes: ["150402000000", "150404000000"] }),
+            channel,
+            "zh",
+          );
           const all = [out.text, out.subject ?? "", out.html ?? ""].join("\n");
           expect(out.language).toBe("zh");
           expect(all).not.toMatch(/\{\{|\}\}|1504\d{8}/);
           expect(all).toContain(`${t.zh}${l.zh}预警`);
           expect(all).toContain("赤峰市气象台");
           expect(all).toContain("注意防范城乡积涝和山洪。");
-          if (channel !== "loudspeaker") expect(all).toContain(`赤峰市气象台发布${t.zh}${l.zh}预警[${l.roman}/${l.word}]`);
+          if (channel !== "loudspeaker")
+            expect(all).toContain(`赤峰市气象台发布${t.zh}${l.zh}预警[${l.roman}/${l.word}]`);
           if (channel !== "loudspeaker") expect(all).toContain("红山区、松山区");
           if (channel === "sms") expect(out.text.startsWith("【赤峰市气象局】")).toBe(true);
           n++;
         }
       }
     }
-    expect(n).toBe(WARNING_TYPES.reduce((s, t) => s + defaultGrading.types[t].allowedLevels.length, 0) * CHANNELS.length);
+    expect(n).toBe(
+      WARNING_TYPES.reduce((s, t) => s + defaultGrading.types[t].allowedLevels.length, 0) * CHANNELS.length,
+    );
   });
 
   it("email has subject, text and HTML with the time in Asia/Shanghai, and escapes warning text in HTML only", async () => {
@@ -98,7 +139,11 @@ describe("rendering", () => {
 
   it("a cancel says 解除 and drops the instruction and expiry where the templates say so", async () => {
     const r = await renderer();
-    const out = await r.render(warning({ msgType: "Cancel", description: "暴雨橙色预警解除。", instruction: "" }), "email", "zh");
+    const out = await r.render(
+      warning({ msgType: "Cancel", description: "暴雨橙色预警解除。", instruction: "" }),
+      "email",
+      "zh",
+    );
     expect(out.subject).toBe("赤峰市气象台解除暴雨橙色预警[Ⅱ级/严重]");
     expect(out.text).not.toContain("有效期至");
     expect(out.text).not.toContain("防御指南");
@@ -117,14 +162,24 @@ describe("rendering", () => {
 
   it("type and level overrides are found by file name, most specific first", async () => {
     const base = await readTemplateDir();
-    const r = await renderer({ sources: { ...base, "zh/display.rainstorm.txt": "T {{title}}{{areas}}", "zh/display.rainstorm.red.txt": "TL {{title}}{{areas}}", "zh/display.blue.txt": "L {{title}}{{areas}}" } });
-    const text = async (type: RenderableWarning["type"], level: Level) => (await r.render(warning({ type, level }), "display", "zh")).text;
+    const r = await renderer({
+      sources: {
+        ...base,
+        "zh/display.rainstorm.txt": "T {{title}}{{areas}}",
+        "zh/display.rainstorm.red.txt": "TL {{title}}{{areas}}",
+        "zh/display.blue.txt": "L {{title}}{{areas}}",
+      },
+    });
+    const text = async (type: RenderableWarning["type"], level: Level) =>
+      (await r.render(warning({ type, level }), "display", "zh")).text;
     expect(await text("rainstorm", "red")).toMatch(/^TL /);
     expect(await text("rainstorm", "orange")).toMatch(/^T /);
     expect(await text("gale", "blue")).toMatch(/^L /);
     expect(await text("gale", "red")).toMatch(/^赤峰市气象台发布大风红色预警/);
     // The shipped red loudspeaker override calls attention first, as village broadcasts do.
-    expect((await (await renderer()).render(warning({ level: "red" }), "loudspeaker", "zh")).text).toMatch(/^紧急通知！紧急通知！/);
+    expect((await (await renderer()).render(warning({ level: "red" }), "loudspeaker", "zh")).text).toMatch(
+      /^紧急通知！紧急通知！/,
+    );
   });
 
   it("a missing mn template falls back to zh and says so; a present one is used", async () => {
@@ -154,8 +209,15 @@ describe("agencies in templates", () => {
     const base = await readTemplateDir();
     const template = "{{agency}}({{agencyCode}}) {{title}} {{areas}}";
     const r = await renderer({ sources: { ...base, "zh/display.flood.txt": template } });
-    const flood = warning({ type: "flood", senderName: "赤峰市水文水资源中心", agencyCode: "cf-sw", smsSignature: "【赤峰市水文局】" });
-    expect((await r.render(flood, "display", "zh")).text).toMatch(/^赤峰市水文水资源中心\(cf-sw\) 赤峰市水文水资源中心发布洪水橙色预警/);
+    const flood = warning({
+      type: "flood",
+      senderName: "赤峰市水文水资源中心",
+      agencyCode: "cf-sw",
+      smsSignature: "【赤峰市水文局】",
+    });
+    expect((await r.render(flood, "display", "zh")).text).toMatch(
+      /^赤峰市水文水资源中心\(cf-sw\) 赤峰市水文水资源中心发布洪水橙色预警/,
+    );
     expect((await r.render(flood, "sms", "zh")).text).toMatch(/^【赤峰市水文局】赤峰市水文水资源中心发布洪水/);
     expect((await r.render(warning(), "sms", "zh")).text).toMatch(/^【赤峰市气象局】赤峰市气象台发布暴雨/);
     expect((await r.render(flood, "email", "zh")).text).toContain("发布单位：赤峰市水文水资源中心");
@@ -166,8 +228,21 @@ describe("SMS budget", () => {
   it("counts UCS-2 segments: 70 → 1, 71 → 2, 134 → 2, 135 → 3", async () => {
     const base = await readTemplateDir();
     // A template that is only the description, so its length is the message's.
-    const r = await renderer({ sources: { ...base, "zh/sms.gale.txt": "{{description}}{{#title}}{{/title}}{{#areas}}{{/areas}}{{#instruction}}{{/instruction}}" }, policy: { smsMaxSegments: { red: 9, orange: 9, yellow: 9, blue: 9 } } });
-    for (const [chars, segments] of [[70, 1], [71, 2], [134, 2], [135, 3], [201, 3], [202, 4]] as const) {
+    const r = await renderer({
+      sources: {
+        ...base,
+        "zh/sms.gale.txt": "{{description}}{{#title}}{{/title}}{{#areas}}{{/areas}}{{#instruction}}{{/instruction}}",
+      },
+      policy: { smsMaxSegments: { red: 9, orange: 9, yellow: 9, blue: 9 } },
+    });
+    for (const [chars, segments] of [
+      [70, 1],
+      [71, 2],
+      [134, 2],
+      [135, 3],
+      [201, 3],
+      [202, 4],
+    ] as const) {
       const out = await r.render(warning({ type: "gale", description: "风".repeat(chars) }), "sms", "zh");
       expect(out.text.length).toBe(chars);
       expect(out.sms).toMatchObject({ segments, encoding: "UCS-2", units: chars, withinBudget: true, shortened: null });
@@ -226,14 +301,25 @@ describe("start-up", () => {
       await cp(TEMPLATES_DIR, dir, { recursive: true });
       await writeFile(join(dir, "zh/sms.txt"), "{{signature}}{{title}}{{areas}}{{description}}{{instrucion}}");
       const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
-        env: { ...process.env, WARNCAST_TEMPLATES_DIR: dir, DATABASE_URL: "postgres://nobody@127.0.0.1:1/none", PORT: "0" },
+        env: {
+          ...process.env,
+          WARNCAST_TEMPLATES_DIR: dir,
+          DATABASE_URL: "postgres://nobody@127.0.0.1:1/none",
+          PORT: "0",
+        },
         stdio: ["ignore", "pipe", "pipe"],
       });
       let err = "";
       child.stderr.on("data", (c) => (err += c));
       const code = await new Promise<number | null>((resolve) => {
-        const t = setTimeout(() => { child.kill("SIGKILL"); resolve(null); }, 30_000);
-        child.on("exit", (c) => { clearTimeout(t); resolve(c); });
+        const t = setTimeout(() => {
+          child.kill("SIGKILL");
+          resolve(null);
+        }, 30_000);
+        child.on("exit", (c) => {
+          clearTimeout(t);
+          resolve(c);
+        });
       });
       expect(code).toBe(1);
       expect(err).toContain("templates/zh/sms.txt: unknown variable {{instrucion}}");
@@ -253,10 +339,17 @@ describe("叫应 messages", () => {
       select v.name as v, t.name as t, c.name as c from areas v join areas t on t.code = v.parent_code join areas c on c.code = t.parent_code where v.code = ${village}`);
     const full = `${names!.c}${names!.t}${names!.v}`;
     const backup = await r.render(warning({ id, level: "red" }), "sms", "zh", { step: 2, villageCode: village });
-    expect(backup.text).toBe(`【赤峰市气象局】【叫应】赤峰市气象台发布暴雨红色预警[Ⅰ级/特别严重]。${full}责任人未在规定时间内确认收到预警，请备岗人员（B岗）立即落实防范，收到请回复1。注意防范城乡积涝和山洪。`);
-    await ctx().tdb.db.execute(sql`insert into escalation_chains (warning_id, village_code, reason, step, started_at, step_at) values (${id}, ${village}, 'device_offline', 1, now(), now())`);
+    expect(backup.text).toBe(
+      `【赤峰市气象局】【叫应】赤峰市气象台发布暴雨红色预警[Ⅰ级/特别严重]。${full}责任人未在规定时间内确认收到预警，请备岗人员（B岗）立即落实防范，收到请回复1。注意防范城乡积涝和山洪。`,
+    );
+    await ctx().tdb.db.execute(
+      sql`insert into escalation_chains (warning_id, village_code, reason, step, started_at, step_at) values (${id}, ${village}, 'device_offline', 1, now(), now())`,
+    );
     const id2 = id; // the renderer reads the chain's reason
-    const offline = await (await renderer()).render(warning({ id: id2, level: "red" }), "email", "zh", { step: 1, villageCode: village });
+    const offline = await (await renderer()).render(warning({ id: id2, level: "red" }), "email", "zh", {
+      step: 1,
+      villageCode: village,
+    });
     expect(offline.subject).toBe(`【叫应】赤峰市气象台发布暴雨红色预警[Ⅰ级/特别严重]：${full}`);
     expect(offline.text).toContain("原因：应急广播大喇叭离线或播发失败");
     expect(offline.text).toContain("请立即组织人工广播、敲锣或入户通知");
@@ -267,10 +360,21 @@ describe("叫应 messages", () => {
 
   it("escalation templates are checked like the others and only exist for people's channels", async () => {
     const good = await readTemplateDir();
-    const problems = (extra: Record<string, string>) => { try { buildCatalog({ ...good, ...extra }, defaultGrading); return []; } catch (e) { return (e as TemplateError).problems; } };
-    expect(problems({ "zh/escalation.sms.txt": "{{title}}{{reason}}" })).toEqual(["templates/zh/escalation.sms.txt: missing placeholder {{village}}"]);
+    const problems = (extra: Record<string, string>) => {
+      try {
+        buildCatalog({ ...good, ...extra }, defaultGrading);
+        return [];
+      } catch (e) {
+        return (e as TemplateError).problems;
+      }
+    };
+    expect(problems({ "zh/escalation.sms.txt": "{{title}}{{reason}}" })).toEqual([
+      "templates/zh/escalation.sms.txt: missing placeholder {{village}}",
+    ]);
     expect(problems({ "zh/escalation.loudspeaker.txt": "{{title}}" })[0]).toMatch(/叫应 messages go to people/);
-    expect(problems({ "zh/sms.red.txt": "{{title}}{{areas}}{{description}}{{instruction}}{{village}}" })[0]).toMatch(/unknown variable \{\{village\}\}/);
+    expect(problems({ "zh/sms.red.txt": "{{title}}{{areas}}{{description}}{{instruction}}{{village}}" })[0]).toMatch(
+      /unknown variable \{\{village\}\}/,
+    );
   });
 });
 
@@ -279,7 +383,12 @@ describe("the dispatcher renders 叫应 deliveries with the escalation templates
     const c = ctx();
     const V = "150402001002";
     const pid = await addPerson(c.tdb.db, { area: V, audiences: ["grid_worker"], role: "backup" });
-    const w = await createIssued(c, { areas: { codes: [V] }, channels: ["sms"], audiences: ["grid_worker"], level: "red" });
+    const w = await createIssued(c, {
+      areas: { codes: [V] },
+      channels: ["sms"],
+      audiences: ["grid_worker"],
+      level: "red",
+    });
     await c.tdb.db.execute(sql`
       insert into deliveries (warning_id, channel, purpose, recipient_id, village_code, address, level_rank, escalation_step, next_attempt_at)
       select warning_id, 'sms', 'escalation', recipient_id, village_code, address, level_rank, 2, ${c.clock.now.toISOString()}::timestamptz from deliveries where warning_id = ${w.id} and recipient_id = ${pid}`);
@@ -301,8 +410,13 @@ describe("recipients' languages through the dispatcher", () => {
     const w = await createIssued(c, { areas: { codes: [V] }, channels: ["sms"] });
     const ch = new LoopbackChannel("sms");
     await dispatchWith(c, ch);
-    const rows = await c.tdb.db.execute<{ recipient_id: string; language: string; rendered_language: string }>(sql`select recipient_id, language, rendered_language from deliveries where warning_id = ${w.id} order by recipient_id`);
-    expect(rows.map((r) => [Number(r.recipient_id), r.language, r.rendered_language])).toEqual([[mn, "mn", "zh"], [en, "en", "en"]]);
+    const rows = await c.tdb.db.execute<{ recipient_id: string; language: string; rendered_language: string }>(
+      sql`select recipient_id, language, rendered_language from deliveries where warning_id = ${w.id} order by recipient_id`,
+    );
+    expect(rows.map((r) => [Number(r.recipient_id), r.language, r.rendered_language])).toEqual([
+      [mn, "mn", "zh"],
+      [en, "en", "en"],
+    ]);
     const textOf = (id: number) => ch.messages.find((m) => m.target.recipientId === id)!.message.text;
     expect(textOf(mn)).toContain("暴雨橙色预警");
     expect(textOf(en)).toContain("orange rainstorm warning");

@@ -9,8 +9,15 @@ export function LoginPage(p: { ctx: PageCtx; csrf: string; next: string; usernam
         <input type="hidden" name="_csrf" value={p.csrf} />
         <input type="hidden" name="next" value={p.next} />
         <label for="username">{t("username")}</label>
-        <input id="username" name="username" type="text" autocomplete="username" required size={32}
-          value={p.username ?? ""} />
+        <input
+          id="username"
+          name="username"
+          type="text"
+          autocomplete="username"
+          required
+          size={32}
+          value={p.username ?? ""}
+        />
         <label for="password">{t("password")}</label>
         <input id="password" name="password" type="password" autocomplete="current-password" required size={32} />
         <p class="muted">{t("signInPwHint")}</p>

@@ -159,7 +159,10 @@ export function mountCompose(app: Hono<AppEnv>): void {
       w = sub.body;
     }
     const t = c.get("page").t;
-    return c.redirect(`/warnings/${w.id}?flash=${encodeURIComponent(`${t("created")}：${word(t, "st", w.status)}`)}`, 303);
+    return c.redirect(
+      `/warnings/${w.id}?flash=${encodeURIComponent(`${t("created")}：${word(t, "st", w.status)}`)}`,
+      303,
+    );
   });
 
   app.post("/compose/preview", async (c: C) => {

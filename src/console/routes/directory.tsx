@@ -32,7 +32,10 @@ async function devicesView(c: C, created: { name: string; token: string } | null
     call<Page<DeviceDto>>(
       "GET",
       `/api/v1/devices?${new URLSearchParams({
-        area, limit: "500", ...(cursor ? { cursor } : {}), ...(state ? { online: String(state === "online") } : {}),
+        area,
+        limit: "500",
+        ...(cursor ? { cursor } : {}),
+        ...(state ? { online: String(state === "online") } : {}),
       })}`,
     ),
     call<AreaDto>("GET", `/api/v1/areas/${encodeURIComponent(area)}`),

@@ -106,14 +106,19 @@ export async function searchAreas(db: Db, q: string, limit: number): Promise<Are
     order by array_position(array['county', 'township', 'village', 'grid']::text[], a.kind::text), a.code
     limit ${limit}`);
   if (rows.length === 0) return [];
-  const found = await getAreas(db, rows.map((r) => r.code));
+  const found = await getAreas(
+    db,
+    rows.map((r) => r.code),
+  );
   const parents = await getAreas(db, [...new Set(found.map((a) => a.parentCode).filter((p): p is string => !!p))]);
   const grand = await getAreas(db, [...new Set(parents.map((a) => a.parentCode).filter((p): p is string => !!p))]);
   const byCode = new Map([...parents, ...grand].map((a) => [a.code, a]));
-  const hits = new Map(found.map((a) => {
-    const p = a.parentCode ? byCode.get(a.parentCode) : undefined;
-    const g = p?.parentCode ? byCode.get(p.parentCode) : undefined;
-    return [a.code, { ...a, parentName: p?.name ?? null, grandparentName: g?.name ?? null }];
-  }));
+  const hits = new Map(
+    found.map((a) => {
+      const p = a.parentCode ? byCode.get(a.parentCode) : undefined;
+      const g = p?.parentCode ? byCode.get(p.parentCode) : undefined;
+      return [a.code, { ...a, parentName: p?.name ?? null, grandparentName: g?.name ?? null }];
+    }),
+  );
   return rows.map((r) => hits.get(r.code)!).filter(Boolean);
 }

@@ -14,6 +14,11 @@ export interface AuditEntry {
 
 /** Called inside the same transaction as the change it records. */
 export async function writeAudit(db: Db, e: AuditEntry | AuditEntry[]): Promise<void> {
-  const rows = (Array.isArray(e) ? e : [e]).map((x) => ({ ...x, before: x.before ?? null, after: x.after ?? null, requestId: x.requestId ?? null }));
+  const rows = (Array.isArray(e) ? e : [e]).map((x) => ({
+    ...x,
+    before: x.before ?? null,
+    after: x.after ?? null,
+    requestId: x.requestId ?? null,
+  }));
   if (rows.length > 0) await db.insert(auditLog).values(rows);
 }

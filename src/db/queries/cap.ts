@@ -44,7 +44,12 @@ export async function threadsReferenced(db: Db, refs: { sender: string; identifi
 }
 
 export async function latestVersion(db: Db, threadId: string): Promise<Warning> {
-  const [w] = await db.select().from(warnings).where(eq(warnings.threadId, threadId)).orderBy(desc(warnings.version)).limit(1);
+  const [w] = await db
+    .select()
+    .from(warnings)
+    .where(eq(warnings.threadId, threadId))
+    .orderBy(desc(warnings.version))
+    .limit(1);
   return w!;
 }
 

@@ -29,8 +29,15 @@ export interface ChannelCounts {
  * from the running counters, never from the deliveries themselves. */
 export async function villageCoverage(db: Db, warningId: string): Promise<VillageCoverageRow[]> {
   const rows = await db.execute<{
-    village_code: string; village_name: string | null; township_code: string; township_name: string | null;
-    county_code: string; county_name: string | null; population: number; persons_reached: number; device_reach: string | number;
+    village_code: string;
+    village_name: string | null;
+    township_code: string;
+    township_name: string | null;
+    county_code: string;
+    county_name: string | null;
+    population: number;
+    persons_reached: number;
+    device_reach: string | number;
     channels: Record<string, ChannelCounts> | null;
   }>(sql`
     select cv.village_code, v.name as village_name,
@@ -81,10 +88,19 @@ export interface WarningCoverageTotal {
 }
 
 /** Totals for every Alert/Update issued in [from, to] within scope: the summary report. */
-export async function coverageTotals(db: Db, o: { from: Date; to: Date; scopePrefix: string }): Promise<WarningCoverageTotal[]> {
+export async function coverageTotals(
+  db: Db,
+  o: { from: Date; to: Date; scopePrefix: string },
+): Promise<WarningCoverageTotal[]> {
   const rows = await db.execute<{
-    id: string; level: string; type: string; headline: string; sender_name: string; issued_at: string | Date;
-    population: string | number; reached: string | number;
+    id: string;
+    level: string;
+    type: string;
+    headline: string;
+    sender_name: string;
+    issued_at: string | Date;
+    population: string | number;
+    reached: string | number;
   }>(sql`
     select w.id, w.level, w.type, w.headline, w.issued_at, w.sender_name,
            coalesce(sum(cv.population), 0) as population,
@@ -95,8 +111,13 @@ export async function coverageTotals(db: Db, o: { from: Date; to: Date; scopePre
       and not exists (select 1 from unnest(w.area_codes) ac where ac not like ${o.scopePrefix + "%"})
     group by w.id order by w.issued_at`);
   return rows.map((r) => ({
-    warningId: r.id, level: r.level, type: r.type, headline: r.headline, office: r.sender_name,
+    warningId: r.id,
+    level: r.level,
+    type: r.type,
+    headline: r.headline,
+    office: r.sender_name,
     issuedAt: new Date(r.issued_at),
-    population: Number(r.population), reached: Number(r.reached),
+    population: Number(r.population),
+    reached: Number(r.reached),
   }));
 }

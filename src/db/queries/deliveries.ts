@@ -8,7 +8,15 @@ export type Delivery = typeof deliveries.$inferSelect;
 
 export async function listDeliveries(
   db: Db,
-  o: { warningId: string; channel?: ChannelKind | undefined; status?: DeliveryStatus | undefined; area?: string | undefined; purpose?: DeliveryPurpose | undefined; afterId?: number | undefined; limit: number },
+  o: {
+    warningId: string;
+    channel?: ChannelKind | undefined;
+    status?: DeliveryStatus | undefined;
+    area?: string | undefined;
+    purpose?: DeliveryPurpose | undefined;
+    afterId?: number | undefined;
+    limit: number;
+  },
 ): Promise<Delivery[]> {
   const where: (SQL | undefined)[] = [
     eq(deliveries.warningId, o.warningId),
@@ -18,7 +26,12 @@ export async function listDeliveries(
     o.area ? like(deliveries.villageCode, `${codePrefix(o.area.split("-")[0]!)}%`) : undefined,
     o.afterId ? gt(deliveries.id, o.afterId) : undefined,
   ];
-  return db.select().from(deliveries).where(and(...where)).orderBy(asc(deliveries.id)).limit(o.limit);
+  return db
+    .select()
+    .from(deliveries)
+    .where(and(...where))
+    .orderBy(asc(deliveries.id))
+    .limit(o.limit);
 }
 
 export async function getDelivery(db: Db, id: number): Promise<Delivery | undefined> {

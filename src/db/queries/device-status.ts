@@ -14,7 +14,12 @@ export interface SilentVillage {
 
 /** Targeted villages of a warning where no loudspeaker is online now, by code. */
 export async function silentVillages(db: Db, warningId: string): Promise<SilentVillage[]> {
-  const rows = await db.execute<{ village_code: string; name: string | null; loudspeakers: number; last_seen: string | Date | null }>(sql`
+  const rows = await db.execute<{
+    village_code: string;
+    name: string | null;
+    loudspeakers: number;
+    last_seen: string | Date | null;
+  }>(sql`
     select cv.village_code, a.name, count(dv.id)::int as loudspeakers, max(dv.last_seen) as last_seen
     from coverage_villages cv
     left join areas a on a.code = cv.village_code

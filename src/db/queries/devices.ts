@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, isNull, like, sql } from "drizzle-orm";
 import type { Db } from "../client.js";
+import { failDeliveries } from "../../deliveries/fail.js";
 import { devices } from "../schema/index.js";
 import { codePrefix } from "../../domain/areas.js";
 
@@ -30,7 +31,11 @@ export async function listDevices(
 }
 
 export async function findDeviceByTokenHash(db: Db, tokenHash: string): Promise<Device | undefined> {
-  const [d] = await db.select().from(devices).where(and(eq(devices.tokenHash, tokenHash), isNull(devices.revokedAt))).limit(1);
+  const [d] = await db
+    .select()
+    .from(devices)
+    .where(and(eq(devices.tokenHash, tokenHash), isNull(devices.revokedAt)))
+    .limit(1);
   return d;
 }
 
@@ -43,9 +48,16 @@ export async function getDevice(db: Db, id: string, opts: { forUpdate?: boolean 
 /** Revoking keeps the row (deliveries and coverage refer to it) but its token no longer
  * authenticates; commands it never received fail rather than wait for it forever. */
 export async function revokeDevice(db: Db, id: string, at: Date): Promise<{ device: Device; failedCommands: number }> {
-  const [device] = await db.update(devices).set({ revokedAt: at, online: false, updatedAt: at }).where(eq(devices.id, id)).returning();
-  const failed = await db.execute(sql`
-    update deliveries set status = 'failed', failed_at = ${at.toISOString()}::timestamptz, error_code = 'device_revoked', error = 'device revoked'
-    where device_id = ${id}::uuid and status = 'queued'`);
-  return { device: device!, failedCommands: failed.count ?? 0 };
+  const [device] = await db
+    .update(devices)
+    .set({ revokedAt: at, online: false, updatedAt: at })
+    .where(eq(devices.id, id))
+    .returning();
+  const failed = await failDeliveries(db, {
+    where: sql`d.device_id = ${id}::uuid and d.status = 'queued'`,
+    code: "device_revoked",
+    error: "device revoked",
+    at: at.toISOString(),
+  });
+  return { device: device!, failedCommands: failed };
 }

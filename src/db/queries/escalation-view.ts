@@ -4,8 +4,12 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../client.js";
 import {
-  PERSON_CHANNELS, RESPONSIBLE_AUDIENCES,
-  type ChannelKind, type DeliveryPurpose, type DeliveryStatus, type EscalationReason,
+  PERSON_CHANNELS,
+  RESPONSIBLE_AUDIENCES,
+  type ChannelKind,
+  type DeliveryPurpose,
+  type DeliveryStatus,
+  type EscalationReason,
 } from "../../domain/vocabulary.js";
 
 export interface EscalationMessage {
@@ -40,10 +44,20 @@ export interface EscalationChainRow {
 // jsonb renders timestamps as "…+00:00"; the API speaks "…Z" everywhere.
 const iso = (t: string | null) => (t === null ? null : new Date(t).toISOString());
 
-export async function escalationsOf(db: Db, warningId: string, o: { afterVillage?: string | undefined; limit: number }): Promise<EscalationChainRow[]> {
+export async function escalationsOf(
+  db: Db,
+  warningId: string,
+  o: { afterVillage?: string | undefined; limit: number },
+): Promise<EscalationChainRow[]> {
   const rows = await db.execute<{
-    village_code: string; village_name: string | null; reason: EscalationReason; step: number;
-    started_at: string | Date; step_at: string | Date; acknowledged_at: string | Date | null; messages: EscalationMessage[];
+    village_code: string;
+    village_name: string | null;
+    reason: EscalationReason;
+    step: number;
+    started_at: string | Date;
+    step_at: string | Date;
+    acknowledged_at: string | Date | null;
+    messages: EscalationMessage[];
   }>(sql`
     select c.village_code, a.name as village_name, c.reason, c.step, c.started_at, c.step_at, c.acknowledged_at,
       coalesce((
@@ -77,8 +91,13 @@ export async function escalationsOf(db: Db, warningId: string, o: { afterVillage
     stepAt: new Date(r.step_at),
     acknowledgedAt: r.acknowledged_at === null ? null : new Date(r.acknowledged_at),
     messages: r.messages.map((m) => ({
-      ...m, deliveryId: Number(m.deliveryId), recipientId: Number(m.recipientId),
-      queuedAt: iso(m.queuedAt)!, sentAt: iso(m.sentAt), deliveredAt: iso(m.deliveredAt), acknowledgedAt: iso(m.acknowledgedAt),
+      ...m,
+      deliveryId: Number(m.deliveryId),
+      recipientId: Number(m.recipientId),
+      queuedAt: iso(m.queuedAt)!,
+      sentAt: iso(m.sentAt),
+      deliveredAt: iso(m.deliveredAt),
+      acknowledgedAt: iso(m.acknowledgedAt),
     })),
   }));
 }

@@ -5,9 +5,10 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client.js";
 import type { Level } from "../../domain/vocabulary.js";
-import { LEVEL_RANK, PERSON_CHANNELS, RESPONSIBLE_AUDIENCES } from "../../domain/vocabulary.js";
+import { DISPATCH_PRIORITY, LEVEL_RANK, PERSON_CHANNELS, RESPONSIBLE_AUDIENCES } from "../../domain/vocabulary.js";
 import { LAST_STEP } from "../../domain/escalation.js";
 import { inForceSql } from "../../warnings/lifecycle.js";
+import { failDeliveries } from "../../deliveries/fail.js";
 
 export type Deadlines = Record<Level, number | null>;
 export interface ChainStep {
@@ -62,9 +63,10 @@ function withStepMessages(due: SQL, at: string) {
     ),
     ins as (
       insert into deliveries (warning_id, channel, purpose, escalation_step, recipient_id, village_code, address, language, level_rank,
-                              status, queued_at, next_attempt_at, failed_at, error_code, error)
+                              priority, status, queued_at, next_attempt_at, failed_at, error_code, error)
       select p.warning_id, ch.kind::channel, 'escalation', p.step, p.id, p.village_code, ch.addr, p.language,
              (${JSON.stringify(LEVEL_RANK)}::jsonb ->> w.level::text)::smallint,
+             ${DISPATCH_PRIORITY.responsible}::smallint,
              case when ch.addr is null then 'failed' else 'queued' end::delivery_status,
              ${at}::timestamptz, ${at}::timestamptz,
              case when ch.addr is null then ${at}::timestamptz end,
@@ -93,21 +95,31 @@ const stepRows = sql`
     on n.warning_id = due.warning_id and n.village_code = due.village_code and n.escalation_step = due.step
   order by due.warning_id, due.village_code`;
 
-const toSteps = (rows: Raw[]) => rows.map((r) => ({ warningId: r.warning_id, villageCode: r.village_code, step: r.step, reason: r.reason, messages: r.messages }));
+const toSteps = (rows: Raw[]) =>
+  rows.map((r) => ({
+    warningId: r.warning_id,
+    villageCode: r.village_code,
+    step: r.step,
+    reason: r.reason,
+    messages: r.messages,
+  }));
 
 /** A chain for every targeted village of every warning in force whose level has a
  * deadline, started at its issue time at step 1 (the primary posts). */
 export async function startChains(tx: Db, at: Date, deadlines: Deadlines) {
   const t = at.toISOString();
   const rows = await tx.execute<Raw>(sql`
-    ${withStepMessages(sql`
+    ${withStepMessages(
+      sql`
       insert into escalation_chains (warning_id, village_code, reason, step, started_at, step_at)
       select w.id, cv.village_code, 'no_ack', 1, w.issued_at, w.issued_at
       from warnings w join coverage_villages cv on cv.warning_id = w.id
       where ${inForce("w", t)} and ${deadlineOf(deadlines, sql`w.level`)} is not null
         and not exists (select 1 from escalation_chains c where c.warning_id = cv.warning_id and c.village_code = cv.village_code)
       on conflict do nothing
-      returning warning_id, village_code, step, reason`, t)}
+      returning warning_id, village_code, step, reason`,
+      t,
+    )}
     ${stepRows}`);
   return toSteps(rows);
 }
@@ -118,7 +130,12 @@ export async function startChains(tx: Db, at: Date, deadlines: Deadlines) {
  * `played` is not a person confirming and does not stop a chain. */
 export async function stopAcknowledged(tx: Db, at: Date) {
   const t = at.toISOString();
-  const rows = await tx.execute<{ warning_id: string; village_code: string; acknowledged_at: Date | string; step: number }>(sql`
+  const rows = await tx.execute<{
+    warning_id: string;
+    village_code: string;
+    acknowledged_at: Date | string;
+    step: number;
+  }>(sql`
     with open as (
       select c.warning_id, c.village_code, c.started_at from escalation_chains c join warnings w on w.id = c.warning_id
       where c.acknowledged_at is null and ${inForce("w", t)}
@@ -135,7 +152,12 @@ export async function stopAcknowledged(tx: Db, at: Date) {
     update escalation_chains c set acknowledged_at = acks.at
     from acks where c.warning_id = acks.warning_id and c.village_code = acks.village_code and c.acknowledged_at is null
     returning c.warning_id, c.village_code, c.acknowledged_at, c.step`);
-  return rows.map((r) => ({ warningId: r.warning_id, villageCode: r.village_code, step: r.step, acknowledgedAt: new Date(r.acknowledged_at) }));
+  return rows.map((r) => ({
+    warningId: r.warning_id,
+    villageCode: r.village_code,
+    step: r.step,
+    acknowledgedAt: new Date(r.acknowledged_at),
+  }));
 }
 
 /** Open chains whose step's deadline has passed move one step on (now), and that step's
@@ -143,13 +165,16 @@ export async function stopAcknowledged(tx: Db, at: Date) {
 export async function advanceChains(tx: Db, at: Date, deadlines: Deadlines) {
   const t = at.toISOString();
   const rows = await tx.execute<Raw>(sql`
-    ${withStepMessages(sql`
+    ${withStepMessages(
+      sql`
       update escalation_chains c set step = c.step + 1, step_at = ${t}::timestamptz
       from warnings w
       where w.id = c.warning_id and ${inForce("w", t)} and c.acknowledged_at is null and c.step < ${LAST_STEP}
         and ${deadlineOf(deadlines, sql`w.level`)} is not null
         and c.step_at + ${deadlineOf(deadlines, sql`w.level`)} * interval '1 minute' <= ${t}::timestamptz
-      returning c.warning_id, c.village_code, c.step, c.reason`, t)}
+      returning c.warning_id, c.village_code, c.step, c.reason`,
+      t,
+    )}
     ${stepRows}`);
   return toSteps(rows);
 }
@@ -197,27 +222,25 @@ export async function startLoudspeakerFallback(tx: Db, at: Date) {
       and not exists (select 1 from escalation_chains c where c.warning_id = cv.warning_id and c.village_code = cv.village_code and c.reason = 'device_offline')
       and not exists (select 1 from up where up.warning_id = cv.warning_id and up.village_code = cv.village_code)`;
   // A down platform's open broadcasts fail first, naming why (DESIGN §12).
-  const ebFailed = await tx.execute<{ n: number }>(sql`
-    with f as (
-      update deliveries d
-      set status = 'failed', failed_at = ${t}::timestamptz, lease_until = null, error_code = 'eb_platform_down',
-        error = 'county broadcast platform down: ' || coalesce(p.state_reason, 'no heartbeat')
-      from eb_platforms p, warnings w
-      where d.channel = 'eb' and d.purpose = 'warning' and d.device_id = p.id and p.state = 'down'
-        and w.id = d.warning_id and ${inForce("w", t)} and d.status in ('queued', 'sending', 'sent', 'delivered')
-      returning 1
-    ) select count(*)::int as n from f`);
-  const failed = await tx.execute<{ n: number }>(sql`
-    with v as (${silent}),
-    f as (
-      update deliveries d set status = 'failed', failed_at = ${t}::timestamptz, lease_until = null,
-        error_code = 'device_offline', error = 'no loudspeaker online in the village; broadcast by hand requested'
-      where d.warning_id in (select warning_id from v) and d.device_id is not null and d.channel = 'loudspeaker'
-        and d.status in ('queued', 'sending', 'sent') and (d.warning_id, d.village_code) in (select warning_id, village_code from v)
-      returning 1
-    ) select count(*)::int as n from f`);
+  const ebFailed = await failDeliveries(tx, {
+    from: sql`eb_platforms p, warnings w`,
+    where: sql`d.channel = 'eb' and d.purpose = 'warning' and d.device_id = p.id and p.state = 'down'
+      and w.id = d.warning_id and ${inForce("w", t)} and d.status in ('queued', 'sending', 'sent', 'delivered')`,
+    code: "eb_platform_down",
+    error: sql`'county broadcast platform down: ' || coalesce(p.state_reason, 'no heartbeat')`,
+    at: t,
+  });
+  const failed = await failDeliveries(tx, {
+    from: sql`(${silent}) v`,
+    where: sql`d.warning_id = v.warning_id and d.village_code = v.village_code and d.device_id is not null
+      and d.channel = 'loudspeaker' and d.status in ('queued', 'sending', 'sent')`,
+    code: "device_offline",
+    error: "no loudspeaker online in the village; broadcast by hand requested",
+    at: t,
+  });
   const rows = await tx.execute<Raw>(sql`
-    ${withStepMessages(sql`
+    ${withStepMessages(
+      sql`
       insert into escalation_chains as c (warning_id, village_code, reason, step, started_at, step_at)
       select warning_id, village_code, 'device_offline', 1, ${t}::timestamptz, ${t}::timestamptz from (${silent}) v
       on conflict (warning_id, village_code) do update set
@@ -228,7 +251,9 @@ export async function startLoudspeakerFallback(tx: Db, at: Date) {
         step = case when c.acknowledged_at is null then c.step else 1 end,
         step_at = case when c.acknowledged_at is null then c.step_at else excluded.step_at end,
         acknowledged_at = null
-      returning c.warning_id, c.village_code, 1 as step, c.reason`, t)}
+      returning c.warning_id, c.village_code, 1 as step, c.reason`,
+      t,
+    )}
     ${stepRows}`);
-  return { devicesFailed: (failed[0]?.n ?? 0) + (ebFailed[0]?.n ?? 0), villages: toSteps(rows) };
+  return { devicesFailed: failed + ebFailed, villages: toSteps(rows) };
 }

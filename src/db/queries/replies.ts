@@ -12,7 +12,13 @@ export interface RepliedDelivery {
 /** The latest SMS sent to this number for any warning in force (warning or escalation
  * message): phone → person → (warning, recipient) index probes, never a scan. */
 export async function latestSmsDeliveryTo(db: Db, phone: string): Promise<RepliedDelivery | undefined> {
-  const [row] = await db.execute<{ id: string; warning_id: string; status: string; village_code: string; recipient_id: string }>(sql`
+  const [row] = await db.execute<{
+    id: string;
+    warning_id: string;
+    status: string;
+    village_code: string;
+    recipient_id: string;
+  }>(sql`
     select d.id, d.warning_id, d.status, d.village_code, d.recipient_id
     from recipients r
     join warnings w on w.status = 'issued'
@@ -26,5 +32,13 @@ export async function latestSmsDeliveryTo(db: Db, phone: string): Promise<Replie
     where r.phone = ${phone}
     order by d.at desc, d.id desc
     limit 1`);
-  return row && { id: Number(row.id), warningId: row.warning_id, status: row.status, villageCode: row.village_code, recipientId: Number(row.recipient_id) };
+  return (
+    row && {
+      id: Number(row.id),
+      warningId: row.warning_id,
+      status: row.status,
+      villageCode: row.village_code,
+      recipientId: Number(row.recipient_id),
+    }
+  );
 }

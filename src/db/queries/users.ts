@@ -14,7 +14,10 @@ export async function insertUser(
   u: Omit<NewUser, "username"> & { username?: string | undefined; keyHash?: string | undefined },
 ): Promise<User> {
   const { keyHash, ...fields } = u;
-  const [row] = await db.insert(users).values({ ...fields, username: u.username ?? `user-${randomId(6)}` }).returning();
+  const [row] = await db
+    .insert(users)
+    .values({ ...fields, username: u.username ?? `user-${randomId(6)}` })
+    .returning();
   // Callers that made the secret themselves (tests, benches) pass its hash; its prefix is unknown here.
   if (keyHash) await db.insert(apiKeys).values({ userId: row!.id, label: "initial", prefix: "wck_…", keyHash });
   return row!;
@@ -36,24 +39,36 @@ export async function listUsers(
   db: Db,
   o: { scope: string; agency?: string | undefined; afterUsername?: string | undefined; limit: number },
 ): Promise<User[]> {
-  return db.select().from(users)
-    .where(and(
-      like(users.areaScope, `${codePrefix(o.scope)}%`),
-      o.agency ? eq(users.agencyCode, o.agency) : undefined,
-      o.afterUsername ? gt(users.username, o.afterUsername) : undefined,
-    ))
-    .orderBy(asc(users.username)).limit(o.limit);
+  return db
+    .select()
+    .from(users)
+    .where(
+      and(
+        like(users.areaScope, `${codePrefix(o.scope)}%`),
+        o.agency ? eq(users.agencyCode, o.agency) : undefined,
+        o.afterUsername ? gt(users.username, o.afterUsername) : undefined,
+      ),
+    )
+    .orderBy(asc(users.username))
+    .limit(o.limit);
 }
 
 export async function updateUser(db: Db, id: string, patch: Partial<NewUser>): Promise<User> {
-  const [row] = await db.update(users).set({ ...patch, updatedAt: sql`now()` }).where(eq(users.id, id)).returning();
+  const [row] = await db
+    .update(users)
+    .set({ ...patch, updatedAt: sql`now()` })
+    .where(eq(users.id, id))
+    .returning();
   return row!;
 }
 
 /** Locks every active admin row: two concurrent demotions cannot both see "one other left". */
 export async function lockActiveAdmins(db: Db): Promise<string[]> {
-  const rows = await db.select({ id: users.id }).from(users)
-    .where(and(eq(users.role, "admin"), eq(users.active, true))).for("update");
+  const rows = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.role, "admin"), eq(users.active, true)))
+    .for("update");
   return rows.map((r) => r.id);
 }
 

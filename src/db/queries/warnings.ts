@@ -19,7 +19,11 @@ export async function getWarning(db: Db, id: string, opts: { forUpdate?: boolean
 }
 
 export async function updateWarning(db: Db, id: string, patch: Partial<NewWarning>): Promise<Warning> {
-  const [row] = await db.update(warnings).set({ ...patch, updatedAt: sql`now()` }).where(eq(warnings.id, id)).returning();
+  const [row] = await db
+    .update(warnings)
+    .set({ ...patch, updatedAt: sql`now()` })
+    .where(eq(warnings.id, id))
+    .returning();
   return row!;
 }
 

@@ -23,6 +23,8 @@ export const deliveries = pgTable(
     renderedLanguage: languageEnum("rendered_language"),
     /** Copy of the warning level's rank (red = 1) so the claim index orders by it. */
     levelRank: smallint("level_rank").notNull(),
+    /** DISPATCH_PRIORITY: people who must act are claimed ahead of the public of every level. */
+    priority: smallint("priority").notNull().default(1),
     escalationStep: smallint("escalation_step"),
     status: deliveryStatusEnum("status").notNull().default("queued"),
     attempts: smallint("attempts").notNull().default(0),
@@ -49,7 +51,7 @@ export const deliveries = pgTable(
     index("deliveries_warning_recipient_idx").on(t.warningId, t.recipientId),
     uniqueIndex("deliveries_warning_device_idx").on(t.warningId, t.deviceId).where(sql`${t.deviceId} is not null`),
     index("deliveries_claim_idx")
-      .on(t.channel, t.levelRank, t.nextAttemptAt)
+      .on(t.channel, t.priority, t.levelRank, t.nextAttemptAt)
       .where(sql`${t.status} = 'queued'`),
     index("deliveries_lease_idx").on(t.leaseUntil).where(sql`${t.status} = 'sending'`),
     index("deliveries_provider_id_idx").on(t.providerId).where(sql`${t.providerId} is not null`),
@@ -57,6 +59,8 @@ export const deliveries = pgTable(
     index("deliveries_acknowledged_idx").on(t.warningId, t.villageCode).where(sql`${t.acknowledgedAt} is not null`),
     // The 叫应 messages of a warning (a few hundred) without reading its million others.
     index("deliveries_escalation_idx").on(t.warningId, t.villageCode).where(sql`${t.purpose} = 'escalation'`),
-    index("deliveries_device_open_idx").on(t.deviceId).where(sql`${t.deviceId} is not null and ${t.status} in ('queued','sending','sent','delivered')`),
+    index("deliveries_device_open_idx")
+      .on(t.deviceId)
+      .where(sql`${t.deviceId} is not null and ${t.status} in ('queued','sending','sent','delivered')`),
   ],
 );

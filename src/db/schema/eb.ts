@@ -69,9 +69,7 @@ export const ebBroadcasts = pgTable(
   },
   (t) => [
     index("eb_broadcasts_warning_id_idx").on(t.warningId),
-    index("eb_broadcasts_open_idx")
-      .on(t.platformId)
-      .where(sql`${t.brdStateCode} is null or ${t.brdStateCode} < 3`),
+    index("eb_broadcasts_open_idx").on(t.platformId).where(sql`${t.brdStateCode} is null or ${t.brdStateCode} < 3`),
   ],
 );
 

@@ -9,6 +9,7 @@ export const userRoleEnum = pgEnum("user_role", v.USER_ROLES);
 export const deviceKindEnum = pgEnum("device_kind", v.DEVICE_KINDS);
 export const warningStatusEnum = pgEnum("warning_status", v.WARNING_STATUSES);
 export const msgTypeEnum = pgEnum("msg_type", v.MSG_TYPES);
+export const planStateEnum = pgEnum("plan_state", v.PLAN_STATES);
 export const channelEnum = pgEnum("channel", v.CHANNELS);
 export const deliveryStatusEnum = pgEnum("delivery_status", v.DELIVERY_STATUSES);
 export const deliveryPurposeEnum = pgEnum("delivery_purpose", v.DELIVERY_PURPOSES);

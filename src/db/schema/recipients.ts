@@ -33,6 +33,8 @@ export const recipients = pgTable(
     // city-wide step over a million people).
     // 叫应 steps 1 and 2 read a village's A/B posts, not its hundreds of residents.
     index("recipients_posts_idx").on(t.villageCode).where(sql`${t.role} is not null`),
-    index("recipients_officials_idx").on(t.villageCode).where(sql`${t.audiences} && '{township_official,county_official}'::text[]`),
+    index("recipients_officials_idx")
+      .on(t.villageCode)
+      .where(sql`${t.audiences} && '{township_official,county_official}'::text[]`),
   ],
 );

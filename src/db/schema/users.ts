@@ -25,7 +25,9 @@ export const apiKeys = pgTable(
   "api_keys",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    userId: uuid("user_id").notNull().references(() => users.id),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id),
     label: text("label").notNull(),
     /** The first characters of the key, shown in lists so people can tell keys apart. */
     prefix: text("prefix").notNull(),
@@ -42,7 +44,9 @@ export const sessions = pgTable(
   "sessions",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    userId: uuid("user_id").notNull().references(() => users.id),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id),
     tokenHash: text("token_hash").notNull().unique("sessions_token_hash_key"),
     createdAt: tstz("created_at").notNull().defaultNow(),
     expiresAt: tstz("expires_at").notNull(),

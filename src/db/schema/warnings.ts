@@ -1,5 +1,6 @@
+import { sql } from "drizzle-orm";
 import { index, integer, jsonb, pgTable, text, uuid } from "drizzle-orm/pg-core";
-import { levelEnum, msgTypeEnum, warningStatusEnum } from "./enums.js";
+import { levelEnum, msgTypeEnum, planStateEnum, warningStatusEnum } from "./enums.js";
 import { timestamps, tstz } from "./columns.js";
 import { users } from "./users.js";
 import { agencies } from "./agencies.js";
@@ -37,12 +38,18 @@ export const warnings = pgTable(
     /** Scheduled release; null = at approval. */
     sendAt: tstz("send_at"),
     status: warningStatusEnum("status").notNull().default("draft"),
-    createdBy: uuid("created_by").notNull().references(() => users.id),
+    createdBy: uuid("created_by")
+      .notNull()
+      .references(() => users.id),
     approvedBy: uuid("approved_by").references(() => users.id),
     submittedAt: tstz("submitted_at"),
     approvedAt: tstz("approved_at"),
     issuedAt: tstz("issued_at"),
     endedAt: tstz("ended_at"),
+    /** The durable intent of a progressive plan (src/dispatch/progressive.ts): `pending` with the
+     * last county committed, so a planner that dies mid-way resumes after it. */
+    planState: planStateEnum("plan_state").notNull().default("planned"),
+    planCursor: text("plan_cursor"),
     rejectReason: text("reject_reason"),
     note: text("note"),
     /** Where an imported message came from (CAP sender/identifier/sent). */
@@ -53,5 +60,6 @@ export const warnings = pgTable(
     index("warnings_status_idx").on(t.status),
     index("warnings_thread_id_idx").on(t.threadId),
     index("warnings_created_at_idx").on(t.createdAt),
+    index("warnings_plan_pending_idx").on(t.issuedAt).where(sql`${t.planState} = 'pending'`),
   ],
 );

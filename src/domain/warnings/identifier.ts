@@ -2,7 +2,10 @@ import { randomId } from "../../lib/crypto.js";
 
 /** CAP identifier: no spaces, commas, `<` or `&` (CAP 1.2 §3.2.1). Sortable by time. */
 export function newIdentifier(sender: string, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
   return `${sender}.${stamp}.${randomId(4)}`;
 }
 

@@ -13,7 +13,10 @@ const latLon = z.tuple([z.number().min(-90).max(90), z.number().min(-180).max(18
 const polygon = z
   .array(latLon)
   .min(4, "a polygon needs at least 4 points (closed ring)")
-  .refine((r) => r[0]![0] === r.at(-1)![0] && r[0]![1] === r.at(-1)![1], "a polygon ring must be closed (first point = last point)");
+  .refine(
+    (r) => r[0]![0] === r.at(-1)![0] && r[0]![1] === r.at(-1)![1],
+    "a polygon ring must be closed (first point = last point)",
+  );
 
 export const warningInput = z.strictObject({
   type: z.enum(WARNING_TYPES),

@@ -1,5 +1,4 @@
 import { defineOperation } from "../operation.js";
-import { readJson } from "../../http/body.js";
 import { requirePermission } from "../../domain/actor.js";
 import { requireGrantable } from "../../domain/accounts.js";
 import { AppError } from "../../lib/errors.js";
@@ -14,13 +13,13 @@ export default defineOperation({
   summary: "Create an agency (admin, inside its own scope)",
   tag: "agencies",
   auth: "apiKey",
+  permission: "accounts.manage",
   body: agencyCreate,
   success: [201, "the agency"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const { db } = c.get("services");
     const actor = c.get("actor");
-    requirePermission(actor, "accounts.manage");
-    const input = await readJson(c, agencyCreate);
+    const input = req.body;
     requireGrantable(actor, { scope: input.areaScope });
     await requireKnownArea(db, input.areaScope, "areaScope");
     const a = await db.transaction(async (tx) => {

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { parseQuery } from "../../http/body.js";
 import { requirePermission } from "../../domain/actor.js";
 import { listAgencies } from "../../db/queries/agencies.js";
 import { decodeCursor, limitParam, page } from "../pagination.js";
@@ -16,9 +15,9 @@ export default defineOperation({
   auth: "apiKey",
   query,
   success: [200, "{ items, nextCursor }"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     requirePermission(c.get("actor"), "read");
-    const q = parseQuery(c, query);
+    const q = req.query;
     const rows = await listAgencies(c.get("services").db, {
       after: decodeCursor(q.cursor, z.string()),
       limit: q.limit,

@@ -1,5 +1,4 @@
 import { defineOperation } from "../operation.js";
-import { readJson } from "../../http/body.js";
 import { requirePermission } from "../../domain/actor.js";
 import { requireGrantable } from "../../domain/accounts.js";
 import { isWithin } from "../../domain/areas.js";
@@ -17,13 +16,13 @@ export default defineOperation({
     "warnings already issued keep what they were sent with",
   tag: "agencies",
   auth: "apiKey",
+  permission: "accounts.manage",
   body: agencyPatch,
   success: [200, "the agency"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const { db } = c.get("services");
     const actor = c.get("actor");
-    requirePermission(actor, "accounts.manage");
-    const patch = await readJson(c, agencyPatch);
+    const patch = req.body;
     const code = c.req.param("code")!;
     if (patch.areaScope) {
       requireGrantable(actor, { scope: patch.areaScope });

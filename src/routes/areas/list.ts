@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { parseQuery } from "../../http/body.js";
 import { requirePermission } from "../../domain/actor.js";
 import { isAreaCode } from "../../domain/areas.js";
 import { listChildren } from "../../db/queries/areas.js";
@@ -21,9 +20,9 @@ export default defineOperation({
   auth: "apiKey",
   query,
   success: [200, "{ items, nextCursor }"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     requirePermission(c.get("actor"), "read");
-    const q = parseQuery(c, query);
+    const q = req.query;
     const after = decodeCursor(q.cursor, z.string());
     const rows = await listChildren(c.get("services").db, q.parent, { after, limit: q.limit });
     return c.json(page(rows.map(areaDto), q.limit, (a) => a.code));

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { parseQuery } from "../../http/body.js";
 import { requirePermission } from "../../domain/actor.js";
 import { searchAreas } from "../../db/queries/areas.js";
 import { areaDto } from "./dto.js";
@@ -13,15 +12,18 @@ const query = z.strictObject({
 export default defineOperation({
   method: "get",
   path: "/api/v1/areas/search",
-  summary: "Counties, townships, villages and grids by name (contains) or code (starts with), with their parents' names",
+  summary:
+    "Counties, townships, villages and grids by name (contains) or code (starts with), with their parents' names",
   tag: "areas",
   auth: "apiKey",
   query,
   success: [200, "{ items: [area & { parentName, grandparentName }] }"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     requirePermission(c.get("actor"), "read");
-    const q = parseQuery(c, query);
+    const q = req.query;
     const rows = await searchAreas(c.get("services").db, q.q, q.limit);
-    return c.json({ items: rows.map((a) => ({ ...areaDto(a), parentName: a.parentName, grandparentName: a.grandparentName })) });
+    return c.json({
+      items: rows.map((a) => ({ ...areaDto(a), parentName: a.parentName, grandparentName: a.grandparentName })),
+    });
   },
 });

@@ -1,7 +1,6 @@
 import { z } from "zod";
+import { isoInstant } from "../../lib/storable.js";
 import { defineOperation } from "../operation.js";
-import { parseQuery } from "../../http/body.js";
-import { requirePermission } from "../../domain/actor.js";
 import { listAudit } from "../../db/queries/audit-read.js";
 import { decodeCursor, limitParam, page } from "../pagination.js";
 
@@ -12,8 +11,8 @@ const query = z.strictObject({
     .max(64)
     .regex(/^[a-z_.]+\*?$/, "an action such as user.update, or a prefix such as user.*")
     .optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: isoInstant().optional(),
+  to: isoInstant().optional(),
   cursor: z.string().optional(),
   limit: limitParam,
 });
@@ -26,12 +25,12 @@ export default defineOperation({
     "filter by user (either side), action (or `prefix.*`) and time",
   tag: "audit",
   auth: "apiKey",
+  permission: "accounts.manage",
   query,
   success: [200, "{ items, nextCursor }"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const actor = c.get("actor");
-    requirePermission(actor, "accounts.manage");
-    const q = parseQuery(c, query);
+    const q = req.query;
     const rows = await listAudit(c.get("services").db, {
       scope: actor.areaScope,
       user: q.user,

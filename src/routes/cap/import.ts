@@ -11,7 +11,8 @@ const XML_TYPES = ["application/cap+xml", "application/xml", "text/xml"];
 export default defineOperation({
   method: "post",
   path: "/api/v1/cap",
-  summary: "Import a CAP 1.2 or national-format message: an Alert becomes a draft; an Update or Cancel of a warning we hold acts on it",
+  summary:
+    "Import a CAP 1.2 or national-format message: an Alert becomes a draft; an Update or Cancel of a warning we hold acts on it",
   tag: "cap",
   auth: "apiKey",
   bodyType: "application/cap+xml",

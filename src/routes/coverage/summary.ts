@@ -1,7 +1,5 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { parseQuery } from "../../http/body.js";
-import { requirePermission } from "../../domain/actor.js";
 import { codePrefix } from "../../domain/areas.js";
 import { coverageSummary } from "../../domain/coverage-summary.js";
 import { coverageTotals } from "../../db/queries/coverage.js";
@@ -15,16 +13,17 @@ const query = z.strictObject({
 export default defineOperation({
   method: "get",
   path: "/api/v1/coverage/summary",
-  summary: "Coverage of the warnings issued in a time range (default: last 24 h): major (red/orange, target >93%) and all (>90%)",
+  summary:
+    "Coverage of the warnings issued in a time range (default: last 24 h): major (red/orange, target >93%) and all (>90%)",
   tag: "coverage",
   auth: "apiKey",
+  permission: "read",
   query,
   success: [200, "{ major, all, warnings[] }"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const { db, now } = c.get("services");
     const actor = c.get("actor");
-    requirePermission(actor, "read");
-    const q = parseQuery(c, query);
+    const q = req.query;
     const to = q.to ? new Date(q.to) : now();
     const from = q.from ? new Date(q.from) : new Date(to.getTime() - 86_400_000);
     const ws = await coverageTotals(db, { from, to, scopePrefix: codePrefix(actor.areaScope) });
@@ -32,7 +31,11 @@ export default defineOperation({
       from: from.toISOString(),
       to: to.toISOString(),
       ...coverageSummary(ws),
-      warnings: ws.map((w) => ({ ...w, issuedAt: w.issuedAt.toISOString(), rate: w.population > 0 ? w.reached / w.population : null })),
+      warnings: ws.map((w) => ({
+        ...w,
+        issuedAt: w.issuedAt.toISOString(),
+        rate: w.population > 0 ? w.reached / w.population : null,
+      })),
     });
   },
 });

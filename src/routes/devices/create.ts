@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { readJson } from "../../http/body.js";
 import { requirePermission, requireScope } from "../../domain/actor.js";
 import { DEVICE_KINDS, LANGUAGES } from "../../domain/vocabulary.js";
 import { isAreaCode, villageOf } from "../../domain/areas.js";
@@ -26,17 +25,25 @@ export default defineOperation({
   summary: "Register a loudspeaker controller or display; the response carries its token once (stored hashed)",
   tag: "devices",
   auth: "apiKey",
+  permission: "devices.write",
   body,
   success: [201, "the device with `token` (shown once)"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const { db } = c.get("services");
     const actor = c.get("actor");
-    requirePermission(actor, "devices.write");
-    const input = await readJson(c, body);
+    const input = req.body;
     requireScope(actor, [input.areaCode]);
     const area = await getArea(db, input.areaCode);
     if (!area || (area.kind !== "village" && area.kind !== "grid")) {
-      throw validationError([{ path: "areaCode", code: area ? "not_village" : "unknown_area", message: area ? `${input.areaCode} is a ${area.kind}; devices belong to a village or grid` : `unknown area ${input.areaCode}` }]);
+      throw validationError([
+        {
+          path: "areaCode",
+          code: area ? "not_village" : "unknown_area",
+          message: area
+            ? `${input.areaCode} is a ${area.kind}; devices belong to a village or grid`
+            : `unknown area ${input.areaCode}`,
+        },
+      ]);
     }
     const token = randomToken("wcd_", 32);
     const device = await db.transaction(async (tx) => {
@@ -50,7 +57,15 @@ export default defineOperation({
         tokenHash: await sha256Hex(token),
       });
       await planLateJoiners(tx, { deviceIds: [d.id] }, c.get("services").now());
-      await writeAudit(tx, { actor: actor.id, actorKind: "user", action: "device.create", subjectType: "device", subjectId: d.id, after: deviceDto(d), requestId: c.get("requestId") });
+      await writeAudit(tx, {
+        actor: actor.id,
+        actorKind: "user",
+        action: "device.create",
+        subjectType: "device",
+        subjectId: d.id,
+        after: deviceDto(d),
+        requestId: c.get("requestId"),
+      });
       return d;
     });
     return c.json({ ...deviceDto(device), token }, 201);

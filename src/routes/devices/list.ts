@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { parseQuery } from "../../http/body.js";
-import { requirePermission, requireScope } from "../../domain/actor.js";
+import { requireScope } from "../../domain/actor.js";
 import { DEVICE_KINDS } from "../../domain/vocabulary.js";
 import { isAreaCode } from "../../domain/areas.js";
 import { listDevices } from "../../db/queries/devices.js";
@@ -23,16 +22,20 @@ export default defineOperation({
   summary: "Devices in an area with online state and last seen; `online=false` lists the silent ones",
   tag: "devices",
   auth: "apiKey",
+  permission: "read",
   query,
   success: [200, "{ items, nextCursor }"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const actor = c.get("actor");
-    requirePermission(actor, "read");
-    const q = parseQuery(c, query);
+    const q = req.query;
     requireScope(actor, [q.area]);
     const afterId = decodeCursor(q.cursor, z.uuid());
     const rows = await listDevices(c.get("services").db, {
-      area: q.area, kind: q.kind, afterId, limit: q.limit, online: q.online === undefined ? undefined : q.online === "true",
+      area: q.area,
+      kind: q.kind,
+      afterId,
+      limit: q.limit,
+      online: q.online === undefined ? undefined : q.online === "true",
     });
     return c.json(page(rows.map(deviceDto), q.limit, (d) => d.id));
   },

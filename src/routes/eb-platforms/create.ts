@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { readJson } from "../../http/body.js";
 import { requirePermission, requireScope } from "../../domain/actor.js";
 import { AppError } from "../../lib/errors.js";
 import { findPlatformByEbrid, insertPlatform } from "../../db/queries/eb-platforms.js";
@@ -31,13 +30,13 @@ export default defineOperation({
     "its access URL, 18-digit EBRID, villages, signer and vendor options",
   tag: "eb-platforms",
   auth: "apiKey",
+  permission: "eb_platforms.write",
   body,
   success: [201, "the platform"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const { db } = c.get("services");
     const actor = c.get("actor");
-    requirePermission(actor, "eb_platforms.write");
-    const input = await readJson(c, body);
+    const input = req.body;
     requireScope(actor, [input.areaCode]);
     const values = {
       name: input.name,

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { parseQuery } from "../../http/body.js";
-import { requirePermission, requireScope } from "../../domain/actor.js";
+import { requireScope } from "../../domain/actor.js";
 import { isAreaCode } from "../../domain/areas.js";
 import { listPlatforms } from "../../db/queries/eb-platforms.js";
 import { decodeCursor, limitParam, page } from "../pagination.js";
@@ -20,12 +19,12 @@ export default defineOperation({
     "County broadcast platforms in an area (default: your scope) with their state (up/down) and last sign of life",
   tag: "eb-platforms",
   auth: "apiKey",
+  permission: "read",
   query,
   success: [200, "{ items, nextCursor }"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const actor = c.get("actor");
-    requirePermission(actor, "read");
-    const q = parseQuery(c, query);
+    const q = req.query;
     const area = q.area ?? actor.areaScope;
     requireScope(actor, [area]);
     const rows = await listPlatforms(c.get("services").db, {

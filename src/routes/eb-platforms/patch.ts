@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { readJson } from "../../http/body.js";
 import { requirePermission, requireScope } from "../../domain/actor.js";
 import { AppError } from "../../lib/errors.js";
 import { findPlatformByEbrid, getPlatform, updatePlatform } from "../../db/queries/eb-platforms.js";
@@ -27,15 +26,15 @@ export default defineOperation({
     "(URL, EBRID, villages, signer, certificate, vendor options, heartbeat, active); options merge",
   tag: "eb-platforms",
   auth: "apiKey",
+  permission: "eb_platforms.write",
   body,
   success: [200, "the platform"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const { db, now } = c.get("services");
     const actor = c.get("actor");
-    requirePermission(actor, "eb_platforms.write");
     const id = c.req.param("id")!;
     if (!uuid.safeParse(id).success) throw new AppError("not_found", `no broadcast platform ${id}`);
-    const input = await readJson(c, body);
+    const input = req.body;
     const platform = await db.transaction(async (tx) => {
       const p = await getPlatform(tx, id, { forUpdate: true });
       if (!p) throw new AppError("not_found", `no broadcast platform ${id}`);

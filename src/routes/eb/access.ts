@@ -43,7 +43,7 @@ export default defineOperation({
     "County broadcast platforms push EBD packages here (multipart part `file`, EBD tar): " +
     "EBMStateResponse, EBMBrdLog, ConnectionCheck; the answer is an EBD tar holding an EBDResponse",
   tag: "eb",
-  auth: "none",
+  auth: "ebPackage",
   bodyType: "multipart/form-data",
   responseType: "application/x-tar",
   success: [200, "EBD tar with EBDResponse (ResultCode 1)"],

@@ -13,7 +13,8 @@ const ended = (w: Warning, now: Date) => w.status !== "issued" || w.expires <= n
 export default defineOperation({
   method: "get",
   path: "/feeds/cap.atom",
-  summary: "Public Atom feed of warnings in force and of those ended in the last 24 h, each linking to its CAP document",
+  summary:
+    "Public Atom feed of warnings in force and of those ended in the last 24 h, each linking to its CAP document",
   tag: "feeds",
   auth: "none",
   success: [200, "Atom feed"],
@@ -27,7 +28,10 @@ export default defineOperation({
       const state = w.status === "issued" && w.expires <= now ? "expired" : w.status;
       return {
         id: `urn:warncast:${w.sender}:${w.identifier}`,
-        title: ended(w, now) && w.msgType !== "Cancel" ? `${w.headline}（${state === "updated" ? "已更新" : state === "cancelled" ? "已解除" : "已过期"}）` : w.headline,
+        title:
+          ended(w, now) && w.msgType !== "Cancel"
+            ? `${w.headline}（${state === "updated" ? "已更新" : state === "cancelled" ? "已解除" : "已过期"}）`
+            : w.headline,
         summary: w.description.length > SUMMARY_CHARS ? `${w.description.slice(0, SUMMARY_CHARS)}…` : w.description,
         updated: ended(w, now) ? (w.endedAt ?? (w.expires <= now ? w.expires : sentOf(w))) : sentOf(w),
         capUrl: `${base}/feeds/cap/${w.id}.xml`,
@@ -44,6 +48,9 @@ export default defineOperation({
       updated: entries.length ? updated : now,
       entries,
     });
-    return c.body(xml, 200, { "content-type": "application/atom+xml; charset=utf-8", "cache-control": "public, max-age=60" });
+    return c.body(xml, 200, {
+      "content-type": "application/atom+xml; charset=utf-8",
+      "cache-control": "public, max-age=60",
+    });
   },
 });

@@ -4,7 +4,11 @@ import { AppError } from "../../lib/errors.js";
 import { getWarning } from "../../db/queries/warnings.js";
 import { CAP_CONTENT_TYPE, capDocument } from "../cap/document.js";
 
-const file = z.string().regex(/^[0-9a-f-]{36}\.xml$/i).transform((f) => f.slice(0, -4)).pipe(z.uuid());
+const file = z
+  .string()
+  .regex(/^[0-9a-f-]{36}\.xml$/i)
+  .transform((f) => f.slice(0, -4))
+  .pipe(z.uuid());
 
 // Aggregators cannot send API keys, so a version that went out to the public is public;
 // drafts and versions awaiting approval answer exactly like a missing id.
@@ -22,6 +26,9 @@ export default defineOperation({
     const id = file.safeParse(name);
     const w = id.success ? await getWarning(s.db, id.data) : undefined;
     if (!w || !w.issuedAt) throw new AppError("not_found", `no public CAP document ${name}`);
-    return c.body(await capDocument(s.db, s.grading, w), 200, { "content-type": CAP_CONTENT_TYPE, "cache-control": "public, max-age=60" });
+    return c.body(await capDocument(s.db, s.grading, w), 200, {
+      "content-type": CAP_CONTENT_TYPE,
+      "cache-control": "public, max-age=60",
+    });
   },
 });

@@ -1,20 +1,22 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { parseQuery, requireContentType } from "../../http/body.js";
-import { requirePermission } from "../../domain/actor.js";
+import { requireContentType } from "../../http/body.js";
 import { fromCsvRecord, recipientInput, toRecipient, type StoredRecipient } from "../../domain/recipients.js";
 import { AppError, validationError } from "../../lib/errors.js";
 import { parseCsvRecords } from "../../lib/csv.js";
 import { zodIssues } from "../../http/validation.js";
 import { unstorableField } from "../../lib/storable.js";
-import { insertRecipients } from "../../db/queries/recipients.js";
+import { importRecipients } from "../../db/queries/recipients.js";
 import { planLateJoiners } from "../../dispatch/planner.js";
 import { writeAudit } from "../../db/queries/audit.js";
 import { areaFacts } from "./facts.js";
 
 const query = z.strictObject({
   /** true: import the valid rows and report the rest; default: all or nothing. */
-  partial: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  partial: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
 });
 
 export interface RowError {
@@ -26,17 +28,18 @@ export interface RowError {
 export default defineOperation({
   method: "post",
   path: "/api/v1/recipients/import",
-  summary: "Bulk import from CSV (name,phone,email,area_code,audiences,language,role); every bad row is reported with its line",
+  summary:
+    "Bulk import from CSV (name,phone,email,area_code,audiences,language,role); every bad row is reported with its line",
   tag: "recipients",
   auth: "apiKey",
+  permission: "people.write",
   bodyType: "text/csv",
   query,
   success: [200, "{ imported, duplicates, rejected, errors[] }"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const { db } = c.get("services");
     const actor = c.get("actor");
-    requirePermission(actor, "people.write");
-    const { partial } = parseQuery(c, query);
+    const { partial } = req.query;
     requireContentType(c, ["text/csv", "text/plain"]);
     const { header, records } = parseCsvRecords(await c.req.text());
     const badHeader = unstorableField(header);
@@ -53,7 +56,11 @@ export default defineOperation({
       if (unstorable) errors.push({ line: rec.line, field: unstorable.path, reason: unstorable.message });
       return !unstorable;
     });
-    const facts = await areaFacts(db, actor, storable.map((r) => r.values.area_code ?? r.values.areaCode ?? ""));
+    const facts = await areaFacts(
+      db,
+      actor,
+      storable.map((r) => r.values.area_code ?? r.values.areaCode ?? ""),
+    );
     const good: (StoredRecipient & { line: number })[] = [];
     const seen = new Map<string, number>();
     for (const rec of storable) {
@@ -77,19 +84,43 @@ export default defineOperation({
     }
     errors.sort((a, b) => a.line - b.line);
     if (errors.length > 0 && !partial) {
-      throw new AppError("validation_failed", `${errors.length} problem(s) in ${records.length} rows; nothing was imported`, {
-        extra: { rows: records.length, rowErrors: errors },
-        errors: errors.map((e) => ({ path: `line ${e.line}.${e.field}`, message: e.reason })),
-      });
+      throw new AppError(
+        "validation_failed",
+        `${errors.length} problem(s) in ${records.length} rows; nothing was imported`,
+        {
+          extra: { rows: records.length, rowErrors: errors },
+          errors: errors.map((e) => ({ path: `line ${e.line}.${e.field}`, message: e.reason })),
+        },
+      );
     }
     const inserted = await db.transaction(async (tx) => {
-      const rows = await insertRecipients(tx, good.map(({ line: _line, ...r }) => r));
+      const rows = await importRecipients(
+        tx,
+        good.map(({ line: _line, ...r }) => r),
+      );
       await planLateJoiners(tx, { recipientIds: rows.map((r) => r.id) }, c.get("services").now());
-      await writeAudit(tx, { actor: actor.id, actorKind: "user", action: "recipient.import", subjectType: "recipient", subjectId: "bulk", after: { rows: records.length, imported: rows.length, ids: rows.map((r) => r.id) }, requestId: c.get("requestId") });
+      await writeAudit(tx, {
+        actor: actor.id,
+        actorKind: "user",
+        action: "recipient.import",
+        subjectType: "recipient",
+        subjectId: "bulk",
+        after: { rows: records.length, imported: rows.length, ids: rows.map((r) => r.id) },
+        requestId: c.get("requestId"),
+      });
       return rows;
     });
     const insertedKeys = new Set(inserted.map((r) => r.dedupeKey));
-    const duplicates = good.filter((g) => !insertedKeys.has(g.dedupeKey)).map((g) => ({ line: g.line, reason: `already imported (${g.dedupeKey})` }));
-    return c.json({ rows: records.length, imported: inserted.length, duplicates: duplicates.length, rejected: errors.length, errors, alreadyPresent: duplicates });
+    const duplicates = good
+      .filter((g) => !insertedKeys.has(g.dedupeKey))
+      .map((g) => ({ line: g.line, reason: `already imported (${g.dedupeKey})` }));
+    return c.json({
+      rows: records.length,
+      imported: inserted.length,
+      duplicates: duplicates.length,
+      rejected: errors.length,
+      errors,
+      alreadyPresent: duplicates,
+    });
   },
 });

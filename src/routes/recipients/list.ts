@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { parseQuery } from "../../http/body.js";
-import { requirePermission, requireScope } from "../../domain/actor.js";
+import { requireScope } from "../../domain/actor.js";
 import { AUDIENCES } from "../../domain/vocabulary.js";
 import { isAreaCode } from "../../domain/areas.js";
 import { listRecipients } from "../../db/queries/recipients.js";
@@ -19,20 +18,24 @@ const query = z.strictObject({
 export default defineOperation({
   method: "get",
   path: "/api/v1/recipients",
-  summary: "People in an area (at any level); `q` searches name, phone or the name of their village, "
-    + "township or county",
+  summary:
+    "People in an area (at any level); `q` searches name, phone or the name of their village, township or county",
   tag: "recipients",
   auth: "apiKey",
+  permission: "read",
   query,
   success: [200, "{ items, nextCursor }"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const actor = c.get("actor");
-    requirePermission(actor, "read");
-    const q = parseQuery(c, query);
+    const q = req.query;
     requireScope(actor, [q.area]);
     const afterId = decodeCursor(q.cursor, z.number().int());
     const rows = await listRecipients(c.get("services").db, {
-      area: q.area, afterId, limit: q.limit, audience: q.audience, q: q.q,
+      area: q.area,
+      afterId,
+      limit: q.limit,
+      audience: q.audience,
+      q: q.q,
     });
     return c.json(page(rows.map(recipientDto), q.limit, (r) => r.id));
   },

@@ -4,7 +4,8 @@ import type { Operation } from "../operation.js";
 /** A plain, self-contained API page: no CDN, works on an offline intranet. */
 export function docsPage(ops: Operation[]) {
   const rows = ops.map(
-    (op) => html`<tr><td><code>${op.method.toUpperCase()}</code></td><td><code>${op.path.replace(/:(\w+)/g, "{$1}")}</code></td><td>${op.summary}</td><td>${op.auth}</td></tr>`,
+    (op) =>
+      html`<tr><td><code>${op.method.toUpperCase()}</code></td><td><code>${op.path.replace(/:(\w+)/g, "{$1}")}</code></td><td>${op.summary}</td><td>${op.auth}</td></tr>`,
   );
   return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>warncast API</title>
 <style>body{font:14px system-ui,sans-serif;margin:2rem;max-width:70rem}td,th{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}code{font-size:13px}</style></head>

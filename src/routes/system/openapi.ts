@@ -14,7 +14,12 @@ export function buildOpenApi(ops: Operation[], version: string) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of ops) {
     const path = op.path.replace(/:(\w+)/g, "{$1}");
-    const params = [...op.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } }));
+    const params = [...op.path.matchAll(/:(\w+)/g)].map((m) => ({
+      name: m[1],
+      in: "path",
+      required: true,
+      schema: { type: "string" },
+    }));
     if (op.query) {
       const qs = toSchema(op.query) as { properties?: Record<string, unknown>; required?: string[] };
       for (const [name, schema] of Object.entries(qs.properties ?? {})) {
@@ -34,7 +39,14 @@ export function buildOpenApi(ops: Operation[], version: string) {
       ...(params.length ? { parameters: params } : {}),
       ...(requestBody ? { requestBody } : {}),
       responses: {
-        [op.success[0]]: { description: op.success[1], content: { [op.responseType ?? "application/json"]: {} } },
+        [op.success[0]]: {
+          description: op.success[1],
+          content: {
+            [op.responseType ?? "application/json"]: op.response
+              ? { schema: z.toJSONSchema(op.response, { io: "output", unrepresentable: "any", target: "openapi-3.0" }) }
+              : {},
+          },
+        },
         "4XX": problem,
       },
     };
@@ -50,9 +62,20 @@ export function buildOpenApi(ops: Operation[], version: string) {
           type: "object",
           required: ["type", "title", "status", "code", "detail"],
           properties: {
-            type: { type: "string" }, title: { type: "string" }, status: { type: "integer" }, code: { type: "string" },
-            detail: { type: "string" }, instance: { type: "string" }, requestId: { type: "string" },
-            errors: { type: "array", items: { type: "object", properties: { path: { type: "string" }, message: { type: "string" }, code: { type: "string" } } } },
+            type: { type: "string" },
+            title: { type: "string" },
+            status: { type: "integer" },
+            code: { type: "string" },
+            detail: { type: "string" },
+            instance: { type: "string" },
+            requestId: { type: "string" },
+            errors: {
+              type: "array",
+              items: {
+                type: "object",
+                properties: { path: { type: "string" }, message: { type: "string" }, code: { type: "string" } },
+              },
+            },
           },
         },
       },

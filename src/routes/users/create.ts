@@ -1,5 +1,4 @@
 import { defineOperation } from "../operation.js";
-import { readJson } from "../../http/body.js";
 import { requirePermission } from "../../domain/actor.js";
 import { requireGrantable } from "../../domain/accounts.js";
 import { AppError } from "../../lib/errors.js";
@@ -15,13 +14,13 @@ export default defineOperation({
   summary: "Create a user inside your scope, with a role no stronger than yours; `password` enables console sign-in",
   tag: "users",
   auth: "apiKey",
+  permission: "accounts.manage",
   body: userCreate,
   success: [201, "the user (keys are made with POST /api/v1/users/{id}/keys)"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const { db, now } = c.get("services");
     const actor = c.get("actor");
-    requirePermission(actor, "accounts.manage");
-    const input = await readJson(c, userCreate);
+    const input = req.body;
     requireGrantable(actor, { role: input.role, scope: input.areaScope });
     await requireKnownArea(db, input.areaScope, "areaScope");
     await requireAgencyFor(db, input.agency, input.areaScope);

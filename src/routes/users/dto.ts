@@ -50,7 +50,8 @@ export const userCreate = z.strictObject({
   name: userFields.name,
   role: userFields.role,
   areaScope: userFields.areaScope,
-  agency: userFields.agency.optional(),
+  // Omitted for none (an admin of no agency); null is for taking one away (PATCH).
+  agency: userFields.agency.unwrap().optional(),
   password: password.optional(),
   active: userFields.active.optional(),
 });

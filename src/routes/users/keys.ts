@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { readOptionalJson } from "../../http/body.js";
 import { AppError } from "../../lib/errors.js";
 import { createApiKey, getKey, revokeKey } from "../../db/queries/api-keys.js";
 import { writeAudit } from "../../db/queries/audit.js";
@@ -19,11 +18,12 @@ export const createKey = defineOperation({
   tag: "users",
   auth: "apiKey",
   body,
+  bodyOptional: true,
   success: [201, "`{ id, key, label, prefix, createdAt }`: `key` is shown once"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const { db, now } = c.get("services");
     const actor = c.get("actor");
-    const input = await readOptionalJson(c, body);
+    const input = req.body;
     const user = await loadUser(db, actor, c.req.param("id")!, { self: true });
     if (!user.active) throw new AppError("invalid_state", `user ${user.id} is disabled`);
     const { row, key } = await db.transaction(async (tx) => {

@@ -1,7 +1,5 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { parseQuery } from "../../http/body.js";
-import { requirePermission } from "../../domain/actor.js";
 import { listUsers } from "../../db/queries/users.js";
 import { decodeCursor, limitParam, page } from "../pagination.js";
 import { userDto } from "./dto.js";
@@ -18,12 +16,12 @@ export default defineOperation({
   summary: "Users whose scope lies within yours (admin), by username",
   tag: "users",
   auth: "apiKey",
+  permission: "accounts.manage",
   query,
   success: [200, "{ items, nextCursor }"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const actor = c.get("actor");
-    requirePermission(actor, "accounts.manage");
-    const q = parseQuery(c, query);
+    const q = req.query;
     const rows = await listUsers(c.get("services").db, {
       scope: actor.areaScope,
       agency: q.agency,

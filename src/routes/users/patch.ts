@@ -1,5 +1,4 @@
 import { defineOperation } from "../operation.js";
-import { readJson } from "../../http/body.js";
 import { requireGrantable } from "../../domain/accounts.js";
 import { AppError } from "../../lib/errors.js";
 import { hashPassword, verifyPassword } from "../../lib/password.js";
@@ -19,10 +18,10 @@ export default defineOperation({
   auth: "apiKey",
   body: userPatch,
   success: [200, "the user"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const { db, now } = c.get("services");
     const actor = c.get("actor");
-    const p = await readJson(c, userPatch);
+    const p = req.body;
     const id = c.req.param("id")!;
     const adminFields =
       p.role !== undefined || p.areaScope !== undefined || p.agency !== undefined || p.active !== undefined;

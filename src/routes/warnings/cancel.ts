@@ -1,7 +1,5 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { readJson } from "../../http/body.js";
-import { requirePermission } from "../../domain/actor.js";
 import { cancelWarning, warningDto } from "../../warnings/index.js";
 import { ctx } from "../context.js";
 
@@ -14,12 +12,12 @@ export default defineOperation({
   summary: "Cancel (解除) a warning at once: issues a Cancel version that sends the all-clear and stops loudspeakers",
   tag: "warnings",
   auth: "apiKey",
+  permission: "warning.cancel",
   body,
   success: [201, "the Cancel version"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const { s, actor, requestId } = ctx(c);
-    requirePermission(actor, "warning.cancel");
-    const { reason } = await readJson(c, body);
+    const { reason } = req.body;
     return c.json(warningDto(await cancelWarning(s.db, s, actor, { id: c.req.param("id")!, reason, requestId })), 201);
   },
 });

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Context } from "hono";
 import { defineOperation } from "../operation.js";
-import { parseQuery } from "../../http/body.js";
 import { requirePermission } from "../../domain/actor.js";
 import { buildCoverage, type CoverageReport } from "../../domain/coverage.js";
 import { coverageTimeline, villageCoverage } from "../../db/queries/coverage.js";
@@ -13,10 +12,9 @@ import { loadWarning } from "../../warnings/load.js";
 
 const query = z.strictObject({ by: z.enum(["county", "township", "village"]).default("village") });
 
-async function report(c: Context<AppEnv>): Promise<CoverageReport> {
+async function report(c: Context<AppEnv>, by: z.output<typeof query>["by"]): Promise<CoverageReport> {
   const { s, actor } = ctx(c);
   requirePermission(actor, "read");
-  const { by } = parseQuery(c, query);
   const w = await loadWarning(s.db, actor, c.req.param("id")!);
   const [villages, curve] = await Promise.all([villageCoverage(s.db, w.id), coverageTimeline(s.db, w.id)]);
   return buildCoverage({ warningId: w.id, level: w.level, issuedAt: w.issuedAt, by, villages, curve });
@@ -30,7 +28,7 @@ export const coverageJson = defineOperation({
   auth: "apiKey",
   query,
   success: [200, "the coverage report"],
-  handler: async (c) => c.json(await report(c)),
+  handler: async (c, req) => c.json(await report(c, req.query.by)),
 });
 
 const STAGES = ["targeted", "sent", "delivered", "acknowledged", "failed", "expired", "reached"] as const;
@@ -44,11 +42,26 @@ export const coverageCsv = defineOperation({
   query,
   responseType: "text/csv",
   success: [200, "CSV"],
-  handler: async (c) => {
-    const r = await report(c);
-    const header = ["code", "name", "population", "reached", "rate", "villages", "villages_not_reached", ...CHANNELS.flatMap((ch) => STAGES.map((st) => `${ch}_${st}`))];
+  handler: async (c, req) => {
+    const r = await report(c, req.query.by);
+    const header = [
+      "code",
+      "name",
+      "population",
+      "reached",
+      "rate",
+      "villages",
+      "villages_not_reached",
+      ...CHANNELS.flatMap((ch) => STAGES.map((st) => `${ch}_${st}`)),
+    ];
     const rows = r.areas.map((a) => [
-      a.code, a.name, a.population, a.reached, a.rate === null ? "" : a.rate.toFixed(4), a.villages, a.villagesNotReached,
+      a.code,
+      a.name,
+      a.population,
+      a.reached,
+      a.rate === null ? "" : a.rate.toFixed(4),
+      a.villages,
+      a.villagesNotReached,
       ...CHANNELS.flatMap((ch) => STAGES.map((st) => a.channels[ch]?.[st] ?? 0)),
     ]);
     return c.body(toCsv(header, rows), 200, {

@@ -1,5 +1,4 @@
 import { defineOperation } from "../operation.js";
-import { readJson } from "../../http/body.js";
 import { warningInput } from "../../domain/warnings/input.js";
 import { createWarning, warningDto } from "../../warnings/index.js";
 import { requirePermission } from "../../domain/actor.js";
@@ -11,12 +10,12 @@ export default defineOperation({
   summary: "Create a draft warning",
   tag: "warnings",
   auth: "apiKey",
+  permission: "warning.write",
   body: warningInput,
   success: [201, "the draft"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const { s, actor, requestId } = ctx(c);
-    requirePermission(actor, "warning.write");
-    const input = await readJson(c, warningInput);
+    const input = req.body;
     return c.json(warningDto(await createWarning(s.db, s, actor, { input, requestId })), 201);
   },
 });

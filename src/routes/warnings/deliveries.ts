@@ -1,7 +1,5 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { parseQuery } from "../../http/body.js";
-import { requirePermission } from "../../domain/actor.js";
 import { CHANNELS, DELIVERY_PURPOSES, DELIVERY_STATUSES } from "../../domain/vocabulary.js";
 import { isAreaCode } from "../../domain/areas.js";
 import { listDeliveries, type Delivery } from "../../db/queries/deliveries.js";
@@ -20,12 +18,28 @@ const query = z.strictObject({
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 export const deliveryDto = (d: Delivery) => ({
-  id: d.id, warningId: d.warningId, channel: d.channel, purpose: d.purpose, escalationStep: d.escalationStep,
-  recipientId: d.recipientId, deviceId: d.deviceId, villageCode: d.villageCode, address: d.address,
-  language: d.language, renderedLanguage: d.renderedLanguage, status: d.status, attempts: d.attempts,
-  providerId: d.providerId, errorCode: d.errorCode, error: d.error,
-  queuedAt: iso(d.queuedAt), sentAt: iso(d.sentAt), deliveredAt: iso(d.deliveredAt),
-  acknowledgedAt: iso(d.acknowledgedAt), failedAt: iso(d.failedAt), expiredAt: iso(d.expiredAt),
+  id: d.id,
+  warningId: d.warningId,
+  channel: d.channel,
+  purpose: d.purpose,
+  escalationStep: d.escalationStep,
+  recipientId: d.recipientId,
+  deviceId: d.deviceId,
+  villageCode: d.villageCode,
+  address: d.address,
+  language: d.language,
+  renderedLanguage: d.renderedLanguage,
+  status: d.status,
+  attempts: d.attempts,
+  providerId: d.providerId,
+  errorCode: d.errorCode,
+  error: d.error,
+  queuedAt: iso(d.queuedAt),
+  sentAt: iso(d.sentAt),
+  deliveredAt: iso(d.deliveredAt),
+  acknowledgedAt: iso(d.acknowledgedAt),
+  failedAt: iso(d.failedAt),
+  expiredAt: iso(d.expiredAt),
   nextAttemptAt: d.status === "queued" ? iso(d.nextAttemptAt) : null,
 });
 
@@ -35,14 +49,18 @@ export default defineOperation({
   summary: "The warning's deliveries (one per target and channel) with their states",
   tag: "coverage",
   auth: "apiKey",
+  permission: "read",
   query,
   success: [200, "{ items, nextCursor }"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const { s, actor } = ctx(c);
-    requirePermission(actor, "read");
-    const q = parseQuery(c, query);
+    const q = req.query;
     const w = await loadWarning(s.db, actor, c.req.param("id")!);
-    const rows = await listDeliveries(s.db, { warningId: w.id, ...q, afterId: decodeCursor(q.cursor, z.number().int()) });
+    const rows = await listDeliveries(s.db, {
+      warningId: w.id,
+      ...q,
+      afterId: decodeCursor(q.cursor, z.number().int()),
+    });
     return c.json(page(rows.map(deliveryDto), q.limit, (d) => d.id));
   },
 });

@@ -1,7 +1,5 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { parseQuery } from "../../http/body.js";
-import { requirePermission } from "../../domain/actor.js";
 import { ackDeadlines, nextStepDue, stepName } from "../../domain/escalation.js";
 import { escalationsOf, type EscalationChainRow } from "../../db/queries/escalation-view.js";
 import { decodeCursor, limitParam, page } from "../pagination.js";
@@ -14,15 +12,19 @@ const query = z.strictObject({ cursor: z.string().optional(), limit: limitParam 
 export default defineOperation({
   method: "get",
   path: "/api/v1/warnings/:id/escalations",
-  summary: "叫应 per targeted village: the chain's step (primary → backup → township → county), why it runs, when the next step is due, and every message with who, when and status",
+  summary:
+    "叫应 per targeted village: the chain's step (primary → backup → township → county), why it runs, when the next step is due, and every message with who, when and status",
   tag: "coverage",
   auth: "apiKey",
+  permission: "read",
   query,
-  success: [200, "{ items: [{ villageCode, villageName, reason, step, stepName, startedAt, stepAt, acknowledgedAt, nextStepDueAt, messages[] }], nextCursor, deadlineMinutes }"],
-  handler: async (c) => {
+  success: [
+    200,
+    "{ items: [{ villageCode, villageName, reason, step, stepName, startedAt, stepAt, acknowledgedAt, nextStepDueAt, messages[] }], nextCursor, deadlineMinutes }",
+  ],
+  handler: async (c, req) => {
     const { s, actor } = ctx(c);
-    requirePermission(actor, "read");
-    const q = parseQuery(c, query);
+    const q = req.query;
     const w = await loadWarning(s.db, actor, c.req.param("id")!);
     const deadline = ackDeadlines(s.policy)[w.level];
     const inForce = isInForce(w, s.now());

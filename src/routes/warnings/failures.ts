@@ -1,5 +1,4 @@
 import { defineOperation } from "../operation.js";
-import { requirePermission } from "../../domain/actor.js";
 import { ctx } from "../context.js";
 import { loadWarning } from "../../warnings/load.js";
 import { failuresOf } from "../../db/queries/failures.js";
@@ -12,10 +11,10 @@ export default defineOperation({
     "and the retry backlog per channel: queued deliveries whose last attempt failed transiently",
   tag: "coverage",
   auth: "apiKey",
+  permission: "read",
   success: [200, "{ failed: [{ channel, errorCode, count, example }], retrying: [{ channel, count, lastError }] }"],
   handler: async (c) => {
     const { s, actor } = ctx(c);
-    requirePermission(actor, "read");
     const w = await loadWarning(s.db, actor, c.req.param("id")!);
     return c.json(await failuresOf(s.db, w.id));
   },

@@ -1,5 +1,4 @@
 import { defineOperation } from "../operation.js";
-import { requirePermission } from "../../domain/actor.js";
 import { ctx } from "../context.js";
 import { loadWarning } from "../../warnings/load.js";
 import { warningDto } from "../../warnings/dto.js";
@@ -10,10 +9,10 @@ export default defineOperation({
   summary: "One warning version",
   tag: "warnings",
   auth: "apiKey",
+  permission: "read",
   success: [200, "the warning"],
   handler: async (c) => {
     const { s, actor } = ctx(c);
-    requirePermission(actor, "read");
     return c.json(warningDto(await loadWarning(s.db, actor, c.req.param("id")!)));
   },
 });

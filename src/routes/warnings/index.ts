@@ -16,6 +16,22 @@ import failures from "./failures.js";
 import { previewStored, previewUnsaved } from "./preview.js";
 
 export const warningOperations = [
-  create, list, get, patch, submit, approve, reject, update, cancel,
-  deliveries, coverageJson, coverageCsv, silentVillages, escalations, reach, failures, previewStored, previewUnsaved,
+  create,
+  list,
+  get,
+  patch,
+  submit,
+  approve,
+  reject,
+  update,
+  cancel,
+  deliveries,
+  coverageJson,
+  coverageCsv,
+  silentVillages,
+  escalations,
+  reach,
+  failures,
+  previewStored,
+  previewUnsaved,
 ];

@@ -1,7 +1,5 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { parseQuery } from "../../http/body.js";
-import { requirePermission } from "../../domain/actor.js";
 import { LEVELS, WARNING_STATUSES, WARNING_TYPES } from "../../domain/vocabulary.js";
 import { isAreaCode } from "../../domain/areas.js";
 import { isoInstant } from "../../lib/storable.js";
@@ -28,12 +26,12 @@ export default defineOperation({
   summary: "List warnings in your scope, newest first",
   tag: "warnings",
   auth: "apiKey",
+  permission: "read",
   query,
   success: [200, "{ items, nextCursor }"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const { s, actor } = ctx(c);
-    requirePermission(actor, "read");
-    const q = parseQuery(c, query);
+    const q = req.query;
     const after = decodeCursor(q.cursor, cursor);
     const rows = await listWarnings(s.db, {
       scope: actor.areaScope,

@@ -1,5 +1,4 @@
 import { defineOperation } from "../operation.js";
-import { readJson } from "../../http/body.js";
 import { warningPatch } from "../../domain/warnings/input.js";
 import { editWarning, warningDto } from "../../warnings/index.js";
 import { requirePermission } from "../../domain/actor.js";
@@ -11,12 +10,12 @@ export default defineOperation({
   summary: "Edit a draft (only drafts can be edited)",
   tag: "warnings",
   auth: "apiKey",
+  permission: "warning.write",
   body: warningPatch,
   success: [200, "the edited draft"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const { s, actor, requestId } = ctx(c);
-    requirePermission(actor, "warning.write");
-    const patch = await readJson(c, warningPatch);
+    const patch = req.body;
     return c.json(warningDto(await editWarning(s.db, s, actor, { id: c.req.param("id")!, patch, requestId })));
   },
 });

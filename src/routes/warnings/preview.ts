@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { parseQuery, readJson } from "../../http/body.js";
 import { requirePermission, requireScope } from "../../domain/actor.js";
 import { CHANNELS, LANGUAGES } from "../../domain/vocabulary.js";
 import { warningInput } from "../../domain/warnings/input.js";
@@ -18,14 +17,17 @@ export const previewStored = defineOperation({
   summary: "The rendered text per channel and language (SMS with segment count and budget), as recipients will get it",
   tag: "warnings",
   auth: "apiKey",
+  permission: "read",
   query,
-  success: [200, "with `channel` and `language`: one item; otherwise `{ items }` for the warning's channels × languages. 422 when that SMS is over budget"],
-  handler: async (c) => {
+  success: [
+    200,
+    "with `channel` and `language`: one item; otherwise `{ items }` for the warning's channels × languages. 422 when that SMS is over budget",
+  ],
+  handler: async (c, req) => {
     const { s, actor } = ctx(c);
-    requirePermission(actor, "read");
-    const q = parseQuery(c, query);
+    const q = req.query;
     const w = await loadWarning(s.db, actor, c.req.param("id")!);
-    const channels = q.channel ? [q.channel] : (w.channels as typeof CHANNELS[number][]);
+    const channels = q.channel ? [q.channel] : (w.channels as (typeof CHANNELS)[number][]);
     const items = await previewWarning(s, w, channels, q.language ? [q.language] : LANGUAGES);
     if (q.channel && q.language) {
       const item = items[0]!;
@@ -41,31 +43,36 @@ const unsavedQuery = z.strictObject({ supersedes: z.uuid().optional() });
 export const previewUnsaved = defineOperation({
   method: "post",
   path: "/api/v1/warnings/preview",
-  summary: "Preview a warning that is not saved yet (the compose page): same body as POST /api/v1/warnings, "
-    + "nothing is stored; `?supersedes=<id>` previews it as the Update of that version",
+  summary:
+    "Preview a warning that is not saved yet (the compose page): same body as POST /api/v1/warnings, " +
+    "nothing is stored; `?supersedes=<id>` previews it as the Update of that version",
   tag: "warnings",
   auth: "apiKey",
   body: warningInput,
   query: unsavedQuery,
   success: [200, "`{ items }`: one per channel × language, each with `withinBudget`"],
-  handler: async (c) => {
+  permission: "warning.write",
+  handler: async (c, req) => {
     const { s, actor } = ctx(c);
-    requirePermission(actor, "warning.write");
-    const q = parseQuery(c, unsavedQuery);
-    const input = await readJson(c, warningInput);
+    const q = req.query;
+    const input = req.body;
     requireScope(actor, input.areas.codes);
     // An Update says 更新 and derives its headline as /update will store it.
     const source = q.supersedes ? await loadWarning(s.db, actor, q.supersedes) : undefined;
     await validateWarning(s.db, s, input);
     // An Update speaks for its thread's agency; a new warning for the author's.
     const office = source
-      ? { agencyCode: source.agencyCode, sender: source.sender, senderName: source.senderName,
-          smsSignature: source.smsSignature }
+      ? {
+          agencyCode: source.agencyCode,
+          sender: source.sender,
+          senderName: source.senderName,
+          smsSignature: source.smsSignature,
+        }
       : issuingOffice(actor.agency, s.config);
     const msgType = source ? ("Update" as const) : ("Alert" as const);
     const of = { msgType, ...(source ? { previous: source } : {}) };
     const fields = storedFields(input, s.grading, s.policy, office.senderName, of);
     const w = { ...fields, msgType, ...office, issuedAt: null };
-    return c.json({ items: await previewWarning(s, w, fields.channels as typeof CHANNELS[number][]) });
+    return c.json({ items: await previewWarning(s, w, fields.channels as (typeof CHANNELS)[number][]) });
   },
 });

@@ -1,5 +1,4 @@
 import { defineOperation } from "../operation.js";
-import { requirePermission } from "../../domain/actor.js";
 import { ctx } from "../context.js";
 import { loadWarning } from "../../warnings/load.js";
 import { reachOf } from "../../db/queries/reach.js";
@@ -13,14 +12,13 @@ export default defineOperation({
     "devices by kind (online now), broadcast platforms, and its author's name",
   tag: "warnings",
   auth: "apiKey",
+  permission: "read",
   success: [
     200,
-    "{ villages, population, people, withPhone, withEmail, devices: [{ kind, total, online }], platforms, "
-      + "author: { name } }",
+    "{ villages, population, people, withPhone, withEmail, devices: [{ kind, total, online }], platforms, author: { name } }",
   ],
   handler: async (c) => {
     const { s, actor } = ctx(c);
-    requirePermission(actor, "read");
     const w = await loadWarning(s.db, actor, c.req.param("id")!);
     // The author's name: an approver may not read user records, but signs off on who wrote it.
     const [reach, author] = await Promise.all([reachOf(s.db, w), getUser(s.db, w.createdBy)]);

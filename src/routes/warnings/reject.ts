@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { readOptionalJson } from "../../http/body.js";
 import { requirePermission } from "../../domain/actor.js";
 import { rejectWarning, warningDto } from "../../warnings/index.js";
 import { ctx } from "../context.js";
@@ -13,13 +12,14 @@ export default defineOperation({
   summary: "Send a pending warning back to draft with a reason",
   tag: "warnings",
   auth: "apiKey",
+  permission: "warning.approve",
   body,
+  bodyOptional: true,
   success: [200, "the warning, back in draft with rejectReason"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const { s, actor, requestId } = ctx(c);
     // Refuse before reading: a viewer's body is never parsed.
-    requirePermission(actor, "warning.approve");
-    const { reason } = await readOptionalJson(c, body);
+    const { reason } = req.body;
     return c.json(warningDto(await rejectWarning(s.db, s, actor, { id: c.req.param("id")!, reason, requestId })));
   },
 });

@@ -1,5 +1,4 @@
 import { defineOperation } from "../operation.js";
-import { requirePermission } from "../../domain/actor.js";
 import { silentVillages } from "../../db/queries/device-status.js";
 import { ctx } from "../context.js";
 import { loadWarning } from "../../warnings/load.js";
@@ -8,13 +7,14 @@ import { inForce } from "../../warnings/lifecycle.js";
 export default defineOperation({
   method: "get",
   path: "/api/v1/warnings/:id/silent-villages",
-  summary: "Targeted villages with no loudspeaker online (someone must broadcast by hand); `active` says whether the warning is in force",
+  summary:
+    "Targeted villages with no loudspeaker online (someone must broadcast by hand); `active` says whether the warning is in force",
   tag: "coverage",
   auth: "apiKey",
+  permission: "read",
   success: [200, "{ items: [{ villageCode, name, loudspeakers, lastSeen }], nextCursor: null, active }"],
   handler: async (c) => {
     const { s, actor } = ctx(c);
-    requirePermission(actor, "read");
     const w = await loadWarning(s.db, actor, c.req.param("id")!);
     const items = await silentVillages(s.db, w.id);
     const active = inForce(w, s.now());

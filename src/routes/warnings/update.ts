@@ -1,5 +1,4 @@
 import { defineOperation } from "../operation.js";
-import { readJson } from "../../http/body.js";
 import { warningInput } from "../../domain/warnings/input.js";
 import { requirePermission } from "../../domain/actor.js";
 import { updateWarning, warningDto } from "../../warnings/index.js";
@@ -11,12 +10,12 @@ export default defineOperation({
   summary: "Supersede an issued warning with an Update version (same approval rule as issue)",
   tag: "warnings",
   auth: "apiKey",
+  permission: "warning.write",
   body: warningInput,
   success: [201, "the new version (pending, or issued where policy allows direct issue)"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const { s, actor, requestId } = ctx(c);
-    requirePermission(actor, "warning.write");
-    const input = await readJson(c, warningInput);
+    const input = req.body;
     return c.json(warningDto(await updateWarning(s.db, s, actor, { id: c.req.param("id")!, input, requestId })), 201);
   },
 });

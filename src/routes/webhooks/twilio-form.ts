@@ -18,7 +18,9 @@ export const messageSid = z.string().regex(/^[\w.:-]{1,64}$/, "not a message sid
 export async function readSignedTwilioForm(c: Context<AppEnv>, schema: z.ZodType): Promise<Record<string, string>> {
   const { config, log } = c.get("services");
   if (!config.twilioAuthToken) {
-    throw new AppError("forbidden", "Twilio webhooks are not configured here (TWILIO_AUTH_TOKEN is not set)", { extra: { rule: "twilio_signature" } });
+    throw new AppError("forbidden", "Twilio webhooks are not configured here (TWILIO_AUTH_TOKEN is not set)", {
+      extra: { rule: "twilio_signature" },
+    });
   }
   requireContentType(c, ["application/x-www-form-urlencoded"]);
   const params: Record<string, string> = {};
@@ -26,8 +28,13 @@ export async function readSignedTwilioForm(c: Context<AppEnv>, schema: z.ZodType
   const url = new URL(c.req.url);
   const signedUrl = config.publicUrl.replace(/\/+$/, "") + url.pathname + url.search;
   if (!(await verifyTwilioSignature(config.twilioAuthToken, signedUrl, params, c.req.header("x-twilio-signature")))) {
-    log.warn("twilio webhook with a bad or missing signature", { path: url.pathname, present: c.req.header("x-twilio-signature") !== undefined });
-    throw new AppError("forbidden", "X-Twilio-Signature is missing or does not match this URL and body", { extra: { rule: "twilio_signature" } });
+    log.warn("twilio webhook with a bad or missing signature", {
+      path: url.pathname,
+      present: c.req.header("x-twilio-signature") !== undefined,
+    });
+    throw new AppError("forbidden", "X-Twilio-Signature is missing or does not match this URL and body", {
+      extra: { rule: "twilio_signature" },
+    });
   }
   const unstorable = unstorableField(params);
   if (unstorable) throw validationError([unstorable]);

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { defineOperation } from "../operation.js";
 import { AppError } from "../../lib/errors.js";
 import { normalisePhone } from "../../lib/phone.js";
-import { applyDeliveryReports } from "../../dispatch/status.js";
+import { applyDeliveryReports } from "../../deliveries/reports.js";
 import { latestSmsDeliveryTo } from "../../db/queries/replies.js";
 import { writeAudit } from "../../db/queries/audit.js";
 import { messageSid, readSignedTwilioForm } from "./twilio-form.js";
@@ -25,7 +25,10 @@ export default defineOperation({
     const { db, now, log } = c.get("services");
     const p = await readSignedTwilioForm(c, form);
     const from = normalisePhone(p.From ?? "");
-    if (!from.ok) throw new AppError("validation_failed", `From: ${from.reason}`, { errors: [{ path: "From", message: from.reason }] });
+    if (!from.ok)
+      throw new AppError("validation_failed", `From: ${from.reason}`, {
+        errors: [{ path: "From", message: from.reason }],
+      });
     const xml = () => c.body(TWIML_EMPTY, 200, { "content-type": "text/xml; charset=utf-8" });
     if (!isAcknowledgement(p.Body ?? "")) {
       log.info("sms reply is not an acknowledgement", { messageSid: p.MessageSid });
@@ -40,8 +43,14 @@ export default defineOperation({
       const changed = await applyDeliveryReports(tx, [{ deliveryId: d.id, status: "acknowledged", at: now() }]);
       if (changed.length > 0) {
         await writeAudit(tx, {
-          actor: `sms:${from.e164}`, actorKind: "webhook", action: "delivery.acknowledge", subjectType: "delivery", subjectId: String(d.id),
-          before: { status: d.status }, after: { status: "acknowledged", via: "sms_reply", messageSid: p.MessageSid }, requestId: c.get("requestId"),
+          actor: `sms:${from.e164}`,
+          actorKind: "webhook",
+          action: "delivery.acknowledge",
+          subjectType: "delivery",
+          subjectId: String(d.id),
+          before: { status: d.status },
+          after: { status: "acknowledged", via: "sms_reply", messageSid: p.MessageSid },
+          requestId: c.get("requestId"),
         });
       }
     });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
 import { AppError } from "../../lib/errors.js";
-import { applyProviderReports } from "../../dispatch/status.js";
+import { applyProviderReports } from "../../deliveries/reports.js";
 import { parseStatus } from "../../../channels/sms/status.js";
 import { messageSid, readSignedTwilioForm } from "./twilio-form.js";
 
@@ -10,7 +10,8 @@ const form = z.looseObject({ MessageSid: messageSid.optional(), SmsSid: messageS
 export default defineOperation({
   method: "post",
   path: "/webhooks/twilio/status",
-  summary: "Twilio status callback: applies MessageStatus to the delivery with that MessageSid (forward-only, idempotent; early callbacks are parked until the send is recorded)",
+  summary:
+    "Twilio status callback: applies MessageStatus to the delivery with that MessageSid (forward-only, idempotent; early callbacks are parked until the send is recorded)",
   tag: "webhooks",
   auth: "twilioSignature",
   bodyType: "application/x-www-form-urlencoded",
@@ -18,9 +19,21 @@ export default defineOperation({
   handler: async (c) => {
     const { db, now } = c.get("services");
     const p = await readSignedTwilioForm(c, form);
-    if (!p.MessageSid && !p.SmsSid) throw new AppError("validation_failed", "MessageSid is required", { errors: [{ path: "MessageSid", message: "required" }] });
+    if (!p.MessageSid && !p.SmsSid)
+      throw new AppError("validation_failed", "MessageSid is required", {
+        errors: [{ path: "MessageSid", message: "required" }],
+      });
     const report = parseStatus(p, now());
-    if (report) await applyProviderReports(db, [{ providerId: report.providerId, status: report.status, at: report.at, errorCode: report.errorCode, error: report.error }]);
+    if (report)
+      await applyProviderReports(db, [
+        {
+          providerId: report.providerId,
+          status: report.status,
+          at: report.at,
+          errorCode: report.errorCode,
+          error: report.error,
+        },
+      ]);
     return c.body(null, 204);
   },
 });

@@ -3,14 +3,13 @@
 import { AppError } from "../../lib/errors.js";
 import { earlierIssued, latestVersion } from "../../db/queries/cap.js";
 import { updateWarning, type Warning } from "../../db/queries/warnings.js";
-import { writeAudit } from "../../db/queries/audit.js";
 import { baseReport, chooseInfo } from "../../cap/from-cap.js";
 import { loadWarning } from "../load.js";
 import { supersede } from "../update.js";
 import { cancelVersion } from "../cancel.js";
 import { assertTransition, TRANSITIONS } from "../lifecycle.js";
 import { recordCancel } from "./record.js";
-import { mapWithAreas, provenance, type ImportContext, type Imported } from "./context.js";
+import { auditImport, mapWithAreas, provenance, type ImportContext, type Imported } from "./context.js";
 
 /** The thread's current version, locked and scope-checked; a thread that already ends in
  * a Cancel takes no further Update or Cancel. */
@@ -18,7 +17,9 @@ async function currentVersion(x: ImportContext, threadId: string): Promise<Warni
   const latest = await latestVersion(x.tx, threadId);
   const w = await loadWarning(x.tx, x.actor, latest.id, { forUpdate: true });
   if (w.msgType === "Cancel") {
-    throw new AppError("invalid_state", `warning thread ${threadId} was already cancelled by version ${w.id}`, { extra: { currentVersion: w.id } });
+    throw new AppError("invalid_state", `warning thread ${threadId} was already cancelled by version ${w.id}`, {
+      extra: { currentVersion: w.id },
+    });
   }
   return w;
 }
@@ -31,18 +32,20 @@ export async function importUpdate(x: ImportContext, threadId: string): Promise<
   // An Update goes out to the public once approved, so it must pass every rule now, as
   // /update requires; a draft import may carry its issues to review instead.
   if (report.issues.length > 0) {
-    throw new AppError("validation_failed", `the Update cannot supersede ${source.id}: ${report.issues.map((e) => `${e.path}: ${e.message}`).join("; ")}`, {
-      errors: report.issues,
-      extra: { report },
-    });
+    throw new AppError(
+      "validation_failed",
+      `the Update cannot supersede ${source.id}: ${report.issues.map((e) => `${e.path}: ${e.message}`).join("; ")}`,
+      {
+        errors: report.issues,
+        extra: { report },
+      },
+    );
   }
   const warning = await supersede(x.tx, x.s, x.actor, source, input, {
-    requestId: x.requestId, provenance: provenance(x.msg, x.raw),
+    requestId: x.requestId,
+    provenance: provenance(x.msg, x.raw),
   });
-  await writeAudit(x.tx, {
-    actor: x.actor.id, actorKind: "user", action: "warning.import", subjectType: "warning", subjectId: warning.id,
-    after: { report }, requestId: x.requestId,
-  });
+  await auditImport(x, warning.id, { report });
   return { warning, report };
 }
 
@@ -55,8 +58,13 @@ export async function importCancel(x: ImportContext, threadId: string): Promise<
   }
   const { info } = chooseInfo(x.msg);
   const report = baseReport(x.msg, info, "cancel");
-  const cancelled = await cancelVersion(x.tx, x.s, source, { actor: x.actor.id, requestId: x.requestId, reason: info?.description, now: x.s.now() });
+  const cancelled = await cancelVersion(x.tx, x.s, source, {
+    actor: x.actor.id,
+    requestId: x.requestId,
+    reason: info?.description,
+    now: x.s.now(),
+  });
   const warning = await updateWarning(x.tx, cancelled.id, { source: provenance(x.msg, x.raw) });
-  await writeAudit(x.tx, { actor: x.actor.id, actorKind: "user", action: "warning.import", subjectType: "warning", subjectId: warning.id, after: { report }, requestId: x.requestId });
+  await auditImport(x, warning.id, { report });
   return { warning, report };
 }

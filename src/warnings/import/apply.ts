@@ -35,30 +35,54 @@ async function importDraft(x: ImportContext, unresolved: ImportReport["unresolve
     ...storedFields(input, x.s.grading, x.s.policy, office.senderName),
     source: provenance(x.msg, x.raw),
   });
-  await writeAudit(x.tx, { actor: x.actor.id, actorKind: "user", action: "warning.import", subjectType: "warning", subjectId: id, after: { status: "draft", report }, requestId: x.requestId });
+  await writeAudit(x.tx, {
+    actor: x.actor.id,
+    actorKind: "user",
+    action: "warning.import",
+    subjectType: "warning",
+    subjectId: id,
+    after: { status: "draft", report },
+    requestId: x.requestId,
+  });
   return { warning, report };
 }
 
 export async function applyImport(x: ImportContext): Promise<Imported> {
   const { alert } = x.msg;
   if (!["Alert", "Update", "Cancel"].includes(alert.msgType)) {
-    throw new AppError("validation_failed", `msgType ${alert.msgType} carries no warning; only Alert, Update and Cancel are imported`, { extra: { msgType: alert.msgType } });
+    throw new AppError(
+      "validation_failed",
+      `msgType ${alert.msgType} carries no warning; only Alert, Update and Cancel are imported`,
+      { extra: { msgType: alert.msgType } },
+    );
   }
   await lockMessage(x.tx, alert.sender, alert.identifier);
   const dup = await findImported(x.tx, alert.sender, alert.identifier);
   if (dup) {
-    throw new AppError("conflict", `message ${alert.sender} ${alert.identifier} was already imported as warning ${dup.id}`, { extra: { warningId: dup.id } });
+    throw new AppError(
+      "conflict",
+      `message ${alert.sender} ${alert.identifier} was already imported as warning ${dup.id}`,
+      { extra: { warningId: dup.id } },
+    );
   }
   if (alert.msgType === "Alert") return importDraft(x, []);
   const threads = await threadsReferenced(x.tx, alert.references);
   if (threads.length > 1) {
-    throw new AppError("validation_failed", `${alert.msgType} references messages of ${threads.length} different warnings; one message may act on one warning only`, { extra: { threads } });
+    throw new AppError(
+      "validation_failed",
+      `${alert.msgType} references messages of ${threads.length} different warnings; one message may act on one warning only`,
+      { extra: { threads } },
+    );
   }
   if (threads.length === 0) {
     return alert.msgType === "Update" ? importDraft(x, alert.references) : recordCancel(x);
   }
   if (alert.status !== "Actual") {
-    throw new AppError("validation_failed", `a ${alert.status} message cannot ${alert.msgType.toLowerCase()} a real warning; only status Actual acts on warnings`, { extra: { status: alert.status } });
+    throw new AppError(
+      "validation_failed",
+      `a ${alert.status} message cannot ${alert.msgType.toLowerCase()} a real warning; only status Actual acts on warnings`,
+      { extra: { status: alert.status } },
+    );
   }
   return alert.msgType === "Cancel" ? importCancel(x, threads[0]!) : importUpdate(x, threads[0]!);
 }

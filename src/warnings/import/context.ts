@@ -1,5 +1,6 @@
 // The state of one import and the mapping steps shared by drafts and Update versions.
 import type { Db } from "../../db/client.js";
+import { writeAudit } from "../../db/queries/audit.js";
 import type { Services } from "../../services.js";
 import type { Actor } from "../../domain/actor.js";
 import { requireScope } from "../../domain/actor.js";
@@ -49,15 +50,34 @@ export function provenance(msg: ParsedMessage, raw: string): Record<string, unkn
 export async function mapWithAreas(x: ImportContext) {
   const { info, ignored } = chooseInfo(x.msg);
   if (!info) {
-    throw new AppError("validation_failed", `${x.msg.alert.msgType} ${x.msg.alert.identifier} has no <info>: there is no warning content to map`, {
-      extra: { report: baseReport(x.msg, undefined) },
-    });
+    throw new AppError(
+      "validation_failed",
+      `${x.msg.alert.msgType} ${x.msg.alert.identifier} has no <info>: there is no warning content to map`,
+      {
+        extra: { report: baseReport(x.msg, undefined) },
+      },
+    );
   }
   const known = await existingCodes(x.tx, candidateCodes(info));
   const mapped = mapImport(x.msg, info, x.s.grading, known);
   mapped.report.ignored.unshift(...ignored);
   // A county-scoped key imports only inside its county; unknown areas say nothing either way.
   requireScope(x.actor, mapped.input.areas.codes);
-  mapped.report.issues.push(...checkWarning(mapped.input, { grading: x.s.grading, policy: x.s.policy, existingCodes: known, now: x.s.now() }));
+  mapped.report.issues.push(
+    ...checkWarning(mapped.input, { grading: x.s.grading, policy: x.s.policy, existingCodes: known, now: x.s.now() }),
+  );
   return mapped;
+}
+
+/** The audit row every import writes beside the action's own. */
+export async function auditImport(x: ImportContext, warningId: string, after: Record<string, unknown>): Promise<void> {
+  await writeAudit(x.tx, {
+    actor: x.actor.id,
+    actorKind: "user",
+    action: "warning.import",
+    subjectType: "warning",
+    subjectId: warningId,
+    after,
+    requestId: x.requestId,
+  });
 }

@@ -64,19 +64,29 @@ export async function recordCancel(x: ImportContext, open?: Warning): Promise<Im
   const warning = open
     ? await newVersion(x.tx, open, fields, now)
     : await insertWarning(x.tx, {
-      ...fields, id, threadId: id, identifier: newIdentifier(x.s.config.sender, now),
-      sender: x.s.config.sender, senderName: x.s.config.senderName,
-    });
+        ...fields,
+        id,
+        threadId: id,
+        identifier: newIdentifier(x.s.config.sender, now),
+        sender: x.s.config.sender,
+        senderName: x.s.config.senderName,
+      });
   const who = { actor: x.actor.id, actorKind: "user", subjectType: "warning", requestId: x.requestId } as const;
   if (open) {
     await updateWarning(x.tx, open.id, { status: TRANSITIONS.withdraw.to, endedAt: now });
     await writeAudit(x.tx, {
-      ...who, action: "warning.withdrawn", subjectId: open.id,
-      before: { status: open.status }, after: { status: TRANSITIONS.withdraw.to, by: warning.id },
+      ...who,
+      action: "warning.withdrawn",
+      subjectId: open.id,
+      before: { status: open.status },
+      after: { status: TRANSITIONS.withdraw.to, by: warning.id },
     });
   }
   await writeAudit(x.tx, {
-    ...who, action: "warning.import", subjectId: warning.id, after: { status: warning.status, report },
+    ...who,
+    action: "warning.import",
+    subjectId: warning.id,
+    after: { status: warning.status, report },
   });
   return { warning, report };
 }

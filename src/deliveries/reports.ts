@@ -1,4 +1,5 @@
-// Applying status changes to deliveries: forward-only (delivery_rank), idempotent, and
+// Applying status changes to deliveries: forward-only (delivery_can_move, the transition
+// table of src/deliveries/states.ts), idempotent, and
 // set-based so a burst of callbacks or device acks is one statement.
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
@@ -25,7 +26,12 @@ const SET_STAMPS = sql`
   error = coalesce(o.error, d.error),
   lease_until = null`;
 
-const change = (r: StatusChange) => ({ status: r.status, at: r.at.toISOString(), error_code: r.errorCode ?? null, error: r.error ?? null });
+const change = (r: StatusChange) => ({
+  status: r.status,
+  at: r.at.toISOString(),
+  error_code: r.errorCode ?? null,
+  error: r.error ?? null,
+});
 const CHANGE_COLS = sql`status text, at timestamptz, error_code text, error text`;
 
 /** Reports keyed by provider id (webhooks). Unmatched ids are kept in status_reports and
@@ -43,7 +49,7 @@ export async function applyProviderReports(
     ),
     upd as (
       update deliveries d set ${SET_STAMPS}
-      from o where d.provider_id = o.provider_id and delivery_rank(o.status::delivery_status) > delivery_rank(d.status)
+      from o where d.provider_id = o.provider_id and delivery_can_move(d.channel, d.status, o.status::delivery_status)
       returning d.id, d.provider_id
     ),
     known as (select distinct o.provider_id from o join deliveries d on d.provider_id = o.provider_id),
@@ -66,12 +72,15 @@ export async function applyProviderReports(
 }
 
 /** Reports keyed by delivery id (device acks, staff acknowledgement). */
-export async function applyDeliveryReports(db: Db, reports: (StatusChange & { deliveryId: number })[]): Promise<number[]> {
+export async function applyDeliveryReports(
+  db: Db,
+  reports: (StatusChange & { deliveryId: number })[],
+): Promise<number[]> {
   if (reports.length === 0) return [];
   const rows = await db.execute<{ id: number }>(sql`
     update deliveries d set ${SET_STAMPS}
     from jsonb_to_recordset(${jsonRows(reports.map((r) => ({ id: r.deliveryId, ...change(r) })))}) as o(id bigint, ${CHANGE_COLS})
-    where d.id = o.id and delivery_rank(o.status::delivery_status) > delivery_rank(d.status)
+    where d.id = o.id and delivery_can_move(d.channel, d.status, o.status::delivery_status)
     returning d.id`);
   return rows.map((r) => Number(r.id));
 }
@@ -84,7 +93,13 @@ export async function applyWaitingReports(db: Db, providerIds?: string[]): Promi
   const [any] = await db.execute<{ x: number }>(sql`select 1 as x from status_reports limit 1`);
   if (!any) return 0;
   const only = providerIds ? sql`and s.provider_id = any(${sql.param(providerIds)}::text[])` : sql``;
-  const waiting = await db.execute<{ provider_id: string; status: ReportedStatus; at: Date | string; error_code: string | null; error: string | null }>(sql`
+  const waiting = await db.execute<{
+    provider_id: string;
+    status: ReportedStatus;
+    at: Date | string;
+    error_code: string | null;
+    error: string | null;
+  }>(sql`
     delete from status_reports s using deliveries d
     where d.provider_id = s.provider_id ${only}
     returning s.provider_id, s.status, s.at, s.error_code, s.error`);
@@ -93,7 +108,11 @@ export async function applyWaitingReports(db: Db, providerIds?: string[]): Promi
   waiting.sort((a, b) => new Date(a.at).getTime() - new Date(b.at).getTime());
   let n = 0;
   for (const w of waiting) {
-    const r = await applyProviderReports(db, [{ providerId: w.provider_id, status: w.status, at: new Date(w.at), errorCode: w.error_code, error: w.error }], { recheck: false });
+    const r = await applyProviderReports(
+      db,
+      [{ providerId: w.provider_id, status: w.status, at: new Date(w.at), errorCode: w.error_code, error: w.error }],
+      { recheck: false },
+    );
     n += r.changed.length;
   }
   return n;

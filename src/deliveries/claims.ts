@@ -20,13 +20,26 @@ export interface ClaimedDelivery {
   escalationStep: number | null;
 }
 
-export async function claimBatch(db: Db, o: { channel: ChannelKind; limit: number; owner: string; now: Date; leaseMs: number }): Promise<ClaimedDelivery[]> {
+export async function claimBatch(
+  db: Db,
+  o: { channel: ChannelKind; limit: number; owner: string; now: Date; leaseMs: number },
+): Promise<ClaimedDelivery[]> {
   const now = o.now.toISOString();
-  const rows = await db.execute<{ id: string; warning_id: string; recipient_id: string | null; device_id: string | null; village_code: string; address: string | null; language: Language; attempts: number; escalation_step: number | null }>(sql`
+  const rows = await db.execute<{
+    id: string;
+    warning_id: string;
+    recipient_id: string | null;
+    device_id: string | null;
+    village_code: string;
+    address: string | null;
+    language: Language;
+    attempts: number;
+    escalation_step: number | null;
+  }>(sql`
     with c as (
       select id from deliveries
       where status = 'queued' and channel = ${o.channel} and next_attempt_at <= ${now}::timestamptz
-      order by level_rank, next_attempt_at
+      order by priority, level_rank, next_attempt_at
       limit ${o.limit}
       for update skip locked
     )
@@ -58,15 +71,17 @@ export async function recordOutcomes(db: Db, owner: string, at: Date, outcomes: 
   if (outcomes.length === 0) return 0;
   const rows = await db.execute<{ n: number }>(sql`
     with o as (
-      select * from jsonb_to_recordset(${jsonRows(outcomes.map((o) => ({
-        id: o.id,
-        kind: o.kind,
-        provider_id: "providerId" in o ? o.providerId : null,
-        code: "code" in o ? o.code : null,
-        error: "error" in o ? o.error : null,
-        next_at: "nextAttemptAt" in o ? o.nextAttemptAt.toISOString() : null,
-        lang: "renderedLanguage" in o ? o.renderedLanguage : null,
-      })))}) as o(id bigint, kind text, provider_id text, code text, error text, next_at timestamptz, lang text)
+      select * from jsonb_to_recordset(${jsonRows(
+        outcomes.map((o) => ({
+          id: o.id,
+          kind: o.kind,
+          provider_id: "providerId" in o ? o.providerId : null,
+          code: "code" in o ? o.code : null,
+          error: "error" in o ? o.error : null,
+          next_at: "nextAttemptAt" in o ? o.nextAttemptAt.toISOString() : null,
+          lang: "renderedLanguage" in o ? o.renderedLanguage : null,
+        })),
+      )}) as o(id bigint, kind text, provider_id text, code text, error text, next_at timestamptz, lang text)
     ),
     upd as (
       update deliveries d set
@@ -89,7 +104,10 @@ export async function recordOutcomes(db: Db, owner: string, at: Date, outcomes: 
 }
 
 /** Keeps the lease of rows still being sent by a live sender. */
-export async function renewLeases(db: Db, o: { owner: string; ids: number[]; now: Date; leaseMs: number }): Promise<number> {
+export async function renewLeases(
+  db: Db,
+  o: { owner: string; ids: number[]; now: Date; leaseMs: number },
+): Promise<number> {
   if (o.ids.length === 0) return 0;
   const rows = await db.execute<{ n: number }>(sql`
     with r as (

@@ -1,0 +1,60 @@
+// The device hub's writes to delivery state: claiming queued commands for the devices it
+// holds (queued → sent: whichever instance flips a row sends it) and recording the
+// language a device actually got. Part of the one home for delivery state (src/deliveries).
+import { sql } from "drizzle-orm";
+import type { Db } from "../db/client.js";
+import type { DeviceKind, Language } from "../domain/vocabulary.js";
+import { jsonRows } from "../db/json-rows.js";
+import { inForceSql } from "../warnings/lifecycle.js";
+
+export interface DeviceCommandRow {
+  id: number;
+  deviceId: string;
+  channel: DeviceKind;
+  warningId: string;
+  language: Language;
+}
+
+export type Raw = {
+  id: string;
+  device_id: string;
+  channel: DeviceKind;
+  warning_id: string;
+  language: Language;
+  queued_at?: string;
+};
+export const toRow = (r: Raw): DeviceCommandRow => ({
+  id: Number(r.id),
+  deviceId: r.device_id,
+  channel: r.channel,
+  warningId: r.warning_id,
+  language: r.language,
+});
+
+const IN_FORCE = (now: string) => sql`select w.id from warnings w where ${inForceSql("w", now)}`;
+
+/** Claims queued device deliveries of warnings in force for the given devices, marking
+ * them sent with provider_id = the command id, oldest first. "Oldest" is queued_at (the
+ * issue time), not the id: ids are cached per backend (drizzle/0007) and do not follow time. */
+export async function claimDeviceCommands(db: Db, deviceIds: string[], now: Date): Promise<DeviceCommandRow[]> {
+  if (deviceIds.length === 0) return [];
+  const at = now.toISOString();
+  const rows = await db.execute<Raw>(sql`
+    update deliveries d set status = 'sent', sent_at = ${at}::timestamptz, provider_id = d.id::text,
+      rendered_language = d.language, attempts = d.attempts + 1
+    where d.status = 'queued' and d.device_id = any(${sql.param(deviceIds)}::uuid[])
+      and d.warning_id in (${IN_FORCE(at)})
+    returning d.id, d.device_id, d.channel, d.warning_id, d.language, d.queued_at`);
+  const at0 = (r: Raw) => new Date(r.queued_at!).getTime();
+  return [...rows].sort((a, b) => at0(a) - at0(b) || Number(a.id) - Number(b.id)).map(toRow);
+}
+
+/** The claim records the device's language; where the renderer fell back (no `mn`
+ * template → `zh`), record the language the device actually got. */
+export async function recordRenderedLanguages(db: Db, rows: { id: number; language: Language }[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.execute(sql`
+    update deliveries d set rendered_language = o.language
+    from jsonb_to_recordset(${jsonRows(rows)}) as o(id bigint, language language)
+    where d.id = o.id`);
+}

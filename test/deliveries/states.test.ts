@@ -1,0 +1,69 @@
+// The delivery transition table, directly: in TypeScript, as installed in Postgres, and as
+// every reported state goes through it (replays and out-of-order reports).
+import { describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
+import { useContext } from "../helpers/context.js";
+import { createIssued } from "../helpers/factories.js";
+import { addPerson, deliveriesOf } from "../helpers/people.js";
+import { canMove, TRANSITIONS, type TargetKind } from "../../src/deliveries/states.js";
+import { applyDeliveryReports } from "../../src/deliveries/reports.js";
+import { DELIVERY_STATUSES, type DeliveryStatus } from "../../src/domain/vocabulary.js";
+
+const ctx = useContext();
+const V = "150404001001";
+
+describe("the delivery transition table", () => {
+  it("only moves forward: no state is reachable from itself or returns to queued except a retry", () => {
+    for (const kind of ["person", "device"] as TargetKind[]) {
+      for (const from of DELIVERY_STATUSES) {
+        expect(canMove(kind, from, from), `${kind} ${from}→${from}`).toBe(false);
+        if (from !== "sending") expect(canMove(kind, from, "queued"), `${kind} ${from}→queued`).toBe(false);
+      }
+      for (const end of ["acknowledged", "expired"] as DeliveryStatus[]) expect(TRANSITIONS[kind][end]).toEqual([]);
+    }
+  });
+
+  it("a device fails after received and stays failed; a person's receipt after a failure wins", () => {
+    expect(canMove("device", "delivered", "failed")).toBe(true);
+    expect(canMove("device", "failed", "delivered")).toBe(false);
+    expect(canMove("device", "failed", "acknowledged")).toBe(false);
+    expect(canMove("person", "delivered", "failed")).toBe(false);
+    expect(canMove("person", "failed", "delivered")).toBe(true);
+  });
+
+  it("Postgres's delivery_can_move() is the same table, pair for pair", async () => {
+    const rows = await ctx().tdb.db.execute<{ ch: string; f: string; t: string; ok: boolean }>(sql`
+      select ch::text, f::text, t::text, delivery_can_move(ch, f, t) as ok
+      from unnest(array['sms', 'loudspeaker']::channel[]) ch,
+           unnest(enum_range(null::delivery_status)) f, unnest(enum_range(null::delivery_status)) t`);
+    expect(rows).toHaveLength(2 * DELIVERY_STATUSES.length ** 2);
+    for (const r of rows) {
+      const kind: TargetKind = r.ch === "sms" ? "person" : "device";
+      expect(r.ok, `${r.ch} ${r.f}→${r.t}`).toBe(canMove(kind, r.f as DeliveryStatus, r.t as DeliveryStatus));
+    }
+  });
+
+  it("replayed and out-of-order reports end where the table says, with the first time of each state kept", async () => {
+    const c = ctx();
+    await addPerson(c.tdb.db, { area: V });
+    const w = await createIssued(c, { areas: { codes: [V] }, channels: ["sms"] });
+    const [d] = await deliveriesOf(c.tdb.db, w.id);
+    await c.tdb.db.execute(sql`update deliveries set status = 'sent', sent_at = now() where id = ${d!.id}`);
+    const t = (s: number) => new Date(c.clock.now.getTime() + s * 1000);
+    const apply = (status: "delivered" | "failed" | "acknowledged" | "sent", s: number) =>
+      applyDeliveryReports(c.tdb.db, [{ deliveryId: d!.id, status, at: t(s) }]);
+    expect(await apply("acknowledged", 3)).toEqual([d!.id]); // the confirmation came first
+    expect(await apply("delivered", 1)).toEqual([]); // the receipt, late
+    expect(await apply("acknowledged", 4)).toEqual([]); // a replay
+    expect(await apply("sent", 0)).toEqual([]);
+    expect(await apply("failed", 5)).toEqual([]);
+    const [row] = await c.tdb.db.execute<{
+      status: string;
+      acknowledged_at: Date;
+      delivered_at: Date;
+      failed_at: Date | null;
+    }>(sql`select status, acknowledged_at, delivered_at, failed_at from deliveries where id = ${d!.id}`);
+    expect(row).toMatchObject({ status: "acknowledged", failed_at: null });
+    expect(new Date(row!.acknowledged_at).getTime()).toBe(t(3).getTime());
+  });
+});
