@@ -4,6 +4,8 @@ import type { ApiResult, CallApi } from "./api.js";
 import type { CoverageReport, AreaFigures } from "../domain/coverage.js";
 import { CHANNELS } from "../domain/vocabulary.js";
 import type { EscalationDto, Page } from "./types.js";
+import { CHIFENG_MAP } from "./map/chifeng.gen.js";
+import { countyClass, countyLabel } from "./pages/map.js";
 
 export type VillageState = "reached" | "progress" | "notreached" | "offline" | "escalated" | "idle";
 
@@ -28,6 +30,9 @@ export interface BoardData {
   /** Seconds since issue the curve's x axis spans (its right-hand label). */
   curveSpan: number;
   villages: { code: string; name: string; state: VillageState }[];
+  /** The map's targeted counties, as the page draws them (class and label), from the same
+   * village figures: Σ min(pop, reached) / Σ pop per county, the published formula. */
+  counties: { code: string; cls: string; label: string }[];
 }
 
 export const CURVE = { w: 600, h: 180, left: 34, bottom: 20, top: 8 };
@@ -126,5 +131,26 @@ export async function loadBoard(call: CallApi, id: string): Promise<BoardData | 
       name: v.name,
       state: villageState(v, { offline, escalated, inForce }),
     })),
+    counties: countiesOf(c.areas),
   };
+}
+
+/** County figures from village rows (whose `reached` is already capped at the village's
+ * population), drawn as the map draws them. */
+export function countiesOf(villages: AreaFigures[]): BoardData["counties"] {
+  const sums = new Map<string, { population: number; reached: number }>();
+  for (const v of villages) {
+    const k = v.code.slice(0, 6);
+    const s = sums.get(k) ?? { population: 0, reached: 0 };
+    s.population += v.population;
+    s.reached += v.reached;
+    sums.set(k, s);
+  }
+  return CHIFENG_MAP.counties
+    .filter((m) => sums.has(m.code))
+    .map((m) => {
+      const s = sums.get(m.code)!;
+      const f = { code: m.code, rate: s.population > 0 ? s.reached / s.population : null };
+      return { code: m.code, cls: countyClass(f), label: countyLabel(m.name, f) };
+    });
 }

@@ -102,13 +102,13 @@ export async function startDemoDevices(o: {
             ack(f.id, done);
             return;
           }
-          // A failing amplifier reports at once: a `failed` after `received` is not applied
-          // today (delivery states rank failed below delivered), which would hide it.
+          // A failing amplifier takes the command, then cannot play it: received, then failed
+          // (the delivery fails and the village's 叫应 chain starts, as a real fault would).
+          ack(f.id, "received");
           if (fate === "failing") {
             later(500 + Math.random() * 1500, () => ack(f.id, "failed", "功放无输出（模拟故障）"));
             return;
           }
-          ack(f.id, "received");
           later(lo + Math.random() * (hi - lo), () => ack(f.id, done));
         }
       });

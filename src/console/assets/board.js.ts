@@ -32,6 +32,13 @@ export const BOARD_JS = String.raw`
       const el = document.getElementById("v-" + v.code);
       if (el && el.dataset.state !== v.state) { el.className = "v s-" + v.state; el.dataset.state = v.state; }
     }
+    for (const c of d.counties || []) {
+      const shape = document.getElementById("map-" + c.code);
+      if (shape && shape.getAttribute("class") !== c.cls) shape.setAttribute("class", c.cls);
+      const title = shape && shape.querySelector("title");
+      if (title) title.textContent = c.label;
+      set("map-label-" + c.code, c.label);
+    }
     board.dataset.updated = String(Date.now());
     board.dataset.status = d.status;
   }

@@ -11,6 +11,13 @@ export interface CountyFigure {
   rate: number | null;
 }
 
+/** The shape's class: its coverage bucket, outlined when targeted. The live board sends
+ * the same string, so the page and its updates colour a county alike. */
+export const countyClass = (f: CountyFigure | undefined) => `county-shape ${bucket(f)}${f ? " targeted" : ""}`;
+
+/** A county's label: its name, and its coverage where targeted. */
+export const countyLabel = (name: string, f: CountyFigure | undefined) => `${name}${f ? ` ${percent(f.rate)}` : ""}`;
+
 const bucket = (f: CountyFigure | undefined) =>
   !f
     ? "m-none"
@@ -33,14 +40,8 @@ export function CountyMap(p: { t: PageCtx["t"]; counties: CountyFigure[] }) {
         const f = by.get(c.code);
         return (
           <a href={`#county-${c.code}000000`} data-county={c.code}>
-            <path
-              id={`map-${c.code}`}
-              class={`county-shape ${bucket(f)}${f ? " targeted" : ""}`}
-              d={c.d}
-              data-name={c.name}
-              data-targeted={f ? "1" : "0"}
-            >
-              <title>{`${c.name}${f ? ` ${percent(f.rate)}` : ""}`}</title>
+            <path id={`map-${c.code}`} class={countyClass(f)} d={c.d} data-name={c.name} data-targeted={f ? "1" : "0"}>
+              <title>{countyLabel(c.name, f)}</title>
             </path>
           </a>
         );
@@ -48,9 +49,15 @@ export function CountyMap(p: { t: PageCtx["t"]; counties: CountyFigure[] }) {
       {m.counties.map(
         (c) =>
           c.label && (
-            <text class="county-label" x={c.label[0]} y={c.label[1]} text-anchor="middle" data-county={c.code}>
-              {c.name}
-              {by.has(c.code) ? ` ${percent(by.get(c.code)!.rate)}` : ""}
+            <text
+              class="county-label"
+              id={`map-label-${c.code}`}
+              x={c.label[0]}
+              y={c.label[1]}
+              text-anchor="middle"
+              data-county={c.code}
+            >
+              {countyLabel(c.name, by.get(c.code))}
             </text>
           ),
       )}
