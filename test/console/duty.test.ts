@@ -124,7 +124,7 @@ describe("board and 叫应 worklist", () => {
     const work = text(html.slice(html.indexOf('id="worklist"')));
     expect(work).toContain("王信息员");
     expect(work).toContain("+8613800001111");
-    expect(work).toContain("A角");
+    expect(work).toContain("①通知A角");
     expect(work).toContain("大喇叭离线");
     expect(work).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d/);
     const [delivery] = await db.execute<{ id: string }>(sql`
