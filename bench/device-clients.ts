@@ -7,6 +7,8 @@ type Msg = { cmd: "connect"; url: string; tokens: string[]; burst: number } | { 
 const sockets: WebSocket[] = [];
 /** Wall-clock ms at which each device got its first `command` frame. */
 const received: number[] = [];
+/** Wall-clock ms at which each device got each raw baseline frame, by its `seq`. */
+const raw = new Map<number, number[]>();
 
 function open(url: string, token: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -21,7 +23,12 @@ function open(url: string, token: string): Promise<void> {
           received.push(Date.now());
         }
         ws.send(JSON.stringify({ type: "ack", id: f.id, state: "received", at: new Date().toISOString() }));
-      } else if (f.type === "bench") ws.send(JSON.stringify({ type: "heartbeat", at: `bench-${f.seq}` }));
+      } else if (f.type === "bench") {
+        const at = raw.get(f.seq!) ?? [];
+        at.push(Date.now());
+        raw.set(f.seq!, at);
+        ws.send(JSON.stringify({ type: "heartbeat", at: `bench-${f.seq}` }));
+      }
     });
     ws.once("open", () => {
       sockets.push(ws);
@@ -41,7 +48,7 @@ process.on("message", async (m: Msg) => {
     }
     process.send!({ connected: sockets.length, ms: Math.round(performance.now() - t) });
   } else if (m.cmd === "report") {
-    process.send!({ received });
+    process.send!({ received, raw: [...raw] });
   } else {
     for (const ws of sockets) ws.terminate();
     process.exit(0);

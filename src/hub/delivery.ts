@@ -15,6 +15,9 @@ import {
   type DeviceCommandRow,
 } from "./queries.js";
 
+/** Devices per claim statement: small enough to overlap claiming with sending. */
+const CLAIM_SLICE = 1_000;
+
 export interface DeliveryOptions {
   db: Db;
   renderer: MessageRenderer | null;
@@ -47,8 +50,7 @@ export class CommandDelivery {
       do {
         this.deliverAgain = false;
         const ids = [...this.conns.values()].filter((c) => c.ready).map((c) => c.device.id);
-        const rows = await claimDeviceCommands(this.o.db, ids, this.o.now());
-        await this.sendRows(rows);
+        await this.claimAndSend(ids);
       } while (this.deliverAgain && !this.o.stopping());
     })()
       .catch((e) => this.o.log.error("hub deliver failed", errorFields(e)))
@@ -56,6 +58,23 @@ export class CommandDelivery {
         this.delivering = null;
       });
     return this.delivering;
+  }
+
+  /** Claims in slices of devices and sends each slice while Postgres claims the next, so
+   * a city-wide warning's 10,000 commands cost about the longer of the two, not their
+   * sum. A device's commands are all in its one slice, so each keeps its issue order. */
+  private async claimAndSend(ids: string[]): Promise<void> {
+    const claim = (i: number) => {
+      const p = claimDeviceCommands(this.o.db, ids.slice(i, i + CLAIM_SLICE), this.o.now());
+      p.catch(() => {}); // awaited below; this only keeps a failure from counting as unhandled meanwhile
+      return p;
+    };
+    let next = claim(0);
+    for (let i = 0; i < ids.length; i += CLAIM_SLICE) {
+      const rows = await next;
+      if (i + CLAIM_SLICE < ids.length) next = claim(i + CLAIM_SLICE);
+      await this.sendRows(rows);
+    }
   }
 
   /** A device said hello: its replay goes out before live commands reach it again. Live
