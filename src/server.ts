@@ -65,6 +65,7 @@ const services: Services = {
     digestEmails: env.DIGEST_EMAILS,
     ebResourceCode: env.EB_RESOURCE_CODE,
     clientAddressHeader: env.CLIENT_ADDRESS_HEADER,
+    maxCsvBytes: env.MAX_CSV_BYTES,
   },
   log,
   now: () => new Date(),

@@ -56,7 +56,7 @@ export const defaultServiceConfig: ServiceConfig = {
   publicUrl: "http://127.0.0.1:8080",
   tzDisplay: "Asia/Shanghai",
   maxJsonBytes: 256 * 1024,
-  maxCsvBytes: 10 * 1024 * 1024,
+  maxCsvBytes: 128 * 1024 * 1024,
   maxXmlBytes: 1024 * 1024,
   maxEbBytes: 2 * 1024 * 1024,
   digestEmails: [],

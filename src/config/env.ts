@@ -66,6 +66,13 @@ export const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9-]+$/, "a header name")
     .optional(),
+  /** Largest recipients CSV accepted in one import (bytes); a million people is ~70 MB. */
+  MAX_CSV_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024 * 1024)
+    .default(128 * 1024 * 1024),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 export type Env = z.infer<typeof envSchema>;

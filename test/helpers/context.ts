@@ -74,7 +74,8 @@ export async function buildContext(opts: { policy?: Partial<Policy> } = {}): Pro
     db: tdb.db,
     grading: defaultGrading,
     policy: { ...defaultPolicy, ...opts.policy },
-    config: { ...defaultServiceConfig },
+    // A CSV limit that a test can exceed without building a 128 MiB string (MAX_CSV_BYTES).
+    config: { ...defaultServiceConfig, maxCsvBytes: 10 * 1024 * 1024 },
     log: silentLogger,
     now: () => clock.now,
   };

@@ -1,0 +1,50 @@
+// MAX_CSV_BYTES reaches the running server: a recipients CSV over it is a 413 naming the
+// limit and imports nobody; one under it imports. The default (128 MiB) takes a million people.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startServer, type RunningServer } from "./server.js";
+
+let server: RunningServer;
+
+beforeAll(async () => {
+  server = await startServer({ MAX_CSV_BYTES: "4096", WARNCAST_DEMO_DEVICES: "false" });
+}, 90_000);
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+const csv = (n: number) =>
+  [
+    "name,phone,area_code,audiences",
+    ...Array.from({ length: n }, (_, i) => `限${i},+86137990${String(i).padStart(5, "0")},150402001001,public`),
+  ].join("\n");
+
+async function importCsv(body: string) {
+  const res = await fetch(`${server.url}/api/v1/recipients/import`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${server.key("admin")}`, "content-type": "text/csv" },
+    body,
+  });
+  return { status: res.status, type: res.headers.get("content-type"), body: (await res.json()) as any };
+}
+
+describe("the CSV import limit from the environment", () => {
+  it("refuses a file over MAX_CSV_BYTES with 413 and imports one under it", async () => {
+    const big = csv(200);
+    expect(Buffer.byteLength(big)).toBeGreaterThan(4096);
+    const refused = await importCsv(big);
+    expect(refused.status).toBe(413);
+    expect(refused.type).toContain("application/problem+json");
+    expect(refused.body.maxBytes).toBe(4096);
+    const people = await fetch(`${server.url}/api/v1/recipients?area=150402001001&q=${encodeURIComponent("限")}`, {
+      headers: { authorization: `Bearer ${server.key("admin")}` },
+    });
+    expect(((await people.json()) as any).items).toEqual([]);
+
+    const small = csv(20);
+    expect(Buffer.byteLength(small)).toBeLessThan(4096);
+    const ok = await importCsv(small);
+    expect(ok.status).toBe(200);
+    expect(ok.body.imported).toBe(20);
+  }, 60_000);
+});
