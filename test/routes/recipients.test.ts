@@ -96,6 +96,29 @@ describe("recipients", () => {
     });
   });
 
+  it("CSV import stores names exactly, whatever characters COPY's text format escapes", async () => {
+    const c = ctx();
+    const names = ["a\\b\\N", "tab\there", "两行\n名字", "cr\rlf", '引号"与,逗号', "{括号}", "\\N"];
+    const quoted = (s: string) => `"${s.replace(/"/g, '""')}"`;
+    const body = csv(names.map((n, i) => `${quoted(n)},1390047610${i},,${V1},public;village_cadre,zh,`));
+    const r = await c.request("POST", "/api/v1/recipients/import", {
+      key: c.users.issuer.key,
+      body,
+      headers: { "content-type": "text/csv" },
+    });
+    expect(r.status).toBe(200);
+    expect(await json(r)).toMatchObject({ imported: names.length });
+    const stored = await c.tdb.db.execute<{
+      name: string;
+      audiences: string[];
+      email: string | null;
+      role: string | null;
+    }>(sql`select name, audiences, email, role from recipients where phone like '+86139004761%' order by phone`);
+    expect(stored.map((s) => s.name)).toEqual(names);
+    for (const s of stored)
+      expect(s).toMatchObject({ audiences: ["public", "village_cadre"], email: null, role: null });
+  });
+
   it("CSV import refuses a missing header, a wrong content type, and rows outside scope", async () => {
     const c = ctx();
     const noHeader = await c.request("POST", "/api/v1/recipients/import", {

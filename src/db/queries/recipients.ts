@@ -3,7 +3,7 @@ import type { Db } from "../client.js";
 import { recipients } from "../schema/index.js";
 import { codePrefix } from "../../domain/areas.js";
 import type { StoredRecipient } from "../../domain/recipients.js";
-import { jsonRows } from "../json-rows.js";
+import { copyRows, pgTextArray } from "../copy.js";
 
 export type Recipient = typeof recipients.$inferSelect;
 export type NewRecipient = typeof recipients.$inferInsert;
@@ -26,31 +26,38 @@ export async function insertRecipients(db: Db, rows: NewRecipient[]): Promise<Re
 /** A file's people in one `INSERT … SELECT` per 20,000 rows (one jsonb parameter each),
  * skipping people already known. drizzle's multi-row insert measured 4–6k rows/s on a
  * million-row import with RETURNING *; this returns only what the caller reads. */
-export async function importRecipients(db: Db, rows: StoredRecipient[]): Promise<{ id: number; dedupeKey: string }[]> {
-  const out: { id: number; dedupeKey: string }[] = [];
-  for (let i = 0; i < rows.length; i += 20_000) {
-    const batch = rows.slice(i, i + 20_000).map((r) => ({
-      name: r.name,
-      phone: r.phone,
-      email: r.email,
-      area_code: r.areaCode,
-      village_code: r.villageCode,
-      audiences: r.audiences,
-      language: r.language,
-      role: r.role,
-      dedupe_key: r.dedupeKey,
-    }));
-    const got = await db.execute<{ id: string; dedupe_key: string }>(sql`
-      insert into recipients (name, phone, email, area_code, village_code, audiences, language, role, dedupe_key)
-      select o.name, o.phone, o.email, o.area_code, o.village_code, o.audiences, o.language::language,
-             o.role::post_role, o.dedupe_key
-      from jsonb_to_recordset(${jsonRows(batch)}) as o(name text, phone text, email text, area_code text,
-        village_code text, audiences text[], language text, role text, dedupe_key text)
-      on conflict do nothing
-      returning id, dedupe_key`);
-    for (const r of got) out.push({ id: Number(r.id), dedupeKey: r.dedupe_key });
-  }
-  return out;
+/** Inserts people set-wise: the rows are COPYed into a staging table and moved with one
+ * INSERT … SELECT, skipping anyone already present (same dedupe key). Needs a transaction
+ * (the staging table lives until its commit). Returns only what it inserted. */
+export async function importRecipients(tx: Db, rows: StoredRecipient[]): Promise<{ id: number; dedupeKey: string }[]> {
+  if (rows.length === 0) return [];
+  await tx.execute(sql`
+    create temp table recipients_stage (name text, phone text, email text, area_code text, village_code text,
+      audiences text[], language text, role text, dedupe_key text) on commit drop`);
+  await copyRows(
+    tx,
+    "recipients_stage",
+    ["name", "phone", "email", "area_code", "village_code", "audiences", "language", "role", "dedupe_key"],
+    rows.map((r) => [
+      r.name,
+      r.phone,
+      r.email,
+      r.areaCode,
+      r.villageCode,
+      pgTextArray(r.audiences),
+      r.language,
+      r.role ?? null,
+      r.dedupeKey,
+    ]),
+  );
+  const got = await tx.execute<{ id: string; dedupe_key: string }>(sql`
+    insert into recipients (name, phone, email, area_code, village_code, audiences, language, role, dedupe_key)
+    select name, phone, email, area_code, village_code, audiences, language::language, role::post_role, dedupe_key
+    from recipients_stage
+    on conflict do nothing
+    returning id, dedupe_key`);
+  await tx.execute(sql`drop table recipients_stage`);
+  return got.map((r) => ({ id: Number(r.id), dedupeKey: r.dedupe_key }));
 }
 
 /** `q` matches a name or phone fragment, or the name of the person's village, township or county. */
