@@ -10,6 +10,8 @@ export interface TwilioClientOptions {
   /** e.g. http://127.0.0.1:4010 — replaces https://api.twilio.com. */
   baseUrl?: string | undefined;
   timeoutMs?: number;
+  /** Keep-alive sockets to the gateway (default 64). */
+  maxSockets?: number;
 }
 
 export type TwilioClient = ReturnType<typeof twilio>;
@@ -45,6 +47,10 @@ export function createTwilioClient(o: TwilioClientOptions): TwilioClient {
       }
     }
   }
-  opts.httpClient = new WarncastRequestClient({ timeout: o.timeoutMs ?? 15_000, keepAlive: true, maxSockets: 64 });
+  opts.httpClient = new WarncastRequestClient({
+    timeout: o.timeoutMs ?? 15_000,
+    keepAlive: true,
+    maxSockets: o.maxSockets ?? 64,
+  });
   return twilio(o.accountSid, o.authToken, opts);
 }

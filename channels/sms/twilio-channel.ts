@@ -34,6 +34,8 @@ export class TwilioSmsChannel implements Channel {
       accountSid: config.accountSid,
       authToken: config.authToken,
       baseUrl: config.baseUrl,
+      // A socket per send in flight: fewer would queue requests inside the HTTP agent.
+      maxSockets: pace.concurrency,
     });
   }
 

@@ -26,7 +26,8 @@ export const envSchema = z.object({
   /** Prefixed to every SMS (carriers in China require a registered signature). */
   SMS_SIGNATURE: z.string().default("【赤峰市气象局】"),
   SMS_RATE_PER_SECOND: z.coerce.number().positive().default(100),
-  SMS_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
+  /** Sends in flight; unset → enough for the pace at ~50 ms a request (32 to 256). */
+  SMS_CONCURRENCY: z.coerce.number().int().min(1).max(1024).optional(),
   /** Simulator only (no Twilio settings): delay before `delivered`, and the share that fail. */
   SMS_SIMULATOR_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(1500),
   SMS_SIMULATOR_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0.02),

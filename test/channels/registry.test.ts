@@ -37,6 +37,25 @@ describe("the channel registry", () => {
     }
   });
 
+  it("SMS sends in flight follow the pace unless SMS_CONCURRENCY says otherwise", async () => {
+    const pace = async (vars: Record<string, string>) => {
+      const env = parseEnv({ WARNCAST_DATA_DIR: "/nonexistent", ...vars });
+      const s = setupChannels({ env, services: ctx().services, log: silentLogger, hub });
+      try {
+        return s.registry.sms.pace;
+      } finally {
+        await s.close();
+      }
+    };
+    expect(await pace({})).toEqual({ ratePerSecond: 100, concurrency: 32 });
+    expect(await pace({ SMS_RATE_PER_SECOND: "5000" })).toEqual({ ratePerSecond: 5000, concurrency: 250 });
+    expect(await pace({ SMS_RATE_PER_SECOND: "50000" })).toEqual({ ratePerSecond: 50000, concurrency: 256 });
+    expect(await pace({ SMS_RATE_PER_SECOND: "5000", SMS_CONCURRENCY: "40" })).toEqual({
+      ratePerSecond: 5000,
+      concurrency: 40,
+    });
+  });
+
   it("refuses to start with every problem of every channel listed", () => {
     const env = { ...parseEnv({}), SMS_RATE_PER_SECOND: -1, SMTP_POOL_SIZE: 0, SMS_SIMULATOR_FAILURE_RATE: 2 };
     expect(() => setupChannels({ env, services: ctx().services, log: silentLogger, hub })).toThrow(
