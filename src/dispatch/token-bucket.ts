@@ -1,7 +1,11 @@
-/** Pacing per channel/provider: `rate` tokens per second, bursts up to `burst`. */
+/** Pacing per channel/provider: `rate` tokens per second, bursts up to `burst`. Waiters
+ * queue in arrival order behind one timer: with hundreds of sends in flight at a high pace,
+ * a timer per waiter woke them all every millisecond to hand out a few tokens. */
 export class TokenBucket {
   private tokens: number;
   private last = performance.now();
+  private readonly waiters: (() => void)[] = [];
+  private timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     readonly rate: number,
@@ -16,16 +20,36 @@ export class TokenBucket {
     this.last = now;
   }
 
-  /** Resolves when a token is available (immediately for an unlimited bucket). */
-  async take(): Promise<void> {
-    if (!Number.isFinite(this.rate)) return;
-    for (;;) {
-      this.refill();
-      if (this.tokens >= 1) {
-        this.tokens -= 1;
-        return;
-      }
-      await new Promise((r) => setTimeout(r, Math.max(1, ((1 - this.tokens) / this.rate) * 1000)));
+  /** Resolves when a token is available (immediately for an unlimited bucket); first come, first served. */
+  take(): Promise<void> {
+    if (!Number.isFinite(this.rate)) return Promise.resolve();
+    this.refill();
+    if (this.waiters.length === 0 && this.tokens >= 1) {
+      this.tokens -= 1;
+      return Promise.resolve();
     }
+    return new Promise((resolve) => {
+      this.waiters.push(resolve);
+      this.schedule();
+    });
+  }
+
+  /** How many sends wait for a token now. */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  private schedule() {
+    if (this.timer) return;
+    const ms = Math.max(1, ((1 - this.tokens) / this.rate) * 1000);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.refill();
+      while (this.waiters.length > 0 && this.tokens >= 1) {
+        this.tokens -= 1;
+        this.waiters.shift()!();
+      }
+      if (this.waiters.length > 0) this.schedule();
+    }, ms);
   }
 }

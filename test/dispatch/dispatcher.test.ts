@@ -283,6 +283,14 @@ describe("dispatch", () => {
     for (let i = 0; i < 21; i++) await b.take();
     expect(performance.now() - t0).toBeGreaterThanOrEqual(90); // 20 tokens at 200/s ≈ 100 ms
   });
+
+  it("token bucket serves concurrent waiters in arrival order, each exactly once", async () => {
+    const b = new TokenBucket(2_000, 1);
+    const order: number[] = [];
+    await Promise.all(Array.from({ length: 300 }, (_, i) => b.take().then(() => order.push(i))));
+    expect(order).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    expect(b.waiting).toBe(0);
+  });
 });
 
 describe("state machine", () => {
