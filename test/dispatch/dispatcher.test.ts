@@ -410,7 +410,8 @@ describe("several dispatchers", () => {
     const rows = await deliveriesOf(c.tdb.db, w.id);
     expect(rows).toHaveLength(600);
     expect(rows.every((r) => r.status === "sent")).toBe(true);
-    const counts = [...sms.sends.values(), ...email.sends.values()];
+    // Only this warning's rows: the runners also send what earlier tests left queued.
+    const counts = rows.map((r) => (sms.sends.get(r.id) ?? 0) + (email.sends.get(r.id) ?? 0));
     expect(counts).toHaveLength(600);
     expect(counts.every((n) => n === 1)).toBe(true);
   });
