@@ -124,10 +124,20 @@ describe("Cloudflare Workers entry running in workerd", () => {
 
   it("issues on approval, plans its deliveries and exports it as CAP", async () => {
     const w = await approved({ areas: { codes: [V_UP] }, channels: ["sms", "loudspeaker"] });
-    expect(w.status).toBe("issued");
+    expect(w).toMatchObject({ status: "issued", planState: "pending" });
+    // The loudspeaker's command is written by the approval; the public's SMS by the
+    // minute's plan-pending job (no dispatcher runner on Workers).
+    expect((await deliveries(w.id)).map((r) => r.channel)).toEqual(["loudspeaker"]);
+    expect(await expectStatus(await trigger("* * * * *"), 200)).toBe("ok");
     const rows = await deliveries(w.id);
     expect(rows.map((r) => r.channel).sort()).toEqual(["loudspeaker", "sms"]);
-    expect(rows.every((r) => r.village_code === V_UP && r.status === "queued")).toBe(true);
+    // The same minute's loudspeaker fallback fails the command of a loudspeaker never connected.
+    expect(rows.map(({ channel, village_code, status }) => ({ channel, village_code, status }))).toEqual(
+      expect.arrayContaining([
+        { channel: "sms", village_code: V_UP, status: "queued" },
+        { channel: "loudspeaker", village_code: V_UP, status: "failed" },
+      ]),
+    );
 
     const res = await call("GET", `/api/v1/warnings/${w.id}/cap`, approverKey);
     const xml = await expectStatus(res, 200);
