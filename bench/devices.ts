@@ -87,11 +87,19 @@ try {
   hub.attach(server);
   await hub.start();
 
+  // The hub's memory per connected device: this process's growth from before the first
+  // connection to all N ready (sockets, hello state, buffers); the clients live in the child.
+  const rssBefore = process.memoryUsage().rss;
+  const heapBefore = process.memoryUsage().heapUsed;
   child.send({ cmd: "connect", url: `ws://127.0.0.1:${port}/ws/devices`, tokens, burst: BURST });
   const conn = await fromChild<{ connected: number; ms: number }>();
   const deadline = Date.now() + 60_000;
   while ([...hub.conns.values()].filter((c) => c.ready).length < N && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 50));
+
+  const perDeviceKb = (before: number, now: number) => ((now - before) / N / 1024).toFixed(1);
+  const rssPerDevice = perDeviceKb(rssBefore, process.memoryUsage().rss);
+  const heapPerDevice = perDeviceKb(heapBefore, process.memoryUsage().heapUsed);
 
   // Baseline: a 1 KB frame to every socket, timed until every answer is back at the hub.
   const raw: number[] = [];
@@ -165,8 +173,11 @@ try {
     within_1s: lat.filter((x) => x <= 1_000).length,
     delivered_rows: delivered,
     baseline_raw_1kb_all_acks_ms: Math.round(percentile(raw, 50)),
+    ratio_received_p99_vs_raw_all_acks: (percentile(lat, 99) / percentile(raw, 50)).toFixed(2),
     goal_ms: "<=1000",
     hub_rss_mb: Math.round(process.memoryUsage().rss / 1024 / 1024),
+    rss_per_device_kb: rssPerDevice,
+    heap_per_device_kb: heapPerDevice,
     peak_rss_mb: rssMb(),
   });
 } finally {
