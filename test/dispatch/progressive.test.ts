@@ -88,6 +88,8 @@ describe("progressive plan", () => {
       sql`select count(*)::int as n from coverage_villages where warning_id = ${w.id}`,
     );
     expect(cv!.n).toBe(3);
+    const cov = await json(await c.request("GET", `/api/v1/warnings/${w.id}/coverage`));
+    expect(cov.planState).toBe("pending");
     const first = await deliveriesOf(db, w.id);
     expect(first.map((d) => d.recipient_id ?? d.device_id).sort()).toEqual([...officers, speaker].sort());
 
