@@ -140,6 +140,65 @@ describe("progressive plan", () => {
     expect(await doubles(c, w.id)).toEqual([]);
   });
 
+  it("a person added while a county planner holds the warning waits for it, and is reached once", async () => {
+    const c = ctx();
+    const [K1, K2] = ["150402003001", "150404003001"];
+    await addPerson(c.tdb.db, { area: K1 });
+    await addPerson(c.tdb.db, { area: K2 });
+    const w = await approve(c, { areas: { codes: [K1, K2] }, channels: ["sms"] });
+    expect(await planNextChunk(c.tdb.db, c.clock.now)).toMatchObject({ warningId: w.id, county: "150402" });
+    const row = (await getWarning(c.tdb.db, w.id))!;
+    // The next planner, mid-county on its own connection: it holds the warning row, as
+    // planNextChunk does, and writes K2's county from a snapshot that cannot see the
+    // newcomer, who is committed only after it.
+    const client = postgres(c.tdb.url, { max: 1, onnotice: () => {} });
+    let go!: () => void;
+    const gate = new Promise<void>((r) => {
+      go = r;
+    });
+    let holding!: () => void;
+    const held = new Promise<void>((r) => {
+      holding = r;
+    });
+    const planner = createDb(client).transaction(async (tx) => {
+      await tx.execute(sql`select id from warnings where id = ${w.id} for update`);
+      holding();
+      await gate;
+      const n = await planCountyPeople(tx, row, "150404", c.clock.now);
+      await tx.execute(sql`update warnings set plan_cursor = '150404' where id = ${w.id}`);
+      return n;
+    });
+    try {
+      await held;
+      const created = c.request("POST", "/api/v1/recipients", {
+        key: c.users.issuer.key,
+        json: { name: "新人", phone: "13900471004", areaCode: K2, audiences: ["public"] },
+      });
+      // Wait on state: the create is blocked on the warning row (its late-joiner step).
+      while (
+        (
+          await c.tdb.db.execute<{ n: number }>(sql`
+            select count(*)::int as n from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock'`)
+        )[0]!.n === 0
+      )
+        await new Promise((r) => setTimeout(r, 10));
+      go();
+      expect(await planner).toBe(1);
+      const r = await created;
+      expect(r.status).toBe(201);
+      const id = (await json(r)).id as number;
+      expect((await deliveriesOf(c.tdb.db, w.id)).filter((d) => d.recipient_id === id)).toHaveLength(1);
+    } finally {
+      go();
+      await planner.catch(() => {});
+      await client.end();
+    }
+    await continuePlans(c.tdb.db, () => c.clock.now);
+    expect(await doubles(c, w.id)).toEqual([]);
+    expect(await deliveriesOf(c.tdb.db, w.id)).toHaveLength(3);
+  });
+
   it("a version superseded while it plans stops planning; its successor plans in full", async () => {
     const c = ctx();
     const [S1, S2] = ["150402002003", "150403002002"];
