@@ -88,11 +88,13 @@ try {
   hub.attach(server);
   await hub.start();
 
-  // Memory per connected device: the hub process's RSS before and after every socket is
-  // up (a collection first each time when node runs with --expose-gc).
+  // Memory per connected device: the hub process's RSS and heap before and after every
+  // socket is up (a collection first each time when node runs with --expose-gc); the
+  // clients live in the child.
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const rssBefore = process.memoryUsage().rss;
+  const heapBefore = process.memoryUsage().heapUsed;
   child.send({ cmd: "connect", url: `ws://127.0.0.1:${port}/ws/devices`, tokens, burst: BURST });
   const conn = await fromChild<{ connected: number; ms: number }>();
   const deadline = Date.now() + 60_000;
@@ -101,7 +103,9 @@ try {
 
   await new Promise((r) => setTimeout(r, 500));
   gc?.();
-  const rssPerDeviceKb = (process.memoryUsage().rss - rssBefore) / 1024 / N;
+  const perDeviceKb = (before: number, now: number) => ((now - before) / N / 1024).toFixed(1);
+  const rssPerDevice = perDeviceKb(rssBefore, process.memoryUsage().rss);
+  const heapPerDevice = perDeviceKb(heapBefore, process.memoryUsage().heapUsed);
 
   // Baseline: a 1 KB frame to every socket, timed until every answer is back at the hub.
   const raw: number[] = [];
@@ -195,7 +199,8 @@ try {
     baseline_raw_1kb_all_acks_ms: Math.round(percentile(raw, 50)),
     goal_ms: "<=1000",
     hub_rss_mb: Math.round(process.memoryUsage().rss / 1024 / 1024),
-    rss_per_device_kb: rssPerDeviceKb.toFixed(1),
+    rss_per_device_kb: rssPerDevice,
+    heap_per_device_kb: heapPerDevice,
     peak_rss_mb: rssMb(),
   });
 } finally {

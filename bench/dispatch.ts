@@ -1,7 +1,10 @@
 // bench/dispatch: drain 200,000 queued deliveries through a no-op channel with 4
 // dispatcher loops (the full engine: claim, render, pace, send, record, coverage
 // trigger), against a bare claim-and-mark loop over the same rows in the same run: the
-// database's own ceiling. Prints one line of key=value figures.
+// database's own ceiling. Then the same drain by 1, 2 and 4 dispatcher processes (child
+// processes of 2 loops each, started and stopped by this one). Prints one line of
+// key=value figures.
+import { fork, type ChildProcess } from "node:child_process";
 import { sql } from "drizzle-orm";
 import { benchDb, benchWarning, percentile, report, rssMb, seedPeople, issueBenchWarning } from "./lib.js";
 import { DispatchRunner } from "../src/dispatch/runner.js";
@@ -25,6 +28,34 @@ async function plan() {
   await b.sql`analyze deliveries`;
   await b.sql`checkpoint`;
   return w;
+}
+
+const PROCESSES = [1, 2, 4];
+const sentOf = async (warningId: string) => {
+  const [r] = await b.db.execute<{ n: number }>(
+    sql`select count(*)::int as n from deliveries where warning_id = ${warningId} and status = 'sent'`,
+  );
+  return r!.n;
+};
+const message = (c: ChildProcess, key: string) =>
+  new Promise<void>((resolve, reject) => {
+    const on = (m: Record<string, unknown>) => {
+      if (m[key]) {
+        c.off("message", on);
+        resolve();
+      }
+    };
+    c.on("message", on);
+    c.once("exit", (code) => reject(new Error(`dispatcher process exited ${code}`)));
+  });
+/** Asks a child to stop; kills its PID if it has not exited within 10 s. */
+async function stopChild(c: ChildProcess) {
+  if (c.exitCode !== null || c.signalCode !== null) return;
+  const exited = new Promise((r) => c.once("exit", r));
+  if (c.connected) c.send({ cmd: "stop" });
+  const killer = setTimeout(() => c.pid && process.kill(c.pid, "SIGKILL"), 10_000);
+  await exited;
+  clearTimeout(killer);
 }
 
 async function waitDrained(warningId: string) {
@@ -76,6 +107,32 @@ try {
   const engineS = (performance.now() - t1) / 1000;
   await runner.stop();
 
+  // 1, 2 and 4 processes: each started and connected before the clock starts, then told
+  // to go; stopped by PID once the warning's rows are all sent.
+  const perProcess: Record<string, number> = {};
+  for (const procs of PROCESSES) {
+    const wp = await plan();
+    const children: ChildProcess[] = [];
+    try {
+      for (let i = 0; i < procs; i++) {
+        const child = fork(new URL("./dispatch-process.ts", import.meta.url).pathname, {
+          execArgv: ["--import", "tsx"],
+          env: { ...process.env, BENCH_DATABASE_URL: b.url },
+        });
+        children.push(child);
+      }
+      await Promise.all(children.map((c) => message(c, "ready")));
+      const t = performance.now();
+      for (const c of children) c.send({ cmd: "go" });
+      await waitDrained(wp.id);
+      perProcess[`engine_msgs_per_s_procs_${procs}`] = Math.round(
+        (await sentOf(wp.id)) / ((performance.now() - t) / 1000),
+      );
+    } finally {
+      await Promise.all(children.map(stopChild));
+    }
+  }
+
   const lat = await b.db.execute<{ ms: number }>(
     sql`select extract(epoch from (sent_at - claimed_at)) * 1000 as ms from deliveries where warning_id = ${w.id} and status = 'sent'`,
   );
@@ -89,6 +146,7 @@ try {
     claim_to_sent_p99_ms: Math.round(percentile(ms, 99)),
     baseline_claim_mark_msgs_per_s: Math.round(bn!.n / baseS),
     ratio_engine_vs_baseline: (ms.length / engineS / (bn!.n / baseS)).toFixed(2),
+    ...perProcess,
     goal_msgs_per_s: ">=20000",
     peak_rss_mb: rssMb(),
   });

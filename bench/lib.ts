@@ -9,11 +9,14 @@ import { seedAreas } from "../src/seed/areas.js";
 import { insertUser } from "../src/db/queries/users.js";
 import { insertWarning, type Warning } from "../src/db/queries/warnings.js";
 import { issueWarning } from "../src/warnings/issue.js";
+import { continuePlans } from "../src/dispatch/progressive.js";
+import type { PlanResult } from "../src/dispatch/planner.js";
 import { createApp } from "../src/app.js";
 import { defaultGrading, defaultPolicy } from "../src/config/grading.js";
 import { silentLogger } from "../src/lib/log.js";
 import { defaultServiceConfig } from "../src/services.js";
 import { sha256Hex } from "../src/lib/crypto.js";
+import type { Channel } from "../channels/contract.js";
 
 export interface BenchDb {
   sql: Sql;
@@ -65,6 +68,26 @@ export async function seedPeople(db: Db, n: number): Promise<number> {
   return r!.n;
 }
 
+/** The posts who must act, 3 per village (info officer, grid worker, village cadre): 7,371. */
+export async function seedPosts(db: Db): Promise<void> {
+  await db.execute(q`
+    insert into recipients (name, phone, area_code, village_code, audiences, language, role, synthetic, dedupe_key)
+    select 'r', '+86199' || lpad(row_number() over ()::text, 8, '0'), a.code, a.code, array[post], 'zh',
+           'primary', true, 'bench-post:' || row_number() over ()
+    from areas a cross join unnest(array['info_officer', 'grid_worker', 'village_cadre']) post
+    where a.kind = 'village' and a.code like '1504%'`);
+}
+
+/** An SMS channel that sends nothing, paced like a gateway. */
+export function noopSms(ratePerSecond: number): Channel {
+  return {
+    kind: "sms",
+    pace: { ratePerSecond, concurrency: 1000 },
+    send: async (m) => ({ providerId: `noop-${m.deliveryId}`, status: "sent" }),
+  };
+}
+export const benchRenderer = { render: () => ({ text: "bench", language: "zh" as const }) };
+
 export async function benchWarning(db: Db, over: Partial<Parameters<typeof insertWarning>[1]> = {}): Promise<Warning> {
   const u = await insertUser(db, {
     name: "bench",
@@ -105,9 +128,17 @@ export function report(name: string, figures: Record<string, string | number>): 
   console.log([`bench=${name}`, ...Object.entries(figures).map(([k, v]) => `${k}=${v}`)].join(" "));
 }
 
-/** Issues `w` as the system would (planning every delivery in one transaction). */
-export async function issueBenchWarning(db: Db, w: Warning, now = new Date()): Promise<void> {
-  await db.transaction((tx) => issueWarning(tx, w, { now, actor: "bench", actorKind: "system" }));
+/** Issues `w` as the system would and, unless `finish` is false (a dispatcher runner plans
+ * it), writes the public's deliveries county by county to the end, as a runner's planner does. */
+export async function issueBenchWarning(
+  db: Db,
+  w: Warning,
+  now = new Date(),
+  o: { finish?: boolean } = {},
+): Promise<PlanResult & { planned: number }> {
+  const { plan } = await db.transaction((tx) => issueWarning(tx, w, { now, actor: "bench", actorKind: "system" }));
+  const rest = o.finish === false ? { deliveries: 0 } : await continuePlans(db, () => now);
+  return { ...plan, planned: plan.deliveries + rest.deliveries };
 }
 
 /** The real app over the bench database, and a city-wide viewer's API key for it. */

@@ -124,10 +124,20 @@ describe("Cloudflare Workers entry running in workerd", () => {
 
   it("issues on approval, plans its deliveries and exports it as CAP", async () => {
     const w = await approved({ areas: { codes: [V_UP] }, channels: ["sms", "loudspeaker"] });
-    expect(w.status).toBe("issued");
+    expect(w).toMatchObject({ status: "issued", planState: "pending" });
+    // The loudspeaker's command is written by the approval; the public's SMS by the
+    // minute's plan-pending job (no dispatcher runner on Workers).
+    expect((await deliveries(w.id)).map((r) => r.channel)).toEqual(["loudspeaker"]);
+    expect(await expectStatus(await trigger("* * * * *"), 200)).toBe("ok");
     const rows = await deliveries(w.id);
     expect(rows.map((r) => r.channel).sort()).toEqual(["loudspeaker", "sms"]);
-    expect(rows.every((r) => r.village_code === V_UP && r.status === "queued")).toBe(true);
+    // The same minute's loudspeaker fallback fails the command of a loudspeaker never connected.
+    expect(rows.map(({ channel, village_code, status }) => ({ channel, village_code, status }))).toEqual(
+      expect.arrayContaining([
+        { channel: "sms", village_code: V_UP, status: "queued" },
+        { channel: "loudspeaker", village_code: V_UP, status: "failed" },
+      ]),
+    );
 
     const res = await call("GET", `/api/v1/warnings/${w.id}/cap`, approverKey);
     const xml = await expectStatus(res, 200);
@@ -184,7 +194,6 @@ describe("Cloudflare Workers entry running in workerd", () => {
     expect(await expectStatus(await trigger("* * * * *", at), 200)).toBe("ok");
     const [w] = await tdb.db.execute<{ status: string }>(sql`select status from warnings where id = ${later.id}`);
     expect(w?.status).toBe("issued");
-    expect((await deliveries(later.id)).map((r) => r.channel)).toEqual(["sms"]);
     const chains = await tdb.db.execute(sql`
       select village_code, reason from escalation_chains where warning_id = ${live.id} order by village_code`);
     expect(chains).toEqual([
@@ -193,6 +202,10 @@ describe("Cloudflare Workers entry running in workerd", () => {
     ]);
     const speaker = (await deliveries(live.id)).find((r) => r.channel === "loudspeaker" && r.village_code === V_DOWN);
     expect(speaker).toMatchObject({ status: "failed", error_code: "device_offline" });
+    // The public's SMS is written by plan-pending, which ran beside the issue in that
+    // minute (before or after it): the next minute's run writes it at the latest.
+    expect(await expectStatus(await trigger("* * * * *", new Date(at.getTime() + 60_000)), 200)).toBe("ok");
+    expect((await deliveries(later.id)).map((r) => r.channel)).toEqual(["sms"]);
   });
 
   it("runs every cron trigger wrangler.toml declares, each with an ok outcome", async () => {

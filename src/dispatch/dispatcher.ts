@@ -11,6 +11,7 @@ import { errorFields } from "../lib/log.js";
 import {
   batchWarnings,
   claimBatch,
+  type LaneHint,
   recordOutcomes,
   renewLeases,
   type ClaimedDelivery,
@@ -53,6 +54,8 @@ export interface LoopDeps {
   now: () => Date;
   log: Logger;
   options: DispatchOptions;
+  /** This loop's lane between batches (claims.ts); none: every claim looks afresh. */
+  laneHint?: LaneHint;
 }
 
 /** Sends with a deadline the channel can act on (abort its request); waits for the real
@@ -88,8 +91,10 @@ export async function dispatchOnce(d: LoopDeps): Promise<number> {
     owner: d.owner,
     now: d.now(),
     leaseMs: d.options.leaseMs,
+    ...(d.laneHint ? { hint: d.laneHint } : {}),
   });
   if (claimed.length === 0) return 0;
+  const lane = claimed[0]!.lane;
 
   const states = await batchWarnings(d.db, [...new Set(claimed.map((c) => c.warningId))]);
   const outcomes: Outcome[] = [];
@@ -123,7 +128,7 @@ export async function dispatchOnce(d: LoopDeps): Promise<number> {
     const chunk = outcomes.splice(0, outcomes.length);
     recorded = recorded.then(async () => {
       if (chunk.length === 0) return;
-      await recordOutcomes(d.db, d.owner, d.now(), chunk);
+      await recordOutcomes(d.db, d.owner, d.now(), chunk, lane);
       await applyWaitingReports(
         d.db,
         chunk.flatMap((o) => ("providerId" in o ? [o.providerId] : [])),
@@ -136,9 +141,13 @@ export async function dispatchOnce(d: LoopDeps): Promise<number> {
   const inFlight = new Set(sendable.map((c) => c.id));
   const renewer = setInterval(
     () => {
-      renewLeases(d.db, { owner: d.owner, ids: [...inFlight], now: d.now(), leaseMs: d.options.leaseMs }).catch((e) =>
-        d.log.error("lease renewal failed", { channel: kind, ...errorFields(e) }),
-      );
+      renewLeases(d.db, {
+        owner: d.owner,
+        ids: [...inFlight],
+        lane,
+        now: d.now(),
+        leaseMs: d.options.leaseMs,
+      }).catch((e) => d.log.error("lease renewal failed", { channel: kind, ...errorFields(e) }));
     },
     Math.max(50, Math.floor(d.options.leaseMs / 3)),
   );

@@ -1,6 +1,8 @@
-// Warning → deliveries, set-based (DESIGN §9): targeted villages first (a few thousand
-// rows), then every delivery of the warning in ONE `INSERT … SELECT` inside the issuing
-// transaction. Nothing loops per recipient in Node.
+// Warning → deliveries, set-based (DESIGN §9). The issuing transaction writes what must
+// not wait and stays the same size whatever the area: the targeted villages (the coverage
+// denominator, complete from the first moment), devices, county platforms and the people
+// who must act (the first lane, a few per village). The public's deliveries follow one
+// county per transaction after commit (progressive.ts). Nothing loops per recipient in Node.
 import { inArray, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import type { Warning } from "../db/queries/warnings.js";
@@ -20,7 +22,9 @@ import { planEbDeliveries } from "./eb-plan.js";
 
 export interface PlanResult {
   villages: number;
+  /** Planned in the issuing transaction; with `pending`, the public's follow by county. */
   deliveries: number;
+  pending: boolean;
   noAddress: number;
   /** Villages kept although polygons were given, because they have no centroid to test. */
   villagesWithoutCentroid: number;
@@ -30,6 +34,14 @@ export interface PlanResult {
 const priorityOf = (audiences: SQL) =>
   sql`(case when coalesce(${audiences} && ${sql.param([...FIRST_LANE_AUDIENCES])}::text[], false)
         then ${DISPATCH_PRIORITY.responsible} else ${DISPATCH_PRIORITY.public} end)::smallint`;
+
+/** FIRST_LANE_AUDIENCES as a constant, not a bound parameter: only a constant lets Postgres
+ * use the partial index recipients_first_lane_idx, which keeps the issuing transaction
+ * from reading a city's million residents to find its 7,000 officers. */
+const FIRST_LANE = sql.raw(`'{${FIRST_LANE_AUDIENCES.join(",")}}'::text[]`);
+const firstLane = sql`r.audiences && ${FIRST_LANE}`;
+/** A county's villages: codes are fixed-width digits, so a county is one index range. */
+const inCounty = (column: SQL, county: string) => sql`${column} between ${`${county}000000`} and ${`${county}999999`}`;
 
 const among = (list: readonly ChannelKind[]) => (c: string) => (list as readonly string[]).includes(c);
 
@@ -46,18 +58,17 @@ function addressOf(channel: SQL, row: string, o: { field?: true } = {}): SQL {
 export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<PlanResult> {
   const at = now.toISOString();
   const [v] = await (w.msgType === "Cancel" ? planCancelVillages(tx, w) : planVillages(tx, w));
-  const { personChannels, deviceChannels } = channelsOf(w);
   const rank = LEVEL_RANK[w.level];
-  // A Cancel's all-clear to people is planned after the request returns (progressive.ts);
-  // its loudspeaker stops are few and must not wait.
+  // A Cancel's loudspeaker stops are few and must not wait; its all-clear to people is
+  // planned county by county like any public fan-out.
   const inserted = await tx.execute(
     w.msgType === "Cancel"
       ? cancelDeliveries(w, rank, at, { devices: true })
-      : warningDeliveries(w, { rank, at, personChannels, deviceChannels }),
+      : warningDeliveries(w, { rank, at, ...channelsOf(w), people: firstLane, devices: true }),
   );
   const eb = await planEbDeliveries(tx, w, rank, at);
   // The insert trigger has counted the no-address failures already: read them there
-  // rather than RETURNING a million rows to count them.
+  // rather than RETURNING the rows to count them.
   const [f] = await tx.execute<{ n: number }>(
     sql`select coalesce(sum(failed), 0)::int as n from coverage_counts where warning_id = ${w.id}`,
   );
@@ -65,8 +76,29 @@ export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<Pla
     villages: v?.villages ?? 0,
     villagesWithoutCentroid: v?.without_centroid ?? 0,
     deliveries: inserted.count + eb,
+    pending: w.planState === "pending",
     noAddress: f?.n ?? 0,
   };
+}
+
+/** One county of the public's deliveries (the people outside the first lane, or a
+ * Cancel's all-clear to everyone the thread reached): a step of progressive.ts. */
+export async function planCountyPeople(tx: Db, w: Warning, county: string, now: Date): Promise<number> {
+  const at = now.toISOString();
+  const rank = LEVEL_RANK[w.level];
+  const r = await tx.execute(
+    w.msgType === "Cancel"
+      ? cancelDeliveries(w, rank, at, { county })
+      : warningDeliveries(w, {
+          rank,
+          at,
+          ...channelsOf(w),
+          people: sql`not (${firstLane}) and ${inCounty(sql`r.village_code`, county)}`,
+          villages: inCounty(sql`village_code`, county),
+          devices: false,
+        }),
+  );
+  return r.count;
 }
 
 /** Targeted villages with the population each contributes to the coverage denominator. */
@@ -75,13 +107,24 @@ interface Only {
   deviceIds?: string[];
 }
 
-/** Every delivery of a (non-Cancel) warning; with `only`, just those targets' rows that
- * do not exist yet (a late joiner), so running it again creates nothing. */
+/** Deliveries of a (non-Cancel) warning: the people `people` selects (and its devices
+ * with `devices`); with `only`, just those targets' rows that do not exist yet (a late
+ * joiner), so running it again creates nothing. */
 function warningDeliveries(
   w: Warning,
-  o: { rank: number; at: string; personChannels: string[]; deviceChannels: string[]; only?: Only },
+  o: {
+    rank: number;
+    at: string;
+    personChannels: string[];
+    deviceChannels: string[];
+    people: SQL;
+    villages?: SQL;
+    devices: boolean;
+    only?: Only;
+  },
 ) {
-  const { rank, at, personChannels, deviceChannels, only } = o;
+  const { rank, at, personChannels, only } = o;
+  const deviceChannels = o.devices ? o.deviceChannels : [];
   const onlyPeople = only ? sql`and r.id = any(${sql.param(only.recipientIds ?? [])}::bigint[])` : sql``;
   const onlyDevices = only ? sql`and dv.id = any(${sql.param(only.deviceIds ?? [])}::uuid[])` : sql``;
   const newPerson = only
@@ -93,12 +136,13 @@ function warningDeliveries(
     : sql``;
   return sql`
     with pref as (select area_prefix(c) || '%' as p from unnest(${sql.param(w.areaCodes)}::text[]) c),
-    tv as (select village_code from coverage_villages where warning_id = ${w.id}),
+    tv as (select village_code from coverage_villages where warning_id = ${w.id} and ${o.villages ?? sql`true`}),
     people as (
       select r.id, r.village_code, r.phone, r.email, r.language, r.area_code, r.audiences from recipients r
       where r.active and r.village_code in (select village_code from tv)
         and r.area_code like any (select p from pref)
         and r.audiences && ${sql.param(w.audiences)}::text[]
+        and ${o.people}
         and (${w.polygons === null} or not exists (
           select 1 from areas g where g.code = r.area_code and g.kind = 'grid' and g.lat is not null
             and not in_polygons(g.lat, g.lon, ${JSON.stringify(w.polygons ?? [])}::jsonb)))
@@ -128,7 +172,7 @@ function warningDeliveries(
         ${onlyDevices} ${newDevice}`;
 }
 
-function channelsOf(w: Warning) {
+export function channelsOf(w: Pick<Warning, "channels" | "audiences">) {
   return {
     personChannels: w.channels.filter(among(PERSON_CHANNELS)),
     // Loudspeakers and displays speak to everyone: only public warnings use them.
@@ -141,6 +185,13 @@ function channelsOf(w: Warning) {
  * that warning once, without an update being issued: a replaced loudspeaker controller
  * must not stay silent through the storm (DESIGN §5). The coverage denominator (the
  * villages' population) does not change. Returns the warnings that got new rows.
+ *
+ * A warning still planning its public (plan_state 'pending') reaches a member of the
+ * public in a county after its cursor by itself, so they are left to it: one delivery per
+ * person, never two. The warning row is locked (FOR SHARE) against the county planner,
+ * which holds it FOR UPDATE while it writes a county: without the lock a county planned
+ * from a snapshot taken before this person was committed, with a cursor read before that
+ * county committed, would reach them from neither side.
  */
 export async function planLateJoiners(
   tx: Db,
@@ -154,7 +205,8 @@ export async function planLateJoiners(
     where ${inForceSql("w", at)} and w.msg_type <> 'Cancel'
       and exists (select 1 from coverage_villages cv where cv.warning_id = w.id and cv.village_code in (
         select village_code from recipients where id = any(${sql.param(only.recipientIds ?? [])}::bigint[])
-        union select village_code from devices where id = any(${sql.param(only.deviceIds ?? [])}::uuid[])))`);
+        union select village_code from devices where id = any(${sql.param(only.deviceIds ?? [])}::uuid[])))
+    for share of w`);
   if (open.length === 0) return [];
   const ws = await tx
     .select()
@@ -167,7 +219,18 @@ export async function planLateJoiners(
     );
   const created: { warningId: string; deliveries: number }[] = [];
   for (const w of ws) {
-    const rows = await tx.execute(warningDeliveries(w, { rank: LEVEL_RANK[w.level], at, ...channelsOf(w), only }));
+    const notYetPlanned =
+      w.planState === "pending" ? sql`(${firstLane} or left(r.village_code, 6) <= ${w.planCursor ?? ""})` : sql`true`;
+    const rows = await tx.execute(
+      warningDeliveries(w, {
+        rank: LEVEL_RANK[w.level],
+        at,
+        ...channelsOf(w),
+        people: notYetPlanned,
+        devices: true,
+        only,
+      }),
+    );
     if (rows.count > 0) {
       created.push({ warningId: w.id, deliveries: rows.count });
       await notifyDeliveries(tx, w.id);
@@ -224,20 +287,13 @@ function planCancelVillages(tx: Db, w: Warning) {
     select count(*)::int as villages, 0 as without_centroid from ins`);
 }
 
-/** One county of a Cancel's all-clear to people (the last step of progressive planning). */
-export async function planCancelPeople(tx: Db, w: Warning, county: string, now: Date): Promise<number> {
-  const r = await tx.execute(cancelDeliveries(w, LEVEL_RANK[w.level], now.toISOString(), { county }));
-  return r.count;
-}
-
 /** The all-clear goes to every person a version of the thread was sent to (one county at a
  * time), and a stop to every device any version targeted (eb platforms get theirs in
- * eb-plan.ts). Village codes are fixed-width digits, so a county is one index range. */
+ * eb-plan.ts). */
 function cancelDeliveries(w: Warning, rank: number, at: string, scope: { devices: true } | { county: string }) {
   const targets =
     "county" in scope
-      ? sql`d.recipient_id is not null and d.sent_at is not null
-          and d.village_code between ${`${scope.county}000000`} and ${`${scope.county}999999`}`
+      ? sql`d.recipient_id is not null and d.sent_at is not null and ${inCounty(sql`d.village_code`, scope.county)}`
       : sql`d.device_id is not null`;
   return sql`
     with earlier as (select id from warnings where thread_id = ${w.threadId} and id <> ${w.id})

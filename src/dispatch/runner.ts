@@ -9,7 +9,7 @@ import type { Logger } from "../lib/log.js";
 import { errorFields } from "../lib/log.js";
 import { randomId } from "../lib/crypto.js";
 import { defaultDispatchOptions, dispatchOnce, type DispatchOptions, type LoopDeps } from "./dispatcher.js";
-import { expireEnded, recoverLeases } from "../deliveries/claims.js";
+import { expireEnded, recoverLeases, type LaneHint } from "../deliveries/claims.js";
 import { applyWaitingReports } from "../deliveries/reports.js";
 import { DELIVERIES_CHANNEL } from "./notify.js";
 import { continuePlans } from "./progressive.js";
@@ -35,6 +35,7 @@ export class DispatchRunner {
   private running = false;
   private loops: Promise<void>[] = [];
   private wakeups = new Set<() => void>();
+  private laneHints: LaneHint[] = [];
   /** Bumped by every wake: a loop mid-claim when a NOTIFY arrives sees it changed and
    * claims again at once instead of sleeping out the poll (the hub's deliverAgain idea). */
   private wakeGeneration = 0;
@@ -58,7 +59,10 @@ export class DispatchRunner {
     for (const channel of this.d.channels) {
       const bucket = new TokenBucket(channel.pace.ratePerSecond);
       for (let i = 0; i < (this.d.loopsPerChannel ?? 1); i++) {
+        const laneHint: LaneHint = {};
+        this.laneHints.push(laneHint);
         const deps: LoopDeps = {
+          laneHint,
           db: this.d.db,
           channel,
           bucket,
@@ -99,6 +103,8 @@ export class DispatchRunner {
 
   wakeAll(): void {
     this.wakeGeneration++;
+    // New rows may be more urgent than the lane a loop holds: every loop looks afresh.
+    for (const h of this.laneHints) h.lane = undefined;
     for (const w of this.wakeups) w();
   }
 
@@ -152,6 +158,7 @@ export class DispatchRunner {
     await Promise.all(this.loops);
     await this.planning;
     this.loops = [];
+    this.laneHints = [];
     await this.unlisten?.().catch(() => {});
   }
 }

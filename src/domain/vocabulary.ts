@@ -112,7 +112,8 @@ export type WarningStatus = (typeof WARNING_STATUSES)[number];
 
 /** Whether every delivery of an issued version exists yet: a Cancel's all-clear is planned
  * after its request returns, county by county (`pending` until the last county commits). */
-export const PLAN_STATES = ["pending", "planned"] as const;
+/** `stopped`: the version left force (superseded, cancelled, expired) before its plan finished. */
+export const PLAN_STATES = ["pending", "planned", "stopped"] as const;
 export type PlanState = (typeof PLAN_STATES)[number];
 
 export const MSG_TYPES = ["Alert", "Update", "Cancel"] as const;

@@ -20,7 +20,10 @@ export const scheduledIssueJob: Job = {
     );
     const ids = await s.db.select({ id: warnings.id }).from(warnings).where(due).orderBy(asc(warnings.sendAt));
     let issued = 0;
+    // Deliveries written at issue (devices, the first lane); `planning` counts the
+    // warnings whose public the dispatchers' planner still writes county by county.
     let deliveries = 0;
+    let planning = 0;
     let failed = 0;
     for (const { id } of ids) {
       try {
@@ -37,6 +40,7 @@ export const scheduledIssueJob: Job = {
         if (plan) {
           issued++;
           deliveries += plan.deliveries;
+          if (plan.pending) planning++;
         }
       } catch (e) {
         failed++;
@@ -44,6 +48,6 @@ export const scheduledIssueJob: Job = {
       }
     }
     if (failed > 0) throw new Error(`${failed} of ${ids.length} scheduled warnings failed to issue`);
-    return { due: ids.length, issued, deliveries };
+    return { due: ids.length, issued, deliveries, planning };
   },
 };

@@ -1,6 +1,7 @@
 // Issuing a warning version: one transaction marks it issued, retires the version it
-// supersedes, plans every delivery (one INSERT … SELECT) and wakes the dispatchers. A
-// Cancel plans its people's all-clear after commit instead (dispatch/progressive.ts).
+// supersedes, plans what must not wait (villages, devices, the people who must act) and
+// wakes the dispatchers, whose planner then writes the public's deliveries county by
+// county (dispatch/progressive.ts). Its size does not grow with the area's population.
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { updateWarning, type Warning } from "../db/queries/warnings.js";

@@ -418,7 +418,8 @@ describe("several dispatchers", () => {
     const rows = await deliveriesOf(c.tdb.db, w.id);
     expect(rows).toHaveLength(600);
     expect(rows.every((r) => r.status === "sent")).toBe(true);
-    const counts = [...sms.sends.values(), ...email.sends.values()];
+    // Only this warning's rows: the runners also send what earlier tests left queued.
+    const counts = rows.map((r) => (sms.sends.get(r.id) ?? 0) + (email.sends.get(r.id) ?? 0));
     expect(counts).toHaveLength(600);
     expect(counts.every((n) => n === 1)).toBe(true);
   });
@@ -441,8 +442,10 @@ describe("several dispatchers", () => {
       await new Promise((r) => setTimeout(r, 100)); // the loop found nothing and sleeps for a minute
       const before = ch.totalSends;
       const w = await issue(c);
-      for (let i = 0; i < 100 && (await statuses(c, w.id)).some((s) => s !== "sent"); i++)
-        await new Promise((r) => setTimeout(r, 20));
+      // The poll is a minute: only the NOTIFYs (the issue's, then its county's, planned by
+      // the runner or the factory, whichever locks it first) get these sent in time.
+      const sent = async () => (await statuses(c, w.id)).filter((s) => s === "sent").length;
+      while ((await sent()) < 6) await new Promise((r) => setTimeout(r, 20));
       expect(await statuses(c, w.id)).toEqual(Array(6).fill("sent"));
       expect(ch.totalSends - before).toBe(6);
     } finally {

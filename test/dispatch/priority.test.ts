@@ -36,7 +36,7 @@ const claim = (limit: number) =>
   claimBatch(ctx().tdb.db, { channel: "sms", limit, owner: "t", now: new Date(Date.now() + 60_000), leaseMs: 60_000 });
 
 describe("dispatch lanes", () => {
-  it("the first claimed batch holds every responsible person's message, even a yellow one behind a red public", async () => {
+  it("every responsible person's message is claimed before the public, even a yellow one behind a red public", async () => {
     const c = ctx();
     const everyone = ["public", "info_officer", "grid_worker", "village_cadre", "township_official", "county_official"];
     const red = await createIssued(c, {
@@ -51,14 +51,13 @@ describe("dispatch lanes", () => {
       audiences: ["info_officer"],
       channels: ["sms"],
     });
+    // A batch is one lane and one class: the red first lane, then the yellow one, both
+    // ahead of the red public.
     const first = await claim(responsible.length + 1);
-    expect(
-      first
-        .filter((d) => d.warningId === red.id)
-        .map((d) => d.recipientId)
-        .sort(),
-    ).toEqual([...responsible].sort());
-    expect(first.filter((d) => d.warningId === yellow.id).map((d) => d.recipientId)).toEqual([responsible[0]]);
+    expect(first.every((d) => d.warningId === red.id)).toBe(true);
+    expect(first.map((d) => d.recipientId).sort()).toEqual([...responsible].sort());
+    const second = await claim(responsible.length + 1);
+    expect(second.map((d) => [d.warningId, d.recipientId])).toEqual([[yellow.id, responsible[0]]]);
     // Then the public, red first.
     const rest = await claim(PUBLIC + 10);
     expect(rest).toHaveLength(PUBLIC);

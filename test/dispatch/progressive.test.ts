@@ -1,11 +1,16 @@
-// Progressive planning: a Cancel's all-clear is planned one county per transaction after
-// the request, so a planner that stops between counties resumes where it left off.
+// Progressive planning: the issuing transaction writes what must not wait (villages,
+// devices, the people who must act) and the public's deliveries follow one county per
+// transaction, so a planner that stops between counties resumes where it left off.
 import { beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import { useContext } from "../helpers/context.js";
-import { createIssued, json } from "../helpers/factories.js";
-import { addPerson, deliveriesOf } from "../helpers/people.js";
+import postgres from "postgres";
+import { useContext, type TestContext } from "../helpers/context.js";
+import { createDraft, createIssued, json, warningBody } from "../helpers/factories.js";
+import { addDevice, addPerson, deliveriesOf } from "../helpers/people.js";
 import { continuePlans, planNextChunk } from "../../src/dispatch/progressive.js";
+import { planCountyPeople } from "../../src/dispatch/planner.js";
+import { createDb } from "../../src/db/client.js";
+import { getWarning } from "../../src/db/queries/warnings.js";
 
 const ctx = useContext();
 const A = "150402001001"; // 红山区
@@ -14,6 +19,24 @@ const B = "150404001001"; // 松山区
 beforeAll(async () => {
   for (const area of [A, A, B]) await addPerson(ctx().tdb.db, { area });
 });
+
+/** Submit and approve through the API, leaving the plan to the test. */
+async function approve(c: TestContext, over: Record<string, unknown>) {
+  const w = await createDraft(c, over);
+  await c.request("POST", `/api/v1/warnings/${w.id}/submit`, { key: c.users.issuer.key });
+  const r = await c.request("POST", `/api/v1/warnings/${w.id}/approve`, { key: c.users.approver.key });
+  expect(r.status).toBe(200);
+  return json(r);
+}
+
+const planState = async (c: TestContext, id: string) =>
+  (await json(await c.request("GET", `/api/v1/warnings/${id}`))).planState;
+
+/** (target, channel) pairs planned more than once for a warning. */
+const doubles = (c: TestContext, id: string) =>
+  c.tdb.db.execute(sql`
+    select recipient_id, device_id, channel, count(*)::int as n from deliveries
+    where warning_id = ${id} and purpose = 'warning' group by 1, 2, 3 having count(*) > 1`);
 
 describe("progressive plan", () => {
   it("plans a cancel county by county, committing each, and resumes after the last one committed", async () => {
@@ -31,12 +54,214 @@ describe("progressive plan", () => {
     // One county, committed: the planner "dies" here.
     expect(await planNextChunk(c.tdb.db, c.clock.now)).toMatchObject({ county: "150402", deliveries: 2 });
     expect((await deliveriesOf(c.tdb.db, cancel.id)).map((d) => d.village_code)).toEqual([A, A]);
-    expect((await json(await c.request("GET", `/api/v1/warnings/${cancel.id}`))).planState).toBe("pending");
+    expect(await planState(c, cancel.id)).toBe("pending");
 
     // Another planner picks it up after that county, never planning it twice.
     expect(await continuePlans(c.tdb.db, () => c.clock.now)).toEqual({ chunks: 1, deliveries: 1, warnings: 1 });
     expect((await deliveriesOf(c.tdb.db, cancel.id)).map((d) => d.village_code).sort()).toEqual([A, A, B]);
-    expect((await json(await c.request("GET", `/api/v1/warnings/${cancel.id}`))).planState).toBe("planned");
+    expect(await planState(c, cancel.id)).toBe("planned");
     expect(await planNextChunk(c.tdb.db, c.clock.now)).toBeNull();
+  });
+
+  it("an issue commits with its villages, devices and first lane; the public follows county by county", async () => {
+    const c = ctx();
+    const [P1, P2, P3] = ["150402002001", "150403002001", "150404002001"];
+    const db = c.tdb.db;
+    const pub = [
+      await addPerson(db, { area: P1 }),
+      await addPerson(db, { area: P2 }),
+      await addPerson(db, { area: P3 }),
+    ];
+    const officers = [
+      await addPerson(db, { area: P1, audiences: ["info_officer"], role: "primary" }),
+      await addPerson(db, { area: P3, audiences: ["village_cadre"], role: "primary" }),
+    ];
+    const speaker = await addDevice(db, { area: P2 });
+    const w = await approve(c, {
+      areas: { codes: [P1, P2, P3] },
+      audiences: ["public", "info_officer", "village_cadre"],
+      channels: ["sms", "loudspeaker"],
+    });
+    expect(w).toMatchObject({ status: "issued", planState: "pending" });
+    // The denominator is whole from the first moment: coverage never over-reports.
+    const [cv] = await db.execute<{ n: number }>(
+      sql`select count(*)::int as n from coverage_villages where warning_id = ${w.id}`,
+    );
+    expect(cv!.n).toBe(3);
+    const cov = await json(await c.request("GET", `/api/v1/warnings/${w.id}/coverage`));
+    expect(cov.planState).toBe("pending");
+    const first = await deliveriesOf(db, w.id);
+    expect(first.map((d) => d.recipient_id ?? d.device_id).sort()).toEqual([...officers, speaker].sort());
+
+    expect(await planNextChunk(db, c.clock.now)).toMatchObject({ warningId: w.id, county: "150402", deliveries: 1 });
+    expect(await continuePlans(db, () => c.clock.now)).toEqual({ chunks: 2, deliveries: 2, warnings: 1 });
+    expect(await planState(c, w.id)).toBe("planned");
+    const all = await deliveriesOf(db, w.id);
+    expect(all.filter((d) => d.recipient_id !== null).map((d) => d.recipient_id)).toEqual(
+      expect.arrayContaining([...pub, ...officers]),
+    );
+    expect(all).toHaveLength(6);
+    expect(await doubles(c, w.id)).toEqual([]);
+  });
+
+  it("a person added while the plan is pending gets one delivery, from whichever side reaches them", async () => {
+    const c = ctx();
+    const [L1, L2] = ["150402002002", "150404001002"];
+    await addPerson(c.tdb.db, { area: L1 });
+    await addPerson(c.tdb.db, { area: L2 });
+    const w = await approve(c, {
+      areas: { codes: [L1, L2] },
+      audiences: ["public", "info_officer"],
+      channels: ["sms"],
+    });
+    expect(await planNextChunk(c.tdb.db, c.clock.now)).toMatchObject({ warningId: w.id, county: "150402" });
+    const add = async (areaCode: string, phone: string, audiences: string[]) => {
+      const r = await c.request("POST", "/api/v1/recipients", {
+        key: c.users.issuer.key,
+        json: { name: "新人", phone, areaCode, audiences, ...(audiences[0] === "public" ? {} : { role: "primary" }) },
+      });
+      expect(r.status).toBe(201);
+      return (await json(r)).id as number;
+    };
+    const rows = async (id: number) => (await deliveriesOf(c.tdb.db, w.id)).filter((d) => d.recipient_id === id);
+    // A county already planned: the late-joiner path reaches them at once.
+    const inPlanned = await add(L1, "13900471001", ["public"]);
+    expect(await rows(inPlanned)).toHaveLength(1);
+    // A county still to plan: left to the county planner, which has not read them yet.
+    const inPending = await add(L2, "13900471002", ["public"]);
+    expect(await rows(inPending)).toHaveLength(0);
+    // The first lane never waits for a county.
+    const officer = await add(L2, "13900471003", ["info_officer"]);
+    expect(await rows(officer)).toHaveLength(1);
+
+    await continuePlans(c.tdb.db, () => c.clock.now);
+    for (const id of [inPlanned, inPending, officer]) expect(await rows(id)).toHaveLength(1);
+    expect(await deliveriesOf(c.tdb.db, w.id)).toHaveLength(5);
+    expect(await doubles(c, w.id)).toEqual([]);
+  });
+
+  it("a person added while a county planner holds the warning waits for it, and is reached once", async () => {
+    const c = ctx();
+    const [K1, K2] = ["150402003001", "150404003001"];
+    await addPerson(c.tdb.db, { area: K1 });
+    await addPerson(c.tdb.db, { area: K2 });
+    const w = await approve(c, { areas: { codes: [K1, K2] }, channels: ["sms"] });
+    expect(await planNextChunk(c.tdb.db, c.clock.now)).toMatchObject({ warningId: w.id, county: "150402" });
+    const row = (await getWarning(c.tdb.db, w.id))!;
+    // The next planner, mid-county on its own connection: it holds the warning row, as
+    // planNextChunk does, and writes K2's county from a snapshot that cannot see the
+    // newcomer, who is committed only after it.
+    const client = postgres(c.tdb.url, { max: 1, onnotice: () => {} });
+    let go!: () => void;
+    const gate = new Promise<void>((r) => {
+      go = r;
+    });
+    let holding!: () => void;
+    const held = new Promise<void>((r) => {
+      holding = r;
+    });
+    const planner = createDb(client).transaction(async (tx) => {
+      await tx.execute(sql`select id from warnings where id = ${w.id} for update`);
+      holding();
+      await gate;
+      const n = await planCountyPeople(tx, row, "150404", c.clock.now);
+      await tx.execute(sql`update warnings set plan_cursor = '150404' where id = ${w.id}`);
+      return n;
+    });
+    try {
+      await held;
+      const created = c.request("POST", "/api/v1/recipients", {
+        key: c.users.issuer.key,
+        json: { name: "新人", phone: "13900471004", areaCode: K2, audiences: ["public"] },
+      });
+      // Wait on state: the create is blocked on the warning row (its late-joiner step).
+      while (
+        (
+          await c.tdb.db.execute<{ n: number }>(sql`
+            select count(*)::int as n from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock'`)
+        )[0]!.n === 0
+      )
+        await new Promise((r) => setTimeout(r, 10));
+      go();
+      expect(await planner).toBe(1);
+      const r = await created;
+      expect(r.status).toBe(201);
+      const id = (await json(r)).id as number;
+      expect((await deliveriesOf(c.tdb.db, w.id)).filter((d) => d.recipient_id === id)).toHaveLength(1);
+    } finally {
+      go();
+      await planner.catch(() => {});
+      await client.end();
+    }
+    await continuePlans(c.tdb.db, () => c.clock.now);
+    expect(await doubles(c, w.id)).toEqual([]);
+    expect(await deliveriesOf(c.tdb.db, w.id)).toHaveLength(3);
+  });
+
+  it("a version superseded while it plans stops planning; its successor plans in full", async () => {
+    const c = ctx();
+    const [S1, S2] = ["150402002003", "150403002002"];
+    await addPerson(c.tdb.db, { area: S1 });
+    await addPerson(c.tdb.db, { area: S2 });
+    const areas = { codes: [S1, S2] };
+    const v1 = await approve(c, { areas, channels: ["sms"] });
+    expect(await planNextChunk(c.tdb.db, c.clock.now)).toMatchObject({ warningId: v1.id, county: "150402" });
+    const u = await c.request("POST", `/api/v1/warnings/${v1.id}/update`, {
+      key: c.users.issuer.key,
+      json: warningBody(c, { areas, channels: ["sms"], level: "red", description: "降雨加强" }),
+    });
+    const v2 = await json(u);
+    const a = await c.request("POST", `/api/v1/warnings/${v2.id}/approve`, { key: c.users.approver.key });
+    expect(await json(a)).toMatchObject({ status: "issued", planState: "pending" });
+
+    await continuePlans(c.tdb.db, () => c.clock.now);
+    expect(await json(await c.request("GET", `/api/v1/warnings/${v1.id}`))).toMatchObject({
+      status: "updated",
+      planState: "stopped",
+    });
+    expect((await deliveriesOf(c.tdb.db, v1.id)).map((d) => d.village_code)).toEqual([S1]);
+    expect(await planState(c, v2.id)).toBe("planned");
+    expect((await deliveriesOf(c.tdb.db, v2.id)).map((d) => d.village_code).sort()).toEqual([S1, S2]);
+    const [audit] = await c.tdb.db.execute<{ actor_kind: string }>(
+      sql`select actor_kind from audit_log where subject_id = ${v1.id} and action = 'warning.plan_stopped'`,
+    );
+    expect(audit).toMatchObject({ actor_kind: "system" });
+  });
+
+  it("a planner killed mid-plan (after some counties, and inside one) leaves exactly one delivery per target and channel", async () => {
+    const c = ctx();
+    const villages = ["150402001002", "150402001003", "150403001001", "150403001002", "150404001003"];
+    const people: number[] = [];
+    for (const area of villages)
+      for (let i = 0; i < 3; i++)
+        people.push(await addPerson(c.tdb.db, { area, email: `p${people.length}@example.cn` }));
+    const w = await approve(c, { areas: { codes: villages }, channels: ["sms", "email"] });
+    expect(await planNextChunk(c.tdb.db, c.clock.now)).toMatchObject({ county: "150402", deliveries: 12 });
+    // Killed inside the next county: its transaction never commits.
+    const row = (await getWarning(c.tdb.db, w.id))!;
+    await expect(
+      c.tdb.db.transaction(async (tx) => {
+        expect(await planCountyPeople(tx, row, "150403", c.clock.now)).toBe(12);
+        throw new Error("killed");
+      }),
+    ).rejects.toThrow("killed");
+    expect(await planState(c, w.id)).toBe("pending");
+
+    // Another process takes over from the last committed county.
+    const client = postgres(c.tdb.url, { max: 2, onnotice: () => {} });
+    try {
+      expect(await continuePlans(createDb(client), () => c.clock.now)).toEqual({
+        chunks: 2,
+        deliveries: 18,
+        warnings: 1,
+      });
+    } finally {
+      await client.end();
+    }
+    const all = await deliveriesOf(c.tdb.db, w.id);
+    expect(all).toHaveLength(people.length * 2);
+    expect(new Set(all.map((d) => `${d.recipient_id}:${d.channel}`)).size).toBe(people.length * 2);
+    expect(await doubles(c, w.id)).toEqual([]);
   });
 });

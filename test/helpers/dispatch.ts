@@ -23,3 +23,12 @@ export function dispatchWith(
     options: { ...defaultDispatchOptions, ...options },
   });
 }
+
+/** Dispatcher cycles until nothing due is left: a batch is one lane and one class
+ * (deliveries/claims.ts), so a test's rows may take more than one. */
+export async function drainWith(c: TestContext, channel: Channel, options: Partial<DispatchOptions> = {}) {
+  let n = 0;
+  for (let got = await dispatchWith(c, channel, options); got > 0; got = await dispatchWith(c, channel, options))
+    n += got;
+  return n;
+}

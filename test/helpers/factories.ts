@@ -1,5 +1,6 @@
 // Typed factories: each test creates the rows it needs.
 import type { TestContext, TestUser } from "./context.js";
+import { continuePlans } from "../../src/dispatch/progressive.js";
 
 export const inHours = (ctx: TestContext, h: number) => new Date(ctx.clock.now.getTime() + h * 3600_000).toISOString();
 
@@ -41,5 +42,12 @@ export async function createIssued(
   if (s.status !== 200) throw new Error(`submit: ${s.status} ${await s.text()}`);
   const a = await ctx.request("POST", `/api/v1/warnings/${w.id}/approve`, { key: approver.key });
   if (a.status !== 200) throw new Error(`approve: ${a.status} ${await a.text()}`);
-  return json(a);
+  await finishPlans(ctx);
+  return json(await ctx.request("GET", `/api/v1/warnings/${w.id}`, { key: approver.key }));
+}
+
+/** What a dispatcher runner's planner does after an issue: every pending warning's public
+ * deliveries planned, county by county, to the end (tests that run no runner). */
+export function finishPlans(ctx: TestContext) {
+  return continuePlans(ctx.tdb.db, () => ctx.clock.now);
 }

@@ -7,6 +7,7 @@ import { createDraft, json } from "../helpers/factories.js";
 import { addPerson, deliveriesOf } from "../helpers/people.js";
 import { scheduledIssueJob } from "../../src/jobs/scheduled-issue.js";
 import { expiryJob } from "../../src/jobs/expiry.js";
+import { planPendingJob } from "../../src/jobs/plan-pending.js";
 import { dispatch, minutes, runAt } from "./helpers.js";
 
 const ctx = useContext();
@@ -43,7 +44,14 @@ describe("scheduled issue", () => {
     expect(await deliveriesOf(c.tdb.db, w.id)).toEqual([]);
     expect((await dispatch(c, "sms", minutes(w.t0, 29.9))).totalSends).toBe(0);
 
-    expect(await runAt(c, scheduledIssueJob, minutes(w.t0, 30))).toMatchObject({ due: 1, issued: 1, deliveries: 1 });
+    // The one person is the public: written by the county planner after the issue commits.
+    expect(await runAt(c, scheduledIssueJob, minutes(w.t0, 30))).toMatchObject({
+      due: 1,
+      issued: 1,
+      deliveries: 0,
+      planning: 1,
+    });
+    expect(await runAt(c, planPendingJob, minutes(w.t0, 30))).toMatchObject({ chunks: 1, deliveries: 1, warnings: 1 });
     const issued = await json(await c.request("GET", `/api/v1/warnings/${w.id}`));
     expect(issued).toMatchObject({ status: "issued", issuedAt: minutes(w.t0, 30).toISOString() });
     expect(await deliveriesOf(c.tdb.db, w.id)).toHaveLength(1);

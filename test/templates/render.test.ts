@@ -5,7 +5,7 @@ import { useContext } from "../helpers/context.js";
 import { createIssued } from "../helpers/factories.js";
 import { addPerson } from "../helpers/people.js";
 import { LoopbackChannel } from "../helpers/loopback-channel.js";
-import { dispatchWith } from "../helpers/dispatch.js";
+import { drainWith } from "../helpers/dispatch.js";
 import { defaultGrading, defaultPolicy } from "../../src/config/grading.js";
 import { buildCatalog, TemplateError } from "../../src/templates/catalog.js";
 import { TemplateRenderer, type RenderableWarning } from "../../src/templates/render.js";
@@ -393,7 +393,7 @@ describe("the dispatcher renders 叫应 deliveries with the escalation templates
       insert into deliveries (warning_id, channel, purpose, recipient_id, village_code, address, level_rank, escalation_step, next_attempt_at)
       select warning_id, 'sms', 'escalation', recipient_id, village_code, address, level_rank, 2, ${c.clock.now.toISOString()}::timestamptz from deliveries where warning_id = ${w.id} and recipient_id = ${pid}`);
     const ch = new LoopbackChannel("sms");
-    await dispatchWith(c, ch);
+    await drainWith(c, ch);
     const texts = ch.messages.filter((m) => m.message.warningId === w.id).map((m) => m.message.text);
     expect(texts).toHaveLength(2);
     expect(texts.filter((t) => t.includes("【叫应】"))).toHaveLength(1);
@@ -409,7 +409,7 @@ describe("recipients' languages through the dispatcher", () => {
     const en = await addPerson(c.tdb.db, { area: V, language: "en" });
     const w = await createIssued(c, { areas: { codes: [V] }, channels: ["sms"] });
     const ch = new LoopbackChannel("sms");
-    await dispatchWith(c, ch);
+    await drainWith(c, ch);
     const rows = await c.tdb.db.execute<{ recipient_id: string; language: string; rendered_language: string }>(
       sql`select recipient_id, language, rendered_language from deliveries where warning_id = ${w.id} order by recipient_id`,
     );

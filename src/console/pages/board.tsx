@@ -250,6 +250,12 @@ export function BoardPage(p: BoardProps) {
       </h1>
       <p class="muted">
         {word(t, "mt", w.msgType)} · {t("version")} {w.version} · {word(t, "st", w.status)}
+        {w.planState !== "planned" && (
+          <>
+            {" · "}
+            <strong id="plan-state">{t(w.planState === "pending" ? "planPending" : "planStopped")}</strong>
+          </>
+        )}
         {" · "}
         {t("expires")} {beijing(w.expires)} <small>{t("bjt")}</small>
         {isCancel && w.supersedesId && (

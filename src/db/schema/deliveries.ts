@@ -17,6 +17,10 @@ export const deliveries = pgTable(
     recipientId: bigint("recipient_id", { mode: "number" }),
     deviceId: uuid("device_id"),
     villageCode: text("village_code").notNull(),
+    /** The county (first 6 digits of the village code): the dispatch lane every hot query
+     * names, and the distribution column under Citus (docs/scale.md). Derived, so no
+     * writer can disagree with the village. */
+    lane: text("lane").notNull().generatedAlwaysAs(sql`left(village_code, 6)`),
     address: text("address"),
     language: languageEnum("language").notNull().default("zh"),
     /** The template language actually used (a missing `mn` template falls back to `zh`). */
@@ -50,8 +54,11 @@ export const deliveries = pgTable(
     // reply that acknowledges) without a separate per-recipient index.
     index("deliveries_warning_recipient_idx").on(t.warningId, t.recipientId),
     uniqueIndex("deliveries_warning_device_idx").on(t.warningId, t.deviceId).where(sql`${t.deviceId} is not null`),
+    // The most urgent due row anywhere (its lane is claimed next), and the lane's own
+    // rows of that class in due order: the trailing lane is checked in the index, so a
+    // lane's claim skips other lanes' entries without reading their rows.
     index("deliveries_claim_idx")
-      .on(t.channel, t.priority, t.levelRank, t.nextAttemptAt)
+      .on(t.channel, t.priority, t.levelRank, t.nextAttemptAt, t.lane)
       .where(sql`${t.status} = 'queued'`),
     index("deliveries_lease_idx").on(t.leaseUntil).where(sql`${t.status} = 'sending'`),
     index("deliveries_provider_id_idx").on(t.providerId).where(sql`${t.providerId} is not null`),

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { bigint, boolean, index, pgTable, text } from "drizzle-orm/pg-core";
 import { languageEnum, postRoleEnum } from "./enums.js";
 import { timestamps } from "./columns.js";
+import { FIRST_LANE_AUDIENCES } from "../../domain/vocabulary.js";
 
 export const recipients = pgTable(
   "recipients",
@@ -33,6 +34,11 @@ export const recipients = pgTable(
     // city-wide step over a million people).
     // 叫应 steps 1 and 2 read a village's A/B posts, not its hundreds of residents.
     index("recipients_posts_idx").on(t.villageCode).where(sql`${t.role} is not null`),
+    // The issuing transaction plans the first lane (officers, cadres, officials) city-wide
+    // without reading the residents around them (dispatch/planner.ts uses the same constant).
+    index("recipients_first_lane_idx")
+      .on(t.villageCode)
+      .where(sql`${t.audiences} && ${sql.raw(`'{${FIRST_LANE_AUDIENCES.join(",")}}'::text[]`)}`),
     index("recipients_officials_idx")
       .on(t.villageCode)
       .where(sql`${t.audiences} && '{township_official,county_official}'::text[]`),

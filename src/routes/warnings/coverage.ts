@@ -12,12 +12,19 @@ import { loadWarning } from "../../warnings/load.js";
 
 const query = z.strictObject({ by: z.enum(["county", "township", "village"]).default("village") });
 
-async function report(c: Context<AppEnv>, by: z.output<typeof query>["by"]): Promise<CoverageReport> {
+async function report(
+  c: Context<AppEnv>,
+  by: z.output<typeof query>["by"],
+): Promise<CoverageReport & { planState: string }> {
   const { s, actor } = ctx(c);
   requirePermission(actor, "read");
   const w = await loadWarning(s.db, actor, c.req.param("id")!);
   const [villages, curve] = await Promise.all([villageCoverage(s.db, w.id), coverageTimeline(s.db, w.id)]);
-  return buildCoverage({ warningId: w.id, level: w.level, issuedAt: w.issuedAt, by, villages, curve });
+  // While the plan is pending the denominator is whole but `targeted` still grows: say so.
+  return {
+    ...buildCoverage({ warningId: w.id, level: w.level, issuedAt: w.issuedAt, by, villages, curve }),
+    planState: w.planState,
+  };
 }
 
 export const coverageJson = defineOperation({

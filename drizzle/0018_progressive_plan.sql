@@ -1,0 +1,2 @@
+ALTER TYPE "public"."plan_state" ADD VALUE 'stopped';--> statement-breakpoint
+CREATE INDEX "recipients_first_lane_idx" ON "recipients" USING btree ("village_code") WHERE "recipients"."audiences" && '{info_officer,grid_worker,village_cadre,township_official,county_official}'::text[];

@@ -1,0 +1,159 @@
+// Every hot ledger query names its lane (the county: deliveries.lane, or a village-code
+// range of one county) or, where it cannot yet, says what it names instead, so the step to
+// Citus (docs/scale.md) is a list, not a hunt. Each query is run under EXPLAIN against the
+// real test database, through the same function the engine calls, and its plan is read:
+// every scan of a ledger table must carry the predicate its entry declares. A function
+// added to the claims module without an entry here fails the last test.
+import { describe, expect, it } from "vitest";
+import { sql, type SQL } from "drizzle-orm";
+import { useContext, type TestContext } from "../helpers/context.js";
+import { createIssued } from "../helpers/factories.js";
+import { addPerson } from "../helpers/people.js";
+import type { Db } from "../../src/db/client.js";
+import * as claims from "../../src/deliveries/claims.js";
+import { applyProviderReports } from "../../src/deliveries/reports.js";
+import { planCountyPeople } from "../../src/dispatch/planner.js";
+import { getWarning, type Warning } from "../../src/db/queries/warnings.js";
+
+const ctx = useContext();
+const LANE = "150402";
+const LEDGER = ["deliveries", "recipients", "coverage_villages"];
+
+/** A Db that EXPLAINs each statement instead of running it, and hands back no rows. Seq
+ * scans are off so the test's small tables are planned as a city's ledger would be. */
+function explaining(db: Db, plans: string[][]): Db {
+  return {
+    execute: async (q: SQL) => {
+      const rows = await db.transaction(async (tx) => {
+        await tx.execute(sql`set local enable_seqscan = off`);
+        return tx.execute<{ "QUERY PLAN": string }>(sql`explain ${q}`);
+      });
+      plans.push(rows.map((r) => r["QUERY PLAN"]));
+      return Object.assign([], { count: 0 });
+    },
+  } as unknown as Db;
+}
+
+/** The scans of ledger tables in a text plan, each with its own condition lines. */
+function ledgerScans(plan: string[]): { table: string; head: string; conds: string }[] {
+  const nodes: { head: string; lines: string[] }[] = [];
+  for (const line of plan) {
+    if (nodes.length === 0 || line.includes("->")) nodes.push({ head: line, lines: [] });
+    else nodes.at(-1)!.lines.push(line);
+  }
+  return nodes.flatMap((n) => {
+    const m = /Scan(?: Backward)? (?:using \S+ )?on (\w+)/.exec(n.head);
+    return m && LEDGER.includes(m[1]!) ? [{ table: m[1]!, head: n.head.trim(), conds: n.lines.join(" ") }] : [];
+  });
+}
+
+const laneCond = new RegExp(`lane = '${LANE}'`);
+const countyRange = new RegExp(`village_code >= '${LANE}000000'.*village_code <= '${LANE}999999'`);
+
+async function warningIn(c: TestContext, msgType?: "Cancel"): Promise<Warning> {
+  await addPerson(c.tdb.db, { area: `${LANE}001001` });
+  const w = await createIssued(c, { areas: { codes: [`${LANE}001001`] }, channels: ["sms"] });
+  const row = (await getWarning(c.tdb.db, w.id))!;
+  return msgType ? { ...row, msgType, id: crypto.randomUUID() } : row;
+}
+
+interface Entry {
+  /** What the statement's every ledger scan names. */
+  scope: "lane" | "warning and county" | "provider id" | "all lanes";
+  why?: string;
+  run: (db: Db, c: TestContext) => Promise<unknown>;
+  expect: (scan: { table: string; conds: string }) => boolean;
+}
+
+const now = new Date();
+const HOT: Record<string, Entry> = {
+  claimLane: {
+    scope: "lane",
+    run: (db) =>
+      claims.claimLane(db, {
+        channel: "sms",
+        lane: LANE,
+        priority: 1,
+        levelRank: 2,
+        limit: 500,
+        owner: "o",
+        now,
+        leaseMs: 10_000,
+      }),
+    expect: (s) => laneCond.test(s.conds),
+  },
+  renewLeases: {
+    scope: "lane",
+    run: (db) => claims.renewLeases(db, { owner: "o", ids: [1, 2], lane: LANE, now, leaseMs: 10_000 }),
+    expect: (s) => laneCond.test(s.conds),
+  },
+  recordOutcomes: {
+    scope: "lane",
+    run: (db) =>
+      claims.recordOutcomes(db, "o", now, [{ id: 1, kind: "sent", providerId: "SM1", renderedLanguage: "zh" }], LANE),
+    expect: (s) => laneCond.test(s.conds),
+  },
+  planCountyPeople: {
+    scope: "warning and county",
+    run: async (db, c) => planCountyPeople(db, await warningIn(c), LANE, now),
+    expect: (s) => countyRange.test(s.conds),
+  },
+  "planCountyPeople (a Cancel's all-clear)": {
+    scope: "warning and county",
+    run: async (db, c) => planCountyPeople(db, await warningIn(c, "Cancel"), LANE, now),
+    why: "the all-clear looks up each person it reaches by id (their current address), from that county's rows",
+    expect: (s) => countyRange.test(s.conds) || (s.table === "recipients" && /\(id = d\.recipient_id\)/.test(s.conds)),
+  },
+  pickLane: {
+    scope: "all lanes",
+    why: "the read that chooses the lane: no lock, so a multi-shard read under Citus",
+    run: (db) => claims.pickLane(db, { channel: "sms", now }),
+    expect: (s) => /channel = 'sms'/.test(s.conds) && !/lane = /.test(s.conds),
+  },
+  applyProviderReports: {
+    scope: "provider id",
+    why: "a Twilio callback names only its MessageSid; the lane would have to ride in the callback URL",
+    run: (db) => applyProviderReports(db, [{ providerId: "SM1", status: "delivered", at: now }], { recheck: false }),
+    expect: (s) => /provider_id/.test(s.conds),
+  },
+  recoverLeases: {
+    scope: "all lanes",
+    why: "maintenance every 2 s over expired leases: a multi-shard UPDATE without a lock",
+    run: (db) => claims.recoverLeases(db, now),
+    expect: (s) => /lease_until/.test(s.conds) || /sending/.test(s.conds),
+  },
+  expireEnded: {
+    scope: "all lanes",
+    why: "maintenance: queued rows of ended warnings, by warning",
+    run: (db) => claims.expireEnded(db, now),
+    expect: (s) => /warning_id/.test(s.conds) || /queued/.test(s.conds),
+  },
+};
+/** Composed of entries above, or not a ledger query. */
+const NOT_A_STATEMENT = { claimBatch: "pickLane then claimLane", batchWarnings: "reads warnings, a small table" };
+
+describe("hot ledger queries", () => {
+  it.each(Object.entries(HOT))("%s is scoped as declared", async (_name, e) => {
+    const c = ctx();
+    const plans: string[][] = [];
+    await e.run(explaining(c.tdb.db, plans), c);
+    const scans = plans.flatMap(ledgerScans);
+    expect(scans.length).toBeGreaterThan(0);
+    for (const s of scans) expect({ ...s, ok: e.expect(s) }).toMatchObject({ ok: true });
+  });
+
+  it("the dispatcher's claim, renewal and record are the lane-scoped ones", () => {
+    const lane = Object.entries(HOT).filter(([, e]) => e.scope === "lane");
+    expect(lane.map(([n]) => n).sort()).toEqual(["claimLane", "recordOutcomes", "renewLeases"]);
+    for (const [, e] of Object.entries(HOT))
+      if (e.scope === "all lanes" || e.scope === "provider id") expect(e.why).toBeTruthy();
+  });
+
+  it("every function of the claims module has an entry", () => {
+    const declared = new Set([...Object.keys(HOT), ...Object.keys(NOT_A_STATEMENT)]);
+    const fns = Object.entries(claims)
+      .filter(([, v]) => typeof v === "function")
+      .map(([k]) => k);
+    expect(fns.filter((f) => !declared.has(f))).toEqual([]);
+  });
+});
