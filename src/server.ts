@@ -66,6 +66,7 @@ const services: Services = {
     ebResourceCode: env.EB_RESOURCE_CODE,
     clientAddressHeader: env.CLIENT_ADDRESS_HEADER,
     maxCsvBytes: env.MAX_CSV_BYTES,
+    ledgerRetentionMonths: env.LEDGER_RETENTION_MONTHS,
   },
   log,
   now: () => new Date(),

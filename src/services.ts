@@ -32,6 +32,8 @@ export interface ServiceConfig {
   maxEbBytes: number;
   /** Where the daily coverage digest goes (DIGEST_EMAILS). */
   digestEmails: string[];
+  /** Whole months a warning's deliveries are kept after its issue month (LEDGER_RETENTION_MONTHS). */
+  ledgerRetentionMonths: number;
 }
 
 export interface Services {
@@ -60,4 +62,5 @@ export const defaultServiceConfig: ServiceConfig = {
   maxXmlBytes: 1024 * 1024,
   maxEbBytes: 2 * 1024 * 1024,
   digestEmails: [],
+  ledgerRetentionMonths: 13,
 };

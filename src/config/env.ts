@@ -74,6 +74,8 @@ export const envSchema = z.object({
     .min(1024)
     .max(1024 * 1024 * 1024)
     .default(128 * 1024 * 1024),
+  /** Whole months a warning's deliveries are kept after its issue month; then the retention job drops them. */
+  LEDGER_RETENTION_MONTHS: z.coerce.number().int().min(1).max(120).default(13),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 export type Env = z.infer<typeof envSchema>;

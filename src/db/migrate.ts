@@ -19,5 +19,7 @@ export async function runMigrations(client: Sql): Promise<void> {
     await tx.unsafe("select pg_advisory_xact_lock(hashtext('warncast:functions'))");
     await tx.unsafe(databaseFunctions());
     await tx.unsafe(coverage);
+    // This month's and the next two months' ledger partitions (the retention job keeps them ahead).
+    await tx.unsafe("select ensure_ledger_partitions(now()::date, 3)");
   });
 }

@@ -6,6 +6,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import type { Warning } from "../db/queries/warnings.js";
+import { ledgerKey } from "./ledger-key.js";
 
 export async function planEbDeliveries(tx: Db, w: Warning, rank: number, at: string): Promise<number> {
   // Loudspeakers speak to everyone: only public warnings use them. A cancel follows
@@ -46,8 +47,8 @@ export async function planEbDeliveries(tx: Db, w: Warning, rank: number, at: str
 const insertFrom = (w: Warning, rank: number, at: string) => sql`
     ins as (
       insert into deliveries
-        (warning_id, channel, device_id, village_code, language, level_rank, status, queued_at, next_attempt_at)
-      select ${w.id}::uuid, 'eb', t.id, t.area_code, coalesce(t.lang, 'zh')::language, ${rank}::smallint, 'queued',
+        (warning_id, issued_at, channel, device_id, village_code, language, level_rank, status, queued_at, next_attempt_at)
+      select ${w.id}::uuid, ${ledgerKey(w)}, 'eb', t.id, t.area_code, coalesce(t.lang, 'zh')::language, ${rank}::smallint, 'queued',
              ${at}::timestamptz, ${at}::timestamptz
       from t
       returning id, device_id

@@ -19,6 +19,7 @@ import {
 import { inForceSql } from "../warnings/lifecycle.js";
 import { notifyDeliveries } from "./notify.js";
 import { planEbDeliveries } from "./eb-plan.js";
+import { ledgerKey } from "./ledger-key.js";
 
 export interface PlanResult {
   villages: number;
@@ -148,9 +149,9 @@ function warningDeliveries(
             and not in_polygons(g.lat, g.lon, ${JSON.stringify(w.polygons ?? [])}::jsonb)))
         ${onlyPeople}
     )
-    insert into deliveries (warning_id, channel, recipient_id, device_id, village_code, address, language, level_rank,
-                              priority, status, queued_at, next_attempt_at, failed_at, error_code, error)
-      select ${w.id}::uuid, ch::channel, p.id, null, p.village_code, a.addr, p.language, ${rank}::smallint,
+    insert into deliveries (warning_id, issued_at, channel, recipient_id, device_id, village_code, address, language,
+                              level_rank, priority, status, queued_at, next_attempt_at, failed_at, error_code, error)
+      select ${w.id}::uuid, ${ledgerKey(w)}, ch::channel, p.id, null, p.village_code, a.addr, p.language, ${rank}::smallint,
              ${priorityOf(sql`p.audiences`)},
              case when a.addr is null then 'failed' else 'queued' end::delivery_status,
              ${at}::timestamptz, ${at}::timestamptz,
@@ -162,7 +163,7 @@ function warningDeliveries(
       cross join lateral (select ${addressOf(sql`ch`, "p")} as addr) a
       ${newPerson}
       union all
-      select ${w.id}::uuid, dv.kind::text::channel, null, dv.id, dv.village_code, null,
+      select ${w.id}::uuid, ${ledgerKey(w)}, dv.kind::text::channel, null, dv.id, dv.village_code, null,
              coalesce(dv.languages[1], 'zh')::language, ${rank}::smallint, ${DISPATCH_PRIORITY.public}::smallint,
              'queued', ${at}::timestamptz, ${at}::timestamptz, null, null, null
       from devices dv
@@ -297,10 +298,10 @@ function cancelDeliveries(w: Warning, rank: number, at: string, scope: { devices
       : sql`d.device_id is not null`;
   return sql`
     with earlier as (select id from warnings where thread_id = ${w.threadId} and id <> ${w.id})
-    insert into deliveries (warning_id, channel, recipient_id, device_id, village_code, address, language, level_rank,
-                              priority, status, queued_at, next_attempt_at)
+    insert into deliveries (warning_id, issued_at, channel, recipient_id, device_id, village_code, address, language,
+                              level_rank, priority, status, queued_at, next_attempt_at)
       select distinct on (d.recipient_id, d.device_id, d.channel)
-             ${w.id}::uuid, d.channel, d.recipient_id, d.device_id, d.village_code,
+             ${w.id}::uuid, ${ledgerKey(w)}, d.channel, d.recipient_id, d.device_id, d.village_code,
              ${addressOf(sql`d.channel`, "r")}, coalesce(r.language, d.language), ${rank}::smallint,
              ${priorityOf(sql`r.audiences`)},
              'queued', ${at}::timestamptz, ${at}::timestamptz

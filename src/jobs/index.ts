@@ -9,6 +9,7 @@ import { pruneCronRunsJob } from "./prune-cron-runs.js";
 import { ebHeartbeatJob } from "./eb-heartbeat.js";
 import { ebReadbackJob } from "./eb-readback.js";
 import { planPendingJob } from "./plan-pending.js";
+import { retentionJob } from "./retention.js";
 
 /** The one list of scheduled jobs (see job.ts). Cron expressions are UTC on both
  * runtimes. Retries and lease recovery are not here: every dispatcher process does them
@@ -24,4 +25,5 @@ export const jobs: Job[] = [
   escalationJob,
   digestJob,
   pruneCronRunsJob,
+  retentionJob,
 ];

@@ -34,6 +34,8 @@ export function warningDto(w: Warning) {
     endedAt: w.endedAt?.toISOString() ?? null,
     /** `pending` while the version's deliveries are still being planned (a Cancel's all-clear). */
     planState: w.planState,
+    /** Set once the retention job dropped its deliveries: the coverage report stays, the delivery list is empty. */
+    ledgerArchivedAt: w.ledgerArchivedAt?.toISOString() ?? null,
     rejectReason: w.rejectReason,
     note: w.note,
     createdAt: w.createdAt.toISOString(),

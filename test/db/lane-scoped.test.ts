@@ -43,7 +43,9 @@ function ledgerScans(plan: string[]): { table: string; head: string; conds: stri
   }
   return nodes.flatMap((n) => {
     const m = /Scan(?: Backward)? (?:using \S+ )?on (\w+)/.exec(n.head);
-    return m && LEDGER.includes(m[1]!) ? [{ table: m[1]!, head: n.head.trim(), conds: n.lines.join(" ") }] : [];
+    // The ledger's monthly partitions (deliveries_p202612, deliveries_default) are deliveries.
+    const table = m?.[1]?.replace(/^deliveries_(p\d{6}|default)$/, "deliveries");
+    return table && LEDGER.includes(table) ? [{ table, head: n.head.trim(), conds: n.lines.join(" ") }] : [];
   });
 }
 

@@ -62,9 +62,9 @@ function withStepMessages(due: SQL, at: string) {
       where due.step = 4 and r.active and r.audiences && ${OFFICIALS} and r.audiences @> '{county_official}'
     ),
     ins as (
-      insert into deliveries (warning_id, channel, purpose, escalation_step, recipient_id, village_code, address, language, level_rank,
-                              priority, status, queued_at, next_attempt_at, failed_at, error_code, error)
-      select p.warning_id, ch.kind::channel, 'escalation', p.step, p.id, p.village_code, ch.addr, p.language,
+      insert into deliveries (warning_id, issued_at, channel, purpose, escalation_step, recipient_id, village_code, address,
+                              language, level_rank, priority, status, queued_at, next_attempt_at, failed_at, error_code, error)
+      select p.warning_id, coalesce(w.issued_at, ${at}::timestamptz), ch.kind::channel, 'escalation', p.step, p.id, p.village_code, ch.addr, p.language,
              (${JSON.stringify(LEVEL_RANK)}::jsonb ->> w.level::text)::smallint,
              ${DISPATCH_PRIORITY.responsible}::smallint,
              case when ch.addr is null then 'failed' else 'queued' end::delivery_status,

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, index, pgTable, smallint, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, index, pgTable, primaryKey, smallint, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { channelEnum, deliveryPurposeEnum, deliveryStatusEnum, languageEnum } from "./enums.js";
 import { tstz } from "./columns.js";
 
@@ -7,11 +7,18 @@ import { tstz } from "./columns.js";
 // statement and per-row FK checks would cost more than the insert itself. The planner
 // only ever selects targets from existing rows, and recipients/devices are deactivated,
 // never deleted, so the references stay valid.
+//
+// The ledger is partitioned by month of its warning's issue (drizzle/0020): every row of a
+// warning shares a partition, so a month past retention is dropped whole (jobs/retention.ts)
+// and a year of warnings never slows today's. Hence the key (id, issued_at).
 export const deliveries = pgTable(
   "deliveries",
   {
-    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    // A sequence, not an identity: identity columns on partitioned tables need PostgreSQL 17.
+    id: bigint("id", { mode: "number" }).notNull().default(sql`nextval('delivery_ids')`),
     warningId: uuid("warning_id").notNull(),
+    /** The warning's issue time: the partition key, the same for every row of a warning. */
+    issuedAt: tstz("issued_at").notNull().defaultNow(),
     channel: channelEnum("channel").notNull(),
     purpose: deliveryPurposeEnum("purpose").notNull().default("warning"),
     recipientId: bigint("recipient_id", { mode: "number" }),
@@ -47,13 +54,16 @@ export const deliveries = pgTable(
     expiredAt: tstz("expired_at"),
   },
   (t) => [
+    primaryKey({ name: "deliveries_pkey", columns: [t.id, t.issuedAt] }),
     // Not unique (warning, recipient, channel): the planner makes one row per target and
     // channel by construction (tests check it), and a unique index on those distinct keys
     // measured 4.8 s per million planned rows. (warning_id, recipient_id) serves every
     // per-warning query and finds one person's deliveries of a warning in force (an SMS
     // reply that acknowledges) without a separate per-recipient index.
     index("deliveries_warning_recipient_idx").on(t.warningId, t.recipientId),
-    uniqueIndex("deliveries_warning_device_idx").on(t.warningId, t.deviceId).where(sql`${t.deviceId} is not null`),
+    uniqueIndex("deliveries_warning_device_idx")
+      .on(t.warningId, t.deviceId, t.issuedAt)
+      .where(sql`${t.deviceId} is not null`),
     // The most urgent due row anywhere (its lane is claimed next), and the lane's own
     // rows of that class in due order: the trailing lane is checked in the index, so a
     // lane's claim skips other lanes' entries without reading their rows.

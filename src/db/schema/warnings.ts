@@ -46,6 +46,8 @@ export const warnings = pgTable(
     approvedAt: tstz("approved_at"),
     issuedAt: tstz("issued_at"),
     endedAt: tstz("ended_at"),
+    /** When the retention job dropped this warning's deliveries (its coverage figures stay). */
+    ledgerArchivedAt: tstz("ledger_archived_at"),
     /** The durable intent of a progressive plan (src/dispatch/progressive.ts): `pending` with the
      * last county committed, so a planner that dies mid-way resumes after it. */
     planState: planStateEnum("plan_state").notNull().default("planned"),

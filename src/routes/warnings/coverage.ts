@@ -15,7 +15,7 @@ const query = z.strictObject({ by: z.enum(["county", "township", "village"]).def
 async function report(
   c: Context<AppEnv>,
   by: z.output<typeof query>["by"],
-): Promise<CoverageReport & { planState: string }> {
+): Promise<CoverageReport & { planState: string; ledgerArchivedAt: string | null }> {
   const { s, actor } = ctx(c);
   requirePermission(actor, "read");
   const w = await loadWarning(s.db, actor, c.req.param("id")!);
@@ -24,6 +24,8 @@ async function report(
   return {
     ...buildCoverage({ warningId: w.id, level: w.level, issuedAt: w.issuedAt, by, villages, curve }),
     planState: w.planState,
+    // The figures come from counters kept apart from the deliveries, so they survive retention.
+    ledgerArchivedAt: w.ledgerArchivedAt?.toISOString() ?? null,
   };
 }
 

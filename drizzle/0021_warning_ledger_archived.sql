@@ -1,0 +1,1 @@
+ALTER TABLE "warnings" ADD COLUMN "ledger_archived_at" timestamp (3) with time zone;

@@ -1,0 +1,89 @@
+// The delivery ledger's monthly partitions (drizzle/0020): made ahead of time, and dropped
+// whole once their warnings are past retention. A warning's coverage figures live in the
+// counter tables (coverage_villages, coverage_counts, coverage_timeline), not in its
+// deliveries, so its report stays exactly as it was; only the per-delivery detail goes.
+import { sql } from "drizzle-orm";
+import type { Db } from "../client.js";
+import { inForceSql } from "../../warnings/lifecycle.js";
+
+/** Creates this month's partition and the next `months - 1` where missing; returns how many it made. */
+export async function ensureLedgerPartitions(db: Db, from: Date, months: number): Promise<number> {
+  const [r] = await db.execute<{ made: number }>(
+    sql`select ensure_ledger_partitions(${from.toISOString()}::timestamptz::date, ${months}) as made`,
+  );
+  return r?.made ?? 0;
+}
+
+export interface LedgerPartition {
+  name: string;
+  /** First instant of its month (UTC); null for the default partition. */
+  from: Date | null;
+  to: Date | null;
+}
+
+export async function ledgerPartitions(db: Db): Promise<LedgerPartition[]> {
+  const rows = await db.execute<{ name: string }>(sql`
+    select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
+    where i.inhparent = 'deliveries'::regclass order by c.relname`);
+  return rows.map(({ name }) => {
+    const m = /^deliveries_p(\d{4})(\d{2})$/.exec(name);
+    if (!m) return { name, from: null, to: null };
+    const [y, mo] = [Number(m[1]), Number(m[2])];
+    return { name, from: new Date(Date.UTC(y, mo - 1, 1)), to: new Date(Date.UTC(y, mo, 1)) };
+  });
+}
+
+export interface RetentionResult {
+  dropped: string[];
+  /** Partitions past the cutoff kept because a warning issued in them is still in force. */
+  kept: string[];
+  /** Rows deleted from the default partition. */
+  defaultRows: number;
+  archivedWarnings: string[];
+}
+
+/**
+ * Drops every monthly partition that ends at or before `cutoff` and holds no warning still
+ * in force or still planning; deletes the same warnings' rows from the default partition;
+ * marks each warning whose deliveries are now all gone `ledger_archived_at` and drops its
+ * per-person de-duplication rows (coverage_persons: the counters already hold the figures).
+ * One transaction, so a crash leaves everything or nothing.
+ */
+export async function applyRetention(tx: Db, cutoff: Date, now: Date): Promise<RetentionResult> {
+  const at = now.toISOString();
+  const out: RetentionResult = { dropped: [], kept: [], defaultRows: 0, archivedWarnings: [] };
+  // Dropping a partition locks the whole ledger for a moment: give up (and try again at the
+  // next run) rather than queue every claim behind a long transaction.
+  await tx.execute(sql`set local lock_timeout = '5s'`);
+  for (const p of await ledgerPartitions(tx)) {
+    if (!p.from || !p.to || p.to > cutoff) continue;
+    const [busy] = await tx.execute<{ n: number }>(sql`
+      select count(*)::int as n from warnings w
+      where w.issued_at >= ${p.from.toISOString()}::timestamptz and w.issued_at < ${p.to.toISOString()}::timestamptz
+        and (${inForceSql("w", at)} or w.plan_state = 'pending')`);
+    if ((busy?.n ?? 0) > 0) {
+      out.kept.push(p.name);
+      continue;
+    }
+    await tx.execute(sql.raw(`drop table ${p.name}`));
+    out.dropped.push(p.name);
+  }
+  const gone = await tx.execute(sql`
+    delete from deliveries_default d using warnings w
+    where w.id = d.warning_id and d.issued_at < ${cutoff.toISOString()}::timestamptz
+      and not (${inForceSql("w", at)} or w.plan_state = 'pending')`);
+  out.defaultRows = gone.count;
+  const archived = await tx.execute<{ id: string }>(sql`
+    update warnings w set ledger_archived_at = ${at}::timestamptz
+    where w.ledger_archived_at is null and w.issued_at < ${cutoff.toISOString()}::timestamptz
+      and not (${inForceSql("w", at)} or w.plan_state = 'pending')
+      and not exists (select 1 from deliveries d where d.warning_id = w.id)
+    returning w.id`);
+  out.archivedWarnings = archived.map((r) => r.id);
+  if (out.archivedWarnings.length > 0) {
+    await tx.execute(
+      sql`delete from coverage_persons where warning_id = any(${sql.param(out.archivedWarnings)}::uuid[])`,
+    );
+  }
+  return out;
+}

@@ -1,0 +1,98 @@
+// Retention (issue 17): the ledger is partitioned by month of the warning's issue, and
+// the retention job drops a month's partition once it is LEDGER_RETENTION_MONTHS past;
+// the warnings, their audit trail and their coverage reports stay exactly as they were.
+import { describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
+import { useContext } from "../helpers/context.js";
+import { createIssued, json } from "../helpers/factories.js";
+import { addPerson } from "../helpers/people.js";
+import { ensureLedgerPartitions, ledgerPartitions } from "../../src/db/queries/ledger.js";
+import { retentionCutoff, retentionJob } from "../../src/jobs/retention.js";
+import { dispatch } from "./helpers.js";
+
+const ctx = useContext();
+const VILLAGE = "150402001001";
+
+const partitionOf = async (c: ReturnType<typeof ctx>, warningId: string) =>
+  (
+    await c.tdb.db.execute<{ p: string }>(
+      sql`select distinct tableoid::regclass::text as p from deliveries where warning_id = ${warningId}`,
+    )
+  ).map((r) => r.p);
+
+describe("the ledger's partitions and retention", () => {
+  it("puts every row of a warning in its issue month's partition and keeps three months ready", async () => {
+    const c = ctx();
+    const names = (await ledgerPartitions(c.tdb.db)).map((p) => p.name);
+    const month = (d: Date) => `deliveries_p${d.toISOString().slice(0, 7).replace("-", "")}`;
+    const now = new Date();
+    const next = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 2, 1));
+    expect(names).toEqual(expect.arrayContaining(["deliveries_default", month(now), month(next)]));
+    c.clock.set(now);
+    await addPerson(c.tdb.db, { area: VILLAGE });
+    const w = await createIssued(c, { areas: { codes: [VILLAGE] }, channels: ["sms"] });
+    expect(await partitionOf(c, w.id)).toEqual([month(now)]);
+  });
+
+  it("drops a month past retention, keeps one with a warning in force, and the coverage report stays", async () => {
+    const c = ctx();
+    const db = c.tdb.db;
+    for (let i = 0; i < 3; i++) await addPerson(db, { area: VILLAGE });
+    // Two old months with partitions, and one older month left to the default partition.
+    await ensureLedgerPartitions(db, new Date("2025-06-01T00:00:00Z"), 2);
+    c.clock.set("2025-03-10T02:00:00Z");
+    const inDefault = await createIssued(c, { areas: { codes: [VILLAGE] }, channels: ["sms"] });
+    c.clock.set("2025-06-10T02:00:00Z");
+    const old = await createIssued(c, { areas: { codes: [VILLAGE] }, channels: ["sms"] });
+    await dispatch(c, "sms", c.clock.now);
+    c.clock.set("2025-07-10T02:00:00Z");
+    const lasting = await createIssued(c, {
+      areas: { codes: [VILLAGE] },
+      channels: ["sms"],
+      expires: "2027-06-01T00:00:00Z",
+    });
+    c.clock.set(new Date());
+    const recent = await createIssued(c, { areas: { codes: [VILLAGE] }, channels: ["sms"] });
+    expect(await partitionOf(c, inDefault.id)).toEqual(["deliveries_default"]);
+    expect(await partitionOf(c, old.id)).toEqual(["deliveries_p202506"]);
+
+    const key = c.users.viewer.key;
+    const coverage = async (id: string) => json(await c.request("GET", `/api/v1/warnings/${id}/coverage`, { key }));
+    const before = await coverage(old.id);
+    expect(before.channels.sms.sent).toBeGreaterThanOrEqual(3);
+    const [inDefaultRows] = await db.execute<{ n: number }>(
+      sql`select count(*)::int as n from deliveries where warning_id = ${inDefault.id}`,
+    );
+    expect(inDefaultRows!.n).toBeGreaterThanOrEqual(3);
+
+    const at = new Date("2026-12-04T03:30:00Z");
+    expect(retentionCutoff(at, c.services.config.ledgerRetentionMonths).toISOString()).toBe("2025-11-01T00:00:00.000Z");
+    const r = await retentionJob.run(c.services, at);
+    expect(r).toMatchObject({ dropped: 1, kept: 1, defaultRows: inDefaultRows!.n, archivedWarnings: 2 });
+    const names = (await ledgerPartitions(db)).map((p) => p.name);
+    expect(names).not.toContain("deliveries_p202506");
+    expect(names).toContain("deliveries_p202507");
+
+    // The old warnings: no deliveries left, archived, the same coverage figures.
+    for (const w of [old, inDefault]) {
+      expect(await partitionOf(c, w.id)).toEqual([]);
+      const dto = await json(await c.request("GET", `/api/v1/warnings/${w.id}`, { key }));
+      expect(dto.ledgerArchivedAt).toBe(at.toISOString());
+      const list = await json(await c.request("GET", `/api/v1/warnings/${w.id}/deliveries`, { key }));
+      expect(list.items).toEqual([]);
+    }
+    const after = await coverage(old.id);
+    expect({ ...after, ledgerArchivedAt: null }).toEqual({ ...before, ledgerArchivedAt: null });
+    expect(after.ledgerArchivedAt).toBe(at.toISOString());
+    // The one still in force and the recent one keep theirs.
+    expect(await partitionOf(c, lasting.id)).toEqual(["deliveries_p202507"]);
+    expect((await partitionOf(c, recent.id)).length).toBe(1);
+    const [audit] = await db.execute<{ after: { dropped: string[]; kept: string[] } }>(
+      sql`select after from audit_log where action = 'ledger.retention'`,
+    );
+    expect(audit!.after).toMatchObject({ dropped: ["deliveries_p202506"], kept: ["deliveries_p202507"] });
+
+    // Idempotent: the same instant again drops and archives nothing more.
+    expect(await retentionJob.run(c.services, at)).toMatchObject({ dropped: 0, defaultRows: 0, archivedWarnings: 0 });
+  });
+});
