@@ -20,6 +20,7 @@ import { inForceSql } from "../warnings/lifecycle.js";
 import { notifyDeliveries } from "./notify.js";
 import { planEbDeliveries } from "./eb-plan.js";
 import { ledgerKey } from "./ledger-key.js";
+import { readCursor, type PlanCursor } from "./plan-cursor.js";
 
 export interface PlanResult {
   villages: number;
@@ -65,7 +66,14 @@ export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<Pla
   const inserted = await tx.execute(
     w.msgType === "Cancel"
       ? cancelDeliveries(w, rank, at, { devices: true })
-      : warningDeliveries(w, { rank, at, ...channelsOf(w), people: firstLane, devices: true }),
+      : warningDeliveries(w, {
+          rank,
+          at,
+          ...channelsOf(w),
+          // A progressive plan writes its people after commit, first lane first (plan-cursor.ts).
+          people: w.planState === "pending" ? sql`false` : firstLane,
+          devices: true,
+        }),
   );
   const eb = await planEbDeliveries(tx, w, rank, at);
   // The insert trigger has counted the no-address failures already: read them there
@@ -84,7 +92,13 @@ export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<Pla
 
 /** One county of the public's deliveries (the people outside the first lane, or a
  * Cancel's all-clear to everyone the thread reached): a step of progressive.ts. */
-export async function planCountyPeople(tx: Db, w: Warning, county: string, now: Date): Promise<number> {
+export async function planCountyPeople(
+  tx: Db,
+  w: Warning,
+  county: string,
+  now: Date,
+  phase: PlanCursor["phase"] = "public",
+): Promise<number> {
   const at = now.toISOString();
   const rank = LEVEL_RANK[w.level];
   const r = await tx.execute(
@@ -94,7 +108,7 @@ export async function planCountyPeople(tx: Db, w: Warning, county: string, now: 
           rank,
           at,
           ...channelsOf(w),
-          people: sql`not (${firstLane}) and ${inCounty(sql`r.village_code`, county)}`,
+          people: sql`${phase === "first-lane" ? firstLane : sql`not (${firstLane})`} and ${inCounty(sql`r.village_code`, county)}`,
           villages: inCounty(sql`village_code`, county),
           devices: false,
         }),
@@ -220,8 +234,14 @@ export async function planLateJoiners(
     );
   const created: { warningId: string; deliveries: number }[] = [];
   for (const w of ws) {
+    // Plan now only whom the pending plan has passed already: it reaches the rest itself.
+    const cursor = readCursor(w);
     const notYetPlanned =
-      w.planState === "pending" ? sql`(${firstLane} or left(r.village_code, 6) <= ${w.planCursor ?? ""})` : sql`true`;
+      w.planState !== "pending"
+        ? sql`true`
+        : cursor.phase === "first-lane"
+          ? sql`(${firstLane} and left(r.village_code, 6) <= ${cursor.after})`
+          : sql`(${firstLane} or left(r.village_code, 6) <= ${cursor.after})`;
     const rows = await tx.execute(
       warningDeliveries(w, {
         rank: LEVEL_RANK[w.level],

@@ -14,11 +14,14 @@ import { FIRST_LANE_AUDIENCES, LEVEL_RANK } from "../domain/vocabulary.js";
 import { inForce } from "../warnings/lifecycle.js";
 import { notifyDeliveries } from "./notify.js";
 import { channelsOf, planCountyPeople } from "./planner.js";
+import { readCursor, writeCursor, type PlanCursor } from "./plan-cursor.js";
 
 const firstLane = FIRST_LANE_AUDIENCES as readonly string[];
 
-/** Whether a version has deliveries left to plan after its issuing transaction: a Cancel's
- * all-clear, or people outside the first lane on a person channel. */
+/** Whether a version has people to plan after its issuing transaction: a Cancel's
+ * all-clear, or a public on a person channel (then the people who must act are planned
+ * first, county by county, before the public: plan-cursor.ts). A version for officials
+ * alone is small and planned whole in its issuing transaction. */
 export const plansProgressively = (w: Pick<Warning, "msgType" | "channels" | "audiences">) =>
   w.msgType === "Cancel" ||
   (channelsOf(w).personChannels.length > 0 && w.audiences.some((a) => !firstLane.includes(a)));
@@ -30,6 +33,8 @@ export interface ChunkResult {
   deliveries: number;
   /** The version left force before its plan finished: its remaining counties are dropped. */
   stopped?: true;
+  /** Which pass the county was planned in: the people who must act, or the public. */
+  phase?: PlanCursor["phase"];
 }
 
 /** Red before yellow across warnings, then the oldest: a red warning issued while a
@@ -52,19 +57,32 @@ export async function planNextChunk(db: Db, now: Date): Promise<ChunkResult | nu
       .for("update", { skipLocked: true });
     if (!w) return null;
     if (!inForce(w, now)) return stop(tx, w);
-    const [next] = await tx.execute<{ county: string | null }>(sql`
-      select min(left(village_code, 6)) as county from coverage_villages
-      where warning_id = ${w.id} and left(village_code, 6) > ${w.planCursor ?? ""}`);
-    const county = next?.county ?? null;
+    let cursor = readCursor(w);
+    let county = await nextCounty(tx, w.id, cursor.after);
+    if (county === null && cursor.phase === "first-lane") {
+      // Everyone who must act is planned: the public follows, from the first county.
+      cursor = { phase: "public", after: "" };
+      county = await nextCounty(tx, w.id, "");
+    }
     if (county === null) {
       await tx.update(warnings).set({ planState: "planned", planCursor: null }).where(eq(warnings.id, w.id));
       return { warningId: w.id, county, deliveries: 0 };
     }
-    const deliveries = await planCountyPeople(tx, w, county, now);
-    await tx.update(warnings).set({ planCursor: county }).where(eq(warnings.id, w.id));
+    const deliveries = await planCountyPeople(tx, w, county, now, cursor.phase);
+    await tx
+      .update(warnings)
+      .set({ planCursor: writeCursor({ ...cursor, after: county }) })
+      .where(eq(warnings.id, w.id));
     if (deliveries > 0) await notifyDeliveries(tx, w.id);
-    return { warningId: w.id, county, deliveries };
+    return { warningId: w.id, county, deliveries, phase: cursor.phase };
   });
+}
+
+async function nextCounty(tx: Db, warningId: string, after: string): Promise<string | null> {
+  const [next] = await tx.execute<{ county: string | null }>(sql`
+    select min(left(village_code, 6)) as county from coverage_villages
+    where warning_id = ${warningId} and left(village_code, 6) > ${after}`);
+  return next?.county ?? null;
 }
 
 /** A superseded, cancelled or expired version reaches no one new: its queued rows expire

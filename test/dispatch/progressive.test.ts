@@ -63,7 +63,7 @@ describe("progressive plan", () => {
     expect(await planNextChunk(c.tdb.db, c.clock.now)).toBeNull();
   });
 
-  it("an issue commits with its villages, devices and first lane; the public follows county by county", async () => {
+  it("an issue commits with its villages and devices; the people who must act follow county by county, then the public", async () => {
     const c = ctx();
     const [P1, P2, P3] = ["150402002001", "150403002001", "150404002001"];
     const db = c.tdb.db;
@@ -90,10 +90,31 @@ describe("progressive plan", () => {
     expect(cv!.n).toBe(3);
     const cov = await json(await c.request("GET", `/api/v1/warnings/${w.id}/coverage`));
     expect(cov.planState).toBe("pending");
+    // The issuing transaction wrote no people: its size is the same for a village and a city.
     const first = await deliveriesOf(db, w.id);
-    expect(first.map((d) => d.recipient_id ?? d.device_id).sort()).toEqual([...officers, speaker].sort());
+    expect(first.map((d) => d.recipient_id ?? d.device_id)).toEqual([speaker]);
 
-    expect(await planNextChunk(db, c.clock.now)).toMatchObject({ warningId: w.id, county: "150402", deliveries: 1 });
+    // The officers first, one county per transaction, before any member of the public.
+    expect(await planNextChunk(db, c.clock.now)).toMatchObject({
+      warningId: w.id,
+      county: "150402",
+      deliveries: 1,
+      phase: "first-lane",
+    });
+    expect(await planNextChunk(db, c.clock.now)).toMatchObject({
+      county: "150403",
+      deliveries: 0,
+      phase: "first-lane",
+    });
+    expect(await planNextChunk(db, c.clock.now)).toMatchObject({
+      county: "150404",
+      deliveries: 1,
+      phase: "first-lane",
+    });
+    expect((await deliveriesOf(db, w.id)).map((d) => d.recipient_id ?? d.device_id).sort()).toEqual(
+      [...officers, speaker].sort(),
+    );
+    expect(await planNextChunk(db, c.clock.now)).toMatchObject({ county: "150402", deliveries: 1, phase: "public" });
     expect(await continuePlans(db, () => c.clock.now)).toEqual({ chunks: 2, deliveries: 2, warnings: 1 });
     expect(await planState(c, w.id)).toBe("planned");
     const all = await deliveriesOf(db, w.id);
@@ -114,7 +135,17 @@ describe("progressive plan", () => {
       audiences: ["public", "info_officer"],
       channels: ["sms"],
     });
-    expect(await planNextChunk(c.tdb.db, c.clock.now)).toMatchObject({ warningId: w.id, county: "150402" });
+    // Someone who must act, added before the officers' pass reached their county: left to it.
+    const early = await c.request("POST", "/api/v1/recipients", {
+      key: c.users.issuer.key,
+      json: { name: "新人", phone: "13900471000", areaCode: L2, audiences: ["info_officer"], role: "primary" },
+    });
+    const earlyId = (await json(early)).id as number;
+    expect((await deliveriesOf(c.tdb.db, w.id)).filter((d) => d.recipient_id === earlyId)).toHaveLength(0);
+    // The officers' pass (150402, 150404), then the public's first county.
+    for (const phase of ["first-lane", "first-lane", "public"])
+      expect(await planNextChunk(c.tdb.db, c.clock.now)).toMatchObject({ warningId: w.id, phase });
+    expect((await deliveriesOf(c.tdb.db, w.id)).filter((d) => d.recipient_id === earlyId)).toHaveLength(1);
     const add = async (areaCode: string, phone: string, audiences: string[]) => {
       const r = await c.request("POST", "/api/v1/recipients", {
         key: c.users.issuer.key,
@@ -135,8 +166,8 @@ describe("progressive plan", () => {
     expect(await rows(officer)).toHaveLength(1);
 
     await continuePlans(c.tdb.db, () => c.clock.now);
-    for (const id of [inPlanned, inPending, officer]) expect(await rows(id)).toHaveLength(1);
-    expect(await deliveriesOf(c.tdb.db, w.id)).toHaveLength(5);
+    for (const id of [inPlanned, inPending, officer, earlyId]) expect(await rows(id)).toHaveLength(1);
+    expect(await deliveriesOf(c.tdb.db, w.id)).toHaveLength(6);
     expect(await doubles(c, w.id)).toEqual([]);
   });
 

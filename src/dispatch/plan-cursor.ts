@@ -1,0 +1,29 @@
+// Where a progressive plan stands (warnings.plan_cursor): first the people who must act,
+// county by county, then the public, county by county; a Cancel's all-clear has only the
+// second pass. The issuing transaction then writes no people at all, so its size is the
+// same for a village and a city, and the first county's officers are sent while the
+// other counties' are still being written.
+import type { Warning } from "../db/queries/warnings.js";
+import { FIRST_LANE_AUDIENCES } from "../domain/vocabulary.js";
+
+export interface PlanCursor {
+  phase: "first-lane" | "public";
+  /** The last county this phase committed ("" before the first). */
+  after: string;
+}
+
+const FIRST = "first-lane:";
+
+const firstLane = FIRST_LANE_AUDIENCES as readonly string[];
+
+export function readCursor(w: Pick<Warning, "planCursor" | "msgType" | "audiences">): PlanCursor {
+  const c = w.planCursor;
+  // A Cancel's all-clear orders its people within each county; a warning for the public
+  // alone has no first pass to make.
+  if (w.msgType === "Cancel" || !w.audiences.some((a) => firstLane.includes(a)))
+    return { phase: "public", after: c ?? "" };
+  if (c === null) return { phase: "first-lane", after: "" };
+  return c.startsWith(FIRST) ? { phase: "first-lane", after: c.slice(FIRST.length) } : { phase: "public", after: c };
+}
+
+export const writeCursor = (c: PlanCursor): string => (c.phase === "first-lane" ? FIRST + c.after : c.after);
