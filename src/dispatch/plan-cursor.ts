@@ -4,7 +4,6 @@
 // same for a village and a city, and the first county's officers are sent while the
 // other counties' are still being written.
 import type { Warning } from "../db/queries/warnings.js";
-import { FIRST_LANE_AUDIENCES } from "../domain/vocabulary.js";
 
 export interface PlanCursor {
   phase: "first-lane" | "public";
@@ -14,14 +13,11 @@ export interface PlanCursor {
 
 const FIRST = "first-lane:";
 
-const firstLane = FIRST_LANE_AUDIENCES as readonly string[];
-
-export function readCursor(w: Pick<Warning, "planCursor" | "msgType" | "audiences">): PlanCursor {
+export function readCursor(w: Pick<Warning, "planCursor" | "msgType">): PlanCursor {
   const c = w.planCursor;
-  // A Cancel's all-clear orders its people within each county; a warning for the public
-  // alone has no first pass to make.
-  if (w.msgType === "Cancel" || !w.audiences.some((a) => firstLane.includes(a)))
-    return { phase: "public", after: c ?? "" };
+  // A Cancel's all-clear orders its people within each county. A warning for the public
+  // alone still makes the first pass: a village cadre is also a member of the public.
+  if (w.msgType === "Cancel") return { phase: "public", after: c ?? "" };
   if (c === null) return { phase: "first-lane", after: "" };
   return c.startsWith(FIRST) ? { phase: "first-lane", after: c.slice(FIRST.length) } : { phase: "public", after: c };
 }
