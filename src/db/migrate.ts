@@ -14,11 +14,13 @@ const SQL_DIR = new URL("./sql/", import.meta.url);
 export async function runMigrations(client: Sql): Promise<void> {
   await migrate(drizzle(client), { migrationsFolder: MIGRATIONS_DIR });
   const coverage = await readFile(new URL("coverage.sql", SQL_DIR), "utf8");
+  const pace = await readFile(new URL("pace.sql", SQL_DIR), "utf8");
   // One transaction: instances starting together each replace the same definitions.
   await client.begin(async (tx) => {
     await tx.unsafe("select pg_advisory_xact_lock(hashtext('warncast:functions'))");
     await tx.unsafe(databaseFunctions());
     await tx.unsafe(coverage);
+    await tx.unsafe(pace);
     // This month's and the next two months' ledger partitions (the retention job keeps them ahead).
     await tx.unsafe("select ensure_ledger_partitions(now()::date, 3)");
   });

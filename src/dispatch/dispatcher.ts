@@ -20,7 +20,7 @@ import {
 import { applyWaitingReports } from "../deliveries/reports.js";
 import { backoffMs } from "./backoff.js";
 import type { MessageRenderer, Rendered } from "./render.js";
-import { TokenBucket } from "./token-bucket.js";
+import type { Pacer } from "./token-bucket.js";
 
 export interface DispatchOptions {
   batchSize: number;
@@ -48,7 +48,7 @@ export const defaultDispatchOptions: DispatchOptions = {
 export interface LoopDeps {
   db: Db;
   channel: Channel;
-  bucket: TokenBucket;
+  bucket: Pacer;
   renderer: MessageRenderer;
   owner: string;
   now: () => Date;

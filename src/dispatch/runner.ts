@@ -15,6 +15,7 @@ import { DELIVERIES_CHANNEL } from "./notify.js";
 import { continuePlans } from "./progressive.js";
 import type { MessageRenderer } from "./render.js";
 import { TokenBucket } from "./token-bucket.js";
+import { SharedTokenBucket } from "./shared-bucket.js";
 
 export interface RunnerDeps {
   db: Db;
@@ -57,7 +58,11 @@ export class DispatchRunner {
     this.unlisten = unlisten;
     const options = { ...defaultDispatchOptions, ...this.d.options };
     for (const channel of this.d.channels) {
-      const bucket = new TokenBucket(channel.pace.ratePerSecond);
+      // A finite pace is shared with every other dispatcher process on the database.
+      const rate = channel.pace.ratePerSecond;
+      const bucket = Number.isFinite(rate)
+        ? new SharedTokenBucket(this.d.db, channel.kind, rate)
+        : new TokenBucket(rate);
       for (let i = 0; i < (this.d.loopsPerChannel ?? 1); i++) {
         const laneHint: LaneHint = {};
         this.laneHints.push(laneHint);

@@ -1,7 +1,12 @@
+/** What a dispatcher loop waits on before each send. */
+export interface Pacer {
+  take(): Promise<void>;
+}
+
 /** Pacing per channel/provider: `rate` tokens per second, bursts up to `burst`. Waiters
  * queue in arrival order behind one timer: with hundreds of sends in flight at a high pace,
  * a timer per waiter woke them all every millisecond to hand out a few tokens. */
-export class TokenBucket {
+export class TokenBucket implements Pacer {
   private tokens: number;
   private last = performance.now();
   private readonly waiters: (() => void)[] = [];

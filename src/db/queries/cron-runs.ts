@@ -20,3 +20,11 @@ export async function pruneCronRuns(db: Db, before: Date): Promise<number> {
     select count(*)::int as n from d`);
   return rows[0]?.n ?? 0;
 }
+
+/** Pace grants are read only for the current second: an hour's are plenty to look at. */
+export async function prunePaceGrants(db: Db, before: Date): Promise<number> {
+  const rows = await db.execute<{ n: number }>(sql`
+    with d as (delete from pace_grants where second < ${before.toISOString()}::timestamptz returning 1)
+    select count(*)::int as n from d`);
+  return rows[0]?.n ?? 0;
+}

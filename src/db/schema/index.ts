@@ -12,3 +12,4 @@ export * from "./status-reports.js";
 export * from "./escalations.js";
 export * from "./cron-runs.js";
 export * from "./eb.js";
+export * from "./pace.js";

@@ -1,0 +1,19 @@
+-- Shared pacing (src/dispatch/shared-bucket.ts): grants up to `want` sends of `ch` in the
+-- current second of the database's clock, never more than `per_second` in that second
+-- across every caller, and says how long that second still runs. Installed after the
+-- migrations at every start (src/db/migrate.ts).
+CREATE OR REPLACE FUNCTION take_pace(ch text, want int, per_second int, OUT got int, OUT ms_left int)
+LANGUAGE plpgsql AS $$
+DECLARE
+	t timestamptz := clock_timestamp();
+	s timestamptz := date_trunc('second', t);
+	used int;
+BEGIN
+	INSERT INTO pace_grants (channel, second, granted) VALUES (ch, s, 0) ON CONFLICT DO NOTHING;
+	SELECT granted INTO used FROM pace_grants WHERE channel = ch AND second = s FOR UPDATE;
+	got := greatest(0, least(want, per_second - used));
+	IF got > 0 THEN
+		UPDATE pace_grants SET granted = used + got WHERE channel = ch AND second = s;
+	END IF;
+	ms_left := greatest(1, ceil(extract(epoch FROM (s + interval '1 second' - t)) * 1000))::int;
+END $$;
