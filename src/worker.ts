@@ -7,6 +7,7 @@ import { createDb } from "./db/client.js";
 import { defaultGrading, defaultPolicy } from "./config/grading.js";
 import { createLogger } from "./lib/log.js";
 import { defaultServiceConfig, type Services } from "./services.js";
+import { envSchema } from "./config/env.js";
 import { jobs } from "./jobs/index.js";
 import { runJob } from "./jobs/run.js";
 
@@ -24,6 +25,15 @@ interface Env {
   SESSION_SECRET?: string;
   /** Our 18-digit EBRID towards county broadcast platforms (/eb/access, eb jobs). */
   EB_RESOURCE_CODE?: string;
+  /** As on Node (src/config/env.ts); an unreadable value keeps the default. */
+  LEDGER_RETENTION_MONTHS?: string;
+  MAX_CSV_BYTES?: string;
+}
+
+/** A numeric setting read by the Node entry's own rule, or its default when unset or invalid. */
+function numberSetting(key: "LEDGER_RETENTION_MONTHS" | "MAX_CSV_BYTES", value: string | undefined, fallback: number) {
+  const r = envSchema.shape[key].safeParse(value);
+  return r.success ? r.data : fallback;
 }
 interface ExecutionContext {
   waitUntil(p: Promise<unknown>): void;
@@ -52,6 +62,12 @@ function services(env: Env) {
       twilioAuthToken: env.TWILIO_AUTH_TOKEN,
       sessionSecret: env.SESSION_SECRET,
       ebResourceCode: /^\d{18}$/.test(env.EB_RESOURCE_CODE ?? "") ? env.EB_RESOURCE_CODE : undefined,
+      ledgerRetentionMonths: numberSetting(
+        "LEDGER_RETENTION_MONTHS",
+        env.LEDGER_RETENTION_MONTHS,
+        defaultServiceConfig.ledgerRetentionMonths,
+      ),
+      maxCsvBytes: numberSetting("MAX_CSV_BYTES", env.MAX_CSV_BYTES, defaultServiceConfig.maxCsvBytes),
     },
     log: createLogger(),
     now: () => new Date(),
