@@ -188,6 +188,28 @@ describe("people and devices", () => {
   });
 });
 
+describe("devices, 100 a page", () => {
+  it("pages an area's devices, offline first on each page, with a way back to the first page", async () => {
+    const c = ctx();
+    const V = "150402001004";
+    for (let i = 0; i < 105; i++) await addDevice(c.tdb.db, { area: V });
+    const b = new ConsoleClient(c);
+    await b.signIn(c.users.viewer);
+    const rows = (html: string) => (html.match(/<tr[^>]*>\s*<td>device \d+/g) ?? []).length;
+    const first = await (await b.req("GET", `/devices?area=${V}`)).text();
+    expect(rows(first)).toBe(100);
+    expect(first).not.toContain('id="devices-first-page"');
+    const next = /href="([^"]+)" id="devices-next-page"/.exec(first);
+    expect(next).not.toBeNull();
+    const second = await (await b.req("GET", next![1]!.replaceAll("&amp;", "&"))).text();
+    expect(rows(second)).toBe(5);
+    expect(second).toContain('id="devices-first-page"');
+    expect(second).not.toContain('id="devices-next-page"');
+    // The offline count is the whole area's, not the page's.
+    expect(second).toMatch(/id="filter-offline"[^>]*>\s*离线 105/);
+  });
+});
+
 describe("the demo's resident's phone", () => {
   it("shows a synthetic number's SMS and simulates the reply 1 that acknowledges it; never a real number", async () => {
     const c = ctx();

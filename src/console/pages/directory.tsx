@@ -19,6 +19,8 @@ export interface DevicesView {
   items: DeviceDto[];
   names: Map<string, string>;
   nextCursor: string | null;
+  /** The first page (100 a page): no link back to it. */
+  first: boolean;
   created?: { name: string; token: string } | null;
   /** Offline devices in the whole area (not only this page); null when unknown. */
   offline: number | null;
@@ -139,11 +141,18 @@ export function DevicesPage(p: {
           ))}
         </tbody>
       </table>
-      {v.nextCursor && (
-        <p>
-          <a href={`${q(v.state)}&cursor=${encodeURIComponent(v.nextCursor)}`}>{t("nextPage")}</a>
-        </p>
-      )}
+      <p class="pager">
+        {!v.first && (
+          <a href={q(v.state)} id="devices-first-page">
+            {t("firstPage")}
+          </a>
+        )}{" "}
+        {v.nextCursor && (
+          <a href={`${q(v.state)}&cursor=${encodeURIComponent(v.nextCursor)}`} id="devices-next-page">
+            {t("nextPage")}
+          </a>
+        )}
+      </p>
     </Layout>
   );
 }

@@ -33,7 +33,7 @@ async function devicesView(c: C, created: { name: string; token: string } | null
       "GET",
       `/api/v1/devices?${new URLSearchParams({
         area,
-        limit: "500",
+        limit: String(PAGE),
         ...(cursor ? { cursor } : {}),
         ...(state ? { online: String(state === "online") } : {}),
       })}`,
@@ -56,6 +56,7 @@ async function devicesView(c: C, created: { name: string; token: string } | null
       items.map((d) => d.areaCode),
     ),
     nextCursor: r.ok ? r.body.nextCursor : null,
+    first: !cursor,
     created,
   };
   return { v, error: r.ok ? null : (r.problem?.detail ?? null) };
