@@ -196,14 +196,25 @@ describe("the staff console in a real browser", () => {
       { timeout: 20_000 },
     );
     // The SMS simulator's delivery reports arrive too (the board shows them as they come).
-    await page.waitForFunction(
-      () => {
-        const m = (globalThis as any).document.querySelector("#m-sms-delivered");
-        return !!m && m.value > 0 && m.value === m.max;
-      },
-      undefined,
-      { timeout: 30_000, polling: 250 },
-    );
+    await page
+      .waitForFunction(
+        () => {
+          const m = (globalThis as any).document.querySelector("#m-sms-delivered");
+          return !!m && m.value > 0 && m.value === m.max;
+        },
+        undefined,
+        { timeout: 30_000, polling: 250 },
+      )
+      .catch(async (e) => {
+        // Say what the board was waiting for: the API's counts and the server's own log.
+        const now = (await api("GET", `/api/v1/warnings/${id}/coverage`, server.key("viewer"))).body;
+        console.log(
+          JSON.stringify(now.channels.sms),
+          await page.textContent("#channels"),
+          server.output().slice(-4000),
+        );
+        throw e;
+      });
     await page.screenshot({ path: new URL("board.png", ARTIFACTS).pathname, fullPage: true });
     // The README's copy is refreshed on request only, so a test run leaves the tree clean.
     const docsShot = new URL("../../docs/console-board.png", import.meta.url);
