@@ -4,7 +4,8 @@
 // under its own SMS signature and CAP sender. Refusals across agencies, scopes and roles,
 // key revocation, and a username + password sign-in in Chromium.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { launchChromium } from "./chromium.js";
 import { startServer, type RunningServer } from "./server.js";
 import { createTestDatabase } from "../helpers/db.js";
 import { TwilioGateway } from "../helpers/twilio-gateway.js";
@@ -53,17 +54,7 @@ beforeAll(async () => {
     },
     { tdb },
   );
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-    ],
-  });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

@@ -3,7 +3,8 @@
 // approver approves it, the live board reaches the expected coverage as simulated
 // loudspeakers play it and the SMS simulator delivers, and the issuer cancels it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "./chromium.js";
 import { mkdir, copyFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import WebSocket from "ws";
@@ -18,17 +19,7 @@ const commands: { device: string; action: string; warning: string }[] = [];
 
 beforeAll(async () => {
   server = await startServer();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-    ],
-  });
+  browser = await launchChromium();
   await mkdir(ARTIFACTS, { recursive: true });
 }, 90_000);
 

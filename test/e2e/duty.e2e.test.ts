@@ -4,7 +4,8 @@
 // device, the 12-county map with the targeted county outlined, the 叫应 worklist with names
 // and times, no English in the Chinese pages, and a cancel that needs its reason.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "./chromium.js";
 import { copyFile, mkdir } from "node:fs/promises";
 import WebSocket from "ws";
 import { startServer, type RunningServer } from "./server.js";
@@ -18,17 +19,7 @@ const sockets: WebSocket[] = [];
 
 beforeAll(async () => {
   server = await startServer();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-    ],
-  });
+  browser = await launchChromium();
   await mkdir(ARTIFACTS, { recursive: true });
 }, 90_000);
 
