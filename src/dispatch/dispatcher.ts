@@ -20,7 +20,7 @@ import {
 import { applyWaitingReports } from "../deliveries/reports.js";
 import { backoffMs } from "./backoff.js";
 import type { MessageRenderer, Rendered } from "./render.js";
-import type { Pacer } from "./token-bucket.js";
+import type { Pacer } from "./pacer.js";
 
 export interface DispatchOptions {
   batchSize: number;

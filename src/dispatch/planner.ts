@@ -236,7 +236,7 @@ export async function planLateJoiners(
   for (const w of ws) {
     // Plan now only whom the pending plan has passed already: it reaches the rest itself.
     const cursor = readCursor(w);
-    const notYetPlanned =
+    const passedByPlan =
       w.planState !== "pending"
         ? sql`true`
         : cursor.phase === "first-lane"
@@ -247,7 +247,7 @@ export async function planLateJoiners(
         rank: LEVEL_RANK[w.level],
         at,
         ...channelsOf(w),
-        people: notYetPlanned,
+        people: passedByPlan,
         devices: true,
         only,
       }),

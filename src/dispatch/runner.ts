@@ -14,7 +14,7 @@ import { applyWaitingReports } from "../deliveries/reports.js";
 import { DELIVERIES_CHANNEL } from "./notify.js";
 import { continuePlans } from "./progressive.js";
 import type { MessageRenderer } from "./render.js";
-import { TokenBucket } from "./token-bucket.js";
+import { unpaced } from "./pacer.js";
 import { SharedTokenBucket } from "./shared-bucket.js";
 
 export interface RunnerDeps {
@@ -60,9 +60,7 @@ export class DispatchRunner {
     for (const channel of this.d.channels) {
       // A finite pace is shared with every other dispatcher process on the database.
       const rate = channel.pace.ratePerSecond;
-      const bucket = Number.isFinite(rate)
-        ? new SharedTokenBucket(this.d.db, channel.kind, rate)
-        : new TokenBucket(rate);
+      const bucket = Number.isFinite(rate) ? new SharedTokenBucket(this.d.db, channel.kind, rate) : unpaced;
       for (let i = 0; i < (this.d.loopsPerChannel ?? 1); i++) {
         const laneHint: LaneHint = {};
         this.laneHints.push(laneHint);

@@ -5,7 +5,7 @@
 // lapses with its second, so no process carries one second's grant into the next.
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
-import type { Pacer } from "./token-bucket.js";
+import type { Pacer } from "./pacer.js";
 
 interface Waiter {
   resolve: () => void;

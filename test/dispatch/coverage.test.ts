@@ -11,7 +11,7 @@ import { createIssued, json } from "../helpers/factories.js";
 import { addDevice, addPerson, setPopulation } from "../helpers/people.js";
 import { LoopbackChannel, plainRenderer } from "../helpers/loopback-channel.js";
 import { defaultDispatchOptions, dispatchOnce } from "../../src/dispatch/dispatcher.js";
-import { TokenBucket } from "../../src/dispatch/token-bucket.js";
+import { unpaced } from "../../src/dispatch/pacer.js";
 import { applyDeliveryReports, applyProviderReports } from "../../src/deliveries/reports.js";
 import { silentLogger } from "../../src/lib/log.js";
 
@@ -50,7 +50,7 @@ beforeAll(async () => {
     dispatchOnce({
       db,
       channel: ch,
-      bucket: new TokenBucket(Infinity),
+      bucket: unpaced,
       renderer: plainRenderer,
       owner: "cov",
       now: () => c.clock.now,

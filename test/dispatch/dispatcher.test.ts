@@ -7,7 +7,7 @@ import { LoopbackChannel, plainRenderer } from "../helpers/loopback-channel.js";
 import { defaultDispatchOptions, dispatchOnce, type LoopDeps } from "../../src/dispatch/dispatcher.js";
 import { claimBatch, recordOutcomes, recoverLeases } from "../../src/deliveries/claims.js";
 import { applyProviderReports } from "../../src/deliveries/reports.js";
-import { TokenBucket } from "../../src/dispatch/token-bucket.js";
+import { unpaced } from "../../src/dispatch/pacer.js";
 import { DispatchRunner } from "../../src/dispatch/runner.js";
 import { silentLogger } from "../../src/lib/log.js";
 import { createDb } from "../../src/db/client.js";
@@ -24,7 +24,7 @@ function loop(c: TestContext, channel: LoopbackChannel, over: Partial<LoopDeps> 
   return {
     db: c.tdb.db,
     channel,
-    bucket: new TokenBucket(Infinity),
+    bucket: unpaced,
     renderer: plainRenderer,
     owner: "test-owner",
     now: () => c.clock.now,
@@ -275,21 +275,6 @@ describe("dispatch", () => {
     await dispatchOnce(loop(c, ch, { options: { ...defaultDispatchOptions, batchSize: 6 } }));
     expect(await statuses(c, red.id)).toEqual(Array(6).fill("sent"));
     expect(await statuses(c, blue.id)).toEqual(Array(6).fill("queued"));
-  });
-
-  it("a token bucket paces sends", async () => {
-    const b = new TokenBucket(200, 1);
-    const t0 = performance.now();
-    for (let i = 0; i < 21; i++) await b.take();
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(90); // 20 tokens at 200/s ≈ 100 ms
-  });
-
-  it("token bucket serves concurrent waiters in arrival order, each exactly once", async () => {
-    const b = new TokenBucket(2_000, 1);
-    const order: number[] = [];
-    await Promise.all(Array.from({ length: 300 }, (_, i) => b.take().then(() => order.push(i))));
-    expect(order).toEqual(Array.from({ length: 300 }, (_, i) => i));
-    expect(b.waiting).toBe(0);
   });
 });
 

@@ -2,7 +2,7 @@
 // with the test's clock and no pacing.
 import type { Channel } from "../../channels/contract.js";
 import { defaultDispatchOptions, dispatchOnce, type DispatchOptions } from "../../src/dispatch/dispatcher.js";
-import { TokenBucket } from "../../src/dispatch/token-bucket.js";
+import { unpaced } from "../../src/dispatch/pacer.js";
 import { rendererFor } from "../../src/templates/default.js";
 import { silentLogger } from "../../src/lib/log.js";
 import type { TestContext } from "./context.js";
@@ -15,7 +15,7 @@ export function dispatchWith(
   return dispatchOnce({
     db: c.tdb.db,
     channel,
-    bucket: new TokenBucket(Infinity),
+    bucket: unpaced,
     renderer: rendererFor(c.services),
     owner: "test",
     now: () => c.clock.now,

@@ -4,7 +4,7 @@ import type { Job } from "../../src/jobs/job.js";
 import type { TestContext } from "../helpers/context.js";
 import { LoopbackChannel, plainRenderer } from "../helpers/loopback-channel.js";
 import { defaultDispatchOptions, dispatchOnce } from "../../src/dispatch/dispatcher.js";
-import { TokenBucket } from "../../src/dispatch/token-bucket.js";
+import { unpaced } from "../../src/dispatch/pacer.js";
 import { silentLogger } from "../../src/lib/log.js";
 import type { ChannelKind } from "../../src/domain/vocabulary.js";
 
@@ -20,7 +20,7 @@ export async function dispatch(c: TestContext, kind: ChannelKind, at: Date) {
   await dispatchOnce({
     db: c.tdb.db,
     channel: ch,
-    bucket: new TokenBucket(Infinity),
+    bucket: unpaced,
     renderer: plainRenderer,
     owner: "jobs-test",
     now: () => at,
