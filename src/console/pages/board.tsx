@@ -13,7 +13,7 @@ import type { FailureGroup, RetryBacklog } from "../../db/queries/failures.js";
 import { ApproveActions } from "./approvals.js";
 import { Worklist, type WorkItem } from "./worklist.js";
 import type { MessageKey } from "../i18n.js";
-import { CountyMap, type CountyFigure } from "./map.js";
+import { CountyMap } from "./map.js";
 
 export interface Names {
   counties: Map<string, string>;
@@ -221,7 +221,6 @@ export interface BoardProps {
   retrying: RetryBacklog[];
   silent: SilentVillage[];
   work: WorkItem[];
-  counties: CountyFigure[];
   flash?: string | null;
   error?: string | null;
 }
@@ -373,7 +372,7 @@ export function BoardPage(p: BoardProps) {
         <div class="card" id="grid">
           <h2>{t("board")}</h2>
           <div class="map-wrap">
-            <CountyMap t={t} counties={p.counties} />
+            <CountyMap t={t} counties={p.data.counties} />
             <p class="legend">
               <span>
                 <i class="m-high"></i> ≥90%

@@ -31,8 +31,10 @@ const bucket = (f: CountyFigure | undefined) =>
             ? "m-low"
             : "m-zero";
 
-export function CountyMap(p: { t: PageCtx["t"]; counties: CountyFigure[] }) {
-  const by = new Map(p.counties.map((c) => [c.code.slice(0, 6), c]));
+/** The targeted counties as the board shows them (board-data.ts countiesOf): the page and
+ * its live updates draw from the same figures. */
+export function CountyMap(p: { t: PageCtx["t"]; counties: { code: string; cls: string; label: string }[] }) {
+  const by = new Map(p.counties.map((c) => [c.code, c]));
   const m = CHIFENG_MAP;
   return (
     <svg class="map" id="county-map" viewBox={`0 0 ${m.width} ${m.height}`} role="img" aria-label={p.t("map")}>
@@ -40,8 +42,14 @@ export function CountyMap(p: { t: PageCtx["t"]; counties: CountyFigure[] }) {
         const f = by.get(c.code);
         return (
           <a href={`#county-${c.code}000000`} data-county={c.code}>
-            <path id={`map-${c.code}`} class={countyClass(f)} d={c.d} data-name={c.name} data-targeted={f ? "1" : "0"}>
-              <title>{countyLabel(c.name, f)}</title>
+            <path
+              id={`map-${c.code}`}
+              class={f?.cls ?? countyClass(undefined)}
+              d={c.d}
+              data-name={c.name}
+              data-targeted={f ? "1" : "0"}
+            >
+              <title>{f?.label ?? countyLabel(c.name, undefined)}</title>
             </path>
           </a>
         );
@@ -57,7 +65,7 @@ export function CountyMap(p: { t: PageCtx["t"]; counties: CountyFigure[] }) {
               text-anchor="middle"
               data-county={c.code}
             >
-              {countyLabel(c.name, by.get(c.code))}
+              {by.get(c.code)?.label ?? countyLabel(c.name, undefined)}
             </text>
           ),
       )}

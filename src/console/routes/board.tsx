@@ -49,7 +49,6 @@ export function mountBoard(app: Hono<AppEnv>): void {
         retrying={failures.ok ? failures.body.retrying : []}
         silent={silent.ok && silent.body.active ? silent.body.items : []}
         work={workItems(chains, new Date())}
-        counties={counties.ok ? counties.body.areas.map((a) => ({ code: a.code, rate: a.rate })) : []}
         flash={c.req.query("flash") ?? null}
         error={c.req.query("error") ?? null}
       />,
