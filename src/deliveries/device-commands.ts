@@ -49,6 +49,35 @@ export async function claimDeviceCommands(db: Db, deviceIds: string[], now: Date
   return [...rows].sort((a, b) => at0(a) - at0(b) || Number(a.id) - Number(b.id)).map(toRow);
 }
 
+/** Live delivery reads before it sends: the queued commands of warnings in force for
+ * these devices, oldest first. Nothing is written here: a command becomes `sent` once its
+ * frame is out (markDeviceCommandsSent), so its state is what happened, and a device no
+ * longer on this instance keeps its command queued for its next hello. */
+export async function queuedDeviceCommands(db: Db, deviceIds: string[], now: Date): Promise<DeviceCommandRow[]> {
+  if (deviceIds.length === 0) return [];
+  const rows = await db.execute<Raw>(sql`
+    select d.id, d.device_id, d.channel, d.warning_id, d.language from deliveries d
+    where d.status = 'queued' and d.device_id = any(${sql.param(deviceIds)}::uuid[])
+      and d.warning_id in (${IN_FORCE(now.toISOString())})
+    order by d.queued_at, d.id`);
+  return rows.map(toRow);
+}
+
+/** Records commands whose frames went out: queued → sent with the language actually
+ * rendered. A row that moved on meanwhile (its warning ended) is left as it is. */
+export async function markDeviceCommandsSent(
+  db: Db,
+  sent: { id: number; language: Language }[],
+  at: Date,
+): Promise<void> {
+  if (sent.length === 0) return;
+  await db.execute(sql`
+    update deliveries d set status = 'sent', sent_at = ${at.toISOString()}::timestamptz, provider_id = d.id::text,
+      rendered_language = o.language, attempts = d.attempts + 1
+    from jsonb_to_recordset(${jsonRows(sent)}) as o(id bigint, language language)
+    where d.id = o.id and d.status = 'queued'`);
+}
+
 /** The claim records the device's language; where the renderer fell back (no `mn`
  * template → `zh`), record the language the device actually got. */
 export async function recordRenderedLanguages(db: Db, rows: { id: number; language: Language }[]): Promise<void> {

@@ -8,15 +8,13 @@ import { errorFields, type Logger } from "../lib/log.js";
 import { buildCommands } from "./commands.js";
 import type { Conn } from "./connections.js";
 import {
-  claimDeviceCommands,
+  markDeviceCommandsSent,
   pendingForDevices,
+  queuedDeviceCommands,
   reachedDevicesOf,
   recordRenderedLanguages,
   type DeviceCommandRow,
 } from "./queries.js";
-
-/** Devices per claim statement: small enough to overlap claiming with sending. */
-const CLAIM_SLICE = 1_000;
 
 export interface DeliveryOptions {
   db: Db;
@@ -33,6 +31,7 @@ export class CommandDelivery {
   private delivering: Promise<void> | null = null;
   private deliverAgain = false;
   private hellos = new Set<Conn>();
+  private marking: Promise<void> | null = null;
   private replayTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
@@ -50,7 +49,7 @@ export class CommandDelivery {
       do {
         this.deliverAgain = false;
         const ids = [...this.conns.values()].filter((c) => c.ready).map((c) => c.device.id);
-        await this.claimAndSend(ids);
+        await this.sendQueued(ids);
       } while (this.deliverAgain && !this.o.stopping());
     })()
       .catch((e) => this.o.log.error("hub deliver failed", errorFields(e)))
@@ -60,21 +59,32 @@ export class CommandDelivery {
     return this.delivering;
   }
 
-  /** Claims in slices of devices and sends each slice while Postgres claims the next, so
-   * a city-wide warning's 10,000 commands cost about the longer of the two, not their
-   * sum. A device's commands are all in its one slice, so each keeps its issue order. */
-  private async claimAndSend(ids: string[]): Promise<void> {
-    const claim = (i: number) => {
-      const p = claimDeviceCommands(this.o.db, ids.slice(i, i + CLAIM_SLICE), this.o.now());
-      p.catch(() => {}); // awaited below; this only keeps a failure from counting as unhandled meanwhile
-      return p;
-    };
-    let next = claim(0);
-    for (let i = 0; i < ids.length; i += CLAIM_SLICE) {
-      const rows = await next;
-      if (i + CLAIM_SLICE < ids.length) next = claim(i + CLAIM_SLICE);
-      await this.sendRows(rows);
+  /** Reads the queued commands, sends them, then records them sent: a city-wide
+   * warning's 10,000 frames leave as soon as one read returns, not after 10,000 rows are
+   * written (the write held the first frame about a second behind a raw broadcast). The
+   * hub is the only sender to the devices it holds, and a device ignores a command id it
+   * has already had (a replay resends unacknowledged ones anyway), so reading without a
+   * claim sends nothing twice that a claim would have saved. Acks wait for the record
+   * (acksMayApply), or a `received` could arrive before the row it moves is `sent`. */
+  private async sendQueued(ids: string[]): Promise<void> {
+    const rows = await queuedDeviceCommands(this.o.db, ids, this.o.now());
+    const sent = await this.sendRows(rows);
+    if (sent.length === 0) return;
+    // One delivery runs at a time (deliver() coalesces), so one record is ever in flight.
+    // If it fails the rows stay queued and the next round sends them again, same ids.
+    const marking = markDeviceCommandsSent(this.o.db, sent, this.o.now());
+    this.marking = marking.catch(() => {});
+    try {
+      await marking;
+    } finally {
+      this.marking = null;
     }
+  }
+
+  /** Resolves when no frames sent here are still waiting to be recorded as sent: an ack
+   * read after this applies to a row that is already `sent`. */
+  async acksMayApply(): Promise<void> {
+    while (this.marking) await this.marking;
   }
 
   /** A device said hello: its replay goes out before live commands reach it again. Live
@@ -105,7 +115,14 @@ export class CommandDelivery {
         current.map((c) => c.device.id),
         this.o.now(),
       );
-      await this.sendRows(rows);
+      const language = new Map(rows.map((r) => [r.id, r.language]));
+      const sent = await this.sendRows(rows);
+      // The claim recorded the device's language; where the renderer fell back (no `mn`
+      // template), record the one it got.
+      await recordRenderedLanguages(
+        this.o.db,
+        sent.filter((x) => x.language !== language.get(x.id)),
+      );
     } finally {
       // A device whose replay failed still gets live commands; its next hello retries.
       for (const c of current) if (this.conns.get(c.device.id) === c && !this.hellos.has(c)) c.ready = true;
@@ -116,29 +133,29 @@ export class CommandDelivery {
   /** `stop` to connected devices that had a warning which has now ended (expiry job). */
   async stopEnded(warningId: string): Promise<number> {
     const rows = await reachedDevicesOf(this.o.db, warningId, [...this.conns.keys()]);
-    return this.sendRows(rows, "ended");
+    return (await this.sendRows(rows, "ended")).length;
   }
 
-  private async sendRows(rows: DeviceCommandRow[], stop?: "ended"): Promise<number> {
-    if (rows.length === 0) return 0;
+  /** Sends each row's frame to its device if it is still connected here; returns the
+   * rows sent with the language each was rendered in. */
+  private async sendRows(
+    rows: DeviceCommandRow[],
+    stop?: "ended",
+  ): Promise<{ id: number; language: DeviceCommandRow["language"] }[]> {
+    if (rows.length === 0) return [];
     const { renderer, policy } = this.o;
     const cmds = await buildCommands(this.o.db, rows, { renderer, policy, ...(stop ? { stop } : {}) });
-    let n = 0;
-    for (const { row, json } of cmds) {
-      // A device that dropped since the claim gets the command on its next hello (it is
-      // `sent` but not acknowledged, so the replay includes it).
+    const sent: { id: number; language: DeviceCommandRow["language"] }[] = [];
+    for (const { row, frame, json } of cmds) {
+      // A device that dropped since the read gets the command on its next hello (queued,
+      // or claimed and unacknowledged: the replay includes both).
       const c = this.conns.get(row.deviceId);
       if (c && c.ws.readyState === c.ws.OPEN) {
         c.ws.send(json);
-        n++;
+        sent.push({ id: row.id, language: frame.warning.language });
       }
     }
-    if (!stop) {
-      const fellBack = cmds.filter((x) => x.frame.warning.language !== x.row.language);
-      const rendered = fellBack.map((x) => ({ id: x.row.id, language: x.frame.warning.language }));
-      await recordRenderedLanguages(this.o.db, rendered);
-    }
-    return n;
+    return sent;
   }
 
   /** Replays that have not started never will (shutting down). */

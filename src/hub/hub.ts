@@ -57,7 +57,7 @@ export class DeviceHub {
       ...opts,
     };
     const stopping = () => this.stopped;
-    this.reports = new DeviceReports(this.o);
+    this.reports = new DeviceReports({ ...this.o, acksMayApply: () => this.delivery.acksMayApply() });
     this.connections = new Connections(
       { ...this.o, stopping },
       {

@@ -8,7 +8,12 @@ import { jsonRows } from "../db/json-rows.js";
 import { inForceSql } from "../warnings/lifecycle.js";
 import { claimDeviceCommands, toRow, type DeviceCommandRow, type Raw } from "../deliveries/device-commands.js";
 
-export { claimDeviceCommands, recordRenderedLanguages, type DeviceCommandRow } from "../deliveries/device-commands.js";
+export {
+  markDeviceCommandsSent,
+  queuedDeviceCommands,
+  recordRenderedLanguages,
+  type DeviceCommandRow,
+} from "../deliveries/device-commands.js";
 
 const IN_FORCE = (now: string) => sql`select w.id from warnings w where ${inForceSql("w", now)}`;
 

@@ -29,7 +29,9 @@ export class DeviceReports {
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly o: { db: Db; log: Logger }) {}
+  /** `acksMayApply`: resolves once frames already sent are recorded as sent (see
+   * CommandDelivery.sendQueued), so an ack never meets its row still queued. */
+  constructor(private readonly o: { db: Db; log: Logger; acksMayApply: () => Promise<void> }) {}
 
   ack(a: Ack): void {
     this.acks.push(a);
@@ -58,6 +60,9 @@ export class DeviceReports {
   }
 
   private async flushNow(): Promise<void> {
+    // Taken synchronously after the wait: every ack in hand is for a frame whose record
+    // has committed (a frame's record starts before its ack can arrive).
+    await this.o.acksMayApply();
     const acks = this.acks.splice(0);
     const presence = this.presences.splice(0);
     if (acks.length > 0) await this.applyAcks(acks);

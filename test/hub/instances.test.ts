@@ -59,8 +59,8 @@ describe("several instances", () => {
       headers: { authorization: `Bearer ${c.users.approver.key}` },
     });
     expect(r.status).toBe(200);
-    const ca = await da.next((f) => f.type === "command", 1_000);
-    const cb = await db.next((f) => f.type === "command", 1_000);
+    const ca = await da.next((f) => f.type === "command", 10_000);
+    const cb = await db.next((f) => f.type === "command", 10_000);
     expect([ca.warning.id, cb.warning.id]).toEqual([draft.id, draft.id]);
     await Promise.all([a.hub.deliver(), b.hub.deliver()]);
     await new Promise((res) => setTimeout(res, 200));
