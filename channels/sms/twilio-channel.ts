@@ -4,6 +4,7 @@ import { z } from "zod";
 import { ChannelError, type Channel, type OutboundMessage, type Pace, type Receipt, type Target } from "../contract.js";
 import { createTwilioClient, type TwilioClient } from "./client.js";
 import { classifyTwilioError } from "./errors.js";
+import { laneOf } from "../../src/domain/areas.js";
 
 export const twilioConfigSchema = z
   .object({
@@ -52,7 +53,8 @@ export class TwilioSmsChannel implements Channel {
         ...(this.config.messagingServiceSid
           ? { messagingServiceSid: this.config.messagingServiceSid }
           : { from: this.config.from! }),
-        statusCallback: this.config.statusCallback,
+        // The lane rides in the callback so its update names one county (docs/scale.md).
+        statusCallback: `${this.config.statusCallback}?lane=${laneOf(t.villageCode)}`,
         validityPeriod: Math.min(remaining, MAX_VALIDITY_S),
       });
       return { providerId: msg.sid, status: "sent" };

@@ -35,13 +35,15 @@ const change = (r: StatusChange) => ({
 const CHANGE_COLS = sql`status text, at timestamptz, error_code text, error text`;
 
 /** Reports keyed by provider id (webhooks). Unmatched ids are kept in status_reports and
- * applied when the send is recorded. Returns the delivery ids that changed. */
+ * applied when the send is recorded. Returns the delivery ids that changed. `lane`, when
+ * the caller knows it (a Twilio callback's URL), scopes the search to that county. */
 export async function applyProviderReports(
   db: Db,
   reports: (StatusChange & { providerId: string })[],
-  opts: { recheck?: boolean } = {},
+  opts: { recheck?: boolean; lane?: string | undefined } = {},
 ): Promise<{ changed: number[]; unmatched: string[] }> {
   if (reports.length === 0) return { changed: [], unmatched: [] };
+  const inLane = opts.lane ? sql`and d.lane = ${opts.lane}` : sql``;
   const rows = await db.execute<{ id: number | null; provider_id: string; matched: boolean }>(sql`
     with o as (
       select * from jsonb_to_recordset(${jsonRows(reports.map((r) => ({ provider_id: r.providerId, ...change(r) })))})
@@ -49,10 +51,10 @@ export async function applyProviderReports(
     ),
     upd as (
       update deliveries d set ${SET_STAMPS}
-      from o where d.provider_id = o.provider_id and delivery_can_move(d.channel, d.status, o.status::delivery_status)
+      from o where d.provider_id = o.provider_id ${inLane} and delivery_can_move(d.channel, d.status, o.status::delivery_status)
       returning d.id, d.provider_id
     ),
-    known as (select distinct o.provider_id from o join deliveries d on d.provider_id = o.provider_id),
+    known as (select distinct o.provider_id from o join deliveries d on d.provider_id = o.provider_id ${inLane}),
     orphans as (
       insert into status_reports (provider_id, status, error_code, error, at)
       select o.provider_id, o.status, o.error_code, o.error, o.at from o

@@ -14,6 +14,10 @@ export function villageOf(code: string): string {
   return m ? m[1]! : code;
 }
 
+/** A village's dispatch lane: its county, the first 6 digits (the ledger's generated
+ * `lane` column and its distribution column under Citus, docs/scale.md). */
+export const laneOf = (villageCode: string): string => villageCode.slice(0, 6);
+
 /** The significant prefix: every code below this one starts with it. */
 export function codePrefix(code: string): string {
   if (isGridCode(code)) return code;

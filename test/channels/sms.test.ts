@@ -90,7 +90,7 @@ describe("SMS through the real twilio client", () => {
       to: "+8613800000001",
       from: "+15005550006",
       body: message().text,
-      statusCallback: `${PUBLIC}/webhooks/twilio/status`,
+      statusCallback: `${PUBLIC}/webhooks/twilio/status?lane=150403`,
       validityPeriod: 7200,
     });
     await channel().send(
@@ -193,6 +193,29 @@ describe("the whole path: issue → dispatcher → gateway → signed status cal
 
     // queued/sending say nothing new
     await callback(c, { MessageSid: d!.sid, MessageStatus: "sending", AccountSid: SID });
+    expect((await byProvider(c, d!.sid))!.status).toBe("sent");
+  });
+
+  it("the callback URL names the sender's lane: a callback to it applies; another lane is only a narrower search (applied all the same); a malformed lane is refused (422)", async () => {
+    const c = ctx();
+    const before = gw.messages.length;
+    await issueAndSend(c, 3);
+    const [a, b, d] = gw.messages.slice(before);
+    const at = (m: { statusCallback?: string }, lane?: string) => {
+      const u = new URL(m.statusCallback!);
+      if (lane !== undefined) u.searchParams.set("lane", lane);
+      return { path: u.pathname + u.search, url: PUBLIC + u.pathname + u.search };
+    };
+    expect(at(a!).path).toBe("/webhooks/twilio/status?lane=150403");
+    const delivered = (sid: string) => ({ MessageSid: sid, MessageStatus: "delivered", AccountSid: SID });
+    expect((await callback(c, delivered(a!.sid), at(a!))).status).toBe(204);
+    expect((await byProvider(c, a!.sid))!.status).toBe("delivered");
+    expect((await callback(c, delivered(b!.sid), at(b!, "150402"))).status).toBe(204);
+    expect((await byProvider(c, b!.sid))!.status).toBe("delivered");
+    expect((await c.tdb.db.execute(sql`select 1 from status_reports`)).length).toBe(0);
+    const bad = await callback(c, delivered(d!.sid), at(d!, "15040x"));
+    expect(bad.status).toBe(422);
+    expect(bad.headers.get("content-type")).toMatch(/problem\+json/);
     expect((await byProvider(c, d!.sid))!.status).toBe("sent");
   });
 

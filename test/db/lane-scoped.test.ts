@@ -12,6 +12,7 @@ import { addPerson } from "../helpers/people.js";
 import type { Db } from "../../src/db/client.js";
 import * as claims from "../../src/deliveries/claims.js";
 import { applyProviderReports } from "../../src/deliveries/reports.js";
+import { markDeviceCommandsSent, queuedDeviceCommands } from "../../src/deliveries/device-commands.js";
 import { planCountyPeople } from "../../src/dispatch/planner.js";
 import { getWarning, type Warning } from "../../src/db/queries/warnings.js";
 
@@ -61,7 +62,7 @@ async function warningIn(c: TestContext, msgType?: "Cancel"): Promise<Warning> {
 
 interface Entry {
   /** What the statement's every ledger scan names. */
-  scope: "lane" | "warning and county" | "provider id" | "all lanes";
+  scope: "lane" | "warning and county" | "provider id" | "devices" | "all lanes";
   why?: string;
   run: (db: Db, c: TestContext) => Promise<unknown>;
   expect: (scan: { table: string; conds: string }) => boolean;
@@ -112,11 +113,30 @@ const HOT: Record<string, Entry> = {
     run: (db) => claims.pickLane(db, { channel: "sms", now }),
     expect: (s) => /channel = 'sms'/.test(s.conds) && !/lane = /.test(s.conds),
   },
+  "applyProviderReports (a Twilio callback, its lane in the URL)": {
+    scope: "lane",
+    run: (db) =>
+      applyProviderReports(db, [{ providerId: "SM1", status: "delivered", at: now }], { recheck: false, lane: LANE }),
+    expect: (s) => laneCond.test(s.conds) && /provider_id/.test(s.conds),
+  },
   applyProviderReports: {
     scope: "provider id",
-    why: "a Twilio callback names only its MessageSid; the lane would have to ride in the callback URL",
+    why: "simulator and county-platform reports, and callbacks of messages sent before the lane rode in the URL",
     run: (db) => applyProviderReports(db, [{ providerId: "SM1", status: "delivered", at: now }], { recheck: false }),
     expect: (s) => /provider_id/.test(s.conds),
+  },
+  queuedDeviceCommands: {
+    scope: "devices",
+    why: "a hub reads for the devices it holds, of any county; under Citus it would read per lane of them",
+    run: (db) => queuedDeviceCommands(db, ["00000000-0000-4000-8000-000000000001"], now),
+    expect: (s) => /device_id/.test(s.conds),
+  },
+  markDeviceCommandsSent: {
+    scope: "devices",
+    why: "records by delivery id what the read above returned",
+    run: (db) => markDeviceCommandsSent(db, [{ id: 1, language: "zh" }], now),
+    // By id, or (a small table) the queued rows joined to the ids.
+    expect: (s) => /\bid = /.test(s.conds) || /status = 'queued'/.test(s.conds),
   },
   recoverLeases: {
     scope: "all lanes",
@@ -144,11 +164,16 @@ describe("hot ledger queries", () => {
     for (const s of scans) expect({ ...s, ok: e.expect(s) }).toMatchObject({ ok: true });
   });
 
-  it("the dispatcher's claim, renewal and record are the lane-scoped ones", () => {
+  it("the dispatcher's claim, renewal and record, and Twilio's callbacks, are the lane-scoped ones", () => {
     const lane = Object.entries(HOT).filter(([, e]) => e.scope === "lane");
-    expect(lane.map(([n]) => n).sort()).toEqual(["claimLane", "recordOutcomes", "renewLeases"]);
+    expect(lane.map(([n]) => n).sort()).toEqual([
+      "applyProviderReports (a Twilio callback, its lane in the URL)",
+      "claimLane",
+      "recordOutcomes",
+      "renewLeases",
+    ]);
     for (const [, e] of Object.entries(HOT))
-      if (e.scope === "all lanes" || e.scope === "provider id") expect(e.why).toBeTruthy();
+      if (e.scope !== "lane" && e.scope !== "warning and county") expect(e.why).toBeTruthy();
   });
 
   it("every function of the claims module has an entry", () => {

@@ -6,6 +6,15 @@ import { parseStatus } from "../../../channels/sms/status.js";
 import { messageSid, readSignedTwilioForm } from "./twilio-form.js";
 
 const form = z.looseObject({ MessageSid: messageSid.optional(), SmsSid: messageSid.optional() });
+/** The sender's county lane, put in the callback URL at send time (absent in callbacks of
+ * messages sent before it was). It only narrows the search: a wrong lane finds nothing and
+ * the report is parked and the unscoped look that follows applies it. */
+const query = z.strictObject({
+  lane: z
+    .string()
+    .regex(/^\d{6}$/, "a 6-digit county code")
+    .optional(),
+});
 
 export default defineOperation({
   method: "post",
@@ -15,8 +24,9 @@ export default defineOperation({
   tag: "webhooks",
   auth: "twilioSignature",
   bodyType: "application/x-www-form-urlencoded",
+  query,
   success: [204, "applied (or nothing to apply)"],
-  handler: async (c) => {
+  handler: async (c, req) => {
     const { db, now } = c.get("services");
     const p = await readSignedTwilioForm(c, form);
     if (!p.MessageSid && !p.SmsSid)
@@ -25,15 +35,19 @@ export default defineOperation({
       });
     const report = parseStatus(p, now());
     if (report)
-      await applyProviderReports(db, [
-        {
-          providerId: report.providerId,
-          status: report.status,
-          at: report.at,
-          errorCode: report.errorCode,
-          error: report.error,
-        },
-      ]);
+      await applyProviderReports(
+        db,
+        [
+          {
+            providerId: report.providerId,
+            status: report.status,
+            at: report.at,
+            errorCode: report.errorCode,
+            error: report.error,
+          },
+        ],
+        { lane: req.query.lane },
+      );
     return c.body(null, 204);
   },
 });
