@@ -27,24 +27,39 @@ export function pgTextArray(items: readonly string[]): string {
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
+type Row = readonly (string | null)[];
+
 /** Streams `rows` into `table (columns)`, 5,000 rows a chunk. `table` and `columns` are
  * identifiers chosen by our code, never by a request. */
-export async function copyRows(
+export async function copyRows(db: Db, table: string, columns: readonly string[], rows: readonly Row[]): Promise<void> {
+  await copyChunks(
+    db,
+    table,
+    columns,
+    (function* () {
+      for (let i = 0; i < rows.length; i += 5_000) yield rows.slice(i, i + 5_000);
+    })(),
+  );
+}
+
+/** Streams chunks of rows as they are produced (a producer that validates a file as it
+ * goes), with COPY's backpressure: only the chunk in hand is in memory. */
+export async function copyChunks(
   db: Db,
   table: string,
   columns: readonly string[],
-  rows: readonly (readonly (string | null)[])[],
+  chunks: Iterable<readonly Row[]> | AsyncIterable<readonly Row[]>,
 ): Promise<void> {
   for (const name of [table, ...columns]) if (!IDENTIFIER.test(name)) throw new Error(`not an identifier: ${name}`);
   const writable = await clientOf(db)
     .unsafe(`copy ${table} (${columns.join(", ")}) from stdin`)
     .writable();
-  const chunks = function* () {
-    for (let i = 0; i < rows.length; i += 5_000) {
+  const text = async function* () {
+    for await (const chunk of chunks) {
       let s = "";
-      for (const r of rows.slice(i, i + 5_000)) s += `${r.map(copyText).join("\t")}\n`;
-      yield s;
+      for (const r of chunk) s += `${r.map(copyText).join("\t")}\n`;
+      if (s) yield s;
     }
   };
-  await pipeline(Readable.from(chunks()), writable);
+  await pipeline(Readable.from(text()), writable);
 }

@@ -6,19 +6,20 @@ export interface CsvRow {
   fields: string[];
 }
 
-export function parseCsv(text: string): CsvRow[] {
-  const rows: CsvRow[] = [];
+/** The rows one at a time: a million-row file is never a million row objects at once. */
+export function* csvRows(text: string): Generator<CsvRow> {
   let field = "";
   let fields: string[] = [];
   let inQuotes = false;
   let line = 1;
   let rowLine = 1;
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; // Excel writes a BOM
-  const endRow = () => {
+  const endRow = (): CsvRow | null => {
     fields.push(field);
-    if (!(fields.length === 1 && fields[0] === "")) rows.push({ line: rowLine, fields });
+    const row = fields.length === 1 && fields[0] === "" ? null : { line: rowLine, fields };
     fields = [];
     field = "";
+    return row;
   };
   for (; i < text.length; i++) {
     const c = text[i]!;
@@ -38,28 +39,43 @@ export function parseCsv(text: string): CsvRow[] {
       field = "";
     } else if (c === "\n" || c === "\r") {
       if (c === "\r" && text[i + 1] === "\n") i++;
-      endRow();
+      const row = endRow();
+      if (row) yield row;
       line++;
       rowLine = line;
     } else field += c;
   }
-  if (field !== "" || fields.length > 0) endRow();
-  return rows;
+  if (field !== "" || fields.length > 0) {
+    const row = endRow();
+    if (row) yield row;
+  }
+}
+
+export function parseCsv(text: string): CsvRow[] {
+  return [...csvRows(text)];
+}
+
+export interface CsvRecord {
+  line: number;
+  values: Record<string, string>;
+}
+
+/** The header and then the records keyed by it, one at a time. */
+export function csvRecords(text: string): { header: string[]; records: Iterable<CsvRecord> } {
+  const rows = csvRows(text);
+  const first = rows.next();
+  const header = (first.done ? [] : first.value.fields).map((h) => h.trim());
+  const records = (function* () {
+    for (const r of rows)
+      yield { line: r.line, values: Object.fromEntries(header.map((h, i) => [h, (r.fields[i] ?? "").trim()])) };
+  })();
+  return { header, records };
 }
 
 /** Parse with a header row into records keyed by column name. */
-export function parseCsvRecords(text: string): {
-  header: string[];
-  records: { line: number; values: Record<string, string> }[];
-} {
-  const rows = parseCsv(text);
-  const first = rows.shift();
-  const header = (first?.fields ?? []).map((h) => h.trim());
-  const records = rows.map((r) => ({
-    line: r.line,
-    values: Object.fromEntries(header.map((h, i) => [h, (r.fields[i] ?? "").trim()])),
-  }));
-  return { header, records };
+export function parseCsvRecords(text: string): { header: string[]; records: CsvRecord[] } {
+  const { header, records } = csvRecords(text);
+  return { header, records: [...records] };
 }
 
 export function toCsv(header: string[], rows: (string | number | null | undefined)[][]): string {

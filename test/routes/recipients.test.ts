@@ -96,6 +96,43 @@ describe("recipients", () => {
     });
   });
 
+  it("CSV import across chunks: a repeat of an earlier chunk's person and a bad row in the last chunk refuse the whole file (nothing staged is kept); partial imports the rest", async () => {
+    const c = ctx();
+    // 12,000 people: three validation chunks of 5,000, the first COPYed before the last is read.
+    const lines = Array.from(
+      { length: 12_000 },
+      (_, i) => `批量${i},137009${String(i).padStart(5, "0")},,${V1},public,zh,`,
+    );
+    lines[7_000] = `重复,13700900003,,${V1},public,zh,`; // line 7,002 repeats line 5 (the 4th person)
+    lines[11_500] = `坏号码,not-a-phone,,${V1},public,zh,`; // line 11,502
+    const body = csv(lines);
+    const post = (q = "") =>
+      c.request("POST", `/api/v1/recipients/import${q}`, {
+        key: c.users.issuer.key,
+        body,
+        headers: { "content-type": "text/csv" },
+      });
+    const count = async () =>
+      (
+        await c.tdb.db.execute<{ n: number }>(
+          sql`select count(*)::int as n from recipients where phone like '+86137009%'`,
+        )
+      )[0]!.n;
+    const r = await post();
+    expect(r.status).toBe(422);
+    const p = await json(r);
+    expect(p.rows).toBe(12_000);
+    expect(p.rowErrors).toEqual([
+      expect.objectContaining({ line: 7_002, field: "phone", reason: expect.stringContaining("line 5") }),
+      expect.objectContaining({ line: 11_502, field: "phone" }),
+    ]);
+    expect(await count()).toBe(0);
+    const ok = await post("?partial=true");
+    expect(ok.status).toBe(200);
+    expect(await json(ok)).toMatchObject({ rows: 12_000, imported: 11_998, rejected: 2, duplicates: 0 });
+    expect(await count()).toBe(11_998);
+  });
+
   it("CSV import stores names exactly, whatever characters COPY's text format escapes", async () => {
     const c = ctx();
     const names = ["a\\b\\N", "tab\there", "两行\n名字", "cr\rlf", '引号"与,逗号', "{括号}", "\\N"];

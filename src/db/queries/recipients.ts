@@ -3,7 +3,7 @@ import type { Db } from "../client.js";
 import { recipients } from "../schema/index.js";
 import { codePrefix } from "../../domain/areas.js";
 import type { StoredRecipient } from "../../domain/recipients.js";
-import { copyRows, pgTextArray } from "../copy.js";
+import { copyChunks, pgTextArray } from "../copy.js";
 
 export type Recipient = typeof recipients.$inferSelect;
 export type NewRecipient = typeof recipients.$inferInsert;
@@ -23,41 +23,92 @@ export async function insertRecipients(db: Db, rows: NewRecipient[]): Promise<Re
   return out;
 }
 
-/** A file's people in one `INSERT … SELECT` per 20,000 rows (one jsonb parameter each),
- * skipping people already known. drizzle's multi-row insert measured 4–6k rows/s on a
- * million-row import with RETURNING *; this returns only what the caller reads. */
-/** Inserts people set-wise: the rows are COPYed into a staging table and moved with one
- * INSERT … SELECT, skipping anyone already present (same dedupe key). Needs a transaction
- * (the staging table lives until its commit). Returns only what it inserted. */
-export async function importRecipients(tx: Db, rows: StoredRecipient[]): Promise<{ id: number; dedupeKey: string }[]> {
-  if (rows.length === 0) return [];
+// A file's people are imported through a staging table inside the import's transaction:
+// rows are COPYed in as they pass validation (only the chunk in hand is in memory), the
+// file's repeats are found in SQL, and one INSERT … SELECT moves the rest, skipping anyone
+// already present (same dedupe key). A file that must be refused rolls back with the
+// transaction and leaves nothing.
+const STAGE = "recipients_stage";
+const STAGE_COLUMNS = [
+  "line",
+  "name",
+  "phone",
+  "email",
+  "area_code",
+  "village_code",
+  "audiences",
+  "language",
+  "role",
+  "dedupe_key",
+] as const;
+
+export async function createRecipientStage(tx: Db): Promise<void> {
   await tx.execute(sql`
-    create temp table recipients_stage (name text, phone text, email text, area_code text, village_code text,
-      audiences text[], language text, role text, dedupe_key text) on commit drop`);
-  await copyRows(
-    tx,
-    "recipients_stage",
-    ["name", "phone", "email", "area_code", "village_code", "audiences", "language", "role", "dedupe_key"],
-    rows.map((r) => [
-      r.name,
-      r.phone,
-      r.email,
-      r.areaCode,
-      r.villageCode,
-      pgTextArray(r.audiences),
-      r.language,
-      r.role ?? null,
-      r.dedupeKey,
-    ]),
-  );
-  const got = await tx.execute<{ id: string; dedupe_key: string }>(sql`
-    insert into recipients (name, phone, email, area_code, village_code, audiences, language, role, dedupe_key)
-    select name, phone, email, area_code, village_code, audiences, language::language, role::post_role, dedupe_key
-    from recipients_stage
-    on conflict do nothing
-    returning id, dedupe_key`);
-  await tx.execute(sql`drop table recipients_stage`);
-  return got.map((r) => ({ id: Number(r.id), dedupeKey: r.dedupe_key }));
+    create temp table recipients_stage (line int, name text, phone text, email text, area_code text,
+      village_code text, audiences text[], language text, role text, dedupe_key text) on commit drop`);
+}
+
+/** One staged row in COPY column order. */
+export function stagedRow(line: number, r: StoredRecipient): (string | null)[] {
+  return [
+    String(line),
+    r.name,
+    r.phone,
+    r.email,
+    r.areaCode,
+    r.villageCode,
+    pgTextArray(r.audiences),
+    r.language,
+    r.role ?? null,
+    r.dedupeKey,
+  ];
+}
+
+export async function stageRecipients(
+  tx: Db,
+  chunks: AsyncIterable<readonly (string | null)[][]> | Iterable<readonly (string | null)[][]>,
+): Promise<void> {
+  await copyChunks(tx, STAGE, STAGE_COLUMNS, chunks);
+}
+
+/** The file's repeats of a person (same dedupe key as an earlier line), removed from the
+ * stage: the first line stays. */
+export async function dropRepeatedInFile(tx: Db): Promise<{ line: number; first: number; dedupeKey: string }[]> {
+  const rows = await tx.execute<{ line: number; first: number; dedupe_key: string }>(sql`
+    with ranked as (
+      select ctid, line, dedupe_key, min(line) over (partition by dedupe_key) as first from recipients_stage
+    )
+    delete from recipients_stage s using ranked r
+    where s.ctid = r.ctid and r.line <> r.first
+    returning r.line, r.first, r.dedupe_key`);
+  return rows.map((r) => ({ line: Number(r.line), first: Number(r.first), dedupeKey: r.dedupe_key }));
+}
+
+/** Moves the staged people into recipients in file order. Returns the new ids and the
+ * lines whose person was already present. */
+export async function insertStagedRecipients(
+  tx: Db,
+): Promise<{ ids: number[]; alreadyPresent: { line: number; dedupeKey: string }[] }> {
+  const rows = await tx.execute<{ ids: string[] | null; line: number | null; dedupe_key: string | null }>(sql`
+    with ins as (
+      insert into recipients (name, phone, email, area_code, village_code, audiences, language, role, dedupe_key)
+      select name, phone, email, area_code, village_code, audiences, language::language, role::post_role, dedupe_key
+      from recipients_stage order by line
+      on conflict do nothing
+      returning id, dedupe_key
+    )
+    select (select array_agg(id order by id)::text[] from ins) as ids, null::int as line, null as dedupe_key
+    union all
+    select null, s.line, s.dedupe_key from recipients_stage s
+    where not exists (select 1 from ins where ins.dedupe_key = s.dedupe_key)`);
+  const head = rows.find((r) => r.line === null);
+  return {
+    ids: (head?.ids ?? []).map(Number),
+    alreadyPresent: rows
+      .filter((r) => r.line !== null)
+      .map((r) => ({ line: Number(r.line), dedupeKey: r.dedupe_key! }))
+      .sort((x, y) => x.line - y.line),
+  };
 }
 
 /** `q` matches a name or phone fragment, or the name of the person's village, township or county. */

@@ -1,15 +1,21 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
 import { requireContentType } from "../../http/body.js";
-import { fromCsvRecord, recipientInput, toRecipient, type StoredRecipient } from "../../domain/recipients.js";
+import { fromCsvRecord, recipientInput, toRecipient } from "../../domain/recipients.js";
 import { AppError, validationError } from "../../lib/errors.js";
-import { parseCsvRecords } from "../../lib/csv.js";
+import { csvRecords } from "../../lib/csv.js";
 import { zodIssues } from "../../http/validation.js";
 import { unstorableField } from "../../lib/storable.js";
-import { importRecipients } from "../../db/queries/recipients.js";
+import {
+  createRecipientStage,
+  dropRepeatedInFile,
+  insertStagedRecipients,
+  stageRecipients,
+  stagedRow,
+} from "../../db/queries/recipients.js";
 import { planLateJoiners } from "../../dispatch/planner.js";
 import { writeAudit } from "../../db/queries/audit.js";
-import { areaFacts } from "./facts.js";
+import { learningAreaFacts } from "./facts.js";
 
 const query = z.strictObject({
   /** true: import the valid rows and report the rest; default: all or nothing. */
@@ -41,7 +47,7 @@ export default defineOperation({
     const actor = c.get("actor");
     const { partial } = req.query;
     requireContentType(c, ["text/csv", "text/plain"]);
-    const { header, records } = parseCsvRecords(await c.req.text());
+    const { header, records } = csvRecords(await c.req.text());
     const badHeader = unstorableField(header);
     if (badHeader) throw validationError([{ ...badHeader, path: "line 1" }]);
     if (!header.includes("name") || !(header.includes("area_code") || header.includes("areaCode"))) {
@@ -50,73 +56,70 @@ export default defineOperation({
       });
     }
     const errors: RowError[] = [];
-    // Named by the file's own column (area_code), as the person fixing the file sees it.
-    const storable = records.filter((rec) => {
-      const unstorable = unstorableField(rec.values);
-      if (unstorable) errors.push({ line: rec.line, field: unstorable.path, reason: unstorable.message });
-      return !unstorable;
-    });
-    const facts = await areaFacts(
-      db,
-      actor,
-      storable.map((r) => r.values.area_code ?? r.values.areaCode ?? ""),
-    );
-    const good: (StoredRecipient & { line: number })[] = [];
-    const seen = new Map<string, number>();
-    for (const rec of storable) {
-      const parsed = recipientInput.safeParse(fromCsvRecord(rec.values));
-      if (!parsed.success) {
-        for (const i of zodIssues(parsed.error)) errors.push({ line: rec.line, field: i.path, reason: i.message });
-        continue;
+    let rows = 0;
+    const areas = learningAreaFacts(db, actor);
+    // Validated a chunk at a time and COPYed into the stage as it goes: memory holds the
+    // file's text and one chunk, not a million people (a 1M-row file peaked at 2.1 GB).
+    const staged = async function* () {
+      for (const chunk of chunked(records, CHUNK)) {
+        rows += chunk.length;
+        // Named by the file's own column (area_code), as the person fixing the file sees it.
+        const storable = chunk.filter((rec) => {
+          const unstorable = unstorableField(rec.values);
+          if (unstorable) errors.push({ line: rec.line, field: unstorable.path, reason: unstorable.message });
+          return !unstorable;
+        });
+        await areas.learn(storable.map((r) => r.values.area_code ?? r.values.areaCode ?? ""));
+        const out: (string | null)[][] = [];
+        for (const rec of storable) {
+          const parsed = recipientInput.safeParse(fromCsvRecord(rec.values));
+          if (!parsed.success) {
+            for (const i of zodIssues(parsed.error)) errors.push({ line: rec.line, field: i.path, reason: i.message });
+            continue;
+          }
+          const r = toRecipient(parsed.data, areas.facts);
+          if (!r.ok) {
+            for (const e of r.errors) errors.push({ line: rec.line, field: e.path, reason: e.message });
+            continue;
+          }
+          out.push(stagedRow(rec.line, r.row));
+        }
+        yield out;
       }
-      const r = toRecipient(parsed.data, facts);
-      if (!r.ok) {
-        for (const e of r.errors) errors.push({ line: rec.line, field: e.path, reason: e.message });
-        continue;
-      }
-      const first = seen.get(r.row.dedupeKey);
-      if (first !== undefined) {
-        errors.push({ line: rec.line, field: "phone", reason: `same person as line ${first} (${r.row.dedupeKey})` });
-        continue;
-      }
-      seen.set(r.row.dedupeKey, rec.line);
-      good.push({ ...r.row, line: rec.line });
-    }
-    errors.sort((a, b) => a.line - b.line);
-    if (errors.length > 0 && !partial) {
-      throw new AppError(
-        "validation_failed",
-        `${errors.length} problem(s) in ${records.length} rows; nothing was imported`,
-        {
-          extra: { rows: records.length, rowErrors: errors },
+    };
+    const result = await db.transaction(async (tx) => {
+      await createRecipientStage(tx);
+      await stageRecipients(tx, staged());
+      for (const d of await dropRepeatedInFile(tx))
+        errors.push({ line: d.line, field: "phone", reason: `same person as line ${d.first} (${d.dedupeKey})` });
+      errors.sort((a, b) => a.line - b.line);
+      if (errors.length > 0 && !partial) {
+        // Thrown inside the transaction: the stage goes with it and nothing is written.
+        throw new AppError("validation_failed", `${errors.length} problem(s) in ${rows} rows; nothing was imported`, {
+          extra: { rows, rowErrors: errors },
           errors: errors.map((e) => ({ path: `line ${e.line}.${e.field}`, message: e.reason })),
-        },
-      );
-    }
-    const inserted = await db.transaction(async (tx) => {
-      const rows = await importRecipients(
-        tx,
-        good.map(({ line: _line, ...r }) => r),
-      );
-      await planLateJoiners(tx, { recipientIds: rows.map((r) => r.id) }, c.get("services").now());
+        });
+      }
+      const { ids, alreadyPresent } = await insertStagedRecipients(tx);
+      await planLateJoiners(tx, { recipientIds: ids }, c.get("services").now());
       await writeAudit(tx, {
         actor: actor.id,
         actorKind: "user",
         action: "recipient.import",
         subjectType: "recipient",
         subjectId: "bulk",
-        after: { rows: records.length, imported: rows.length, ids: rows.map((r) => r.id) },
+        after: { rows, imported: ids.length, ids },
         requestId: c.get("requestId"),
       });
-      return rows;
+      return { ids, alreadyPresent };
     });
-    const insertedKeys = new Set(inserted.map((r) => r.dedupeKey));
-    const duplicates = good
-      .filter((g) => !insertedKeys.has(g.dedupeKey))
-      .map((g) => ({ line: g.line, reason: `already imported (${g.dedupeKey})` }));
+    const duplicates = result.alreadyPresent.map((g) => ({
+      line: g.line,
+      reason: `already imported (${g.dedupeKey})`,
+    }));
     return c.json({
-      rows: records.length,
-      imported: inserted.length,
+      rows,
+      imported: result.ids.length,
       duplicates: duplicates.length,
       rejected: errors.length,
       errors,
@@ -124,3 +127,17 @@ export default defineOperation({
     });
   },
 });
+
+const CHUNK = 5_000;
+
+function* chunked<T>(xs: Iterable<T>, n: number): Generator<T[]> {
+  let chunk: T[] = [];
+  for (const x of xs) {
+    chunk.push(x);
+    if (chunk.length === n) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
