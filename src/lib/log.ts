@@ -31,5 +31,20 @@ export function createLogger(
 
 export const silentLogger: Logger = createLogger({ write: () => {} });
 
-export const errorFields = (e: unknown) =>
-  e instanceof Error ? { error: e.message, stack: e.stack?.split("\n").slice(0, 5).join(" | ") } : { error: String(e) };
+const MAX_ERROR_CHARS = 2_000;
+const clip = (s: string, max = MAX_ERROR_CHARS) =>
+  s.length > max ? `${s.slice(0, max)}… (${s.length - max} more characters)` : s;
+
+/** An error as log fields. Clipped: a failed query's message carries its parameters (a
+ * hub's 10,000 device ids made one log line 400 KB); the cause (the database's own
+ * message, which says what went wrong) is kept. */
+export const errorFields = (e: unknown) => {
+  if (!(e instanceof Error)) return { error: clip(String(e)) };
+  const cause = e.cause instanceof Error ? { cause: clip(e.cause.message) } : {};
+  const stack = e.stack
+    ?.split("\n")
+    .slice(0, 5)
+    .map((l) => clip(l, 300))
+    .join(" | ");
+  return { error: clip(e.message), ...cause, stack };
+};

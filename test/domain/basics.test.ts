@@ -4,6 +4,7 @@ import { normalisePhone } from "../../src/lib/phone.js";
 import { parseCsv } from "../../src/lib/csv.js";
 import { distribute } from "../../src/domain/population.js";
 import { isCapSafe, newIdentifier } from "../../src/domain/warnings/identifier.js";
+import { errorFields } from "../../src/lib/log.js";
 
 describe("area codes", () => {
   it.each([
@@ -66,5 +67,19 @@ describe("CAP identifiers", () => {
     expect(isCapSafe(id)).toBe(true);
     expect(isCapSafe("a b")).toBe(false);
     expect(isCapSafe("a,b")).toBe(false);
+  });
+});
+
+describe("errorFields", () => {
+  it("clips a failed query's message (it carries the parameters) and keeps the database's cause", () => {
+    const params = Array.from({ length: 10_000 }, () => crypto.randomUUID()).join(",");
+    const e = new Error(`Failed query: select 1\nparams: ${params}`, {
+      cause: new Error("terminating connection due to administrator command"),
+    });
+    const f = errorFields(e);
+    expect(JSON.stringify(f).length).toBeLessThan(4_000);
+    expect(f.error).toMatch(/^Failed query: select 1\nparams: [0-9a-f-]+.*… \(\d+ more characters\)$/s);
+    expect(f).toMatchObject({ cause: "terminating connection due to administrator command" });
+    expect(errorFields("x".repeat(5_000)).error).toHaveLength(2_000 + "… (3000 more characters)".length);
   });
 });
