@@ -207,17 +207,36 @@ export async function recoverLeases(db: Db, now: Date): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 
-/** Queued deliveries of warnings that ended (expired, cancelled, superseded) expire. */
-export async function expireEnded(db: Db, now: Date, warningIds?: string[]): Promise<number> {
+/** Rows one maintenance statement expires: a cancelled city-wide warning's million queued
+ * rows in one UPDATE ran for minutes (its coverage trigger reading million-row transition
+ * tables), and the console's requests queued behind it. */
+export const EXPIRE_BATCH = 10_000;
+
+/** Queued deliveries of warnings that ended (expired, cancelled, superseded) expire, at
+ * most `limit` of them (null: all, for a job that expires a few warnings in its own
+ * transaction). Returns how many; a full batch means there may be more. */
+export async function expireEnded(
+  db: Db,
+  now: Date,
+  warningIds?: string[],
+  limit: number | null = EXPIRE_BATCH,
+): Promise<number> {
+  const at = now.toISOString();
   const rows = await db.execute<{ n: number }>(sql`
     with ended as (
       select id from warnings
-      where (status in ('cancelled', 'expired', 'updated') or expires <= ${now.toISOString()}::timestamptz)
+      where (status in ('cancelled', 'expired', 'updated') or expires <= ${at}::timestamptz)
         ${warningIds ? sql`and id = any(${sql.param(warningIds)}::uuid[])` : sql``}
     ),
-    r as (
-      update deliveries d set status = 'expired', expired_at = ${now.toISOString()}::timestamptz, lease_until = null
+    batch as (
+      select d.id, d.issued_at from deliveries d
       where d.status = 'queued' and d.warning_id in (select id from ended)
+      ${limit === null ? sql`` : sql`limit ${limit}`}
+    ),
+    r as (
+      -- Still queued when the update reaches it: a row claimed meanwhile is the sender's.
+      update deliveries d set status = 'expired', expired_at = ${at}::timestamptz, lease_until = null
+      from batch b where d.id = b.id and d.issued_at = b.issued_at and d.status = 'queued'
       returning 1
     ) select count(*)::int as n from r`);
   return rows[0]?.n ?? 0;

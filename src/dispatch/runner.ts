@@ -9,7 +9,7 @@ import type { Logger } from "../lib/log.js";
 import { errorFields } from "../lib/log.js";
 import { randomId } from "../lib/crypto.js";
 import { defaultDispatchOptions, dispatchOnce, type DispatchOptions, type LoopDeps } from "./dispatcher.js";
-import { expireEnded, recoverLeases, type LaneHint } from "../deliveries/claims.js";
+import { EXPIRE_BATCH, expireEnded, recoverLeases, type LaneHint } from "../deliveries/claims.js";
 import { applyWaitingReports } from "../deliveries/reports.js";
 import { DELIVERIES_CHANNEL } from "./notify.js";
 import { continuePlans } from "./progressive.js";
@@ -29,7 +29,12 @@ export interface RunnerDeps {
   loopsPerChannel?: number;
   pollMs?: number;
   maintenanceMs?: number;
+  /** Rows per expiry statement (tests make it small). */
+  expireBatch?: number;
 }
+
+/** Expiry statements one maintenance round may run: a million rows at the default batch. */
+const MAX_EXPIRE_ROUNDS = 100;
 
 export class DispatchRunner {
   readonly owner = `dispatch-${randomId(4)}`;
@@ -42,6 +47,8 @@ export class DispatchRunner {
   private wakeGeneration = 0;
   private unlisten: (() => Promise<void>) | null = null;
   private maintenance: ReturnType<typeof setInterval> | null = null;
+  /** The maintenance round under way, if any: one at a time, awaited by stop(). */
+  private maintaining: Promise<void> | null = null;
   private planning: Promise<void> | null = null;
   private planAgain = false;
 
@@ -80,7 +87,9 @@ export class DispatchRunner {
     }
     // As often as a lease is short: a dead sender's rows come back within seconds.
     this.maintenance = setInterval(() => {
-      void this.maintain(now());
+      this.maintaining ??= this.maintain(now()).finally(() => {
+        this.maintaining = null;
+      });
       this.plan(now);
     }, this.d.maintenanceMs ?? 2_000);
     this.plan(now);
@@ -111,10 +120,19 @@ export class DispatchRunner {
     for (const w of this.wakeups) w();
   }
 
+  /** One round at a time: rounds that overlapped (a round outlasting the 2 s interval) ran
+   * the same statements on the same rows, waited on each other's locks and held the
+   * pool's connections, so the console's requests waited seconds for one. */
   private async maintain(now: Date) {
     try {
       const recovered = await recoverLeases(this.d.db, now);
-      const expired = await expireEnded(this.d.db, now);
+      const batch = this.d.expireBatch ?? EXPIRE_BATCH;
+      let expired = 0;
+      for (let round = 0; round < MAX_EXPIRE_ROUNDS && this.running; round++) {
+        const n = await expireEnded(this.d.db, now, undefined, batch);
+        expired += n;
+        if (n < batch) break;
+      }
       // Belt and braces for reports parked while their send was being recorded.
       await applyWaitingReports(this.d.db);
       if (recovered + expired > 0) {
@@ -160,6 +178,7 @@ export class DispatchRunner {
     this.wakeAll();
     await Promise.all(this.loops);
     await this.planning;
+    await this.maintaining;
     this.loops = [];
     this.laneHints = [];
     await this.unlisten?.().catch(() => {});

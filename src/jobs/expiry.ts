@@ -24,7 +24,8 @@ export const expiryJob: Job = {
         from due where w.id = due.id
         returning w.id, due.status::text as before`);
       const ids = ended.map((w) => w.id);
-      const deliveries = ids.length > 0 ? await expireEnded(tx, at, ids) : 0;
+      // All of them, in this transaction: the warnings just expired, usually long since sent.
+      const deliveries = ids.length > 0 ? await expireEnded(tx, at, ids, null) : 0;
       await writeAudit(
         tx,
         ended.map((w) => ({
