@@ -139,15 +139,23 @@ export async function dispatchOnce(d: LoopDeps): Promise<number> {
   // A failed chunk surfaces at the final flush below (the chain stays rejected).
   const flusher = setInterval(() => flush().catch(() => {}), d.options.flushMs);
   const inFlight = new Set(sendable.map((c) => c.id));
+  // One renewal at a time: on a slow database they would otherwise pile up on the pool.
+  let renewing = false;
   const renewer = setInterval(
     () => {
+      if (renewing) return;
+      renewing = true;
       renewLeases(d.db, {
         owner: d.owner,
         ids: [...inFlight],
         lane,
         now: d.now(),
         leaseMs: d.options.leaseMs,
-      }).catch((e) => d.log.error("lease renewal failed", { channel: kind, ...errorFields(e) }));
+      })
+        .catch((e) => d.log.error("lease renewal failed", { channel: kind, ...errorFields(e) }))
+        .finally(() => {
+          renewing = false;
+        });
     },
     Math.max(50, Math.floor(d.options.leaseMs / 3)),
   );
