@@ -16,8 +16,9 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function connect(url: string, max = 10): Sql {
-  return postgres(url, { max, onnotice: () => {}, connection: { application_name: "warncast" } });
+/** `name` is the connection's application_name, so pg_stat_activity tells the pools apart. */
+export function connect(url: string, max = 10, name = "warncast"): Sql {
+  return postgres(url, { max, onnotice: () => {}, connection: { application_name: name } });
 }
 
 export async function openDatabase(opts: {

@@ -7,7 +7,8 @@ import { parseEnv } from "./config/env.js";
 import { defaultGrading, defaultPolicy } from "./config/grading.js";
 import { createLogger, errorFields } from "./lib/log.js";
 import { createApp } from "./app.js";
-import { openDatabase } from "./runtime.js";
+import { connect, openDatabase } from "./runtime.js";
+import { createDb } from "./db/client.js";
 import { bannerLine, seedDemoUsers, seedSyntheticRecipients } from "./seed/demo.js";
 import { seedDemoDevices, startDemoDevices, type DemoDevices } from "./seed/demo-devices.js";
 import { defaultServiceConfig, type Services } from "./services.js";
@@ -35,7 +36,16 @@ try {
   process.exit(1);
 }
 
-const database = await openDatabase({ url: env.DATABASE_URL, dataDir: env.WARNCAST_DATA_DIR, log });
+const database = await openDatabase({
+  url: env.DATABASE_URL,
+  dataDir: env.WARNCAST_DATA_DIR,
+  log,
+  max: env.DATABASE_POOL_SIZE,
+});
+// HTTP requests get a pool of their own: the engine (dispatch loops, planner, hub, jobs)
+// may hold every connection of its pool in a storm, and the duty officer's console must
+// still answer.
+const requestSql = connect(database.url, env.DATABASE_POOL_SIZE, "warncast-api");
 const banner: string[] = [];
 if (env.WARNCAST_SEED_DEMO === "true") {
   const keys = await seedDemoUsers(database.db);
@@ -73,8 +83,6 @@ const services: Services = {
   // Read from templates/ (and checked) at every start, so edits need only a restart.
   templates,
 };
-const app = createApp(services);
-
 const renderer = rendererFor(services);
 // Loudspeakers and displays connect at /ws/devices on the same port (DESIGN §10); the
 // device channels deliver through this hub.
@@ -96,6 +104,7 @@ try {
 banner.push(...channelSetup.banner);
 services.mailer = channelSetup.mailer;
 services.channelHealth = channelSetup.health;
+const app = createApp({ ...services, db: createDb(requestSql) });
 let dispatcher: DispatchRunner | null = null;
 if (env.WARNCAST_DISPATCH === "true") {
   const channels = channelSetup.senders;
@@ -150,6 +159,7 @@ async function shutdown(signal: string) {
   await hub.stop().catch((e) => log.error("hub stop failed", errorFields(e)));
   await dispatcher?.stop().catch((e) => log.error("dispatcher stop failed", errorFields(e)));
   await channelSetup.close().catch((e) => log.error("channel close failed", errorFields(e)));
+  await requestSql.end({ timeout: 5 }).catch((e) => log.error("close failed", errorFields(e)));
   await database.close().catch((e) => log.error("close failed", errorFields(e)));
   process.exit(0);
 }
