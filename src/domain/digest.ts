@@ -3,6 +3,7 @@
 // coverage totals and sends what it returns.
 import type { WarningCoverageTotal } from "../db/queries/coverage.js";
 import { coverageSummary, isMajor, type CoverageGroup } from "./coverage-summary.js";
+import { wallClockMinute } from "../lib/local-time.js";
 
 export interface Digest {
   from: Date;
@@ -20,19 +21,6 @@ export interface Digest {
 // fractions (0.94 * 10000 = 9399.999…).
 const pct = (r: number | null) => (r === null ? "n/a" : `${(Math.floor(r * 10_000 + 1e-6) / 100).toFixed(2)}%`);
 const num = (n: number) => n.toLocaleString("en-US");
-
-function localTime(d: Date, tz: string): string {
-  // sv-SE formats as ISO-like "2026-11-23 08:00".
-  return new Intl.DateTimeFormat("sv-SE", {
-    timeZone: tz,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-  }).format(d);
-}
 
 function line(label: string, g: CoverageGroup): string {
   if (g.warnings === 0) return `${label}: no warnings`;
@@ -79,16 +67,16 @@ export function computeDigest(o: {
     .filter((r) => r.rate === null || r.rate <= r.target)
     .sort((a, b) => (a.rate ?? -1) - (b.rate ?? -1))
     .map(({ warningId, level, headline, rate, target }) => ({ warningId, level, headline, rate, target }));
-  const day = localTime(o.to, o.tz).slice(0, 10);
+  const day = wallClockMinute(o.to, o.tz).slice(0, 10);
   const subject =
     all.warnings === 0
       ? `[warncast] ${day} coverage digest: no warnings issued`
       : `[warncast] ${day} coverage: major ${pct(major.rate)}${major.warnings > 0 ? (major.met ? " ✓" : " ✗") : ""} · all ${pct(all.rate)}${all.met ? " ✓" : " ✗"}`;
-  const period = `${localTime(o.from, o.tz)} – ${localTime(o.to, o.tz)} (${o.tz})`;
+  const period = `${wallClockMinute(o.from, o.tz)} – ${wallClockMinute(o.to, o.tz)} (${o.tz})`;
   const detail = rows.map(
     (r) =>
       `- [${r.level}] ${r.headline} · ${r.office} · ` +
-      `issued ${localTime(r.issuedAt, o.tz)} · ${pct(r.rate)} (${num(r.reached)}/${num(r.population)})` +
+      `issued ${wallClockMinute(r.issuedAt, o.tz)} · ${pct(r.rate)} (${num(r.reached)}/${num(r.population)})` +
       (r.rate !== null && r.rate > r.target ? "" : " below target"),
   );
   const text = [
@@ -111,7 +99,7 @@ export function computeDigest(o: {
           .map(
             (r) =>
               `<tr><td>${esc(r.level)}</td><td>${esc(r.office)}</td><td>${esc(r.headline)}</td>` +
-              `<td>${esc(localTime(r.issuedAt, o.tz))}</td><td>${pct(r.rate)}</td>` +
+              `<td>${esc(wallClockMinute(r.issuedAt, o.tz))}</td><td>${pct(r.rate)}</td>` +
               `<td>${num(r.reached)} / ${num(r.population)}</td></tr>`,
           )
           .join("")}</table>`

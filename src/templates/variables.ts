@@ -3,6 +3,7 @@
 import type { ChannelKind, Language } from "../domain/vocabulary.js";
 import type { Part } from "./names.js";
 import type { Words } from "./words.js";
+import { wallClock, wallClockMinute } from "../lib/local-time.js";
 
 export interface View {
   /** SMS sender signature, e.g. 【赤峰市气象局】 (configuration). */
@@ -123,22 +124,10 @@ export interface ViewInput {
 }
 
 export function formatTime(d: Date, language: Language, timeZone: string): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-GB", {
-      timeZone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23",
-    })
-      .formatToParts(d)
-      .map((p) => [p.type, p.value]),
-  ) as Record<string, string>;
-  if (language === "en") return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+  if (language === "en") return wallClockMinute(d, timeZone);
   // National practice: 2026年11月22日08时30分.
-  return `${parts.year}年${Number(parts.month)}月${Number(parts.day)}日${parts.hour}时${parts.minute}分`;
+  const w = wallClock(d, timeZone);
+  return `${w.year}年${Number(w.month)}月${Number(w.day)}日${w.hour}时${w.minute}分`;
 }
 
 export function buildView(
