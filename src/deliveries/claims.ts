@@ -211,16 +211,12 @@ export async function recoverLeases(db: Db, now: Date): Promise<number> {
  * rows in one UPDATE ran for minutes (its coverage trigger reading million-row transition
  * tables), and the console's requests queued behind it. */
 export const EXPIRE_BATCH = 10_000;
+/** Expiry statements one round may run: a million rows at the default batch. */
+export const MAX_EXPIRE_ROUNDS = 100;
 
 /** Queued deliveries of warnings that ended (expired, cancelled, superseded) expire, at
- * most `limit` of them (null: all, for a job that expires a few warnings in its own
- * transaction). Returns how many; a full batch means there may be more. */
-export async function expireEnded(
-  db: Db,
-  now: Date,
-  warningIds?: string[],
-  limit: number | null = EXPIRE_BATCH,
-): Promise<number> {
+ * most `limit` of them. Returns how many; a full batch means there may be more. */
+export async function expireEnded(db: Db, now: Date, warningIds?: string[], limit = EXPIRE_BATCH): Promise<number> {
   const at = now.toISOString();
   const rows = await db.execute<{ n: number }>(sql`
     with ended as (
@@ -231,7 +227,7 @@ export async function expireEnded(
     batch as (
       select d.id, d.issued_at from deliveries d
       where d.status = 'queued' and d.warning_id in (select id from ended)
-      ${limit === null ? sql`` : sql`limit ${limit}`}
+      limit ${limit}
     ),
     r as (
       -- Still queued when the update reaches it: a row claimed meanwhile is the sender's.
@@ -240,6 +236,23 @@ export async function expireEnded(
       returning 1
     ) select count(*)::int as n from r`);
   return rows[0]?.n ?? 0;
+}
+
+/** Expires ended warnings' queues a batch a statement until none is left, at most
+ * MAX_EXPIRE_ROUNDS statements (a million rows at the default batch). */
+export async function expireEndedInBatches(
+  db: Db,
+  now: Date,
+  o: { warningIds?: string[]; batch?: number; keepGoing?: () => boolean } = {},
+): Promise<number> {
+  const batch = o.batch ?? EXPIRE_BATCH;
+  let expired = 0;
+  for (let round = 0; round < MAX_EXPIRE_ROUNDS && (o.keepGoing?.() ?? true); round++) {
+    const n = await expireEnded(db, now, o.warningIds, batch);
+    expired += n;
+    if (n < batch) break;
+  }
+  return expired;
 }
 
 /** The batch's warnings, read once per batch: their state decides send or expire, and

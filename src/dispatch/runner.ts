@@ -9,7 +9,7 @@ import type { Logger } from "../lib/log.js";
 import { errorFields } from "../lib/log.js";
 import { randomId } from "../lib/crypto.js";
 import { defaultDispatchOptions, dispatchOnce, type DispatchOptions, type LoopDeps } from "./dispatcher.js";
-import { EXPIRE_BATCH, expireEnded, recoverLeases, type LaneHint } from "../deliveries/claims.js";
+import { expireEndedInBatches, recoverLeases, type LaneHint } from "../deliveries/claims.js";
 import { applyWaitingReports } from "../deliveries/reports.js";
 import { DELIVERIES_CHANNEL } from "./notify.js";
 import { continuePlans } from "./progressive.js";
@@ -32,9 +32,6 @@ export interface RunnerDeps {
   /** Rows per expiry statement (tests make it small). */
   expireBatch?: number;
 }
-
-/** Expiry statements one maintenance round may run: a million rows at the default batch. */
-const MAX_EXPIRE_ROUNDS = 100;
 
 export class DispatchRunner {
   readonly owner = `dispatch-${randomId(4)}`;
@@ -126,13 +123,10 @@ export class DispatchRunner {
   private async maintain(now: Date) {
     try {
       const recovered = await recoverLeases(this.d.db, now);
-      const batch = this.d.expireBatch ?? EXPIRE_BATCH;
-      let expired = 0;
-      for (let round = 0; round < MAX_EXPIRE_ROUNDS && this.running; round++) {
-        const n = await expireEnded(this.d.db, now, undefined, batch);
-        expired += n;
-        if (n < batch) break;
-      }
+      const expired = await expireEndedInBatches(this.d.db, now, {
+        ...(this.d.expireBatch ? { batch: this.d.expireBatch } : {}),
+        keepGoing: () => this.running,
+      });
       // Belt and braces for reports parked while their send was being recorded.
       await applyWaitingReports(this.d.db);
       if (recovered + expired > 0) {

@@ -4,7 +4,7 @@
 // them; this job is what moves the warning itself and tells the devices.
 import { sql } from "drizzle-orm";
 import type { Job } from "./job.js";
-import { expireEnded } from "../deliveries/claims.js";
+import { expireEndedInBatches } from "../deliveries/claims.js";
 import { writeAudit } from "../db/queries/audit.js";
 import { notifyWarningEnded } from "../hub/notify.js";
 import { fromStatesSql, TRANSITIONS } from "../warnings/lifecycle.js";
@@ -14,7 +14,7 @@ export const expiryJob: Job = {
   cron: "* * * * *",
   async run(s, at) {
     const t = at.toISOString();
-    return s.db.transaction(async (tx) => {
+    const ended = await s.db.transaction(async (tx) => {
       const ended = await tx.execute<{ id: string; before: string }>(sql`
         with due as (
           select id, status from warnings where status in ${fromStatesSql("expire")} and expires <= ${t}::timestamptz
@@ -24,8 +24,6 @@ export const expiryJob: Job = {
         from due where w.id = due.id
         returning w.id, due.status::text as before`);
       const ids = ended.map((w) => w.id);
-      // All of them, in this transaction: the warnings just expired, usually long since sent.
-      const deliveries = ids.length > 0 ? await expireEnded(tx, at, ids, null) : 0;
       await writeAudit(
         tx,
         ended.map((w) => ({
@@ -40,7 +38,12 @@ export const expiryJob: Job = {
       );
       // NOTIFY is delivered at commit: hubs never stop devices for a change that rolled back.
       for (const id of ids) await notifyWarningEnded(tx, id);
-      return { expired: ids.length, deliveriesExpired: deliveries };
+      return ids;
     });
+    // Their queues after the commit, a batch a statement: a slow pace can leave a city's
+    // worth queued, and one statement for all of it held the ledger for a minute. Rows
+    // this leaves (a crash) are the dispatcher's maintenance's, which expires the same.
+    const deliveries = ended.length > 0 ? await expireEndedInBatches(s.db, at, { warningIds: ended }) : 0;
+    return { expired: ended.length, deliveriesExpired: deliveries };
   },
 };

@@ -154,7 +154,11 @@ const HOT: Record<string, Entry> = {
   },
 };
 /** Composed of entries above, or not a ledger query. */
-const NOT_A_STATEMENT = { claimBatch: "pickLane then claimLane", batchWarnings: "reads warnings, a small table" };
+const NOT_A_STATEMENT = {
+  claimBatch: "pickLane then claimLane",
+  batchWarnings: "reads warnings, a small table",
+  expireEndedInBatches: "expireEnded, repeated",
+};
 
 describe("hot ledger queries", () => {
   it.each(Object.entries(HOT))("%s is scoped as declared", async (_name, e) => {
