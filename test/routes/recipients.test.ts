@@ -131,6 +131,17 @@ describe("recipients", () => {
     expect(ok.status).toBe(200);
     expect(await json(ok)).toMatchObject({ rows: 12_000, imported: 11_998, rejected: 2, duplicates: 0 });
     expect(await count()).toBe(11_998);
+    // The audit names the new ids as runs, not 11,998 numbers.
+    const [audit] = await c.tdb.db.execute<{ after: { imported: number; idRanges: [number, number][] } }>(
+      sql`select after from audit_log where action = 'recipient.import' and (after->>'rows')::int = 12000`,
+    );
+    const ranges = audit!.after.idRanges;
+    expect(ranges.reduce((n, [a, b]) => n + b - a + 1, 0)).toBe(11_998);
+    expect(ranges.length).toBeLessThan(10);
+    const [ids] = await c.tdb.db.execute<{ lo: number; hi: number }>(
+      sql`select min(id)::int as lo, max(id)::int as hi from recipients where phone like '+86137009%'`,
+    );
+    expect([ranges[0]![0], ranges.at(-1)![1]]).toEqual([ids!.lo, ids!.hi]);
   });
 
   it("CSV import stores names exactly, whatever characters COPY's text format escapes", async () => {

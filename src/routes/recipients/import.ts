@@ -108,7 +108,8 @@ export default defineOperation({
         action: "recipient.import",
         subjectType: "recipient",
         subjectId: "bulk",
-        after: { rows, imported: ids.length, ids },
+        // Ranges, not a million ids: one import's ids are consecutive but for others' inserts.
+        after: { rows, imported: ids.length, idRanges: idRanges(ids) },
         requestId: c.get("requestId"),
       });
       return { ids, alreadyPresent };
@@ -140,4 +141,15 @@ function* chunked<T>(xs: Iterable<T>, n: number): Generator<T[]> {
     }
   }
   if (chunk.length > 0) yield chunk;
+}
+
+/** Sorted ids as [first, last] runs. */
+export function idRanges(ids: readonly number[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const id of ids) {
+    const last = out.at(-1);
+    if (last && id === last[1] + 1) last[1] = id;
+    else out.push([id, id]);
+  }
+  return out;
 }
