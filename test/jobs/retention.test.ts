@@ -26,8 +26,12 @@ describe("the ledger's partitions and retention", () => {
     const names = (await ledgerPartitions(c.tdb.db)).map((p) => p.name);
     const month = (d: Date) => `deliveries_p${d.toISOString().slice(0, 7).replace("-", "")}`;
     const now = new Date();
-    const next = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 2, 1));
-    expect(names).toEqual(expect.arrayContaining(["deliveries_default", month(now), month(next)]));
+    const plusTwo = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 2, 1));
+    // Made when the test database was migrated, at the run's start: a run that began in the
+    // last minutes of a month has that month's three, not this one's.
+    const ready = (d: Date) => [month(d), month(plusTwo(d))].every((m) => names.includes(m));
+    expect(names).toContain("deliveries_default");
+    expect(ready(now) || ready(new Date(performance.timeOrigin))).toBe(true);
     c.clock.set(now);
     await addPerson(c.tdb.db, { area: VILLAGE });
     const w = await createIssued(c, { areas: { codes: [VILLAGE] }, channels: ["sms"] });
