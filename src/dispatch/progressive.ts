@@ -73,7 +73,7 @@ export async function planNextChunk(db: Db, now: Date): Promise<ChunkResult | nu
       .update(warnings)
       .set({ planCursor: writeCursor({ ...cursor, after: county }) })
       .where(eq(warnings.id, w.id));
-    if (deliveries > 0) await notifyDeliveries(tx, w.id);
+    if (deliveries > 0) await notifyDeliveries(tx, w.id, { lanes: [county], peopleOnly: true });
     return { warningId: w.id, county, deliveries, phase: cursor.phase };
   });
 }

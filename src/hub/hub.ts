@@ -16,6 +16,7 @@ import { Connections, type Conn } from "./connections.js";
 import { CommandDelivery } from "./delivery.js";
 import { DeviceReports } from "./reports.js";
 import { DELIVERIES_CHANNEL, DEVICE_REVOKED_CHANNEL, WARNING_ENDED_CHANNEL } from "./notify.js";
+import { parseDeliveriesPayload } from "../dispatch/notify.js";
 
 export { DEVICE_PATH } from "./connections.js";
 
@@ -89,7 +90,10 @@ export class DeviceHub {
 
   async start(): Promise<void> {
     const logged = (what: string) => (e: unknown) => this.o.log.error(`hub ${what} failed`, errorFields(e));
-    const a = await this.o.sql.listen(DELIVERIES_CHANNEL, () => this.deliver());
+    // A county of people planned after the issue has nothing for devices: no read.
+    const a = await this.o.sql.listen(DELIVERIES_CHANNEL, (payload) => {
+      if (!parseDeliveriesPayload(payload).peopleOnly) void this.deliver();
+    });
     const b = await this.o.sql.listen(WARNING_ENDED_CHANNEL, (id) => {
       void this.stopEnded(id).catch(logged("stop-ended"));
     });

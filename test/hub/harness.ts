@@ -24,6 +24,8 @@ export const echoRenderer: MessageRenderer = {
 
 export interface RunningHub {
   hub: DeviceHub;
+  /** The hub's client: a LISTEN on it shares the hub's connection, and so its order. */
+  sql: postgres.Sql;
   url: string;
   close(): Promise<void>;
 }
@@ -42,6 +44,7 @@ export async function startHub(c: TestContext, over: Partial<HubOptions> = {}): 
   const { port } = server.address() as AddressInfo;
   return {
     hub,
+    sql,
     url: `ws://127.0.0.1:${port}/ws/devices`,
     async close() {
       await hub.stop();
