@@ -3,6 +3,7 @@
 // second pass. The issuing transaction then writes no people at all, so its size is the
 // same for a village and a city, and the first county's officers are sent while the
 // other counties' are still being written.
+import { sql } from "drizzle-orm";
 import type { Warning } from "../db/queries/warnings.js";
 
 export interface PlanCursor {
@@ -23,3 +24,9 @@ export function readCursor(w: Pick<Warning, "planCursor" | "msgType">): PlanCurs
 }
 
 export const writeCursor = (c: PlanCursor): string => (c.phase === "first-lane" ? FIRST + c.after : c.after);
+
+/** 0 while a warning still plans the people who must act, else 1 (the SQL of readCursor's
+ * phase): planners take every warning's first pass before any warning's public. */
+export const firstLanePendingSql = sql.raw(
+  `case when msg_type <> 'Cancel' and (plan_cursor is null or plan_cursor like '${FIRST}%') then 0 else 1 end`,
+);

@@ -14,7 +14,7 @@ import { FIRST_LANE_AUDIENCES, LEVEL_RANK } from "../domain/vocabulary.js";
 import { inForce } from "../warnings/lifecycle.js";
 import { notifyDeliveries } from "./notify.js";
 import { channelsOf, planCountyPeople } from "./planner.js";
-import { readCursor, writeCursor, type PlanCursor } from "./plan-cursor.js";
+import { firstLanePendingSql, readCursor, writeCursor, type PlanCursor } from "./plan-cursor.js";
 
 const firstLane = FIRST_LANE_AUDIENCES as readonly string[];
 
@@ -37,8 +37,10 @@ export interface ChunkResult {
   phase?: PlanCursor["phase"];
 }
 
-/** Red before yellow across warnings, then the oldest: a red warning issued while a
- * yellow one plans waits for one county of it, not for all of it. */
+/** The people who must act of every warning before any warning's public (a second red
+ * warning's officers do not wait for the first one's million residents), then red before
+ * yellow, then the oldest: a red warning issued while a yellow one plans waits for one
+ * county of it, not for all of it. */
 const levelOrder = sql.raw(
   `case level ${Object.entries(LEVEL_RANK)
     .map(([l, r]) => `when '${l}' then ${r}`)
@@ -52,7 +54,7 @@ export async function planNextChunk(db: Db, now: Date): Promise<ChunkResult | nu
       .select()
       .from(warnings)
       .where(eq(warnings.planState, "pending"))
-      .orderBy(levelOrder, warnings.issuedAt)
+      .orderBy(firstLanePendingSql, levelOrder, warnings.issuedAt)
       .limit(1)
       .for("update", { skipLocked: true });
     if (!w) return null;
@@ -69,9 +71,13 @@ export async function planNextChunk(db: Db, now: Date): Promise<ChunkResult | nu
       return { warningId: w.id, county, deliveries: 0 };
     }
     const deliveries = await planCountyPeople(tx, w, county, now, cursor.phase);
+    // The first pass's last county moves the cursor to the public's start, so the planners'
+    // order (firstLanePendingSql) no longer counts this warning among those still planning
+    // their officers.
+    const done = cursor.phase === "first-lane" && (await nextCounty(tx, w.id, county)) === null;
     await tx
       .update(warnings)
-      .set({ planCursor: writeCursor({ ...cursor, after: county }) })
+      .set({ planCursor: writeCursor(done ? { phase: "public", after: "" } : { ...cursor, after: county }) })
       .where(eq(warnings.id, w.id));
     if (deliveries > 0) await notifyDeliveries(tx, w.id, { lanes: [county], peopleOnly: true });
     return { warningId: w.id, county, deliveries, phase: cursor.phase };

@@ -134,6 +134,37 @@ describe("progressive plan", () => {
     expect(await doubles(c, w.id)).toEqual([]);
   });
 
+  it("a later warning's people who must act are planned before an earlier warning's public, whatever the levels", async () => {
+    const c = ctx();
+    const db = c.tdb.db;
+    const [P1, P2] = ["150402004001", "150403004001"];
+    await addPerson(db, { area: P1 });
+    await addPerson(db, { area: P2 });
+    const officer = await addPerson(db, { area: P2, audiences: ["grid_worker"], role: "primary" });
+    const body = { areas: { codes: [P1, P2] }, audiences: ["public", "grid_worker"], channels: ["sms"] };
+    const red = await approve(c, { ...body, level: "red" });
+    // The red warning's officers are planned; its public has begun.
+    await firstPublicChunk(c, red.id);
+    c.clock.advance(1_000);
+    const yellow = await approve(c, { ...body, level: "yellow", type: "gale" });
+    // The yellow warning's first pass comes before the red one's remaining public.
+    const next = await planNextChunk(db, c.clock.now);
+    expect(next).toMatchObject({ warningId: yellow.id, phase: "first-lane" });
+    const untilPublic: unknown[] = [next];
+    for (;;) {
+      const r = await planNextChunk(db, c.clock.now);
+      untilPublic.push(r);
+      if (r?.phase === "public" || r === null) break;
+    }
+    // Then red before yellow again: the red warning's public goes on.
+    expect(untilPublic.at(-1)).toMatchObject({ warningId: red.id, phase: "public" });
+    expect(untilPublic.slice(0, -1)).toEqual(
+      untilPublic.slice(0, -1).map(() => expect.objectContaining({ warningId: yellow.id, phase: "first-lane" })),
+    );
+    expect((await deliveriesOf(db, yellow.id)).map((d) => d.recipient_id)).toContain(officer);
+    await continuePlans(db, () => c.clock.now);
+  });
+
   it("a person added while the plan is pending gets one delivery, from whichever side reaches them", async () => {
     const c = ctx();
     const [L1, L2] = ["150402002002", "150404001002"];
