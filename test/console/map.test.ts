@@ -39,6 +39,17 @@ describe("赤峰市 county map", () => {
     }
     expect(CHIFENG_MAP.counties.map((c) => c.name)).toContain("红山区");
   });
+
+  it('no two county labels overlap (an 18 px "红山区 96.3%" is about 110 × 22 map units)', () => {
+    const labels = CHIFENG_MAP.counties.map((c) => ({ name: c.name, at: c.label! }));
+    const clashes = labels.flatMap((a, i) =>
+      labels
+        .slice(i + 1)
+        .filter((b) => Math.abs(a.at[0]! - b.at[0]!) < 110 && Math.abs(a.at[1]! - b.at[1]!) < 22)
+        .map((b) => `${a.name}/${b.name}`),
+    );
+    expect(clashes).toEqual([]);
+  });
 });
 
 describe("the live board's county figures", () => {

@@ -79,7 +79,68 @@ export function toSvg(features: DecodedFeature[], width = 800) {
         )
         .join("");
       const label = f.cp ? xy(f.cp).map(Number) : null;
-      return { code: f.code, name: f.name, d, label: label as [number, number] | null };
+      const rings = f.polygons.map((poly) => poly[0]!.map(xy) as [number, number][]);
+      return { code: f.code, name: f.name, d, label: label as [number, number] | null, rings };
     }),
   };
+}
+
+/** Label boxes closer than this (in map units, for an 18 px label "红山区 96.3%") overlap. */
+const LABEL_W = 110;
+const LABEL_H = 22;
+
+/** The source's label points are seats of government: 松山区's is in the city it wraps
+ * around, on top of 红山区's. Where two labels would overlap, the larger county's moves to
+ * the centroid of its largest ring, if that lies inside the ring and clear of the others. */
+export function separateLabels<C extends { label: [number, number] | null; rings: [number, number][][] }>(
+  counties: C[],
+): C[] {
+  const out = counties.map((c) => ({ ...c }));
+  const clash = (a: [number, number], b: [number, number]) =>
+    Math.abs(a[0] - b[0]) < LABEL_W && Math.abs(a[1] - b[1]) < LABEL_H;
+  const size = (c: C) => Math.max(0, ...c.rings.map((r) => Math.abs(ringArea(r))));
+  for (const a of out)
+    for (const b of out) {
+      if (a === b || !a.label || !b.label || !clash(a.label, b.label)) continue;
+      const big = size(a) >= size(b) ? a : b;
+      const ring = big.rings.reduce((x, y) => (Math.abs(ringArea(y)) > Math.abs(ringArea(x)) ? y : x));
+      const c = ringCentroid(ring);
+      const free = out.every((o) => o === big || !o.label || !clash(c, o.label));
+      if (pointInRing(c, ring) && free) big.label = c;
+    }
+  return out;
+}
+
+function ringArea(r: [number, number][]): number {
+  let a = 0;
+  for (let i = 0; i < r.length; i++) {
+    const [x1, y1] = r[i]!;
+    const [x2, y2] = r[(i + 1) % r.length]!;
+    a += x1 * y2 - x2 * y1;
+  }
+  return a / 2;
+}
+
+function ringCentroid(r: [number, number][]): [number, number] {
+  let cx = 0;
+  let cy = 0;
+  for (let i = 0; i < r.length; i++) {
+    const [x1, y1] = r[i]!;
+    const [x2, y2] = r[(i + 1) % r.length]!;
+    const f = x1 * y2 - x2 * y1;
+    cx += (x1 + x2) * f;
+    cy += (y1 + y2) * f;
+  }
+  const a = 6 * ringArea(r);
+  return [Math.round(cx / a), Math.round(cy / a)];
+}
+
+function pointInRing([x, y]: [number, number], r: [number, number][]): boolean {
+  let inside = false;
+  for (let i = 0, k = r.length - 1; i < r.length; k = i++) {
+    const [xi, yi] = r[i]!;
+    const [xk, yk] = r[k]!;
+    if (yi > y !== yk > y && x < ((xk - xi) * (y - yi)) / (yk - yi) + xi) inside = !inside;
+  }
+  return inside;
 }
