@@ -3,6 +3,7 @@
 import type { ApiResult, CallApi } from "./api.js";
 import type { CoverageReport, AreaFigures } from "../domain/coverage.js";
 import { CHANNELS } from "../domain/vocabulary.js";
+import { laneOf } from "../domain/areas.js";
 import type { EscalationDto, Page } from "./types.js";
 import { CHIFENG_MAP } from "./map/chifeng.gen.js";
 import { countyClass, countyLabel } from "./pages/map.js";
@@ -140,7 +141,7 @@ export async function loadBoard(call: CallApi, id: string): Promise<BoardData | 
 export function countiesOf(villages: AreaFigures[]): BoardData["counties"] {
   const sums = new Map<string, { population: number; reached: number }>();
   for (const v of villages) {
-    const k = v.code.slice(0, 6);
+    const k = laneOf(v.code);
     const s = sums.get(k) ?? { population: 0, reached: 0 };
     s.population += v.population;
     s.reached += v.reached;

@@ -5,6 +5,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Sql } from "postgres";
 import type { Db } from "./client.js";
+import { chunked } from "../lib/chunked.js";
 
 /** The postgres.js client under `db`: inside a transaction, the transaction's own connection. */
 export function clientOf(db: Db): Sql {
@@ -32,14 +33,7 @@ type Row = readonly (string | null)[];
 /** Streams `rows` into `table (columns)`, 5,000 rows a chunk. `table` and `columns` are
  * identifiers chosen by our code, never by a request. */
 export async function copyRows(db: Db, table: string, columns: readonly string[], rows: readonly Row[]): Promise<void> {
-  await copyChunks(
-    db,
-    table,
-    columns,
-    (function* () {
-      for (let i = 0; i < rows.length; i += 5_000) yield rows.slice(i, i + 5_000);
-    })(),
-  );
+  await copyChunks(db, table, columns, chunked(rows, 5_000));
 }
 
 /** Streams chunks of rows as they are produced (a producer that validates a file as it

@@ -210,9 +210,9 @@ export async function recoverLeases(db: Db, now: Date): Promise<number> {
 /** Rows one maintenance statement expires: a cancelled city-wide warning's million queued
  * rows in one UPDATE ran for minutes (its coverage trigger reading million-row transition
  * tables), and the console's requests queued behind it. */
-export const EXPIRE_BATCH = 10_000;
+const EXPIRE_BATCH = 10_000;
 /** Expiry statements one round may run: a million rows at the default batch. */
-export const MAX_EXPIRE_ROUNDS = 100;
+const MAX_EXPIRE_ROUNDS = 100;
 
 /** Queued deliveries of warnings that ended (expired, cancelled, superseded) expire, at
  * most `limit` of them. Returns how many; a full batch means there may be more. */

@@ -15,6 +15,9 @@ export interface DeviceCommandRow {
   language: Language;
 }
 
+/** A command whose frame went out, with the language it was rendered in. */
+export type SentCommand = { id: number; language: Language };
+
 export type Raw = {
   id: string;
   device_id: string;
@@ -65,11 +68,7 @@ export async function queuedDeviceCommands(db: Db, deviceIds: string[], now: Dat
 
 /** Records commands whose frames went out: queued → sent with the language actually
  * rendered. A row that moved on meanwhile (its warning ended) is left as it is. */
-export async function markDeviceCommandsSent(
-  db: Db,
-  sent: { id: number; language: Language }[],
-  at: Date,
-): Promise<void> {
+export async function markDeviceCommandsSent(db: Db, sent: SentCommand[], at: Date): Promise<void> {
   if (sent.length === 0) return;
   await db.execute(sql`
     update deliveries d set status = 'sent', sent_at = ${at.toISOString()}::timestamptz, provider_id = d.id::text,
@@ -80,7 +79,7 @@ export async function markDeviceCommandsSent(
 
 /** The claim records the device's language; where the renderer fell back (no `mn`
  * template → `zh`), record the language the device actually got. */
-export async function recordRenderedLanguages(db: Db, rows: { id: number; language: Language }[]): Promise<void> {
+export async function recordRenderedLanguages(db: Db, rows: SentCommand[]): Promise<void> {
   if (rows.length === 0) return;
   await db.execute(sql`
     update deliveries d set rendered_language = o.language

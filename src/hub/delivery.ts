@@ -14,6 +14,7 @@ import {
   reachedDevicesOf,
   recordRenderedLanguages,
   type DeviceCommandRow,
+  type SentCommand,
 } from "./queries.js";
 
 export interface DeliveryOptions {
@@ -138,14 +139,11 @@ export class CommandDelivery {
 
   /** Sends each row's frame to its device if it is still connected here; returns the
    * rows sent with the language each was rendered in. */
-  private async sendRows(
-    rows: DeviceCommandRow[],
-    stop?: "ended",
-  ): Promise<{ id: number; language: DeviceCommandRow["language"] }[]> {
+  private async sendRows(rows: DeviceCommandRow[], stop?: "ended"): Promise<SentCommand[]> {
     if (rows.length === 0) return [];
     const { renderer, policy } = this.o;
     const cmds = await buildCommands(this.o.db, rows, { renderer, policy, ...(stop ? { stop } : {}) });
-    const sent: { id: number; language: DeviceCommandRow["language"] }[] = [];
+    const sent: SentCommand[] = [];
     for (const { row, frame, json } of cmds) {
       // A device that dropped since the read gets the command on its next hello (queued,
       // or claimed and unacknowledged: the replay includes both).

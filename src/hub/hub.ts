@@ -15,8 +15,7 @@ import { errorFields, type Logger } from "../lib/log.js";
 import { Connections, type Conn } from "./connections.js";
 import { CommandDelivery } from "./delivery.js";
 import { DeviceReports } from "./reports.js";
-import { DELIVERIES_CHANNEL, DEVICE_REVOKED_CHANNEL, WARNING_ENDED_CHANNEL } from "./notify.js";
-import { parseDeliveriesPayload } from "../dispatch/notify.js";
+import { DELIVERIES_CHANNEL, DEVICE_REVOKED_CHANNEL, parseDeliveriesPayload, WARNING_ENDED_CHANNEL } from "./notify.js";
 
 export { DEVICE_PATH } from "./connections.js";
 

@@ -3,7 +3,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 
-export { DELIVERIES_CHANNEL } from "../dispatch/notify.js";
+export { DELIVERIES_CHANNEL, parseDeliveriesPayload } from "../dispatch/notify.js";
 /** Sent by the expiry job when a warning expires: hubs send `stop` to devices that had it. */
 export const WARNING_ENDED_CHANNEL = "warncast_warning_ended";
 

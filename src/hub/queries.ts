@@ -13,6 +13,7 @@ export {
   queuedDeviceCommands,
   recordRenderedLanguages,
   type DeviceCommandRow,
+  type SentCommand,
 } from "../deliveries/device-commands.js";
 
 const IN_FORCE = (now: string) => sql`select w.id from warnings w where ${inForceSql("w", now)}`;

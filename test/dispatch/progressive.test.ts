@@ -11,6 +11,7 @@ import { continuePlans, planNextChunk } from "../../src/dispatch/progressive.js"
 import { planCountyPeople } from "../../src/dispatch/planner.js";
 import { createDb } from "../../src/db/client.js";
 import { getWarning } from "../../src/db/queries/warnings.js";
+import { deferred } from "../helpers/deferred.js";
 
 const ctx = useContext();
 const A = "150402001001"; // 红山区
@@ -223,24 +224,18 @@ describe("progressive plan", () => {
     // planNextChunk does, and writes K2's county from a snapshot that cannot see the
     // newcomer, who is committed only after it.
     const client = postgres(c.tdb.url, { max: 1, onnotice: () => {} });
-    let go!: () => void;
-    const gate = new Promise<void>((r) => {
-      go = r;
-    });
-    let holding!: () => void;
-    const held = new Promise<void>((r) => {
-      holding = r;
-    });
+    const gate = deferred();
+    const held = deferred();
     const planner = createDb(client).transaction(async (tx) => {
       await tx.execute(sql`select id from warnings where id = ${w.id} for update`);
-      holding();
-      await gate;
+      held.resolve();
+      await gate.promise;
       const n = await planCountyPeople(tx, row, "150404", c.clock.now);
       await tx.execute(sql`update warnings set plan_cursor = '150404' where id = ${w.id}`);
       return n;
     });
     try {
-      await held;
+      await held.promise;
       const created = c.request("POST", "/api/v1/recipients", {
         key: c.users.issuer.key,
         json: { name: "新人", phone: "13900471004", areaCode: K2, audiences: ["public"] },
@@ -254,14 +249,14 @@ describe("progressive plan", () => {
         )[0]!.n === 0
       )
         await new Promise((r) => setTimeout(r, 10));
-      go();
+      gate.resolve();
       expect(await planner).toBe(1);
       const r = await created;
       expect(r.status).toBe(201);
       const id = (await json(r)).id as number;
       expect((await deliveriesOf(c.tdb.db, w.id)).filter((d) => d.recipient_id === id)).toHaveLength(1);
     } finally {
-      go();
+      gate.resolve();
       await planner.catch(() => {});
       await client.end();
     }

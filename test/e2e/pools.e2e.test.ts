@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { insertUser } from "../../src/db/queries/users.js";
 import { sha256Hex } from "../../src/lib/crypto.js";
 import { startServer, type RunningServer } from "./server.js";
+import { deferred } from "../helpers/deferred.js";
 
 let tdb: TestDatabase | null = null;
 let server: RunningServer | null = null;
@@ -33,20 +34,14 @@ describe("connection pools", () => {
     expect((await get("/api/v1/areas?parent=150400000000")).status).toBe(200);
 
     holder = postgres(tdb.url, { max: 1, onnotice: () => {} });
-    let release!: () => void;
-    const released = new Promise<void>((r) => {
-      release = r;
-    });
-    let locked!: () => void;
-    const isLocked = new Promise<void>((r) => {
-      locked = r;
-    });
+    const release = deferred();
+    const locked = deferred();
     const held = holder.begin(async (tx) => {
       await tx`lock table deliveries in access exclusive mode`;
-      locked();
-      await released;
+      locked.resolve();
+      await release.promise;
     });
-    await isLocked;
+    await locked.promise;
     try {
       // The hub's catch-up read and the dispatcher's maintenance touch the ledger every 2 s:
       // both engine connections end up waiting on the lock.
@@ -63,7 +58,7 @@ describe("connection pools", () => {
         select count(*)::int as n from pg_stat_activity where application_name = 'warncast-api'`;
       expect(api!.n).toBeGreaterThan(0);
     } finally {
-      release();
+      release.resolve();
       await held;
     }
   });

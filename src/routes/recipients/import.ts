@@ -4,6 +4,7 @@ import { requireContentType } from "../../http/body.js";
 import { fromCsvRecord, recipientInput, toRecipient } from "../../domain/recipients.js";
 import { AppError, validationError } from "../../lib/errors.js";
 import { csvRecords } from "../../lib/csv.js";
+import { chunked } from "../../lib/chunked.js";
 import { zodIssues } from "../../http/validation.js";
 import { unstorableField } from "../../lib/storable.js";
 import {
@@ -131,20 +132,8 @@ export default defineOperation({
 
 const CHUNK = 5_000;
 
-function* chunked<T>(xs: Iterable<T>, n: number): Generator<T[]> {
-  let chunk: T[] = [];
-  for (const x of xs) {
-    chunk.push(x);
-    if (chunk.length === n) {
-      yield chunk;
-      chunk = [];
-    }
-  }
-  if (chunk.length > 0) yield chunk;
-}
-
 /** Sorted ids as [first, last] runs. */
-export function idRanges(ids: readonly number[]): [number, number][] {
+function idRanges(ids: readonly number[]): [number, number][] {
   const out: [number, number][] = [];
   for (const id of ids) {
     const last = out.at(-1);
