@@ -3,7 +3,7 @@
 // all-clear reaches everyone), and how long the city's all-clear then takes to be planned
 // in the background, county by county. Prints one line of key=value figures.
 import { sql } from "drizzle-orm";
-import { benchApp, benchDb, benchWarning, issueBenchWarning, report, rssMb, seedPeople } from "./lib.js";
+import { benchApp, benchDb, benchWarning, issueBenchWarning, report, rssMb, seedPeople, setDeliveries } from "./lib.js";
 import { insertUser } from "../src/db/queries/users.js";
 import { sha256Hex } from "../src/lib/crypto.js";
 import { continuePlans } from "../src/dispatch/progressive.js";
@@ -21,7 +21,7 @@ try {
   const sentWarning = async (areaCodes: string[]) => {
     const w = await benchWarning(b.db, { areaCodes });
     await issueBenchWarning(b.db, w);
-    await b.db.execute(sql`update deliveries set status = 'sent', sent_at = now() where warning_id = ${w.id}`);
+    await setDeliveries(b.db, sql`d.warning_id = ${w.id}`, sql`status = 'sent', sent_at = now()`);
     await b.sql`analyze deliveries`;
     await b.sql`checkpoint`;
     return w;

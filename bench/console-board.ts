@@ -1,6 +1,7 @@
 // bench/console-board: one tick of the console's live board (what /warnings/{id}/live
 // sends every second per open board) for a city-wide warning, against the coverage
 // report alone (the tick's largest part), in the same run. Prints one line.
+import { sql } from "drizzle-orm";
 import {
   benchDb,
   benchWarning,
@@ -11,6 +12,7 @@ import {
   issueBenchWarning,
   benchApp,
   timeRuns,
+  setDeliveries,
 } from "./lib.js";
 import { apiCaller } from "../src/console/api.js";
 import { loadBoard } from "../src/console/board-data.js";
@@ -22,7 +24,11 @@ try {
   await seedPeople(b.db, N);
   const w = await benchWarning(b.db);
   await issueBenchWarning(b.db, w);
-  await b.sql`update deliveries set status = 'delivered', sent_at = now(), delivered_at = now() where warning_id = ${w.id} and id % 3 <> 0`;
+  await setDeliveries(
+    b.db,
+    sql`d.warning_id = ${w.id} and d.id % 3 <> 0`,
+    sql`status = 'delivered', sent_at = now(), delivered_at = now()`,
+  );
   await b.sql`analyze`;
 
   const { app, key } = await benchApp(b.db);

@@ -17,6 +17,7 @@ import { silentLogger } from "../src/lib/log.js";
 import { defaultServiceConfig } from "../src/services.js";
 import { sha256Hex } from "../src/lib/crypto.js";
 import type { Channel } from "../channels/contract.js";
+import { changedColumns, countChanges, oldStamps } from "../src/deliveries/coverage.js";
 
 export interface BenchDb {
   sql: Sql;
@@ -49,6 +50,20 @@ export async function benchDb(): Promise<BenchDb> {
       await scratch.stop();
     },
   };
+}
+
+/** Moves ledger rows in bulk as a burst of callbacks would, the coverage counters included
+ * (the same CTEs the engine's statements carry). `where` and `set` name the row as `d`. */
+export async function setDeliveries(db: Db, where: ReturnType<typeof q>, set: ReturnType<typeof q>): Promise<number> {
+  const [r] = await db.execute<{ n: number }>(q`
+    with prev as (select d.id, d.issued_at, ${oldStamps("d")} from deliveries d where ${where} for update of d),
+    upd as (
+      update deliveries d set ${set} from prev where d.id = prev.id and d.issued_at = prev.issued_at
+      returning ${changedColumns("prev")}
+    ),
+    ${countChanges("upd")}
+    select count(*)::int as n from upd`);
+  return r!.n;
 }
 
 /** `n` synthetic people spread over Chifeng's 2,457 villages in proportion to population. */

@@ -1,6 +1,6 @@
 // Node-only: the migrator reads drizzle/ from disk. After the migrations, the database
-// functions and triggers whose one source lives in src/db/sql/ are (re)installed, so a
-// rule written there (the coverage formula, the delivery transitions) is stated once.
+// functions whose one source lives in src/db/sql/ (or is generated from the TypeScript
+// that owns their rule: the delivery transitions) are (re)installed, so a rule is stated once.
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
@@ -13,13 +13,11 @@ const SQL_DIR = new URL("./sql/", import.meta.url);
 
 export async function runMigrations(client: Sql): Promise<void> {
   await migrate(drizzle(client), { migrationsFolder: MIGRATIONS_DIR });
-  const coverage = await readFile(new URL("coverage.sql", SQL_DIR), "utf8");
   const pace = await readFile(new URL("pace.sql", SQL_DIR), "utf8");
   // One transaction: instances starting together each replace the same definitions.
   await client.begin(async (tx) => {
     await tx.unsafe("select pg_advisory_xact_lock(hashtext('warncast:functions'))");
     await tx.unsafe(databaseFunctions());
-    await tx.unsafe(coverage);
     await tx.unsafe(pace);
     // This month's and the next two months' ledger partitions (the retention job keeps them ahead).
     await tx.unsafe("select ensure_ledger_partitions(now()::date, 3)");

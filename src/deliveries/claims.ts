@@ -7,6 +7,7 @@ import type { Warning } from "../db/queries/warnings.js";
 import type { Db } from "../db/client.js";
 import type { ChannelKind, Language } from "../domain/vocabulary.js";
 import { jsonRows } from "../db/json-rows.js";
+import { changedColumns, countChanges } from "./coverage.js";
 
 export interface ClaimedDelivery {
   id: number;
@@ -174,8 +175,9 @@ export async function recordOutcomes(
         lease_until = null, lease_owner = null
       from o where d.id = o.id and d.status = 'sending' and d.lease_owner = ${owner}
         ${lane === undefined ? sql`` : sql`and d.lane = ${lane}`}
-      returning d.id
-    )
+      returning ${changedColumns(null)}
+    ),
+    ${countChanges("upd")}
     select count(*)::int as n from upd`);
   return rows[0]?.n ?? 0;
 }
@@ -208,8 +210,8 @@ export async function recoverLeases(db: Db, now: Date): Promise<number> {
 }
 
 /** Rows one maintenance statement expires: a cancelled city-wide warning's million queued
- * rows in one UPDATE ran for minutes (its coverage trigger reading million-row transition
- * tables), and the console's requests queued behind it. */
+ * rows in one UPDATE ran for minutes (its coverage counters reading a million changed
+ * rows), and the console's requests queued behind it. */
 const EXPIRE_BATCH = 10_000;
 /** Expiry statements one round may run: a million rows at the default batch. */
 const MAX_EXPIRE_ROUNDS = 100;
@@ -233,8 +235,10 @@ export async function expireEnded(db: Db, now: Date, warningIds?: string[], limi
       -- Still queued when the update reaches it: a row claimed meanwhile is the sender's.
       update deliveries d set status = 'expired', expired_at = ${at}::timestamptz, lease_until = null
       from batch b where d.id = b.id and d.issued_at = b.issued_at and d.status = 'queued'
-      returning 1
-    ) select count(*)::int as n from r`);
+      returning ${changedColumns(null)}
+    ),
+    ${countChanges("r")}
+    select count(*)::int as n from r`);
   return rows[0]?.n ?? 0;
 }
 

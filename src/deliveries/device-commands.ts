@@ -6,6 +6,7 @@ import type { Db } from "../db/client.js";
 import type { DeviceKind, Language } from "../domain/vocabulary.js";
 import { jsonRows } from "../db/json-rows.js";
 import { inForceSql } from "../warnings/lifecycle.js";
+import { changedColumns, countChanges } from "./coverage.js";
 
 export interface DeviceCommandRow {
   id: number;
@@ -43,11 +44,15 @@ export async function claimDeviceCommands(db: Db, deviceIds: string[], now: Date
   if (deviceIds.length === 0) return [];
   const at = now.toISOString();
   const rows = await db.execute<Raw>(sql`
-    update deliveries d set status = 'sent', sent_at = ${at}::timestamptz, provider_id = d.id::text,
-      rendered_language = d.language, attempts = d.attempts + 1
-    where d.status = 'queued' and d.device_id = any(${sql.param(deviceIds)}::uuid[])
-      and d.warning_id in (${IN_FORCE(at)})
-    returning d.id, d.device_id, d.channel, d.warning_id, d.language, d.queued_at`);
+    with upd as (
+      update deliveries d set status = 'sent', sent_at = ${at}::timestamptz, provider_id = d.id::text,
+        rendered_language = d.language, attempts = d.attempts + 1
+      where d.status = 'queued' and d.device_id = any(${sql.param(deviceIds)}::uuid[])
+        and d.warning_id in (${IN_FORCE(at)})
+      returning ${changedColumns(null)}, d.language, d.queued_at
+    ),
+    ${countChanges("upd")}
+    select id, device_id, channel, warning_id, language, queued_at from upd`);
   const at0 = (r: Raw) => new Date(r.queued_at!).getTime();
   return [...rows].sort((a, b) => at0(a) - at0(b) || Number(a.id) - Number(b.id)).map(toRow);
 }
@@ -71,10 +76,15 @@ export async function queuedDeviceCommands(db: Db, deviceIds: string[], now: Dat
 export async function markDeviceCommandsSent(db: Db, sent: SentCommand[], at: Date): Promise<void> {
   if (sent.length === 0) return;
   await db.execute(sql`
-    update deliveries d set status = 'sent', sent_at = ${at.toISOString()}::timestamptz, provider_id = d.id::text,
-      rendered_language = o.language, attempts = d.attempts + 1
-    from jsonb_to_recordset(${jsonRows(sent)}) as o(id bigint, language language)
-    where d.id = o.id and d.status = 'queued'`);
+    with upd as (
+      update deliveries d set status = 'sent', sent_at = ${at.toISOString()}::timestamptz, provider_id = d.id::text,
+        rendered_language = o.language, attempts = d.attempts + 1
+      from jsonb_to_recordset(${jsonRows(sent)}) as o(id bigint, language language)
+      where d.id = o.id and d.status = 'queued'
+      returning ${changedColumns(null)}
+    ),
+    ${countChanges("upd")}
+    select count(*) from upd`);
 }
 
 /** The claim records the device's language; where the renderer fell back (no `mn`

@@ -4,6 +4,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { jsonRows } from "../db/json-rows.js";
+import { changedColumns, countChanges, oldStamps } from "./coverage.js";
 
 export type ReportedStatus = "sent" | "delivered" | "failed" | "acknowledged";
 
@@ -49,11 +50,19 @@ export async function applyProviderReports(
       select * from jsonb_to_recordset(${jsonRows(reports.map((r) => ({ provider_id: r.providerId, ...change(r) })))})
         as o(provider_id text, ${CHANGE_COLS})
     ),
+    prev as (
+      select d.id, d.issued_at, ${oldStamps("d")} from deliveries d join o on d.provider_id = o.provider_id ${inLane}
+      where delivery_can_move(d.channel, d.status, o.status::delivery_status)
+      for update of d
+    ),
     upd as (
       update deliveries d set ${SET_STAMPS}
-      from o where d.provider_id = o.provider_id ${inLane} and delivery_can_move(d.channel, d.status, o.status::delivery_status)
-      returning d.id, d.provider_id
+      from o, prev
+      where d.id = prev.id and d.issued_at = prev.issued_at and d.provider_id = o.provider_id ${inLane}
+        and delivery_can_move(d.channel, d.status, o.status::delivery_status)
+      returning ${changedColumns("prev")}, d.provider_id
     ),
+    ${countChanges("upd")},
     known as (select distinct o.provider_id from o join deliveries d on d.provider_id = o.provider_id ${inLane}),
     orphans as (
       insert into status_reports (provider_id, status, error_code, error, at)
@@ -80,10 +89,24 @@ export async function applyDeliveryReports(
 ): Promise<number[]> {
   if (reports.length === 0) return [];
   const rows = await db.execute<{ id: number }>(sql`
-    update deliveries d set ${SET_STAMPS}
-    from jsonb_to_recordset(${jsonRows(reports.map((r) => ({ id: r.deliveryId, ...change(r) })))}) as o(id bigint, ${CHANGE_COLS})
-    where d.id = o.id and delivery_can_move(d.channel, d.status, o.status::delivery_status)
-    returning d.id`);
+    with o as (
+      select * from jsonb_to_recordset(${jsonRows(reports.map((r) => ({ id: r.deliveryId, ...change(r) })))})
+        as o(id bigint, ${CHANGE_COLS})
+    ),
+    prev as (
+      select d.id, d.issued_at, ${oldStamps("d")} from deliveries d join o on d.id = o.id
+      where delivery_can_move(d.channel, d.status, o.status::delivery_status)
+      for update of d
+    ),
+    upd as (
+      update deliveries d set ${SET_STAMPS}
+      from o, prev
+      where d.id = o.id and d.id = prev.id and d.issued_at = prev.issued_at
+        and delivery_can_move(d.channel, d.status, o.status::delivery_status)
+      returning ${changedColumns("prev")}
+    ),
+    ${countChanges("upd")}
+    select id from upd`);
   return rows.map((r) => Number(r.id));
 }
 

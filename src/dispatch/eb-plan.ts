@@ -1,12 +1,13 @@
 // Planning channel eb (DESIGN §12): one delivery per warning × county platform that
 // reaches any targeted village, with the villages it reaches fixed in eb_broadcasts
-// (the EBM's AreaCode and what the coverage triggers count). A cancel goes to every
+// (the EBM's AreaCode and what the coverage counters count). A cancel goes to every
 // platform that accepted the thread's broadcast and names that broadcast's EBMID.
 // One statement each, like the rest of the planner.
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import type { Warning } from "../db/queries/warnings.js";
 import { ledgerKey } from "./ledger-key.js";
+import { countPlannedBroadcasts } from "../deliveries/coverage.js";
 
 export async function planEbDeliveries(tx: Db, w: Warning, rank: number, at: string): Promise<number> {
   // Loudspeakers speak to everyone: only public warnings use them. A cancel follows
@@ -57,5 +58,6 @@ const insertFrom = (w: Warning, rank: number, at: string) => sql`
       insert into eb_broadcasts (delivery_id, warning_id, platform_id, msg_type, related_ebm_id, villages)
       select ins.id, ${w.id}::uuid, t.id, ${w.msgType === "Cancel" ? 2 : 1}, t.related, t.villages
       from ins join t on t.id = ins.device_id
-      returning 1
-    )`;
+      returning warning_id, villages
+    ),
+    ${countPlannedBroadcasts("b")}`;

@@ -21,6 +21,7 @@ import { notifyDeliveries } from "./notify.js";
 import { planEbDeliveries } from "./eb-plan.js";
 import { ledgerKey } from "./ledger-key.js";
 import { readCursor, type PlanCursor } from "./plan-cursor.js";
+import { countPlanned } from "../deliveries/coverage.js";
 
 export interface PlanResult {
   villages: number;
@@ -45,6 +46,9 @@ const firstLane = sql`r.audiences && ${FIRST_LANE}`;
 /** A county's villages: codes are fixed-width digits, so a county is one index range. */
 const inCounty = (column: SQL, county: string) => sql`${column} between ${`${county}000000`} and ${`${county}999999`}`;
 
+/** What a planning insert returns for its counters (countPlanned). */
+const PLANNED = sql.raw("warning_id, village_code, channel, purpose, failed_at");
+
 const among = (list: readonly ChannelKind[]) => (c: string) => (list as readonly string[]).includes(c);
 
 /** `case <channel> when 'sms' then <row>.phone … end`: the recipient field each person
@@ -63,7 +67,7 @@ export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<Pla
   const rank = LEVEL_RANK[w.level];
   // A Cancel's loudspeaker stops are few and must not wait; its all-clear to people is
   // planned county by county like any public fan-out.
-  const inserted = await tx.execute(
+  const [inserted] = await tx.execute<{ n: number }>(
     w.msgType === "Cancel"
       ? cancelDeliveries(w, rank, at, { devices: true })
       : warningDeliveries(w, {
@@ -76,7 +80,7 @@ export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<Pla
         }),
   );
   const eb = await planEbDeliveries(tx, w, rank, at);
-  // The insert trigger has counted the no-address failures already: read them there
+  // The plan's statement has counted the no-address failures already: read them there
   // rather than RETURNING the rows to count them.
   const [f] = await tx.execute<{ n: number }>(
     sql`select coalesce(sum(failed), 0)::int as n from coverage_counts where warning_id = ${w.id}`,
@@ -84,7 +88,7 @@ export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<Pla
   return {
     villages: v?.villages ?? 0,
     villagesWithoutCentroid: v?.without_centroid ?? 0,
-    deliveries: inserted.count + eb,
+    deliveries: (inserted?.n ?? 0) + eb,
     pending: w.planState === "pending",
     noAddress: f?.n ?? 0,
   };
@@ -101,7 +105,7 @@ export async function planCountyPeople(
 ): Promise<number> {
   const at = now.toISOString();
   const rank = LEVEL_RANK[w.level];
-  const r = await tx.execute(
+  const [r] = await tx.execute<{ n: number }>(
     w.msgType === "Cancel"
       ? cancelDeliveries(w, rank, at, { county })
       : warningDeliveries(w, {
@@ -113,7 +117,7 @@ export async function planCountyPeople(
           devices: false,
         }),
   );
-  return r.count;
+  return r?.n ?? 0;
 }
 
 /** Targeted villages with the population each contributes to the coverage denominator. */
@@ -162,7 +166,8 @@ function warningDeliveries(
           select 1 from areas g where g.code = r.area_code and g.kind = 'grid' and g.lat is not null
             and not in_polygons(g.lat, g.lon, ${JSON.stringify(w.polygons ?? [])}::jsonb)))
         ${onlyPeople}
-    )
+    ),
+    ins as (
     insert into deliveries (warning_id, issued_at, channel, recipient_id, device_id, village_code, address, language,
                               level_rank, priority, status, queued_at, next_attempt_at, failed_at, error_code, error)
       select ${w.id}::uuid, ${ledgerKey(w)}, ch::channel, p.id, null, p.village_code, a.addr, p.language, ${rank}::smallint,
@@ -184,7 +189,11 @@ function warningDeliveries(
       where dv.revoked_at is null and dv.kind::text = any(${sql.param(deviceChannels)}::text[])
         and dv.village_code in (select village_code from tv)
         and dv.area_code like any (select p from pref)
-        ${onlyDevices} ${newDevice}`;
+        ${onlyDevices} ${newDevice}
+      returning ${PLANNED}
+    ),
+    ${countPlanned("ins")}
+    select count(*)::int as n from ins`;
 }
 
 export function channelsOf(w: Pick<Warning, "channels" | "audiences">) {
@@ -242,7 +251,7 @@ export async function planLateJoiners(
         : cursor.phase === "first-lane"
           ? sql`(${firstLane} and left(r.village_code, 6) <= ${cursor.after})`
           : sql`(${firstLane} or left(r.village_code, 6) <= ${cursor.after})`;
-    const rows = await tx.execute(
+    const [rows] = await tx.execute<{ n: number }>(
       warningDeliveries(w, {
         rank: LEVEL_RANK[w.level],
         at,
@@ -252,8 +261,8 @@ export async function planLateJoiners(
         only,
       }),
     );
-    if (rows.count > 0) {
-      created.push({ warningId: w.id, deliveries: rows.count });
+    if ((rows?.n ?? 0) > 0) {
+      created.push({ warningId: w.id, deliveries: rows!.n });
       await notifyDeliveries(tx, w.id);
     }
   }
@@ -317,7 +326,8 @@ function cancelDeliveries(w: Warning, rank: number, at: string, scope: { devices
       ? sql`d.recipient_id is not null and d.sent_at is not null and ${inCounty(sql`d.village_code`, scope.county)}`
       : sql`d.device_id is not null`;
   return sql`
-    with earlier as (select id from warnings where thread_id = ${w.threadId} and id <> ${w.id})
+    with earlier as (select id from warnings where thread_id = ${w.threadId} and id <> ${w.id}),
+    ins as (
     insert into deliveries (warning_id, issued_at, channel, recipient_id, device_id, village_code, address, language,
                               level_rank, priority, status, queued_at, next_attempt_at)
       select distinct on (d.recipient_id, d.device_id, d.channel)
@@ -327,5 +337,9 @@ function cancelDeliveries(w: Warning, rank: number, at: string, scope: { devices
              'queued', ${at}::timestamptz, ${at}::timestamptz
       from deliveries d left join recipients r on r.id = d.recipient_id
       where d.warning_id in (select id from earlier) and d.purpose = 'warning' and d.channel <> 'eb' and ${targets}
-      order by d.recipient_id, d.device_id, d.channel`;
+      order by d.recipient_id, d.device_id, d.channel
+      returning ${PLANNED}
+    ),
+    ${countPlanned("ins")}
+    select count(*)::int as n from ins`;
 }
