@@ -58,14 +58,20 @@ export async function claimDeviceCommands(db: Db, deviceIds: string[], now: Date
 }
 
 /** Live delivery reads before it sends: the queued commands of warnings in force for
- * these devices, oldest first. Nothing is written here: a command becomes `sent` once its
+ * these devices (in these lanes, when a notice named them), oldest first. Nothing is written here: a command becomes `sent` once its
  * frame is out (markDeviceCommandsSent), so its state is what happened, and a device no
  * longer on this instance keeps its command queued for its next hello. */
-export async function queuedDeviceCommands(db: Db, deviceIds: string[], now: Date): Promise<DeviceCommandRow[]> {
+export async function queuedDeviceCommands(
+  db: Db,
+  deviceIds: string[],
+  now: Date,
+  lanes: string[] | null = null,
+): Promise<DeviceCommandRow[]> {
   if (deviceIds.length === 0) return [];
   const rows = await db.execute<Raw>(sql`
     select d.id, d.device_id, d.channel, d.warning_id, d.language from deliveries d
     where d.status = 'queued' and d.device_id = any(${sql.param(deviceIds)}::uuid[])
+      ${lanes ? sql`and d.lane = any(${sql.param(lanes)}::text[])` : sql``}
       and d.warning_id in (${IN_FORCE(now.toISOString())})
     order by d.queued_at, d.id`);
   return rows.map(toRow);

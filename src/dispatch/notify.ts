@@ -3,10 +3,11 @@
 // trigger, which under Citus would fire on a worker no listener hears), so it arrives at
 // commit, never for a change that rolled back.
 //
-// The payload names the warning and, when the writer knows them, the lanes (counties) it
-// wrote and whether it wrote only people's rows: a county of the progressive planner does,
-// and device hubs then have nothing to read. Payload: `<warning>` or
-// `<warning>;lanes=150402,150403[;people]`.
+// The payload names the warning, the lanes (counties) it wrote and whether it wrote only
+// people's rows: a county of the progressive planner, a late-joining person and the 叫应
+// jobs do, and device hubs then have nothing to read; for the rest a hub reads only its
+// devices in those lanes. The issue names the lanes of its targeted villages. Payload:
+// `<warning>` (any lane: an older writer) or `<warning>;lanes=150402,150403[;people]`.
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 
@@ -22,7 +23,8 @@ export interface DeliveriesNotice {
 
 export function deliveriesPayload(n: DeliveriesNotice): string {
   const parts = [n.warningId];
-  if (n.lanes) parts.push(`lanes=${n.lanes.join(",")}`);
+  // No lanes named (or none known) reads as any lane.
+  if (n.lanes?.length) parts.push(`lanes=${n.lanes.join(",")}`);
   if (n.peopleOnly) parts.push("people");
   return parts.join(";");
 }

@@ -31,6 +31,8 @@ export interface PlanResult {
   noAddress: number;
   /** Villages kept although polygons were given, because they have no centroid to test. */
   villagesWithoutCentroid: number;
+  /** The lanes (counties) of the targeted villages: where this warning's rows are. */
+  lanes: string[];
 }
 
 /** The dispatch lane of a person's delivery, from their audiences (null: a device, the public's). */
@@ -88,6 +90,7 @@ export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<Pla
   return {
     villages: v?.villages ?? 0,
     villagesWithoutCentroid: v?.without_centroid ?? 0,
+    lanes: v?.lanes ?? [],
     deliveries: (inserted?.n ?? 0) + eb,
     pending: w.planState === "pending",
     noAddress: f?.n ?? 0,
@@ -224,6 +227,11 @@ export async function planLateJoiners(
 ): Promise<{ warningId: string; deliveries: number }[]> {
   if (!only.recipientIds?.length && !only.deviceIds?.length) return [];
   const at = now.toISOString();
+  // The joiners' counties: the lanes their rows land in, named in the notice.
+  const [joined] = await tx.execute<{ lanes: string[] }>(sql`
+    select coalesce(array_agg(distinct left(village_code, 6) order by left(village_code, 6)), '{}') as lanes from (
+      select village_code from recipients where id = any(${sql.param(only.recipientIds ?? [])}::bigint[])
+      union all select village_code from devices where id = any(${sql.param(only.deviceIds ?? [])}::uuid[])) j`);
   const open = await tx.execute<{ id: string }>(sql`
     select w.id from warnings w
     where ${inForceSql("w", at)} and w.msg_type <> 'Cancel'
@@ -263,14 +271,16 @@ export async function planLateJoiners(
     );
     if ((rows?.n ?? 0) > 0) {
       created.push({ warningId: w.id, deliveries: rows!.n });
-      await notifyDeliveries(tx, w.id);
+      await notifyDeliveries(tx, w.id, { lanes: joined?.lanes ?? [], peopleOnly: !only.deviceIds?.length });
     }
   }
   return created;
 }
 
+type VillagesPlanned = { villages: number; without_centroid: number; lanes: string[] };
+
 function planVillages(tx: Db, w: Warning) {
-  return tx.execute<{ villages: number; without_centroid: number }>(sql`
+  return tx.execute<VillagesPlanned>(sql`
     with pref as (select c, area_prefix(c) as p from unnest(${sql.param(w.areaCodes)}::text[]) c),
     whole as (
       select a.code, a.population, a.lat from areas a
@@ -299,12 +309,13 @@ function planVillages(tx: Db, w: Warning) {
       returning 1
     )
     select (select count(*) from ins)::int as villages,
-           (select count(*) from rows where ${w.polygons !== null} and lat is null)::int as without_centroid`);
+           (select count(*) from rows where ${w.polygons !== null} and lat is null)::int as without_centroid,
+           (select coalesce(array_agg(distinct left(code, 6) order by left(code, 6)), '{}') from rows) as lanes`);
 }
 
 /** A Cancel reaches the villages its thread reached. */
 function planCancelVillages(tx: Db, w: Warning) {
-  return tx.execute<{ villages: number; without_centroid: number }>(sql`
+  return tx.execute<VillagesPlanned>(sql`
     with ins as (
       insert into coverage_villages (warning_id, village_code, population)
       select distinct on (cv.village_code) ${w.id}::uuid, cv.village_code, cv.population
@@ -312,9 +323,10 @@ function planCancelVillages(tx: Db, w: Warning) {
       where p.thread_id = ${w.threadId} and p.id <> ${w.id}
       order by cv.village_code, p.version desc
       on conflict do nothing
-      returning 1
+      returning village_code
     )
-    select count(*)::int as villages, 0 as without_centroid from ins`);
+    select count(*)::int as villages, 0 as without_centroid,
+           coalesce(array_agg(distinct left(village_code, 6) order by left(village_code, 6)), '{}') as lanes from ins`);
 }
 
 /** The all-clear goes to every person a version of the thread was sent to (one county at a

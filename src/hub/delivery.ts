@@ -6,6 +6,7 @@ import type { Policy } from "../config/grading.js";
 import type { MessageRenderer } from "../dispatch/render.js";
 import { errorFields, type Logger } from "../lib/log.js";
 import { buildCommands } from "./commands.js";
+import { laneOf } from "../domain/areas.js";
 import type { Conn } from "./connections.js";
 import {
   markDeviceCommandsSent,
@@ -16,6 +17,9 @@ import {
   type DeviceCommandRow,
   type SentCommand,
 } from "./queries.js";
+
+/** Every lane: a catch-up round, a replay's follow-up, a notice that named none. */
+const ALL = "all" as const;
 
 export interface DeliveryOptions {
   db: Db;
@@ -30,7 +34,8 @@ export interface DeliveryOptions {
 
 export class CommandDelivery {
   private delivering: Promise<void> | null = null;
-  private deliverAgain = false;
+  /** Lanes asked for since the current round read its devices (null: none). */
+  private wanted: Set<string> | typeof ALL | null = null;
   private hellos = new Set<Conn>();
   private marking: Promise<void> | null = null;
   private replayTimer: ReturnType<typeof setTimeout> | null = null;
@@ -40,18 +45,20 @@ export class CommandDelivery {
     private readonly conns: Map<string, Conn>,
   ) {}
 
-  /** Sends every queued command for devices connected here; concurrent calls coalesce. */
-  deliver(): Promise<void> {
-    if (this.delivering) {
-      this.deliverAgain = true;
-      return this.delivering;
-    }
+  /** Sends every queued command for devices connected here, or only for those in `lanes`
+   * (the counties a notice named); concurrent calls coalesce, their lanes merged. */
+  deliver(lanes: readonly string[] | null = null): Promise<void> {
+    this.wanted = lanes === null || this.wanted === ALL ? ALL : new Set([...(this.wanted ?? []), ...lanes]);
+    if (this.delivering) return this.delivering;
     this.delivering = (async () => {
       do {
-        this.deliverAgain = false;
-        const ids = [...this.conns.values()].filter((c) => c.ready).map((c) => c.device.id);
-        await this.sendQueued(ids);
-      } while (this.deliverAgain && !this.o.stopping());
+        const want = this.wanted!;
+        this.wanted = null;
+        const ids = [...this.conns.values()]
+          .filter((c) => c.ready && (want === ALL || want.has(laneOf(c.device.villageCode))))
+          .map((c) => c.device.id);
+        await this.sendQueued(ids, want === ALL ? null : [...want]);
+      } while (this.wanted && !this.o.stopping());
     })()
       .catch((e) => this.o.log.error("hub deliver failed", errorFields(e)))
       .finally(() => {
@@ -67,8 +74,9 @@ export class CommandDelivery {
    * has already had (a replay resends unacknowledged ones anyway), so reading without a
    * claim sends nothing twice that a claim would have saved. Acks wait for the record
    * (acksMayApply), or a `received` could arrive before the row it moves is `sent`. */
-  private async sendQueued(ids: string[]): Promise<void> {
-    const rows = await queuedDeviceCommands(this.o.db, ids, this.o.now());
+  private async sendQueued(ids: string[], lanes: string[] | null): Promise<void> {
+    if (ids.length === 0) return;
+    const rows = await queuedDeviceCommands(this.o.db, ids, this.o.now(), lanes);
     const sent = await this.sendRows(rows);
     if (sent.length === 0) return;
     // One delivery runs at a time (deliver() coalesces), so one record is ever in flight.

@@ -89,9 +89,11 @@ export class DeviceHub {
 
   async start(): Promise<void> {
     const logged = (what: string) => (e: unknown) => this.o.log.error(`hub ${what} failed`, errorFields(e));
-    // A county of people planned after the issue has nothing for devices: no read.
+    // A county of people planned after the issue has nothing for devices: no read; else
+    // only the devices in the lanes the notice names.
     const a = await this.o.sql.listen(DELIVERIES_CHANNEL, (payload) => {
-      if (!parseDeliveriesPayload(payload).peopleOnly) void this.deliver();
+      const n = parseDeliveriesPayload(payload);
+      if (!n.peopleOnly) void this.deliver(n.lanes);
     });
     const b = await this.o.sql.listen(WARNING_ENDED_CHANNEL, (id) => {
       void this.stopEnded(id).catch(logged("stop-ended"));
@@ -103,9 +105,10 @@ export class DeviceHub {
     this.timers.push(setInterval(() => this.connections.liveness(), round));
   }
 
-  /** Sends every queued command for devices connected here; concurrent calls coalesce. */
-  deliver(): Promise<void> {
-    return this.delivery.deliver();
+  /** Sends every queued command for devices connected here (in `lanes`, if given);
+   * concurrent calls coalesce. */
+  deliver(lanes: readonly string[] | null = null): Promise<void> {
+    return this.delivery.deliver(lanes);
   }
 
   /** `stop` to connected devices that had a warning which has now ended (expiry job). */

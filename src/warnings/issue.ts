@@ -56,6 +56,6 @@ export async function issueWarning(
   }
   const plan = await planDeliveries(tx, issued, opts.now);
   await writeAudit(tx, audits);
-  await notifyDeliveries(tx, w.id);
+  await notifyDeliveries(tx, w.id, { lanes: plan.lanes });
   return { warning: issued, plan };
 }

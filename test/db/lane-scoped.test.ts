@@ -133,9 +133,14 @@ const HOT: Record<string, Entry> = {
   },
   queuedDeviceCommands: {
     scope: "devices",
-    why: "a hub reads for the devices it holds, of any county; under Citus it would read per lane of them",
+    why: "a hub's catch-up round and the read after a replay: the devices it holds, of any county",
     run: (db) => queuedDeviceCommands(db, ["00000000-0000-4000-8000-000000000001"], now),
     expect: (s) => /device_id/.test(s.conds),
+  },
+  "queuedDeviceCommands (a notice naming its lanes)": {
+    scope: "lane",
+    run: (db) => queuedDeviceCommands(db, ["00000000-0000-4000-8000-000000000001"], now, [LANE]),
+    expect: (s) => /device_id/.test(s.conds) && /lane = ANY/.test(s.conds),
   },
   markDeviceCommandsSent: {
     scope: "devices",
@@ -176,11 +181,12 @@ describe("hot ledger queries", () => {
     for (const s of scans) expect({ ...s, ok: e.expect(s) || countsChangedRows(s) }).toMatchObject({ ok: true });
   });
 
-  it("the dispatcher's claim, renewal and record, and Twilio's callbacks, are the lane-scoped ones", () => {
+  it("the dispatcher's claim, renewal and record, Twilio's callbacks and a hub's read on a notice are the lane-scoped ones", () => {
     const lane = Object.entries(HOT).filter(([, e]) => e.scope === "lane");
     expect(lane.map(([n]) => n).sort()).toEqual([
       "applyProviderReports (a Twilio callback, its lane in the URL)",
       "claimLane",
+      "queuedDeviceCommands (a notice naming its lanes)",
       "recordOutcomes",
       "renewLeases",
     ]);

@@ -1,9 +1,11 @@
 // The deliveries NOTIFY names the lanes a writer wrote and whether it wrote only people's
-// rows; a device hub reads nothing for a county of people planned after the issue.
+// rows; a device hub reads nothing for a county of people planned after the issue, and only
+// its devices in the named lanes otherwise.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { sql } from "drizzle-orm";
 import { useContext } from "../helpers/context.js";
-import { startHub, type RunningHub } from "./harness.js";
+import { createDevice, startHub, TestDevice, type RunningHub } from "./harness.js";
+import { createIssued } from "../helpers/factories.js";
 import { DELIVERIES_CHANNEL, deliveriesPayload, parseDeliveriesPayload } from "../../src/dispatch/notify.js";
 
 const ctx = useContext();
@@ -49,6 +51,38 @@ describe("the deliveries notice", () => {
     } finally {
       await unlisten();
       deliver.mockRestore();
+    }
+  });
+
+  it("a hub reads only its devices in the lanes a notice names; an issue names every targeted county", async () => {
+    const c = ctx();
+    const A = "150402002001"; // 红山区
+    const B = "150404001001"; // 松山区
+    const [a, b] = [
+      await createDevice(c, { kind: "loudspeaker", areaCode: A }),
+      await createDevice(c, { kind: "loudspeaker", areaCode: B }),
+    ];
+    const devices = [await TestDevice.online(hub.url, a.token), await TestDevice.online(hub.url, b.token)];
+    try {
+      await vi.waitUntil(() => hub.hub.conns.get(a.id)?.ready && hub.hub.conns.get(b.id)?.ready, { timeout: 10_000 });
+      const delivery = (
+        hub.hub as unknown as { delivery: { sendQueued(ids: string[], lanes: string[] | null): Promise<void> } }
+      ).delivery;
+      const reads = vi.spyOn(delivery, "sendQueued");
+      await c.tdb.db.execute(
+        sql`select pg_notify(${DELIVERIES_CHANNEL}, ${deliveriesPayload({ warningId: crypto.randomUUID(), lanes: ["150404"], peopleOnly: false })})`,
+      );
+      await vi.waitUntil(() => reads.mock.calls.some(([, lanes]) => lanes?.join() === "150404"), { timeout: 10_000 });
+      const [ids] = reads.mock.calls.find(([, lanes]) => lanes?.join() === "150404")!;
+      expect(ids).toEqual([b.id]);
+
+      // No catch-up round runs: only the issue's notice can bring these commands.
+      const w = await createIssued(c, { level: "red", areas: { codes: [A, B] }, channels: ["loudspeaker"] });
+      for (const d of devices) expect((await d.next((f) => f.type === "command")).warning.id).toBe(w.id);
+      expect(reads.mock.calls.some(([, lanes]) => lanes?.join() === "150402,150404")).toBe(true);
+      reads.mockRestore();
+    } finally {
+      for (const d of devices) d.close();
     }
   });
 });
