@@ -77,7 +77,7 @@ export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<Pla
           at,
           ...channelsOf(w),
           // A progressive plan writes its people after commit, first lane first (plan-cursor.ts).
-          people: w.planState === "pending" ? sql`false` : firstLane,
+          people: w.planState === "pending" ? null : firstLane,
           devices: true,
         }),
   );
@@ -116,7 +116,7 @@ export async function planCountyPeople(
           at,
           ...channelsOf(w),
           people: sql`${phase === "first-lane" ? firstLane : sql`not (${firstLane})`} and ${inCounty(sql`r.village_code`, county)}`,
-          villages: inCounty(sql`village_code`, county),
+          villages: inCounty(sql`tv.village_code`, county),
           devices: false,
         }),
   );
@@ -139,7 +139,8 @@ function warningDeliveries(
     at: string;
     personChannels: string[];
     deviceChannels: string[];
-    people: SQL;
+    /** Which people; null: none (the issue of a progressive plan writes its devices only). */
+    people: SQL | null;
     villages?: SQL;
     devices: boolean;
     only?: Only;
@@ -156,19 +157,30 @@ function warningDeliveries(
   const newDevice = only
     ? sql`and not exists (select 1 from deliveries d where d.warning_id = ${w.id}::uuid and d.device_id = dv.id)`
     : sql``;
+  const targeted = (village: SQL) =>
+    sql`tv.warning_id = ${w.id} and tv.village_code = ${village} ${o.villages ? sql`and ${o.villages}` : sql``}`;
   return sql`
     with pref as (select area_prefix(c) || '%' as p from unnest(${sql.param(w.areaCodes)}::text[]) c),
-    tv as (select village_code from coverage_villages where warning_id = ${w.id} and ${o.villages ?? sql`true`}),
+    -- The targeted villages are joined by key (coverage_villages' primary key), never read
+    -- as a CTE: a new warning's villages are not in the table's statistics, and once a few
+    -- warnings are, its villages are estimated at one row; a CTE was then rescanned for
+    -- every device (10,000 × 2,457 comparisons: 1.5-3.7 s of an approve instead of 0.14 s).
+    -- A key lookup stays cheap whichever side the planner starts from.
     people as (
-      select r.id, r.village_code, r.phone, r.email, r.language, r.area_code, r.audiences from recipients r
-      where r.active and r.village_code in (select village_code from tv)
+      select r.id, r.village_code, r.phone, r.email, r.language, r.area_code, r.audiences
+      ${o.people === null ? sql`from recipients r where false` : sql`from recipients r join coverage_villages tv on ${targeted(sql`r.village_code`)}`}
+      ${
+        o.people === null
+          ? sql``
+          : sql`where r.active
         and r.area_code like any (select p from pref)
         and r.audiences && ${sql.param(w.audiences)}::text[]
         and ${o.people}
         and (${w.polygons === null} or not exists (
           select 1 from areas g where g.code = r.area_code and g.kind = 'grid' and g.lat is not null
             and not in_polygons(g.lat, g.lon, ${JSON.stringify(w.polygons ?? [])}::jsonb)))
-        ${onlyPeople}
+        ${onlyPeople}`
+      }
     ),
     ins as (
     insert into deliveries (warning_id, issued_at, channel, recipient_id, device_id, village_code, address, language,
@@ -188,9 +200,8 @@ function warningDeliveries(
       select ${w.id}::uuid, ${ledgerKey(w)}, dv.kind::text::channel, null, dv.id, dv.village_code, null,
              coalesce(dv.languages[1], 'zh')::language, ${rank}::smallint, ${DISPATCH_PRIORITY.public}::smallint,
              'queued', ${at}::timestamptz, ${at}::timestamptz, null, null, null
-      from devices dv
+      from devices dv join coverage_villages tv on ${targeted(sql`dv.village_code`)}
       where dv.revoked_at is null and dv.kind::text = any(${sql.param(deviceChannels)}::text[])
-        and dv.village_code in (select village_code from tv)
         and dv.area_code like any (select p from pref)
         ${onlyDevices} ${newDevice}
       returning ${PLANNED}
