@@ -48,6 +48,10 @@ const firstLane = sql`r.audiences && ${FIRST_LANE}`;
 /** A county's villages: codes are fixed-width digits, so a county is one index range. */
 const inCounty = (column: SQL, county: string) => sql`${column} between ${`${county}000000`} and ${`${county}999999`}`;
 
+/** The lanes (counties, sorted) of the village codes in `column`, as an aggregate. */
+const lanesOf = (column: SQL) =>
+  sql`coalesce(array_agg(distinct left(${column}, 6) order by left(${column}, 6)), '{}')`;
+
 /** What a planning insert returns for its counters (countPlanned). */
 const PLANNED = sql.raw("warning_id, village_code, channel, purpose, failed_at");
 
@@ -240,7 +244,7 @@ export async function planLateJoiners(
   const at = now.toISOString();
   // The joiners' counties: the lanes their rows land in, named in the notice.
   const [joined] = await tx.execute<{ lanes: string[] }>(sql`
-    select coalesce(array_agg(distinct left(village_code, 6) order by left(village_code, 6)), '{}') as lanes from (
+    select ${lanesOf(sql`village_code`)} as lanes from (
       select village_code from recipients where id = any(${sql.param(only.recipientIds ?? [])}::bigint[])
       union all select village_code from devices where id = any(${sql.param(only.deviceIds ?? [])}::uuid[])) j`);
   const open = await tx.execute<{ id: string }>(sql`
@@ -321,7 +325,7 @@ function planVillages(tx: Db, w: Warning) {
     )
     select (select count(*) from ins)::int as villages,
            (select count(*) from rows where ${w.polygons !== null} and lat is null)::int as without_centroid,
-           (select coalesce(array_agg(distinct left(code, 6) order by left(code, 6)), '{}') from rows) as lanes`);
+           (select ${lanesOf(sql`code`)} from rows) as lanes`);
 }
 
 /** A Cancel reaches the villages its thread reached. */
@@ -337,7 +341,7 @@ function planCancelVillages(tx: Db, w: Warning) {
       returning village_code
     )
     select count(*)::int as villages, 0 as without_centroid,
-           coalesce(array_agg(distinct left(village_code, 6) order by left(village_code, 6)), '{}') as lanes from ins`);
+           ${lanesOf(sql`village_code`)} as lanes from ins`);
 }
 
 /** The all-clear goes to every person a version of the thread was sent to (one county at a
