@@ -50,20 +50,23 @@ export async function applyProviderReports(
       select * from jsonb_to_recordset(${jsonRows(reports.map((r) => ({ provider_id: r.providerId, ...change(r) })))})
         as o(provider_id text, ${CHANGE_COLS})
     ),
+    -- Every row a report names, locked and read once: its stamps before (for the counters)
+    -- and whether the id is known at all (an unknown one is parked below).
     prev as (
-      select d.id, d.issued_at, ${oldStamps("d")} from deliveries d join o on d.provider_id = o.provider_id ${inLane}
-      where delivery_can_move(d.channel, d.status, o.status::delivery_status)
+      select d.id, d.issued_at, d.provider_id, delivery_can_move(d.channel, d.status, o.status::delivery_status) as movable,
+             ${oldStamps("d")}
+      from deliveries d join o on d.provider_id = o.provider_id ${inLane}
       for update of d
     ),
     upd as (
       update deliveries d set ${SET_STAMPS}
       from o, prev
-      where d.id = prev.id and d.issued_at = prev.issued_at and d.provider_id = o.provider_id ${inLane}
+      where d.id = prev.id and d.issued_at = prev.issued_at and prev.movable and d.provider_id = o.provider_id ${inLane}
         and delivery_can_move(d.channel, d.status, o.status::delivery_status)
       returning ${changedColumns("prev")}, d.provider_id
     ),
     ${countChanges("upd")},
-    known as (select distinct o.provider_id from o join deliveries d on d.provider_id = o.provider_id ${inLane}),
+    known as (select distinct provider_id from prev),
     orphans as (
       insert into status_reports (provider_id, status, error_code, error, at)
       select o.provider_id, o.status, o.error_code, o.error, o.at from o
