@@ -10,6 +10,7 @@ import { silentLogger } from "../src/lib/log.js";
 import { defaultServiceConfig, type Services } from "../src/services.js";
 import { escalationJob } from "../src/jobs/escalation.js";
 import { loudspeakerFallbackJob } from "../src/jobs/loudspeaker-fallback.js";
+import { advanceLedger, ledgerId, lockLedger } from "../src/deliveries/ledger-ids.js";
 
 const N = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const b = await benchDb();
@@ -68,13 +69,19 @@ try {
   let loopRows = 0;
   await b.db.transaction(async (tx) => {
     for (const v of villages) {
-      const r = await tx.execute(sql`
-        insert into deliveries (warning_id, channel, purpose, escalation_step, recipient_id, village_code, address, language, level_rank, status)
-        select ${w2.id}::uuid, 'sms', 'escalation', 2, r.id, ${v.village_code}, r.phone, r.language, 1, 'queued'
-        from recipients r where r.village_code = ${v.village_code} and r.role = 'backup' and r.active
-          and r.audiences && array['info_officer', 'grid_worker', 'village_cadre']
-          and not exists (select 1 from deliveries d where d.warning_id = ${w2.id} and d.recipient_id = r.id and d.purpose = 'escalation' and d.escalation_step = 2)`);
-      loopRows += r.count;
+      const [r] = await tx.execute<{ n: number }>(sql`
+        with ${lockLedger(sql`${w2.id}::uuid`)},
+        ins as (
+          insert into deliveries (id, warning_id, channel, purpose, escalation_step, recipient_id, village_code, address, language, level_rank, status)
+          select ${ledgerId("ledger", sql`row_number() over ()`)}, ${w2.id}::uuid, 'sms', 'escalation', 2, r.id, ${v.village_code}, r.phone, r.language, 1, 'queued'
+          from recipients r cross join ledger where r.village_code = ${v.village_code} and r.role = 'backup' and r.active
+            and r.audiences && array['info_officer', 'grid_worker', 'village_cadre']
+            and not exists (select 1 from deliveries d where d.warning_id = ${w2.id} and d.recipient_id = r.id and d.purpose = 'escalation' and d.escalation_step = 2)
+          returning warning_id
+        ),
+        ${advanceLedger("ins")}
+        select count(*)::int as n from ins`);
+      loopRows += r!.n;
     }
   });
   const loopMs = Math.round(performance.now() - tb);

@@ -33,12 +33,13 @@ try {
   // back by COPY into the deliveries table itself and into a bare table with the same
   // columns and nothing else. Server-side files keep client overhead out of the baseline.
   const w2 = await benchWarning(b.db);
+  // Ids numbered in w2's block as the planner would number them (the ledger has no sequence).
   const cols =
-    "warning_id, channel, recipient_id, village_code, address, language, level_rank, status, queued_at, next_attempt_at";
+    "id, warning_id, channel, recipient_id, village_code, address, language, level_rank, status, queued_at, next_attempt_at";
   const file = `/tmp/warncast-bench-copy-${process.pid}.txt`;
   step("copy out");
   await b.sql.unsafe(
-    `copy (select '${w2.id}'::uuid, channel, recipient_id, village_code, address, language, level_rank, status, queued_at, next_attempt_at from deliveries where warning_id = '${w.id}') to '${file}'`,
+    `copy (select (${w2.ledgerNo}::bigint << 26) + row_number() over (), '${w2.id}'::uuid, channel, recipient_id, village_code, address, language, level_rank, status, queued_at, next_attempt_at from deliveries where warning_id = '${w.id}') to '${file}'`,
   );
   const timedCopy = async (table: string) => {
     await settle();

@@ -39,7 +39,8 @@ const IN_FORCE = (now: string) => sql`select w.id from warnings w where ${inForc
 
 /** Claims queued device deliveries of warnings in force for the given devices, marking
  * them sent with provider_id = the command id, oldest first. "Oldest" is queued_at (the
- * issue time), not the id: ids are cached per backend (drizzle/0007) and do not follow time. */
+ * issue time), not the id: ids are numbered per warning (src/deliveries/ledger-ids.ts), and
+ * an older warning may have a higher ledger number than a newer one's. */
 export async function claimDeviceCommands(db: Db, deviceIds: string[], now: Date): Promise<DeviceCommandRow[]> {
   if (deviceIds.length === 0) return [];
   const at = now.toISOString();

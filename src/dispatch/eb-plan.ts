@@ -8,6 +8,7 @@ import type { Db } from "../db/client.js";
 import type { Warning } from "../db/queries/warnings.js";
 import { ledgerKey } from "./ledger-key.js";
 import { countPlannedBroadcasts } from "../deliveries/coverage.js";
+import { advanceLedger, ledgerId, lockLedger } from "../deliveries/ledger-ids.js";
 
 export async function planEbDeliveries(tx: Db, w: Warning, rank: number, at: string): Promise<number> {
   // Loudspeakers speak to everyone: only public warnings use them. A cancel follows
@@ -46,14 +47,16 @@ export async function planEbDeliveries(tx: Db, w: Warning, rank: number, at: str
 }
 
 const insertFrom = (w: Warning, rank: number, at: string) => sql`
+    ${lockLedger(sql`${w.id}::uuid`)},
     ins as (
       insert into deliveries
-        (warning_id, issued_at, channel, device_id, village_code, language, level_rank, status, queued_at, next_attempt_at)
-      select ${w.id}::uuid, ${ledgerKey(w)}, 'eb', t.id, t.area_code, coalesce(t.lang, 'zh')::language, ${rank}::smallint, 'queued',
-             ${at}::timestamptz, ${at}::timestamptz
-      from t
-      returning id, device_id
+        (id, warning_id, issued_at, channel, device_id, village_code, language, level_rank, status, queued_at, next_attempt_at)
+      select ${ledgerId("ledger", sql`row_number() over ()`)}, ${w.id}::uuid, ${ledgerKey(w)}, 'eb', t.id, t.area_code,
+             coalesce(t.lang, 'zh')::language, ${rank}::smallint, 'queued', ${at}::timestamptz, ${at}::timestamptz
+      from t cross join ledger
+      returning id, device_id, warning_id
     ),
+    ${advanceLedger("ins")},
     b as (
       insert into eb_broadcasts (delivery_id, warning_id, platform_id, msg_type, related_ebm_id, villages)
       select ins.id, ${w.id}::uuid, t.id, ${w.msgType === "Cancel" ? 2 : 1}, t.related, t.villages

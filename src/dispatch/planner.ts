@@ -22,6 +22,7 @@ import { planEbDeliveries } from "./eb-plan.js";
 import { ledgerKey } from "./ledger-key.js";
 import { readCursor, type PlanCursor } from "./plan-cursor.js";
 import { countPlanned } from "../deliveries/coverage.js";
+import { advanceLedger, ledgerId, lockLedger } from "../deliveries/ledger-ids.js";
 
 export interface PlanResult {
   villages: number;
@@ -186,9 +187,11 @@ function warningDeliveries(
         ${onlyPeople}`
       }
     ),
+    ${lockLedger(sql`${w.id}::uuid`)},
     ins as (
-    insert into deliveries (warning_id, issued_at, channel, recipient_id, device_id, village_code, address, language,
+    insert into deliveries (id, warning_id, issued_at, channel, recipient_id, device_id, village_code, address, language,
                               level_rank, priority, status, queued_at, next_attempt_at, failed_at, error_code, error)
+      select ${ledgerId("ledger", sql`row_number() over ()`)}, u.* from (
       select ${w.id}::uuid, ${ledgerKey(w)}, ch::channel, p.id, null, p.village_code, a.addr, p.language, ${rank}::smallint,
              ${priorityOf(sql`p.audiences`)},
              case when a.addr is null then 'failed' else 'queued' end::delivery_status,
@@ -208,9 +211,11 @@ function warningDeliveries(
       where dv.revoked_at is null and dv.kind::text = any(${sql.param(deviceChannels)}::text[])
         and dv.area_code like any (select p from pref)
         ${onlyDevices} ${newDevice}
+      ) u cross join ledger
       returning ${PLANNED}
     ),
-    ${countPlanned("ins")}
+    ${countPlanned("ins")},
+    ${advanceLedger("ins")}
     select count(*)::int as n from ins`;
 }
 
@@ -253,7 +258,8 @@ export async function planLateJoiners(
       and exists (select 1 from coverage_villages cv where cv.warning_id = w.id and cv.village_code in (
         select village_code from recipients where id = any(${sql.param(only.recipientIds ?? [])}::bigint[])
         union select village_code from devices where id = any(${sql.param(only.deviceIds ?? [])}::uuid[])))
-    for share of w`);
+    order by w.id
+    for update of w`);
   if (open.length === 0) return [];
   const ws = await tx
     .select()
@@ -354,19 +360,23 @@ function cancelDeliveries(w: Warning, rank: number, at: string, scope: { devices
       : sql`d.device_id is not null`;
   return sql`
     with earlier as (select id from warnings where thread_id = ${w.threadId} and id <> ${w.id}),
+    ${lockLedger(sql`${w.id}::uuid`)},
     ins as (
-    insert into deliveries (warning_id, issued_at, channel, recipient_id, device_id, village_code, address, language,
+    insert into deliveries (id, warning_id, issued_at, channel, recipient_id, device_id, village_code, address, language,
                               level_rank, priority, status, queued_at, next_attempt_at)
+      select ${ledgerId("ledger", sql`row_number() over ()`)}, c.* from (
       select distinct on (d.recipient_id, d.device_id, d.channel)
              ${w.id}::uuid, ${ledgerKey(w)}, d.channel, d.recipient_id, d.device_id, d.village_code,
              ${addressOf(sql`d.channel`, "r")}, coalesce(r.language, d.language), ${rank}::smallint,
              ${priorityOf(sql`r.audiences`)},
-             'queued', ${at}::timestamptz, ${at}::timestamptz
+             'queued'::delivery_status, ${at}::timestamptz, ${at}::timestamptz
       from deliveries d left join recipients r on r.id = d.recipient_id
       where d.warning_id in (select id from earlier) and d.purpose = 'warning' and d.channel <> 'eb' and ${targets}
       order by d.recipient_id, d.device_id, d.channel
+      ) c cross join ledger
       returning ${PLANNED}
     ),
-    ${countPlanned("ins")}
+    ${countPlanned("ins")},
+    ${advanceLedger("ins")}
     select count(*)::int as n from ins`;
 }

@@ -13,6 +13,7 @@ import { readTemplateDir } from "../../src/node/templates.js";
 import { bundleSource } from "../../scripts/bundle-templates.js";
 import { CHANNELS, WARNING_TYPES, type ChannelKind, type Level } from "../../src/domain/vocabulary.js";
 import type { Policy } from "../../src/config/grading.js";
+import { advanceLedger, ledgerId, lockLedger } from "../../src/deliveries/ledger-ids.js";
 
 const ctx = useContext();
 const COUNTIES = ["150402000000", "150403000000", "150404000000", "150421000000", "150422000000"]; // 红山区 元宝山区 松山区 阿鲁科尔沁旗 巴林左旗
@@ -390,8 +391,16 @@ describe("the dispatcher renders 叫应 deliveries with the escalation templates
       level: "red",
     });
     await c.tdb.db.execute(sql`
-      insert into deliveries (warning_id, channel, purpose, recipient_id, village_code, address, level_rank, escalation_step, next_attempt_at)
-      select warning_id, 'sms', 'escalation', recipient_id, village_code, address, level_rank, 2, ${c.clock.now.toISOString()}::timestamptz from deliveries where warning_id = ${w.id} and recipient_id = ${pid}`);
+      with ${lockLedger(sql`${w.id}::uuid`)},
+      ins as (
+        insert into deliveries (id, warning_id, issued_at, channel, purpose, recipient_id, village_code, address, level_rank, escalation_step, next_attempt_at)
+        select ${ledgerId("ledger", sql`row_number() over ()`)}, d.warning_id, d.issued_at, 'sms', 'escalation', d.recipient_id, d.village_code,
+               d.address, d.level_rank, 2, ${c.clock.now.toISOString()}::timestamptz
+        from deliveries d cross join ledger where d.warning_id = ${w.id} and d.recipient_id = ${pid}
+        returning warning_id
+      ),
+      ${advanceLedger("ins")}
+      select 1`);
     const ch = new LoopbackChannel("sms");
     await drainWith(c, ch);
     const texts = ch.messages.filter((m) => m.message.warningId === w.id).map((m) => m.message.text);

@@ -8,6 +8,7 @@ import type { Level } from "../../domain/vocabulary.js";
 import { DISPATCH_PRIORITY, LEVEL_RANK, PERSON_CHANNELS, RESPONSIBLE_AUDIENCES } from "../../domain/vocabulary.js";
 import { LAST_STEP } from "../../domain/escalation.js";
 import { inForceSql } from "../../warnings/lifecycle.js";
+import { advanceLedger, ledgerId, lockLedger } from "../../deliveries/ledger-ids.js";
 import { failDeliveries } from "../../deliveries/fail.js";
 
 export type Deadlines = Record<Level, number | null>;
@@ -61,10 +62,11 @@ function withStepMessages(due: SQL, at: string) {
       from due join recipients r on r.village_code between left(due.village_code, 6) || '000000' and left(due.village_code, 6) || '999999'
       where due.step = 4 and r.active and r.audiences && ${OFFICIALS} and r.audiences @> '{county_official}'
     ),
+    ${lockLedger(sql`select warning_id from due`)},
     ins as (
-      insert into deliveries (warning_id, issued_at, channel, purpose, escalation_step, recipient_id, village_code, address,
+      insert into deliveries (id, warning_id, issued_at, channel, purpose, escalation_step, recipient_id, village_code, address,
                               language, level_rank, priority, status, queued_at, next_attempt_at, failed_at, error_code, error)
-      select p.warning_id, coalesce(w.issued_at, ${at}::timestamptz), ch.kind::channel, 'escalation', p.step, p.id, p.village_code, ch.addr, p.language,
+      select ${ledgerId("l", sql`row_number() over (partition by p.warning_id)`)}, p.warning_id, coalesce(w.issued_at, ${at}::timestamptz), ch.kind::channel, 'escalation', p.step, p.id, p.village_code, ch.addr, p.language,
              (${JSON.stringify(LEVEL_RANK)}::jsonb ->> w.level::text)::smallint,
              ${DISPATCH_PRIORITY.responsible}::smallint,
              case when ch.addr is null then 'failed' else 'queued' end::delivery_status,
@@ -74,6 +76,7 @@ function withStepMessages(due: SQL, at: string) {
              case when ch.addr is null then 'recipient has no phone' end
       from people p
       join warnings w on w.id = p.warning_id
+      join ledger l on l.id = p.warning_id
       cross join lateral (values ('sms', p.phone), ('email', p.email)) ch(kind, addr)
       where (ch.kind = 'sms' or p.email is not null)
         and not (p.step = 1 and p.reason = 'no_ack' and exists (
@@ -84,7 +87,8 @@ function withStepMessages(due: SQL, at: string) {
           select 1 from deliveries d where d.warning_id = p.warning_id and d.recipient_id = p.id and d.purpose = 'escalation'
             and d.escalation_step = p.step and d.village_code = p.village_code and d.channel = ch.kind::channel)
       returning warning_id, village_code, escalation_step
-    )`;
+    ),
+    ${advanceLedger("ins")}`;
 }
 
 // Messages per chain: the inserted rows counted once, joined back (a per-chain subquery

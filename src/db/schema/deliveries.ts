@@ -14,8 +14,9 @@ import { tstz } from "./columns.js";
 export const deliveries = pgTable(
   "deliveries",
   {
-    // A sequence, not an identity: identity columns on partitioned tables need PostgreSQL 17.
-    id: bigint("id", { mode: "number" }).notNull().default(sql`nextval('delivery_ids')`),
+    // No sequence: the writing statement numbers its rows in the warning's block
+    // (src/deliveries/ledger-ids.ts), so under Citus a county's plan stays on its shard.
+    id: bigint("id", { mode: "number" }).notNull(),
     warningId: uuid("warning_id").notNull(),
     /** The warning's issue time: the partition key, the same for every row of a warning. */
     issuedAt: tstz("issued_at").notNull().defaultNow(),

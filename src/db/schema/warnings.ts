@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, jsonb, pgTable, text, uuid } from "drizzle-orm/pg-core";
+import { bigint, check, index, integer, jsonb, pgTable, text, uuid } from "drizzle-orm/pg-core";
 import { levelEnum, msgTypeEnum, planStateEnum, warningStatusEnum } from "./enums.js";
 import { timestamps, tstz } from "./columns.js";
 import { users } from "./users.js";
@@ -52,6 +52,15 @@ export const warnings = pgTable(
      * last county committed, so a planner that dies mid-way resumes after it. */
     planState: planStateEnum("plan_state").notNull().default("planned"),
     planCursor: text("plan_cursor"),
+    /** The warning's block of delivery ids (src/deliveries/ledger-ids.ts): a delivery's id is
+     * ledger_no × 2^26 plus its place among the warning's rows, so the ledger needs no
+     * sequence. Numbered once, when the row is made. */
+    ledgerNo: bigint("ledger_no", { mode: "number" })
+      .notNull()
+      .unique("warnings_ledger_no_key")
+      .default(sql`nextval('warning_ledger_no')`),
+    /** Delivery rows numbered so far; written under the warning's row lock. */
+    ledgerRows: integer("ledger_rows").notNull().default(0),
     rejectReason: text("reject_reason"),
     note: text("note"),
     /** Where an imported message came from (CAP sender/identifier/sent). */
@@ -63,5 +72,7 @@ export const warnings = pgTable(
     index("warnings_thread_id_idx").on(t.threadId),
     index("warnings_created_at_idx").on(t.createdAt),
     index("warnings_plan_pending_idx").on(t.issuedAt).where(sql`${t.planState} = 'pending'`),
+    // A warning's rows fit its block of 2^26 ids: a plan that would overflow fails whole.
+    check("warnings_ledger_rows_check", sql`${t.ledgerRows} between 0 and 67108863`),
   ],
 );

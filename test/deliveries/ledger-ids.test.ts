@@ -1,0 +1,74 @@
+// Delivery ids come from the writing statement, not a sequence (src/deliveries/ledger-ids.ts):
+// a warning's rows are numbered 1, 2, … n in its block, whichever statement wrote them.
+import { describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
+import { useContext } from "../helpers/context.js";
+import { createIssued, json } from "../helpers/factories.js";
+import { addPerson } from "../helpers/people.js";
+
+const ctx = useContext();
+const VA = "150402002001";
+const VB = "150402002002";
+
+describe("delivery ids", () => {
+  it("the ledger has no sequence and no default id", async () => {
+    const db = ctx().tdb.db;
+    const [col] = await db.execute<{ d: string | null }>(sql`
+      select column_default as d from information_schema.columns where table_name = 'deliveries' and column_name = 'id'`);
+    expect(col).toEqual({ d: null });
+    const owned = await db.execute<{ seq: string }>(sql`
+      select s.relname as seq from pg_class s join pg_depend dep on dep.objid = s.oid
+      join pg_class t on t.oid = dep.refobjid
+      where s.relkind = 'S' and t.relname like 'deliveries%'`);
+    expect(owned).toEqual([]);
+  });
+
+  it("a warning's rows are 1…n in its block, across the issue, its counties, a county platform and late joiners", async () => {
+    const c = ctx();
+    const db = c.tdb.db;
+    for (let i = 0; i < 5; i++)
+      await addPerson(db, { area: i % 2 ? VA : VB, email: i % 2 ? `l${i}@example.cn` : null });
+    await addPerson(db, { area: VA, audiences: ["info_officer"], role: "primary" });
+    await db.execute(sql`
+      insert into eb_platforms (name, area_code, url, resource_code, options)
+      values ('红山区应急广播平台', '150402000000', 'http://127.0.0.1:9/eb', '0415040200000000', '{}'::jsonb)`);
+    const speaker = await json(
+      await c.request("POST", "/api/v1/devices", {
+        key: c.users.admin.key,
+        json: { kind: "loudspeaker", areaCode: VA, name: "大喇叭" },
+      }),
+    );
+    expect(speaker.id).toBeTruthy();
+    const w = await createIssued(c, {
+      level: "red",
+      areas: { codes: [VA, VB] },
+      channels: ["sms", "email", "loudspeaker", "eb"],
+    });
+    // Late joiners (the person and device routes plan them in their own transactions).
+    const joiner = await c.request("POST", "/api/v1/recipients", {
+      key: c.users.admin.key,
+      json: { name: "新来的网格员", phone: "+8613911113333", areaCode: VB, audiences: ["public"], language: "zh" },
+    });
+    expect(joiner.status).toBe(201);
+    const device = await c.request("POST", "/api/v1/devices", {
+      key: c.users.admin.key,
+      json: { kind: "loudspeaker", areaCode: VB, name: "新换的大喇叭" },
+    });
+    expect(device.status).toBe(201);
+
+    const [r] = await db.execute<{ n: number; places: number[]; rows: number; channels: string[] }>(sql`
+      select count(*)::int as n, array_agg(d.id - (w.ledger_no << 26) order by d.id)::int[] as places, w.ledger_rows as rows,
+             array_agg(distinct d.channel::text order by d.channel::text) as channels
+      from deliveries d join warnings w on w.id = d.warning_id
+      where d.warning_id = ${w.id} group by w.ledger_no, w.ledger_rows`);
+    expect(r!.channels).toEqual(["eb", "email", "loudspeaker", "sms"]);
+    // The joiners' rows are among them: the person's SMS and (no address) failed email, the loudspeaker's command.
+    const joined = await db.execute<{ channel: string }>(sql`
+      select channel::text from deliveries where warning_id = ${w.id}
+        and (recipient_id = ${(await json(joiner)).id} or device_id = ${(await json(device)).id}::uuid)
+      order by channel`);
+    expect(joined.map((j) => j.channel)).toEqual(["sms", "email", "loudspeaker"].sort());
+    expect(r!.places).toEqual(Array.from({ length: r!.n }, (_, i) => i + 1));
+    expect(r!.rows).toBe(r!.n);
+  });
+});
