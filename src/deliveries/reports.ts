@@ -5,6 +5,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { jsonRows } from "../db/json-rows.js";
 import { changedColumns, countChanges, oldStamps } from "./coverage.js";
+import { inLayers } from "../lib/layers.js";
 
 export type ReportedStatus = "sent" | "delivered" | "failed" | "acknowledged";
 
@@ -44,6 +45,18 @@ export async function applyProviderReports(
   opts: { recheck?: boolean; lane?: string | undefined } = {},
 ): Promise<{ changed: number[]; unmatched: string[] }> {
   if (reports.length === 0) return { changed: [], unmatched: [] };
+  // Two reports for one message in a batch (sent, then delivered) go in order, one
+  // statement each: one UPDATE would apply only one of them.
+  const layers = inLayers(reports, (r) => r.providerId);
+  if (layers.length > 1) {
+    const all = { changed: [] as number[], unmatched: [] as string[] };
+    for (const layer of layers) {
+      const r = await applyProviderReports(db, layer, opts);
+      all.changed.push(...r.changed);
+      all.unmatched.push(...r.unmatched);
+    }
+    return all;
+  }
   const inLane = opts.lane ? sql`and d.lane = ${opts.lane}` : sql``;
   const rows = await db.execute<{ id: number | null; provider_id: string; matched: boolean }>(sql`
     with o as (
@@ -91,6 +104,12 @@ export async function applyDeliveryReports(
   reports: (StatusChange & { deliveryId: number })[],
 ): Promise<number[]> {
   if (reports.length === 0) return [];
+  const layers = inLayers(reports, (r) => r.deliveryId);
+  if (layers.length > 1) {
+    const changed: number[] = [];
+    for (const layer of layers) changed.push(...(await applyDeliveryReports(db, layer)));
+    return changed;
+  }
   const rows = await db.execute<{ id: number }>(sql`
     with o as (
       select * from jsonb_to_recordset(${jsonRows(reports.map((r) => ({ id: r.deliveryId, ...change(r) })))})

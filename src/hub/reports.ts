@@ -84,17 +84,16 @@ export class DeviceReports {
     }
     // Oldest first, so received is applied before played when both are in one batch.
     const reports = acks.filter((a) => a.id > 0 && owned.has(a.id)).sort((x, y) => x.at.getTime() - y.at.getTime());
-    for (const batch of splitByRepeat(reports)) {
-      await applyDeliveryReports(
-        this.o.db,
-        batch.map((a) => ({
-          deliveryId: a.id,
-          status: (owned.get(a.id)!.stop ? STOP_ACK_STATUS : ACK_STATUS)[a.state],
-          at: a.at,
-          ...(a.state === "failed" ? { errorCode: "device_failed", error: a.detail ?? "device reported failure" } : {}),
-        })),
-      );
-    }
+    // Both acks of one delivery in a batch apply in that order (applyDeliveryReports layers them).
+    await applyDeliveryReports(
+      this.o.db,
+      reports.map((a) => ({
+        deliveryId: a.id,
+        status: (owned.get(a.id)!.stop ? STOP_ACK_STATUS : ACK_STATUS)[a.state],
+        at: a.at,
+        ...(a.state === "failed" ? { errorCode: "device_failed", error: a.detail ?? "device reported failure" } : {}),
+      })),
+    );
   }
 
   private async applyPresence(presence: Presence[]): Promise<void> {
@@ -123,17 +122,4 @@ export class DeviceReports {
       await writeAudit(tx, audits);
     });
   }
-}
-
-/** Acks for one delivery id must apply in order (received, then played): one statement
- * per "layer" so a later state never races an earlier one in the same UPDATE. */
-function splitByRepeat<T extends { id: number }>(xs: T[]): T[][] {
-  const layers: T[][] = [];
-  const depth = new Map<number, number>();
-  for (const x of xs) {
-    const d = depth.get(x.id) ?? 0;
-    depth.set(x.id, d + 1);
-    (layers[d] ??= []).push(x);
-  }
-  return layers;
 }

@@ -6,7 +6,8 @@ import { useContext } from "../helpers/context.js";
 import { createIssued } from "../helpers/factories.js";
 import { addPerson, deliveriesOf } from "../helpers/people.js";
 import { canMove, TRANSITIONS, type TargetKind } from "../../src/deliveries/states.js";
-import { applyDeliveryReports } from "../../src/deliveries/reports.js";
+import { applyDeliveryReports, applyProviderReports } from "../../src/deliveries/reports.js";
+import { claimBatch, recordOutcomes } from "../../src/deliveries/claims.js";
 import { DELIVERY_STATUSES, type DeliveryStatus } from "../../src/domain/vocabulary.js";
 
 const ctx = useContext();
@@ -65,5 +66,37 @@ describe("the delivery transition table", () => {
     }>(sql`select status, acknowledged_at, delivered_at, failed_at from deliveries where id = ${d!.id}`);
     expect(row).toMatchObject({ status: "acknowledged", failed_at: null });
     expect(new Date(row!.acknowledged_at).getTime()).toBe(t(3).getTime());
+  });
+
+  it("reports for one message in one batch all apply, in order, each counted once", async () => {
+    const c = ctx();
+    await addPerson(c.tdb.db, { area: V });
+    const w = await createIssued(c, { areas: { codes: [V] }, channels: ["sms"] });
+    const [d] = await claimBatch(c.tdb.db, {
+      channel: "sms",
+      limit: 10,
+      owner: "t",
+      now: c.clock.now,
+      leaseMs: 60_000,
+    });
+    await recordOutcomes(c.tdb.db, "t", c.clock.now, [
+      { id: d!.id, kind: "sent", providerId: "SMbatch", renderedLanguage: "zh" },
+    ]);
+    const t = (s: number) => new Date(c.clock.now.getTime() + s * 1000);
+    // A batch of callbacks (a coalesced burst) holding the receipt and then the reply 收到.
+    await applyProviderReports(c.tdb.db, [
+      { providerId: "SMbatch", status: "delivered", at: t(1) },
+      { providerId: "SMbatch", status: "acknowledged", at: t(2) },
+      { providerId: "SMbatch", status: "delivered", at: t(3) },
+    ]);
+    const [row] = await c.tdb.db.execute<{ status: string; delivered_at: Date; acknowledged_at: Date }>(
+      sql`select status, delivered_at, acknowledged_at from deliveries where id = ${d!.id}`,
+    );
+    expect(row!.status).toBe("acknowledged");
+    expect(new Date(row!.delivered_at).getTime()).toBe(t(1).getTime());
+    expect(new Date(row!.acknowledged_at).getTime()).toBe(t(2).getTime());
+    const [n] = await c.tdb.db.execute<{ delivered: number; acknowledged: number; reached: number }>(sql`
+      select delivered, acknowledged, reached::int from coverage_counts where warning_id = ${w.id} and channel = 'sms'`);
+    expect(n).toEqual({ delivered: 1, acknowledged: 1, reached: 1 });
   });
 });
