@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
 import { AppError } from "../../lib/errors.js";
-import { applyProviderReports } from "../../deliveries/reports.js";
+import { reportCoalescer } from "../../deliveries/report-coalescer.js";
 import { parseStatus } from "../../../channels/sms/status.js";
 import { messageSid, readSignedTwilioForm } from "./twilio-form.js";
 
@@ -34,19 +34,17 @@ export default defineOperation({
         errors: [{ path: "MessageSid", message: "required" }],
       });
     const report = parseStatus(p, now());
+    // Answered once applied: callbacks arriving together share one statement.
     if (report)
-      await applyProviderReports(
-        db,
-        [
-          {
-            providerId: report.providerId,
-            status: report.status,
-            at: report.at,
-            errorCode: report.errorCode,
-            error: report.error,
-          },
-        ],
-        { lane: req.query.lane },
+      await reportCoalescer(db).apply(
+        {
+          providerId: report.providerId,
+          status: report.status,
+          at: report.at,
+          errorCode: report.errorCode,
+          error: report.error,
+        },
+        req.query.lane,
       );
     return c.body(null, 204);
   },

@@ -1,0 +1,69 @@
+// Provider reports that arrive one request at a time (Twilio's status callbacks, one per
+// message and state) applied together: a report that arrives while a statement for its lane
+// is running joins the next one, and its request is answered once the statement holding it
+// has committed (group commit). Alone, a report goes at once; in a city-wide warning's
+// burst of receipts, one statement carries hundreds, instead of a statement (and its
+// planning) per callback holding a connection each.
+import type { Db } from "../db/client.js";
+import { applyProviderReports, type StatusChange } from "./reports.js";
+
+type Report = StatusChange & { providerId: string };
+interface Waiting {
+  report: Report;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+/** Reports per statement: a bounded statement, and a bounded wait for the last of a burst. */
+const MAX_BATCH = 500;
+
+export class ReportCoalescer {
+  private readonly lanes = new Map<string, Waiting[]>();
+  /** Statements run so far. */
+  statements = 0;
+
+  constructor(private readonly db: Db) {}
+
+  /** Resolves once the report is applied (or parked, when its send is not recorded yet). */
+  apply(report: Report, lane?: string): Promise<void> {
+    const key = lane ?? "";
+    const running = this.lanes.has(key);
+    const queue = this.lanes.get(key) ?? [];
+    this.lanes.set(key, queue);
+    const done = new Promise<void>((resolve, reject) => queue.push({ report, resolve, reject }));
+    if (!running) void this.drain(key, queue);
+    return done;
+  }
+
+  /** One statement at a time per lane until its queue is empty; the lane's entry goes with
+   * the last batch, so the next report starts a statement at once. */
+  private async drain(key: string, queue: Waiting[]): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue.splice(0, MAX_BATCH);
+      this.statements++;
+      try {
+        await applyProviderReports(
+          this.db,
+          batch.map((w) => w.report),
+          { lane: key || undefined },
+        );
+        for (const w of batch) w.resolve();
+      } catch (e) {
+        for (const w of batch) w.reject(e);
+      }
+    }
+    this.lanes.delete(key);
+  }
+}
+
+const coalescers = new WeakMap<Db, ReportCoalescer>();
+
+/** The coalescer of a database handle (one per app). */
+export function reportCoalescer(db: Db): ReportCoalescer {
+  let c = coalescers.get(db);
+  if (!c) {
+    c = new ReportCoalescer(db);
+    coalescers.set(db, c);
+  }
+  return c;
+}

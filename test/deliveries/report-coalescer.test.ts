@@ -1,0 +1,51 @@
+// Callbacks arriving together share a statement (group commit), and each is answered only
+// once the statement holding it has committed.
+import { describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
+import { useContext } from "../helpers/context.js";
+import { createIssued } from "../helpers/factories.js";
+import { addPerson } from "../helpers/people.js";
+import { claimBatch, recordOutcomes } from "../../src/deliveries/claims.js";
+import { ReportCoalescer } from "../../src/deliveries/report-coalescer.js";
+
+const ctx = useContext();
+const V = "150402002001";
+const N = 50;
+
+describe("the report coalescer", () => {
+  it("applies a burst in two statements: the first report at once, the rest together", async () => {
+    const c = ctx();
+    const db = c.tdb.db;
+    for (let i = 0; i < N; i++) await addPerson(db, { area: V });
+    const w = await createIssued(c, { areas: { codes: [V] }, channels: ["sms"] });
+    const rows = await claimBatch(db, { channel: "sms", limit: 100, owner: "t", now: c.clock.now, leaseMs: 60_000 });
+    expect(rows).toHaveLength(N);
+    await recordOutcomes(
+      db,
+      "t",
+      c.clock.now,
+      rows.map((r) => ({ id: r.id, kind: "sent" as const, providerId: `SMc${r.id}`, renderedLanguage: "zh" as const })),
+      rows[0]!.lane,
+    );
+    const co = new ReportCoalescer(db);
+    const applied: number[] = [];
+    // Every callback of the burst arrives before the first statement returns.
+    const all = rows.map((r, i) =>
+      co
+        .apply({ providerId: `SMc${r.id}`, status: "delivered", at: c.clock.now }, rows[0]!.lane)
+        .then(() => applied.push(i)),
+    );
+    await Promise.all(all);
+    expect(co.statements).toBe(2);
+    expect(applied).toHaveLength(N);
+    const [n] = await db.execute<{ delivered: number }>(sql`
+      select count(*)::int as delivered from deliveries where warning_id = ${w.id} and status = 'delivered'`);
+    expect(n!.delivered).toBe(N);
+    const [k] = await db.execute<{ delivered: number }>(sql`
+      select sum(delivered)::int as delivered from coverage_counts where warning_id = ${w.id}`);
+    expect(k!.delivered).toBe(N);
+    // Later, alone: a statement of its own, at once.
+    await co.apply({ providerId: `SMc${rows[0]!.id}`, status: "acknowledged", at: c.clock.now });
+    expect(co.statements).toBe(3);
+  });
+});
