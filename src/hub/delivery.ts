@@ -51,19 +51,24 @@ export class CommandDelivery {
     this.wanted = lanes === null || this.wanted === ALL ? ALL : new Set([...(this.wanted ?? []), ...lanes]);
     if (this.delivering) return this.delivering;
     this.delivering = (async () => {
-      do {
-        const want = this.wanted!;
-        this.wanted = null;
-        const ids = [...this.conns.values()]
-          .filter((c) => c.ready && (want === ALL || want.has(laneOf(c.device.villageCode))))
-          .map((c) => c.device.id);
-        await this.sendQueued(ids, want === ALL ? null : [...want]);
-      } while (this.wanted && !this.o.stopping());
-    })()
-      .catch((e) => this.o.log.error("hub deliver failed", errorFields(e)))
-      .finally(() => {
+      try {
+        do {
+          const want = this.wanted!;
+          this.wanted = null;
+          const ids = [...this.conns.values()]
+            .filter((c) => c.ready && (want === ALL || want.has(laneOf(c.device.villageCode))))
+            .map((c) => c.device.id);
+          await this.sendQueued(ids, want === ALL ? null : [...want]);
+        } while (this.wanted && !this.o.stopping());
+      } catch (e) {
+        this.o.log.error("hub deliver failed", errorFields(e));
+      } finally {
+        // Cleared in the same turn as the loop's last look at `wanted`: a request that
+        // finds a round running is always seen by it (cleared in a later .finally(), a
+        // request in between waited for the next catch-up round).
         this.delivering = null;
-      });
+      }
+    })();
     return this.delivering;
   }
 
