@@ -74,7 +74,7 @@ try {
         ins as (
           insert into deliveries (id, warning_id, channel, purpose, escalation_step, recipient_id, village_code, address, language, level_rank, status)
           select ${ledgerId("ledger", sql`row_number() over ()`)}, ${w2.id}::uuid, 'sms', 'escalation', 2, r.id, ${v.village_code}, r.phone, r.language, 1, 'queued'
-          from recipients r cross join ledger where r.village_code = ${v.village_code} and r.role = 'backup' and r.active
+          from recipients r left join ledger on true where r.village_code = ${v.village_code} and r.role = 'backup' and r.active
             and r.audiences && array['info_officer', 'grid_worker', 'village_cadre']
             and not exists (select 1 from deliveries d where d.warning_id = ${w2.id} and d.recipient_id = r.id and d.purpose = 'escalation' and d.escalation_step = 2)
           returning warning_id

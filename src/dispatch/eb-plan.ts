@@ -53,7 +53,7 @@ const insertFrom = (w: Warning, rank: number, at: string) => sql`
         (id, warning_id, issued_at, channel, device_id, village_code, language, level_rank, status, queued_at, next_attempt_at)
       select ${ledgerId("ledger", sql`row_number() over ()`)}, ${w.id}::uuid, ${ledgerKey(w)}, 'eb', t.id, t.area_code,
              coalesce(t.lang, 'zh')::language, ${rank}::smallint, 'queued', ${at}::timestamptz, ${at}::timestamptz
-      from t cross join ledger
+      from t left join ledger on true
       returning id, device_id, warning_id
     ),
     ${advanceLedger("ins")},

@@ -211,7 +211,7 @@ function warningDeliveries(
       where dv.revoked_at is null and dv.kind::text = any(${sql.param(deviceChannels)}::text[])
         and dv.area_code like any (select p from pref)
         ${onlyDevices} ${newDevice}
-      ) u cross join ledger
+      ) u left join ledger on true
       returning ${PLANNED}
     ),
     ${countPlanned("ins")},
@@ -258,8 +258,7 @@ export async function planLateJoiners(
       and exists (select 1 from coverage_villages cv where cv.warning_id = w.id and cv.village_code in (
         select village_code from recipients where id = any(${sql.param(only.recipientIds ?? [])}::bigint[])
         union select village_code from devices where id = any(${sql.param(only.deviceIds ?? [])}::uuid[])))
-    order by w.id
-    for update of w`);
+    for share of w`);
   if (open.length === 0) return [];
   const ws = await tx
     .select()
@@ -373,7 +372,7 @@ function cancelDeliveries(w: Warning, rank: number, at: string, scope: { devices
       from deliveries d left join recipients r on r.id = d.recipient_id
       where d.warning_id in (select id from earlier) and d.purpose = 'warning' and d.channel <> 'eb' and ${targets}
       order by d.recipient_id, d.device_id, d.channel
-      ) c cross join ledger
+      ) c left join ledger on true
       returning ${PLANNED}
     ),
     ${countPlanned("ins")},

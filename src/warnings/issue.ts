@@ -10,6 +10,7 @@ import { planDeliveries, type PlanResult } from "../dispatch/planner.js";
 import { notifyDeliveries } from "../dispatch/notify.js";
 import { plansProgressively } from "../dispatch/progressive.js";
 import { assertTransition, fromStatesSql, TRANSITIONS } from "./lifecycle.js";
+import { startLedger } from "../deliveries/ledger-ids.js";
 
 export async function issueWarning(
   tx: Db,
@@ -54,6 +55,7 @@ export async function issueWarning(
       });
     }
   }
+  await startLedger(tx, w.id);
   const plan = await planDeliveries(tx, issued, opts.now);
   await writeAudit(tx, audits);
   await notifyDeliveries(tx, w.id, { lanes: plan.lanes });

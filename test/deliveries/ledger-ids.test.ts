@@ -5,6 +5,7 @@ import { sql } from "drizzle-orm";
 import { useContext } from "../helpers/context.js";
 import { createIssued, json } from "../helpers/factories.js";
 import { addPerson } from "../helpers/people.js";
+import { planLateJoiners } from "../../src/dispatch/planner.js";
 
 const ctx = useContext();
 const VA = "150402002001";
@@ -57,10 +58,10 @@ describe("delivery ids", () => {
     expect(device.status).toBe(201);
 
     const [r] = await db.execute<{ n: number; places: number[]; rows: number; channels: string[] }>(sql`
-      select count(*)::int as n, array_agg(d.id - (w.ledger_no << 26) order by d.id)::int[] as places, w.ledger_rows as rows,
+      select count(*)::int as n, array_agg(d.id - (w.ledger_no << 26) order by d.id)::int[] as places, l.rows,
              array_agg(distinct d.channel::text order by d.channel::text) as channels
-      from deliveries d join warnings w on w.id = d.warning_id
-      where d.warning_id = ${w.id} group by w.ledger_no, w.ledger_rows`);
+      from deliveries d join warnings w on w.id = d.warning_id join delivery_ledgers l on l.warning_id = w.id
+      where d.warning_id = ${w.id} group by w.ledger_no, l.rows`);
     expect(r!.channels).toEqual(["eb", "email", "loudspeaker", "sms"]);
     // The joiners' rows are among them: the person's SMS and (no address) failed email, the loudspeaker's command.
     const joined = await db.execute<{ channel: string }>(sql`
@@ -70,5 +71,25 @@ describe("delivery ids", () => {
     expect(joined.map((j) => j.channel)).toEqual(["sms", "email", "loudspeaker"].sort());
     expect(r!.places).toEqual(Array.from({ length: r!.n }, (_, i) => i + 1));
     expect(r!.rows).toBe(r!.n);
+  });
+
+  it("a warning without its ledger row refuses to plan rather than plan nothing", async () => {
+    const c = ctx();
+    const db = c.tdb.db;
+    const w = await createIssued(c, { areas: { codes: [VB] }, channels: ["sms"] });
+    await db.execute(sql`delete from delivery_ledgers where warning_id = ${w.id}`);
+    const person = await addPerson(db, { area: VB });
+    const refused = await db
+      .transaction((tx) => planLateJoiners(tx, { recipientIds: [person] }, c.clock.now))
+      .then(
+        () => null,
+        (e: { cause?: { code?: string; column_name?: string } }) => e.cause,
+      );
+    // not_null_violation on deliveries.id: the plan is refused whole.
+    expect(refused).toMatchObject({ code: "23502", column_name: "id" });
+    const [n] = await db.execute<{ n: number }>(
+      sql`select count(*)::int as n from deliveries where warning_id = ${w.id} and recipient_id = ${person}`,
+    );
+    expect(n!.n).toBe(0);
   });
 });

@@ -396,7 +396,7 @@ describe("the dispatcher renders 叫应 deliveries with the escalation templates
         insert into deliveries (id, warning_id, issued_at, channel, purpose, recipient_id, village_code, address, level_rank, escalation_step, next_attempt_at)
         select ${ledgerId("ledger", sql`row_number() over ()`)}, d.warning_id, d.issued_at, 'sms', 'escalation', d.recipient_id, d.village_code,
                d.address, d.level_rank, 2, ${c.clock.now.toISOString()}::timestamptz
-        from deliveries d cross join ledger where d.warning_id = ${w.id} and d.recipient_id = ${pid}
+        from deliveries d left join ledger on true where d.warning_id = ${w.id} and d.recipient_id = ${pid}
         returning warning_id
       ),
       ${advanceLedger("ins")}

@@ -76,7 +76,7 @@ function withStepMessages(due: SQL, at: string) {
              case when ch.addr is null then 'recipient has no phone' end
       from people p
       join warnings w on w.id = p.warning_id
-      join ledger l on l.id = p.warning_id
+      left join ledger l on l.id = p.warning_id
       cross join lateral (values ('sms', p.phone), ('email', p.email)) ch(kind, addr)
       where (ch.kind = 'sms' or p.email is not null)
         and not (p.step = 1 and p.reason = 'no_ack' and exists (

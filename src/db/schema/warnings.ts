@@ -59,8 +59,6 @@ export const warnings = pgTable(
       .notNull()
       .unique("warnings_ledger_no_key")
       .default(sql`nextval('warning_ledger_no')`),
-    /** Delivery rows numbered so far; written under the warning's row lock. */
-    ledgerRows: integer("ledger_rows").notNull().default(0),
     rejectReason: text("reject_reason"),
     note: text("note"),
     /** Where an imported message came from (CAP sender/identifier/sent). */
@@ -72,7 +70,19 @@ export const warnings = pgTable(
     index("warnings_thread_id_idx").on(t.threadId),
     index("warnings_created_at_idx").on(t.createdAt),
     index("warnings_plan_pending_idx").on(t.issuedAt).where(sql`${t.planState} = 'pending'`),
-    // A warning's rows fit its block of 2^26 ids: a plan that would overflow fails whole.
-    check("warnings_ledger_rows_check", sql`${t.ledgerRows} between 0 and 67108863`),
   ],
+);
+
+/** How far each issued warning's delivery ids have been numbered (src/deliveries/ledger-ids.ts).
+ * A row of its own, not a column of the warning: the writers of a warning's deliveries lock
+ * it, and a cancel or an update of the warning (which writes the warning's row) must never
+ * wait for them. */
+export const deliveryLedgers = pgTable(
+  "delivery_ledgers",
+  {
+    warningId: uuid("warning_id").primaryKey(),
+    rows: integer("rows").notNull().default(0),
+  },
+  // A warning's rows fit its block of 2^26 ids: a plan that would overflow fails whole.
+  (t) => [check("delivery_ledgers_rows_check", sql`${t.rows} between 0 and 67108863`)],
 );
