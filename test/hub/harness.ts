@@ -66,6 +66,11 @@ export async function createDevice(
 
 export type Frame = Record<string, any> & { type: string };
 
+/** How long a hub test waits for a state before failing. Every wait returns as soon as the
+ * state is there; the bound only decides when a missing state fails the test. 5 s was
+ * exceeded once while the suite's heaviest files ran beside the hub tests on two cores. */
+const STATE_WAIT_MS = 20_000;
+
 export class TestDevice {
   readonly frames: Frame[] = [];
   private waiters: (() => void)[] = [];
@@ -109,7 +114,7 @@ export class TestDevice {
   }
 
   /** The first not-yet-taken frame matching `pred`, waiting up to `ms`. */
-  async next(pred: (f: Frame) => boolean, ms = 5_000): Promise<Frame> {
+  async next(pred: (f: Frame) => boolean, ms = STATE_WAIT_MS): Promise<Frame> {
     const deadline = Date.now() + ms;
     for (;;) {
       const i = this.frames.findIndex(pred);
@@ -133,7 +138,7 @@ export class TestDevice {
     return this.frames.filter((f) => f.type === "command");
   }
 
-  waitClosed(ms = 5_000): Promise<{ code: number; reason: string }> {
+  waitClosed(ms = STATE_WAIT_MS): Promise<{ code: number; reason: string }> {
     return this.next(() => false, ms).then(
       () => this.closed!,
       () => {
@@ -149,7 +154,7 @@ export class TestDevice {
 }
 
 /** Polls `f` until it returns a truthy value (bounded). */
-export async function until<T>(f: () => Promise<T>, ms = 5_000): Promise<T> {
+export async function until<T>(f: () => Promise<T>, ms = STATE_WAIT_MS): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await f();
