@@ -5,7 +5,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { jsonRows } from "../db/json-rows.js";
 import { changedColumns, countChanges, oldStamps } from "./coverage.js";
-import { inLayers } from "../lib/layers.js";
+import { inLayers, inTurn } from "../lib/layers.js";
 
 export type ReportedStatus = "sent" | "delivered" | "failed" | "acknowledged";
 
@@ -49,13 +49,8 @@ export async function applyProviderReports(
   // statement each: one UPDATE would apply only one of them.
   const layers = inLayers(reports, (r) => r.providerId);
   if (layers.length > 1) {
-    const all = { changed: [] as number[], unmatched: [] as string[] };
-    for (const layer of layers) {
-      const r = await applyProviderReports(db, layer, opts);
-      all.changed.push(...r.changed);
-      all.unmatched.push(...r.unmatched);
-    }
-    return all;
+    const rs = await inTurn(layers, (layer) => applyProviderReports(db, layer, opts));
+    return { changed: rs.flatMap((r) => r.changed), unmatched: rs.flatMap((r) => r.unmatched) };
   }
   const inLane = opts.lane ? sql`and d.lane = ${opts.lane}` : sql``;
   const rows = await db.execute<{ id: number | null; provider_id: string; matched: boolean }>(sql`
@@ -104,12 +99,9 @@ export async function applyDeliveryReports(
   reports: (StatusChange & { deliveryId: number })[],
 ): Promise<number[]> {
   if (reports.length === 0) return [];
+  // Acks of one delivery in a batch (received, then played) go in order, as above.
   const layers = inLayers(reports, (r) => r.deliveryId);
-  if (layers.length > 1) {
-    const changed: number[] = [];
-    for (const layer of layers) changed.push(...(await applyDeliveryReports(db, layer)));
-    return changed;
-  }
+  if (layers.length > 1) return (await inTurn(layers, (layer) => applyDeliveryReports(db, layer))).flat();
   const rows = await db.execute<{ id: number }>(sql`
     with o as (
       select * from jsonb_to_recordset(${jsonRows(reports.map((r) => ({ id: r.deliveryId, ...change(r) })))})

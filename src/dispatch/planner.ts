@@ -53,8 +53,18 @@ const inCounty = (column: SQL, county: string) => sql`${column} between ${`${cou
 const lanesOf = (column: SQL) =>
   sql`coalesce(array_agg(distinct left(${column}, 6) order by left(${column}, 6)), '{}')`;
 
-/** What a planning insert returns for its counters (countPlanned). */
-const PLANNED = sql.raw("warning_id, village_code, channel, purpose, failed_at");
+/** The tail of a planning statement: `rows` (giving `columns`) inserted as `w`'s deliveries,
+ * numbered in its ledger and counted for its coverage; the statement answers how many (n). */
+const numbered = (w: Warning, columns: string, rows: SQL) => sql`
+    ${lockLedger(sql`${w.id}::uuid`)},
+    ins as (
+      insert into deliveries (id, ${sql.raw(columns)})
+      select ${ledgerId("ledger", sql`row_number() over ()`)}, planned.* from (${rows}) planned left join ledger on true
+      returning warning_id, village_code, channel, purpose, failed_at
+    ),
+    ${countPlanned("ins")},
+    ${advanceLedger("ins")}
+    select count(*)::int as n from ins`;
 
 const among = (list: readonly ChannelKind[]) => (c: string) => (list as readonly string[]).includes(c);
 
@@ -173,11 +183,12 @@ function warningDeliveries(
     -- A key lookup stays cheap whichever side the planner starts from.
     people as (
       select r.id, r.village_code, r.phone, r.email, r.language, r.area_code, r.audiences
-      ${o.people === null ? sql`from recipients r where false` : sql`from recipients r join coverage_villages tv on ${targeted(sql`r.village_code`)}`}
       ${
         o.people === null
-          ? sql``
-          : sql`where r.active
+          ? // No join at all: a false filter inside it still probed recipients per village.
+            sql`from recipients r where false`
+          : sql`from recipients r join coverage_villages tv on ${targeted(sql`r.village_code`)}
+      where r.active
         and r.area_code like any (select p from pref)
         and r.audiences && ${sql.param(w.audiences)}::text[]
         and ${o.people}
@@ -187,11 +198,10 @@ function warningDeliveries(
         ${onlyPeople}`
       }
     ),
-    ${lockLedger(sql`${w.id}::uuid`)},
-    ins as (
-    insert into deliveries (id, warning_id, issued_at, channel, recipient_id, device_id, village_code, address, language,
-                              level_rank, priority, status, queued_at, next_attempt_at, failed_at, error_code, error)
-      select ${ledgerId("ledger", sql`row_number() over ()`)}, u.* from (
+    ${numbered(
+      w,
+      "warning_id, issued_at, channel, recipient_id, device_id, village_code, address, language, level_rank, priority, status, queued_at, next_attempt_at, failed_at, error_code, error",
+      sql`
       select ${w.id}::uuid, ${ledgerKey(w)}, ch::channel, p.id, null, p.village_code, a.addr, p.language, ${rank}::smallint,
              ${priorityOf(sql`p.audiences`)},
              case when a.addr is null then 'failed' else 'queued' end::delivery_status,
@@ -210,13 +220,8 @@ function warningDeliveries(
       from devices dv join coverage_villages tv on ${targeted(sql`dv.village_code`)}
       where dv.revoked_at is null and dv.kind::text = any(${sql.param(deviceChannels)}::text[])
         and dv.area_code like any (select p from pref)
-        ${onlyDevices} ${newDevice}
-      ) u left join ledger on true
-      returning ${PLANNED}
-    ),
-    ${countPlanned("ins")},
-    ${advanceLedger("ins")}
-    select count(*)::int as n from ins`;
+        ${onlyDevices} ${newDevice}`,
+    )}`;
 }
 
 export function channelsOf(w: Pick<Warning, "channels" | "audiences">) {
@@ -359,11 +364,10 @@ function cancelDeliveries(w: Warning, rank: number, at: string, scope: { devices
       : sql`d.device_id is not null`;
   return sql`
     with earlier as (select id from warnings where thread_id = ${w.threadId} and id <> ${w.id}),
-    ${lockLedger(sql`${w.id}::uuid`)},
-    ins as (
-    insert into deliveries (id, warning_id, issued_at, channel, recipient_id, device_id, village_code, address, language,
-                              level_rank, priority, status, queued_at, next_attempt_at)
-      select ${ledgerId("ledger", sql`row_number() over ()`)}, c.* from (
+    ${numbered(
+      w,
+      "warning_id, issued_at, channel, recipient_id, device_id, village_code, address, language, level_rank, priority, status, queued_at, next_attempt_at",
+      sql`
       select distinct on (d.recipient_id, d.device_id, d.channel)
              ${w.id}::uuid, ${ledgerKey(w)}, d.channel, d.recipient_id, d.device_id, d.village_code,
              ${addressOf(sql`d.channel`, "r")}, coalesce(r.language, d.language), ${rank}::smallint,
@@ -371,11 +375,6 @@ function cancelDeliveries(w: Warning, rank: number, at: string, scope: { devices
              'queued'::delivery_status, ${at}::timestamptz, ${at}::timestamptz
       from deliveries d left join recipients r on r.id = d.recipient_id
       where d.warning_id in (select id from earlier) and d.purpose = 'warning' and d.channel <> 'eb' and ${targets}
-      order by d.recipient_id, d.device_id, d.channel
-      ) c left join ledger on true
-      returning ${PLANNED}
-    ),
-    ${countPlanned("ins")},
-    ${advanceLedger("ins")}
-    select count(*)::int as n from ins`;
+      order by d.recipient_id, d.device_id, d.channel`,
+    )}`;
 }

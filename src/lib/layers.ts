@@ -13,3 +13,10 @@ export function inLayers<T, K>(xs: readonly T[], key: (x: T) => K): T[][] {
   }
   return layers;
 }
+
+/** `f` over each of `xs` in turn, each call after the last has finished. */
+export async function inTurn<T, R>(xs: readonly T[], f: (x: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (const x of xs) out.push(await f(x));
+  return out;
+}

@@ -35,17 +35,7 @@ export default defineOperation({
       });
     const report = parseStatus(p, now());
     // Answered once applied: callbacks arriving together share one statement.
-    if (report)
-      await reportCoalescer(db).apply(
-        {
-          providerId: report.providerId,
-          status: report.status,
-          at: report.at,
-          errorCode: report.errorCode,
-          error: report.error,
-        },
-        req.query.lane,
-      );
+    if (report) await reportCoalescer(db).apply(report, req.query.lane);
     return c.body(null, 204);
   },
 });
