@@ -12,6 +12,10 @@ import { TwilioSmsChannel } from "../../channels/sms/twilio-channel.js";
 import { ChannelError, type OutboundMessage } from "../../channels/contract.js";
 import { dispatchWith } from "../helpers/dispatch.js";
 import { twilioSignature, verifyTwilioSignature } from "../../channels/sms/signature.js";
+import { createTwilioClient } from "../../channels/sms/client.js";
+import { classifyTwilioError } from "../../channels/sms/errors.js";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 
 const SID = "AC" + "0".repeat(31) + "1";
 const TOKEN = "test_auth_token_" + "x".repeat(16);
@@ -149,6 +153,52 @@ describe("SMS through the real twilio client", () => {
     expect(
       (await sendError(channel().send(message({ expires: ctx().clock.now }), target("+8613800000001")))).code,
     ).toBe("expired");
+  });
+});
+
+describe("the twilio client's HTTP transport (channels/sms/client.ts)", () => {
+  it("a gateway that takes the connection and never answers is a retryable timeout, not a hang", async () => {
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const c = createTwilioClient({
+        accountSid: SID,
+        authToken: TOKEN,
+        baseUrl: `http://127.0.0.1:${port}`,
+        timeoutMs: 300,
+      });
+      const e = classifyTwilioError(
+        await c.messages.create({ to: "+8613800000001", body: "x", from: "+15005550006" }).then(
+          () => null,
+          (err: unknown) => err,
+        ),
+      );
+      expect({ code: e.code, retryable: e.retryable }).toEqual({ code: "network_ETIMEDOUT", retryable: true });
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
+  it("encodes a list as the key repeated and leaves unset parameters out, as twilio's own transport does", async () => {
+    const c = createTwilioClient({ accountSid: SID, authToken: TOKEN, baseUrl: base });
+    const seen: string[] = [];
+    gw.beforeRespond = async (m) => void seen.push(m.to);
+    try {
+      await c.messages.create({
+        to: "+8613800000031",
+        body: "列表",
+        from: "+15005550006",
+        persistentAction: ["mailto:a@example.org", "geo:42.27,118.95"],
+      });
+    } finally {
+      gw.beforeRespond = null;
+    }
+    expect(seen).toEqual(["+8613800000031"]);
+    expect(gw.forms.at(-1)!.getAll("PersistentAction")).toEqual(["mailto:a@example.org", "geo:42.27,118.95"]);
+    expect(gw.forms.at(-1)!.has("StatusCallback")).toBe(false);
+    expect(gw.messages.at(-1)!.body).toBe("列表");
   });
 });
 
