@@ -5,11 +5,12 @@ import postgres from "postgres";
 import { createApp } from "./app.js";
 import { createDb } from "./db/client.js";
 import { defaultGrading, defaultPolicy } from "./config/grading.js";
-import { createLogger } from "./lib/log.js";
+import { createLogger, errorFields } from "./lib/log.js";
 import { defaultServiceConfig, type Services } from "./services.js";
 import { envSchema } from "./config/env.js";
 import { jobs } from "./jobs/index.js";
 import { runJob } from "./jobs/run.js";
+import { continuePlans } from "./dispatch/progressive.js";
 
 interface Env {
   HYPERDRIVE: { connectionString: string };
@@ -75,6 +76,18 @@ function services(env: Env) {
   return { s, end: () => sql.end({ timeout: 5 }) };
 }
 
+/** Workers keep an invocation alive 30 s after its response: plan for at most 20 s. */
+const PLAN_AFTER_RESPONSE_MS = 20_000;
+
+async function planAfterResponse(s: Services): Promise<void> {
+  const until = Date.now() + PLAN_AFTER_RESPONSE_MS;
+  try {
+    await continuePlans(s.db, s.now, () => Date.now() < until);
+  } catch (e) {
+    s.log.error("progressive plan failed", errorFields(e));
+  }
+}
+
 export default {
   async fetch(req: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const { s, end } = services(env);
@@ -91,7 +104,10 @@ export default {
       );
       return new Response(readable, res);
     }
-    ctx.waitUntil(end());
+    // No dispatcher runner listens on Workers: a write that issued a version (an approve,
+    // a cancel, an update…) plans it from this invocation after the response, as a runner
+    // would at commit; what a bounded pass leaves is the minute's plan-pending job's.
+    ctx.waitUntil((req.method !== "GET" && res.ok ? planAfterResponse(s) : Promise.resolve()).finally(end));
     return res;
   },
 

@@ -1,21 +1,26 @@
-// Where a progressive plan stands (warnings.plan_cursor): first the people who must act,
-// county by county, then the public, county by county; a Cancel's all-clear has only the
-// second pass. The issuing transaction then writes no people at all, so its size is the
-// same for a village and a city, and the first county's officers are sent while the
-// other counties' are still being written.
+// Where a progressive plan stands (warnings.plan_cursor): first its targets (the villages,
+// the coverage denominator; devices; county platforms), then the people who must act,
+// county by county, then the public, county by county; a Cancel's all-clear has no first
+// pass. The issuing transaction writes none of it, only the intent ('targets'), so a
+// village's approve and a city's cost the same, and a planner that dies mid-way resumes
+// at the step it had not committed.
 import { sql } from "drizzle-orm";
 import type { Warning } from "../db/queries/warnings.js";
 
 export interface PlanCursor {
-  phase: "first-lane" | "public";
-  /** The last county this phase committed ("" before the first). */
+  phase: "targets" | "first-lane" | "public";
+  /** The last county this phase committed ("" before the first; always "" for targets). */
   after: string;
 }
 
 const FIRST = "first-lane:";
+/** Written by the issue: nothing planned yet. (A null cursor is the first pass's start,
+ * as versions issued before this step existed left it: their targets are planned.) */
+export const TARGETS = "targets";
 
 export function readCursor(w: Pick<Warning, "planCursor" | "msgType">): PlanCursor {
   const c = w.planCursor;
+  if (c === TARGETS) return { phase: "targets", after: "" };
   // A Cancel's all-clear orders its people within each county. A warning for the public
   // alone still makes the first pass: a village cadre is also a member of the public.
   if (w.msgType === "Cancel") return { phase: "public", after: c ?? "" };
@@ -23,10 +28,12 @@ export function readCursor(w: Pick<Warning, "planCursor" | "msgType">): PlanCurs
   return c.startsWith(FIRST) ? { phase: "first-lane", after: c.slice(FIRST.length) } : { phase: "public", after: c };
 }
 
-export const writeCursor = (c: PlanCursor): string => (c.phase === "first-lane" ? FIRST + c.after : c.after);
+export const writeCursor = (c: PlanCursor): string =>
+  c.phase === "targets" ? TARGETS : c.phase === "first-lane" ? FIRST + c.after : c.after;
 
-/** 0 while a warning still plans the people who must act, else 1 (the SQL of readCursor's
- * phase): planners take every warning's first pass before any warning's public. */
-export const firstLanePendingSql = sql.raw(
-  `case when msg_type <> 'Cancel' and (plan_cursor is null or plan_cursor like '${FIRST}%') then 0 else 1 end`,
+/** The phase's order (the SQL of readCursor): planners take every warning's targets, then
+ * every warning's first pass, before any warning's public. */
+export const phaseOrderSql = sql.raw(
+  `case when plan_cursor = '${TARGETS}' then 0
+        when msg_type <> 'Cancel' and (plan_cursor is null or plan_cursor like '${FIRST}%') then 1 else 2 end`,
 );

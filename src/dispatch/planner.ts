@@ -1,8 +1,10 @@
-// Warning → deliveries, set-based (DESIGN §9). The issuing transaction writes what must
-// not wait and stays the same size whatever the area: the targeted villages (the coverage
-// denominator, complete from the first moment), devices, county platforms and the people
-// who must act (the first lane, a few per village). The public's deliveries follow one
-// county per transaction after commit (progressive.ts). Nothing loops per recipient in Node.
+// Warning → deliveries, set-based (DESIGN §9). A version with a public is planned after
+// its issuing transaction, one step per transaction (progressive.ts): its targets first
+// (planDeliveries: the villages, i.e. the coverage denominator, complete before any
+// person's row; devices; county platforms), then the people who must act and the public,
+// one county per step (planCountyPeople). A small version (officials alone, devices alone)
+// is planned whole by planDeliveries inside its issuing transaction. Nothing loops per
+// recipient in Node.
 import { inArray, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import type { Warning } from "../db/queries/warnings.js";
@@ -20,13 +22,13 @@ import { inForceSql } from "../warnings/lifecycle.js";
 import { notifyDeliveries } from "./notify.js";
 import { planEbDeliveries } from "./eb-plan.js";
 import { ledgerKey } from "./ledger-key.js";
-import { readCursor, type PlanCursor } from "./plan-cursor.js";
+import { readCursor, TARGETS, type PlanCursor } from "./plan-cursor.js";
 import { countPlanned } from "../deliveries/coverage.js";
 import { advanceLedger, ledgerId, lockLedger } from "../deliveries/ledger-ids.js";
 
 export interface PlanResult {
   villages: number;
-  /** Planned in the issuing transaction; with `pending`, the public's follow by county. */
+  /** Planned by this step; with `pending`, the people follow county by county. */
   deliveries: number;
   pending: boolean;
   noAddress: number;
@@ -257,6 +259,14 @@ export async function planLateJoiners(
     select ${lanesOf(sql`village_code`)} as lanes from (
       select village_code from recipients where id = any(${sql.param(only.recipientIds ?? [])}::bigint[])
       union all select village_code from devices where id = any(${sql.param(only.deviceIds ?? [])}::uuid[])) j`);
+  // A version whose targets are being planned has no villages to find yet: wait for that
+  // step (it holds the row FOR UPDATE) before looking, else a targets step that read the
+  // devices and people before this joiner committed would miss them and so would we. One
+  // that has not started yet reads them itself after we commit (the lock makes it wait).
+  await tx.execute(sql`
+    select w.id from warnings w
+    where ${inForceSql("w", at)} and w.plan_state = 'pending' and w.plan_cursor = ${TARGETS}
+    for share of w`);
   const open = await tx.execute<{ id: string }>(sql`
     select w.id from warnings w
     where ${inForceSql("w", at)} and w.msg_type <> 'Cancel'
@@ -281,9 +291,11 @@ export async function planLateJoiners(
     const passedByPlan =
       w.planState !== "pending"
         ? sql`true`
-        : cursor.phase === "first-lane"
-          ? sql`(${firstLane} and left(r.village_code, 6) <= ${cursor.after})`
-          : sql`(${firstLane} or left(r.village_code, 6) <= ${cursor.after})`;
+        : cursor.phase === "targets"
+          ? sql`false`
+          : cursor.phase === "first-lane"
+            ? sql`(${firstLane} and left(r.village_code, 6) <= ${cursor.after})`
+            : sql`(${firstLane} or left(r.village_code, 6) <= ${cursor.after})`;
     const [rows] = await tx.execute<{ n: number }>(
       warningDeliveries(w, {
         rank: LEVEL_RANK[w.level],

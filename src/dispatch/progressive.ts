@@ -1,10 +1,12 @@
-// Progressive planning (issue 17): every version commits with what must not wait (its
-// villages, devices, platforms and the people who must act: planner.ts) and, when it has
-// a public to reach, plan_state 'pending'. Any dispatcher process (and the plan-pending
-// job) then plans the public one county per transaction: sending starts at commit, and a
-// planner that dies mid-way resumes after the last county it committed, never leaving a
-// county half planned. A version no longer in force (superseded, cancelled, expired)
-// stops planning. Counties are also Citus's lanes (docs/scale.md).
+// Progressive planning (issue 17): the issuing transaction records the intent only (the
+// version issued, plan_state 'pending', its cursor at 'targets'), so an approve or a cancel
+// costs the same for a village and a city. Any dispatcher process (and the plan-pending
+// job) then plans it one step per transaction: its targets (villages, devices, county
+// platforms: planner.ts planDeliveries), then the people who must act county by county, then
+// the public county by county (plan-cursor.ts). Sending starts at the first commit, and a
+// planner that dies mid-way resumes after the last step it committed, never leaving a
+// step half planned. A version no longer in force (superseded, cancelled, expired) stops
+// planning. Counties are also Citus's lanes (docs/scale.md).
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import type { Warning } from "../db/queries/warnings.js";
@@ -13,23 +15,26 @@ import { warnings } from "../db/schema/index.js";
 import { FIRST_LANE_AUDIENCES, LEVEL_RANK } from "../domain/vocabulary.js";
 import { inForce } from "../warnings/lifecycle.js";
 import { notifyDeliveries } from "./notify.js";
-import { channelsOf, planCountyPeople } from "./planner.js";
-import { firstLanePendingSql, readCursor, writeCursor, type PlanCursor } from "./plan-cursor.js";
+import { channelsOf, planCountyPeople, planDeliveries } from "./planner.js";
+import { phaseOrderSql, readCursor, writeCursor, type PlanCursor } from "./plan-cursor.js";
 
 const firstLane = FIRST_LANE_AUDIENCES as readonly string[];
 
-/** Whether a version has people to plan after its issuing transaction: a Cancel's
- * all-clear, or a public on a person channel (then the people who must act are planned
- * first, county by county, before the public: plan-cursor.ts). A version for officials
- * alone is small and planned whole in its issuing transaction. */
+/** Whether a version is planned after its issuing transaction: a Cancel (its all-clear and
+ * loudspeaker stops), or a public on a person channel (its targets, then the people who
+ * must act, county by county, before the public: plan-cursor.ts). A version for officials
+ * alone, or for devices alone, is small and planned whole in its issuing transaction. */
 export const plansProgressively = (w: Pick<Warning, "msgType" | "channels" | "audiences">) =>
   w.msgType === "Cancel" ||
   (channelsOf(w).personChannels.length > 0 && w.audiences.some((a) => !firstLane.includes(a)));
 
 export interface ChunkResult {
   warningId: string;
-  /** The county planned; null when the warning had none left (now `planned`) or stopped. */
+  /** The county planned; null for the targets step, and when the warning had none left
+   * (now `planned`) or stopped. */
   county: string | null;
+  /** The warning's plan is finished (planned or stopped). */
+  finished: boolean;
   deliveries: number;
   /** The version left force before its plan finished: its remaining counties are dropped. */
   stopped?: true;
@@ -37,10 +42,10 @@ export interface ChunkResult {
   phase?: PlanCursor["phase"];
 }
 
-/** The people who must act of every warning before any warning's public (a second red
- * warning's officers do not wait for the first one's million residents), then red before
- * yellow, then the oldest: a red warning issued while a yellow one plans waits for one
- * county of it, not for all of it. */
+/** Every warning's targets, then the people who must act of every warning, before any
+ * warning's public (a second red warning's officers do not wait for the first one's
+ * million residents), then red before yellow, then the oldest: a red warning issued while
+ * a yellow one plans waits for one county of it, not for all of it. */
 const levelOrder = sql.raw(
   `case level ${Object.entries(LEVEL_RANK)
     .map(([l, r]) => `when '${l}' then ${r}`)
@@ -54,12 +59,23 @@ export async function planNextChunk(db: Db, now: Date): Promise<ChunkResult | nu
       .select()
       .from(warnings)
       .where(eq(warnings.planState, "pending"))
-      .orderBy(firstLanePendingSql, levelOrder, warnings.issuedAt)
+      .orderBy(phaseOrderSql, levelOrder, warnings.issuedAt)
       .limit(1)
       .for("update", { skipLocked: true });
     if (!w) return null;
     if (!inForce(w, now)) return stop(tx, w);
     let cursor = readCursor(w);
+    if (cursor.phase === "targets") {
+      const plan = await planDeliveries(tx, w, now);
+      const next: PlanCursor = { phase: w.msgType === "Cancel" ? "public" : "first-lane", after: "" };
+      await tx
+        .update(warnings)
+        .set({ planCursor: writeCursor(next) })
+        .where(eq(warnings.id, w.id));
+      // Devices and platforms wait on this notice; its lanes are the targeted villages'.
+      if (plan.deliveries > 0) await notifyDeliveries(tx, w.id, { lanes: plan.lanes });
+      return { warningId: w.id, county: null, finished: false, deliveries: plan.deliveries, phase: "targets" };
+    }
     let county = await nextCounty(tx, w.id, cursor.after);
     if (county === null && cursor.phase === "first-lane") {
       // Everyone who must act is planned: the public follows, from the first county.
@@ -68,11 +84,11 @@ export async function planNextChunk(db: Db, now: Date): Promise<ChunkResult | nu
     }
     if (county === null) {
       await tx.update(warnings).set({ planState: "planned", planCursor: null }).where(eq(warnings.id, w.id));
-      return { warningId: w.id, county, deliveries: 0 };
+      return { warningId: w.id, county, finished: true, deliveries: 0 };
     }
     const deliveries = await planCountyPeople(tx, w, county, now, cursor.phase);
     // The first pass's last county moves the cursor to the public's start, so the planners'
-    // order (firstLanePendingSql) no longer counts this warning among those still planning
+    // order (phaseOrderSql) no longer counts this warning among those still planning
     // their officers.
     const done = cursor.phase === "first-lane" && (await nextCounty(tx, w.id, county)) === null;
     await tx
@@ -80,7 +96,7 @@ export async function planNextChunk(db: Db, now: Date): Promise<ChunkResult | nu
       .set({ planCursor: writeCursor(done ? { phase: "public", after: "" } : { ...cursor, after: county }) })
       .where(eq(warnings.id, w.id));
     if (deliveries > 0) await notifyDeliveries(tx, w.id, { lanes: [county], peopleOnly: true });
-    return { warningId: w.id, county, deliveries, phase: cursor.phase };
+    return { warningId: w.id, county, finished: false, deliveries, phase: cursor.phase };
   });
 }
 
@@ -104,7 +120,7 @@ async function stop(tx: Db, w: Warning): Promise<ChunkResult> {
     before: { planState: w.planState, planCursor: w.planCursor },
     after: { planState: "stopped", status: w.status },
   });
-  return { warningId: w.id, county: null, deliveries: 0, stopped: true };
+  return { warningId: w.id, county: null, finished: true, deliveries: 0, stopped: true };
 }
 
 /** Plans every pending warning to the end (or until `running()` says stop). */
@@ -117,7 +133,7 @@ export async function continuePlans(
   while (running()) {
     const r = await planNextChunk(db, now());
     if (!r) break;
-    if (r.county === null) out.warnings++;
+    if (r.finished) out.warnings++;
     else out.chunks++;
     out.deliveries += r.deliveries;
   }

@@ -1,7 +1,9 @@
 // Issuing a warning version: one transaction marks it issued, retires the version it
-// supersedes, plans what must not wait (villages, devices, the people who must act) and
-// wakes the dispatchers, whose planner then writes the public's deliveries county by
-// county (dispatch/progressive.ts). Its size does not grow with the area's population.
+// supersedes and wakes the dispatchers. A version with a public (or a Cancel) records only
+// its plan's intent here (plan_state 'pending', cursor 'targets'): the dispatchers' planner
+// writes its villages, devices and platforms, then its people county by county, each step
+// committed (dispatch/progressive.ts), so the request costs the same for a village and a
+// city. A small version (officials alone, devices alone) is planned whole here.
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { updateWarning, type Warning } from "../db/queries/warnings.js";
@@ -9,8 +11,18 @@ import { writeAudit, type AuditEntry } from "../db/queries/audit.js";
 import { planDeliveries, type PlanResult } from "../dispatch/planner.js";
 import { notifyDeliveries } from "../dispatch/notify.js";
 import { plansProgressively } from "../dispatch/progressive.js";
+import { TARGETS } from "../dispatch/plan-cursor.js";
 import { assertTransition, fromStatesSql, TRANSITIONS } from "./lifecycle.js";
 import { startLedger } from "../deliveries/ledger-ids.js";
+
+const intentOnly: PlanResult = {
+  villages: 0,
+  deliveries: 0,
+  pending: true,
+  noAddress: 0,
+  villagesWithoutCentroid: 0,
+  lanes: [],
+};
 
 export async function issueWarning(
   tx: Db,
@@ -18,10 +30,12 @@ export async function issueWarning(
   opts: { now: Date; actor: string; actorKind?: "user" | "system"; requestId?: string | undefined },
 ): Promise<{ warning: Warning; plan: PlanResult }> {
   assertTransition("issue", w.status, w.id);
+  const progressive = plansProgressively(w);
   const issued = await updateWarning(tx, w.id, {
     status: TRANSITIONS.issue.to,
     issuedAt: opts.now,
-    planState: plansProgressively(w) ? "pending" : "planned",
+    planState: progressive ? "pending" : "planned",
+    planCursor: progressive ? TARGETS : null,
   });
   const who = {
     actor: opts.actor,
@@ -56,8 +70,9 @@ export async function issueWarning(
     }
   }
   await startLedger(tx, w.id);
-  const plan = await planDeliveries(tx, issued, opts.now);
+  const plan = progressive ? intentOnly : await planDeliveries(tx, issued, opts.now);
   await writeAudit(tx, audits);
-  await notifyDeliveries(tx, w.id, { lanes: plan.lanes });
+  // A pending plan has no rows yet: the notice wakes the planners, not the device hubs.
+  await notifyDeliveries(tx, w.id, progressive ? { peopleOnly: true } : { lanes: plan.lanes });
   return { warning: issued, plan };
 }

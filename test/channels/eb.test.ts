@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { useContext, type TestContext } from "../helpers/context.js";
-import { createIssued, json } from "../helpers/factories.js";
+import { createIssued, finishPlans, json } from "../helpers/factories.js";
 import { addPerson, setPopulation } from "../helpers/people.js";
 import { dispatchWith } from "../helpers/dispatch.js";
 import { FakeEbPlatform } from "../helpers/eb-platform.js";
@@ -156,6 +156,7 @@ describe("eb: warning → EBM → read-back → coverage → cancel", () => {
     });
     expect(r.status).toBe(201);
     const cancel = await json(r);
+    await finishPlans(c); // its targets: the platform's stop (a runner does this at commit)
     expect(await dispatchWith(c, channel(c))).toBe(1);
     expect(fake.problems).toEqual([]);
     const sent = fake.ebms[1]!.ebm;
@@ -290,6 +291,7 @@ describe("eb: vendor dialects are options per platform", () => {
         key: c.users.issuer.key,
         json: { reason: "险情解除" },
       });
+      await finishPlans(c);
       await dispatchWith(c, channel(c));
       expect(fake.problems).toEqual([]);
       expect(String(fake.ebms[1]!.ebm[dialect.related].EBMID)).toBe(String(fake.ebms[0]!.ebm.EBMID));

@@ -224,7 +224,7 @@ describe("dispatch", () => {
     expect(ch.totalSends).toBe(0);
   });
 
-  it("cancel returns before its all-clear exists, stops go at once, then it reaches who got it", async () => {
+  it("cancel returns before its all-clear and stops exist; a runner, woken at commit, plans the stops, then the all-clear to who got it", async () => {
     const c = ctx();
     const spk = await addDevice(c.tdb.db, { area: V, kind: "loudspeaker" });
     const w = await issue(c, { channels: ["sms", "loudspeaker"] });
@@ -238,9 +238,8 @@ describe("dispatch", () => {
       }),
     );
     expect(cancel.planState).toBe("pending");
-    const early = await deliveriesOf(c.tdb.db, cancel.id);
-    expect(early.filter((r) => r.channel === "sms")).toHaveLength(0);
-    expect(early.filter((r) => r.channel === "loudspeaker").map((r) => r.device_id)).toEqual([spk]);
+    // The request recorded the intent only: its size does not grow with the thread's reach.
+    expect(await deliveriesOf(c.tdb.db, cancel.id)).toHaveLength(0);
     // Any dispatcher process plans it, woken by the cancel's own NOTIFY.
     const runner = new DispatchRunner({
       db: c.tdb.db,

@@ -1,6 +1,7 @@
-// Progressive planning: the issuing transaction writes what must not wait (villages,
-// devices, the people who must act) and the public's deliveries follow one county per
-// transaction, so a planner that stops between counties resumes where it left off.
+// Progressive planning: the issuing transaction records the plan's intent only; the
+// planner then writes its targets (villages, devices, platforms), the people who must act
+// and the public, one step per transaction, so a planner that stops between steps resumes
+// where it left off.
 import { beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
@@ -8,7 +9,7 @@ import { useContext, type TestContext } from "../helpers/context.js";
 import { createDraft, createIssued, json, warningBody } from "../helpers/factories.js";
 import { addDevice, addPerson, deliveriesOf } from "../helpers/people.js";
 import { continuePlans, planNextChunk } from "../../src/dispatch/progressive.js";
-import { planCountyPeople } from "../../src/dispatch/planner.js";
+import { planCountyPeople, planDeliveries } from "../../src/dispatch/planner.js";
 import { createDb } from "../../src/db/client.js";
 import { getWarning } from "../../src/db/queries/warnings.js";
 import { deferred } from "../helpers/deferred.js";
@@ -60,6 +61,8 @@ describe("progressive plan", () => {
     const cancel = await json(r);
     expect(cancel.planState).toBe("pending");
     expect(await deliveriesOf(c.tdb.db, cancel.id)).toHaveLength(0);
+    // Its targets first (the villages the thread reached; no loudspeaker here to stop).
+    expect(await planNextChunk(c.tdb.db, c.clock.now)).toMatchObject({ phase: "targets", county: null });
 
     // One county, committed: the planner "dies" here.
     expect(await planNextChunk(c.tdb.db, c.clock.now)).toMatchObject({ county: "150402", deliveries: 2 });
@@ -73,7 +76,7 @@ describe("progressive plan", () => {
     expect(await planNextChunk(c.tdb.db, c.clock.now)).toBeNull();
   });
 
-  it("an issue commits with its villages and devices; the people who must act follow county by county, then the public", async () => {
+  it("an issue commits its intent only; its villages and devices follow, then the people who must act county by county, then the public", async () => {
     const c = ctx();
     const [P1, P2, P3] = ["150402002001", "150403002001", "150404002001"];
     const db = c.tdb.db;
@@ -93,14 +96,27 @@ describe("progressive plan", () => {
       channels: ["sms", "loudspeaker"],
     });
     expect(w).toMatchObject({ status: "issued", planState: "pending" });
-    // The denominator is whole from the first moment: coverage never over-reports.
-    const [cv] = await db.execute<{ n: number }>(
-      sql`select count(*)::int as n from coverage_villages where warning_id = ${w.id}`,
-    );
-    expect(cv!.n).toBe(3);
+    const villages = async () =>
+      (
+        await db.execute<{ n: number }>(
+          sql`select count(*)::int as n from coverage_villages where warning_id = ${w.id}`,
+        )
+      )[0]!.n;
+    // The issuing transaction wrote neither villages nor rows: its size is the same for a
+    // village and a city.
+    expect([await villages(), (await deliveriesOf(db, w.id)).length]).toEqual([0, 0]);
     const cov = await json(await c.request("GET", `/api/v1/warnings/${w.id}/coverage`));
     expect(cov.planState).toBe("pending");
-    // The issuing transaction wrote no people: its size is the same for a village and a city.
+    // Its targets, in one step: the denominator whole before any delivery exists (coverage
+    // never over-reports), and the loudspeaker's command.
+    expect(await planNextChunk(db, c.clock.now)).toMatchObject({
+      warningId: w.id,
+      phase: "targets",
+      county: null,
+      deliveries: 1,
+      finished: false,
+    });
+    expect(await villages()).toBe(3);
     const first = await deliveriesOf(db, w.id);
     expect(first.map((d) => d.recipient_id ?? d.device_id)).toEqual([speaker]);
 
@@ -148,7 +164,8 @@ describe("progressive plan", () => {
     await firstPublicChunk(c, red.id);
     c.clock.advance(1_000);
     const yellow = await approve(c, { ...body, level: "yellow", type: "gale" });
-    // The yellow warning's first pass comes before the red one's remaining public.
+    // The yellow warning's targets and first pass come before the red one's remaining public.
+    expect(await planNextChunk(db, c.clock.now)).toMatchObject({ warningId: yellow.id, phase: "targets" });
     const next = await planNextChunk(db, c.clock.now);
     expect(next).toMatchObject({ warningId: yellow.id, phase: "first-lane" });
     const untilPublic: unknown[] = [next];
@@ -183,8 +200,8 @@ describe("progressive plan", () => {
     });
     const earlyId = (await json(early)).id as number;
     expect((await deliveriesOf(c.tdb.db, w.id)).filter((d) => d.recipient_id === earlyId)).toHaveLength(0);
-    // The officers' pass (150402, 150404), then the public's first county.
-    for (const phase of ["first-lane", "first-lane", "public"])
+    // Its targets, the officers' pass (150402, 150404), then the public's first county.
+    for (const phase of ["targets", "first-lane", "first-lane", "public"])
       expect(await planNextChunk(c.tdb.db, c.clock.now)).toMatchObject({ warningId: w.id, phase });
     expect((await deliveriesOf(c.tdb.db, w.id)).filter((d) => d.recipient_id === earlyId)).toHaveLength(1);
     const add = async (areaCode: string, phone: string, audiences: string[]) => {
@@ -263,6 +280,57 @@ describe("progressive plan", () => {
     await continuePlans(c.tdb.db, () => c.clock.now);
     expect(await doubles(c, w.id)).toEqual([]);
     expect(await deliveriesOf(c.tdb.db, w.id)).toHaveLength(3);
+  });
+
+  it("a loudspeaker registered while the targets step holds the warning waits for it, and gets one command", async () => {
+    const c = ctx();
+    const T1 = "150402005001";
+    const w = await approve(c, { areas: { codes: [T1] }, channels: ["sms", "loudspeaker"] });
+    const row = (await getWarning(c.tdb.db, w.id))!;
+    // The targets step, mid-way on its own connection: it holds the warning row (as
+    // planNextChunk does) and reads the devices from a snapshot that cannot see the new
+    // loudspeaker, committed only after it.
+    const client = postgres(c.tdb.url, { max: 1, onnotice: () => {} });
+    const gate = deferred();
+    const held = deferred();
+    const planner = createDb(client).transaction(async (tx) => {
+      await tx.execute(sql`select id from warnings where id = ${w.id} for update`);
+      held.resolve();
+      await gate.promise;
+      const plan = await planDeliveries(tx, row, c.clock.now);
+      await tx.execute(sql`update warnings set plan_cursor = null where id = ${w.id}`);
+      return plan.deliveries;
+    });
+    try {
+      await held.promise;
+      const created = c.request("POST", "/api/v1/devices", {
+        key: c.users.admin.key,
+        json: { kind: "loudspeaker", areaCode: T1, name: "新喇叭" },
+      });
+      let answered = false;
+      void created.finally(() => (answered = true));
+      // Wait on state: the registration is blocked on the warning row (its late-joiner step).
+      for (let waited = 0; ; waited += 10) {
+        const [l] = await c.tdb.db.execute<{ n: number }>(sql`
+          select count(*)::int as n from pg_stat_activity
+          where datname = current_database() and wait_event_type = 'Lock'`);
+        if (l!.n > 0) break;
+        if (waited > 10_000 || answered) throw new Error("the registration did not wait for the targets step");
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      gate.resolve();
+      expect(await planner).toBe(0);
+      const r = await created;
+      expect(r.status).toBe(201);
+      const id = (await json(r)).id as string;
+      expect((await deliveriesOf(c.tdb.db, w.id)).filter((d) => d.device_id === id)).toHaveLength(1);
+    } finally {
+      gate.resolve();
+      await planner.catch(() => {});
+      await client.end();
+    }
+    await continuePlans(c.tdb.db, () => c.clock.now);
+    expect(await doubles(c, w.id)).toEqual([]);
   });
 
   it("a version superseded while it plans stops planning; its successor plans in full", async () => {

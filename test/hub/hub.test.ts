@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { useContext, type TestContext } from "../helpers/context.js";
-import { createIssued, json } from "../helpers/factories.js";
+import { createIssued, finishPlans, json } from "../helpers/factories.js";
 import { createDevice, echoRenderer, startHub, TestDevice, until, type RunningHub } from "./harness.js";
 
 const ctx = useContext();
@@ -208,6 +208,7 @@ describe("store and forward", () => {
     });
     expect(r.status).toBe(201);
     const cancel = await json(r);
+    await finishPlans(c); // the stop, planned after commit (a runner does this when woken)
     const third = await online(ls.token);
     const stop = await third.next((f) => f.type === "command");
     expect(stop).toMatchObject({ action: "stop", warning: { id: cancel.id, msgType: "Cancel", thread: w2.id } });
@@ -342,6 +343,7 @@ describe("delivery truth", () => {
       json: { reason: "大风减弱" },
     });
     const cancel = await json(r);
+    await finishPlans(c);
     const stop2 = await d.next((f) => f.type === "command" && f.warning.id === cancel.id);
     expect(stop2.id).not.toBe(second.id);
     d.send({ type: "ack", id: stop2.id, state: "played" });

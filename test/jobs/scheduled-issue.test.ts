@@ -51,8 +51,8 @@ describe("scheduled issue", () => {
       deliveries: 0,
       planning: 1,
     });
-    // Two county steps: the officers' pass (none here), then the public's.
-    expect(await runAt(c, planPendingJob, minutes(w.t0, 30))).toMatchObject({ chunks: 2, deliveries: 1, warnings: 1 });
+    // Three steps: its targets (the village), the officers' pass (none here), the public's.
+    expect(await runAt(c, planPendingJob, minutes(w.t0, 30))).toMatchObject({ chunks: 3, deliveries: 1, warnings: 1 });
     const issued = await json(await c.request("GET", `/api/v1/warnings/${w.id}`));
     expect(issued).toMatchObject({ status: "issued", issuedAt: minutes(w.t0, 30).toISOString() });
     expect(await deliveriesOf(c.tdb.db, w.id)).toHaveLength(1);

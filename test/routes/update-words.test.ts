@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { SONGSHAN, useContext, type TestContext } from "../helpers/context.js";
-import { createIssued, json, warningBody } from "../helpers/factories.js";
+import { createIssued, finishPlans, json, warningBody } from "../helpers/factories.js";
 import { parseXml, kid, kids } from "../../src/cap/xml.js";
 import { rendererFor } from "../../src/templates/default.js";
 import { createDevice, startHub, TestDevice, until, type RunningHub } from "../hub/harness.js";
@@ -33,6 +33,7 @@ afterAll(async () => {
 async function approve(c: TestContext, id: string) {
   const r = await c.request("POST", `/api/v1/warnings/${id}/approve`, { key: c.users.approver.key });
   expect(r.status).toBe(200);
+  await finishPlans(c); // what a runner's planner does after the commit
   return json(r);
 }
 
