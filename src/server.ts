@@ -4,16 +4,19 @@ import { serve } from "@hono/node-server";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseEnv } from "./config/env.js";
-import { defaultGrading, defaultPolicy } from "./config/grading.js";
+import { defaultGrading } from "./config/grading.js";
 import { createLogger, errorFields } from "./lib/log.js";
 import { createApp } from "./app.js";
 import { connect, openDatabase } from "./runtime.js";
 import { createDb } from "./db/client.js";
 import { bannerLine, seedDemoUsers, seedSyntheticRecipients } from "./seed/demo.js";
-import { seedDemoDevices, startDemoDevices, type DemoDevices } from "./seed/demo-devices.js";
-import { defaultServiceConfig, type Services } from "./services.js";
+import { seedDemoDevices } from "./seed/demo-devices.js";
+import type { Services } from "./services.js";
 import { setupChannels, type ChannelSetup } from "./node/channels.js";
-import { DispatchRunner } from "./dispatch/runner.js";
+import { startThread, threadEntry, type RunningThread } from "./node/threads.js";
+import type { DispatchThreadData } from "./node/dispatch-thread.js";
+import type { DemoDevicesReport, DemoDevicesThreadData } from "./node/demo-devices-thread.js";
+import { nodeServices } from "./node/services.js";
 import { DeviceHub } from "./hub/hub.js";
 import { rendererFor } from "./templates/default.js";
 import { startCron } from "./node/cron.js";
@@ -22,6 +25,14 @@ import { buildCatalog, TemplateError, type TemplateCatalog } from "./templates/c
 import { readTemplateDir, TEMPLATES_DIR } from "./node/templates.js";
 
 const t0 = performance.now();
+/** Nice values of the threads. The dispatcher keeps the process's (0): its own thread and
+ * event loop already keep staff requests from queueing behind a fan-out, and a lower
+ * priority let any other busy process on the machine starve the sending. The demo's
+ * simulated devices, which stand for hardware out in the villages, run below the service. */
+const DISPATCH_NICE = 0;
+const DEMO_DEVICES_NICE = 5;
+// Declared before anything that may call shutdown() (the dispatch thread's exit).
+let stopping = false;
 const env = parseEnv(process.env);
 const log = createLogger({ level: env.LOG_LEVEL });
 
@@ -58,31 +69,7 @@ if (env.WARNCAST_SEED_DEMO === "true") {
   }
 }
 
-const publicUrl = env.PUBLIC_URL ?? `http://127.0.0.1:${env.PORT}`;
-const services: Services = {
-  db: database.db,
-  grading: defaultGrading,
-  policy: defaultPolicy,
-  config: {
-    ...defaultServiceConfig,
-    sender: env.WARNCAST_SENDER,
-    senderName: env.WARNCAST_SENDER_NAME,
-    smsSignature: env.SMS_SIGNATURE,
-    publicUrl,
-    tzDisplay: env.TZ_DISPLAY,
-    twilioAuthToken: env.TWILIO_AUTH_TOKEN,
-    sessionSecret: env.SESSION_SECRET,
-    digestEmails: env.DIGEST_EMAILS,
-    ebResourceCode: env.EB_RESOURCE_CODE,
-    clientAddressHeader: env.CLIENT_ADDRESS_HEADER,
-    maxCsvBytes: env.MAX_CSV_BYTES,
-    ledgerRetentionMonths: env.LEDGER_RETENTION_MONTHS,
-  },
-  log,
-  now: () => new Date(),
-  // Read from templates/ (and checked) at every start, so edits need only a restart.
-  templates,
-};
+const services: Services = nodeServices(env, database.db, templates, log);
 const renderer = rendererFor(services);
 // Loudspeakers and displays connect at /ws/devices on the same port (DESIGN §10); the
 // device channels deliver through this hub.
@@ -105,11 +92,21 @@ banner.push(...channelSetup.banner);
 services.mailer = channelSetup.mailer;
 services.channelHealth = channelSetup.health;
 const app = createApp({ ...services, db: createDb(requestSql) });
-let dispatcher: DispatchRunner | null = null;
+// The planner and the sending loops run on a thread of their own at a lower CPU priority
+// (node/dispatch-thread.ts): a city-wide fan-out must not queue the duty officer's requests.
+let dispatcher: RunningThread<null> | null = null;
 if (env.WARNCAST_DISPATCH === "true") {
-  const channels = channelSetup.senders;
-  dispatcher = new DispatchRunner({ db: database.db, sql: database.sql, channels, renderer, log });
-  await dispatcher.start();
+  try {
+    const data: DispatchThreadData = { thread: "dispatch", databaseUrl: database.url, nice: DISPATCH_NICE };
+    dispatcher = await startThread<null>("dispatch", threadEntry("dispatch-thread"), data, {
+      log,
+      onExit: (e) => void shutdown("dispatch thread exit", e),
+    });
+  } catch (e) {
+    console.error((e as Error).message);
+    await database.close();
+    process.exit(1);
+  }
 }
 
 const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
@@ -129,30 +126,37 @@ await hub.start();
 const demoDevicesOn = env.WARNCAST_DEMO_DEVICES
   ? env.WARNCAST_DEMO_DEVICES === "true"
   : Boolean(database.embedded) && env.WARNCAST_SEED_DEMO === "true";
-let demoDevices: DemoDevices | null = null;
+let demoDevices: RunningThread<DemoDevicesReport> | null = null;
 if (demoDevicesOn) {
   // After listen: the simulators connect to this very server over loopback.
   await new Promise<void>((r) => (server.listening ? r() : server.once("listening", () => r())));
   const port = (server.address() as AddressInfo).port;
   const added = await seedDemoDevices(database.db);
-  demoDevices = await startDemoDevices({
-    db: database.db,
+  const data: DemoDevicesThreadData = {
+    thread: "demo-devices",
+    databaseUrl: database.url,
     wsUrl: `ws://127.0.0.1:${port}/ws/devices`,
-    log: log.child({ part: "demo-devices" }),
+    nice: DEMO_DEVICES_NICE,
+  };
+  demoDevices = await startThread<DemoDevicesReport>("demo-devices", threadEntry("demo-devices-thread"), data, {
+    log,
+    // The simulated fleet is the demo's, not the service's: losing it stops nothing real.
+    onExit: (e) => log.error("demo devices stopped", errorFields(e)),
   });
+  const r = demoDevices.report;
   console.log(
-    `demo devices: ${demoDevices.connected} simulated loudspeakers/displays online (${added} new), ` +
-      `${demoDevices.offline} offline, ${demoDevices.failing} failing (WARNCAST_DEMO_DEVICES=false turns them off)`,
+    `demo devices: ${r.connected} simulated loudspeakers/displays online (${added} new), ` +
+      `${r.offline} offline, ${r.failing} failing (WARNCAST_DEMO_DEVICES=false turns them off)`,
   );
 }
 // Scheduled jobs (src/jobs): each slot runs on exactly one instance (cron_runs).
 const cron = startCron({ jobs, services });
 
-let stopping = false;
-async function shutdown(signal: string) {
+async function shutdown(signal: string, failure?: unknown) {
   if (stopping) return;
   stopping = true;
-  log.info("shutting down", { signal });
+  if (failure) log.error("shutting down: nothing would send", errorFields(failure));
+  else log.info("shutting down", { signal });
   server.close();
   await demoDevices?.stop();
   await cron.stop().catch((e) => log.error("cron stop failed", errorFields(e)));
@@ -161,7 +165,7 @@ async function shutdown(signal: string) {
   await channelSetup.close().catch((e) => log.error("channel close failed", errorFields(e)));
   await requestSql.end({ timeout: 5 }).catch((e) => log.error("close failed", errorFields(e)));
   await database.close().catch((e) => log.error("close failed", errorFields(e)));
-  process.exit(0);
+  process.exit(failure ? 1 : 0);
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -43,12 +43,12 @@ describe("connection pools", () => {
     });
     await locked.promise;
     try {
-      // The hub's catch-up read and the dispatcher's maintenance touch the ledger every 2 s:
-      // both engine connections end up waiting on the lock.
+      // The hub's catch-up read (the engine pool) and the dispatch thread's maintenance (its
+      // own pool) touch the ledger every 2 s: both end up waiting on the lock.
       const waiting = async () => {
         const [r] = await tdb!.sql<{ n: number }[]>`
           select count(*)::int as n from pg_stat_activity
-          where application_name = 'warncast' and wait_event_type = 'Lock'`;
+          where application_name in ('warncast', 'warncast-dispatch') and wait_event_type = 'Lock'`;
         return r!.n;
       };
       await vi.waitUntil(async () => (await waiting()) >= 2, { timeout: 30_000, interval: 100 });
