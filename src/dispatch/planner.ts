@@ -1,8 +1,8 @@
 // Warning → deliveries, set-based (DESIGN §9). A version with a public is planned after
 // its issuing transaction, one step per transaction (progressive.ts): its targets first
-// (planDeliveries: the villages, i.e. the coverage denominator, complete before any
-// person's row; devices; county platforms), then the people who must act and the public,
-// one county per step (planCountyPeople). A small version (officials alone, devices alone)
+// (planDeliveries: the villages, i.e. the coverage denominator, complete before any row;
+// county platforms), then the people who must act one county per step (planCountyPeople),
+// its loudspeakers and displays (planDevices), then the public one county per step. A small version (officials alone, devices alone)
 // is planned whole by planDeliveries inside its issuing transaction. Nothing loops per
 // recipient in Node.
 import { inArray, sql, type SQL } from "drizzle-orm";
@@ -93,9 +93,9 @@ export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<Pla
           rank,
           at,
           ...channelsOf(w),
-          // A progressive plan writes its people after commit, first lane first (plan-cursor.ts).
+          // A progressive plan writes its people and devices in later steps (plan-cursor.ts).
           people: w.planState === "pending" ? null : firstLane,
-          devices: true,
+          devices: w.planState !== "pending",
         }),
   );
   const eb = await planEbDeliveries(tx, w, rank, at);
@@ -112,6 +112,27 @@ export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<Pla
     pending: w.planState === "pending",
     noAddress: f?.n ?? 0,
   };
+}
+
+/** A progressive plan's loudspeakers and displays, after the people who must act: one
+ * statement, as the issue wrote them before (a few thousand rows). Only devices without a
+ * row yet: a version issued before this step existed planned its devices at issue, and a
+ * late joiner may have been planned meanwhile. */
+export async function planDevices(tx: Db, w: Warning, now: Date): Promise<{ deliveries: number; lanes: string[] }> {
+  const [r] = await tx.execute<{ n: number }>(
+    warningDeliveries(w, {
+      rank: LEVEL_RANK[w.level],
+      at: now.toISOString(),
+      ...channelsOf(w),
+      people: null,
+      devices: true,
+      newDevicesOnly: true,
+    }),
+  );
+  const [l] = await tx.execute<{ lanes: string[] }>(
+    sql`select ${lanesOf(sql`village_code`)} as lanes from coverage_villages where warning_id = ${w.id}`,
+  );
+  return { deliveries: r?.n ?? 0, lanes: l?.lanes ?? [] };
 }
 
 /** One county of the public's deliveries (the people outside the first lane, or a
@@ -160,6 +181,8 @@ function warningDeliveries(
     people: SQL | null;
     villages?: SQL;
     devices: boolean;
+    /** Devices that have no row of this warning yet (always so for `only`). */
+    newDevicesOnly?: boolean;
     only?: Only;
   },
 ) {
@@ -171,9 +194,10 @@ function warningDeliveries(
     ? sql`where not exists (select 1 from deliveries d where d.warning_id = ${w.id}::uuid and d.recipient_id = p.id
             and d.channel = ch::channel and d.purpose = 'warning')`
     : sql``;
-  const newDevice = only
-    ? sql`and not exists (select 1 from deliveries d where d.warning_id = ${w.id}::uuid and d.device_id = dv.id)`
-    : sql``;
+  const newDevice =
+    only || o.newDevicesOnly
+      ? sql`and not exists (select 1 from deliveries d where d.warning_id = ${w.id}::uuid and d.device_id = dv.id)`
+      : sql``;
   const targeted = (village: SQL) =>
     sql`tv.warning_id = ${w.id} and tv.village_code = ${village} ${o.villages ? sql`and ${o.villages}` : sql``}`;
   return sql`
@@ -261,8 +285,9 @@ export async function planLateJoiners(
       union all select village_code from devices where id = any(${sql.param(only.deviceIds ?? [])}::uuid[])) j`);
   // A version whose targets are being planned has no villages to find yet: wait for that
   // step (it holds the row FOR UPDATE) before looking, else a targets step that read the
-  // devices and people before this joiner committed would miss them and so would we. One
-  // that has not started yet reads them itself after we commit (the lock makes it wait).
+  // people before this joiner committed would miss them and so would we. One that has not
+  // started yet reads them itself after we commit (the lock makes it wait). Later steps
+  // are waited for by the FOR SHARE below (the villages are there to find).
   await tx.execute(sql`
     select w.id from warnings w
     where ${inForceSql("w", at)} and w.plan_state = 'pending' and w.plan_cursor = ${TARGETS}
@@ -295,14 +320,19 @@ export async function planLateJoiners(
           ? sql`false`
           : cursor.phase === "first-lane"
             ? sql`(${firstLane} and left(r.village_code, 6) <= ${cursor.after})`
-            : sql`(${firstLane} or left(r.village_code, 6) <= ${cursor.after})`;
+            : cursor.phase === "devices"
+              ? firstLane
+              : sql`(${firstLane} or left(r.village_code, 6) <= ${cursor.after})`;
+    // Devices: only once the plan's devices step is behind it (public phase), else that
+    // step reaches them itself.
+    const devicesPassed = w.planState !== "pending" || cursor.phase === "public";
     const [rows] = await tx.execute<{ n: number }>(
       warningDeliveries(w, {
         rank: LEVEL_RANK[w.level],
         at,
         ...channelsOf(w),
         people: passedByPlan,
-        devices: true,
+        devices: devicesPassed,
         only,
       }),
     );

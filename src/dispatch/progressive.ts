@@ -1,9 +1,11 @@
 // Progressive planning (issue 17): the issuing transaction records the intent only (the
 // version issued, plan_state 'pending', its cursor at 'targets'), so an approve or a cancel
 // costs the same for a village and a city. Any dispatcher process (and the plan-pending
-// job) then plans it one step per transaction: its targets (villages, devices, county
-// platforms: planner.ts planDeliveries), then the people who must act county by county, then
-// the public county by county (plan-cursor.ts). Sending starts at the first commit, and a
+// job) then plans it one step per transaction: its targets (villages, county platforms:
+// planner.ts planDeliveries), then the people who must act county by county, then its
+// loudspeakers and displays (planDevices), then the public county by county (plan-cursor.ts).
+// The people who must act come before the devices, which speak to the public: their first
+// SMS does not wait for a city's 2,700 loudspeaker commands to be written and sent. Sending starts at the first commit, and a
 // planner that dies mid-way resumes after the last step it committed, never leaving a
 // step half planned. A version no longer in force (superseded, cancelled, expired) stops
 // planning. Counties are also Citus's lanes (docs/scale.md).
@@ -15,7 +17,7 @@ import { warnings } from "../db/schema/index.js";
 import { FIRST_LANE_AUDIENCES, LEVEL_RANK } from "../domain/vocabulary.js";
 import { inForce } from "../warnings/lifecycle.js";
 import { notifyDeliveries } from "./notify.js";
-import { channelsOf, planCountyPeople, planDeliveries } from "./planner.js";
+import { channelsOf, planCountyPeople, planDeliveries, planDevices } from "./planner.js";
 import { phaseOrderSql, readCursor, writeCursor, type PlanCursor } from "./plan-cursor.js";
 
 const firstLane = FIRST_LANE_AUDIENCES as readonly string[];
@@ -64,7 +66,7 @@ export async function planNextChunk(db: Db, now: Date): Promise<ChunkResult | nu
       .for("update", { skipLocked: true });
     if (!w) return null;
     if (!inForce(w, now)) return stop(tx, w);
-    let cursor = readCursor(w);
+    const cursor = readCursor(w);
     if (cursor.phase === "targets") {
       const plan = await planDeliveries(tx, w, now);
       const next: PlanCursor = { phase: w.msgType === "Cancel" ? "public" : "first-lane", after: "" };
@@ -72,28 +74,40 @@ export async function planNextChunk(db: Db, now: Date): Promise<ChunkResult | nu
         .update(warnings)
         .set({ planCursor: writeCursor(next) })
         .where(eq(warnings.id, w.id));
-      // Devices and platforms wait on this notice; its lanes are the targeted villages'.
+      // Platforms (and a Cancel's stops) wait on this notice; its lanes are the villages'.
       if (plan.deliveries > 0) await notifyDeliveries(tx, w.id, { lanes: plan.lanes });
       return { warningId: w.id, county: null, finished: false, deliveries: plan.deliveries, phase: "targets" };
     }
-    let county = await nextCounty(tx, w.id, cursor.after);
+    if (cursor.phase === "devices") {
+      const planned = await planDevices(tx, w, now);
+      await tx
+        .update(warnings)
+        .set({ planCursor: writeCursor({ phase: "public", after: "" }) })
+        .where(eq(warnings.id, w.id));
+      if (planned.deliveries > 0) await notifyDeliveries(tx, w.id, { lanes: planned.lanes });
+      return { warningId: w.id, county: null, finished: false, deliveries: planned.deliveries, phase: "devices" };
+    }
+    const county = await nextCounty(tx, w.id, cursor.after);
     if (county === null && cursor.phase === "first-lane") {
-      // Everyone who must act is planned: the public follows, from the first county.
-      cursor = { phase: "public", after: "" };
-      county = await nextCounty(tx, w.id, "");
+      // Everyone who must act is planned (a version without counties): the devices follow.
+      await tx
+        .update(warnings)
+        .set({ planCursor: writeCursor({ phase: "devices", after: "" }) })
+        .where(eq(warnings.id, w.id));
+      return { warningId: w.id, county: null, finished: false, deliveries: 0, phase: "first-lane" };
     }
     if (county === null) {
       await tx.update(warnings).set({ planState: "planned", planCursor: null }).where(eq(warnings.id, w.id));
       return { warningId: w.id, county, finished: true, deliveries: 0 };
     }
     const deliveries = await planCountyPeople(tx, w, county, now, cursor.phase);
-    // The first pass's last county moves the cursor to the public's start, so the planners'
+    // The first pass's last county moves the cursor to the devices' step, so the planners'
     // order (phaseOrderSql) no longer counts this warning among those still planning
     // their officers.
     const done = cursor.phase === "first-lane" && (await nextCounty(tx, w.id, county)) === null;
     await tx
       .update(warnings)
-      .set({ planCursor: writeCursor(done ? { phase: "public", after: "" } : { ...cursor, after: county }) })
+      .set({ planCursor: writeCursor(done ? { phase: "devices", after: "" } : { ...cursor, after: county }) })
       .where(eq(warnings.id, w.id));
     if (deliveries > 0) await notifyDeliveries(tx, w.id, { lanes: [county], peopleOnly: true });
     return { warningId: w.id, county, finished: false, deliveries, phase: cursor.phase };

@@ -9,7 +9,7 @@ import { useContext, type TestContext } from "../helpers/context.js";
 import { createDraft, createIssued, json, warningBody } from "../helpers/factories.js";
 import { addDevice, addPerson, deliveriesOf } from "../helpers/people.js";
 import { continuePlans, planNextChunk } from "../../src/dispatch/progressive.js";
-import { planCountyPeople, planDeliveries } from "../../src/dispatch/planner.js";
+import { planCountyPeople, planDevices } from "../../src/dispatch/planner.js";
 import { createDb } from "../../src/db/client.js";
 import { getWarning } from "../../src/db/queries/warnings.js";
 import { deferred } from "../helpers/deferred.js";
@@ -76,7 +76,7 @@ describe("progressive plan", () => {
     expect(await planNextChunk(c.tdb.db, c.clock.now)).toBeNull();
   });
 
-  it("an issue commits its intent only; its villages and devices follow, then the people who must act county by county, then the public", async () => {
+  it("an issue commits its intent only; its villages follow, then the people who must act county by county, its devices, then the public", async () => {
     const c = ctx();
     const [P1, P2, P3] = ["150402002001", "150403002001", "150404002001"];
     const db = c.tdb.db;
@@ -108,17 +108,16 @@ describe("progressive plan", () => {
     const cov = await json(await c.request("GET", `/api/v1/warnings/${w.id}/coverage`));
     expect(cov.planState).toBe("pending");
     // Its targets, in one step: the denominator whole before any delivery exists (coverage
-    // never over-reports), and the loudspeaker's command.
+    // never over-reports).
     expect(await planNextChunk(db, c.clock.now)).toMatchObject({
       warningId: w.id,
       phase: "targets",
       county: null,
-      deliveries: 1,
+      deliveries: 0,
       finished: false,
     });
     expect(await villages()).toBe(3);
-    const first = await deliveriesOf(db, w.id);
-    expect(first.map((d) => d.recipient_id ?? d.device_id)).toEqual([speaker]);
+    expect(await deliveriesOf(db, w.id)).toEqual([]);
 
     // The officers first, one county per transaction, before any member of the public.
     expect(await planNextChunk(db, c.clock.now)).toMatchObject({
@@ -137,6 +136,11 @@ describe("progressive plan", () => {
       deliveries: 1,
       phase: "first-lane",
     });
+    expect((await deliveriesOf(db, w.id)).map((d) => d.recipient_id ?? d.device_id).sort()).toEqual(
+      [...officers].sort(),
+    );
+    // Then the loudspeakers and displays, in one step: they speak to the public.
+    expect(await planNextChunk(db, c.clock.now)).toMatchObject({ county: null, deliveries: 1, phase: "devices" });
     expect((await deliveriesOf(db, w.id)).map((d) => d.recipient_id ?? d.device_id).sort()).toEqual(
       [...officers, speaker].sort(),
     );
@@ -174,10 +178,12 @@ describe("progressive plan", () => {
       untilPublic.push(r);
       if (r?.phase === "public" || r === null) break;
     }
-    // Then red before yellow again: the red warning's public goes on.
+    // Then its devices (before any warning's public), then red before yellow again: the red
+    // warning's public goes on.
     expect(untilPublic.at(-1)).toMatchObject({ warningId: red.id, phase: "public" });
-    expect(untilPublic.slice(0, -1)).toEqual(
-      untilPublic.slice(0, -1).map(() => expect.objectContaining({ warningId: yellow.id, phase: "first-lane" })),
+    expect(untilPublic.at(-2)).toMatchObject({ warningId: yellow.id, phase: "devices" });
+    expect(untilPublic.slice(0, -2)).toEqual(
+      untilPublic.slice(0, -2).map(() => expect.objectContaining({ warningId: yellow.id, phase: "first-lane" })),
     );
     expect((await deliveriesOf(db, yellow.id)).map((d) => d.recipient_id)).toContain(officer);
     await continuePlans(db, () => c.clock.now);
@@ -200,8 +206,8 @@ describe("progressive plan", () => {
     });
     const earlyId = (await json(early)).id as number;
     expect((await deliveriesOf(c.tdb.db, w.id)).filter((d) => d.recipient_id === earlyId)).toHaveLength(0);
-    // Its targets, the officers' pass (150402, 150404), then the public's first county.
-    for (const phase of ["targets", "first-lane", "first-lane", "public"])
+    // Its targets, the officers' pass (150402, 150404), its devices, the public's first county.
+    for (const phase of ["targets", "first-lane", "first-lane", "devices", "public"])
       expect(await planNextChunk(c.tdb.db, c.clock.now)).toMatchObject({ warningId: w.id, phase });
     expect((await deliveriesOf(c.tdb.db, w.id)).filter((d) => d.recipient_id === earlyId)).toHaveLength(1);
     const add = async (areaCode: string, phone: string, audiences: string[]) => {
@@ -282,12 +288,16 @@ describe("progressive plan", () => {
     expect(await deliveriesOf(c.tdb.db, w.id)).toHaveLength(3);
   });
 
-  it("a loudspeaker registered while the targets step holds the warning waits for it, and gets one command", async () => {
+  it("a loudspeaker registered while the devices step holds the warning waits for it, and gets one command", async () => {
     const c = ctx();
     const T1 = "150402005001";
     const w = await approve(c, { areas: { codes: [T1] }, channels: ["sms", "loudspeaker"] });
+    // Its targets and officers' pass: the devices' step is next.
+    for (const phase of ["targets", "first-lane"])
+      expect(await planNextChunk(c.tdb.db, c.clock.now)).toMatchObject({ warningId: w.id, phase });
     const row = (await getWarning(c.tdb.db, w.id))!;
-    // The targets step, mid-way on its own connection: it holds the warning row (as
+    expect(row.planCursor).toBe("devices");
+    // The devices step, mid-way on its own connection: it holds the warning row (as
     // planNextChunk does) and reads the devices from a snapshot that cannot see the new
     // loudspeaker, committed only after it.
     const client = postgres(c.tdb.url, { max: 1, onnotice: () => {} });
@@ -297,8 +307,8 @@ describe("progressive plan", () => {
       await tx.execute(sql`select id from warnings where id = ${w.id} for update`);
       held.resolve();
       await gate.promise;
-      const plan = await planDeliveries(tx, row, c.clock.now);
-      await tx.execute(sql`update warnings set plan_cursor = null where id = ${w.id}`);
+      const plan = await planDevices(tx, row, c.clock.now);
+      await tx.execute(sql`update warnings set plan_cursor = '' where id = ${w.id}`);
       return plan.deliveries;
     });
     try {
@@ -315,7 +325,7 @@ describe("progressive plan", () => {
           select count(*)::int as n from pg_stat_activity
           where datname = current_database() and wait_event_type = 'Lock'`);
         if (l!.n > 0) break;
-        if (waited > 10_000 || answered) throw new Error("the registration did not wait for the targets step");
+        if (waited > 10_000 || answered) throw new Error("the registration did not wait for the devices step");
         await new Promise((r) => setTimeout(r, 10));
       }
       gate.resolve();

@@ -51,8 +51,9 @@ describe("scheduled issue", () => {
       deliveries: 0,
       planning: 1,
     });
-    // Three steps: its targets (the village), the officers' pass (none here), the public's.
-    expect(await runAt(c, planPendingJob, minutes(w.t0, 30))).toMatchObject({ chunks: 3, deliveries: 1, warnings: 1 });
+    // Four steps: its targets (the village), the officers' pass (none here), its devices
+    // (none), the public's.
+    expect(await runAt(c, planPendingJob, minutes(w.t0, 30))).toMatchObject({ chunks: 4, deliveries: 1, warnings: 1 });
     const issued = await json(await c.request("GET", `/api/v1/warnings/${w.id}`));
     expect(issued).toMatchObject({ status: "issued", issuedAt: minutes(w.t0, 30).toISOString() });
     expect(await deliveriesOf(c.tdb.db, w.id)).toHaveLength(1);
