@@ -1,0 +1,248 @@
+// bench/api-city: the held-out check of the province-scale issue, rehearsed through the public
+// API only. A real server process on its embedded default (`npm start`'s path: its own Postgres,
+// the demo team and devices), SMS through the real twilio client to a loopback Twilio-compatible
+// gateway paced at 5,000/s. It imports BENCH_ROWS people over all 2,457 villages through the CSV
+// import (3 posts who must act per village, the rest public), then compares a one-village red
+// warning with a city-wide one: approve latency, first SMS at the gateway, every responsible
+// person's SMS, the public's first 50%, and the cancel request. Every time is taken at the
+// gateway or the client (no database reads). Prints one line of key=value figures.
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { report, rssMb } from "./lib.js";
+import { TwilioGateway } from "../test/helpers/twilio-gateway.js";
+
+const N = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const PACE = 5_000;
+const POSTS = ["info_officer", "grid_worker", "village_cadre"];
+const AUDIENCES = ["public", ...POSTS];
+const step = (what: string) => process.stderr.write(`${new Date().toISOString()} ${what}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// Posts are +86136…, the public +86137…; the demo's own people (+86100…) are counted apart.
+const postPhone = (i: number) => `+86136${String(i).padStart(8, "0")}`;
+const publicPhone = (i: number) => `+86137${String(i).padStart(8, "0")}`;
+
+/** What the gateway saw: arrival time (ms since the clock's origin) per kind of number. */
+class Arrivals {
+  posts = new Map<string, number>();
+  public = 0;
+  firstAt: number | null = null;
+  reset() {
+    this.posts.clear();
+    this.public = 0;
+    this.firstAt = null;
+  }
+}
+const seen = new Arrivals();
+const gateway = new TwilioGateway("AC" + "b".repeat(32), "bench-token");
+gateway.record = (m) => {
+  const at = performance.now();
+  seen.firstAt ??= at;
+  if (m.to.startsWith("+86136")) {
+    if (!seen.posts.has(m.to)) seen.posts.set(m.to, at);
+  } else if (m.to.startsWith("+86137")) seen.public++;
+};
+
+/** Waits for a condition on what the gateway saw, checking every 5 ms; bounded. */
+async function until(what: string, ok: () => boolean, boundMs: number) {
+  const end = performance.now() + boundMs;
+  while (!ok()) {
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+const dataDir = await mkdtemp(join(tmpdir(), "warncast-api-city-"));
+const gatewayUrl = await gateway.start();
+const child = spawn(
+  process.execPath,
+  [...(process.env.BENCH_SERVER_NODE_ARGS?.split(" ") ?? []), "--import", "tsx", "src/server.ts"],
+  {
+    env: {
+      ...process.env,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      WARNCAST_DATA_DIR: dataDir,
+      LOG_LEVEL: "warn",
+      TWILIO_ACCOUNT_SID: gateway.accountSid,
+      TWILIO_AUTH_TOKEN: gateway.authToken,
+      TWILIO_FROM: "+15005550006",
+      TWILIO_API_BASE_URL: gatewayUrl,
+      SMS_RATE_PER_SECOND: String(PACE),
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  },
+);
+let out = "";
+child.stdout!.on("data", (c) => (out += c));
+child.stderr!.on("data", (c) => (out += c));
+
+try {
+  step("starting the server (embedded Postgres, demo data)");
+  const url = await new Promise<string>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 180_000);
+    const check = () => {
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      // With the demo's simulated devices, ready once they are all online, as a person
+      // reading the banner would wait.
+      const devices = process.env.WARNCAST_DEMO_DEVICES === "false" || /demo devices: \d+/.test(out);
+      if (m && /started in/.test(out) && devices) {
+        clearTimeout(t);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout!.on("data", check);
+    child.stderr!.on("data", check);
+    child.once("exit", (code) => {
+      clearTimeout(t);
+      reject(new Error(`server exited ${code}:\n${out}`));
+    });
+  });
+  const keyOf = (role: string, username: string) => {
+    const m = new RegExp(`role=${role}\\s+\\S+\\s+\\S+\\s+username=${username}\\s+key=(\\S+)`).exec(out);
+    if (!m) throw new Error(`no key for ${username} in:\n${out}`);
+    return m[1]!;
+  };
+  const admin = keyOf("admin", "admin");
+  const issuer = keyOf("issuer", "qx-issuer");
+  const approver = keyOf("approver", "approver");
+  const api = async (key: string, method: string, path: string, body?: unknown, type = "application/json") => {
+    const r = await fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": type }) },
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
+    const text = await r.text();
+    if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${text.slice(0, 500)}`);
+    return JSON.parse(text) as Record<string, unknown>;
+  };
+
+  // Every village of the city, through the public area API (city → counties → townships → villages).
+  step("reading the villages");
+  const children = async (code: string, kind: string) => {
+    const codes: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const q = `/api/v1/areas?parent=${code}&limit=500${cursor ? `&cursor=${cursor}` : ""}`;
+      const p = (await api(admin, "GET", q)) as { items: { code: string; kind: string }[]; nextCursor: string | null };
+      codes.push(...p.items.filter((a) => a.kind === kind).map((a) => a.code));
+      cursor = p.nextCursor;
+    } while (cursor);
+    return codes;
+  };
+  const villages: string[] = [];
+  for (const county of await children("150400000000", "county"))
+    for (const town of await children(county, "township")) villages.push(...(await children(town, "village")));
+
+  step(`importing ${N} people over ${villages.length} villages`);
+  const posts = villages.length * POSTS.length;
+  const lines: string[] = [];
+  for (let i = 0; i < posts; i++)
+    lines.push(`post${i},${postPhone(i)},${villages[Math.floor(i / POSTS.length)]},${POSTS[i % POSTS.length]}`);
+  for (let i = 0; i < N - posts; i++) lines.push(`p${i},${publicPhone(i)},${villages[i % villages.length]},public`);
+  const csv = `name,phone,area_code,audiences\n${lines.join("\n")}\n`;
+  lines.length = 0;
+  const ti = performance.now();
+  const imported = (await api(admin, "POST", "/api/v1/recipients/import", csv, "text/csv")).imported as number;
+  const importS = (performance.now() - ti) / 1000;
+
+  /** Draft → submit → approve (timed from the approve request's start), as its staff would. */
+  const issue = async (codes: string[]) => {
+    const draft = await api(issuer, "POST", "/api/v1/warnings", {
+      type: "rainstorm",
+      level: "red",
+      description: "预计未来3小时将出现100毫米以上降雨，并伴有雷电。",
+      instruction: "停止户外作业，转移低洼地带人员。",
+      areas: { codes },
+      audiences: AUDIENCES,
+      expires: new Date(Date.now() + 6 * 3600_000).toISOString(),
+    });
+    await api(issuer, "POST", `/api/v1/warnings/${draft.id}/submit`);
+    seen.reset();
+    const t0 = performance.now();
+    await api(approver, "POST", `/api/v1/warnings/${draft.id}/approve`);
+    return { id: draft.id as string, t0, approveMs: performance.now() - t0 };
+  };
+  /** A staff read's latency (median of 5): the API's own responsiveness at that moment. */
+  const readMs = async (id: string) => {
+    const ts: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      await api(issuer, "GET", `/api/v1/warnings/${id}`);
+      ts.push(performance.now() - t);
+    }
+    return ts.sort((a, b) => a - b)[2]!;
+  };
+  const cancel = async (id: string) => {
+    const t = performance.now();
+    await api(issuer, "POST", `/api/v1/warnings/${id}/cancel`, { reason: "降雨减弱" });
+    return performance.now() - t;
+  };
+
+  // One village: its 3 posts and its public.
+  step("one-village warning");
+  const vi = Math.floor(villages.length / 2);
+  const village = await issue([villages[vi]!]);
+  await until("the village's posts", () => seen.posts.size >= POSTS.length, 60_000);
+  const firstVillage = seen.firstAt! - village.t0;
+  const respVillage = Math.max(...seen.posts.values()) - village.t0;
+  await sleep(2_000); // its public goes out too; then the cancel, with nothing else running
+  const readVillage = await readMs(village.id);
+  const cancelVillage = await cancel(village.id);
+  await sleep(5_000); // the all-clear's few messages
+
+  step("city-wide warning");
+  const city = await issue(["150400000000"]);
+  await until("the first SMS", () => seen.firstAt !== null, 120_000);
+  const firstCity = seen.firstAt! - city.t0;
+  await until("every post's SMS", () => seen.posts.size >= posts, 600_000);
+  const respCity = Math.max(...seen.posts.values()) - city.t0;
+  const half = Math.ceil((N - posts) / 2);
+  await until("half the public", () => seen.public >= half, 1_800_000);
+  const halfCity = performance.now() - city.t0;
+  const postsByHalf = seen.posts.size;
+  const readCity = await readMs(city.id);
+  const cancelCity = await cancel(city.id);
+  // The all-clear goes to the people already sent the warning, progressively.
+  seen.reset();
+  const tc = performance.now();
+  await until("the all-clear's first SMS", () => seen.firstAt !== null, 300_000);
+  const allClearFirst = seen.firstAt! - tc;
+
+  report("api-city", {
+    people: N,
+    imported,
+    import_s: importS.toFixed(1),
+    import_rows_per_s: Math.round(N / importS),
+    approve_ms_village: Math.round(village.approveMs),
+    approve_ms_city: Math.round(city.approveMs),
+    ratio_approve_city_vs_village: (city.approveMs / village.approveMs).toFixed(2),
+    first_send_ms_village: Math.round(firstVillage),
+    first_send_ms_city: Math.round(firstCity),
+    ratio_first_send_city_vs_village: (firstCity / firstVillage).toFixed(2),
+    responsible_ms_village: Math.round(respVillage),
+    responsible_ms_city: Math.round(respCity),
+    responsible_posts: posts,
+    posts_sent_by_half_public: postsByHalf,
+    half_public_ms_city: Math.round(halfCity),
+    read_ms_idle: Math.round(readVillage),
+    read_ms_city_sending: Math.round(readCity),
+    cancel_ms_village: Math.round(cancelVillage),
+    cancel_ms_city: Math.round(cancelCity),
+    ratio_cancel_city_vs_village: (cancelCity / cancelVillage).toFixed(2),
+    all_clear_first_ms: Math.round(allClearFirst),
+    peak_rss_mb: rssMb(),
+  });
+} finally {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise<void>((r) => child.once("exit", () => r()));
+    child.kill("SIGTERM");
+    const t = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    await exited;
+    clearTimeout(t);
+  }
+  await gateway.stop();
+  await rm(dataDir, { recursive: true, force: true });
+}
