@@ -1,8 +1,8 @@
 // The dispatcher's thread: the planner and the channels' claim → send → record loops, on
 // their own event loop and database pool. A city-wide fan-out runs the sending code (the
 // twilio client, ~300 µs of CPU a message) flat out; on the HTTP thread it queued every
-// staff request behind it (a cancel during a fan-out took 145 ms against 18 ms idle; with
-// the thread 13–26 ms: docs/scale.md).
+// staff request behind it (a cancel during a fan-out took 145 ms against 18 ms idle). It
+// runs a little below the HTTP thread's priority (src/server.ts, docs/scale.md).
 import { parentPort, workerData } from "node:worker_threads";
 import { parseEnv } from "../config/env.js";
 import { defaultGrading } from "../config/grading.js";

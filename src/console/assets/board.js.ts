@@ -6,7 +6,19 @@ export const BOARD_JS = String.raw`
   if (!board || !window.EventSource) return;
   const set = (id, text) => { const el = document.getElementById(id); if (el) el.textContent = text; };
   const pct = (r) => (r === null || r === undefined ? "—" : (Math.floor(r * 1000) / 10).toFixed(1) + "%");
+  // The plan is written after the approve, step by step (villages, then each channel's
+  // rows): a board opened meanwhile has no row for a channel or village that appears later.
+  // When the live figures name one it lacks, the page is fetched again (at most every 2 s).
+  let reloadAt = 0;
+  function behind(d) {
+    const rows = new Set(Array.from(document.querySelectorAll("#channels tr[data-channel]"), (r) => r.dataset.channel));
+    return d.channels.some((c) => !rows.has(c.channel)) || d.villages.some((v) => !document.getElementById("v-" + v.code));
+  }
   function apply(d) {
+    if (behind(d)) {
+      if (!reloadAt) reloadAt = setTimeout(() => location.reload(), Math.max(0, 2000 - (Date.now() - performance.timeOrigin)));
+      return;
+    }
     set("rate", pct(d.rate));
     const rate = document.getElementById("rate");
     // An all-clear has no coverage target: its figure is progress, not a shortfall.
