@@ -118,7 +118,11 @@ export default {
     const due = jobs.filter((j) => j.cron === controller.cron);
     // Awaited, not waitUntil: a throw is what marks a cron invocation failed, and runJob
     // never throws (it logs each failure), so its outcomes decide.
-    const outcomes = await Promise.all(due.map((j) => runJob(j, s, at))).finally(() => ctx.waitUntil(end()));
+    // A version the jobs issued (a scheduled one) is planned from this invocation afterwards,
+    // as a write's is: the plan-pending job ran beside them and may have missed it.
+    const outcomes = await Promise.all(due.map((j) => runJob(j, s, at))).finally(() =>
+      ctx.waitUntil(planAfterResponse(s).finally(end)),
+    );
     const failed = outcomes.filter((o) => !o.ok).map((o) => o.job);
     // No job for a trigger means wrangler.toml and src/jobs have drifted apart.
     if (due.length === 0 || failed.length > 0) {
