@@ -343,6 +343,28 @@ describe("progressive plan", () => {
     expect(await doubles(c, w.id)).toEqual([]);
   });
 
+  it("a version issued before the devices step existed (its devices planned at issue) gets no second command", async () => {
+    const c = ctx();
+    const U1 = "150402005002";
+    const speaker = await addDevice(c.tdb.db, { area: U1 });
+    const w = await approve(c, { areas: { codes: [U1] }, channels: ["sms", "loudspeaker"] });
+    await continuePlans(c.tdb.db, () => c.clock.now);
+    const commands = async () => (await deliveriesOf(c.tdb.db, w.id)).filter((d) => d.device_id === speaker);
+    expect(await commands()).toHaveLength(1);
+    // As the previous release left it: devices written at issue, the first lane's pass done,
+    // the cursor moving on into the step this release added.
+    await c.tdb.db.execute(sql`update warnings set plan_state = 'pending', plan_cursor = 'devices' where id = ${w.id}`);
+    expect(await planNextChunk(c.tdb.db, c.clock.now)).toMatchObject({
+      warningId: w.id,
+      phase: "devices",
+      deliveries: 0,
+    });
+    await continuePlans(c.tdb.db, () => c.clock.now);
+    expect(await commands()).toHaveLength(1);
+    expect(await planState(c, w.id)).toBe("planned");
+    expect(await doubles(c, w.id)).toEqual([]);
+  });
+
   it("a version superseded while it plans stops planning; its successor plans in full", async () => {
     const c = ctx();
     const [S1, S2] = ["150402002003", "150403002002"];
