@@ -12,6 +12,9 @@ import { defaultDispatchOptions, dispatchOnce, type DispatchOptions, type LoopDe
 import { expireEndedInBatches, recoverLeases, type LaneHint } from "../deliveries/claims.js";
 import { applyWaitingReports } from "../deliveries/reports.js";
 import { DELIVERIES_CHANNEL } from "./notify.js";
+
+/** How soon a runner looks again when a public pass waits for the people who must act. */
+const PLAN_RETRY_MS = 250;
 import { continuePlans } from "./progressive.js";
 import type { MessageRenderer } from "./render.js";
 import { unpaced } from "./pacer.js";
@@ -48,6 +51,7 @@ export class DispatchRunner {
   private maintaining: Promise<void> | null = null;
   private planning: Promise<void> | null = null;
   private planAgain = false;
+  private planTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly d: RunnerDeps) {}
 
@@ -99,15 +103,26 @@ export class DispatchRunner {
       return;
     }
     this.planAgain = false;
-    this.planning = continuePlans(this.d.db, now, () => this.running)
+    this.planning = continuePlans(this.d.db, now, () => this.running, { holdPublic: true })
       .then((r) => {
         if (r.chunks + r.warnings > 0) this.d.log.info("progressive plan", r);
+        // A public pass waits for the people who must act (at most PUBLIC_HOLD_MS): look
+        // again shortly rather than at the next notice or maintenance round.
+        if (r.held) this.planSoon(now);
       })
       .catch((e) => this.d.log.error("progressive plan failed", errorFields(e)))
       .finally(() => {
         this.planning = null;
         if (this.planAgain && this.running) this.plan(now);
       });
+  }
+
+  private planSoon(now: () => Date): void {
+    if (this.planTimer || !this.running) return;
+    this.planTimer = setTimeout(() => {
+      this.planTimer = null;
+      if (this.running) this.plan(now);
+    }, PLAN_RETRY_MS);
   }
 
   wakeAll(): void {
@@ -169,6 +184,8 @@ export class DispatchRunner {
   async stop(): Promise<void> {
     this.running = false;
     if (this.maintenance) clearInterval(this.maintenance);
+    if (this.planTimer) clearTimeout(this.planTimer);
+    this.planTimer = null;
     this.wakeAll();
     await Promise.all(this.loops);
     await this.planning;

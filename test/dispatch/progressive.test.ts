@@ -8,7 +8,7 @@ import postgres from "postgres";
 import { useContext, type TestContext } from "../helpers/context.js";
 import { createDraft, createIssued, json, warningBody } from "../helpers/factories.js";
 import { addDevice, addPerson, deliveriesOf } from "../helpers/people.js";
-import { continuePlans, planNextChunk } from "../../src/dispatch/progressive.js";
+import { continuePlans, planNextChunk, PUBLIC_HOLD_MS } from "../../src/dispatch/progressive.js";
 import { planCountyPeople, planDevices } from "../../src/dispatch/planner.js";
 import { createDb } from "../../src/db/client.js";
 import { getWarning } from "../../src/db/queries/warnings.js";
@@ -363,6 +363,46 @@ describe("progressive plan", () => {
     expect(await commands()).toHaveLength(1);
     expect(await planState(c, w.id)).toBe("planned");
     expect(await doubles(c, w.id)).toEqual([]);
+  });
+
+  it("a runner's public pass waits for the people who must act: until their messages are sent, or PUBLIC_HOLD_MS after they were queued", async () => {
+    const c = ctx();
+    const db = c.tdb.db;
+    const [H1, H2] = ["150402006001", "150402006002"];
+    const officer = await addPerson(db, { area: H1, audiences: ["village_cadre"], role: "primary" });
+    const resident = await addPerson(db, { area: H1 });
+    const hold = { holdPublic: true } as const;
+    const reached = async (id: string, person: number) =>
+      (await deliveriesOf(db, id)).filter((d) => d.recipient_id === person).length;
+    const body = { audiences: ["public", "village_cadre"], channels: ["sms"] };
+    // Earlier tests' officers' rows (never sent here) hold no longer.
+    c.clock.advance(PUBLIC_HOLD_MS + 1_000);
+
+    // Sent: the public follows at once.
+    const w1 = await approve(c, { ...body, areas: { codes: [H1] } });
+    expect(await continuePlans(db, () => c.clock.now, undefined, hold)).toMatchObject({ held: true });
+    expect([await reached(w1.id, officer), await reached(w1.id, resident)]).toEqual([1, 0]);
+    await db.execute(sql`update deliveries set status = 'sent', sent_at = now() where warning_id = ${w1.id}`);
+    const after = await continuePlans(db, () => c.clock.now, undefined, hold);
+    expect(after.held).toBeUndefined();
+    expect(await reached(w1.id, resident)).toBe(1);
+
+    // Never sent (a slow channel): the hold ends PUBLIC_HOLD_MS after the officer's row was queued.
+    const r2 = await addPerson(db, { area: H2 });
+    const o2 = await addPerson(db, { area: H2, audiences: ["village_cadre"], role: "primary" });
+    const w2 = await approve(c, { ...body, areas: { codes: [H2] } });
+    expect(await continuePlans(db, () => c.clock.now, undefined, hold)).toMatchObject({ held: true });
+    expect([await reached(w2.id, o2), await reached(w2.id, r2)]).toEqual([1, 0]);
+    c.clock.advance(PUBLIC_HOLD_MS - 1_000);
+    expect(await continuePlans(db, () => c.clock.now, undefined, hold)).toMatchObject({ held: true });
+    c.clock.advance(2_000);
+    expect((await continuePlans(db, () => c.clock.now, undefined, hold)).held).toBeUndefined();
+    expect(await reached(w2.id, r2)).toBe(1);
+    expect(await planState(c, w2.id)).toBe("planned");
+    // Other tests' rows must not hold anyone's public: nothing of this test is left queued.
+    await db.execute(
+      sql`update deliveries set status = 'sent', sent_at = now() where warning_id in (${w1.id}, ${w2.id}) and status = 'queued'`,
+    );
   });
 
   it("a version superseded while it plans stops planning; its successor plans in full", async () => {
