@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { AppError } from "../lib/errors.js";
 import { constantTimeEqual, sha256Hex } from "../lib/crypto.js";
-import { findKeyCredential, findSessionCredential, touchKey } from "../db/queries/api-keys.js";
+import { findKeyCredential, findSessionCredential, touchDue, touchKey } from "../db/queries/api-keys.js";
 import { agencyRef } from "../db/queries/agencies.js";
 import type { AppEnv } from "./env.js";
 
@@ -25,7 +25,9 @@ export const requireActor: MiddlewareHandler<AppEnv> = async (c, next) => {
     ? await findSessionCredential(db, hash, now())
     : await findKeyCredential(db, hash);
   if (!cred || !constantTimeEqual(cred.hash, hash)) throw new AppError("unauthorized", "invalid or revoked API key");
-  if (cred.keyId) await touchKey(db, cred.keyId, now());
+  // The credential's read says when the key was last stamped: a request within the minute
+  // costs no write (a round trip saved on nearly every API call, under load several ms).
+  if (cred.keyId && touchDue(cred.lastUsedAt, now())) await touchKey(db, cred.keyId, now());
   const { user } = cred;
   const agency = cred.agency ? agencyRef(cred.agency) : null;
   c.set("actor", { id: user.id, name: user.name, role: user.role, areaScope: user.areaScope, agency });

@@ -302,6 +302,27 @@ describe("GET /api/v1/me", () => {
   });
 });
 
+describe("a key's last use", () => {
+  it("is stamped at most once a minute", async () => {
+    const c = ctx();
+    const u = await createUser(c, { role: "viewer" });
+    const stamp = async () => {
+      const [k] = await c.tdb.db.execute<{ at: string | null; xmin: string }>(sql`
+        select last_used_at::text as at, xmin::text from api_keys where user_id = ${u.id}`);
+      return k!;
+    };
+    expect((await c.request("GET", "/api/v1/me", { key: u.key })).status).toBe(200);
+    const first = await stamp();
+    expect(first.at).not.toBeNull();
+    c.clock.advance(30_000);
+    expect((await c.request("GET", "/api/v1/me", { key: u.key })).status).toBe(200);
+    expect(await stamp()).toEqual(first);
+    c.clock.advance(31_000);
+    expect((await c.request("GET", "/api/v1/me", { key: u.key })).status).toBe(200);
+    expect((await stamp()).at).not.toBe(first.at);
+  });
+});
+
 describe("GET /api/v1/audit", () => {
   it("filters by user, action (or prefix) and time, within the admin's scope", async () => {
     const c = ctx();

@@ -47,9 +47,16 @@ export async function findSessionCredential(db: Db, tokenHash: string, now: Date
   return r && { user: r.user, agency: r.agency, hash: r.s.tokenHash, keyId: null, lastUsedAt: null };
 }
 
-/** At most one write a minute per key: "last used" is for people, not an access log. */
+/** "Last used" is for people, not an access log: written at most once a minute per key. */
+export const TOUCH_EVERY_MS = 60_000;
+
+/** Whether a key read as last used at `lastUsedAt` is due a new stamp. */
+export const touchDue = (lastUsedAt: Date | null, now: Date) =>
+  lastUsedAt === null || now.getTime() - lastUsedAt.getTime() >= TOUCH_EVERY_MS;
+
+/** At most one write a minute per key (the WHERE holds it when two requests race). */
 export async function touchKey(db: Db, id: string, now: Date): Promise<void> {
-  const stale = new Date(now.getTime() - 60_000);
+  const stale = new Date(now.getTime() - TOUCH_EVERY_MS);
   await db
     .update(apiKeys)
     .set({ lastUsedAt: now })
