@@ -5,7 +5,7 @@ import type { Services } from "../services.js";
 import { requirePermission, type Actor } from "../domain/actor.js";
 import { AppError } from "../lib/errors.js";
 import type { Warning } from "../db/queries/warnings.js";
-import { writeAudit } from "../db/queries/audit.js";
+import type { AuditEntry } from "../db/queries/audit.js";
 import { assertSmsBudget } from "../templates/preview.js";
 import { asInput, loadWarning, validateWarning } from "./load.js";
 import { releaseApproved } from "./release.js";
@@ -29,7 +29,7 @@ export async function approveWarning(
     await validateWarning(tx, s, asInput(before));
     await assertSmsBudget(s, before);
     const now = s.now();
-    await writeAudit(tx, {
+    const audit: AuditEntry = {
       actor: actor.id,
       actorKind: "user",
       action: "warning.approve",
@@ -38,7 +38,7 @@ export async function approveWarning(
       before: { status: before.status },
       after: { status: TRANSITIONS.approve.to },
       requestId,
-    });
-    return releaseApproved(tx, before, { now, actor: actor.id, requestId, approvedBy: actor.id });
+    };
+    return releaseApproved(tx, before, { now, actor: actor.id, requestId, approvedBy: actor.id, audits: [audit] });
   });
 }

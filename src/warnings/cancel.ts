@@ -6,7 +6,7 @@ import type { Services } from "../services.js";
 import { requirePermission, type Actor } from "../domain/actor.js";
 import { defaultHeadline } from "../domain/warnings/fields.js";
 import { updateWarning, type Warning } from "../db/queries/warnings.js";
-import { writeAudit } from "../db/queries/audit.js";
+import { writeAudit, type AuditEntry } from "../db/queries/audit.js";
 import { loadWarning } from "./load.js";
 import { newVersion } from "./version.js";
 import { issueWarning } from "./issue.js";
@@ -62,7 +62,7 @@ export async function cancelVersion(
     },
     now,
   );
-  await writeAudit(tx, {
+  const audit: AuditEntry = {
     actor,
     actorKind: "user",
     action: "warning.cancel",
@@ -71,8 +71,11 @@ export async function cancelVersion(
     before: { supersedes: source.id, status: source.status },
     after: warningDto(row),
     requestId,
-  });
-  if (source.status === "issued") return (await issueWarning(tx, row, { now, actor, requestId })).warning;
+  };
+  // Written with the issue's own entries, in one insert.
+  if (source.status === "issued")
+    return (await issueWarning(tx, row, { now, actor, requestId, audits: [audit] })).warning;
+  await writeAudit(tx, audit);
   const ended = TRANSITIONS.cancel.to;
   await updateWarning(tx, source.id, { status: ended, endedAt: now });
   return updateWarning(tx, row.id, { status: ended, endedAt: now });

@@ -6,7 +6,7 @@
 // city. A small version (officials alone, devices alone) is planned whole here.
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
-import { updateWarning, type Warning } from "../db/queries/warnings.js";
+import { updateWarning, type NewWarning, type Warning } from "../db/queries/warnings.js";
 import { writeAudit, type AuditEntry } from "../db/queries/audit.js";
 import { planDeliveries, type PlanResult } from "../dispatch/planner.js";
 import { notifyDeliveries } from "../dispatch/notify.js";
@@ -27,11 +27,23 @@ const intentOnly: PlanResult = {
 export async function issueWarning(
   tx: Db,
   w: Warning,
-  opts: { now: Date; actor: string; actorKind?: "user" | "system"; requestId?: string | undefined },
+  opts: {
+    now: Date;
+    actor: string;
+    actorKind?: "user" | "system";
+    requestId?: string | undefined;
+    /** The caller's own audit entries, written in the same statement as the issue's. */
+    audits?: AuditEntry[];
+    /** Columns the caller would have set just before (its approval), set in the same update:
+     * each statement of an approve or a cancel is a round trip that, during a fan-out, waits
+     * for a CPU. */
+    set?: Partial<NewWarning>;
+  },
 ): Promise<{ warning: Warning; plan: PlanResult }> {
   assertTransition("issue", w.status, w.id);
   const progressive = plansProgressively(w);
   const issued = await updateWarning(tx, w.id, {
+    ...opts.set,
     status: TRANSITIONS.issue.to,
     issuedAt: opts.now,
     planState: progressive ? "pending" : "planned",
@@ -44,6 +56,7 @@ export async function issueWarning(
     requestId: opts.requestId,
   } as const;
   const audits: AuditEntry[] = [
+    ...(opts.audits ?? []),
     {
       ...who,
       action: "warning.issue",

@@ -5,7 +5,7 @@ import type { Services } from "../services.js";
 import { requirePermission, type Actor } from "../domain/actor.js";
 import { isDirectIssue } from "../config/grading.js";
 import { updateWarning, type Warning } from "../db/queries/warnings.js";
-import { writeAudit } from "../db/queries/audit.js";
+import { writeAudit, type AuditEntry } from "../db/queries/audit.js";
 import { assertSmsBudget } from "../templates/preview.js";
 import { asInput, loadWarning, validateWarning } from "./load.js";
 import { releaseApproved } from "./release.js";
@@ -26,7 +26,7 @@ export async function submitWarning(
     const now = s.now();
     const to = TRANSITIONS.submit.to;
     const pending = await updateWarning(tx, before.id, { status: to, submittedAt: now });
-    await writeAudit(tx, {
+    const audit: AuditEntry = {
       actor: actor.id,
       actorKind: "user",
       action: "warning.submit",
@@ -35,8 +35,11 @@ export async function submitWarning(
       before: { status: before.status },
       after: { status: to },
       requestId,
-    });
-    if (!isDirectIssue(s.policy, before.type, before.level)) return pending;
-    return releaseApproved(tx, pending, { now, actor: actor.id, requestId, approvedBy: null });
+    };
+    if (!isDirectIssue(s.policy, before.type, before.level)) {
+      await writeAudit(tx, audit);
+      return pending;
+    }
+    return releaseApproved(tx, pending, { now, actor: actor.id, requestId, approvedBy: null, audits: [audit] });
   });
 }

@@ -7,7 +7,7 @@ import type { WarningInput } from "../domain/warnings/input.js";
 import { storedFields } from "../domain/warnings/fields.js";
 import { isDirectIssue } from "../config/grading.js";
 import type { Warning } from "../db/queries/warnings.js";
-import { writeAudit } from "../db/queries/audit.js";
+import { writeAudit, type AuditEntry } from "../db/queries/audit.js";
 import { assertSmsBudget } from "../templates/preview.js";
 import { loadWarning, validateWarning } from "./load.js";
 import { newVersion } from "./version.js";
@@ -60,7 +60,7 @@ export async function supersede(
     now,
   );
   await assertSmsBudget(s, row);
-  await writeAudit(tx, {
+  const audit: AuditEntry = {
     actor: actor.id,
     actorKind: "user",
     action: "warning.update",
@@ -69,7 +69,16 @@ export async function supersede(
     before: { supersedes: source.id },
     after: warningDto(row),
     requestId: opts.requestId,
+  };
+  if (!isDirectIssue(s.policy, row.type, row.level)) {
+    await writeAudit(tx, audit);
+    return row;
+  }
+  return releaseApproved(tx, row, {
+    now,
+    actor: actor.id,
+    requestId: opts.requestId,
+    approvedBy: null,
+    audits: [audit],
   });
-  if (!isDirectIssue(s.policy, row.type, row.level)) return row;
-  return releaseApproved(tx, row, { now, actor: actor.id, requestId: opts.requestId, approvedBy: null });
 }
