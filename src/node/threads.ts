@@ -2,7 +2,8 @@
 // their data, answering `started` (with what they report) or `failed`, stopped by a `stop`
 // message they answer with `stopped`. A thread may lower its own CPU priority (a Linux
 // thread's nice value is its own): the demo's simulated devices do.
-import { Worker } from "node:worker_threads";
+import { setPriority } from "node:os";
+import { Worker, type MessagePort } from "node:worker_threads";
 import type { Logger } from "../lib/log.js";
 import { errorFields } from "../lib/log.js";
 
@@ -75,13 +76,13 @@ export function startThread<R>(
 /** The thread side: lower this thread's priority, run `start`, report, and on `stop` run
  * what it returned, then answer. */
 export async function runThread<R>(
-  port: import("node:worker_threads").MessagePort,
+  port: MessagePort,
   nice: number,
   start: () => Promise<{ report: R; stop: () => Promise<void> }>,
 ): Promise<void> {
   const tell = (m: ThreadMessage<R>) => port.postMessage(m);
   try {
-    (await import("node:os")).setPriority(nice);
+    setPriority(nice); // the calling thread's own on Linux
   } catch {
     // Not permitted (or not Linux): the thread runs at the process's priority.
   }
