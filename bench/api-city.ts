@@ -6,12 +6,15 @@
 // warning with a city-wide one: approve latency, first SMS at the gateway, every responsible
 // person's SMS, the public's first 50%, and the cancel request. Every time is taken at the
 // gateway or the client (no database reads). Prints one line of key=value figures.
+// BENCH_SERVER_NODE_ARGS passes node flags to the server (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p":
+// the profile that found the twilio transport's cost).
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { report, rssMb } from "./lib.js";
 import { TwilioGateway } from "../test/helpers/twilio-gateway.js";
+import { stopChild } from "../test/helpers/processes.js";
 
 const N = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const PACE = 5_000;
@@ -236,13 +239,7 @@ try {
     peak_rss_mb: rssMb(),
   });
 } finally {
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise<void>((r) => child.once("exit", () => r()));
-    child.kill("SIGTERM");
-    const t = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    await exited;
-    clearTimeout(t);
-  }
+  await stopChild(child, 20_000);
   await gateway.stop();
   await rm(dataDir, { recursive: true, force: true });
 }

@@ -4,7 +4,6 @@ import { serve } from "@hono/node-server";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseEnv } from "./config/env.js";
-import { defaultGrading } from "./config/grading.js";
 import { createLogger, errorFields } from "./lib/log.js";
 import { createApp } from "./app.js";
 import { connect, openDatabase } from "./runtime.js";
@@ -21,8 +20,8 @@ import { DeviceHub } from "./hub/hub.js";
 import { rendererFor } from "./templates/default.js";
 import { startCron } from "./node/cron.js";
 import { jobs } from "./jobs/index.js";
-import { buildCatalog, TemplateError, type TemplateCatalog } from "./templates/catalog.js";
-import { readTemplateDir, TEMPLATES_DIR } from "./node/templates.js";
+import { TemplateError, type TemplateCatalog } from "./templates/catalog.js";
+import { loadTemplates } from "./node/templates.js";
 
 const t0 = performance.now();
 /** Nice values of the threads (the HTTP thread keeps the process's, 0). The dispatcher a
@@ -42,7 +41,7 @@ const log = createLogger({ level: env.LOG_LEVEL });
 // else starts (and long before a message would be sent with it).
 let templates: TemplateCatalog;
 try {
-  templates = buildCatalog(await readTemplateDir(env.WARNCAST_TEMPLATES_DIR ?? TEMPLATES_DIR), defaultGrading);
+  templates = await loadTemplates(env);
 } catch (e) {
   if (!(e instanceof TemplateError)) throw e;
   console.error(e.message);

@@ -116,11 +116,6 @@ export class TwilioTransport {
       r.end(payload);
     });
   }
-
-  close(): void {
-    this.agents.http.destroy();
-    this.agents.https.destroy();
-  }
 }
 
 /** twilio's RestException keeps the body's message, code and details but not the headers,

@@ -42,8 +42,12 @@ export const writeCursor = (c: PlanCursor): string =>
 
 /** The phase's order (the SQL of readCursor): planners take every warning's targets, then
  * every warning's first pass, then its devices, before any warning's public. */
+export const PHASE_ORDER = { targets: 0, "first-lane": 1, devices: 2, public: 3 } as const satisfies Record<
+  PlanCursor["phase"],
+  number
+>;
 export const phaseOrderSql = sql.raw(
-  `case when plan_cursor = '${TARGETS}' then 0
-        when msg_type <> 'Cancel' and (plan_cursor is null or plan_cursor like '${FIRST}%') then 1
-        when plan_cursor = '${DEVICES}' then 2 else 3 end`,
+  `case when plan_cursor = '${TARGETS}' then ${PHASE_ORDER.targets}
+        when msg_type <> 'Cancel' and (plan_cursor is null or plan_cursor like '${FIRST}%') then ${PHASE_ORDER["first-lane"]}
+        when plan_cursor = '${DEVICES}' then ${PHASE_ORDER.devices} else ${PHASE_ORDER.public} end`,
 );

@@ -2,9 +2,9 @@
 // its issuing transaction, one step per transaction (progressive.ts): its targets first
 // (planDeliveries: the villages, i.e. the coverage denominator, complete before any row;
 // county platforms), then the people who must act one county per step (planCountyPeople),
-// its loudspeakers and displays (planDevices), then the public one county per step. A small version (officials alone, devices alone)
-// is planned whole by planDeliveries inside its issuing transaction. Nothing loops per
-// recipient in Node.
+// its loudspeakers and displays (planDevices), then the public one county per step. A
+// small version (officials alone, devices alone) is planned whole by planDeliveries inside
+// its issuing transaction. Nothing loops per recipient in Node.
 import { inArray, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import type { Warning } from "../db/queries/warnings.js";

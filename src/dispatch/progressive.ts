@@ -5,9 +5,9 @@
 // planner.ts planDeliveries), then the people who must act county by county, then its
 // loudspeakers and displays (planDevices), then the public county by county (plan-cursor.ts).
 // The people who must act come before the devices, which speak to the public: their first
-// SMS does not wait for a city's 2,700 loudspeaker commands to be written and sent. Sending starts at the first commit, and a
-// planner that dies mid-way resumes after the last step it committed, never leaving a
-// step half planned. A version no longer in force (superseded, cancelled, expired) stops
+// SMS does not wait for a city's 2,700 loudspeaker commands to be written and sent.
+// Sending starts at the first commit, and a planner that dies mid-way resumes after the
+// last step it committed, never leaving a step half planned. A version no longer in force (superseded, cancelled, expired) stops
 // planning. Counties are also Citus's lanes (docs/scale.md).
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
@@ -18,7 +18,7 @@ import { DISPATCH_PRIORITY, FIRST_LANE_AUDIENCES, LEVEL_RANK } from "../domain/v
 import { inForce } from "../warnings/lifecycle.js";
 import { notifyDeliveries } from "./notify.js";
 import { channelsOf, planCountyPeople, planDeliveries, planDevices } from "./planner.js";
-import { phaseOrderSql, readCursor, writeCursor, type PlanCursor } from "./plan-cursor.js";
+import { PHASE_ORDER, phaseOrderSql, readCursor, writeCursor, type PlanCursor } from "./plan-cursor.js";
 
 const firstLane = FIRST_LANE_AUDIENCES as readonly string[];
 
@@ -32,8 +32,8 @@ export const plansProgressively = (w: Pick<Warning, "msgType" | "channels" | "au
 
 export interface ChunkResult {
   warningId: string;
-  /** The county planned; null for the targets step, and when the warning had none left
-   * (now `planned`) or stopped. */
+  /** The county planned; null for the targets and devices steps, and when the warning had
+   * none left (now `planned`) or stopped. */
   county: string | null;
   /** The warning's plan is finished (planned or stopped). */
   finished: boolean;
@@ -44,8 +44,8 @@ export interface ChunkResult {
   phase?: PlanCursor["phase"];
 }
 
-/** Every warning's targets, then the people who must act of every warning, before any
- * warning's public (a second red warning's officers do not wait for the first one's
+/** Every warning's targets, then the people who must act of every warning, then its
+ * devices, before any warning's public (a second red warning's officers do not wait for the first one's
  * million residents), then red before yellow, then the oldest: a red warning issued while
  * a yellow one plans waits for one county of it, not for all of it. */
 const levelOrder = sql.raw(
@@ -67,8 +67,6 @@ export interface PlanOptions {
   holdPublic?: boolean;
 }
 
-const PUBLIC_PHASE = 3; // phaseOrderSql's value for the public pass
-
 /** Whether people who must act still wait for a message queued less than PUBLIC_HOLD_MS ago. */
 const firstLaneWaiting = (now: Date) => sql`exists (
   select 1 from deliveries d
@@ -79,7 +77,9 @@ const firstLaneWaiting = (now: Date) => sql`exists (
 /** Plans the next step of the most urgent pending warning no other planner holds. */
 export async function planNextChunk(db: Db, now: Date, o: PlanOptions = {}): Promise<ChunkResult | null> {
   return db.transaction(async (tx) => {
-    const held = o.holdPublic ? sql`and (${phaseOrderSql} < ${PUBLIC_PHASE} or not ${firstLaneWaiting(now)})` : sql``;
+    const held = o.holdPublic
+      ? sql`and (${phaseOrderSql} < ${PHASE_ORDER.public} or not ${firstLaneWaiting(now)})`
+      : sql``;
     const [w] = await tx
       .select()
       .from(warnings)
@@ -90,33 +90,28 @@ export async function planNextChunk(db: Db, now: Date, o: PlanOptions = {}): Pro
     if (!w) return null;
     if (!inForce(w, now)) return stop(tx, w);
     const cursor = readCursor(w);
+    const moveTo = (c: PlanCursor) =>
+      tx
+        .update(warnings)
+        .set({ planCursor: writeCursor(c) })
+        .where(eq(warnings.id, w.id));
     if (cursor.phase === "targets") {
       const plan = await planDeliveries(tx, w, now);
-      const next: PlanCursor = { phase: w.msgType === "Cancel" ? "public" : "first-lane", after: "" };
-      await tx
-        .update(warnings)
-        .set({ planCursor: writeCursor(next) })
-        .where(eq(warnings.id, w.id));
+      await moveTo({ phase: w.msgType === "Cancel" ? "public" : "first-lane", after: "" });
       // Platforms (and a Cancel's stops) wait on this notice; its lanes are the villages'.
       if (plan.deliveries > 0) await notifyDeliveries(tx, w.id, { lanes: plan.lanes });
       return { warningId: w.id, county: null, finished: false, deliveries: plan.deliveries, phase: "targets" };
     }
     if (cursor.phase === "devices") {
       const planned = await planDevices(tx, w, now);
-      await tx
-        .update(warnings)
-        .set({ planCursor: writeCursor({ phase: "public", after: "" }) })
-        .where(eq(warnings.id, w.id));
+      await moveTo({ phase: "public", after: "" });
       if (planned.deliveries > 0) await notifyDeliveries(tx, w.id, { lanes: planned.lanes });
       return { warningId: w.id, county: null, finished: false, deliveries: planned.deliveries, phase: "devices" };
     }
     const county = await nextCounty(tx, w.id, cursor.after);
     if (county === null && cursor.phase === "first-lane") {
       // Everyone who must act is planned (a version without counties): the devices follow.
-      await tx
-        .update(warnings)
-        .set({ planCursor: writeCursor({ phase: "devices", after: "" }) })
-        .where(eq(warnings.id, w.id));
+      await moveTo({ phase: "devices", after: "" });
       return { warningId: w.id, county: null, finished: false, deliveries: 0, phase: "first-lane" };
     }
     if (county === null) {
@@ -128,10 +123,7 @@ export async function planNextChunk(db: Db, now: Date, o: PlanOptions = {}): Pro
     // order (phaseOrderSql) no longer counts this warning among those still planning
     // their officers.
     const done = cursor.phase === "first-lane" && (await nextCounty(tx, w.id, county)) === null;
-    await tx
-      .update(warnings)
-      .set({ planCursor: writeCursor(done ? { phase: "devices", after: "" } : { ...cursor, after: county }) })
-      .where(eq(warnings.id, w.id));
+    await moveTo(done ? { phase: "devices", after: "" } : { ...cursor, after: county });
     if (deliveries > 0) await notifyDeliveries(tx, w.id, { lanes: [county], peopleOnly: true });
     return { warningId: w.id, county, finished: false, deliveries, phase: cursor.phase };
   });

@@ -5,14 +5,12 @@
 // runs a little below the HTTP thread's priority (src/server.ts, docs/scale.md).
 import { parentPort, workerData } from "node:worker_threads";
 import { parseEnv } from "../config/env.js";
-import { defaultGrading } from "../config/grading.js";
 import { createLogger, errorFields } from "../lib/log.js";
 import { connect } from "../runtime.js";
 import { createDb } from "../db/client.js";
 import { DispatchRunner } from "../dispatch/runner.js";
 import { rendererFor } from "../templates/default.js";
-import { buildCatalog } from "../templates/catalog.js";
-import { readTemplateDir, TEMPLATES_DIR } from "./templates.js";
+import { loadTemplates } from "./templates.js";
 import { setupChannels } from "./channels.js";
 import { nodeServices } from "./services.js";
 import { runThread } from "./threads.js";
@@ -29,7 +27,7 @@ if (parentPort && (workerData as DispatchThreadData | null)?.thread === "dispatc
   await runThread(parentPort, data.nice, async () => {
     const env = parseEnv(process.env);
     const log = createLogger({ level: env.LOG_LEVEL }).child({ part: "dispatch" });
-    const templates = buildCatalog(await readTemplateDir(env.WARNCAST_TEMPLATES_DIR ?? TEMPLATES_DIR), defaultGrading);
+    const templates = await loadTemplates(env);
     const sql = connect(data.databaseUrl, env.DATABASE_POOL_SIZE, "warncast-dispatch");
     const services = nodeServices(env, createDb(sql), templates, log);
     // Only the people's and platforms' channels send from here; devices are the HTTP

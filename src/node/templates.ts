@@ -3,6 +3,9 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Env } from "../config/env.js";
+import { defaultGrading } from "../config/grading.js";
+import { buildCatalog, type TemplateCatalog } from "../templates/catalog.js";
 
 export const TEMPLATES_DIR = fileURLToPath(new URL("../../templates/", import.meta.url));
 
@@ -14,4 +17,10 @@ export async function readTemplateDir(dir: string = TEMPLATES_DIR): Promise<Reco
     }
   }
   return out;
+}
+
+/** The catalog the environment names (WARNCAST_TEMPLATES_DIR, else templates/), checked:
+ * a broken file throws a TemplateError naming it. */
+export async function loadTemplates(env: Pick<Env, "WARNCAST_TEMPLATES_DIR">): Promise<TemplateCatalog> {
+  return buildCatalog(await readTemplateDir(env.WARNCAST_TEMPLATES_DIR ?? TEMPLATES_DIR), defaultGrading);
 }

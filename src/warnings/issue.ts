@@ -1,9 +1,9 @@
 // Issuing a warning version: one transaction marks it issued, retires the version it
 // supersedes and wakes the dispatchers. A version with a public (or a Cancel) records only
 // its plan's intent here (plan_state 'pending', cursor 'targets'): the dispatchers' planner
-// writes its villages, devices and platforms, then its people county by county, each step
-// committed (dispatch/progressive.ts), so the request costs the same for a village and a
-// city. A small version (officials alone, devices alone) is planned whole here.
+// writes its villages and platforms, the people who must act, its devices, then the public,
+// each step committed (dispatch/progressive.ts), so the request costs the same for a
+// village and a city. A small version (officials alone, devices alone) is planned whole here.
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { updateWarning, type NewWarning, type Warning } from "../db/queries/warnings.js";

@@ -10,7 +10,7 @@ import { createDraft, createIssued, json, warningBody } from "../helpers/factori
 import { addDevice, addPerson, deliveriesOf } from "../helpers/people.js";
 import { continuePlans, planNextChunk, PUBLIC_HOLD_MS } from "../../src/dispatch/progressive.js";
 import { planCountyPeople, planDevices } from "../../src/dispatch/planner.js";
-import { createDb } from "../../src/db/client.js";
+import { createDb, type Db } from "../../src/db/client.js";
 import { getWarning } from "../../src/db/queries/warnings.js";
 import { deferred } from "../helpers/deferred.js";
 
@@ -48,6 +48,48 @@ const doubles = (c: TestContext, id: string) =>
   c.tdb.db.execute(sql`
     select recipient_id, device_id, channel, count(*)::int as n from deliveries
     where warning_id = ${id} and purpose = 'warning' group by 1, 2, 3 having count(*) > 1`);
+
+/** A planner step mid-way on its own connection: it holds the warning row (as planNextChunk
+ * does) while `request` starts, and runs `step` only once the request waits on a lock, so
+ * the step reads from a snapshot that cannot see what the request commits after it. Throws
+ * when the request never waits (answered first, or 10 s without a lock wait). */
+async function whileStepHolds<T>(
+  c: TestContext,
+  warningId: string,
+  step: (tx: Db) => Promise<T>,
+  request: () => Promise<Response>,
+): Promise<{ planned: T; res: Response }> {
+  const client = postgres(c.tdb.url, { max: 1, onnotice: () => {} });
+  const gate = deferred();
+  const held = deferred();
+  const planner = createDb(client).transaction(async (tx) => {
+    await tx.execute(sql`select id from warnings where id = ${warningId} for update`);
+    held.resolve();
+    await gate.promise;
+    return step(tx);
+  });
+  try {
+    await held.promise;
+    const res = request();
+    let answered = false;
+    void res.finally(() => (answered = true));
+    // Wait on state: the request is blocked on the warning row (its late-joiner step).
+    for (let waited = 0; ; waited += 10) {
+      const [l] = await c.tdb.db.execute<{ n: number }>(sql`
+        select count(*)::int as n from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock'`);
+      if (l!.n > 0) break;
+      if (waited > 10_000 || answered) throw new Error("the request did not wait for the planner step");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    gate.resolve();
+    return { planned: await planner, res: await res };
+  } finally {
+    gate.resolve();
+    await planner.catch(() => {});
+    await client.end();
+  }
+}
 
 describe("progressive plan", () => {
   it("plans a cancel county by county, committing each, and resumes after the last one committed", async () => {
@@ -243,46 +285,25 @@ describe("progressive plan", () => {
     const w = await approve(c, { areas: { codes: [K1, K2] }, channels: ["sms"] });
     expect(await firstPublicChunk(c, w.id)).toMatchObject({ county: "150402" });
     const row = (await getWarning(c.tdb.db, w.id))!;
-    // The next planner, mid-county on its own connection: it holds the warning row, as
-    // planNextChunk does, and writes K2's county from a snapshot that cannot see the
-    // newcomer, who is committed only after it.
-    const client = postgres(c.tdb.url, { max: 1, onnotice: () => {} });
-    const gate = deferred();
-    const held = deferred();
-    const planner = createDb(client).transaction(async (tx) => {
-      await tx.execute(sql`select id from warnings where id = ${w.id} for update`);
-      held.resolve();
-      await gate.promise;
-      const n = await planCountyPeople(tx, row, "150404", c.clock.now);
-      await tx.execute(sql`update warnings set plan_cursor = '150404' where id = ${w.id}`);
-      return n;
-    });
-    try {
-      await held.promise;
-      const created = c.request("POST", "/api/v1/recipients", {
-        key: c.users.issuer.key,
-        json: { name: "新人", phone: "13900471004", areaCode: K2, audiences: ["public"] },
-      });
-      // Wait on state: the create is blocked on the warning row (its late-joiner step).
-      while (
-        (
-          await c.tdb.db.execute<{ n: number }>(sql`
-            select count(*)::int as n from pg_stat_activity
-            where datname = current_database() and wait_event_type = 'Lock'`)
-        )[0]!.n === 0
-      )
-        await new Promise((r) => setTimeout(r, 10));
-      gate.resolve();
-      expect(await planner).toBe(1);
-      const r = await created;
-      expect(r.status).toBe(201);
-      const id = (await json(r)).id as number;
-      expect((await deliveriesOf(c.tdb.db, w.id)).filter((d) => d.recipient_id === id)).toHaveLength(1);
-    } finally {
-      gate.resolve();
-      await planner.catch(() => {});
-      await client.end();
-    }
+    // The next planner writes K2's county from a snapshot that cannot see the newcomer.
+    const { planned, res } = await whileStepHolds(
+      c,
+      w.id,
+      async (tx) => {
+        const n = await planCountyPeople(tx, row, "150404", c.clock.now);
+        await tx.execute(sql`update warnings set plan_cursor = '150404' where id = ${w.id}`);
+        return n;
+      },
+      () =>
+        c.request("POST", "/api/v1/recipients", {
+          key: c.users.issuer.key,
+          json: { name: "新人", phone: "13900471004", areaCode: K2, audiences: ["public"] },
+        }),
+    );
+    expect(planned).toBe(1);
+    expect(res.status).toBe(201);
+    const id = (await json(res)).id as number;
+    expect((await deliveriesOf(c.tdb.db, w.id)).filter((d) => d.recipient_id === id)).toHaveLength(1);
     await continuePlans(c.tdb.db, () => c.clock.now);
     expect(await doubles(c, w.id)).toEqual([]);
     expect(await deliveriesOf(c.tdb.db, w.id)).toHaveLength(3);
@@ -297,48 +318,25 @@ describe("progressive plan", () => {
       expect(await planNextChunk(c.tdb.db, c.clock.now)).toMatchObject({ warningId: w.id, phase });
     const row = (await getWarning(c.tdb.db, w.id))!;
     expect(row.planCursor).toBe("devices");
-    // The devices step, mid-way on its own connection: it holds the warning row (as
-    // planNextChunk does) and reads the devices from a snapshot that cannot see the new
-    // loudspeaker, committed only after it.
-    const client = postgres(c.tdb.url, { max: 1, onnotice: () => {} });
-    const gate = deferred();
-    const held = deferred();
-    const planner = createDb(client).transaction(async (tx) => {
-      await tx.execute(sql`select id from warnings where id = ${w.id} for update`);
-      held.resolve();
-      await gate.promise;
-      const plan = await planDevices(tx, row, c.clock.now);
-      await tx.execute(sql`update warnings set plan_cursor = '' where id = ${w.id}`);
-      return plan.deliveries;
-    });
-    try {
-      await held.promise;
-      const created = c.request("POST", "/api/v1/devices", {
-        key: c.users.admin.key,
-        json: { kind: "loudspeaker", areaCode: T1, name: "新喇叭" },
-      });
-      let answered = false;
-      void created.finally(() => (answered = true));
-      // Wait on state: the registration is blocked on the warning row (its late-joiner step).
-      for (let waited = 0; ; waited += 10) {
-        const [l] = await c.tdb.db.execute<{ n: number }>(sql`
-          select count(*)::int as n from pg_stat_activity
-          where datname = current_database() and wait_event_type = 'Lock'`);
-        if (l!.n > 0) break;
-        if (waited > 10_000 || answered) throw new Error("the registration did not wait for the devices step");
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      gate.resolve();
-      expect(await planner).toBe(0);
-      const r = await created;
-      expect(r.status).toBe(201);
-      const id = (await json(r)).id as string;
-      expect((await deliveriesOf(c.tdb.db, w.id)).filter((d) => d.device_id === id)).toHaveLength(1);
-    } finally {
-      gate.resolve();
-      await planner.catch(() => {});
-      await client.end();
-    }
+    // The devices step reads the devices from a snapshot that cannot see the new loudspeaker.
+    const { planned, res } = await whileStepHolds(
+      c,
+      w.id,
+      async (tx) => {
+        const plan = await planDevices(tx, row, c.clock.now);
+        await tx.execute(sql`update warnings set plan_cursor = '' where id = ${w.id}`);
+        return plan.deliveries;
+      },
+      () =>
+        c.request("POST", "/api/v1/devices", {
+          key: c.users.admin.key,
+          json: { kind: "loudspeaker", areaCode: T1, name: "新喇叭" },
+        }),
+    );
+    expect(planned).toBe(0);
+    expect(res.status).toBe(201);
+    const id = (await json(res)).id as string;
+    expect((await deliveriesOf(c.tdb.db, w.id)).filter((d) => d.device_id === id)).toHaveLength(1);
     await continuePlans(c.tdb.db, () => c.clock.now);
     expect(await doubles(c, w.id)).toEqual([]);
   });

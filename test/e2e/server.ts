@@ -5,6 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+import { stopChild } from "../helpers/processes.js";
 
 export interface RunningServer {
   url: string;
@@ -44,13 +45,7 @@ export async function startServer(
   child.stdout!.on("data", (c) => (out += c));
   child.stderr!.on("data", (c) => (out += c));
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((r) => child.once("exit", () => r()));
-      child.kill("SIGTERM");
-      const t = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      await exited;
-      clearTimeout(t);
-    }
+    await stopChild(child, 10_000);
     await tdb.drop();
     await rm(dataDir, { recursive: true, force: true });
   };
