@@ -40,19 +40,31 @@ export class ReportCoalescer {
   private async drain(key: string, queue: Waiting[]): Promise<void> {
     while (queue.length > 0) {
       const batch = queue.splice(0, MAX_BATCH);
-      this.statements++;
       try {
-        await applyProviderReports(
-          this.db,
-          batch.map((w) => w.report),
-          { lane: key || undefined },
-        );
-        for (const w of batch) w.resolve();
+        await this.run(batch, key);
       } catch (e) {
-        for (const w of batch) w.reject(e);
+        if (batch.length === 1) {
+          batch[0]!.reject(e);
+          continue;
+        }
+        // One report the statement could not take (or a passing failure) must not cost the
+        // others their receipt: Twilio does not send a callback again, so a rejected one is
+        // a delivery counted short for good. Each goes again alone; only what fails alone
+        // is refused.
+        for (const w of batch) await this.run([w], key).catch((e2: unknown) => w.reject(e2));
       }
     }
     this.lanes.delete(key);
+  }
+
+  private async run(batch: Waiting[], key: string): Promise<void> {
+    this.statements++;
+    await applyProviderReports(
+      this.db,
+      batch.map((w) => w.report),
+      { lane: key || undefined },
+    );
+    for (const w of batch) w.resolve();
   }
 }
 

@@ -10,6 +10,7 @@ import { ReportCoalescer } from "../../src/deliveries/report-coalescer.js";
 
 const ctx = useContext();
 const V = "150402002001";
+const V2 = "150402002002";
 const N = 50;
 
 describe("the report coalescer", () => {
@@ -47,5 +48,45 @@ describe("the report coalescer", () => {
     // Later, alone: a statement of its own, at once.
     await co.apply({ providerId: `SMc${rows[0]!.id}`, status: "acknowledged", at: c.clock.now });
     expect(co.statements).toBe(3);
+  });
+
+  it("a report the statement cannot take costs only itself: the rest of its batch is applied", async () => {
+    const c = ctx();
+    const db = c.tdb.db;
+    for (let i = 0; i < 6; i++) await addPerson(db, { area: V2 });
+    const w = await createIssued(c, { areas: { codes: [V2] }, channels: ["sms"] });
+    const rows = await claimBatch(db, { channel: "sms", limit: 100, owner: "t", now: c.clock.now, leaseMs: 60_000 });
+    expect(rows).toHaveLength(6);
+    const lane = rows[0]!.lane;
+    await recordOutcomes(
+      db,
+      "t",
+      c.clock.now,
+      rows.map((r) => ({ id: r.id, kind: "sent" as const, providerId: `SMp${r.id}`, renderedLanguage: "zh" as const })),
+      lane,
+    );
+    const co = new ReportCoalescer(db);
+    // The first holds the lane's statement; the other five wait and go as one batch, in
+    // which one carries a NUL that Postgres refuses in text.
+    const first = co.apply({ providerId: `SMp${rows[0]!.id}`, status: "delivered", at: c.clock.now }, lane);
+    const outcomes = rows.slice(1).map((r, i) =>
+      co
+        .apply(
+          i === 2
+            ? { providerId: `SMp${r.id}`, status: "failed", error: "bad\u0000text", at: c.clock.now }
+            : { providerId: `SMp${r.id}`, status: "delivered", at: c.clock.now },
+          lane,
+        )
+        .then(
+          () => "applied",
+          () => "refused",
+        ),
+    );
+    await first;
+    expect(await Promise.all(outcomes)).toEqual(["applied", "applied", "refused", "applied", "applied"]);
+    const [n] = await db.execute<{ delivered: number; counted: number }>(sql`
+      select (select count(*)::int from deliveries where warning_id = ${w.id} and status = 'delivered') as delivered,
+             (select sum(delivered)::int from coverage_counts where warning_id = ${w.id}) as counted`);
+    expect(n).toEqual({ delivered: 5, counted: 5 });
   });
 });
