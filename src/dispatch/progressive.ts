@@ -61,6 +61,11 @@ const levelOrder = sql.raw(
  * delays the public by this much at most. */
 export const PUBLIC_HOLD_MS = 5_000;
 
+/** A warning's public is held at most this long after its issue, however many other
+ * warnings' officers keep queueing meanwhile (each new row would hold PUBLIC_HOLD_MS
+ * afresh): the people who must act go first, but a stream of them never starves a public. */
+export const PUBLIC_HOLD_MAX_MS = 3 * PUBLIC_HOLD_MS;
+
 export interface PlanOptions {
   /** Take no public step while a person who must act has a message queued and due that
    * was queued less than PUBLIC_HOLD_MS ago (the runners do; a job catching up does not). */
@@ -78,7 +83,9 @@ const firstLaneWaiting = (now: Date) => sql`exists (
 export async function planNextChunk(db: Db, now: Date, o: PlanOptions = {}): Promise<ChunkResult | null> {
   return db.transaction(async (tx) => {
     const held = o.holdPublic
-      ? sql`and (${phaseOrderSql} < ${PHASE_ORDER.public} or not ${firstLaneWaiting(now)})`
+      ? sql`and (${phaseOrderSql} < ${PHASE_ORDER.public}
+          or ${warnings.issuedAt} <= ${new Date(now.getTime() - PUBLIC_HOLD_MAX_MS).toISOString()}::timestamptz
+          or not ${firstLaneWaiting(now)})`
       : sql``;
     const [w] = await tx
       .select()

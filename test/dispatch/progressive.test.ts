@@ -8,7 +8,7 @@ import postgres from "postgres";
 import { useContext, type TestContext } from "../helpers/context.js";
 import { createDraft, createIssued, json, warningBody } from "../helpers/factories.js";
 import { addDevice, addPerson, deliveriesOf } from "../helpers/people.js";
-import { continuePlans, planNextChunk, PUBLIC_HOLD_MS } from "../../src/dispatch/progressive.js";
+import { continuePlans, planNextChunk, PUBLIC_HOLD_MAX_MS, PUBLIC_HOLD_MS } from "../../src/dispatch/progressive.js";
 import { planCountyPeople, planDevices } from "../../src/dispatch/planner.js";
 import { createDb, type Db } from "../../src/db/client.js";
 import { getWarning } from "../../src/db/queries/warnings.js";
@@ -400,6 +400,45 @@ describe("progressive plan", () => {
     // Other tests' rows must not hold anyone's public: nothing of this test is left queued.
     await db.execute(
       sql`update deliveries set status = 'sent', sent_at = now() where warning_id in (${w1.id}, ${w2.id}) and status = 'queued'`,
+    );
+  });
+
+  it("a stream of other warnings' officers holds a public pass at most PUBLIC_HOLD_MAX_MS after its issue", async () => {
+    const c = ctx();
+    const db = c.tdb.db;
+    const [H3, H4] = ["150402006003", "150402006004"];
+    const resident = await addPerson(db, { area: H3 });
+    await addPerson(db, { area: H3, audiences: ["village_cadre"], role: "primary" });
+    const officer4 = await addPerson(db, { area: H4, audiences: ["village_cadre"], role: "primary" });
+    const hold = { holdPublic: true } as const;
+    c.clock.advance(PUBLIC_HOLD_MS + 1_000);
+    const w = await approve(c, { audiences: ["public", "village_cadre"], channels: ["sms"], areas: { codes: [H3] } });
+    const issuedAt = c.clock.now.getTime();
+    const others: string[] = [];
+    // Every few seconds another warning queues an officer's message (never sent here), each
+    // of which alone would hold a public pass PUBLIC_HOLD_MS.
+    const step = PUBLIC_HOLD_MS - 1_000;
+    let heldUntil = 0;
+    for (let i = 0; i < 10 && c.clock.now.getTime() - issuedAt < PUBLIC_HOLD_MAX_MS + step; i++) {
+      const o = await approve(c, { audiences: ["village_cadre"], channels: ["sms"], areas: { codes: [H4] } });
+      others.push(o.id);
+      expect((await deliveriesOf(db, o.id)).filter((d) => d.recipient_id === officer4)).toHaveLength(1);
+      const r = await continuePlans(db, () => c.clock.now, undefined, hold);
+      const reached = (await deliveriesOf(db, w.id)).some((d) => d.recipient_id === resident);
+      if (r.held) {
+        expect(reached).toBe(false);
+        heldUntil = c.clock.now.getTime() - issuedAt;
+      } else expect(reached).toBe(true);
+      if (reached) break;
+      c.clock.advance(step);
+    }
+    // Held while its own hold lasted and past it (the others' rows), never past the bound.
+    expect(heldUntil).toBeGreaterThan(PUBLIC_HOLD_MS);
+    expect(heldUntil).toBeLessThan(PUBLIC_HOLD_MAX_MS);
+    expect((await deliveriesOf(db, w.id)).filter((d) => d.recipient_id === resident)).toHaveLength(1);
+    await db.execute(
+      sql`update deliveries set status = 'sent', sent_at = now()
+          where warning_id = any(${sql.param([w.id, ...others])}::uuid[]) and status = 'queued'`,
     );
   });
 
