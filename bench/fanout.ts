@@ -28,38 +28,53 @@ try {
   // The issue and every county after it, as one process's planner would write them.
   const plan = await issueBenchWarning(b.db, w);
   const planS = (performance.now() - t1) / 1000;
+  // The issue records the plan's intent; its villages are written by the plan's first step.
+  const [v] = await b.db.execute<{ n: number }>(
+    sql`select count(*)::int as n from coverage_villages where warning_id = ${w.id}`,
+  );
 
-  // Baselines: the same rows as a COPY file on the server (written once, untimed), read
+  // Baselines: the same rows as COPY files on the server (written once, untimed), read
   // back by COPY into the deliveries table itself and into a bare table with the same
-  // columns and nothing else. Server-side files keep client overhead out of the baseline.
+  // columns and nothing else. Every value the plan wrote is in the file (the bare table
+  // has no defaults, and lane is a plain column there, not computed). Server-side files
+  // keep client overhead out of the baseline.
   const w2 = await benchWarning(b.db);
   // Ids numbered in w2's block as the planner would number them (the ledger has no sequence).
   const cols =
-    "id, warning_id, channel, recipient_id, village_code, address, language, level_rank, status, queued_at, next_attempt_at";
-  const file = `/tmp/warncast-bench-copy-${process.pid}.txt`;
+    "id, warning_id, issued_at, channel, purpose, recipient_id, village_code, address, language, level_rank, priority, status, attempts, queued_at, next_attempt_at";
+  const file = (what: string) => `/tmp/warncast-bench-copy-${process.pid}-${what}.txt`;
   step("copy out");
-  await b.sql.unsafe(
-    `copy (select (${w2.ledgerNo}::bigint << 26) + row_number() over (), '${w2.id}'::uuid, channel, recipient_id, village_code, address, language, level_rank, status, queued_at, next_attempt_at from deliveries where warning_id = '${w.id}') to '${file}'`,
-  );
-  const timedCopy = async (table: string) => {
+  for (const [what, extra] of [
+    ["ledger", ""],
+    ["bare", ", lane"],
+  ] as const) {
+    await b.sql.unsafe(
+      `copy (select (${w2.ledgerNo}::bigint << 26) + row_number() over (), '${w2.id}'::uuid, ${cols.split(", ").slice(2).join(", ")}${extra} from deliveries where warning_id = '${w.id}') to '${file(what)}'`,
+    );
+  }
+  const timedCopy = async (table: string, what: "ledger" | "bare", extra: string) => {
     await settle();
     step(`copy into ${table}`);
     const t = performance.now();
-    await b.sql.unsafe(`copy ${table} (${cols}) from '${file}'`);
+    await b.sql.unsafe(`copy ${table} (${cols}${extra}) from '${file(what)}'`);
     return (performance.now() - t) / 1000;
   };
-  const copyS = await timedCopy("deliveries");
+  const copyS = await timedCopy("deliveries", "ledger", "");
   const [n2] = await b.db.execute<{ n: number }>(
     sql`select count(*)::int as n from deliveries where warning_id = ${w2.id}`,
   );
   await b.sql`create table bare_deliveries as select * from deliveries limit 0`;
-  const bareS = await timedCopy("bare_deliveries");
-  await b.sql.unsafe(`copy (select 1) to program 'rm -f ${file}'`);
+  const bareS = await timedCopy("bare_deliveries", "bare", ", lane");
+  const [same] = await b.db.execute<{ n: number }>(sql`
+    select count(*)::int as n from bare_deliveries x join deliveries d on d.id = x.id and d.issued_at = x.issued_at
+    where d.lane = x.lane and d.priority = x.priority and d.warning_id = ${w2.id}`);
+  if (same!.n !== n2!.n) throw new Error(`bare table holds ${same!.n} of the ${n2!.n} rows as planned`);
+  await b.sql.unsafe(`copy (select 1) to program 'rm -f ${file("ledger")} ${file("bare")}'`);
 
   report("fanout", {
     people,
     deliveries: plan.planned,
-    villages: plan.villages,
+    villages: v!.n,
     plan_s: planS.toFixed(2),
     plan_rows_per_s: Math.round(plan.planned / planS),
     copy_rows: n2!.n,
