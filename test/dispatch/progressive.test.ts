@@ -13,6 +13,7 @@ import { planCountyPeople, planDevices } from "../../src/dispatch/planner.js";
 import { createDb, type Db } from "../../src/db/client.js";
 import { getWarning } from "../../src/db/queries/warnings.js";
 import { deferred } from "../helpers/deferred.js";
+import { untilSomeoneWaitsOnALock } from "../helpers/locks.js";
 
 const ctx = useContext();
 const A = "150402001001"; // 红山区
@@ -74,14 +75,7 @@ async function whileStepHolds<T>(
     let answered = false;
     void res.finally(() => (answered = true));
     // Wait on state: the request is blocked on the warning row (its late-joiner step).
-    for (let waited = 0; ; waited += 10) {
-      const [l] = await c.tdb.db.execute<{ n: number }>(sql`
-        select count(*)::int as n from pg_stat_activity
-        where datname = current_database() and wait_event_type = 'Lock'`);
-      if (l!.n > 0) break;
-      if (waited > 10_000 || answered) throw new Error("the request did not wait for the planner step");
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await untilSomeoneWaitsOnALock(c.tdb.db, () => answered);
     gate.resolve();
     return { planned: await planner, res: await res };
   } finally {

@@ -7,6 +7,7 @@ import { getUserByUsername, insertUser } from "../../db/queries/users.js";
 import { writeAudit } from "../../db/queries/audit.js";
 import { requireAgencyFor, requireGoodPassword, requireKnownArea } from "./checks.js";
 import { userCreate, userDto } from "./dto.js";
+import { pgErrorCode, UNIQUE_VIOLATION } from "../../db/errors.js";
 
 export default defineOperation({
   method: "post",
@@ -40,7 +41,7 @@ export default defineOperation({
         passwordChangedAt: passwordHash ? now() : null,
       }).catch((e: unknown) => {
         // Two admins creating the same name at once: the unique index decides.
-        if ((e as { code?: string }).code === "23505")
+        if (pgErrorCode(e) === UNIQUE_VIOLATION)
           throw new AppError("conflict", `username ${input.username} is taken`, { extra: { field: "username" } });
         throw e;
       });
