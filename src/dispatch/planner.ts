@@ -278,11 +278,6 @@ export async function planLateJoiners(
 ): Promise<{ warningId: string; deliveries: number }[]> {
   if (!only.recipientIds?.length && !only.deviceIds?.length) return [];
   const at = now.toISOString();
-  // The joiners' counties: the lanes their rows land in, named in the notice.
-  const [joined] = await tx.execute<{ lanes: string[] }>(sql`
-    select ${lanesOf(sql`village_code`)} as lanes from (
-      select village_code from recipients where id = any(${sql.param(only.recipientIds ?? [])}::bigint[])
-      union all select village_code from devices where id = any(${sql.param(only.deviceIds ?? [])}::uuid[])) j`);
   // A version whose targets are being planned has no villages to find yet: wait for that
   // step (it holds the row FOR UPDATE) before looking, else a targets step that read the
   // people before this joiner committed would miss them and so would we. One that has not
@@ -300,6 +295,13 @@ export async function planLateJoiners(
         union select village_code from devices where id = any(${sql.param(only.deviceIds ?? [])}::uuid[])))
     for share of w`);
   if (open.length === 0) return [];
+  // The joiners' counties: the lanes their rows land in, named in the notice. Read only now
+  // that some warning needs them: an import of a million people before the storm would
+  // otherwise look each of them up for nothing.
+  const [joined] = await tx.execute<{ lanes: string[] }>(sql`
+    select ${lanesOf(sql`village_code`)} as lanes from (
+      select village_code from recipients where id = any(${sql.param(only.recipientIds ?? [])}::bigint[])
+      union all select village_code from devices where id = any(${sql.param(only.deviceIds ?? [])}::uuid[])) j`);
   const ws = await tx
     .select()
     .from(warnings)

@@ -4,6 +4,7 @@ import { recipients } from "../schema/index.js";
 import { codePrefix } from "../../domain/areas.js";
 import type { StoredRecipient } from "../../domain/recipients.js";
 import { copyChunks, pgTextArray } from "../copy.js";
+import { pgErrorCode, UNIQUE_VIOLATION } from "../errors.js";
 
 export type Recipient = typeof recipients.$inferSelect;
 export type NewRecipient = typeof recipients.$inferInsert;
@@ -85,29 +86,63 @@ export async function dropRepeatedInFile(tx: Db): Promise<{ line: number; first:
 }
 
 /** Moves the staged people into recipients in file order. Returns the new ids and the
- * lines whose person was already present. */
+ * lines whose person was already present.
+ *
+ * Who is present already is taken out of the stage first, and the rest go in by a plain
+ * INSERT: ON CONFLICT's speculative insertion cost 3 s of a million-row import (11.8 s
+ * against 8.8 s). A person another transaction inserted since is a unique violation, and
+ * then the insert runs again (under a savepoint) with ON CONFLICT, which reports them too. */
 export async function insertStagedRecipients(
   tx: Db,
+): Promise<{ ids: number[]; alreadyPresent: { line: number; dedupeKey: string }[] }> {
+  // A temporary table is never analyzed by autovacuum: without this the join below is
+  // planned for a stage of a few hundred rows.
+  await tx.execute(sql`analyze recipients_stage`);
+  const present = await tx.execute<{ line: number; dedupe_key: string }>(sql`
+    delete from recipients_stage s using recipients r where r.dedupe_key = s.dedupe_key
+    returning s.line, s.dedupe_key`);
+  let inserted: { ids: number[]; alreadyPresent: { line: number; dedupeKey: string }[] };
+  try {
+    inserted = await tx.transaction((sp) => moveStaged(sp, false));
+  } catch (e) {
+    if (pgErrorCode(e) !== UNIQUE_VIOLATION) throw e;
+    inserted = await moveStaged(tx, true);
+  }
+  return {
+    ids: inserted.ids,
+    alreadyPresent: [
+      ...present.map((r) => ({ line: Number(r.line), dedupeKey: r.dedupe_key })),
+      ...inserted.alreadyPresent,
+    ].sort((x, y) => x.line - y.line),
+  };
+}
+
+async function moveStaged(
+  tx: Db,
+  onConflict: boolean,
 ): Promise<{ ids: number[]; alreadyPresent: { line: number; dedupeKey: string }[] }> {
   const rows = await tx.execute<{ ids: string[] | null; line: number | null; dedupe_key: string | null }>(sql`
     with ins as (
       insert into recipients (name, phone, email, area_code, village_code, audiences, language, role, dedupe_key)
       select name, phone, email, area_code, village_code, audiences, language::language, role::post_role, dedupe_key
       from recipients_stage order by line
-      on conflict do nothing
+      ${onConflict ? sql`on conflict do nothing` : sql``}
       returning id, dedupe_key
     )
     select (select array_agg(id order by id)::text[] from ins) as ids, null::int as line, null as dedupe_key
-    union all
+    ${
+      onConflict
+        ? sql`union all
     select null, s.line, s.dedupe_key from recipients_stage s
-    where not exists (select 1 from ins where ins.dedupe_key = s.dedupe_key)`);
+    where not exists (select 1 from ins where ins.dedupe_key = s.dedupe_key)`
+        : sql``
+    }`);
   const head = rows.find((r) => r.line === null);
   return {
     ids: (head?.ids ?? []).map(Number),
     alreadyPresent: rows
       .filter((r) => r.line !== null)
-      .map((r) => ({ line: Number(r.line), dedupeKey: r.dedupe_key! }))
-      .sort((x, y) => x.line - y.line),
+      .map((r) => ({ line: Number(r.line), dedupeKey: r.dedupe_key! })),
   };
 }
 
