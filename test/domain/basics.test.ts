@@ -49,6 +49,37 @@ describe("csv", () => {
       { line: 5, fields: ["last", 'q"uote'] },
     ]);
   });
+
+  it("reads plain lines and quoted ones alike, wherever they fall in the file", () => {
+    const text = [
+      "a,b,c",
+      'x,"y,1",z', // a quoted field among plain lines
+      "", // an empty line: no row, but counted
+      " ", // a blank that is not empty: one field
+      "p,q\rr,s", // a lone CR ends a row, as in the quoted path
+      'm,"n\n""o""",p', // a quote, an embedded newline and doubled quotes
+      'ab"c,d"e,f', // a quote in mid-field opens a quoted run
+      "u,,w,",
+      '""',
+      "last,no,newline",
+    ].join("\n");
+    expect(parseCsv(text)).toEqual([
+      { line: 1, fields: ["a", "b", "c"] },
+      { line: 2, fields: ["x", "y,1", "z"] },
+      { line: 4, fields: [" "] },
+      { line: 5, fields: ["p", "q"] },
+      { line: 6, fields: ["r", "s"] },
+      { line: 7, fields: ["m", 'n\n"o"', "p"] },
+      { line: 9, fields: ["abc,de", "f"] },
+      { line: 10, fields: ["u", "", "w", ""] },
+      { line: 12, fields: ["last", "no", "newline"] },
+    ]);
+    expect(parseCsv("x\r\ny\r\n")).toEqual([
+      { line: 1, fields: ["x"] },
+      { line: 2, fields: ["y"] },
+    ]);
+    expect(parseCsv('"open,\nnever closed')).toEqual([{ line: 1, fields: ["open,\nnever closed"] }]);
+  });
 });
 
 describe("population distribution", () => {
