@@ -98,7 +98,12 @@ const app = createApp({ ...services, db: createDb(requestSql) });
 let dispatcher: RunningThread<null> | null = null;
 if (env.WARNCAST_DISPATCH === "true") {
   try {
-    const data: DispatchThreadData = { thread: "dispatch", databaseUrl: database.url, nice: DISPATCH_NICE };
+    const data: DispatchThreadData = {
+      thread: "dispatch",
+      databaseUrl: database.url,
+      nice: DISPATCH_NICE,
+      niceBackends: Boolean(database.embedded),
+    };
     dispatcher = await startThread<null>("dispatch", threadEntry("dispatch-thread"), data, {
       log,
       onExit: (e) => void shutdown("dispatch thread exit", e),

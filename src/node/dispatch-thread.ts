@@ -15,11 +15,16 @@ import { setupChannels } from "./channels.js";
 import { nodeServices } from "./services.js";
 import { runThread } from "./threads.js";
 import type { DeviceHub } from "../hub/hub.js";
+import { keepBackendsNiced } from "./backend-priority.js";
+
+const DISPATCH_APPLICATION = "warncast-dispatch";
 
 export interface DispatchThreadData {
   thread: "dispatch";
   databaseUrl: string;
   nice: number;
+  /** The database is the embedded one on this machine: its sessions are niced too. */
+  niceBackends: boolean;
 }
 
 if (parentPort && (workerData as DispatchThreadData | null)?.thread === "dispatch") {
@@ -28,7 +33,10 @@ if (parentPort && (workerData as DispatchThreadData | null)?.thread === "dispatc
     const env = parseEnv(process.env);
     const log = createLogger({ level: env.LOG_LEVEL }).child({ part: "dispatch" });
     const templates = await loadTemplates(env);
-    const sql = connect(data.databaseUrl, env.DATABASE_POOL_SIZE, "warncast-dispatch");
+    const sql = connect(data.databaseUrl, env.DATABASE_POOL_SIZE, DISPATCH_APPLICATION);
+    const niced = data.niceBackends
+      ? keepBackendsNiced(sql, DISPATCH_APPLICATION, data.nice, (e) => log.warn("renice failed", errorFields(e)))
+      : null;
     const services = nodeServices(env, createDb(sql), templates, log);
     // Only the people's and platforms' channels send from here; devices are the HTTP
     // thread's hub's, so no hub is needed to build them (their health is read there).
@@ -44,6 +52,7 @@ if (parentPort && (workerData as DispatchThreadData | null)?.thread === "dispatc
     return {
       report: null,
       async stop() {
+        niced?.stop();
         await runner.stop().catch((e) => log.error("dispatcher stop failed", errorFields(e)));
         await channels.close().catch((e) => log.error("channel close failed", errorFields(e)));
         await sql.end({ timeout: 5 }).catch((e) => log.error("close failed", errorFields(e)));
