@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
+import twilio from "twilio";
 import { CITY } from "./helpers/context.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.js";
 import { addDevice, addPerson } from "./helpers/people.js";
@@ -51,6 +52,8 @@ describe("Cloudflare Workers entry", () => {
 
 // The Worker running: workerd under `wrangler dev --local`, over this file's own database.
 describe("Cloudflare Workers entry running in workerd", () => {
+  const TWILIO_TOKEN = "worker-test-twilio-token";
+  const PUBLIC = "https://warncast.worker.invalid";
   const V_UP = "150402001001"; // its loudspeaker online
   const V_DOWN = "150402001002"; // its only loudspeaker silent
   const V_LATER = "150402001003"; // a warning scheduled to go out later
@@ -77,7 +80,7 @@ describe("Cloudflare Workers entry running in workerd", () => {
     [issuerKey, approverKey] = [await user("issuer"), await user("approver")];
     for (const area of [V_UP, V_DOWN, V_LATER]) await addPerson(tdb.db, { area, role: "primary" });
     speakers = { up: await addDevice(tdb.db, { area: V_UP }), down: await addDevice(tdb.db, { area: V_DOWN }) };
-    worker = await startWranglerDev(tdb.url);
+    worker = await startWranglerDev(tdb.url, { vars: { TWILIO_AUTH_TOKEN: TWILIO_TOKEN, PUBLIC_URL: PUBLIC } });
   }, 90_000);
 
   afterAll(async () => {
@@ -155,6 +158,21 @@ describe("Cloudflare Workers entry running in workerd", () => {
     const xml = await expectStatus(res, 200);
     expect(res.headers.get("content-type")).toContain("application/cap+xml");
     expect(xml).toContain(`<identifier>${w.identifier}</identifier>`);
+  });
+
+  it("verifies a Twilio status callback's signature (node:crypto under nodejs_compat)", async () => {
+    const path = "/webhooks/twilio/status";
+    const params = { MessageSid: `SM${"c".repeat(32)}`, MessageStatus: "delivered", AccountSid: `AC${"c".repeat(32)}` };
+    const post = (signature: string) =>
+      fetch(worker.url + path, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature },
+        body: new URLSearchParams(params).toString(),
+      });
+    const good = twilio.getExpectedTwilioSignature(TWILIO_TOKEN, PUBLIC + path, params);
+    // A receipt for a message not recorded yet is kept for when it is: 204 either way.
+    await expectStatus(await post(good), 204);
+    await expectStatus(await post(`x${good.slice(1)}`), 403);
   });
 
   it("serves the console sign-in page and keeps a session across requests", async () => {

@@ -16,7 +16,11 @@ export interface DevWorker {
 
 const WRANGLER = "node_modules/wrangler/bin/wrangler.js";
 
-export async function startWranglerDev(databaseUrl: string, timeoutMs = 60_000): Promise<DevWorker> {
+export async function startWranglerDev(
+  databaseUrl: string,
+  o: { vars?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<DevWorker> {
+  const timeoutMs = o.timeoutMs ?? 60_000;
   // Hyperdrive refuses a connection string without a password; a server that asks for none
   // (trust, as a CI DATABASE_URL may be) ignores it.
   const db = new URL(databaseUrl);
@@ -24,6 +28,8 @@ export async function startWranglerDev(databaseUrl: string, timeoutMs = 60_000):
   const state = mkdtempSync(join(tmpdir(), "warncast-wrangler-"));
   const args = ["dev", "--local", "--ip", "127.0.0.1", "--port", "0", "--persist-to", state];
   args.push("--show-interactive-dev-session=false");
+  // Secrets a deployment sets with `wrangler secret put`, as plain vars here.
+  for (const [k, v] of Object.entries(o.vars ?? {})) args.push("--var", `${k}:${v}`);
   const child = spawn(process.execPath, [WRANGLER, ...args], {
     // Its own process group, so stop() reaches workerd and esbuild too, and only them.
     detached: true,
