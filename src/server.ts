@@ -92,7 +92,7 @@ try {
 banner.push(...channelSetup.banner);
 services.mailer = channelSetup.mailer;
 services.channelHealth = channelSetup.health;
-const app = createApp({ ...services, db: createDb(requestSql) });
+const app = createApp({ ...services, db: createDb(requestSql), receiptsDb: database.db });
 // The planner and the sending loops run on a thread of their own at a lower CPU priority
 // (node/dispatch-thread.ts): a city-wide fan-out must not queue the duty officer's requests.
 let dispatcher: RunningThread<null> | null = null;

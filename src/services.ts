@@ -38,6 +38,10 @@ export interface ServiceConfig {
 
 export interface Services {
   db: Db;
+  /** Where provider receipts (Twilio's status callbacks) are written: on Node the engine's
+   * pool, so a storm of receipts never takes the connections staff requests need; absent →
+   * `db`. */
+  receiptsDb?: Db;
   grading: Grading;
   policy: Policy;
   config: ServiceConfig;

@@ -17,10 +17,17 @@ interface Waiting {
 /** Reports per statement: a bounded statement, and a bounded wait for the last of a burst. */
 const MAX_BATCH = 500;
 
+/** Statements at once over all lanes. A city's receipts come from every county at the
+ * sending rate: one statement per lane at once held a connection per county, and the
+ * reports waiting behind a few make the next batches bigger, not slower. */
+const MAX_STATEMENTS = 2;
+
 export class ReportCoalescer {
   private readonly lanes = new Map<string, Waiting[]>();
   /** Statements run so far. */
   statements = 0;
+  /** The most statements that ran at once. */
+  peak = 0;
 
   constructor(private readonly db: Db) {}
 
@@ -36,22 +43,27 @@ export class ReportCoalescer {
   }
 
   /** One statement at a time per lane until its queue is empty; the lane's entry goes with
-   * the last batch, so the next report starts a statement at once. */
+   * the last batch, so the next report starts a statement at once. A batch is taken once
+   * its statement has a slot: what arrived meanwhile goes in it. */
   private async drain(key: string, queue: Waiting[]): Promise<void> {
     while (queue.length > 0) {
+      // A free slot is taken without yielding: alone, a report goes at once.
+      if (this.running < MAX_STATEMENTS) this.running++;
+      else await new Promise<void>((r) => this.turns.push(r));
       const batch = queue.splice(0, MAX_BATCH);
       try {
         await this.run(batch, key);
       } catch (e) {
-        if (batch.length === 1) {
-          batch[0]!.reject(e);
-          continue;
+        if (batch.length === 1) batch[0]!.reject(e);
+        else {
+          // One report the statement could not take (or a passing failure) must not cost
+          // the others their receipt: Twilio does not send a callback again, so a rejected
+          // one is a delivery counted short for good. Each goes again alone; only what
+          // fails alone is refused.
+          for (const w of batch) await this.run([w], key).catch((e2: unknown) => w.reject(e2));
         }
-        // One report the statement could not take (or a passing failure) must not cost the
-        // others their receipt: Twilio does not send a callback again, so a rejected one is
-        // a delivery counted short for good. Each goes again alone; only what fails alone
-        // is refused.
-        for (const w of batch) await this.run([w], key).catch((e2: unknown) => w.reject(e2));
+      } finally {
+        this.release();
       }
     }
     this.lanes.delete(key);
@@ -59,12 +71,23 @@ export class ReportCoalescer {
 
   private async run(batch: Waiting[], key: string): Promise<void> {
     this.statements++;
+    this.peak = Math.max(this.peak, this.running);
     await applyProviderReports(
       this.db,
       batch.map((w) => w.report),
       { lane: key || undefined },
     );
     for (const w of batch) w.resolve();
+  }
+
+  private running = 0;
+  private readonly turns: (() => void)[] = [];
+
+  /** The slot passes straight to the next lane waiting, or frees. */
+  private release(): void {
+    const next = this.turns.shift();
+    if (next) next();
+    else this.running--;
   }
 }
 

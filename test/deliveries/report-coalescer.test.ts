@@ -89,4 +89,42 @@ describe("the report coalescer", () => {
              (select sum(delivered)::int from coverage_counts where warning_id = ${w.id}) as counted`);
     expect(n).toEqual({ delivered: 5, counted: 5 });
   });
+
+  it("runs at most two statements at once, whatever the number of lanes reporting", async () => {
+    const c = ctx();
+    const db = c.tdb.db;
+    // One village in each of six counties: six lanes, each starting a statement of its own.
+    const villages = (
+      await db.execute<{ code: string }>(sql`
+        select min(code) as code from areas where kind = 'village' and code like '1504%'
+        group by left(code, 6) order by 1 limit 6`)
+    ).map((r) => r.code);
+    expect(villages).toHaveLength(6);
+    for (const v of villages) await addPerson(db, { area: v });
+    const w = await createIssued(c, { areas: { codes: villages }, channels: ["sms"] });
+    // A claim takes one lane: claim until every lane's row is held.
+    const mine: Awaited<ReturnType<typeof claimBatch>> = [];
+    for (let i = 0; i < 20 && mine.length < 6; i++) {
+      const rows = await claimBatch(db, { channel: "sms", limit: 100, owner: "t", now: c.clock.now, leaseMs: 60_000 });
+      mine.push(...rows.filter((r) => r.warningId === w.id));
+    }
+    expect(new Set(mine.map((r) => r.lane)).size).toBe(6);
+    for (const r of mine)
+      await recordOutcomes(
+        db,
+        "t",
+        c.clock.now,
+        [{ id: r.id, kind: "sent", providerId: `SMl${r.id}`, renderedLanguage: "zh" }],
+        r.lane,
+      );
+    const co = new ReportCoalescer(db);
+    await Promise.all(
+      mine.map((r) => co.apply({ providerId: `SMl${r.id}`, status: "delivered", at: c.clock.now }, r.lane)),
+    );
+    expect(co.statements).toBe(6);
+    expect(co.peak).toBe(2);
+    const [n] = await db.execute<{ delivered: number }>(sql`
+      select count(*)::int as delivered from deliveries where warning_id = ${w.id} and status = 'delivered'`);
+    expect(n!.delivered).toBe(6);
+  });
 });

@@ -27,7 +27,7 @@ export default defineOperation({
   query,
   success: [204, "applied (or nothing to apply)"],
   handler: async (c, req) => {
-    const { db, now } = c.get("services");
+    const { db, receiptsDb, now } = c.get("services");
     const p = await readSignedTwilioForm(c, form);
     if (!p.MessageSid && !p.SmsSid)
       throw new AppError("validation_failed", "MessageSid is required", {
@@ -35,7 +35,7 @@ export default defineOperation({
       });
     const report = parseStatus(p, now());
     // Answered once applied: callbacks arriving together share one statement.
-    if (report) await reportCoalescer(db).apply(report, req.query.lane);
+    if (report) await reportCoalescer(receiptsDb ?? db).apply(report, req.query.lane);
     return c.body(null, 204);
   },
 });
