@@ -8,5 +8,8 @@ export interface AppEnv {
     log: Logger;
     services: Services;
     actor: Actor;
+    /** Set by limitBody when the declared content-length was within the limit: the body
+     * may be read from the socket as it comes (bodyText). */
+    bodyWithinLength?: true;
   };
 }

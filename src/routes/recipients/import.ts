@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
-import { requireContentType } from "../../http/body.js";
+import { bodyText, requireContentType } from "../../http/body.js";
 import { fromCsvRecord, recipientInput, toRecipient } from "../../domain/recipients.js";
 import { AppError, validationError } from "../../lib/errors.js";
 import { csvRecords } from "../../lib/csv.js";
@@ -48,7 +48,7 @@ export default defineOperation({
     const actor = c.get("actor");
     const { partial } = req.query;
     requireContentType(c, ["text/csv", "text/plain"]);
-    const { header, records } = csvRecords(await c.req.text());
+    const { header, records } = csvRecords(await bodyText(c));
     const badHeader = unstorableField(header);
     if (badHeader) throw validationError([{ ...badHeader, path: "line 1" }]);
     if (!header.includes("name") || !(header.includes("area_code") || header.includes("areaCode"))) {

@@ -4,7 +4,7 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../../http/env.js";
-import { requireContentType } from "../../http/body.js";
+import { bodyText, requireContentType } from "../../http/body.js";
 import { zodIssues } from "../../http/validation.js";
 import { AppError, validationError } from "../../lib/errors.js";
 import { unstorableField } from "../../lib/storable.js";
@@ -24,7 +24,7 @@ export async function readSignedTwilioForm(c: Context<AppEnv>, schema: z.ZodType
   }
   requireContentType(c, ["application/x-www-form-urlencoded"]);
   const params: Record<string, string> = {};
-  for (const [k, v] of new URLSearchParams(await c.req.text())) params[k] = v;
+  for (const [k, v] of new URLSearchParams(await bodyText(c))) params[k] = v;
   const url = new URL(c.req.url);
   const signedUrl = config.publicUrl.replace(/\/+$/, "") + url.pathname + url.search;
   if (!(await verifyTwilioSignature(config.twilioAuthToken, signedUrl, params, c.req.header("x-twilio-signature")))) {
