@@ -6,14 +6,20 @@
 // warning with a city-wide one: approve latency, first SMS at the gateway, every responsible
 // person's SMS, the public's first 50%, and the cancel request. Every time is taken at the
 // gateway or the client (no database reads). Prints one line of key=value figures.
+// With BENCH_CALLBACKS=1 the gateway also does what Twilio does: a signed status callback
+// (`delivered`) a second after it accepted each message, up to 256 at a time, so the server
+// counts coverage from receipts while staff use it (off by default: the held-out check's
+// gateway is described as taking messages only, and these figures compare with earlier runs).
 // BENCH_SERVER_NODE_ARGS passes node flags to the server (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p":
 // the profile that found the twilio transport's cost).
 import { spawn } from "node:child_process";
+import { Agent, request } from "node:http";
+import twilio from "twilio";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { report, rssMb } from "./lib.js";
-import { TwilioGateway } from "../test/helpers/twilio-gateway.js";
+import { TwilioGateway, type GatewayMessage } from "../test/helpers/twilio-gateway.js";
 import { stopChild } from "../test/helpers/processes.js";
 
 const N = Number(process.env.BENCH_ROWS ?? 1_000_000);
@@ -46,7 +52,84 @@ gateway.record = (m) => {
   if (m.to.startsWith("+86136")) {
     if (!seen.posts.has(m.to)) seen.posts.set(m.to, at);
   } else if (m.to.startsWith("+86137")) seen.public++;
+  if (CALLBACKS && m.statusCallback) callbacks.push(m);
 };
+
+/** Status callbacks to the server, signed for the URL the server was told to give Twilio
+ * (its PORT is only known once it listens, so the bench posts to its real address). */
+const CALLBACKS = process.env.BENCH_CALLBACKS === "1";
+const CALLBACK_CONCURRENCY = 256;
+const RECEIPT_DELAY_MS = 1_000;
+class Callbacks {
+  /** Messages with the time their receipt is due: a handset's receipt comes back a little
+   * after the API's answer, never before it. */
+  private readonly queue: { m: GatewayMessage; due: number }[] = [];
+  private inFlight = 0;
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: CALLBACK_CONCURRENCY });
+  private timer: NodeJS.Timeout | null = null;
+  server: URL | null = null;
+  ok = 0;
+  failed = 0;
+  /** The longest a receipt waited past its due time before it was posted. */
+  maxLagMs = 0;
+  push(m: GatewayMessage) {
+    this.queue.push({ m, due: performance.now() + RECEIPT_DELAY_MS });
+    this.pump();
+  }
+  private pump() {
+    const now = performance.now();
+    while (this.server && this.inFlight < CALLBACK_CONCURRENCY && this.queue.length > 0 && this.queue[0]!.due <= now) {
+      const { m, due } = this.queue.shift()!;
+      this.maxLagMs = Math.max(this.maxLagMs, now - due);
+      this.post(m);
+    }
+    if (!this.timer && this.queue.length > 0 && this.inFlight < CALLBACK_CONCURRENCY) {
+      this.timer = setTimeout(
+        () => {
+          this.timer = null;
+          this.pump();
+        },
+        Math.max(1, this.queue[0]!.due - now),
+      );
+    }
+  }
+  private post(m: GatewayMessage) {
+    const signedFor = new URL(m.statusCallback!);
+    const params = { MessageSid: m.sid, MessageStatus: "delivered", AccountSid: m.accountSid, To: m.to };
+    const body = new URLSearchParams(params).toString();
+    const signature = twilio.getExpectedTwilioSignature(gateway.authToken, signedFor.toString(), params);
+    this.inFlight++;
+    const done = (ok: boolean) => {
+      this.inFlight--;
+      if (ok) this.ok++;
+      else this.failed++;
+      this.pump();
+    };
+    const req = request(
+      new URL(signedFor.pathname + signedFor.search, this.server!),
+      {
+        method: "POST",
+        agent: this.agent,
+        headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => done(res.statusCode === 204));
+      },
+    );
+    req.on("error", () => done(false));
+    req.end(body);
+  }
+  get backlog() {
+    return this.queue.length;
+  }
+  close() {
+    if (this.timer) clearTimeout(this.timer);
+    this.queue.length = 0;
+    this.agent.destroy();
+  }
+}
+const callbacks = new Callbacks();
 
 /** Waits for a condition on what the gateway saw, checking every 5 ms; bounded. */
 async function until(what: string, ok: () => boolean, boundMs: number) {
@@ -73,6 +156,8 @@ const child = spawn(
       TWILIO_AUTH_TOKEN: gateway.authToken,
       TWILIO_FROM: "+15005550006",
       TWILIO_API_BASE_URL: gatewayUrl,
+      // What the server tells Twilio to call back (and checks signatures against).
+      PUBLIC_URL: "https://warncast.bench.invalid",
       SMS_RATE_PER_SECOND: String(PACE),
     },
     stdio: ["ignore", "pipe", "pipe"],
@@ -108,6 +193,7 @@ try {
     if (!m) throw new Error(`no key for ${username} in:\n${out}`);
     return m[1]!;
   };
+  callbacks.server = new URL(url);
   const admin = keyOf("admin", "admin");
   const issuer = keyOf("issuer", "qx-issuer");
   const approver = keyOf("approver", "approver");
@@ -207,6 +293,10 @@ try {
   const halfCity = performance.now() - city.t0;
   const postsByHalf = seen.posts.size;
   const readCity = await readMs(city.id);
+  // What staff see at that moment: the coverage the receipts have counted so far.
+  const tcov = performance.now();
+  const cov = await api(issuer, "GET", `/api/v1/warnings/${city.id}/coverage?by=county`);
+  const coverageMs = performance.now() - tcov;
   const cancelCity = await cancel(city.id);
   // The all-clear goes to the people already sent the warning, progressively.
   seen.reset();
@@ -236,9 +326,17 @@ try {
     cancel_ms_city: Math.round(cancelCity),
     ratio_cancel_city_vs_village: (cancelCity / cancelVillage).toFixed(2),
     all_clear_first_ms: Math.round(allClearFirst),
+    callbacks: CALLBACKS ? "on" : "off",
+    callbacks_ok: callbacks.ok,
+    callbacks_failed: callbacks.failed,
+    callbacks_backlog_at_end: callbacks.backlog,
+    callbacks_max_lag_ms: Math.round(callbacks.maxLagMs),
+    coverage_rate_at_half: cov.rate === null ? "null" : Number(cov.rate).toFixed(3),
+    coverage_read_ms_sending: Math.round(coverageMs),
     peak_rss_mb: rssMb(),
   });
 } finally {
+  callbacks.close();
   await stopChild(child, 20_000);
   await gateway.stop();
   await rm(dataDir, { recursive: true, force: true });
