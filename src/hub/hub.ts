@@ -102,7 +102,7 @@ export class DeviceHub {
     this.unlisten.push(a.unlisten, b.unlisten, c.unlisten);
     this.timers.push(setInterval(() => this.deliver(), this.o.catchUpMs));
     const round = Math.min(this.o.heartbeatMs, this.o.timeoutMs / 2);
-    this.timers.push(setInterval(() => this.connections.liveness(), round));
+    this.timers.push(setInterval(() => void this.connections.liveness(), round));
   }
 
   /** Sends every queued command for devices connected here (in `lanes`, if given);
