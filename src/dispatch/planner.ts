@@ -258,6 +258,14 @@ export function channelsOf(w: Pick<Warning, "channels" | "audiences">) {
   };
 }
 
+/** Whether any warning in force could take a late joiner (planLateJoiners finds none
+ * otherwise): lets a bulk import skip reading back the ids of a million new people. */
+export async function joinersMayBePlanned(tx: Db, now: Date): Promise<boolean> {
+  const [r] = await tx.execute<{ any: boolean }>(sql`
+    select exists (select 1 from warnings w where ${inForceSql("w", now.toISOString())} and w.msg_type <> 'Cancel') as any`);
+  return r?.any ?? false;
+}
+
 /**
  * A person or device added inside a targeted village while a warning is in force gets
  * that warning once, without an update being issued: a replaced loudspeaker controller
