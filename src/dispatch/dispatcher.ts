@@ -56,7 +56,19 @@ export interface LoopDeps {
   options: DispatchOptions;
   /** This loop's lane between batches (claims.ts); none: every claim looks afresh. */
   laneHint?: LaneHint;
+  /** This loop's next claim size (newRamp); none: always the full batch. */
+  ramp?: Ramp;
 }
+
+/** The first claim after the queue was found empty takes FIRST_CLAIM rows, and each claim
+ * that comes back full four times more, up to the batch size: the first message of a city
+ * goes out after a 20-row claim, not after a 500-row UPDATE and its counters, and a steady
+ * drain still claims full batches from its third claim on. */
+export interface Ramp {
+  limit: number;
+}
+const FIRST_CLAIM = 20;
+export const newRamp = (): Ramp => ({ limit: FIRST_CLAIM });
 
 /** Sends with a deadline the channel can act on (abort its request); waits for the real
  * answer either way. A channel that cannot abort still bounds its own transport. */
@@ -84,7 +96,8 @@ async function pool<T>(items: T[], n: number, task: (item: T) => Promise<void>):
 export async function dispatchOnce(d: LoopDeps): Promise<number> {
   const kind = d.channel.kind;
   // Hold no more than ~5 s of paced work, so leases stay short and priorities fresh.
-  const limit = Math.max(1, Math.min(d.options.batchSize, Math.ceil(d.channel.pace.ratePerSecond * 5)));
+  const full = Math.max(1, Math.min(d.options.batchSize, Math.ceil(d.channel.pace.ratePerSecond * 5)));
+  const limit = d.ramp ? Math.min(full, d.ramp.limit) : full;
   const claimed = await claimBatch(d.db, {
     channel: kind,
     limit,
@@ -93,6 +106,10 @@ export async function dispatchOnce(d: LoopDeps): Promise<number> {
     leaseMs: d.options.leaseMs,
     ...(d.laneHint ? { hint: d.laneHint } : {}),
   });
+  if (d.ramp) {
+    if (claimed.length === 0) d.ramp.limit = FIRST_CLAIM;
+    else if (claimed.length === limit) d.ramp.limit = Math.min(full, limit * 4);
+  }
   if (claimed.length === 0) return 0;
   const lane = claimed[0]!.lane;
 

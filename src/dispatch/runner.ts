@@ -8,7 +8,7 @@ import type { Channel } from "../../channels/contract.js";
 import type { Logger } from "../lib/log.js";
 import { errorFields } from "../lib/log.js";
 import { randomId } from "../lib/crypto.js";
-import { defaultDispatchOptions, dispatchOnce, type DispatchOptions, type LoopDeps } from "./dispatcher.js";
+import { defaultDispatchOptions, dispatchOnce, newRamp, type DispatchOptions, type LoopDeps } from "./dispatcher.js";
 import { expireEndedInBatches, recoverLeases, type LaneHint } from "../deliveries/claims.js";
 import { applyWaitingReports } from "../deliveries/reports.js";
 import { DELIVERIES_CHANNEL } from "./notify.js";
@@ -74,6 +74,7 @@ export class DispatchRunner {
         this.laneHints.push(laneHint);
         const deps: LoopDeps = {
           laneHint,
+          ramp: newRamp(),
           db: this.d.db,
           channel,
           bucket,

@@ -4,7 +4,7 @@ import { useContext, type TestContext } from "../helpers/context.js";
 import { createIssued, json } from "../helpers/factories.js";
 import { addDevice, addPerson, deliveriesOf } from "../helpers/people.js";
 import { LoopbackChannel, plainRenderer } from "../helpers/loopback-channel.js";
-import { defaultDispatchOptions, dispatchOnce, type LoopDeps } from "../../src/dispatch/dispatcher.js";
+import { defaultDispatchOptions, dispatchOnce, newRamp, type LoopDeps } from "../../src/dispatch/dispatcher.js";
 import { claimBatch, recordOutcomes, recoverLeases } from "../../src/deliveries/claims.js";
 import { applyProviderReports } from "../../src/deliveries/reports.js";
 import { unpaced } from "../../src/dispatch/pacer.js";
@@ -38,6 +38,20 @@ const issue = (c: TestContext, over: Record<string, unknown> = {}) =>
 const statuses = async (c: TestContext, id: string) => (await deliveriesOf(c.tdb.db, id)).map((d) => d.status);
 
 describe("dispatch", () => {
+  it("claims little first after an empty queue, then four times more while claims come back full", async () => {
+    const c = ctx();
+    const V2 = "150403001003"; // only this test
+    for (let i = 0; i < 120; i++) await addPerson(c.tdb.db, { area: V2 });
+    await issue(c, { areas: { codes: [V2] } });
+    const ch = new LoopbackChannel("sms");
+    const deps = loop(c, ch, { ramp: newRamp() });
+    const sizes: number[] = [];
+    for (let n = await dispatchOnce(deps); n > 0; n = await dispatchOnce(deps)) sizes.push(n);
+    // 20, then 80; the batch size (100) caps the rest; an empty claim starts again at 20.
+    expect(sizes).toEqual([20, 80, 20]);
+    expect(deps.ramp).toEqual({ limit: 20 });
+  });
+
   it("sends every queued delivery once and records provider ids and times", async () => {
     const c = ctx();
     const w = await issue(c);
