@@ -28,6 +28,9 @@ export class ReportCoalescer {
   statements = 0;
   /** The most statements that ran at once. */
   peak = 0;
+  /** Statements running now over all lanes, and the lanes waiting for a slot. */
+  private running = 0;
+  private readonly turns: (() => void)[] = [];
 
   constructor(private readonly db: Db) {}
 
@@ -79,9 +82,6 @@ export class ReportCoalescer {
     );
     for (const w of batch) w.resolve();
   }
-
-  private running = 0;
-  private readonly turns: (() => void)[] = [];
 
   /** The slot passes straight to the next lane waiting, or frees. */
   private release(): void {

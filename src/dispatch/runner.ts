@@ -12,13 +12,13 @@ import { defaultDispatchOptions, dispatchOnce, newRamp, type DispatchOptions, ty
 import { expireEndedInBatches, recoverLeases, type LaneHint } from "../deliveries/claims.js";
 import { applyWaitingReports } from "../deliveries/reports.js";
 import { DELIVERIES_CHANNEL } from "./notify.js";
-
-/** How soon a runner looks again when a public pass waits for the people who must act. */
-const PLAN_RETRY_MS = 250;
 import { continuePlans } from "./progressive.js";
 import type { MessageRenderer } from "./render.js";
 import { unpaced } from "./pacer.js";
 import { SharedTokenBucket } from "./shared-bucket.js";
+
+/** How soon a runner looks again when a public pass waits for the people who must act. */
+const PLAN_RETRY_MS = 250;
 
 export interface RunnerDeps {
   db: Db;

@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import postgres from "postgres";
 import type { Db } from "../../src/db/client.js";
+import { deferred } from "./deferred.js";
 
 /** Resolves once some session of this database waits on a lock (a request blocked behind a
  * transaction the test holds open). Throws after 10 s, or as soon as `gaveUp()` says the
@@ -12,5 +14,34 @@ export async function untilSomeoneWaitsOnALock(db: Db, gaveUp: () => boolean = (
     if (l!.n > 0) return;
     if (waited > 10_000 || gaveUp()) throw new Error("nothing waited on the lock the test holds");
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** `request`'s answer when another session has made `write` and not yet committed it: the
+ * request cannot see the row, and (the test checks) its own write waits on that row's key
+ * until the other session commits. A race two staff members or two imports can run into. */
+export async function whileAnotherWriteHolds(
+  tdb: { url: string; db: Db },
+  write: (t: postgres.TransactionSql) => Promise<unknown>,
+  request: () => Promise<Response>,
+): Promise<Response> {
+  const other = postgres(tdb.url, { max: 1, onnotice: () => {} });
+  const written = deferred();
+  const commit = deferred();
+  try {
+    const tx = other.begin(async (t) => {
+      await write(t);
+      written.resolve();
+      await commit.promise;
+    });
+    await written.promise;
+    const res = request();
+    await untilSomeoneWaitsOnALock(tdb.db);
+    commit.resolve();
+    await tx;
+    return await res;
+  } finally {
+    commit.resolve();
+    await other.end();
   }
 }

@@ -1,10 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import postgres from "postgres";
 import { useContext } from "../helpers/context.js";
 import { json } from "../helpers/factories.js";
-import { deferred } from "../helpers/deferred.js";
-import { untilSomeoneWaitsOnALock } from "../helpers/locks.js";
+import { whileAnotherWriteHolds } from "../helpers/locks.js";
 
 const ctx = useContext();
 const V1 = "150402001001"; // 一西街社区居委会, 红山区
@@ -101,37 +99,25 @@ describe("recipients", () => {
 
   it("CSV import: a person another request inserts meanwhile is reported present, not a failure, and stored once", async () => {
     const c = ctx();
-    const other = postgres(c.tdb.url, { max: 1, onnotice: () => {} });
-    try {
-      // Another transaction holds the same person, uncommitted, while the import runs: the
-      // import cannot see them when it looks, and its insert waits on their key.
-      const inserted = deferred();
-      const commit = deferred();
-      const tx = other.begin(async (t) => {
-        await t`insert into recipients (name, phone, area_code, village_code, audiences, dedupe_key)
-                values ('钱九', '+8613900476091', ${V1}, ${V1}, '{public}', 'tel:+8613900476091')`;
-        inserted.resolve();
-        await commit.promise;
-      });
-      await inserted.promise;
-      const res = c.request("POST", "/api/v1/recipients/import", {
-        key: c.users.issuer.key,
-        body: csv([`钱九,13900476091,,${V1},public,zh,`, `吴十,13900476092,,${V1},public,zh,`]),
-        headers: { "content-type": "text/csv" },
-      });
-      await untilSomeoneWaitsOnALock(c.tdb.db);
-      commit.resolve();
-      await tx;
-      const r = await res;
-      expect(r.status).toBe(200);
-      expect(await json(r)).toMatchObject({ rows: 2, imported: 1, duplicates: 1, alreadyPresent: [{ line: 2 }] });
-      const [n] = await c.tdb.db.execute<{ n: number }>(
-        sql`select count(*)::int as n from recipients where phone in ('+8613900476091', '+8613900476092')`,
-      );
-      expect(n!.n).toBe(2);
-    } finally {
-      await other.end();
-    }
+    // Another transaction holds the same person, uncommitted, while the import runs: the
+    // import cannot see them when it looks, and its insert waits on their key.
+    const r = await whileAnotherWriteHolds(
+      c.tdb,
+      (t) => t`insert into recipients (name, phone, area_code, village_code, audiences, dedupe_key)
+                values ('钱九', '+8613900476091', ${V1}, ${V1}, '{public}', 'tel:+8613900476091')`,
+      () =>
+        c.request("POST", "/api/v1/recipients/import", {
+          key: c.users.issuer.key,
+          body: csv([`钱九,13900476091,,${V1},public,zh,`, `吴十,13900476092,,${V1},public,zh,`]),
+          headers: { "content-type": "text/csv" },
+        }),
+    );
+    expect(r.status).toBe(200);
+    expect(await json(r)).toMatchObject({ rows: 2, imported: 1, duplicates: 1, alreadyPresent: [{ line: 2 }] });
+    const [n] = await c.tdb.db.execute<{ n: number }>(
+      sql`select count(*)::int as n from recipients where phone in ('+8613900476091', '+8613900476092')`,
+    );
+    expect(n!.n).toBe(2);
   });
 
   it("CSV import across chunks: a repeat of an earlier chunk's person and a bad row in the last chunk refuse the whole file (nothing staged is kept); partial imports the rest", async () => {

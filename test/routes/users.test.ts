@@ -1,11 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import postgres from "postgres";
 import { useContext, type TestContext } from "../helpers/context.js";
 import { json } from "../helpers/factories.js";
 import { createAgency, createUser, HYDROLOGY } from "../helpers/accounts.js";
-import { deferred } from "../helpers/deferred.js";
-import { untilSomeoneWaitsOnALock } from "../helpers/locks.js";
+import { whileAnotherWriteHolds } from "../helpers/locks.js";
 
 const ctx = useContext();
 const GOOD_PASSWORD = "红山 flood drill 2030";
@@ -62,28 +60,15 @@ describe("POST /api/v1/users", () => {
 
   it("a name another admin takes at the same moment is 409, not 500", async () => {
     const c = ctx();
-    const other = postgres(c.tdb.url, { max: 1, onnotice: () => {} });
-    try {
-      // The other admin's row is written but not committed: this request's check cannot see
-      // it, and its insert waits on the name's unique key until the other commits.
-      const inserted = deferred();
-      const commit = deferred();
-      const tx = other.begin(async (t) => {
-        await t`insert into users (username, name, role, area_scope) values ('li.race', '李', 'issuer', '150402000000')`;
-        inserted.resolve();
-        await commit.promise;
-      });
-      await inserted.promise;
-      const res = c.request("POST", "/api/v1/users", { json: newUser({ username: "li.race" }) });
-      await untilSomeoneWaitsOnALock(c.tdb.db);
-      commit.resolve();
-      await tx;
-      const r = await res;
-      expect(r.status).toBe(409);
-      expect(await json(r)).toMatchObject({ detail: "username li.race is taken" });
-    } finally {
-      await other.end();
-    }
+    // The other admin's row is written but not committed: this request's check cannot see
+    // it, and its insert waits on the name's unique key until the other commits.
+    const r = await whileAnotherWriteHolds(
+      c.tdb,
+      (t) => t`insert into users (username, name, role, area_scope) values ('li.race', '李', 'issuer', '150402000000')`,
+      () => c.request("POST", "/api/v1/users", { json: newUser({ username: "li.race" }) }),
+    );
+    expect(r.status).toBe(409);
+    expect(await json(r)).toMatchObject({ detail: "username li.race is taken" });
   });
 
   describe.each([
