@@ -22,6 +22,7 @@ import { startCron } from "./node/cron.js";
 import { jobs } from "./jobs/index.js";
 import { TemplateError, type TemplateCatalog } from "./templates/catalog.js";
 import { loadTemplates } from "./node/templates.js";
+import { keepBackendsNiced } from "./node/backend-priority.js";
 
 const t0 = performance.now();
 /** Nice values of the threads (the HTTP thread keeps the process's, 0). The dispatcher a
@@ -32,6 +33,8 @@ const t0 = performance.now();
  * the villages, run below the service. */
 const DISPATCH_NICE = 3;
 const DEMO_DEVICES_NICE = 5;
+const RECEIPTS_APPLICATION = "warncast-receipts";
+const RECEIPTS_POOL_SIZE = 3;
 // Declared before anything that may call shutdown() (the dispatch thread's exit).
 let stopping = false;
 const env = parseEnv(process.env);
@@ -58,6 +61,18 @@ const database = await openDatabase({
 // may hold every connection of its pool in a storm, and the duty officer's console must
 // still answer.
 const requestSql = connect(database.url, env.DATABASE_POOL_SIZE, "warncast-api");
+// Provider receipts (Twilio's status callbacks, one per message and state, at the sending
+// rate) are bulk work: a pool of their own, its sessions at the dispatcher's priority on
+// the embedded default, so a storm of receipts yields the database's CPU to the duty
+// officer's statements (a staff read during a 200k fan-out with receipts: 52 ms with the
+// receipts at the requests' priority, 2-24 ms after). Its statements are the coalescer's
+// (at most two at once) and the recheck of a parked report.
+const receiptsSql = connect(database.url, RECEIPTS_POOL_SIZE, RECEIPTS_APPLICATION);
+const receiptsNiced = database.embedded
+  ? keepBackendsNiced(receiptsSql, RECEIPTS_APPLICATION, DISPATCH_NICE, (e) =>
+      log.warn("renice failed", errorFields(e)),
+    )
+  : null;
 const banner: string[] = [];
 if (env.WARNCAST_SEED_DEMO === "true") {
   const keys = await seedDemoUsers(database.db);
@@ -92,7 +107,7 @@ try {
 banner.push(...channelSetup.banner);
 services.mailer = channelSetup.mailer;
 services.channelHealth = channelSetup.health;
-const app = createApp({ ...services, db: createDb(requestSql), receiptsDb: database.db });
+const app = createApp({ ...services, db: createDb(requestSql), receiptsDb: createDb(receiptsSql) });
 // The planner and the sending loops run on a thread of their own at a lower CPU priority
 // (node/dispatch-thread.ts): a city-wide fan-out must not queue the duty officer's requests.
 let dispatcher: RunningThread<null> | null = null;
@@ -169,6 +184,8 @@ async function shutdown(signal: string, failure?: unknown) {
   await hub.stop().catch((e) => log.error("hub stop failed", errorFields(e)));
   await dispatcher?.stop().catch((e) => log.error("dispatcher stop failed", errorFields(e)));
   await channelSetup.close().catch((e) => log.error("channel close failed", errorFields(e)));
+  receiptsNiced?.stop();
+  await receiptsSql.end({ timeout: 5 }).catch((e) => log.error("close failed", errorFields(e)));
   await requestSql.end({ timeout: 5 }).catch((e) => log.error("close failed", errorFields(e)));
   await database.close().catch((e) => log.error("close failed", errorFields(e)));
   process.exit(failure ? 1 : 0);

@@ -38,9 +38,9 @@ export interface ServiceConfig {
 
 export interface Services {
   db: Db;
-  /** Where provider receipts (Twilio's status callbacks) are written: on Node the engine's
-   * pool, so a storm of receipts never takes the connections staff requests need; absent →
-   * `db`. */
+  /** Where provider receipts (Twilio's status callbacks) are written: on Node a small pool
+   * of their own (`warncast-receipts`), so a storm of receipts never takes the connections
+   * staff requests need; absent → `db`. */
   receiptsDb?: Db;
   grading: Grading;
   policy: Policy;

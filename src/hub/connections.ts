@@ -11,6 +11,7 @@ import { sha256Hex } from "../lib/crypto.js";
 import { errorFields, type Logger } from "../lib/log.js";
 import { CLOSE, parseDeviceFrame, sendFrame, type AckState } from "./protocol.js";
 import { revokedAmong, type PresenceChange } from "./queries.js";
+import { nextTurn } from "../lib/turns.js";
 
 export const DEVICE_PATH = "/ws/devices";
 
@@ -157,7 +158,7 @@ export class Connections {
       const seen: PresenceChange[] = [];
       const all = [...this.conns.values()];
       for (let i = 0; i < all.length; i += LIVENESS_SLICE) {
-        if (i > 0) await new Promise<void>((r) => setImmediate(r));
+        if (i > 0) await nextTurn();
         for (const c of all.slice(i, i + LIVENESS_SLICE)) {
           // Gone or replaced (a reconnect) since the round started: not this round's.
           if (this.conns.get(c.device.id) !== c) continue;

@@ -18,6 +18,7 @@ import {
 import { joinersMayBePlanned, planLateJoiners } from "../../dispatch/planner.js";
 import { writeAudit } from "../../db/queries/audit.js";
 import { learningAreaFacts } from "./facts.js";
+import { nextTurn } from "../../lib/turns.js";
 
 const query = z.strictObject({
   /** true: import the valid rows and report the rest; default: all or nothing. */
@@ -90,7 +91,7 @@ export default defineOperation({
         // Every step here can resolve at once (COPY's buffer takes the chunk), and promise
         // callbacks run before any I/O: without a turn of the event loop a million-row file
         // held the HTTP thread ~9 s, every other request and device ack waiting.
-        await new Promise<void>((r) => setImmediate(r));
+        await nextTurn();
       }
     };
     const result = await db.transaction(async (tx) => {
