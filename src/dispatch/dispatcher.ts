@@ -21,6 +21,7 @@ import { applyWaitingReports } from "../deliveries/reports.js";
 import { backoffMs } from "./backoff.js";
 import type { MessageRenderer, Rendered } from "./render.js";
 import type { Pacer } from "./pacer.js";
+import type { OpenRows } from "./open-rows.js";
 
 export interface DispatchOptions {
   batchSize: number;
@@ -58,6 +59,8 @@ export interface LoopDeps {
   laneHint?: LaneHint;
   /** This loop's next claim size (newRamp); none: always the full batch. */
   ramp?: Ramp;
+  /** The loop's rows claimed and not yet answered (runner.ts claims again at low water). */
+  open?: OpenRows;
 }
 
 /** The first claim after the queue was found empty takes FIRST_CLAIM rows, and each claim
@@ -92,8 +95,9 @@ async function pool<T>(items: T[], n: number, task: (item: T) => Promise<void>):
   await Promise.all(Array.from({ length: Math.max(1, Math.min(n, items.length)) }, worker));
 }
 
-/** One claim → send → record cycle for one channel. Returns how many rows it claimed. */
-export async function dispatchOnce(d: LoopDeps): Promise<number> {
+/** One claim → send → record cycle for one channel. Returns how many rows it claimed, once
+ * every outcome is recorded; `onClaimed` hears the count as soon as the claim returns. */
+export async function dispatchOnce(d: LoopDeps, o: { onClaimed?: (n: number) => void } = {}): Promise<number> {
   const kind = d.channel.kind;
   // Hold no more than ~5 s of paced work, so leases stay short and priorities fresh.
   const full = Math.max(1, Math.min(d.options.batchSize, Math.ceil(d.channel.pace.ratePerSecond * 5)));
@@ -110,7 +114,25 @@ export async function dispatchOnce(d: LoopDeps): Promise<number> {
     if (claimed.length === 0) d.ramp.limit = FIRST_CLAIM;
     else if (claimed.length === limit) d.ramp.limit = Math.min(full, limit * 4);
   }
+  o.onClaimed?.(claimed.length);
   if (claimed.length === 0) return 0;
+  // Every claimed row leaves `open` exactly once: answered, expired unsent, or (an error
+  // before its send) with the rest at the end.
+  let unanswered = claimed.length;
+  const answered = (k = 1) => {
+    unanswered -= k;
+    d.open?.done(k);
+  };
+  d.open?.add(claimed.length);
+  try {
+    return await sendBatch(d, claimed, answered);
+  } finally {
+    if (unanswered > 0) answered(unanswered);
+  }
+}
+
+async function sendBatch(d: LoopDeps, claimed: ClaimedDelivery[], answered: (k?: number) => void): Promise<number> {
+  const kind = d.channel.kind;
   const lane = claimed[0]!.lane;
 
   const states = await batchWarnings(d.db, [...new Set(claimed.map((c) => c.warningId))]);
@@ -122,6 +144,7 @@ export async function dispatchOnce(d: LoopDeps): Promise<number> {
     if (!w || w.status !== "issued" || w.expires <= now) outcomes.push({ id: c.id, kind: "expired" });
     else sendable.push(c);
   }
+  answered(claimed.length - sendable.length);
 
   const texts = new Map<string, Promise<{ w: Warning; r: Rendered }>>();
   const message = (c: ClaimedDelivery) => {
@@ -205,6 +228,7 @@ export async function dispatchOnce(d: LoopDeps): Promise<number> {
         outcomes.push(failure(c, e, d));
       } finally {
         inFlight.delete(c.id);
+        answered();
       }
     });
   } finally {

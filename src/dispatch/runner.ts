@@ -9,6 +9,7 @@ import type { Logger } from "../lib/log.js";
 import { errorFields } from "../lib/log.js";
 import { randomId } from "../lib/crypto.js";
 import { defaultDispatchOptions, dispatchOnce, newRamp, type DispatchOptions, type LoopDeps } from "./dispatcher.js";
+import { OpenRows } from "./open-rows.js";
 import { expireEndedInBatches, recoverLeases, type LaneHint } from "../deliveries/claims.js";
 import { applyWaitingReports } from "../deliveries/reports.js";
 import { DELIVERIES_CHANNEL } from "./notify.js";
@@ -166,20 +167,45 @@ export class DispatchRunner {
     });
   }
 
+  /** Claims again once the open batches' unanswered rows fall to half the channel's
+   * concurrency (open-rows.ts), so a slow send never holds the channel; at stop, waits for
+   * every open batch to record its outcomes. */
   private async loop(deps: LoopDeps): Promise<void> {
+    const open = new OpenRows(Math.floor(deps.channel.pace.concurrency / 2));
+    const batches = new Set<Promise<unknown>>();
     let failures = 0;
+    const failed = (e: unknown) => {
+      failures++;
+      deps.log.error("dispatch loop error", { channel: deps.channel.kind, ...errorFields(e) });
+    };
     while (this.running) {
+      const generation = this.wakeGeneration;
+      let n: number;
       try {
-        const generation = this.wakeGeneration;
-        const n = await dispatchOnce(deps);
-        failures = 0;
-        if (n === 0 && generation === this.wakeGeneration) await this.sleep(this.d.pollMs ?? 1_000);
-      } catch (e) {
-        failures++;
-        deps.log.error("dispatch loop error", { channel: deps.channel.kind, ...errorFields(e) });
+        n = await new Promise<number>((resolve, reject) => {
+          const batch = dispatchOnce({ ...deps, open }, { onClaimed: resolve }).then(
+            () => {
+              failures = 0;
+            },
+            (e: unknown) => {
+              // Before the claim answered: the loop backs off below. After: the batch's
+              // rows come back when their leases run out (recoverLeases).
+              reject(e);
+              failed(e);
+            },
+          );
+          batches.add(batch);
+          void batch.finally(() => batches.delete(batch));
+        });
+      } catch {
         await this.sleep(Math.min(30_000, 500 * 2 ** failures));
+        continue;
       }
+      if (n === 0) {
+        if (generation === this.wakeGeneration) await this.sleep(this.d.pollMs ?? 1_000);
+      } else await open.belowLowWater();
     }
+    await Promise.all(batches);
   }
 
   async stop(): Promise<void> {
