@@ -1,5 +1,5 @@
 // A dispatch loop's rows claimed and not yet answered, across the batches it has open. The
-// loop claims again once fewer than half its channel's concurrency remain, not when a
+// loop claims again once at most half its channel's concurrency remain, not when a
 // batch's last send answers: one send hanging to its deadline (20 s) held every SMS of the
 // process, a red warning's included, while the other 499 of its batch were long done; and
 // the claim, render and record of the next batch waited for the slowest send of each.
