@@ -8,10 +8,9 @@ import { defaultDispatchOptions, dispatchOnce, newRamp, type LoopDeps } from "..
 import { claimBatch, recordOutcomes, recoverLeases } from "../../src/deliveries/claims.js";
 import { applyProviderReports } from "../../src/deliveries/reports.js";
 import { unpaced } from "../../src/dispatch/pacer.js";
+import { startRunner } from "../helpers/dispatch.js";
 import { DispatchRunner } from "../../src/dispatch/runner.js";
 import { silentLogger } from "../../src/lib/log.js";
-import { createDb } from "../../src/db/client.js";
-import postgres from "postgres";
 
 const ctx = useContext();
 const V = "150403001001"; // a village of 元宝山区, used only by this file
@@ -382,26 +381,10 @@ describe("several dispatchers", () => {
     const email = new LoopbackChannel("email", { ratePerSecond: Infinity, concurrency: 8 });
     sms.delayMs = 1;
     email.delayMs = 1;
-    const clients = [
-      postgres(c.tdb.url, { max: 4, onnotice: () => {} }),
-      postgres(c.tdb.url, { max: 4, onnotice: () => {} }),
-    ];
-    const runners = clients.map(
-      (sqlc) =>
-        new DispatchRunner({
-          db: createDb(sqlc),
-          sql: sqlc,
-          channels: [sms, email],
-          renderer: plainRenderer,
-          log: silentLogger,
-          now: () => c.clock.now,
-          loopsPerChannel: 2,
-          pollMs: 20,
-          options: { batchSize: 25 },
-        }),
+    const runners = await Promise.all(
+      [1, 2].map(() => startRunner(c, [sms, email], { loopsPerChannel: 2, pollMs: 20, options: { batchSize: 25 } })),
     );
     try {
-      await Promise.all(runners.map((r) => r.start()));
       for (let i = 0; i < 200; i++) {
         const [q] = await c.tdb.db.execute<{ n: number }>(
           sql`select count(*)::int as n from deliveries where warning_id = ${w.id} and status in ('queued', 'sending')`,
@@ -411,7 +394,6 @@ describe("several dispatchers", () => {
       }
     } finally {
       await Promise.all(runners.map((r) => r.stop()));
-      await Promise.all(clients.map((x) => x.end()));
     }
     const rows = await deliveriesOf(c.tdb.db, w.id);
     expect(rows).toHaveLength(600);
@@ -425,18 +407,8 @@ describe("several dispatchers", () => {
   it("a NOTIFY on issue wakes an idle runner at once", async () => {
     const c = ctx();
     const ch = new LoopbackChannel("sms");
-    const client = postgres(c.tdb.url, { max: 2, onnotice: () => {} });
-    const runner = new DispatchRunner({
-      db: createDb(client),
-      sql: client,
-      channels: [ch],
-      renderer: plainRenderer,
-      log: silentLogger,
-      now: () => c.clock.now,
-      pollMs: 60_000,
-    });
+    const running = await startRunner(c, [ch], { pollMs: 60_000 });
     try {
-      await runner.start();
       await new Promise((r) => setTimeout(r, 100)); // the loop found nothing and sleeps for a minute
       const before = ch.totalSends;
       const w = await issue(c);
@@ -447,8 +419,7 @@ describe("several dispatchers", () => {
       expect(await statuses(c, w.id)).toEqual(Array(6).fill("sent"));
       expect(ch.totalSends - before).toBe(6);
     } finally {
-      await runner.stop();
-      await client.end();
+      await running.stop();
     }
   });
 });

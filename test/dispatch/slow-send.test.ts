@@ -2,14 +2,11 @@
 // claims again once most of its batch has answered, so a warning issued meanwhile goes out
 // while the slow send is still waiting for its answer.
 import { describe, expect, it, vi } from "vitest";
-import postgres from "postgres";
 import { useContext } from "../helpers/context.js";
 import { createIssued } from "../helpers/factories.js";
 import { addPerson, deliveriesOf } from "../helpers/people.js";
-import { LoopbackChannel, plainRenderer } from "../helpers/loopback-channel.js";
-import { DispatchRunner } from "../../src/dispatch/runner.js";
-import { silentLogger } from "../../src/lib/log.js";
-import { createDb } from "../../src/db/client.js";
+import { LoopbackChannel } from "../helpers/loopback-channel.js";
+import { startRunner } from "../helpers/dispatch.js";
 
 const ctx = useContext();
 const VA = "150403001001";
@@ -25,22 +22,12 @@ describe("a slow send", () => {
     const ch = new LoopbackChannel("sms");
     // Answers only when released, whatever the deadline: a provider that takes its time.
     ch.behaviourFor.set(SLOW, "late-sent");
-    const client = postgres(c.tdb.url, { max: 4, onnotice: () => {} });
-    const runner = new DispatchRunner({
-      db: createDb(client),
-      sql: client,
-      channels: [ch],
-      renderer: plainRenderer,
-      log: silentLogger,
-      now: () => c.clock.now,
-      pollMs: 50,
-    });
     const issue = (village: string) =>
       createIssued(c, { areas: { codes: [village] }, channels: ["sms"], level: "red", audiences: ["public"] });
     const sent = async (id: string) => (await deliveriesOf(c.tdb.db, id)).filter((d) => d.status === "sent").length;
     let aId = "";
+    const running = await startRunner(c, [ch], { pollMs: 50 });
     try {
-      await runner.start();
       const a = await issue(VA);
       aId = a.id;
       // A's other three are sent; its slow one is still waiting for an answer.
@@ -53,8 +40,7 @@ describe("a slow send", () => {
       expect(await sent(a.id)).toBe(3);
     } finally {
       ch.releaseLateSends();
-      await runner.stop();
-      await client.end();
+      await running.stop();
     }
     // Once answered, its answer is what the ledger records (the runner's stop waited for it).
     const [slow] = (await deliveriesOf(c.tdb.db, aId)).filter((d) => d.address === SLOW);

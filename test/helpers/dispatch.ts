@@ -6,6 +6,10 @@ import { unpaced } from "../../src/dispatch/pacer.js";
 import { rendererFor } from "../../src/templates/default.js";
 import { silentLogger } from "../../src/lib/log.js";
 import type { TestContext } from "./context.js";
+import postgres from "postgres";
+import { DispatchRunner } from "../../src/dispatch/runner.js";
+import { createDb } from "../../src/db/client.js";
+import { plainRenderer } from "./loopback-channel.js";
 
 export function dispatchWith(
   c: TestContext,
@@ -31,4 +35,37 @@ export async function drainWith(c: TestContext, channel: Channel, options: Parti
   for (let got = await dispatchWith(c, channel, options); got > 0; got = await dispatchWith(c, channel, options))
     n += got;
   return n;
+}
+
+/** A started DispatchRunner on a connection pool of its own (its LISTEN and its loops are
+ * the only users), as a dispatcher process would run: the loopback renderer, the test's
+ * clock. `stop()` stops the runner, then closes its pool. */
+export async function startRunner(
+  c: TestContext,
+  channels: Channel[],
+  over: Partial<ConstructorParameters<typeof DispatchRunner>[0]> = {},
+): Promise<{ runner: DispatchRunner; stop(): Promise<void> }> {
+  const client = postgres(c.tdb.url, { max: 4, onnotice: () => {} });
+  const runner = new DispatchRunner({
+    db: createDb(client),
+    sql: client,
+    channels,
+    renderer: plainRenderer,
+    log: silentLogger,
+    now: () => c.clock.now,
+    ...over,
+  });
+  try {
+    await runner.start();
+  } catch (e) {
+    await client.end();
+    throw e;
+  }
+  return {
+    runner,
+    async stop() {
+      await runner.stop();
+      await client.end();
+    },
+  };
 }
