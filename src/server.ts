@@ -22,7 +22,7 @@ import { startCron } from "./node/cron.js";
 import { jobs } from "./jobs/index.js";
 import { TemplateError, type TemplateCatalog } from "./templates/catalog.js";
 import { loadTemplates } from "./node/templates.js";
-import { keepBackendsNiced } from "./node/backend-priority.js";
+import { nicedPool } from "./node/backend-priority.js";
 
 const t0 = performance.now();
 /** Nice values of the threads (the HTTP thread keeps the process's, 0). The dispatcher a
@@ -67,12 +67,14 @@ const requestSql = connect(database.url, env.DATABASE_POOL_SIZE, "warncast-api")
 // officer's statements (a staff read during a 200k fan-out with receipts: 52 ms with the
 // receipts at the requests' priority, 2-24 ms after). Its statements are the coalescer's
 // (at most two at once) and the recheck of a parked report.
-const receiptsSql = connect(database.url, RECEIPTS_POOL_SIZE, RECEIPTS_APPLICATION);
-const receiptsNiced = database.embedded
-  ? keepBackendsNiced(receiptsSql, RECEIPTS_APPLICATION, DISPATCH_NICE, (e) =>
-      log.warn("renice failed", errorFields(e)),
-    )
-  : null;
+const receipts = nicedPool({
+  url: database.url,
+  max: RECEIPTS_POOL_SIZE,
+  application: RECEIPTS_APPLICATION,
+  nice: DISPATCH_NICE,
+  niced: Boolean(database.embedded),
+  log,
+});
 const banner: string[] = [];
 if (env.WARNCAST_SEED_DEMO === "true") {
   const keys = await seedDemoUsers(database.db);
@@ -107,7 +109,7 @@ try {
 banner.push(...channelSetup.banner);
 services.mailer = channelSetup.mailer;
 services.channelHealth = channelSetup.health;
-const app = createApp({ ...services, db: createDb(requestSql), receiptsDb: createDb(receiptsSql) });
+const app = createApp({ ...services, db: createDb(requestSql), receiptsDb: createDb(receipts.sql) });
 // The planner and the sending loops run on a thread of their own at a lower CPU priority
 // (node/dispatch-thread.ts): a city-wide fan-out must not queue the duty officer's requests.
 let dispatcher: RunningThread<null> | null = null;
@@ -184,8 +186,7 @@ async function shutdown(signal: string, failure?: unknown) {
   await hub.stop().catch((e) => log.error("hub stop failed", errorFields(e)));
   await dispatcher?.stop().catch((e) => log.error("dispatcher stop failed", errorFields(e)));
   await channelSetup.close().catch((e) => log.error("channel close failed", errorFields(e)));
-  receiptsNiced?.stop();
-  await receiptsSql.end({ timeout: 5 }).catch((e) => log.error("close failed", errorFields(e)));
+  await receipts.close();
   await requestSql.end({ timeout: 5 }).catch((e) => log.error("close failed", errorFields(e)));
   await database.close().catch((e) => log.error("close failed", errorFields(e)));
   process.exit(failure ? 1 : 0);

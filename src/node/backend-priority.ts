@@ -7,6 +7,8 @@
 import { readFile } from "node:fs/promises";
 import { setPriority } from "node:os";
 import type { Sql } from "postgres";
+import { connect } from "../runtime.js";
+import { errorFields, type Logger } from "../lib/log.js";
 
 /** Renices the client backends named `application` to `nice`; returns how many. Only
  * processes of this machine that are Postgres's own: a server elsewhere reports pids that
@@ -40,4 +42,27 @@ export function keepBackendsNiced(
   const timer = setInterval(run, everyMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };
+}
+
+/** A pool named `application` whose sessions run at `nice` when `niced` (the embedded
+ * database on this machine); `close()` stops the renicing and ends the pool. */
+export function nicedPool(o: {
+  url: string;
+  max: number;
+  application: string;
+  nice: number;
+  niced: boolean;
+  log: Logger;
+}): { sql: Sql; close(): Promise<void> } {
+  const sql = connect(o.url, o.max, o.application);
+  const renice = o.niced
+    ? keepBackendsNiced(sql, o.application, o.nice, (e) => o.log.warn("renice failed", errorFields(e)))
+    : null;
+  return {
+    sql,
+    async close() {
+      renice?.stop();
+      await sql.end({ timeout: 5 }).catch((e) => o.log.error("close failed", errorFields(e)));
+    },
+  };
 }

@@ -6,7 +6,6 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { parseEnv } from "../config/env.js";
 import { createLogger, errorFields } from "../lib/log.js";
-import { connect } from "../runtime.js";
 import { createDb } from "../db/client.js";
 import { DispatchRunner } from "../dispatch/runner.js";
 import { rendererFor } from "../templates/default.js";
@@ -15,7 +14,7 @@ import { setupChannels } from "./channels.js";
 import { nodeServices } from "./services.js";
 import { runThread } from "./threads.js";
 import type { DeviceHub } from "../hub/hub.js";
-import { keepBackendsNiced } from "./backend-priority.js";
+import { nicedPool } from "./backend-priority.js";
 
 const DISPATCH_APPLICATION = "warncast-dispatch";
 
@@ -33,10 +32,15 @@ if (parentPort && (workerData as DispatchThreadData | null)?.thread === "dispatc
     const env = parseEnv(process.env);
     const log = createLogger({ level: env.LOG_LEVEL }).child({ part: "dispatch" });
     const templates = await loadTemplates(env);
-    const sql = connect(data.databaseUrl, env.DATABASE_POOL_SIZE, DISPATCH_APPLICATION);
-    const niced = data.niceBackends
-      ? keepBackendsNiced(sql, DISPATCH_APPLICATION, data.nice, (e) => log.warn("renice failed", errorFields(e)))
-      : null;
+    const pool = nicedPool({
+      url: data.databaseUrl,
+      max: env.DATABASE_POOL_SIZE,
+      application: DISPATCH_APPLICATION,
+      nice: data.nice,
+      niced: data.niceBackends,
+      log,
+    });
+    const { sql } = pool;
     const services = nodeServices(env, createDb(sql), templates, log);
     // Only the people's and platforms' channels send from here; devices are the HTTP
     // thread's hub's, so no hub is needed to build them (their health is read there).
@@ -52,10 +56,9 @@ if (parentPort && (workerData as DispatchThreadData | null)?.thread === "dispatc
     return {
       report: null,
       async stop() {
-        niced?.stop();
         await runner.stop().catch((e) => log.error("dispatcher stop failed", errorFields(e)));
         await channels.close().catch((e) => log.error("channel close failed", errorFields(e)));
-        await sql.end({ timeout: 5 }).catch((e) => log.error("close failed", errorFields(e)));
+        await pool.close();
       },
     };
   });
