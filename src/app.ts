@@ -51,10 +51,10 @@ export function allOperations(extra: Operation[] = []): Operation[] {
   ];
 }
 
-export function createApp(services: Services, opts: { extraOperations?: Operation[] } = {}) {
+/** A Hono app with the per-request context every route relies on: the request id, the
+ * services, a logger naming the request, and one log line per request. */
+function appWithRequests(services: Services): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const ops = allOperations(opts.extraOperations);
-
   app.use(async (c, next) => {
     const requestId = c.req.header("x-request-id")?.slice(0, 64) || crypto.randomUUID();
     const log = services.log.child({ requestId });
@@ -71,13 +71,28 @@ export function createApp(services: Services, opts: { extraOperations?: Operatio
       ms: Math.round(performance.now() - t0),
     });
   });
+  return app;
+}
+
+function withErrors(app: Hono<AppEnv>): Hono<AppEnv> {
+  app.onError(onError);
+  app.notFound(notFound);
+  return app;
+}
+
+const webhooksBodyLimit = (services: Services) => limitBody(services.config.maxJsonBytes);
+
+export function createApp(services: Services, opts: { extraOperations?: Operation[] } = {}) {
+  const app = appWithRequests(services);
+  const ops = allOperations(opts.extraOperations);
+
   // Per-path body limits; anything else gets the JSON limit.
   const limits: Record<string, number> = {
     "/api/v1/recipients/import": services.config.maxCsvBytes,
     "/api/v1/cap": services.config.maxXmlBytes,
   };
   app.use("/api/*", (c, next) => limitBody(limits[c.req.path] ?? services.config.maxJsonBytes)(c, next));
-  app.use("/webhooks/*", limitBody(services.config.maxJsonBytes));
+  app.use("/webhooks/*", webhooksBodyLimit(services));
   // An EBD tar in multipart: a few KB of XML; the cap is checked again per tar member.
   app.use("/eb/*", limitBody(services.config.maxEbBytes));
   // Authentication is each operation's declared `auth`, applied by mount() (routes/operation.ts).
@@ -87,8 +102,15 @@ export function createApp(services: Services, opts: { extraOperations?: Operatio
   mount(app, ops);
   // The staff console at / (server-rendered pages over this same API).
   mountConsole(app, () => services.config.sessionSecret ?? processSecret());
+  return withErrors(app);
+}
 
-  app.onError(onError);
-  app.notFound(notFound);
-  return app;
+/** The provider webhooks alone (/webhooks/*), as the webhook listener serves them on a port
+ * of its own (src/node/webhooks-thread.ts): the same operations, checks and errors as on
+ * the API's port, and nothing else. */
+export function createWebhookApp(services: Services) {
+  const app = appWithRequests(services);
+  app.use("/webhooks/*", webhooksBodyLimit(services));
+  mount(app, webhookOperations);
+  return withErrors(app);
 }

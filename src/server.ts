@@ -3,7 +3,7 @@
 import { serve } from "@hono/node-server";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { parseEnv } from "./config/env.js";
+import { parseEnv, webhookListener } from "./config/env.js";
 import { createLogger, errorFields } from "./lib/log.js";
 import { createApp } from "./app.js";
 import { connect, openDatabase } from "./runtime.js";
@@ -14,6 +14,7 @@ import type { Services } from "./services.js";
 import { setupChannels, type ChannelSetup } from "./node/channels.js";
 import { startThread, threadEntry, type RunningThread } from "./node/threads.js";
 import type { DispatchThreadData } from "./node/dispatch-thread.js";
+import type { WebhooksReport, WebhooksThreadData } from "./node/webhooks-thread.js";
 import type { DemoDevicesReport, DemoDevicesThreadData } from "./node/demo-devices-thread.js";
 import { nodeServices } from "./node/services.js";
 import { DeviceHub } from "./hub/hub.js";
@@ -22,7 +23,7 @@ import { startCron } from "./node/cron.js";
 import { jobs } from "./jobs/index.js";
 import { TemplateError, type TemplateCatalog } from "./templates/catalog.js";
 import { loadTemplates } from "./node/templates.js";
-import { nicedPool } from "./node/backend-priority.js";
+import { receiptsPool } from "./node/receipts-pool.js";
 
 const t0 = performance.now();
 /** Nice values of the threads (the HTTP thread keeps the process's, 0). The dispatcher a
@@ -33,8 +34,6 @@ const t0 = performance.now();
  * the villages, run below the service. */
 const DISPATCH_NICE = 3;
 const DEMO_DEVICES_NICE = 5;
-const RECEIPTS_APPLICATION = "warncast-receipts";
-const RECEIPTS_POOL_SIZE = 3;
 // Declared before anything that may call shutdown() (the dispatch thread's exit).
 let stopping = false;
 const env = parseEnv(process.env);
@@ -61,20 +60,8 @@ const database = await openDatabase({
 // may hold every connection of its pool in a storm, and the duty officer's console must
 // still answer.
 const requestSql = connect(database.url, env.DATABASE_POOL_SIZE, "warncast-api");
-// Provider receipts (Twilio's status callbacks, one per message and state, at the sending
-// rate) are bulk work: a pool of their own, its sessions at the dispatcher's priority on
-// the embedded default, so a storm of receipts yields the database's CPU to the duty
-// officer's statements (a staff read during a 200k fan-out with receipts: 52 ms with the
-// receipts at the requests' priority, 2-24 ms after). Its statements are the coalescer's
-// (at most two at once) and the recheck of a parked report.
-const receipts = nicedPool({
-  url: database.url,
-  max: RECEIPTS_POOL_SIZE,
-  application: RECEIPTS_APPLICATION,
-  nice: DISPATCH_NICE,
-  niced: Boolean(database.embedded),
-  log,
-});
+// Provider receipts that arrive on PORT: a pool of their own (node/receipts-pool.ts).
+const receipts = receiptsPool({ url: database.url, nice: DISPATCH_NICE, niced: Boolean(database.embedded), log });
 const banner: string[] = [];
 if (env.WARNCAST_SEED_DEMO === "true") {
   const keys = await seedDemoUsers(database.db);
@@ -87,7 +74,41 @@ if (env.WARNCAST_SEED_DEMO === "true") {
   }
 }
 
-const services: Services = nodeServices(env, database.db, templates, log);
+// Provider webhooks on a listener and thread of their own (WEBHOOK_PORT), started before
+// the channels: the SMS channel gives Twilio its address.
+let webhooks: RunningThread<WebhooksReport> | null = null;
+const listener = webhookListener(env);
+if (listener) {
+  const data: WebhooksThreadData = {
+    thread: "webhooks",
+    databaseUrl: database.url,
+    nice: DISPATCH_NICE,
+    niceBackends: Boolean(database.embedded),
+    port: listener.port,
+    host: env.HOST,
+    publicUrl: listener.publicUrl,
+  };
+  try {
+    webhooks = await startThread<WebhooksReport>("webhooks", threadEntry("webhooks-thread"), data, {
+      log,
+      onExit: (e) => void shutdown("webhooks thread exit", e),
+    });
+    banner.push(
+      `webhooks: a listener of their own on port ${webhooks.report.port}, given to providers as ${webhooks.report.url} (WEBHOOK_PORT; off: share this port)`,
+    );
+  } catch (e) {
+    if (listener.chosen) {
+      console.error((e as Error).message);
+      await receipts.close();
+      await database.close();
+      process.exit(1);
+    }
+    // The default port was taken: webhooks share the API's port, as before there was one.
+    banner.push(`webhooks: on this port (port ${listener.port} not available: ${(e as Error).message})`);
+  }
+}
+const webhookUrl = webhooks?.report.url;
+const services: Services = nodeServices(env, database.db, templates, log, { webhookUrl });
 const renderer = rendererFor(services);
 // Loudspeakers and displays connect at /ws/devices on the same port (DESIGN §10); the
 // device channels deliver through this hub.
@@ -120,6 +141,7 @@ if (env.WARNCAST_DISPATCH === "true") {
       databaseUrl: database.url,
       nice: DISPATCH_NICE,
       niceBackends: Boolean(database.embedded),
+      webhookUrl,
     };
     dispatcher = await startThread<null>("dispatch", threadEntry("dispatch-thread"), data, {
       log,
@@ -185,6 +207,8 @@ async function shutdown(signal: string, failure?: unknown) {
   await cron.stop().catch((e) => log.error("cron stop failed", errorFields(e)));
   await hub.stop().catch((e) => log.error("hub stop failed", errorFields(e)));
   await dispatcher?.stop().catch((e) => log.error("dispatcher stop failed", errorFields(e)));
+  // After the dispatcher: the receipts of its last sends still find their listener.
+  await webhooks?.stop().catch((e) => log.error("webhooks stop failed", errorFields(e)));
   await channelSetup.close().catch((e) => log.error("channel close failed", errorFields(e)));
   await receipts.close();
   await requestSql.end({ timeout: 5 }).catch((e) => log.error("close failed", errorFields(e)));

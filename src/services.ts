@@ -16,6 +16,9 @@ export interface ServiceConfig {
   /** SMS sender signature prefixed to every text, e.g. 【赤峰市气象局】. */
   smsSignature: string;
   publicUrl: string;
+  /** Where providers call back (Twilio's status callbacks): the webhook listener's address
+   * when one runs (WEBHOOK_PORT); unset → publicUrl. */
+  webhookUrl?: string | undefined;
   /** Verifies X-Twilio-Signature on webhooks (TWILIO_AUTH_TOKEN); unset → webhooks refuse. */
   twilioAuthToken?: string | undefined;
   /** Seals console session cookies (SESSION_SECRET); unset → a random secret per process. */
@@ -54,6 +57,10 @@ export interface Services {
   /** Each channel's health for GET /health (Node: the built channels); absent → not shown. */
   channelHealth?: () => Promise<Partial<Record<ChannelKind, ChannelHealth>>>;
 }
+
+/** The base of the URLs given to providers for their callbacks, without a trailing slash. */
+export const callbackBase = (c: Pick<ServiceConfig, "publicUrl" | "webhookUrl">) =>
+  (c.webhookUrl ?? c.publicUrl).replace(/\/+$/, "");
 
 export const defaultServiceConfig: ServiceConfig = {
   sender: "warncast.chifeng",

@@ -5,6 +5,7 @@ import { defineChannel } from "../contract.js";
 import { ReportBatcher } from "../../src/dispatch/report-batcher.js";
 import { SimulatedSmsChannel } from "./simulator.js";
 import { twilioConfigSchema, TwilioSmsChannel } from "./twilio-channel.js";
+import { callbackBase } from "../../src/services.js";
 
 const configSchema = z.object({
   pace: z.object({ ratePerSecond: z.number().positive(), concurrency: z.number().int().min(1) }),
@@ -33,7 +34,7 @@ export const sms = defineChannel({
             from: env.TWILIO_FROM,
             messagingServiceSid: env.TWILIO_MESSAGING_SERVICE_SID,
             baseUrl: env.TWILIO_API_BASE_URL,
-            statusCallback: `${services.config.publicUrl.replace(/\/+$/, "")}/webhooks/twilio/status`,
+            statusCallback: `${callbackBase(services.config)}/webhooks/twilio/status`,
           }
         : undefined,
     simulator: { deliverAfterMs: env.SMS_SIMULATOR_DELAY_MS, failureRate: env.SMS_SIMULATOR_FAILURE_RATE },
@@ -43,7 +44,7 @@ export const sms = defineChannel({
       const via = c.twilio.baseUrl ? ` via ${c.twilio.baseUrl}` : "";
       return {
         channel: new TwilioSmsChannel(c.twilio, c.pace),
-        banner: `SMS: Twilio${via}, status callbacks to ${services.config.publicUrl}/webhooks/twilio/status`,
+        banner: `SMS: Twilio${via}, status callbacks to ${callbackBase(services.config)}/webhooks/twilio/status`,
       };
     }
     const reports = new ReportBatcher(services.db, log.child({ part: "sms-simulator" }));

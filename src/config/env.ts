@@ -13,6 +13,14 @@ export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().default("0.0.0.0"),
   PUBLIC_URL: url.optional(),
+  /** Provider webhooks (Twilio's callbacks) on a listener and thread of their own at this
+   * port (0: any free one; off: they share PORT). A city's receipts arrive at the sending
+   * rate: on the HTTP thread they queued staff requests behind them. Unset: PORT + 1
+   * without PUBLIC_URL (shared if that port is taken), shared behind PUBLIC_URL. */
+  WEBHOOK_PORT: z.union([z.literal("off"), z.coerce.number().int().min(0).max(65535)]).optional(),
+  /** The address providers reach WEBHOOK_PORT at (given to Twilio, checked in signatures);
+   * unset → http://127.0.0.1:<port>, which only a gateway on this machine reaches. */
+  WEBHOOK_PUBLIC_URL: url.optional(),
   TWILIO_ACCOUNT_SID: z.string().optional(),
   TWILIO_AUTH_TOKEN: z.string().optional(),
   TWILIO_FROM: z.string().optional(),
@@ -96,5 +104,25 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       "invalid environment:\n  TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID: one is required with TWILIO_ACCOUNT_SID",
     );
   }
+  if (r.data.WEBHOOK_PUBLIC_URL && typeof r.data.WEBHOOK_PORT !== "number")
+    throw new Error("invalid environment:\n  WEBHOOK_PORT: required with WEBHOOK_PUBLIC_URL (the port it reaches)");
+  // Behind a public address, a loopback callback URL would reach nothing: every receipt lost.
+  if (typeof r.data.WEBHOOK_PORT === "number" && r.data.PUBLIC_URL && !r.data.WEBHOOK_PUBLIC_URL)
+    throw new Error(
+      "invalid environment:\n  WEBHOOK_PUBLIC_URL: required with WEBHOOK_PORT and PUBLIC_URL (the address providers reach WEBHOOK_PORT at)",
+    );
   return r.data;
+}
+
+/** Where provider webhooks get a listener of their own (WEBHOOK_PORT), or null: they share
+ * PORT. `chosen`: the port was set, so failing to listen there stops the start; the
+ * default (PORT + 1 on this machine alone) falls back to sharing PORT instead. */
+export function webhookListener(env: Env): { port: number; publicUrl: string | null; chosen: boolean } | null {
+  const w = env.WEBHOOK_PORT;
+  if (w === "off") return null;
+  if (w !== undefined) return { port: w, publicUrl: env.WEBHOOK_PUBLIC_URL ?? null, chosen: true };
+  // Behind a public address the listener would need one of its own (WEBHOOK_PUBLIC_URL).
+  if (env.PUBLIC_URL) return null;
+  if (env.PORT === 65535) return null;
+  return { port: env.PORT === 0 ? 0 : env.PORT + 1, publicUrl: null, chosen: false };
 }

@@ -24,6 +24,8 @@ export interface DispatchThreadData {
   nice: number;
   /** The database is the embedded one on this machine: its sessions are niced too. */
   niceBackends: boolean;
+  /** The webhook listener's address (WEBHOOK_PORT), given to providers for callbacks. */
+  webhookUrl?: string | undefined;
 }
 
 if (parentPort && (workerData as DispatchThreadData | null)?.thread === "dispatch") {
@@ -41,7 +43,7 @@ if (parentPort && (workerData as DispatchThreadData | null)?.thread === "dispatc
       log,
     });
     const { sql } = pool;
-    const services = nodeServices(env, createDb(sql), templates, log);
+    const services = nodeServices(env, createDb(sql), templates, log, { webhookUrl: data.webhookUrl });
     // Only the people's and platforms' channels send from here; devices are the HTTP
     // thread's hub's, so no hub is needed to build them (their health is read there).
     const channels = setupChannels({ env, services, log, hub: null as unknown as DeviceHub });

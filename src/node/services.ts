@@ -7,7 +7,14 @@ import type { Logger } from "../lib/log.js";
 import type { TemplateCatalog } from "../templates/catalog.js";
 import { defaultServiceConfig, type Services } from "../services.js";
 
-export function nodeServices(env: Env, db: Db, templates: TemplateCatalog, log: Logger): Services {
+/** `webhookUrl`: the webhook listener's address, once it is listening (WEBHOOK_PORT). */
+export function nodeServices(
+  env: Env,
+  db: Db,
+  templates: TemplateCatalog,
+  log: Logger,
+  o: { webhookUrl?: string | undefined } = {},
+): Services {
   return {
     db,
     grading: defaultGrading,
@@ -18,6 +25,7 @@ export function nodeServices(env: Env, db: Db, templates: TemplateCatalog, log: 
       senderName: env.WARNCAST_SENDER_NAME,
       smsSignature: env.SMS_SIGNATURE,
       publicUrl: env.PUBLIC_URL ?? `http://127.0.0.1:${env.PORT}`,
+      webhookUrl: o.webhookUrl,
       tzDisplay: env.TZ_DISPLAY,
       twilioAuthToken: env.TWILIO_AUTH_TOKEN,
       sessionSecret: env.SESSION_SECRET,
