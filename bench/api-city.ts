@@ -12,6 +12,8 @@
 // the held-out check's gateway is described as taking messages only, and these figures compare
 // with earlier runs). Twilio itself does not cap its callbacks in flight: 2048 is closer to it
 // (at 256 the poster, not the server, was the limit: receipts 735/s, 37 s late).
+// BENCH_WEBHOOK_LISTENER=1 runs the server with WEBHOOK_PORT (its webhooks on a listener and
+// thread of their own); the callbacks then go to the address the server gave the gateway.
 // BENCH_SERVER_NODE_ARGS passes node flags to the server (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p":
 // the profile that found the twilio transport's cost).
 import { spawn } from "node:child_process";
@@ -60,8 +62,11 @@ gateway.record = (m) => {
 /** Status callbacks to the server, signed for the URL the server was told to give Twilio
  * (its PORT is only known once it listens, so the bench posts to its real address). */
 const CALLBACKS = process.env.BENCH_CALLBACKS === "1";
+const WEBHOOK_LISTENER = process.env.BENCH_WEBHOOK_LISTENER === "1";
 const CALLBACK_CONCURRENCY = Number(process.env.BENCH_CALLBACK_CONCURRENCY ?? 256);
 const RECEIPT_DELAY_MS = 1_000;
+/** Village warnings cancelled during the city's fan-out (staff latency samples). */
+const PROBE_CANCELS = 5;
 class Callbacks {
   /** Messages with the time their receipt is due: a handset's receipt comes back a little
    * after the API's answer, never before it. */
@@ -107,8 +112,12 @@ class Callbacks {
       else this.failed++;
       this.pump();
     };
+    // The address the server gave, when it is one on this machine (the webhook listener);
+    // else the server's own (a PUBLIC_URL that stands for a proxy in front of it).
+    const target =
+      signedFor.hostname === "127.0.0.1" ? signedFor : new URL(signedFor.pathname + signedFor.search, this.server!);
     const req = request(
-      new URL(signedFor.pathname + signedFor.search, this.server!),
+      target,
       {
         method: "POST",
         agent: this.agent,
@@ -158,8 +167,9 @@ const child = spawn(
       TWILIO_AUTH_TOKEN: gateway.authToken,
       TWILIO_FROM: "+15005550006",
       TWILIO_API_BASE_URL: gatewayUrl,
-      // What the server tells Twilio to call back (and checks signatures against).
-      PUBLIC_URL: "https://warncast.bench.invalid",
+      // What the server tells Twilio to call back (and checks signatures against): with
+      // its own listener, that listener's loopback address.
+      ...(WEBHOOK_LISTENER ? { WEBHOOK_PORT: "0" } : { PUBLIC_URL: "https://warncast.bench.invalid" }),
       SMS_RATE_PER_SECOND: String(PACE),
     },
     stdio: ["ignore", "pipe", "pipe"],
@@ -284,6 +294,13 @@ try {
   const cancelVillage = await cancel(village.id);
   await sleep(5_000); // the all-clear's few messages
 
+  // Warnings on a few other villages, cancelled one by one while the city's public is being
+  // sent: one cancel per run gave figures too scattered to compare (24-672 ms at 200k).
+  // (Each all-clear reaches its village's ~N/2,457 people: counted as public, a rounding.)
+  const probes: string[] = [];
+  for (let i = 1; i <= PROBE_CANCELS; i++) probes.push((await issue([villages[(vi + i * 97) % villages.length]!])).id);
+  await sleep(3_000);
+
   step("city-wide warning");
   const city = await issue(["150400000000"]);
   await until("the first SMS", () => seen.firstAt !== null, 120_000);
@@ -293,7 +310,20 @@ try {
   // When the posts' SMS came: a slow tail (retries) reads differently from a slow rate.
   const postTimes = [...seen.posts.values()].map((t) => t - city.t0).sort((a, b) => a - b);
   const half = Math.ceil((N - posts) / 2);
+  // Meanwhile, what a duty officer meets: a read every second, a cancel every few.
+  const probeReads: number[] = [];
+  const probeCancels: number[] = [];
+  const probing = (async () => {
+    for (let i = 0; seen.public < half && i < 3_600; i++) {
+      const t = performance.now();
+      await api(issuer, "GET", `/api/v1/warnings/${city.id}`);
+      probeReads.push(performance.now() - t);
+      if (i % 4 === 3 && probes.length > 0) probeCancels.push(await cancel(probes.shift()!));
+      await sleep(1_000);
+    }
+  })();
   await until("half the public", () => seen.public >= half, 1_800_000);
+  await probing;
   const halfCity = performance.now() - city.t0;
   const postsByHalf = seen.posts.size;
   const readCity = await readMs(city.id);
@@ -334,7 +364,25 @@ try {
     cancel_ms_city: Math.round(cancelCity),
     ratio_cancel_city_vs_village: (cancelCity / cancelVillage).toFixed(2),
     all_clear_first_ms: Math.round(allClearFirst),
+    staff_reads_sending: probeReads.length,
+    staff_read_p50_ms_sending: Math.round(
+      percentile(
+        probeReads.sort((a, b) => a - b),
+        50,
+      ),
+    ),
+    staff_read_p90_ms_sending: Math.round(percentile(probeReads, 90)),
+    staff_read_max_ms_sending: Math.round(probeReads.at(-1) ?? NaN),
+    village_cancels_sending: probeCancels.length,
+    village_cancel_p50_ms_sending: Math.round(
+      percentile(
+        probeCancels.sort((a, b) => a - b),
+        50,
+      ),
+    ),
+    village_cancel_max_ms_sending: Math.round(probeCancels.at(-1) ?? NaN),
     callbacks: CALLBACKS ? "on" : "off",
+    webhooks: WEBHOOK_LISTENER ? "own_listener" : "api_port",
     callbacks_ok: callbacks.ok,
     callbacks_failed: callbacks.failed,
     callbacks_backlog_at_end: callbacks.backlog,
