@@ -12,8 +12,9 @@
 // the held-out check's gateway is described as taking messages only, and these figures compare
 // with earlier runs). Twilio itself does not cap its callbacks in flight: 2048 is closer to it
 // (at 256 the poster, not the server, was the limit: receipts 735/s, 37 s late).
-// BENCH_WEBHOOK_LISTENER=1 runs the server with WEBHOOK_PORT (its webhooks on a listener and
-// thread of their own); the callbacks then go to the address the server gave the gateway.
+// The server runs as `npm start` does on one machine, its webhooks on a listener and thread
+// of their own (WEBHOOK_PORT), and the callbacks go to the address it gave the gateway;
+// BENCH_WEBHOOK_LISTENER=0 shares the API's port instead (PUBLIC_URL set, no WEBHOOK_PORT).
 // BENCH_SERVER_NODE_ARGS passes node flags to the server (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p":
 // the profile that found the twilio transport's cost).
 import { spawn } from "node:child_process";
@@ -62,7 +63,7 @@ gateway.record = (m) => {
 /** Status callbacks to the server, signed for the URL the server was told to give Twilio
  * (its PORT is only known once it listens, so the bench posts to its real address). */
 const CALLBACKS = process.env.BENCH_CALLBACKS === "1";
-const WEBHOOK_LISTENER = process.env.BENCH_WEBHOOK_LISTENER === "1";
+const WEBHOOK_LISTENER = process.env.BENCH_WEBHOOK_LISTENER !== "0";
 const CALLBACK_CONCURRENCY = Number(process.env.BENCH_CALLBACK_CONCURRENCY ?? 256);
 const RECEIPT_DELAY_MS = 1_000;
 /** Village warnings cancelled during the city's fan-out (staff latency samples). */
@@ -169,7 +170,7 @@ const child = spawn(
       TWILIO_API_BASE_URL: gatewayUrl,
       // What the server tells Twilio to call back (and checks signatures against): with
       // its own listener, that listener's loopback address.
-      ...(WEBHOOK_LISTENER ? { WEBHOOK_PORT: "0" } : { PUBLIC_URL: "https://warncast.bench.invalid" }),
+      ...(WEBHOOK_LISTENER ? {} : { PUBLIC_URL: "https://warncast.bench.invalid" }),
       SMS_RATE_PER_SECOND: String(PACE),
     },
     stdio: ["ignore", "pipe", "pipe"],
