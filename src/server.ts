@@ -14,7 +14,8 @@ import type { Services } from "./services.js";
 import { setupChannels, type ChannelSetup } from "./node/channels.js";
 import { startThread, threadEntry, type RunningThread } from "./node/threads.js";
 import type { DispatchThreadData } from "./node/dispatch-thread.js";
-import type { WebhooksReport, WebhooksThreadData } from "./node/webhooks-thread.js";
+import type { WebhooksReport } from "./node/webhooks-thread.js";
+import { startWebhookListener } from "./node/webhook-listener.js";
 import type { DemoDevicesReport, DemoDevicesThreadData } from "./node/demo-devices-thread.js";
 import { nodeServices } from "./node/services.js";
 import { DeviceHub } from "./hub/hub.js";
@@ -33,6 +34,8 @@ const t0 = performance.now();
  * on the machine was busy. The demo's simulated devices, which stand for hardware out in
  * the villages, run below the service. */
 const DISPATCH_NICE = 3;
+/** Receipts below the sending: they move coverage counts, the sends reach people. */
+const WEBHOOKS_NICE = 5;
 const DEMO_DEVICES_NICE = 5;
 // Declared before anything that may call shutdown() (the dispatch thread's exit).
 let stopping = false;
@@ -79,32 +82,26 @@ if (env.WARNCAST_SEED_DEMO === "true") {
 let webhooks: RunningThread<WebhooksReport> | null = null;
 const listener = webhookListener(env);
 if (listener) {
-  const data: WebhooksThreadData = {
-    thread: "webhooks",
-    databaseUrl: database.url,
-    nice: DISPATCH_NICE,
-    niceBackends: Boolean(database.embedded),
-    port: listener.port,
-    host: env.HOST,
-    publicUrl: listener.publicUrl,
-  };
   try {
-    webhooks = await startThread<WebhooksReport>("webhooks", threadEntry("webhooks-thread"), data, {
+    const started = await startWebhookListener({
+      listener,
+      dataDir: env.WARNCAST_DATA_DIR,
+      data: {
+        databaseUrl: database.url,
+        nice: WEBHOOKS_NICE,
+        niceBackends: Boolean(database.embedded),
+        host: env.HOST,
+      },
       log,
       onExit: (e) => void shutdown("webhooks thread exit", e),
     });
-    banner.push(
-      `webhooks: a listener of their own on port ${webhooks.report.port}, given to providers as ${webhooks.report.url} (WEBHOOK_PORT; off: share this port)`,
-    );
+    webhooks = started.thread;
+    banner.push(started.banner);
   } catch (e) {
-    if (listener.chosen) {
-      console.error((e as Error).message);
-      await receipts.close();
-      await database.close();
-      process.exit(1);
-    }
-    // The default port was taken: webhooks share the API's port, as before there was one.
-    banner.push(`webhooks: on this port (port ${listener.port} not available: ${(e as Error).message})`);
+    console.error((e as Error).message);
+    await receipts.close();
+    await database.close();
+    process.exit(1);
   }
 }
 const webhookUrl = webhooks?.report.url;

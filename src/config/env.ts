@@ -15,8 +15,8 @@ export const envSchema = z.object({
   PUBLIC_URL: url.optional(),
   /** Provider webhooks (Twilio's callbacks) on a listener and thread of their own at this
    * port (0: any free one; off: they share PORT). A city's receipts arrive at the sending
-   * rate: on the HTTP thread they queued staff requests behind them. Unset: PORT + 1
-   * without PUBLIC_URL (shared if that port is taken), shared behind PUBLIC_URL. */
+   * rate: on the HTTP thread they queued staff requests behind them. Unset: a free port
+   * kept across restarts without PUBLIC_URL (shared if none), shared behind PUBLIC_URL. */
   WEBHOOK_PORT: z.union([z.literal("off"), z.coerce.number().int().min(0).max(65535)]).optional(),
   /** The address providers reach WEBHOOK_PORT at (given to Twilio, checked in signatures);
    * unset → http://127.0.0.1:<port>, which only a gateway on this machine reaches. */
@@ -114,15 +114,22 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   return r.data;
 }
 
+export interface WebhookListener {
+  /** null: a free port, kept across restarts (node/webhook-listener.ts). */
+  port: number | null;
+  publicUrl: string | null;
+  /** The port was set: failing to listen there stops the start; the default falls back to
+   * sharing PORT instead. */
+  chosen: boolean;
+}
+
 /** Where provider webhooks get a listener of their own (WEBHOOK_PORT), or null: they share
- * PORT. `chosen`: the port was set, so failing to listen there stops the start; the
- * default (PORT + 1 on this machine alone) falls back to sharing PORT instead. */
-export function webhookListener(env: Env): { port: number; publicUrl: string | null; chosen: boolean } | null {
+ * PORT (told so, or behind PUBLIC_URL without WEBHOOK_PUBLIC_URL). */
+export function webhookListener(env: Env): WebhookListener | null {
   const w = env.WEBHOOK_PORT;
   if (w === "off") return null;
   if (w !== undefined) return { port: w, publicUrl: env.WEBHOOK_PUBLIC_URL ?? null, chosen: true };
   // Behind a public address the listener would need one of its own (WEBHOOK_PUBLIC_URL).
   if (env.PUBLIC_URL) return null;
-  if (env.PORT === 65535) return null;
-  return { port: env.PORT === 0 ? 0 : env.PORT + 1, publicUrl: null, chosen: false };
+  return { port: null, publicUrl: null, chosen: false };
 }
