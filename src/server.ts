@@ -90,7 +90,9 @@ if (listener) {
         databaseUrl: database.url,
         nice: WEBHOOKS_NICE,
         niceBackends: Boolean(database.embedded),
-        host: env.HOST,
+        // Given to providers as a loopback address, it is reachable only there: no port
+        // opened on every interface for nothing.
+        host: listener.publicUrl ? env.HOST : "127.0.0.1",
       },
       log,
       onExit: (e) => void shutdown("webhooks thread exit", e),
