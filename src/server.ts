@@ -105,6 +105,12 @@ if (listener) {
     await database.close();
     process.exit(1);
   }
+} else {
+  banner.push(
+    env.WEBHOOK_PORT === "off"
+      ? "webhooks: on this port (WEBHOOK_PORT=off)"
+      : "webhooks: on this port (a listener of their own behind PUBLIC_URL needs WEBHOOK_PORT and WEBHOOK_PUBLIC_URL)",
+  );
 }
 const webhookUrl = webhooks?.report.url;
 const services: Services = nodeServices(env, database.db, templates, log, { webhookUrl });

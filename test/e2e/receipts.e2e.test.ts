@@ -38,6 +38,9 @@ describe("provider receipts on the running server", () => {
       { WARNCAST_SEED_DEMO: "false", WARNCAST_DISPATCH: "false", TWILIO_AUTH_TOKEN: TOKEN, PUBLIC_URL: PUBLIC },
       { tdb: ctx().tdb },
     );
+    // Behind PUBLIC_URL without a listener address, webhooks share the API's port, and the
+    // banner says how to give them one.
+    expect(server.output()).toMatch(/webhooks: on this port \(a listener of their own behind PUBLIC_URL needs/);
     const path = `/webhooks/twilio/status?lane=${V.slice(0, 6)}`;
     const params = { MessageSid: "SMe2ereceipts01", MessageStatus: "delivered" };
     const res = await fetch(server.url + path, {
