@@ -64,7 +64,11 @@ function appWithRequests(services: Services): Hono<AppEnv> {
     const t0 = performance.now();
     await next();
     c.header("x-request-id", requestId);
-    log.info("request", {
+    // A provider's webhooks come one per message and state: a city-wide warning's receipts
+    // are millions of lines that would bury the storm's errors (and trip journald's rate
+    // limit). Answered ones are logged at debug; a refused or failed one as any request.
+    const routine = c.res.status < 300 && c.req.path.startsWith("/webhooks/");
+    log[routine ? "debug" : "info"]("request", {
       method: c.req.method,
       path: c.req.path,
       status: c.res.status,
