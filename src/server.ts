@@ -37,8 +37,15 @@ const DISPATCH_NICE = 3;
 /** Receipts below the sending: they move coverage counts, the sends reach people. */
 const WEBHOOKS_NICE = 5;
 const DEMO_DEVICES_NICE = 5;
-// Declared before anything that may call shutdown() (the dispatch thread's exit).
+// Declared before anything that may call shutdown() (a thread's exit, which may come while
+// the rest is still starting: shutdown stops what exists by then).
 let stopping = false;
+let server: ReturnType<typeof serve> | undefined;
+let hub: DeviceHub | undefined;
+let channelSetup: ChannelSetup | undefined;
+let demoDevices: RunningThread<DemoDevicesReport> | null = null;
+let cron: ReturnType<typeof startCron> | undefined;
+let dispatcher: RunningThread<null> | null = null;
 const env = parseEnv(process.env);
 const log = createLogger({ level: env.LOG_LEVEL });
 
@@ -117,16 +124,16 @@ const services: Services = nodeServices(env, database.db, templates, log, { webh
 const renderer = rendererFor(services);
 // Loudspeakers and displays connect at /ws/devices on the same port (DESIGN §10); the
 // device channels deliver through this hub.
-const hub = new DeviceHub({
+const deviceHub = new DeviceHub({
   db: database.db,
   sql: database.sql,
   renderer,
   policy: services.policy,
   log: log.child({ part: "hub" }),
 });
-let channelSetup: ChannelSetup;
+hub = deviceHub;
 try {
-  channelSetup = setupChannels({ env, services, log, hub });
+  channelSetup = setupChannels({ env, services, log, hub: deviceHub });
 } catch (e) {
   console.error((e as Error).message);
   await database.close();
@@ -138,7 +145,6 @@ services.channelHealth = channelSetup.health;
 const app = createApp({ ...services, db: createDb(requestSql), receiptsDb: createDb(receipts.sql) });
 // The planner and the sending loops run on a thread of their own at a lower CPU priority
 // (node/dispatch-thread.ts): a city-wide fan-out must not queue the duty officer's requests.
-let dispatcher: RunningThread<null> | null = null;
 if (env.WARNCAST_DISPATCH === "true") {
   try {
     const data: DispatchThreadData = {
@@ -159,7 +165,7 @@ if (env.WARNCAST_DISPATCH === "true") {
   }
 }
 
-const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
+server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
   const lines = [
     // The address really bound: 0.0.0.0 (the default) is every interface, not only this machine.
     `warncast listening on http://${env.HOST}:${info.port}${
@@ -171,16 +177,16 @@ const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (
   ];
   for (const l of lines) console.log(l);
 });
-hub.attach(server as Server);
-await hub.start();
+const listening = server;
+deviceHub.attach(listening as Server);
+await deviceHub.start();
 const demoDevicesOn = env.WARNCAST_DEMO_DEVICES
   ? env.WARNCAST_DEMO_DEVICES === "true"
   : Boolean(database.embedded) && env.WARNCAST_SEED_DEMO === "true";
-let demoDevices: RunningThread<DemoDevicesReport> | null = null;
 if (demoDevicesOn) {
   // After listen: the simulators connect to this very server over loopback.
-  await new Promise<void>((r) => (server.listening ? r() : server.once("listening", () => r())));
-  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((r) => (listening.listening ? r() : listening.once("listening", () => r())));
+  const port = (listening.address() as AddressInfo).port;
   const added = await seedDemoDevices(database.db);
   const data: DemoDevicesThreadData = {
     thread: "demo-devices",
@@ -200,21 +206,21 @@ if (demoDevicesOn) {
   );
 }
 // Scheduled jobs (src/jobs): each slot runs on exactly one instance (cron_runs).
-const cron = startCron({ jobs, services });
+cron = startCron({ jobs, services });
 
 async function shutdown(signal: string, failure?: unknown) {
   if (stopping) return;
   stopping = true;
   if (failure) log.error("shutting down: nothing would send", errorFields(failure));
   else log.info("shutting down", { signal });
-  server.close();
+  server?.close();
   await demoDevices?.stop();
-  await cron.stop().catch((e) => log.error("cron stop failed", errorFields(e)));
-  await hub.stop().catch((e) => log.error("hub stop failed", errorFields(e)));
+  await cron?.stop().catch((e) => log.error("cron stop failed", errorFields(e)));
+  await hub?.stop().catch((e) => log.error("hub stop failed", errorFields(e)));
   await dispatcher?.stop().catch((e) => log.error("dispatcher stop failed", errorFields(e)));
   // After the dispatcher: the receipts of its last sends still find their listener.
   await webhooks?.stop().catch((e) => log.error("webhooks stop failed", errorFields(e)));
-  await channelSetup.close().catch((e) => log.error("channel close failed", errorFields(e)));
+  await channelSetup?.close().catch((e) => log.error("channel close failed", errorFields(e)));
   await receipts.close();
   await requestSql.end({ timeout: 5 }).catch((e) => log.error("close failed", errorFields(e)));
   await database.close().catch((e) => log.error("close failed", errorFields(e)));
