@@ -4,9 +4,10 @@
 // ~320 µs of the HTTP thread (parsing, routing, the form and its signature, the answer):
 // on the staff API's thread they queued every staff request behind them (a cancel during
 // a million-person fan-out: 558 ms against 11 ms idle, docs/scale.md). Here they cost the
-// staff nothing but CPU, and run a little below the HTTP thread's priority like the
-// dispatcher. The same operations and checks as on PORT (createWebhookApp); signatures are
-// checked against this listener's own address, the one the SMS channel gives Twilio.
+// staff nothing but CPU, and run below the sending's priority (src/server.ts: receipts move
+// coverage counts, sends reach people). The same operations and checks as on PORT
+// (createWebhookApp); signatures are checked against this listener's own address, the one
+// the SMS channel gives Twilio.
 import { serve } from "@hono/node-server";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
