@@ -6,7 +6,8 @@ import type { AddressInfo } from "node:net";
 import { parseEnv, webhookListener } from "./config/env.js";
 import { createLogger, errorFields } from "./lib/log.js";
 import { createApp } from "./app.js";
-import { connect, openDatabase } from "./runtime.js";
+import { connect, openDatabase, type Database } from "./runtime.js";
+import type { Sql } from "postgres";
 import { createDb } from "./db/client.js";
 import { bannerLine, seedDemoUsers, seedSyntheticRecipients } from "./seed/demo.js";
 import { seedDemoDevices } from "./seed/demo-devices.js";
@@ -46,8 +47,18 @@ let channelSetup: ChannelSetup | undefined;
 let demoDevices: RunningThread<DemoDevicesReport> | null = null;
 let cron: ReturnType<typeof startCron> | undefined;
 let dispatcher: RunningThread<null> | null = null;
+let webhooks: RunningThread<WebhooksReport> | null = null;
+let opening: Promise<Database> | undefined;
+let requestSql: Sql | undefined;
+let receipts: ReturnType<typeof receiptsPool> | undefined;
 const env = parseEnv(process.env);
 const log = createLogger({ level: env.LOG_LEVEL });
+// From here on a signal stops the start in order: stopped by its PID while its embedded
+// Postgres was starting, the process used to exit at once and leave that server running.
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+/** Start-up steps after a shutdown began wait here for its exit, starting nothing more. */
+const stopped = () => (stopping ? new Promise<never>(() => {}) : Promise.resolve());
 
 // Templates first: a broken file stops start-up here, naming the file, before anything
 // else starts (and long before a message would be sent with it).
@@ -60,18 +71,20 @@ try {
   process.exit(1);
 }
 
-const database = await openDatabase({
+opening = openDatabase({
   url: env.DATABASE_URL,
   dataDir: env.WARNCAST_DATA_DIR,
   log,
   max: env.DATABASE_POOL_SIZE,
 });
+const database = await opening;
+await stopped();
 // HTTP requests get a pool of their own: the engine (dispatch loops, planner, hub, jobs)
 // may hold every connection of its pool in a storm, and the duty officer's console must
 // still answer.
-const requestSql = connect(database.url, env.DATABASE_POOL_SIZE, "warncast-api");
+requestSql = connect(database.url, env.DATABASE_POOL_SIZE, "warncast-api");
 // Provider receipts that arrive on PORT: a pool of their own (node/receipts-pool.ts).
-const receipts = receiptsPool({ url: database.url, nice: DISPATCH_NICE, niced: Boolean(database.embedded), log });
+receipts = receiptsPool({ url: database.url, nice: DISPATCH_NICE, niced: Boolean(database.embedded), log });
 const banner: string[] = [];
 if (env.WARNCAST_SEED_DEMO === "true") {
   const keys = await seedDemoUsers(database.db);
@@ -83,10 +96,10 @@ if (env.WARNCAST_SEED_DEMO === "true") {
     banner.push("  (console sign-in needs a password: PATCH /api/v1/users/{id} or npm run admin -- reset-password)");
   }
 }
+await stopped();
 
 // Provider webhooks on a listener and thread of their own (WEBHOOK_PORT), started before
 // the channels: the SMS channel gives Twilio its address.
-let webhooks: RunningThread<WebhooksReport> | null = null;
 const listener = webhookListener(env);
 if (listener) {
   try {
@@ -119,6 +132,7 @@ if (listener) {
       : "webhooks: on this port (a listener of their own behind PUBLIC_URL needs WEBHOOK_PORT and WEBHOOK_PUBLIC_URL)",
   );
 }
+await stopped();
 const webhookUrl = webhooks?.report.url;
 const services: Services = nodeServices(env, database.db, templates, log, { webhookUrl });
 const renderer = rendererFor(services);
@@ -164,6 +178,7 @@ if (env.WARNCAST_DISPATCH === "true") {
     process.exit(1);
   }
 }
+await stopped();
 
 server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
   const lines = [
@@ -180,6 +195,7 @@ server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) 
 const listening = server;
 deviceHub.attach(listening as Server);
 await deviceHub.start();
+await stopped();
 const demoDevicesOn = env.WARNCAST_DEMO_DEVICES
   ? env.WARNCAST_DEMO_DEVICES === "true"
   : Boolean(database.embedded) && env.WARNCAST_SEED_DEMO === "true";
@@ -205,6 +221,7 @@ if (demoDevicesOn) {
       `${r.offline} offline, ${r.failing} failing (WARNCAST_DEMO_DEVICES=false turns them off)`,
   );
 }
+await stopped();
 // Scheduled jobs (src/jobs): each slot runs on exactly one instance (cron_runs).
 cron = startCron({ jobs, services });
 
@@ -221,10 +238,10 @@ async function shutdown(signal: string, failure?: unknown) {
   // After the dispatcher: the receipts of its last sends still find their listener.
   await webhooks?.stop().catch((e) => log.error("webhooks stop failed", errorFields(e)));
   await channelSetup?.close().catch((e) => log.error("channel close failed", errorFields(e)));
-  await receipts.close();
-  await requestSql.end({ timeout: 5 }).catch((e) => log.error("close failed", errorFields(e)));
-  await database.close().catch((e) => log.error("close failed", errorFields(e)));
+  await receipts?.close();
+  await requestSql?.end({ timeout: 5 }).catch((e) => log.error("close failed", errorFields(e)));
+  // A database still starting is waited for, then stopped: its server is a process of ours.
+  const db = await opening?.catch(() => undefined);
+  await db?.close().catch((e) => log.error("close failed", errorFields(e)));
   process.exit(failure ? 1 : 0);
 }
-process.on("SIGINT", () => void shutdown("SIGINT"));
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
