@@ -4,7 +4,7 @@
 // this month and the next two in place. Idempotent: a second run at the same instant
 // finds nothing to drop.
 import type { Job } from "./job.js";
-import { applyRetention, ensureLedgerPartitions } from "../db/queries/ledger.js";
+import { applyRetention, ensureLedgerPartitions, pruneArchivedPersons } from "../db/queries/ledger.js";
 import { writeAudit } from "../db/queries/audit.js";
 
 /** The first instant (UTC) of the month `months` before `at`'s month. */
@@ -32,6 +32,8 @@ export const retentionJob: Job = {
       }
       return r;
     });
+    // After the commit: the ledger is no longer locked while these go.
+    const personRows = await pruneArchivedPersons(s.db);
     return {
       partitionsMade: made,
       cutoff: cutoff.toISOString(),
@@ -39,6 +41,7 @@ export const retentionJob: Job = {
       kept: r.kept.length,
       defaultRows: r.defaultRows,
       archivedWarnings: r.archivedWarnings.length,
+      personRows,
     };
   },
 };

@@ -9,9 +9,24 @@ import { addPerson } from "../helpers/people.js";
 import { ensureLedgerPartitions, ledgerPartitions } from "../../src/db/queries/ledger.js";
 import { retentionCutoff, retentionJob } from "../../src/jobs/retention.js";
 import { dispatch } from "./helpers.js";
+import postgres from "postgres";
+import { untilSomeoneWaitsOnALock } from "../helpers/locks.js";
+import { deferred } from "../helpers/deferred.js";
 
 const ctx = useContext();
 const VILLAGE = "150402001001";
+
+/** Until the other session's table lock on coverage_persons is granted (state, not time). */
+async function untilHeld(db: ReturnType<typeof ctx>["tdb"]["db"]) {
+  for (let i = 0; i < 1_000; i++) {
+    const [r] = await db.execute<{ n: number }>(sql`
+      select count(*)::int as n from pg_locks where relation = 'coverage_persons'::regclass and granted
+        and mode = 'ExclusiveLock'`);
+    if (r!.n > 0) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error("the other session never held coverage_persons");
+}
 
 const partitionOf = async (c: ReturnType<typeof ctx>, warningId: string) =>
   (
@@ -97,6 +112,58 @@ describe("the ledger's partitions and retention", () => {
     expect(audit!.after).toMatchObject({ dropped: ["deliveries_p202506"], kept: ["deliveries_p202507"] });
 
     // Idempotent: the same instant again drops and archives nothing more.
-    expect(await retentionJob.run(c.services, at)).toMatchObject({ dropped: 0, defaultRows: 0, archivedWarnings: 0 });
+    expect(await retentionJob.run(c.services, at)).toMatchObject({
+      dropped: 0,
+      defaultRows: 0,
+      archivedWarnings: 0,
+      personRows: 0,
+    });
+  });
+
+  it("holds the ledger's lock only for the drops: the archived warnings' per-person rows go after the commit", async () => {
+    const c = ctx();
+    const db = c.tdb.db;
+    await addPerson(db, { area: VILLAGE });
+    await ensureLedgerPartitions(db, new Date("2025-08-01T00:00:00Z"), 1);
+    c.clock.set("2025-08-10T02:00:00Z");
+    const old = await createIssued(c, { areas: { codes: [VILLAGE] }, channels: ["sms"] });
+    // Someone it reached: a per-person row, as a receipt writes it.
+    const [person] = await db.execute<{ id: number }>(sql`select id from recipients limit 1`);
+    await db.execute(sql`insert into coverage_persons (warning_id, recipient_id, village_code)
+      values (${old.id}, ${person!.id}, ${VILLAGE})`);
+    c.clock.set(new Date());
+
+    // Another session holds coverage_persons (reads go on; a delete waits for it).
+    const other = postgres(c.tdb.url, { max: 1, onnotice: () => {} });
+    const release = deferred();
+    const holding = other.begin(async (t) => {
+      await t`lock table coverage_persons in exclusive mode`;
+      await release.promise;
+    });
+    try {
+      await untilHeld(db);
+      let done = false;
+      const run = retentionJob.run(c.services, new Date("2026-12-04T03:30:00Z")).finally(() => {
+        done = true;
+      });
+      await untilSomeoneWaitsOnALock(db, () => done);
+      // The drop has committed: the partition is gone and nobody holds the ledger's lock
+      // while the per-person rows wait.
+      expect((await ledgerPartitions(db)).map((p) => p.name)).not.toContain("deliveries_p202508");
+      const [locked] = await db.execute<{ n: number }>(sql`
+        select count(*)::int as n from pg_locks
+        where relation = 'deliveries'::regclass and mode = 'AccessExclusiveLock' and granted`);
+      expect(locked!.n).toBe(0);
+      release.resolve();
+      expect(await run).toMatchObject({ dropped: 1, archivedWarnings: 1, personRows: 1 });
+      const [left] = await db.execute<{ n: number }>(
+        sql`select count(*)::int as n from coverage_persons where warning_id = ${old.id}`,
+      );
+      expect(left!.n).toBe(0);
+    } finally {
+      release.resolve();
+      await holding.catch(() => {});
+      await other.end({ timeout: 5 });
+    }
   });
 });

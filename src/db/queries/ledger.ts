@@ -45,34 +45,38 @@ export interface RetentionResult {
 /**
  * Drops every monthly partition that ends at or before `cutoff` and holds no warning still
  * in force or still planning; deletes the same warnings' rows from the default partition;
- * marks each warning whose deliveries are now all gone `ledger_archived_at` and drops its
- * per-person de-duplication rows (coverage_persons: the counters already hold the figures).
- * One transaction, so a crash leaves everything or nothing.
+ * marks each warning whose deliveries are now all gone `ledger_archived_at`. One
+ * transaction, so a crash leaves everything or nothing. Dropping a partition locks the
+ * whole ledger until commit (every claim, record and read of it waits), so the drops come
+ * last, after the default partition's rows are gone, and only the archive marks follow;
+ * the archived warnings' per-person rows go afterwards (pruneArchivedPersons), outside it.
  */
 export async function applyRetention(tx: Db, cutoff: Date, now: Date): Promise<RetentionResult> {
   const at = now.toISOString();
   const out: RetentionResult = { dropped: [], kept: [], defaultRows: 0, archivedWarnings: [] };
-  // Dropping a partition locks the whole ledger for a moment: give up (and try again at the
-  // next run) rather than queue every claim behind a long transaction.
-  await tx.execute(sql`set local lock_timeout = '5s'`);
+  const expired: LedgerPartition[] = [];
   for (const p of await ledgerPartitions(tx)) {
     if (!p.from || !p.to || p.to > cutoff) continue;
     const [busy] = await tx.execute<{ n: number }>(sql`
       select count(*)::int as n from warnings w
       where w.issued_at >= ${p.from.toISOString()}::timestamptz and w.issued_at < ${p.to.toISOString()}::timestamptz
         and (${inForceSql("w", at)} or w.plan_state = 'pending')`);
-    if ((busy?.n ?? 0) > 0) {
-      out.kept.push(p.name);
-      continue;
-    }
-    await tx.execute(sql.raw(`drop table ${p.name}`));
-    out.dropped.push(p.name);
+    if ((busy?.n ?? 0) > 0) out.kept.push(p.name);
+    else expired.push(p);
   }
   const gone = await tx.execute(sql`
     delete from deliveries_default d using warnings w
     where w.id = d.warning_id and d.issued_at < ${cutoff.toISOString()}::timestamptz
       and not (${inForceSql("w", at)} or w.plan_state = 'pending')`);
   out.defaultRows = gone.count;
+  // Give up (and try again at the next run) rather than queue every claim behind a long
+  // transaction for more than a moment: the drop waits for the ledger's lock, and everyone
+  // after it waits for the drop.
+  await tx.execute(sql`set local lock_timeout = '1s'`);
+  for (const p of expired) {
+    await tx.execute(sql.raw(`drop table ${p.name}`));
+    out.dropped.push(p.name);
+  }
   const archived = await tx.execute<{ id: string }>(sql`
     update warnings w set ledger_archived_at = ${at}::timestamptz
     where w.ledger_archived_at is null and w.issued_at < ${cutoff.toISOString()}::timestamptz
@@ -80,10 +84,15 @@ export async function applyRetention(tx: Db, cutoff: Date, now: Date): Promise<R
       and not exists (select 1 from deliveries d where d.warning_id = w.id)
     returning w.id`);
   out.archivedWarnings = archived.map((r) => r.id);
-  if (out.archivedWarnings.length > 0) {
-    await tx.execute(
-      sql`delete from coverage_persons where warning_id = any(${sql.param(out.archivedWarnings)}::uuid[])`,
-    );
-  }
   return out;
+}
+
+/** Drops archived warnings' per-person de-duplication rows (coverage_persons: the counters
+ * already hold the figures). Idempotent, and apart from the drops' transaction: a city's
+ * million rows deleted under the ledger's lock stalled every claim meanwhile. */
+export async function pruneArchivedPersons(db: Db): Promise<number> {
+  const r = await db.execute(sql`
+    delete from coverage_persons p using warnings w
+    where w.id = p.warning_id and w.ledger_archived_at is not null`);
+  return r.count;
 }
