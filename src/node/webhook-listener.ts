@@ -2,8 +2,12 @@
 // asks for (config/env.ts webhookListener). Without one set, on one machine, it takes a
 // free port and keeps it in the data folder: Twilio posts a message's receipts to the
 // address it was given at send time, so a restart that moved the listener would lose the
-// receipts of everything sent before it. (PORT + 1 was the first default: a harness or
-// another service on the next port failed to start when warncast got there first.)
+// receipts of everything sent before it. The port is drawn below the kernel's ephemeral
+// range, which every outgoing connection takes its local port from: a port from that range,
+// free while warncast was down, could be any connection's by the restart. (PORT + 1 was the
+// first default: a harness or another service on the next port failed to start when
+// warncast got there first.)
+import { randomInt } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../lib/log.js";
@@ -13,6 +17,8 @@ import { startThread, threadEntry, type RunningThread } from "./threads.js";
 import type { WebhooksReport, WebhooksThreadData } from "./webhooks-thread.js";
 
 const PORT_FILE = "webhook-port";
+/** Ports drawn before settling for any free one (taken ones are rare below the range). */
+const DRAWS = 4;
 
 export interface StartedListener {
   thread: RunningThread<WebhooksReport> | null;
@@ -30,7 +36,8 @@ export async function startWebhookListener(o: {
 }): Promise<StartedListener> {
   const { listener, dataDir, log } = o;
   const kept = listener.port === null ? await keptPort(dataDir) : null;
-  const tries = listener.port !== null ? [listener.port] : kept !== null ? [kept, 0] : [0];
+  const drawn = listener.port === null ? await portsBelowEphemeral(DRAWS) : [];
+  const tries = listener.port !== null ? [listener.port] : [...(kept !== null ? [kept] : []), ...drawn, 0];
   let failure: unknown;
   for (const port of tries) {
     const data: WebhooksThreadData = { ...o.data, thread: "webhooks", port, publicUrl: listener.publicUrl };
@@ -51,6 +58,16 @@ export async function startWebhookListener(o: {
   if (listener.chosen) throw failure;
   // No port to be had at all: webhooks share the API's port, as before there was a listener.
   return { thread: null, banner: `webhooks: on this port (no listener of their own: ${(failure as Error).message})` };
+}
+
+/** `n` random ports between 20000 and the first ephemeral port (Linux's range, else the
+ * IANA one). */
+async function portsBelowEphemeral(n: number): Promise<number[]> {
+  const range = await readFile("/proc/sys/net/ipv4/ip_local_port_range", "utf8").catch(() => "");
+  const first = Number(range.trim().split(/\s+/)[0]) || 49152;
+  const low = 20_000;
+  if (first - 1 <= low) return [];
+  return Array.from({ length: n }, () => randomInt(low, first));
 }
 
 async function keptPort(dataDir: string): Promise<number | null> {
