@@ -157,7 +157,7 @@ async function until(what: string, ok: () => boolean, boundMs: number) {
 }
 
 const dataDir = await mkdtemp(join(tmpdir(), "warncast-api-city-"));
-const gatewayUrl = await gateway.start();
+await gateway.start();
 const child = spawn(
   process.execPath,
   [...(process.env.BENCH_SERVER_NODE_ARGS?.split(" ") ?? []), "--import", "tsx", "src/server.ts"],
@@ -168,10 +168,7 @@ const child = spawn(
       HOST: "127.0.0.1",
       WARNCAST_DATA_DIR: dataDir,
       LOG_LEVEL: "warn",
-      TWILIO_ACCOUNT_SID: gateway.accountSid,
-      TWILIO_AUTH_TOKEN: gateway.authToken,
-      TWILIO_FROM: "+15005550006",
-      TWILIO_API_BASE_URL: gatewayUrl,
+      ...gateway.serverEnv(),
       // What the server tells Twilio to call back (and checks signatures against): with
       // its own listener, that listener's loopback address.
       ...(WEBHOOK_LISTENER ? {} : { PUBLIC_URL: "https://warncast.bench.invalid" }),

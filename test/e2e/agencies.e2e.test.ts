@@ -43,17 +43,8 @@ beforeAll(async () => {
   }
   adminKey = printedKey(made.stdout)!;
   gateway = new TwilioGateway(SID, TOKEN);
-  const gatewayUrl = await gateway.start();
-  server = await startServer(
-    {
-      WARNCAST_SEED_DEMO: "false",
-      TWILIO_ACCOUNT_SID: SID,
-      TWILIO_AUTH_TOKEN: TOKEN,
-      TWILIO_FROM: "+15005550006",
-      TWILIO_API_BASE_URL: gatewayUrl,
-    },
-    { tdb },
-  );
+  await gateway.start();
+  server = await startServer({ WARNCAST_SEED_DEMO: "false", ...gateway.serverEnv() }, { tdb });
   browser = await launchChromium();
 }, 120_000);
 

@@ -18,13 +18,12 @@ const PEOPLE = 400;
 
 let tdb: TestDatabase;
 let gateway: TwilioGateway;
-let base = "";
 let servers: RunningServer[] = [];
 
 beforeAll(async () => {
   tdb = await createTestDatabase();
   gateway = new TwilioGateway(SID, TOKEN);
-  base = await gateway.start();
+  await gateway.start();
   await tdb.db.execute(sql`
     insert into recipients (name, phone, area_code, village_code, audiences, dedupe_key)
     select 'crash' || i, '+8613700' || lpad(i::text, 5, '0'), ${VILLAGE}, ${VILLAGE}, array['public'], 'crash:' || i
@@ -41,10 +40,7 @@ describe("a crash mid fan-out", () => {
   it("loses nothing; only sends under way at the kill are repeated; the second instance finishes", async () => {
     const env = {
       WARNCAST_SEED_DEMO: "false",
-      TWILIO_ACCOUNT_SID: SID,
-      TWILIO_AUTH_TOKEN: TOKEN,
-      TWILIO_FROM: "+8610690000",
-      TWILIO_API_BASE_URL: base,
+      ...gateway.serverEnv("+8610690000"),
       SMS_RATE_PER_SECOND: "100",
     };
     const key = async (role: "issuer" | "approver") => {

@@ -30,16 +30,10 @@ afterAll(async () => {
 
 describe("webhooks on a listener of their own", () => {
   it("Twilio is given the listener's address, and a callback signed for it is applied there", async () => {
-    const gatewayUrl = await gateway.start();
+    await gateway.start();
     server = await startServer(
-      {
-        WARNCAST_SEED_DEMO: "false",
-        TWILIO_ACCOUNT_SID: SID,
-        TWILIO_AUTH_TOKEN: TOKEN,
-        TWILIO_FROM: "+15005550006",
-        TWILIO_API_BASE_URL: gatewayUrl,
-        // No WEBHOOK_PORT: on this machine alone (no PUBLIC_URL) a listener is the default.
-      },
+      // No WEBHOOK_PORT: on this machine alone (no PUBLIC_URL) a listener is the default.
+      { WARNCAST_SEED_DEMO: "false", ...gateway.serverEnv() },
       { tdb: ctx().tdb },
     );
     const banner = /webhooks: a listener of their own on port (\d+), given to providers as (\S+)/.exec(server.output());

@@ -62,6 +62,18 @@ export class TwilioGateway {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
+  /** A server's environment for sending through this gateway as account `accountSid`,
+   * from `from` (call after start). */
+  serverEnv(from = "+15005550006"): Record<string, string> {
+    if (!this.server) throw new Error("the gateway is not started");
+    return {
+      TWILIO_ACCOUNT_SID: this.accountSid,
+      TWILIO_AUTH_TOKEN: this.authToken,
+      TWILIO_FROM: from,
+      TWILIO_API_BASE_URL: `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`,
+    };
+  }
+
   async stop(): Promise<void> {
     const s = this.server;
     this.server = null;
