@@ -120,10 +120,7 @@ if (listener) {
     webhooks = started.thread;
     banner.push(started.banner);
   } catch (e) {
-    console.error((e as Error).message);
-    await receipts.close();
-    await database.close();
-    process.exit(1);
+    await failStart(e);
   }
 } else {
   banner.push(
@@ -146,16 +143,16 @@ const deviceHub = new DeviceHub({
   log: log.child({ part: "hub" }),
 });
 hub = deviceHub;
+let channels: ChannelSetup;
 try {
-  channelSetup = setupChannels({ env, services, log, hub: deviceHub });
+  channels = setupChannels({ env, services, log, hub: deviceHub });
 } catch (e) {
-  console.error((e as Error).message);
-  await database.close();
-  process.exit(1);
+  channels = await failStart(e);
 }
-banner.push(...channelSetup.banner);
-services.mailer = channelSetup.mailer;
-services.channelHealth = channelSetup.health;
+channelSetup = channels;
+banner.push(...channels.banner);
+services.mailer = channels.mailer;
+services.channelHealth = channels.health;
 const app = createApp({ ...services, db: createDb(requestSql), receiptsDb: createDb(receipts.sql) });
 // The planner and the sending loops run on a thread of their own at a lower CPU priority
 // (node/dispatch-thread.ts): a city-wide fan-out must not queue the duty officer's requests.
@@ -173,9 +170,7 @@ if (env.WARNCAST_DISPATCH === "true") {
       onExit: (e) => void shutdown("dispatch thread exit", e),
     });
   } catch (e) {
-    console.error((e as Error).message);
-    await database.close();
-    process.exit(1);
+    await failStart(e);
   }
 }
 await stopped();
@@ -224,6 +219,14 @@ if (demoDevicesOn) {
 await stopped();
 // Scheduled jobs (src/jobs): each slot runs on exactly one instance (cron_runs).
 cron = startCron({ jobs, services });
+
+/** A start-up step failed: its message on stderr, then whatever started before it stopped
+ * (shutdown exits 1; one already under way exits by itself). */
+async function failStart(e: unknown): Promise<never> {
+  console.error((e as Error).message);
+  await shutdown("start-up failed", e);
+  return new Promise<never>(() => {});
+}
 
 async function shutdown(signal: string, failure?: unknown) {
   if (stopping) return;

@@ -48,10 +48,6 @@ if (parentPort && (workerData as WebhooksThreadData | null)?.thread === "webhook
     const db = createDb(pool.sql);
     const services = nodeServices(env, db, await loadTemplates(env), log);
     services.receiptsDb = db;
-    // Known before listening unless the port is any free one: then nobody can call before
-    // the address is reported, and it is set first.
-    const fixed = data.publicUrl ?? (data.port === 0 ? null : `http://127.0.0.1:${data.port}`);
-    if (fixed) services.config = { ...services.config, publicUrl: fixed };
     const app = createWebhookApp(services);
     const server = await new Promise<Server>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, port: data.port, hostname: data.host }, () => resolve(s as Server));
@@ -60,8 +56,10 @@ if (parentPort && (workerData as WebhooksThreadData | null)?.thread === "webhook
       await pool.close(); // the port is taken: nothing of this thread may stay open
       throw e;
     });
+    // Set in the turn that saw the socket listening, before any request can be read: the
+    // signatures are checked against it.
     const port = (server.address() as AddressInfo).port;
-    const url = fixed ?? `http://127.0.0.1:${port}`;
+    const url = data.publicUrl ?? `http://127.0.0.1:${port}`;
     services.config = { ...services.config, publicUrl: url };
     return {
       report: { port, url },
