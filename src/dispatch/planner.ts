@@ -23,6 +23,7 @@ import { notifyDeliveries } from "./notify.js";
 import { planEbDeliveries } from "./eb-plan.js";
 import { ledgerKey } from "./ledger-key.js";
 import { readCursor, TARGETS, type PlanCursor } from "./plan-cursor.js";
+import { awaitPlanSteps } from "./plan-lock.js";
 import { countPlanned } from "../deliveries/coverage.js";
 import { advanceLedger, ledgerId, lockLedger } from "../deliveries/ledger-ids.js";
 
@@ -274,10 +275,10 @@ export async function joinersMayBePlanned(tx: Db, now: Date): Promise<boolean> {
  *
  * A warning still planning its public (plan_state 'pending') reaches a member of the
  * public in a county after its cursor by itself, so they are left to it: one delivery per
- * person, never two. The warning row is locked (FOR SHARE) against the county planner,
- * which holds it FOR UPDATE while it writes a county: without the lock a county planned
- * from a snapshot taken before this person was committed, with a cursor read before that
- * county committed, would reach them from neither side.
+ * person, never two. It waits for the plan step under way (plan-lock.ts, shared) before
+ * reading the cursor: without that a county planned from a snapshot taken before this
+ * person was committed, with a cursor read before that county committed, would reach them
+ * from neither side.
  */
 export async function planLateJoiners(
   tx: Db,
@@ -287,21 +288,31 @@ export async function planLateJoiners(
   if (!only.recipientIds?.length && !only.deviceIds?.length) return [];
   const at = now.toISOString();
   // A version whose targets are being planned has no villages to find yet: wait for that
-  // step (it holds the row FOR UPDATE) before looking, else a targets step that read the
-  // people before this joiner committed would miss them and so would we. One that has not
-  // started yet reads them itself after we commit (the lock makes it wait). Later steps
-  // are waited for by the FOR SHARE below (the villages are there to find).
-  await tx.execute(sql`
+  // step before looking, else a targets step that read the people before this joiner
+  // committed would miss them and so would we. One that has not started yet reads them
+  // itself after we commit (the shared lock keeps it from starting). Later steps are
+  // waited for below (the villages are there to find).
+  const targeting = await tx.execute<{ id: string }>(sql`
     select w.id from warnings w
-    where ${inForceSql("w", at)} and w.plan_state = 'pending' and w.plan_cursor = ${TARGETS}
-    for share of w`);
+    where ${inForceSql("w", at)} and w.plan_state = 'pending' and w.plan_cursor = ${TARGETS}`);
+  await awaitPlanSteps(
+    tx,
+    targeting.map((r) => r.id),
+  );
+  const inVillages = sql`exists (select 1 from coverage_villages cv where cv.warning_id = w.id and cv.village_code in (
+        select village_code from recipients where id = any(${sql.param(only.recipientIds ?? [])}::bigint[])
+        union select village_code from devices where id = any(${sql.param(only.deviceIds ?? [])}::uuid[])))`;
+  const found = await tx.execute<{ id: string }>(sql`
+    select w.id from warnings w where ${inForceSql("w", at)} and w.msg_type <> 'Cancel' and ${inVillages}`);
+  if (found.length === 0) return [];
+  await awaitPlanSteps(
+    tx,
+    found.map((r) => r.id),
+  );
+  // Read again after the wait: a version that ended meanwhile takes no one new.
   const open = await tx.execute<{ id: string }>(sql`
     select w.id from warnings w
-    where ${inForceSql("w", at)} and w.msg_type <> 'Cancel'
-      and exists (select 1 from coverage_villages cv where cv.warning_id = w.id and cv.village_code in (
-        select village_code from recipients where id = any(${sql.param(only.recipientIds ?? [])}::bigint[])
-        union select village_code from devices where id = any(${sql.param(only.deviceIds ?? [])}::uuid[])))
-    for share of w`);
+    where w.id = any(${sql.param(found.map((r) => r.id))}::uuid[]) and ${inForceSql("w", at)}`);
   if (open.length === 0) return [];
   // The joiners' counties: the lanes their rows land in, named in the notice. Read only now
   // that some warning needs them: an import of a million people before the storm would

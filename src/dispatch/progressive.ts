@@ -18,6 +18,7 @@ import { DISPATCH_PRIORITY, FIRST_LANE_AUDIENCES, LEVEL_RANK } from "../domain/v
 import { inForce } from "../warnings/lifecycle.js";
 import { notifyDeliveries } from "./notify.js";
 import { channelsOf, planCountyPeople, planDeliveries, planDevices } from "./planner.js";
+import { tryPlanLock } from "./plan-lock.js";
 import { PHASE_ORDER, phaseOrderSql, readCursor, writeCursor, type PlanCursor } from "./plan-cursor.js";
 
 const firstLane = FIRST_LANE_AUDIENCES as readonly string[];
@@ -87,13 +88,13 @@ export async function planNextChunk(db: Db, now: Date, o: PlanOptions = {}): Pro
           or ${warnings.issuedAt} <= ${new Date(now.getTime() - PUBLIC_HOLD_MAX_MS).toISOString()}::timestamptz
           or not ${firstLaneWaiting(now)})`
       : sql``;
-    const [w] = await tx
-      .select()
+    const candidates = await tx
+      .select({ id: warnings.id })
       .from(warnings)
       .where(sql`${warnings.planState} = 'pending' ${held}`)
       .orderBy(phaseOrderSql, levelOrder, warnings.issuedAt)
-      .limit(1)
-      .for("update", { skipLocked: true });
+      .limit(CANDIDATES);
+    const w = await lockFirst(tx, candidates);
     if (!w) return null;
     if (!inForce(w, now)) return stop(tx, w);
     const cursor = readCursor(w);
@@ -134,6 +135,24 @@ export async function planNextChunk(db: Db, now: Date, o: PlanOptions = {}): Pro
     if (deliveries > 0) await notifyDeliveries(tx, w.id, { lanes: [county], peopleOnly: true });
     return { warningId: w.id, county, finished: false, deliveries, phase: cursor.phase };
   });
+}
+
+/** Pending warnings a planner looks at per step: the first whose plan lock it gets. */
+const CANDIDATES = 8;
+
+/** The first of `candidates` whose plan lock this transaction gets, read after the lock
+ * (another planner may have committed a step of it since the list was read); null when
+ * other planners hold them all, or their plans have ended. */
+async function lockFirst(tx: Db, candidates: { id: string }[]): Promise<Warning | null> {
+  for (const { id } of candidates) {
+    if (!(await tryPlanLock(tx, id))) continue;
+    const [w] = await tx
+      .select()
+      .from(warnings)
+      .where(sql`${warnings.id} = ${id} and ${warnings.planState} = 'pending'`);
+    if (w) return w;
+  }
+  return null;
 }
 
 async function anyPending(db: Db): Promise<boolean> {

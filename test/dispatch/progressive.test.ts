@@ -13,7 +13,9 @@ import { planCountyPeople, planDevices } from "../../src/dispatch/planner.js";
 import { createDb, type Db } from "../../src/db/client.js";
 import { getWarning } from "../../src/db/queries/warnings.js";
 import { deferred } from "../helpers/deferred.js";
-import { untilSomeoneWaitsOnALock } from "../helpers/locks.js";
+import { lockWaiters, untilSomeoneWaitsOnALock } from "../helpers/locks.js";
+import { readCursor } from "../../src/dispatch/plan-cursor.js";
+import { tryPlanLock } from "../../src/dispatch/plan-lock.js";
 
 const ctx = useContext();
 const A = "150402001001"; // 红山区
@@ -31,6 +33,8 @@ async function approve(c: TestContext, over: Record<string, unknown>) {
   expect(r.status).toBe(200);
   return json(r);
 }
+
+const isPublicPhase = async (db: Db, id: string) => readCursor((await getWarning(db, id))!).phase === "public";
 
 const planState = async (c: TestContext, id: string) =>
   (await json(await c.request("GET", `/api/v1/warnings/${id}`))).planState;
@@ -50,8 +54,8 @@ const doubles = (c: TestContext, id: string) =>
     select recipient_id, device_id, channel, count(*)::int as n from deliveries
     where warning_id = ${id} and purpose = 'warning' group by 1, 2, 3 having count(*) > 1`);
 
-/** A planner step mid-way on its own connection: it holds the warning row (as planNextChunk
- * does) while `request` starts, and runs `step` only once the request waits on a lock, so
+/** A planner step mid-way on its own connection: it holds the warning's plan lock (as
+ * planNextChunk does) while `request` starts, and runs `step` only once the request waits on a lock, so
  * the step reads from a snapshot that cannot see what the request commits after it. Throws
  * when the request never waits (answered first, or 10 s without a lock wait). */
 async function whileStepHolds<T>(
@@ -64,7 +68,7 @@ async function whileStepHolds<T>(
   const gate = deferred();
   const held = deferred();
   const planner = createDb(client).transaction(async (tx) => {
-    await tx.execute(sql`select id from warnings where id = ${warningId} for update`);
+    if (!(await tryPlanLock(tx, warningId))) throw new Error("another planner holds the warning");
     held.resolve();
     await gate.promise;
     return step(tx);
@@ -74,7 +78,7 @@ async function whileStepHolds<T>(
     const res = request();
     let answered = false;
     void res.finally(() => (answered = true));
-    // Wait on state: the request is blocked on the warning row (its late-joiner step).
+    // Wait on state: the request waits for the plan lock (its late-joiner step).
     await untilSomeoneWaitsOnALock(c.tdb.db, () => answered);
     gate.resolve();
     return { planned: await planner, res: await res };
@@ -464,6 +468,65 @@ describe("progressive plan", () => {
       sql`select actor_kind from audit_log where subject_id = ${v1.id} and action = 'warning.plan_stopped'`,
     );
     expect(audit).toMatchObject({ actor_kind: "system" });
+  });
+
+  it("a cancel while a planner writes one of the warning's counties answers without waiting for that county", async () => {
+    const c = ctx();
+    const db = c.tdb.db;
+    const [C1, C2] = ["150402004003", "150403001007"];
+    await addPerson(db, { area: C1 });
+    await addPerson(db, { area: C2 });
+    const w = await approve(c, { areas: { codes: [C1, C2] }, channels: ["sms"] });
+    // Up to the public's first county: its targets, the people who must act, its devices.
+    while (!(await isPublicPhase(db, w.id)))
+      expect(await planNextChunk(db, c.clock.now)).toMatchObject({ warningId: w.id });
+    // Another session's uncommitted counter row of C1 holds the county's statement mid-way
+    // (as a million rows being written would).
+    const other = postgres(c.tdb.url, { max: 1, onnotice: () => {} });
+    const inserted = deferred();
+    const release = deferred();
+    const holder = other
+      .begin(async (t) => {
+        await t`insert into coverage_counts (warning_id, village_code, channel, targeted) values (${w.id}, ${C1}, 'sms', 0)`;
+        inserted.resolve();
+        await release.promise;
+        throw new Error("rolled back");
+      })
+      .catch(() => {});
+    try {
+      await inserted.promise;
+      const step = planNextChunk(db, c.clock.now);
+      let stepped = false;
+      void step.finally(() => (stepped = true)).catch(() => {});
+      await untilSomeoneWaitsOnALock(db, () => stepped);
+      const res = c.request("POST", `/api/v1/warnings/${w.id}/cancel`, {
+        key: c.users.issuer.key,
+        json: { reason: "险情解除" },
+      });
+      let answered = false;
+      void res.finally(() => (answered = true));
+      // Wait on state: the cancel answers, or it joins the planner in waiting on a lock.
+      for (let polls = 0; !answered; polls++) {
+        expect(await lockWaiters(db), "the cancel waits for the county being planned").toBeLessThan(2);
+        if (polls > 1_000) throw new Error("the cancel neither answered nor waited");
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(stepped).toBe(false);
+      expect((await res).status).toBe(201);
+      release.resolve();
+      // The county under way commits (its rows expire: the warning has ended); no other follows.
+      expect(await step).toMatchObject({ warningId: w.id, county: "150402", deliveries: 1 });
+      await continuePlans(db, () => c.clock.now);
+      expect(await json(await c.request("GET", `/api/v1/warnings/${w.id}`))).toMatchObject({
+        status: "cancelled",
+        planState: "stopped",
+      });
+      expect((await deliveriesOf(db, w.id)).map((d) => d.village_code)).toEqual([C1]);
+    } finally {
+      release.resolve();
+      await holder;
+      await other.end();
+    }
   });
 
   it("a planner killed mid-plan (after some counties, and inside one) leaves exactly one delivery per target and channel", async () => {

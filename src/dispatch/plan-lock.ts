@@ -1,0 +1,35 @@
+// Who may plan a warning, and who waits for the step under way: a transaction-scoped
+// advisory lock per warning, not the warning's row. A planner held the row FOR UPDATE
+// while it wrote a county (up to 175,000 rows, about a second at 1M people), and a cancel
+// or an update, which must change that row, waited for the county: the cancel of a city
+// just issued took as long as its largest county. Now the row is touched only by the
+// step's last statement (its cursor), a moment before the commit.
+//
+// A planner takes the lock exclusively and never waits for it (another planner has that
+// warning: take the next); a late joiner takes it shared and waits, so it reads the cursor
+// only once the county under way has committed (planner.ts planLateJoiners). Shared holders
+// never wait for each other, and a planner never waits, so these locks cannot deadlock.
+// The statements name no table: under Citus they run on the coordinator, where every
+// planner and joiner takes them.
+import { sql } from "drizzle-orm";
+import type { Db } from "../db/client.js";
+
+/** The lock's class (the first key of the two-key form): the letters "plan". */
+const PLAN_LOCK = 0x706c616e;
+
+const key = (id: string) => sql`${PLAN_LOCK}::int, hashtext(${id}::text)`;
+
+/** Takes warning `id`'s plan lock until the transaction ends, if no one holds it. */
+export async function tryPlanLock(tx: Db, id: string): Promise<boolean> {
+  const [r] = await tx.execute<{ ok: boolean }>(sql`select pg_try_advisory_xact_lock(${key(id)}) as ok`);
+  return r?.ok === true;
+}
+
+/** Waits for the plan steps under way on these warnings (held shared until the
+ * transaction ends: no step of theirs starts meanwhile). */
+export async function awaitPlanSteps(tx: Db, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.execute(sql`
+    select pg_advisory_xact_lock_shared(${PLAN_LOCK}::int, hashtext(id::text))
+    from unnest(${sql.param(ids)}::uuid[]) id order by id`);
+}
