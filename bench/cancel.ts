@@ -1,7 +1,8 @@
 // bench/cancel: the cancel request's latency through the public API for a one-village
 // warning and a city-wide one over BENCH_ROWS people (every SMS marked sent, so the
 // all-clear reaches everyone), and how long the city's all-clear then takes to be planned
-// in the background, county by county. Prints one line of key=value figures.
+// in the background, county by county; and the cancel of a city whose public is still
+// being planned (a county statement under way). Prints one line of key=value figures.
 import { sql } from "drizzle-orm";
 import { benchApp, benchDb, benchWarning, issueBenchWarning, report, rssMb, seedPeople, setDeliveries } from "./lib.js";
 import { insertUser } from "../src/db/queries/users.js";
@@ -39,6 +40,23 @@ try {
   };
   const village = await cancel((await sentWarning([v!.code])).id);
   await continuePlans(b.db, () => new Date());
+  // A city cancelled while its public is being planned: the cancel as soon as the first
+  // public county has committed, the planner then writing the next one.
+  const planning = await benchWarning(b.db);
+  await issueBenchWarning(b.db, planning, new Date(), { finish: false });
+  const planner = continuePlans(b.db, () => new Date());
+  for (let polls = 0; ; polls++) {
+    const [c] = await b.db.execute<{ cursor: string | null }>(
+      sql`select plan_cursor as cursor from warnings where id = ${planning.id}`,
+    );
+    if (c?.cursor && /^\d{6}$/.test(c.cursor)) break;
+    if (polls > 60_000) throw new Error("the city's public plan never started");
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  const duringPlan = await cancel(planning.id);
+  await planner;
+  await continuePlans(b.db, () => new Date());
+
   const cityWarning = await sentWarning(["150400000000"]);
   const city = await cancel(cityWarning.id);
   const [early] = await b.db.execute<{ n: number }>(
@@ -53,6 +71,8 @@ try {
     cancel_ms_city: Math.round(city.ms),
     ratio_cancel_city_vs_village: (city.ms / village.ms).toFixed(2),
     goal_ratio: "<=2",
+    cancel_ms_city_planning: Math.round(duringPlan.ms),
+    ratio_cancel_city_planning_vs_village: (duringPlan.ms / village.ms).toFixed(2),
     all_clear_rows_at_response: early!.n,
     all_clear_rows: planned.deliveries,
     all_clear_counties: planned.chunks,
