@@ -4,7 +4,7 @@ import postgres, { type Sql } from "postgres";
 import { sql as q } from "drizzle-orm";
 import { startScratchPostgres } from "../src/db/embedded.js";
 import { runMigrations } from "../src/db/migrate.js";
-import { createDb, type Db } from "../src/db/client.js";
+import { CONNECTION, createDb, type Db } from "../src/db/client.js";
 import { seedAreas } from "../src/seed/areas.js";
 import { insertUser } from "../src/db/queries/users.js";
 import { insertWarning, type Warning } from "../src/db/queries/warnings.js";
@@ -35,7 +35,7 @@ export async function benchDb(): Promise<BenchDb> {
   await admin.unsafe(`create database ${name}`);
   const u = new URL(adminUrl);
   u.pathname = `/${name}`;
-  const sql = postgres(u.toString(), { max: 12, onnotice: () => {} });
+  const sql = postgres(u.toString(), { max: 12, onnotice: () => {}, connection: CONNECTION });
   await runMigrations(sql);
   const db = createDb(sql);
   await seedAreas(db);

@@ -2,7 +2,7 @@
 // DATABASE_URL), migrations, seed data.
 import postgres, { type Sql } from "postgres";
 import { join } from "node:path";
-import { createDb, type Db } from "./db/client.js";
+import { CONNECTION, createDb, type Db } from "./db/client.js";
 import { runMigrations } from "./db/migrate.js";
 import { startEmbeddedPostgres, type EmbeddedHandle } from "./db/embedded.js";
 import { seedAreas } from "./seed/areas.js";
@@ -18,7 +18,7 @@ export interface Database {
 
 /** `name` is the connection's application_name, so pg_stat_activity tells the pools apart. */
 export function connect(url: string, max = 10, name = "warncast"): Sql {
-  return postgres(url, { max, onnotice: () => {}, connection: { application_name: name } });
+  return postgres(url, { max, onnotice: () => {}, connection: { ...CONNECTION, application_name: name } });
 }
 
 export async function openDatabase(opts: {

@@ -50,7 +50,7 @@ function services(env: Env) {
   // bound as "a,b" text and array columns come back unparsed, and our queries bind arrays.
   const sql = postgres(env.HYPERDRIVE.connectionString, { max: 5 });
   const s: Services = {
-    db: createDb(sql),
+    db: createDb(sql, { prepare: false }),
     grading: defaultGrading,
     policy: defaultPolicy,
     config: {

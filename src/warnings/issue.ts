@@ -42,13 +42,30 @@ export async function issueWarning(
 ): Promise<{ warning: Warning; plan: PlanResult }> {
   assertTransition("issue", w.status, w.id);
   const progressive = plansProgressively(w);
-  const issued = await updateWarning(tx, w.id, {
-    ...opts.set,
-    status: TRANSITIONS.issue.to,
-    issuedAt: opts.now,
-    planState: progressive ? "pending" : "planned",
-    planCursor: progressive ? TARGETS : null,
-  });
+  // Statements that do not need each other's answers are sent together (postgres.js
+  // pipelines them on the transaction's connection, in this order): during a fan-out each
+  // round trip of an approve or a cancel waits for a CPU, and these were five in a row.
+  const supersede = async () => {
+    if (!w.supersedesId) return undefined;
+    const ended = w.msgType === "Cancel" ? TRANSITIONS.cancel.to : TRANSITIONS.supersede.to;
+    const [prev] = await tx.execute<{ id: string; status: string }>(
+      sql`update warnings set status = ${ended}, ended_at = ${opts.now.toISOString()}, updated_at = now()
+          where thread_id = ${w.threadId} and id <> ${w.id} and status in ${fromStatesSql("supersede")}
+          returning id, (select status from warnings o where o.id = warnings.id) as status`,
+    );
+    return prev && { ...prev, ended };
+  };
+  const [issued, prev] = await Promise.all([
+    updateWarning(tx, w.id, {
+      ...opts.set,
+      status: TRANSITIONS.issue.to,
+      issuedAt: opts.now,
+      planState: progressive ? "pending" : "planned",
+      planCursor: progressive ? TARGETS : null,
+    }),
+    supersede(),
+    startLedger(tx, w.id),
+  ]);
   const who = {
     actor: opts.actor,
     actorKind: opts.actorKind ?? "user",
@@ -65,27 +82,20 @@ export async function issueWarning(
       after: { status: TRANSITIONS.issue.to },
     },
   ];
-  if (w.supersedesId) {
-    const ended = w.msgType === "Cancel" ? TRANSITIONS.cancel.to : TRANSITIONS.supersede.to;
-    const [prev] = await tx.execute<{ id: string; status: string }>(
-      sql`update warnings set status = ${ended}, ended_at = ${opts.now.toISOString()}, updated_at = now()
-          where thread_id = ${w.threadId} and id <> ${w.id} and status in ${fromStatesSql("supersede")}
-          returning id, (select status from warnings o where o.id = warnings.id) as status`,
-    );
-    if (prev) {
-      audits.push({
-        ...who,
-        action: ended === "cancelled" ? "warning.cancelled" : "warning.superseded",
-        subjectId: prev.id,
-        before: { status: prev.status },
-        after: { status: ended },
-      });
-    }
+  if (prev) {
+    audits.push({
+      ...who,
+      action: prev.ended === "cancelled" ? "warning.cancelled" : "warning.superseded",
+      subjectId: prev.id,
+      before: { status: prev.status },
+      after: { status: prev.ended },
+    });
   }
-  await startLedger(tx, w.id);
   const plan = progressive ? intentOnly : await planDeliveries(tx, issued, opts.now);
-  await writeAudit(tx, audits);
   // A pending plan has no rows yet: the notice wakes the planners, not the device hubs.
-  await notifyDeliveries(tx, w.id, progressive ? { peopleOnly: true } : { lanes: plan.lanes });
+  await Promise.all([
+    writeAudit(tx, audits),
+    notifyDeliveries(tx, w.id, progressive ? { peopleOnly: true } : { lanes: plan.lanes }),
+  ]);
   return { warning: issued, plan };
 }

@@ -23,9 +23,30 @@ export async function newVersion(
   >,
   now: Date,
 ): Promise<Warning> {
-  const [newer] = await tx.execute<{ id: string; status: string }>(
-    sql`select id, status from warnings where thread_id = ${source.threadId} and version > ${source.version} order by version desc limit 1`,
-  );
+  // The check and the insert go together (pipelined, in either order: the check leaves the
+  // new row out by its id); if a newer version exists the 409 below rolls the insert back.
+  const id = crypto.randomUUID();
+  const [check, inserted] = await Promise.allSettled([
+    tx.execute<{ id: string; status: string }>(
+      sql`select id, status from warnings where thread_id = ${source.threadId} and version > ${source.version}
+          and id <> ${id} order by version desc limit 1`,
+    ),
+    insertWarning(tx, {
+      ...fields,
+      id,
+      threadId: source.threadId,
+      version: source.version + 1,
+      supersedesId: source.id,
+      identifier: newIdentifier(source.sender, now),
+      sender: source.sender,
+      senderName: source.senderName,
+      // A thread speaks for one agency from its first message to its cancel.
+      agencyCode: source.agencyCode,
+      smsSignature: source.smsSignature,
+    }),
+  ]);
+  if (check.status === "rejected") throw check.reason;
+  const [newer] = check.value;
   if (newer) {
     throw new AppError(
       "invalid_state",
@@ -35,16 +56,6 @@ export async function newVersion(
       },
     );
   }
-  return insertWarning(tx, {
-    ...fields,
-    threadId: source.threadId,
-    version: source.version + 1,
-    supersedesId: source.id,
-    identifier: newIdentifier(source.sender, now),
-    sender: source.sender,
-    senderName: source.senderName,
-    // A thread speaks for one agency from its first message to its cancel.
-    agencyCode: source.agencyCode,
-    smsSignature: source.smsSignature,
-  });
+  if (inserted.status === "rejected") throw inserted.reason;
+  return inserted.value;
 }

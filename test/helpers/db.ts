@@ -1,6 +1,6 @@
 import postgres, { type Sql } from "postgres";
 import { inject } from "vitest";
-import { createDb, type Db } from "../../src/db/client.js";
+import { CONNECTION, createDb, type Db } from "../../src/db/client.js";
 
 export interface TestDatabase {
   name: string;
@@ -24,7 +24,7 @@ export async function createTestDatabase(opts: { empty?: boolean } = {}): Promis
   await admin.end();
   const u = new URL(adminUrl);
   u.pathname = `/${name}`;
-  const sql = postgres(u.toString(), { max: 8, onnotice: () => {} });
+  const sql = postgres(u.toString(), { max: 8, onnotice: () => {}, connection: CONNECTION });
   return {
     name,
     url: u.toString(),

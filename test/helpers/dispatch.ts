@@ -8,7 +8,7 @@ import { silentLogger } from "../../src/lib/log.js";
 import type { TestContext } from "./context.js";
 import postgres from "postgres";
 import { DispatchRunner } from "../../src/dispatch/runner.js";
-import { createDb } from "../../src/db/client.js";
+import { CONNECTION, createDb } from "../../src/db/client.js";
 import { plainRenderer } from "./loopback-channel.js";
 
 export function dispatchWith(
@@ -45,7 +45,7 @@ export async function startRunner(
   channels: Channel[],
   over: Partial<ConstructorParameters<typeof DispatchRunner>[0]> = {},
 ): Promise<{ runner: DispatchRunner; stop(): Promise<void> }> {
-  const client = postgres(c.tdb.url, { max: 4, onnotice: () => {} });
+  const client = postgres(c.tdb.url, { max: 4, onnotice: () => {}, connection: CONNECTION });
   const runner = new DispatchRunner({
     db: createDb(client),
     sql: client,
