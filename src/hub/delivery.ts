@@ -11,6 +11,7 @@ import type { Conn } from "./connections.js";
 import {
   markDeviceCommandsSent,
   pendingForDevices,
+  queuedCommandsOfWarnings,
   queuedDeviceCommands,
   reachedDevicesOf,
   recordRenderedLanguages,
@@ -36,6 +37,8 @@ export class CommandDelivery {
   private delivering: Promise<void> | null = null;
   /** Lanes asked for since the current round read its devices (null: none). */
   private wanted: Set<string> | typeof ALL | null = null;
+  /** The warnings those requests named (ALL: some request named none). */
+  private wantedWarnings: Set<string> | typeof ALL | null = null;
   private hellos = new Set<Conn>();
   private marking: Promise<void> | null = null;
   private replayTimer: ReturnType<typeof setTimeout> | null = null;
@@ -46,19 +49,26 @@ export class CommandDelivery {
   ) {}
 
   /** Sends every queued command for devices connected here, or only for those in `lanes`
-   * (the counties a notice named); concurrent calls coalesce, their lanes merged. */
-  deliver(lanes: readonly string[] | null = null): Promise<void> {
+   * (the counties a notice named) and of `warningId` (the warning it named); concurrent
+   * calls coalesce, their lanes and warnings merged. */
+  deliver(lanes: readonly string[] | null = null, warningId?: string): Promise<void> {
     this.wanted = lanes === null || this.wanted === ALL ? ALL : new Set([...(this.wanted ?? []), ...lanes]);
+    this.wantedWarnings =
+      warningId === undefined || this.wantedWarnings === ALL
+        ? ALL
+        : new Set([...(this.wantedWarnings ?? []), warningId]);
     if (this.delivering) return this.delivering;
     this.delivering = (async () => {
       try {
         do {
           const want = this.wanted!;
+          const warnings = this.wantedWarnings!;
           this.wanted = null;
+          this.wantedWarnings = null;
           const ids = [...this.conns.values()]
             .filter((c) => c.ready && (want === ALL || want.has(laneOf(c.device.villageCode))))
             .map((c) => c.device.id);
-          await this.sendQueued(ids, want === ALL ? null : [...want]);
+          await this.sendQueued(ids, want === ALL ? null : [...want], warnings === ALL ? null : [...warnings]);
         } while (this.wanted && !this.o.stopping());
       } catch (e) {
         this.o.log.error("hub deliver failed", errorFields(e));
@@ -79,9 +89,11 @@ export class CommandDelivery {
    * has already had (a replay resends unacknowledged ones anyway), so reading without a
    * claim sends nothing twice that a claim would have saved. Acks wait for the record
    * (acksMayApply), or a `received` could arrive before the row it moves is `sent`. */
-  private async sendQueued(ids: string[], lanes: string[] | null): Promise<void> {
+  private async sendQueued(ids: string[], lanes: string[] | null, warningIds: string[] | null): Promise<void> {
     if (ids.length === 0) return;
-    const rows = await queuedDeviceCommands(this.o.db, ids, this.o.now(), lanes);
+    const rows = warningIds
+      ? await this.ofWarnings(ids, lanes, warningIds)
+      : await queuedDeviceCommands(this.o.db, ids, this.o.now(), lanes);
     const sent = await this.sendRows(rows);
     if (sent.length === 0) return;
     // One delivery runs at a time (deliver() coalesces), so one record is ever in flight.
@@ -93,6 +105,13 @@ export class CommandDelivery {
     } finally {
       this.marking = null;
     }
+  }
+
+  /** The named warnings' queued commands for the devices `ids` (ready here). */
+  private async ofWarnings(ids: string[], lanes: string[] | null, warningIds: string[]): Promise<DeviceCommandRow[]> {
+    const here = new Set(ids);
+    const rows = await queuedCommandsOfWarnings(this.o.db, warningIds, this.o.now(), lanes);
+    return rows.filter((r) => here.has(r.deviceId));
   }
 
   /** Resolves when no frames sent here are still waiting to be recorded as sent: an ack

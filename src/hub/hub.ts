@@ -93,7 +93,7 @@ export class DeviceHub {
     // only the devices in the lanes the notice names.
     const a = await this.o.sql.listen(DELIVERIES_CHANNEL, (payload) => {
       const n = parseDeliveriesPayload(payload);
-      if (!n.peopleOnly) void this.deliver(n.lanes);
+      if (!n.peopleOnly) void this.deliver(n.lanes, n.warningId || undefined);
     });
     const b = await this.o.sql.listen(WARNING_ENDED_CHANNEL, (id) => {
       void this.stopEnded(id).catch(logged("stop-ended"));
@@ -105,10 +105,10 @@ export class DeviceHub {
     this.timers.push(setInterval(() => void this.connections.liveness(), round));
   }
 
-  /** Sends every queued command for devices connected here (in `lanes`, if given);
-   * concurrent calls coalesce. */
-  deliver(lanes: readonly string[] | null = null): Promise<void> {
-    return this.delivery.deliver(lanes);
+  /** Sends every queued command for devices connected here (in `lanes`, and of
+   * `warningId`, if given); concurrent calls coalesce. */
+  deliver(lanes: readonly string[] | null = null, warningId?: string): Promise<void> {
+    return this.delivery.deliver(lanes, warningId);
   }
 
   /** `stop` to connected devices that had a warning which has now ended (expiry job). */

@@ -10,6 +10,7 @@ import { claimDeviceCommands, toRow, type DeviceCommandRow, type Raw } from "../
 
 export {
   markDeviceCommandsSent,
+  queuedCommandsOfWarnings,
   queuedDeviceCommands,
   recordRenderedLanguages,
   type DeviceCommandRow,
