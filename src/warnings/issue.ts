@@ -43,8 +43,9 @@ export async function issueWarning(
   assertTransition("issue", w.status, w.id);
   const progressive = plansProgressively(w);
   // Statements that do not need each other's answers are sent together (postgres.js
-  // pipelines them on the transaction's connection, in this order): during a fan-out each
-  // round trip of an approve or a cancel waits for a CPU, and these were five in a row.
+  // pipelines them on the transaction's connection; the first to fail fails the rest):
+  // during a fan-out each round trip of an approve or a cancel waits for a CPU, and these
+  // were five in a row.
   const supersede = async () => {
     if (!w.supersedesId) return undefined;
     const ended = w.msgType === "Cancel" ? TRANSITIONS.cancel.to : TRANSITIONS.supersede.to;

@@ -45,8 +45,9 @@ export async function newVersion(
       smsSignature: source.smsSignature,
     }),
   ]);
-  if (check.status === "rejected") throw check.reason;
-  const [newer] = check.value;
+  // A failed insert aborts the transaction and fails the check with it: its own error is
+  // the one to report.
+  const newer = check.status === "fulfilled" ? check.value[0] : undefined;
   if (newer) {
     throw new AppError(
       "invalid_state",
@@ -57,5 +58,6 @@ export async function newVersion(
     );
   }
   if (inserted.status === "rejected") throw inserted.reason;
+  if (check.status === "rejected") throw check.reason;
   return inserted.value;
 }
