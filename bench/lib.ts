@@ -44,10 +44,15 @@ export async function benchDb(): Promise<BenchDb> {
     db,
     url: u.toString(),
     async close() {
-      await sql.end({ timeout: 5 });
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-      await scratch.stop();
+      // The scratch server is stopped whatever failed before it: a bench that died here
+      // once left its Postgres running.
+      try {
+        await sql.end({ timeout: 5 });
+        await admin.unsafe(`drop database if exists ${name} with (force)`);
+      } finally {
+        await admin.end({ timeout: 5 }).catch(() => {});
+        await scratch.stop();
+      }
     },
   };
 }
