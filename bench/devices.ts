@@ -7,7 +7,7 @@
 import { fork } from "node:child_process";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
+import { serveHttp } from "../src/node/listen.js";
 import { sql } from "drizzle-orm";
 import { benchDb, percentile, report, rssMb } from "./lib.js";
 import { createApp } from "../src/app.js";
@@ -75,7 +75,7 @@ try {
   };
   const app = createApp(services);
   server = await new Promise<Server>((r) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => r(s as Server));
+    const s = serveHttp({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => r(s));
   });
   const port = (server.address() as AddressInfo).port;
   hub = new DeviceHub({

@@ -1,6 +1,6 @@
 // Node entry: HTTP API, and (as later parts land) the WebSocket hub, dispatcher loops
 // and cron jobs, around the same Hono app the Worker serves.
-import { serve } from "@hono/node-server";
+import { serveHttp } from "./node/listen.js";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseEnv, webhookListener } from "./config/env.js";
@@ -41,7 +41,7 @@ const DEMO_DEVICES_NICE = 5;
 // Declared before anything that may call shutdown() (a thread's exit, which may come while
 // the rest is still starting: shutdown stops what exists by then).
 let stopping = false;
-let server: ReturnType<typeof serve> | undefined;
+let server: Server | undefined;
 let hub: DeviceHub | undefined;
 let channelSetup: ChannelSetup | undefined;
 let demoDevices: RunningThread<DemoDevicesReport> | null = null;
@@ -175,7 +175,7 @@ if (env.WARNCAST_DISPATCH === "true") {
 }
 await stopped();
 
-server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
+server = serveHttp({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
   const lines = [
     // The address really bound: 0.0.0.0 (the default) is every interface, not only this machine.
     `warncast listening on http://${env.HOST}:${info.port}${

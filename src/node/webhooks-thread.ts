@@ -8,8 +8,8 @@
 // coverage counts, sends reach people). The same operations and checks as on PORT
 // (createWebhookApp); signatures are checked against this listener's own address, the one
 // the SMS channel gives Twilio.
-import { serve } from "@hono/node-server";
 import type { Server } from "node:http";
+import { serveHttp } from "./listen.js";
 import type { AddressInfo } from "node:net";
 import { parentPort, workerData } from "node:worker_threads";
 import { parseEnv } from "../config/env.js";
@@ -50,8 +50,8 @@ if (parentPort && (workerData as WebhooksThreadData | null)?.thread === "webhook
     services.receiptsDb = db;
     const app = createWebhookApp(services);
     const server = await new Promise<Server>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, port: data.port, hostname: data.host }, () => resolve(s as Server));
-      (s as Server).once("error", reject);
+      const s = serveHttp({ fetch: app.fetch, port: data.port, hostname: data.host }, () => resolve(s));
+      s.once("error", reject);
     }).catch(async (e: unknown) => {
       await pool.close(); // the port is taken: nothing of this thread may stay open
       throw e;
