@@ -7,12 +7,10 @@
 // Both drains use 4 loops, batches of 1,000 and the same mark statement (with the coverage
 // counters). Checks that the cursor drain reached every planned person exactly once.
 // Prints one line of key=value figures.
-import { sql } from "drizzle-orm";
-import { benchDb, benchWarning, issueBenchWarning, report, rssMb, seedPeople } from "./lib.js";
+import { benchDb, benchWarning, issueBenchWarning, markSent, report, rssMb, seedPeople } from "./lib.js";
 import { planNextChunk } from "../src/dispatch/progressive.js";
 import { readCursor } from "../src/dispatch/plan-cursor.js";
 import { claimLane } from "../src/deliveries/claims.js";
-import { changedColumns, countChanges } from "../src/deliveries/coverage.js";
 
 const N = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const LOOPS = 4;
@@ -90,15 +88,7 @@ try {
     update delivery_ledgers set rows = rows + (select sum(planned) from blocks) where warning_id = ${w2.id}`;
   const cursorPlanS = since(t);
 
-  const mark = (ids: (string | number)[]) =>
-    b.db.execute(sql`
-      with m as (
-        update deliveries d set status = 'sent', sent_at = now(), lease_until = null
-        where id = any(${sql.param(ids.map(String))}::bigint[])
-        returning ${changedColumns(null)}
-      ),
-      ${countChanges("m")}
-      select 1`);
+  const mark = (ids: (string | number)[]) => markSent(b.db, ids);
 
   step("engine claim + mark");
   await b.sql`analyze`;

@@ -6,9 +6,8 @@
 // key=value figures.
 import { fork, type ChildProcess } from "node:child_process";
 import { sql } from "drizzle-orm";
-import { benchDb, benchWarning, percentile, report, rssMb, seedPeople, issueBenchWarning } from "./lib.js";
+import { benchDb, benchWarning, markSent, percentile, report, rssMb, seedPeople, issueBenchWarning } from "./lib.js";
 import { DispatchRunner } from "../src/dispatch/runner.js";
-import { changedColumns, countChanges } from "../src/deliveries/coverage.js";
 import type { Channel } from "../channels/contract.js";
 import { silentLogger } from "../src/lib/log.js";
 
@@ -82,15 +81,10 @@ try {
         with c as (select id from deliveries where status = 'queued' and channel = 'sms' order by level_rank, next_attempt_at limit 1000 for update skip locked)
         update deliveries d set status = 'sending', lease_until = now() + interval '1 minute' from c where d.id = c.id returning d.id`;
         if (rows.length === 0) return;
-        // Marked with the coverage counters the engine's record keeps (part of the work).
-        await b.db.execute(sql`
-          with m as (
-            update deliveries d set status = 'sent', sent_at = now(), lease_until = null
-            where id = any(${sql.param(rows.map((r) => r.id))}::bigint[])
-            returning ${changedColumns(null)}
-          ),
-          ${countChanges("m")}
-          select 1`);
+        await markSent(
+          b.db,
+          rows.map((r) => r.id),
+        );
       }
     }),
   );

@@ -71,6 +71,19 @@ export async function setDeliveries(db: Db, where: ReturnType<typeof q>, set: Re
   return r!.n;
 }
 
+/** A bare drain's "mark sent" of claimed rows, with the coverage counters the engine's
+ * record keeps (part of the work): the baselines of bench:dispatch and bench:cursor-plan. */
+export async function markSent(db: Db, ids: (string | number)[]): Promise<void> {
+  await db.execute(q`
+    with m as (
+      update deliveries d set status = 'sent', sent_at = now(), lease_until = null
+      where id = any(${q.param(ids.map(String))}::bigint[])
+      returning ${changedColumns(null)}
+    ),
+    ${countChanges("m")}
+    select 1`);
+}
+
 /** `n` synthetic people spread over Chifeng's 2,457 villages in proportion to population. */
 export async function seedPeople(db: Db, n: number): Promise<number> {
   const [r] = await db.execute<{ n: number }>(q`

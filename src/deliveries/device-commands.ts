@@ -58,40 +58,28 @@ export async function claimDeviceCommands(db: Db, deviceIds: string[], now: Date
   return [...rows].sort((a, b) => at0(a) - at0(b) || Number(a.id) - Number(b.id)).map(toRow);
 }
 
-/** The queued commands of these warnings in force (in these lanes, when given), for any
- * device, oldest first: what a notice naming its warning asks a hub to send. One range of
- * the warning's device index instead of a list of every device connected here; the hub
- * keeps the rows of its own devices (a city's 10,000: 12-22 ms against 34-45 ms). */
-export async function queuedCommandsOfWarnings(
-  db: Db,
-  warningIds: string[],
-  now: Date,
-  lanes: string[] | null = null,
-): Promise<DeviceCommandRow[]> {
-  if (warningIds.length === 0) return [];
-  const rows = await db.execute<Raw>(sql`
-    select d.id, d.device_id, d.channel, d.warning_id, d.language from deliveries d
-    where d.warning_id = any(${sql.param(warningIds)}::uuid[]) and d.device_id is not null and d.status = 'queued'
-      ${lanes ? sql`and d.lane = any(${sql.param(lanes)}::text[])` : sql``}
-      and d.warning_id in (${IN_FORCE(now.toISOString())})
-    order by d.queued_at, d.id`);
-  return rows.map(toRow);
-}
-
-/** Live delivery reads before it sends: the queued commands of warnings in force for
- * these devices (in these lanes, when a notice named them), oldest first. Nothing is written here: a command becomes `sent` once its
- * frame is out (markDeviceCommandsSent), so its state is what happened, and a device no
- * longer on this instance keeps its command queued for its next hello. */
+/** Live delivery reads before it sends: the queued commands of warnings in force, oldest
+ * first, for these devices, or (a notice naming its warning) of these warnings for any
+ * device, the hub keeping its own: one range of the warning's device index instead of a
+ * parameter of every device connected here (a city's 10,000: 12-22 ms against 34-45 ms).
+ * In these lanes, when a notice named them. Nothing is written here: a command becomes
+ * `sent` once its frame is out (markDeviceCommandsSent), so its state is what happened, and
+ * a device no longer on this instance keeps its command queued for its next hello. */
 export async function queuedDeviceCommands(
   db: Db,
-  deviceIds: string[],
+  of: { devices: string[] } | { warnings: string[] },
   now: Date,
   lanes: string[] | null = null,
 ): Promise<DeviceCommandRow[]> {
-  if (deviceIds.length === 0) return [];
+  const ids = "devices" in of ? of.devices : of.warnings;
+  if (ids.length === 0) return [];
+  const which =
+    "devices" in of
+      ? sql`d.device_id = any(${sql.param(ids)}::uuid[])`
+      : sql`d.warning_id = any(${sql.param(ids)}::uuid[]) and d.device_id is not null`;
   const rows = await db.execute<Raw>(sql`
     select d.id, d.device_id, d.channel, d.warning_id, d.language from deliveries d
-    where d.status = 'queued' and d.device_id = any(${sql.param(deviceIds)}::uuid[])
+    where d.status = 'queued' and ${which}
       ${lanes ? sql`and d.lane = any(${sql.param(lanes)}::text[])` : sql``}
       and d.warning_id in (${IN_FORCE(now.toISOString())})
     order by d.queued_at, d.id`);

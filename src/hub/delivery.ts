@@ -11,7 +11,6 @@ import type { Conn } from "./connections.js";
 import {
   markDeviceCommandsSent,
   pendingForDevices,
-  queuedCommandsOfWarnings,
   queuedDeviceCommands,
   reachedDevicesOf,
   recordRenderedLanguages,
@@ -93,7 +92,7 @@ export class CommandDelivery {
     if (ids.length === 0) return;
     const rows = warningIds
       ? await this.ofWarnings(ids, lanes, warningIds)
-      : await queuedDeviceCommands(this.o.db, ids, this.o.now(), lanes);
+      : await queuedDeviceCommands(this.o.db, { devices: ids }, this.o.now(), lanes);
     const sent = await this.sendRows(rows);
     if (sent.length === 0) return;
     // One delivery runs at a time (deliver() coalesces), so one record is ever in flight.
@@ -110,7 +109,7 @@ export class CommandDelivery {
   /** The named warnings' queued commands for the devices `ids` (ready here). */
   private async ofWarnings(ids: string[], lanes: string[] | null, warningIds: string[]): Promise<DeviceCommandRow[]> {
     const here = new Set(ids);
-    const rows = await queuedCommandsOfWarnings(this.o.db, warningIds, this.o.now(), lanes);
+    const rows = await queuedDeviceCommands(this.o.db, { warnings: warningIds }, this.o.now(), lanes);
     return rows.filter((r) => here.has(r.deviceId));
   }
 

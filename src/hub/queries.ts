@@ -10,7 +10,6 @@ import { claimDeviceCommands, toRow, type DeviceCommandRow, type Raw } from "../
 
 export {
   markDeviceCommandsSent,
-  queuedCommandsOfWarnings,
   queuedDeviceCommands,
   recordRenderedLanguages,
   type DeviceCommandRow,

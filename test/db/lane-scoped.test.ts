@@ -134,13 +134,18 @@ const HOT: Record<string, Entry> = {
   queuedDeviceCommands: {
     scope: "devices",
     why: "a hub's catch-up round and the read after a replay: the devices it holds, of any county",
-    run: (db) => queuedDeviceCommands(db, ["00000000-0000-4000-8000-000000000001"], now),
+    run: (db) => queuedDeviceCommands(db, { devices: ["00000000-0000-4000-8000-000000000001"] }, now),
     expect: (s) => /device_id/.test(s.conds),
   },
   "queuedDeviceCommands (a notice naming its lanes)": {
     scope: "lane",
-    run: (db) => queuedDeviceCommands(db, ["00000000-0000-4000-8000-000000000001"], now, [LANE]),
+    run: (db) => queuedDeviceCommands(db, { devices: ["00000000-0000-4000-8000-000000000001"] }, now, [LANE]),
     expect: (s) => /device_id/.test(s.conds) && /lane = ANY/.test(s.conds),
+  },
+  "queuedDeviceCommands (a notice naming its warning and lanes)": {
+    scope: "lane",
+    run: (db) => queuedDeviceCommands(db, { warnings: ["00000000-0000-4000-8000-000000000002"] }, now, [LANE]),
+    expect: (s) => /warning_id/.test(s.conds) && /lane = ANY/.test(s.conds),
   },
   markDeviceCommandsSent: {
     scope: "devices",
@@ -187,6 +192,7 @@ describe("hot ledger queries", () => {
       "applyProviderReports (a Twilio callback, its lane in the URL)",
       "claimLane",
       "queuedDeviceCommands (a notice naming its lanes)",
+      "queuedDeviceCommands (a notice naming its warning and lanes)",
       "recordOutcomes",
       "renewLeases",
     ]);

@@ -1,6 +1,6 @@
 // A running hub for tests: the real app on an http server at 127.0.0.1:0 with the hub on
 // its upgrade event, and real `ws` clients that queue the frames they receive.
-import { serve } from "@hono/node-server";
+import { serveHttp } from "../../src/node/listen.js";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import postgres from "postgres";
@@ -36,7 +36,7 @@ export async function startHub(c: TestContext, over: Partial<HubOptions> = {}): 
   const db = createDb(sql);
   const app = createApp({ ...c.services, db });
   const server = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s as Server));
+    const s = serveHttp({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
   });
   const hub = new DeviceHub({ db, sql, renderer: echoRenderer, policy: c.services.policy, log: silentLogger, ...over });
   hub.attach(server);
