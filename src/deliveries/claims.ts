@@ -8,6 +8,7 @@ import type { Db } from "../db/client.js";
 import type { ChannelKind, Language } from "../domain/vocabulary.js";
 import { jsonRows } from "../db/json-rows.js";
 import { changedColumns, countChanges } from "./coverage.js";
+import { claimWalk, expireWalks, openWalkSql } from "./walks.js";
 
 export interface ClaimedDelivery {
   id: number;
@@ -24,20 +25,34 @@ export interface ClaimedDelivery {
   escalationStep: number | null;
 }
 
-/** The lane (county), dispatch priority and level of the most urgent due row of a
- * channel, across every lane: a plain read, no lock (on Citus a multi-shard read is fine;
- * a multi-shard FOR UPDATE is not). */
+/** Where the next batch of a channel comes from: the lane (county), dispatch priority and
+ * level of the most urgent due row, or of the most urgent open public walk (walks.ts),
+ * whichever comes first in the claim order, across every lane: a plain read, no lock (on
+ * Citus a multi-shard read is fine; a multi-shard FOR UPDATE is not). */
+export interface LanePick {
+  lane: string;
+  priority: number;
+  levelRank: number;
+  /** The batch is written by the lane's walk rather than claimed from queued rows. */
+  walk: boolean;
+}
+
 export async function pickLane(
   db: Db,
   o: { channel: ChannelKind; now: Date; notLanes?: string[] },
-): Promise<{ lane: string; priority: number; levelRank: number } | null> {
-  const [r] = await db.execute<{ lane: string; priority: number; level_rank: number }>(sql`
-    select lane, priority, level_rank from deliveries
-    where status = 'queued' and channel = ${o.channel} and next_attempt_at <= ${o.now.toISOString()}::timestamptz
-      ${o.notLanes?.length ? sql`and lane <> all(${sql.param(o.notLanes)}::text[])` : sql``}
-    order by priority, level_rank, next_attempt_at
-    limit 1`);
-  return r ? { lane: r.lane, priority: Number(r.priority), levelRank: Number(r.level_rank) } : null;
+): Promise<LanePick | null> {
+  const now = o.now.toISOString();
+  const [r] = await db.execute<{ lane: string; priority: number; level_rank: number; walk: boolean }>(sql`
+    select lane, priority, level_rank, walk from (
+      (select lane, priority, level_rank, next_attempt_at as due, false as walk from deliveries
+      where status = 'queued' and channel = ${o.channel} and next_attempt_at <= ${now}::timestamptz
+        ${o.notLanes?.length ? sql`and lane <> all(${sql.param(o.notLanes)}::text[])` : sql``}
+      order by priority, level_rank, next_attempt_at
+      limit 1)
+      union all
+      (${openWalkSql({ channel: o.channel, now, ...(o.notLanes ? { notLanes: o.notLanes } : {}) })})
+    ) next order by priority, level_rank, due, walk limit 1`);
+  return r ? { lane: r.lane, priority: Number(r.priority), levelRank: Number(r.level_rank), walk: r.walk } : null;
 }
 
 /** Claims up to `limit` due rows of one lane and one class (dispatch priority and level):
@@ -98,7 +113,7 @@ export async function claimLane(
  * waits at most that long) and is dropped on every wake (runner.ts), so a new warning's
  * rows are looked for at once. */
 export interface LaneHint {
-  lane?: { lane: string; priority: number; levelRank: number };
+  lane?: LanePick;
   until?: number;
 }
 const LANE_HOLD_MS = 200;
@@ -112,7 +127,7 @@ export async function claimBatch(
 ): Promise<ClaimedDelivery[]> {
   const { hint } = o;
   if (hint?.lane && (hint.until ?? 0) > performance.now()) {
-    const rows = await claimLane(db, { ...o, ...hint.lane });
+    const rows = await claimFrom(db, { ...o, ...hint.lane });
     if (rows.length === o.limit) return rows;
     hint.lane = undefined;
     if (rows.length > 0) return rows;
@@ -121,7 +136,7 @@ export async function claimBatch(
   for (let i = 0; i < 4; i++) {
     const top = await pickLane(db, { channel: o.channel, now: o.now, notLanes: tried });
     if (!top) return [];
-    const rows = await claimLane(db, { ...o, ...top });
+    const rows = await claimFrom(db, { ...o, ...top });
     if (rows.length > 0) {
       if (hint && rows.length === o.limit) Object.assign(hint, { lane: top, until: performance.now() + LANE_HOLD_MS });
       return rows;
@@ -129,6 +144,27 @@ export async function claimBatch(
     tried.push(top.lane);
   }
   return [];
+}
+
+/** A batch from the picked lane and class: its queued rows, or its walk's next people. */
+async function claimFrom(
+  db: Db,
+  o: LanePick & { channel: ChannelKind; limit: number; owner: string; now: Date; leaseMs: number },
+): Promise<ClaimedDelivery[]> {
+  if (!o.walk) return claimLane(db, o);
+  const rows = await claimWalk(db, o);
+  return rows.map((r) => ({
+    id: r.id,
+    warningId: r.warningId,
+    recipientId: r.recipientId,
+    deviceId: null,
+    villageCode: r.villageCode,
+    lane: o.lane,
+    address: r.address,
+    language: r.language,
+    attempts: r.attempts,
+    escalationStep: null,
+  }));
 }
 
 export type Outcome =
@@ -216,8 +252,8 @@ const EXPIRE_BATCH = 10_000;
 /** Expiry statements one round may run: a million rows at the default batch. */
 const MAX_EXPIRE_ROUNDS = 100;
 
-/** Queued deliveries of warnings that ended (expired, cancelled, superseded) expire, at
- * most `limit` of them. Returns how many; a full batch means there may be more. */
+/** Queued deliveries of warnings that ended (expired, cancelled, superseded) expire, and
+ * then their walks' remaining people (walks.ts), at most `limit` of them. Returns how many; a full batch means there may be more. */
 export async function expireEnded(db: Db, now: Date, warningIds?: string[], limit = EXPIRE_BATCH): Promise<number> {
   const at = now.toISOString();
   const rows = await db.execute<{ n: number }>(sql`
@@ -239,7 +275,10 @@ export async function expireEnded(db: Db, now: Date, warningIds?: string[], limi
     ),
     ${countChanges("r")}
     select count(*)::int as n from r`);
-  return rows[0]?.n ?? 0;
+  const queued = rows[0]?.n ?? 0;
+  // Then the people their walks had not reached yet: written `expired`, so the ledger
+  // says of every person the plan counted what became of them.
+  return queued < limit ? queued + (await expireWalks(db, now, warningIds, limit - queued)) : queued;
 }
 
 /** Expires ended warnings' queues a batch a statement until none is left, at most

@@ -65,8 +65,11 @@ export const countPlannedBroadcasts = (rows: string): SQL =>
     )`);
 
 /** The counters, people reached and coverage curve moved by changed rows; `rows` returns
- * changedColumns(). A stamp counts when it goes from null to set. */
-export const countChanges = (rows: string): SQL =>
+ * changedColumns(). A stamp counts when it goes from null to set. With `walked` (a CTE
+ * returning warning_id, village_code, channel: rows a public walk wrote), each of those
+ * rows also leaves `pending`, in the same upsert: two upserts of one counter row in one
+ * statement would keep only one of them. */
+export const countChanges = (rows: string, walked?: string): SQL =>
   sql.raw(`
     cov_ch as (
       select n.id, n.warning_id, n.village_code, n.channel, n.recipient_id, n.device_id,
@@ -105,15 +108,20 @@ export const countChanges = (rows: string): SQL =>
     ),
     cov_counts as (
       insert into coverage_counts as cc
-        (warning_id, village_code, channel, sent, delivered, acknowledged, failed, expired, reached)
+        (warning_id, village_code, channel, sent, delivered, acknowledged, failed, expired, reached, pending)
       select warning_id, village_code, channel,
-        sum(d_sent), sum(d_delivered), sum(d_ack), sum(d_failed), sum(d_expired), sum(people)
-      from cov_reach group by warning_id, village_code, channel
+        sum(d_sent), sum(d_delivered), sum(d_ack), sum(d_failed), sum(d_expired), sum(people), sum(d_pending)
+      from (
+        select warning_id, village_code, channel, d_sent, d_delivered, d_ack, d_failed, d_expired, people,
+          0 as d_pending from cov_reach
+        ${walked ? `union all select warning_id, village_code, channel, 0, 0, 0, 0, 0, 0, -1 from ${walked}` : ""}
+      ) moved group by warning_id, village_code, channel
       order by warning_id, village_code, channel
       on conflict (warning_id, village_code, channel) do update set
         sent = cc.sent + excluded.sent, delivered = cc.delivered + excluded.delivered,
         acknowledged = cc.acknowledged + excluded.acknowledged, failed = cc.failed + excluded.failed,
-        expired = cc.expired + excluded.expired, reached = cc.reached + excluded.reached
+        expired = cc.expired + excluded.expired, reached = cc.reached + excluded.reached,
+        pending = cc.pending + excluded.pending
       returning 1
     ),
     -- People reached per village, each person once whatever the channel (DESIGN §7): a

@@ -25,6 +25,8 @@ import { ledgerKey } from "./ledger-key.js";
 import { readCursor, TARGETS, type PlanCursor } from "./plan-cursor.js";
 import { awaitPlanSteps } from "./plan-lock.js";
 import { countPlanned } from "../deliveries/coverage.js";
+import { lockOpenWalks } from "../deliveries/walks.js";
+import { addressOf, firstLane, inCounty, prefixes, reachable } from "./audience.js";
 import { advanceLedger, ledgerId, lockLedger } from "../deliveries/ledger-ids.js";
 
 export interface PlanResult {
@@ -44,14 +46,6 @@ const priorityOf = (audiences: SQL) =>
   sql`(case when coalesce(${audiences} && ${sql.param([...FIRST_LANE_AUDIENCES])}::text[], false)
         then ${DISPATCH_PRIORITY.responsible} else ${DISPATCH_PRIORITY.public} end)::smallint`;
 
-/** FIRST_LANE_AUDIENCES as a constant, not a bound parameter: only a constant lets Postgres
- * use the partial index recipients_first_lane_idx, which keeps the issuing transaction
- * from reading a city's million residents to find its 7,000 officers. */
-const FIRST_LANE = sql.raw(`'{${FIRST_LANE_AUDIENCES.join(",")}}'::text[]`);
-const firstLane = sql`r.audiences && ${FIRST_LANE}`;
-/** A county's villages: codes are fixed-width digits, so a county is one index range. */
-const inCounty = (column: SQL, county: string) => sql`${column} between ${`${county}000000`} and ${`${county}999999`}`;
-
 /** The lanes (counties, sorted) of the village codes in `column`, as an aggregate. */
 const lanesOf = (column: SQL) =>
   sql`coalesce(array_agg(distinct left(${column}, 6) order by left(${column}, 6)), '{}')`;
@@ -70,16 +64,6 @@ const numbered = (w: Warning, columns: string, rows: SQL) => sql`
     select count(*)::int as n from ins`;
 
 const among = (list: readonly ChannelKind[]) => (c: string) => (list as readonly string[]).includes(c);
-
-/** `case <channel> when 'sms' then <row>.phone … end`: the recipient field each person
- * channel sends to, as the vocabulary names it (`field: true` gives the field's name). */
-function addressOf(channel: SQL, row: string, o: { field?: true } = {}): SQL {
-  const arms = PERSON_CHANNELS.map((c) => {
-    const field = CHANNEL_TARGETS[c].address;
-    return sql`when ${c} then ${o.field ? sql`${field}` : sql`${sql.identifier(row)}.${sql.identifier(field)}`}`;
-  });
-  return sql`case ${channel}::text ${sql.join(arms, sql` `)} end`;
-}
 
 export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<PlanResult> {
   const at = now.toISOString();
@@ -147,6 +131,7 @@ export async function planCountyPeople(
 ): Promise<number> {
   const at = now.toISOString();
   const rank = LEVEL_RANK[w.level];
+  if (w.msgType !== "Cancel" && phase === "public") return planCountyWalks(tx, w, county, now);
   const [r] = await tx.execute<{ n: number }>(
     w.msgType === "Cancel"
       ? cancelDeliveries(w, rank, at, { county })
@@ -159,6 +144,54 @@ export async function planCountyPeople(
           devices: false,
         }),
   );
+  return r?.n ?? 0;
+}
+
+/**
+ * A county's public as walks (deliveries/walks.ts), one per person channel: its people
+ * (outside the first lane, planned already) counted per village into `targeted` and
+ * `pending`, a block of ledger ids reserved for them, and one public_walks row per channel.
+ * No row per person: the claim writes them batch by batch. Returns the people counted, all
+ * channels together (what the county's rows would have been).
+ */
+async function planCountyWalks(tx: Db, w: Warning, county: string, now: Date): Promise<number> {
+  const { personChannels } = channelsOf(w);
+  if (personChannels.length === 0) return 0;
+  const [r] = await tx.execute<{ n: number }>(sql`
+    with ${prefixes(w)},
+    counted as (
+      select r.village_code, count(*)::int as n, max(r.id) as last_id
+      from recipients r join coverage_villages tv on tv.warning_id = ${w.id} and tv.village_code = r.village_code
+        and ${inCounty(sql`tv.village_code`, county)}
+      where ${reachable(w)} and not (${firstLane})
+      group by r.village_code
+    ),
+    chans as (select ch::channel as channel, ord from unnest(${sql.param(personChannels)}::text[]) with ordinality c(ch, ord)),
+    totals as (select sum(n)::int as n, max(last_id) as last_id from counted),
+    counts as (
+      insert into coverage_counts as cc (warning_id, village_code, channel, targeted, pending)
+      select ${w.id}::uuid, c.village_code, ch.channel, c.n, c.n from counted c cross join chans ch
+      order by 2, 3
+      on conflict (warning_id, village_code, channel) do update
+        set targeted = cc.targeted + excluded.targeted, pending = cc.pending + excluded.pending
+      returning 1
+    ),
+    ${lockLedger(sql`${w.id}::uuid`)},
+    walks as (
+      insert into public_walks (warning_id, lane, channel, issued_at, priority, level_rank, queued_at, base, planned, last_id)
+      select ${w.id}::uuid, ${county}, ch.channel, ${ledgerKey(w)}, ${DISPATCH_PRIORITY.public}::smallint,
+        ${LEVEL_RANK[w.level]}::smallint, ${now.toISOString()}::timestamptz,
+        ${ledgerId("ledger", sql`(ch.ord - 1) * t.n`)}, t.n, t.last_id
+      from chans ch cross join totals t left join ledger on true
+      where t.n > 0
+      returning planned
+    ),
+    reserved as (
+      update delivery_ledgers l set rows = l.rows + (select sum(planned) from walks)
+      where l.warning_id = ${w.id}::uuid and exists (select 1 from walks)
+      returning 1
+    )
+    select coalesce((select sum(planned) from walks), 0)::int as n`);
   return r?.n ?? 0;
 }
 
@@ -202,7 +235,7 @@ function warningDeliveries(
   const targeted = (village: SQL) =>
     sql`tv.warning_id = ${w.id} and tv.village_code = ${village} ${o.villages ? sql`and ${o.villages}` : sql``}`;
   return sql`
-    with pref as (select area_prefix(c) || '%' as p from unnest(${sql.param(w.areaCodes)}::text[]) c),
+    with ${prefixes(w)},
     -- The targeted villages are joined by key (coverage_villages' primary key), never read
     -- as a CTE: a new warning's villages are not in the table's statistics, and once a few
     -- warnings are, its villages are estimated at one row; a CTE was then rescanned for
@@ -215,13 +248,8 @@ function warningDeliveries(
           ? // No join at all: a false filter inside it still probed recipients per village.
             sql`from recipients r where false`
           : sql`from recipients r join coverage_villages tv on ${targeted(sql`r.village_code`)}
-      where r.active
-        and r.area_code like any (select p from pref)
-        and r.audiences && ${sql.param(w.audiences)}::text[]
+      where ${reachable(w)}
         and ${o.people}
-        and (${w.polygons === null} or not exists (
-          select 1 from areas g where g.code = r.area_code and g.kind = 'grid' and g.lat is not null
-            and not in_polygons(g.lat, g.lon, ${JSON.stringify(w.polygons ?? [])}::jsonb)))
         ${onlyPeople}`
       }
     ),
@@ -347,6 +375,9 @@ export async function planLateJoiners(
     // Devices: only once the plan's devices step is behind it (public phase), else that
     // step reaches them itself.
     const devicesPassed = w.planState !== "pending" || cursor.phase === "public";
+    // A walk of the joiners' counties may be writing them right now: wait for it, so this
+    // statement sees what it wrote (and it, what this writes).
+    if (only.recipientIds?.length) await lockOpenWalks(tx, w.id, joined?.lanes ?? []);
     const [rows] = await tx.execute<{ n: number }>(
       warningDeliveries(w, {
         rank: LEVEL_RANK[w.level],

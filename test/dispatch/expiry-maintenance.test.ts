@@ -16,18 +16,23 @@ import type { Db } from "../../src/db/client.js";
 const ctx = useContext();
 const V = "150404001001"; // a village used only by this file
 
-async function cancelledWarningWith(people: number) {
+/** A cancelled warning to `people` of the public (its walk's people, not written yet) or
+ * of the first lane (queued rows, written by its plan); `queued` counts both kinds still
+ * waiting. */
+async function cancelledWarningWith(people: number, audience: "public" | "info_officer" = "public") {
   const c = ctx();
   await c.tdb.db.execute(sql`
-    insert into recipients (name, phone, area_code, village_code, audiences, dedupe_key)
-    select 'exp' || i, '+8613700' || lpad(i::text, 5, '0'), ${V}, ${V}, array['public'], 'exp:' || i || ':' || ${people}
+    insert into recipients (name, phone, area_code, village_code, audiences, role, dedupe_key)
+    select 'exp' || i, '+8613700' || lpad(i::text, 5, '0'), ${V}, ${V}, array[${audience}],
+      ${audience === "public" ? null : "primary"}::post_role, 'exp:' || i || ':' || ${people}
     from generate_series(1, ${people}) i
     on conflict do nothing`);
-  const w = await createIssued(c, { areas: { codes: [V] }, channels: ["sms"] });
+  const w = await createIssued(c, { areas: { codes: [V] }, channels: ["sms"], audiences: [audience] });
   const queued = async () =>
     (
       await c.tdb.db.execute<{ n: number }>(
-        sql`select count(*)::int as n from deliveries where warning_id = ${w.id} and status = 'queued'`,
+        sql`select (select count(*) from deliveries where warning_id = ${w.id} and status = 'queued')::int
+          + (select coalesce(sum(pending), 0) from coverage_counts where warning_id = ${w.id})::int as n`,
       )
     )[0]!.n;
   expect(await queued()).toBeGreaterThanOrEqual(people);
@@ -54,7 +59,9 @@ describe("expiring the queue of an ended warning", () => {
 
   it("the runner expires a batch per statement, one maintenance round at a time", async () => {
     const c = ctx();
-    const { queued } = await cancelledWarningWith(250);
+    // Queued rows: the statements this counts are the queued rows' (a walk's run inside
+    // its own transaction, checked above).
+    const { queued } = await cancelledWarningWith(250, "info_officer");
     const dialect = new PgDialect();
     const seen = { inFlight: 0, max: 0, statements: 0 };
     // Each expiry statement made slower than the maintenance interval, so rounds would

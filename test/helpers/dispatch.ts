@@ -9,7 +9,7 @@ import type { TestContext } from "./context.js";
 import postgres from "postgres";
 import { DispatchRunner } from "../../src/dispatch/runner.js";
 import { CONNECTION, createDb } from "../../src/db/client.js";
-import { plainRenderer } from "./loopback-channel.js";
+import { LoopbackChannel, plainRenderer } from "./loopback-channel.js";
 
 export function dispatchWith(
   c: TestContext,
@@ -35,6 +35,13 @@ export async function drainWith(c: TestContext, channel: Channel, options: Parti
   for (let got = await dispatchWith(c, channel, options); got > 0; got = await dispatchWith(c, channel, options))
     n += got;
   return n;
+}
+
+/** Sends whatever is due on the person channels through loopback channels: a warning's
+ * public has rows once its county's walk writes them (src/deliveries/walks.ts), which it
+ * does as they are claimed. */
+export async function sendAll(c: TestContext, kinds: ("sms" | "email")[] = ["sms", "email"]) {
+  for (const kind of kinds) await drainWith(c, new LoopbackChannel(kind));
 }
 
 /** A started DispatchRunner on a connection pool of its own (its LISTEN and its loops are

@@ -77,3 +77,11 @@ export async function deliveriesOf(db: Db, warningId: string): Promise<DeliveryR
     recipient_id: r.recipient_id === null ? null : Number(r.recipient_id),
   }));
 }
+
+/** People a warning's public walks have counted and not written a row for yet (they are
+ * queued: deliveries/walks.ts writes their rows batch by batch as it claims them). */
+export async function pendingOf(db: Db, warningId: string): Promise<number> {
+  const [r] = await db.execute<{ n: number }>(sql`
+    select coalesce(sum(pending), 0)::int as n from coverage_counts where warning_id = ${warningId}`);
+  return r?.n ?? 0;
+}

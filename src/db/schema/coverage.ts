@@ -15,6 +15,8 @@ export const coverageCounts = pgTable(
     villageCode: text("village_code").notNull(),
     channel: channelEnum("channel").notNull(),
     targeted: integer("targeted").notNull().default(0),
+    /** Of `targeted`, the people a county's walk (public_walks) has not written a row for yet. */
+    pending: integer("pending").notNull().default(0),
     sent: integer("sent").notNull().default(0),
     delivered: integer("delivered").notNull().default(0),
     acknowledged: integer("acknowledged").notNull().default(0),

@@ -13,3 +13,4 @@ export * from "./escalations.js";
 export * from "./cron-runs.js";
 export * from "./eb.js";
 export * from "./pace.js";
+export * from "./public-walks.js";

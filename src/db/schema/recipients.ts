@@ -25,7 +25,9 @@ export const recipients = pgTable(
     ...timestamps,
   },
   (t) => [
-    index("recipients_village_code_idx").on(t.villageCode),
+    // (village, id): targeting joins on the village, and a county's public walk
+    // (deliveries/walks.ts) resumes from its last (village, id) in this order.
+    index("recipients_village_id_idx").on(t.villageCode, t.id),
     index("recipients_area_code_idx").on(t.areaCode),
     // Inbound SMS replies name the sender's number only.
     index("recipients_phone_idx").on(t.phone).where(sql`${t.phone} is not null`),

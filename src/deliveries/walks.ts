@@ -1,0 +1,282 @@
+// A county's public walk (public_walks; docs/scale.md "The public as walks"): the plan
+// counted the county's people and reserved their ledger ids, and here the claim writes each
+// batch of their deliveries itself, already `sending`, from where the last batch stopped.
+// A delivery is then written twice (sending, sent) instead of three times (queued,
+// sending, sent), and the plan of a city's million people writes a few dozen rows.
+//
+// Every statement names the walk's lane, so under Citus each runs on one shard (the walk,
+// the recipients it reads and the rows it writes colocated by county). A walk is held by
+// one transaction at a time (FOR UPDATE, SKIP LOCKED for claimers), and a late joiner
+// (planner.ts planLateJoiners) waits for it before writing its own row: whichever commits
+// second sees the other's row, so no one gets two.
+import { sql } from "drizzle-orm";
+import type { Db } from "../db/client.js";
+import type { Language } from "../domain/vocabulary.js";
+import { addressOf, firstLane, inCounty, prefixes, reachable } from "../dispatch/audience.js";
+import { changedColumns, countChanges } from "./coverage.js";
+
+export interface Walk {
+  warningId: string;
+  lane: string;
+  channel: string;
+  issuedAt: Date;
+  priority: number;
+  levelRank: number;
+  base: number;
+  planned: number;
+  taken: number;
+  afterVillage: string;
+  afterId: number;
+  lastId: number;
+  audiences: string[];
+  areaCodes: string[];
+  polygons: unknown;
+}
+
+type WalkRow = {
+  warning_id: string;
+  lane: string;
+  channel: string;
+  issued_at: Date | string;
+  priority: number;
+  level_rank: number;
+  base: string | number;
+  planned: number;
+  taken: number;
+  after_village: string;
+  after_id: string | number;
+  last_id: string | number;
+  audiences: string[];
+  area_codes: string[];
+  polygons: unknown;
+};
+
+const toWalk = (r: WalkRow): Walk => ({
+  warningId: r.warning_id,
+  lane: r.lane,
+  channel: r.channel,
+  issuedAt: new Date(r.issued_at),
+  priority: Number(r.priority),
+  levelRank: Number(r.level_rank),
+  base: Number(r.base),
+  planned: r.planned,
+  taken: r.taken,
+  afterVillage: r.after_village,
+  afterId: Number(r.after_id),
+  lastId: Number(r.last_id),
+  audiences: r.audiences,
+  areaCodes: r.area_codes,
+  polygons: r.polygons,
+});
+
+const WALK_COLUMNS = sql`pw.warning_id, pw.lane, pw.channel, pw.issued_at, pw.priority, pw.level_rank, pw.base,
+  pw.planned, pw.taken, pw.after_village, pw.after_id, pw.last_id, w.audiences, w.area_codes, w.polygons`;
+
+/** The most urgent open walk of a channel whose warning is in force, as the claim's pick
+ * weighs it against the most urgent queued row (claims.ts pickLane): a subquery giving
+ * lane, priority, level_rank and due. */
+export const openWalkSql = (o: { channel: string; now: string; notLanes?: string[] }) => sql`
+    select pw.lane, pw.priority, pw.level_rank, pw.queued_at as due, true as walk from public_walks pw
+    where pw.done_at is null and pw.channel = ${o.channel} and pw.queued_at <= ${o.now}::timestamptz
+      ${o.notLanes?.length ? sql`and pw.lane <> all(${sql.param(o.notLanes)}::text[])` : sql``}
+      and exists (select 1 from warnings w where w.id = pw.warning_id and w.status = 'issued'
+        and w.expires > ${o.now}::timestamptz)
+    order by pw.priority, pw.level_rank, pw.queued_at
+    limit 1`;
+
+export interface WrittenRow {
+  id: number;
+  warningId: string;
+  recipientId: number;
+  villageCode: string;
+  address: string | null;
+  language: Language;
+  attempts: number;
+  status: "sending" | "failed" | "expired";
+}
+
+/**
+ * Writes the walk's next `limit` people as deliveries: `sending` and leased to `owner`
+ * (a claim), or `expired` (its warning ended before their turn). A person without an
+ * address on the channel is written `failed`, as the plan of a queued row would. Each row
+ * leaves `pending` and moves the counters its status stamps, in the same statement; the
+ * walk advances in it too. A person who already has a row of the warning on this channel
+ * (a late joiner planned meanwhile) is passed over. When fewer than `limit` were left the
+ * walk is finished (finishWalk). Runs inside the transaction that locked the walk.
+ */
+export async function writeWalkBatch(
+  tx: Db,
+  walk: Walk,
+  o: { limit: number; now: Date } & ({ status: "sending"; owner: string; leaseMs: number } | { status: "expired" }),
+): Promise<WrittenRow[]> {
+  const at = o.now.toISOString();
+  const w = { audiences: walk.audiences, areaCodes: walk.areaCodes, polygons: walk.polygons as never };
+  const limit = Math.max(0, Math.min(o.limit, walk.planned - walk.taken));
+  const sending = o.status === "sending";
+  const lease = o.status === "sending" ? { owner: o.owner, ms: o.leaseMs } : { owner: null, ms: 0 };
+  const rows = await tx.execute<{
+    id: string;
+    warning_id: string;
+    recipient_id: string;
+    village_code: string;
+    address: string | null;
+    language: Language;
+    attempts: number;
+    status: WrittenRow["status"];
+  }>(sql`
+    with ${prefixes(w)},
+    nxt as (
+      -- In (village, id) order from where the walk stopped, by the recipients_village_id_idx
+      -- range of the county. The targeted village and an existing row are probed per
+      -- person: joined, Postgres reads and sorts the whole county for every batch, and as
+      -- NOT EXISTS the probe becomes an anti-join over every row of the warning (measured,
+      -- bench/cursor-plan.ts).
+      select r.id, r.village_code, r.language, ${addressOf(sql`${walk.channel}`, "r")} as addr,
+        row_number() over (order by r.village_code, r.id) as place
+      from (
+        select r.* from recipients r
+        where ${inCounty(sql`r.village_code`, walk.lane)}
+          and (r.village_code, r.id) > (${walk.afterVillage}, ${walk.afterId}::bigint)
+          and r.id <= ${walk.lastId}::bigint
+          and ${reachable(w)} and not (${firstLane})
+          and exists (select 1 from coverage_villages tv where tv.warning_id = ${walk.warningId}::uuid
+            and tv.village_code = r.village_code)
+          and (select 1 from deliveries d where d.warning_id = ${walk.warningId}::uuid and d.recipient_id = r.id
+            and d.channel = ${walk.channel}::channel and d.purpose = 'warning' limit 1) is null
+        order by r.village_code, r.id
+        limit ${limit}
+      ) r
+    ),
+    ins as (
+      insert into deliveries as d (id, warning_id, issued_at, channel, recipient_id, village_code, address, language,
+        level_rank, priority, status, attempts, claimed_at, lease_until, lease_owner, queued_at, next_attempt_at,
+        failed_at, expired_at, error_code, error)
+      select ${walk.base + walk.taken}::bigint + nxt.place, ${walk.warningId}::uuid, ${walk.issuedAt.toISOString()}::timestamptz,
+        ${walk.channel}::channel, nxt.id, nxt.village_code, nxt.addr, nxt.language, ${walk.levelRank}::smallint,
+        ${walk.priority}::smallint,
+        (case when nxt.addr is null then 'failed' else ${o.status} end)::delivery_status,
+        case when nxt.addr is null or ${!sending} then 0 else 1 end,
+        case when nxt.addr is not null and ${sending} then ${at}::timestamptz end,
+        case when nxt.addr is not null and ${sending}
+          then ${at}::timestamptz + ${lease.ms} * interval '1 millisecond' end,
+        case when nxt.addr is not null and ${sending} then ${lease.owner}::text end,
+        ${at}::timestamptz, ${at}::timestamptz,
+        case when nxt.addr is null then ${at}::timestamptz end,
+        case when nxt.addr is not null and ${!sending} then ${at}::timestamptz end,
+        case when nxt.addr is null then 'no_address' end,
+        case when nxt.addr is null then 'recipient has no ' || ${addressOf(sql`${walk.channel}`, "r", { field: true })} end
+      from nxt
+      returning ${changedColumns(null)}, d.address, d.language, d.attempts, d.status
+    ),
+    walked as (select warning_id, village_code, channel from ins),
+    ${countChanges("ins", "walked")},
+    advance as (
+      update public_walks pw set taken = pw.taken + (select count(*) from nxt),
+        after_village = coalesce((select village_code from nxt order by place desc limit 1), pw.after_village),
+        after_id = coalesce((select id from nxt order by place desc limit 1), pw.after_id)
+      where pw.warning_id = ${walk.warningId}::uuid and pw.lane = ${walk.lane} and pw.channel = ${walk.channel}::channel
+      returning 1
+    )
+    select id, warning_id, recipient_id, village_code, address, language, attempts, status from ins order by id`);
+  // Short of the limit, or at the end of its id block: no one is left to walk.
+  if (rows.length < o.limit || walk.taken + rows.length >= walk.planned) await finishWalk(tx, walk, o.now);
+  return rows.map((r) => ({
+    id: Number(r.id),
+    warningId: r.warning_id,
+    recipientId: Number(r.recipient_id),
+    villageCode: r.village_code,
+    address: r.address,
+    language: r.language,
+    attempts: r.attempts,
+    status: r.status,
+  }));
+}
+
+/** A walk at its end: whoever its plan counted and it never wrote (deactivated, moved,
+ * or given a row by a late joiner meanwhile) leaves `targeted`, so the counters say whom
+ * the warning really set out to reach. */
+async function finishWalk(tx: Db, walk: Walk, now: Date): Promise<void> {
+  await tx.execute(sql`
+    update public_walks set done_at = ${now.toISOString()}::timestamptz
+    where warning_id = ${walk.warningId}::uuid and lane = ${walk.lane} and channel = ${walk.channel}::channel`);
+  await tx.execute(sql`
+    update coverage_counts set targeted = targeted - pending, pending = 0
+    where warning_id = ${walk.warningId}::uuid and channel = ${walk.channel}::channel
+      and ${inCounty(sql`village_code`, walk.lane)} and pending <> 0`);
+}
+
+/** Claims the next batch of the lane's most urgent open walk of this class (one lane, one
+ * class, as claimLane), writing its rows `sending`; empty when other claimers hold them all. */
+export async function claimWalk(
+  db: Db,
+  o: {
+    channel: string;
+    lane: string;
+    priority: number;
+    levelRank: number;
+    limit: number;
+    owner: string;
+    now: Date;
+    leaseMs: number;
+  },
+): Promise<WrittenRow[]> {
+  const at = o.now.toISOString();
+  return db.transaction(async (tx) => {
+    // A batch of only no-address people sends nothing, and a walk may end with an empty
+    // batch: walk on (this walk, then the lane's next) until a row is sendable. Bounded:
+    // every round writes rows or finishes a walk.
+    for (let round = 0; round < MAX_WALK_ROUNDS; round++) {
+      const [r] = await tx.execute<WalkRow>(sql`
+        select ${WALK_COLUMNS} from public_walks pw join warnings w on w.id = pw.warning_id
+        where pw.lane = ${o.lane} and pw.channel = ${o.channel}::channel and pw.priority = ${o.priority}
+          and pw.level_rank = ${o.levelRank} and pw.done_at is null and pw.queued_at <= ${at}::timestamptz
+          and w.status = 'issued' and w.expires > ${at}::timestamptz
+        order by pw.queued_at limit 1
+        for update of pw skip locked`);
+      if (!r) return [];
+      const sendable = (await writeWalkBatch(tx, toWalk(r), { ...o, status: "sending" })).filter(
+        (x) => x.status === "sending",
+      );
+      if (sendable.length > 0) return sendable;
+    }
+    return [];
+  });
+}
+
+/** Rounds one claim may walk before giving up (each writes a batch or finishes a walk). */
+const MAX_WALK_ROUNDS = 16;
+
+/** Writes the remaining people of ended warnings' open walks as `expired`, at most `limit`
+ * rows; returns how many. A walk a claimer holds is left to the next round. */
+export async function expireWalks(db: Db, now: Date, warningIds: string[] | undefined, limit: number): Promise<number> {
+  const at = now.toISOString();
+  let written = 0;
+  while (written < limit) {
+    const n = await db.transaction(async (tx) => {
+      const [r] = await tx.execute<WalkRow>(sql`
+        select ${WALK_COLUMNS} from public_walks pw join warnings w on w.id = pw.warning_id
+        where pw.done_at is null
+          and (w.status in ('cancelled', 'expired', 'updated') or w.expires <= ${at}::timestamptz)
+          ${warningIds ? sql`and pw.warning_id = any(${sql.param(warningIds)}::uuid[])` : sql``}
+        limit 1
+        for update of pw skip locked`);
+      if (!r) return null;
+      return (await writeWalkBatch(tx, toWalk(r), { limit: limit - written, now, status: "expired" })).length;
+    });
+    if (n === null) break;
+    written += n;
+  }
+  return written;
+}
+
+/** Locks the open walks of `warningId` in `lanes` (waiting for a claimer writing one): a
+ * late joiner's row written after this sees every row those walks wrote, and a walk's
+ * batch written after it commits sees the joiner's. */
+export async function lockOpenWalks(tx: Db, warningId: string, lanes: string[]): Promise<void> {
+  if (lanes.length === 0) return;
+  await tx.execute(sql`
+    select 1 from public_walks
+    where warning_id = ${warningId}::uuid and lane = any(${sql.param(lanes)}::text[]) and done_at is null
+    order by lane, channel
+    for update`);
+}
