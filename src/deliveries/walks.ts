@@ -92,13 +92,13 @@ export interface WrittenRow {
   address: string | null;
   language: Language;
   attempts: number;
-  status: "sending" | "failed" | "expired";
+  status: "sending" | "expired";
 }
 
 /**
  * Writes the walk's next `limit` people as deliveries: `sending` and leased to `owner`
- * (a claim), or `expired` (its warning ended before their turn). A person without an
- * address on the channel is written `failed`, as the plan of a queued row would. Each row
+ * (a claim), or `expired` (its warning ended before their turn). Only people with an
+ * address on the channel (the plan wrote the others' failed rows). Each row
  * leaves `pending` and moves the counters its status stamps, in the same statement; the
  * walk advances in it too. A person who already has a row of the warning on this channel
  * (a late joiner planned meanwhile) is passed over. When fewer than `limit` were left the
@@ -127,10 +127,10 @@ export async function writeWalkBatch(
     with ${prefixes(w)},
     nxt as (
       -- In (village, id) order from where the walk stopped, by the recipients_village_id_idx
-      -- range of the county. The targeted village and an existing row are probed per
-      -- person: joined, Postgres reads and sorts the whole county for every batch, and as
-      -- NOT EXISTS the probe becomes an anti-join over every row of the warning (measured,
-      -- bench/cursor-plan.ts).
+      -- range of the county. The targeted village and an existing row (in the warning's
+      -- partition: its issue time) are probed per person: joined, Postgres reads and sorts
+      -- the whole county for every batch, and as NOT EXISTS the probe becomes an anti-join
+      -- over every row of the warning (measured, bench/cursor-plan.ts).
       select r.id, r.village_code, r.language, ${addressOf(sql`${walk.channel}`, "r")} as addr,
         row_number() over (order by r.village_code, r.id) as place
       from (
@@ -138,10 +138,11 @@ export async function writeWalkBatch(
         where ${inCounty(sql`r.village_code`, walk.lane)}
           and (r.village_code, r.id) > (${walk.afterVillage}, ${walk.afterId}::bigint)
           and r.id <= ${walk.lastId}::bigint
-          and ${reachable(w)} and not (${firstLane})
+          and ${reachable(w)} and not (${firstLane}) and ${addressOf(sql`${walk.channel}`, "r")} is not null
           and exists (select 1 from coverage_villages tv where tv.warning_id = ${walk.warningId}::uuid
             and tv.village_code = r.village_code)
           and (select 1 from deliveries d where d.warning_id = ${walk.warningId}::uuid and d.recipient_id = r.id
+            and d.issued_at = ${walk.issuedAt.toISOString()}::timestamptz and d.lane = ${walk.lane}
             and d.channel = ${walk.channel}::channel and d.purpose = 'warning' limit 1) is null
         order by r.village_code, r.id
         limit ${limit}
@@ -150,21 +151,13 @@ export async function writeWalkBatch(
     ins as (
       insert into deliveries as d (id, warning_id, issued_at, channel, recipient_id, village_code, address, language,
         level_rank, priority, status, attempts, claimed_at, lease_until, lease_owner, queued_at, next_attempt_at,
-        failed_at, expired_at, error_code, error)
+        expired_at)
       select ${walk.base + walk.taken}::bigint + nxt.place, ${walk.warningId}::uuid, ${walk.issuedAt.toISOString()}::timestamptz,
         ${walk.channel}::channel, nxt.id, nxt.village_code, nxt.addr, nxt.language, ${walk.levelRank}::smallint,
-        ${walk.priority}::smallint,
-        (case when nxt.addr is null then 'failed' else ${o.status} end)::delivery_status,
-        case when nxt.addr is null or ${!sending} then 0 else 1 end,
-        case when nxt.addr is not null and ${sending} then ${at}::timestamptz end,
-        case when nxt.addr is not null and ${sending}
-          then ${at}::timestamptz + ${lease.ms} * interval '1 millisecond' end,
-        case when nxt.addr is not null and ${sending} then ${lease.owner}::text end,
-        ${at}::timestamptz, ${at}::timestamptz,
-        case when nxt.addr is null then ${at}::timestamptz end,
-        case when nxt.addr is not null and ${!sending} then ${at}::timestamptz end,
-        case when nxt.addr is null then 'no_address' end,
-        case when nxt.addr is null then 'recipient has no ' || ${addressOf(sql`${walk.channel}`, "r", { field: true })} end
+        ${walk.priority}::smallint, ${o.status}::delivery_status, ${sending ? 1 : 0}::smallint,
+        ${sending ? at : null}::timestamptz,
+        ${sending ? at : null}::timestamptz + ${lease.ms} * interval '1 millisecond', ${lease.owner}::text,
+        ${at}::timestamptz, ${at}::timestamptz, ${sending ? null : at}::timestamptz
       from nxt
       returning ${changedColumns(null)}, d.address, d.language, d.attempts, d.status
     ),
@@ -222,9 +215,8 @@ export async function claimWalk(
 ): Promise<WrittenRow[]> {
   const at = o.now.toISOString();
   return db.transaction(async (tx) => {
-    // A batch of only no-address people sends nothing, and a walk may end with an empty
-    // batch: walk on (this walk, then the lane's next) until a row is sendable. Bounded:
-    // every round writes rows or finishes a walk.
+    // A walk may end with an empty batch (its last people left since the plan): then the
+    // lane's next walk of the class. Bounded: every round writes rows or finishes a walk.
     for (let round = 0; round < MAX_WALK_ROUNDS; round++) {
       const [r] = await tx.execute<WalkRow>(sql`
         select ${WALK_COLUMNS} from public_walks pw join warnings w on w.id = pw.warning_id
@@ -234,16 +226,14 @@ export async function claimWalk(
         order by pw.queued_at limit 1
         for update of pw skip locked`);
       if (!r) return [];
-      const sendable = (await writeWalkBatch(tx, toWalk(r), { ...o, status: "sending" })).filter(
-        (x) => x.status === "sending",
-      );
-      if (sendable.length > 0) return sendable;
+      const rows = await writeWalkBatch(tx, toWalk(r), { ...o, status: "sending" });
+      if (rows.length > 0) return rows;
     }
     return [];
   });
 }
 
-/** Rounds one claim may walk before giving up (each writes a batch or finishes a walk). */
+/** Walks one claim may look at before giving up (each writes a batch or is finished). */
 const MAX_WALK_ROUNDS = 16;
 
 /** Writes the remaining people of ended warnings' open walks as `expired`, at most `limit`

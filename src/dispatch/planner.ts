@@ -149,28 +149,49 @@ export async function planCountyPeople(
 
 /**
  * A county's public as walks (deliveries/walks.ts), one per person channel: its people
- * (outside the first lane, planned already) counted per village into `targeted` and
- * `pending`, a block of ledger ids reserved for them, and one public_walks row per channel.
- * No row per person: the claim writes them batch by batch. Returns the people counted, all
- * channels together (what the county's rows would have been).
+ * (outside the first lane, planned already) with an address on the channel, counted per
+ * village into `targeted` and `pending`, a block of ledger ids reserved for them, and one
+ * public_walks row per channel. No row per person: the claim writes them batch by batch.
+ * Those without an address on a channel are written at once, `failed` (no_address), as
+ * before: staff see whose contacts are missing while the storm is on, not as a walk
+ * reaches them. Returns the people planned, all channels together (what the county's
+ * rows would have been).
  */
 async function planCountyWalks(tx: Db, w: Warning, county: string, now: Date): Promise<number> {
   const { personChannels } = channelsOf(w);
   if (personChannels.length === 0) return 0;
+  const rank = LEVEL_RANK[w.level];
+  const [failed] = await tx.execute<{ n: number }>(
+    warningDeliveries(w, {
+      rank,
+      at: now.toISOString(),
+      ...channelsOf(w),
+      people: sql`not (${firstLane}) and ${inCounty(sql`r.village_code`, county)}`,
+      villages: inCounty(sql`tv.village_code`, county),
+      devices: false,
+      noAddressOnly: true,
+    }),
+  );
   const [r] = await tx.execute<{ n: number }>(sql`
     with ${prefixes(w)},
+    chans as (select ch::channel as channel, ord from unnest(${sql.param(personChannels)}::text[]) with ordinality c(ch, ord)),
     counted as (
-      select r.village_code, count(*)::int as n, max(r.id) as last_id
+      select r.village_code, ch.channel, ch.ord, count(*)::int as n, max(r.id) as last_id
       from recipients r join coverage_villages tv on tv.warning_id = ${w.id} and tv.village_code = r.village_code
         and ${inCounty(sql`tv.village_code`, county)}
-      where ${reachable(w)} and not (${firstLane})
-      group by r.village_code
+        cross join chans ch
+      where ${inCounty(sql`r.village_code`, county)} and ${reachable(w)} and not (${firstLane})
+        and ${addressOf(sql`ch.channel`, "r")} is not null
+      group by r.village_code, ch.channel, ch.ord
     ),
-    chans as (select ch::channel as channel, ord from unnest(${sql.param(personChannels)}::text[]) with ordinality c(ch, ord)),
-    totals as (select sum(n)::int as n, max(last_id) as last_id from counted),
+    totals as (
+      select channel, ord, sum(n)::int as n, max(last_id) as last_id,
+        coalesce(sum(sum(n)) over (order by ord rows between unbounded preceding and 1 preceding), 0)::int as before
+      from counted group by channel, ord
+    ),
     counts as (
       insert into coverage_counts as cc (warning_id, village_code, channel, targeted, pending)
-      select ${w.id}::uuid, c.village_code, ch.channel, c.n, c.n from counted c cross join chans ch
+      select ${w.id}::uuid, village_code, channel, n, n from counted
       order by 2, 3
       on conflict (warning_id, village_code, channel) do update
         set targeted = cc.targeted + excluded.targeted, pending = cc.pending + excluded.pending
@@ -179,11 +200,9 @@ async function planCountyWalks(tx: Db, w: Warning, county: string, now: Date): P
     ${lockLedger(sql`${w.id}::uuid`)},
     walks as (
       insert into public_walks (warning_id, lane, channel, issued_at, priority, level_rank, queued_at, base, planned, last_id)
-      select ${w.id}::uuid, ${county}, ch.channel, ${ledgerKey(w)}, ${DISPATCH_PRIORITY.public}::smallint,
-        ${LEVEL_RANK[w.level]}::smallint, ${now.toISOString()}::timestamptz,
-        ${ledgerId("ledger", sql`(ch.ord - 1) * t.n`)}, t.n, t.last_id
-      from chans ch cross join totals t left join ledger on true
-      where t.n > 0
+      select ${w.id}::uuid, ${county}, t.channel, ${ledgerKey(w)}, ${DISPATCH_PRIORITY.public}::smallint,
+        ${rank}::smallint, ${now.toISOString()}::timestamptz, ${ledgerId("ledger", sql`t.before`)}, t.n, t.last_id
+      from totals t left join ledger on true
       returning planned
     ),
     reserved as (
@@ -192,7 +211,7 @@ async function planCountyWalks(tx: Db, w: Warning, county: string, now: Date): P
       returning 1
     )
     select coalesce((select sum(planned) from walks), 0)::int as n`);
-  return r?.n ?? 0;
+  return (failed?.n ?? 0) + (r?.n ?? 0);
 }
 
 /** Targeted villages with the population each contributes to the coverage denominator. */
@@ -218,6 +237,9 @@ function warningDeliveries(
     /** Devices that have no row of this warning yet (always so for `only`). */
     newDevicesOnly?: boolean;
     only?: Only;
+    /** Only the people's channels they have no address on (their failed rows): the rest
+     * are a county walk's (planCountyWalks). */
+    noAddressOnly?: boolean;
   },
 ) {
   const { rank, at, personChannels, only } = o;
@@ -268,6 +290,7 @@ function warningDeliveries(
       cross join unnest(${sql.param(personChannels)}::text[]) ch
       cross join lateral (select ${addressOf(sql`ch`, "p")} as addr) a
       ${newPerson}
+      ${o.noAddressOnly ? sql`${only ? sql`and` : sql`where`} a.addr is null` : sql``}
       union all
       select ${w.id}::uuid, ${ledgerKey(w)}, dv.kind::text::channel, null, dv.id, dv.village_code, null,
              coalesce(dv.languages[1], 'zh')::language, ${rank}::smallint, ${DISPATCH_PRIORITY.public}::smallint,

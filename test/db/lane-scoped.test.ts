@@ -11,6 +11,7 @@ import { createIssued } from "../helpers/factories.js";
 import { addPerson } from "../helpers/people.js";
 import type { Db } from "../../src/db/client.js";
 import * as claims from "../../src/deliveries/claims.js";
+import * as walks from "../../src/deliveries/walks.js";
 import { applyProviderReports } from "../../src/deliveries/reports.js";
 import { markDeviceCommandsSent, queuedDeviceCommands } from "../../src/deliveries/device-commands.js";
 import { planCountyPeople } from "../../src/dispatch/planner.js";
@@ -18,12 +19,12 @@ import { getWarning, type Warning } from "../../src/db/queries/warnings.js";
 
 const ctx = useContext();
 const LANE = "150402";
-const LEDGER = ["deliveries", "recipients", "coverage_villages"];
+const LEDGER = ["deliveries", "recipients", "coverage_villages", "public_walks"];
 
 /** A Db that EXPLAINs each statement instead of running it, and hands back no rows. Seq
  * scans are off so the test's small tables are planned as a city's ledger would be. */
 function explaining(db: Db, plans: string[][]): Db {
-  return {
+  const explainer = {
     execute: async (q: SQL) => {
       const rows = await db.transaction(async (tx) => {
         await tx.execute(sql`set local enable_seqscan = off`);
@@ -32,7 +33,10 @@ function explaining(db: Db, plans: string[][]): Db {
       plans.push(rows.map((r) => r["QUERY PLAN"]));
       return Object.assign([], { count: 0 });
     },
-  } as unknown as Db;
+    // A function that opens a transaction has its statements explained one by one.
+    transaction: async (f: (tx: Db) => Promise<unknown>) => f(explainer as unknown as Db),
+  };
+  return explainer as unknown as Db;
 }
 
 /** The scans of ledger tables in a text plan, each with its own condition lines. */
@@ -64,6 +68,25 @@ async function warningIn(c: TestContext, msgType?: "Cancel"): Promise<Warning> {
   const row = (await getWarning(c.tdb.db, w.id))!;
   return msgType ? { ...row, msgType, id: crypto.randomUUID() } : row;
 }
+
+/** A walk of `w` in LANE as the planner leaves it (deliveries/walks.ts). */
+const walkOf = (w: Warning): walks.Walk => ({
+  warningId: w.id,
+  lane: LANE,
+  channel: "sms",
+  issuedAt: w.issuedAt ?? now,
+  priority: 1,
+  levelRank: 2,
+  base: 0,
+  planned: 1_000,
+  taken: 0,
+  afterVillage: "",
+  afterId: 0,
+  lastId: 1_000_000,
+  audiences: w.audiences,
+  areaCodes: w.areaCodes,
+  polygons: w.polygons,
+});
 
 interface Entry {
   /** What the statement's every ledger scan names. */
@@ -112,11 +135,56 @@ const HOT: Record<string, Entry> = {
     why: "the all-clear looks up each person it reaches by id (their current address), from that county's rows",
     expect: (s) => countyRange.test(s.conds) || (s.table === "recipients" && /\(id = d\.recipient_id\)/.test(s.conds)),
   },
+  "planCountyPeople (the public: the county's walk)": {
+    scope: "warning and county",
+    run: async (db, c) => planCountyPeople(db, await warningIn(c), LANE, now, "public"),
+    expect: (s) => countyRange.test(s.conds),
+  },
+  claimWalk: {
+    scope: "lane",
+    run: (db) =>
+      walks.claimWalk(db, {
+        channel: "sms",
+        lane: LANE,
+        priority: 1,
+        levelRank: 2,
+        limit: 500,
+        owner: "o",
+        now,
+        leaseMs: 10_000,
+      }),
+    expect: (s) => s.table === "public_walks" && laneCond.test(s.conds),
+  },
+  writeWalkBatch: {
+    scope: "lane",
+    run: async (db, c) => {
+      const w = await warningIn(c);
+      return walks.writeWalkBatch(db, walkOf(w), { limit: 500, now, status: "sending", owner: "o", leaseMs: 10_000 });
+    },
+    // The county's people by range, each probed for its village (by the warning) and for a
+    // row of the warning (in the lane); the walk itself by its key.
+    expect: (s) =>
+      countyRange.test(s.conds) ||
+      (s.table === "deliveries" && laneCond.test(s.conds) && /recipient_id = r(_\d+)?\.id/.test(s.conds)) ||
+      (s.table === "coverage_villages" && /village_code = r(_\d+)?\.village_code/.test(s.conds)) ||
+      (s.table === "public_walks" && laneCond.test(s.conds)),
+  },
+  lockOpenWalks: {
+    scope: "lane",
+    run: (db) => walks.lockOpenWalks(db, "00000000-0000-4000-8000-000000000002", [LANE]),
+    expect: (s) => s.table === "public_walks" && /lane = ANY/.test(s.conds),
+  },
+  expireWalks: {
+    scope: "all lanes",
+    why: "maintenance: the open walks of ended warnings, one at a time; each then written as writeWalkBatch",
+    run: (db) => walks.expireWalks(db, now, undefined, 100),
+    expect: (s) => s.table === "public_walks" && /done_at IS NULL/i.test(s.conds + s.head),
+  },
   pickLane: {
     scope: "all lanes",
-    why: "the read that chooses the lane: no lock, so a multi-shard read under Citus",
+    why: "the read that chooses the lane (queued rows, open walks): no lock, so a multi-shard read under Citus",
     run: (db) => claims.pickLane(db, { channel: "sms", now }),
-    expect: (s) => /channel = 'sms'/.test(s.conds) && !/lane = /.test(s.conds),
+    expect: (s) => (/channel = 'sms'/.test(s.conds) && !/lane = /.test(s.conds)) || s.table === "public_walks",
   },
   "applyProviderReports (a Twilio callback, its lane in the URL)": {
     scope: "lane",
@@ -162,16 +230,19 @@ const HOT: Record<string, Entry> = {
   },
   expireEnded: {
     scope: "all lanes",
-    why: "maintenance: queued rows of ended warnings, by warning, then that batch's rows by id",
+    why: "maintenance: queued rows of ended warnings, by warning, then that batch's rows by id; then their open walks (expireWalks)",
     run: (db) => claims.expireEnded(db, now),
     // The claim index is partial on queued rows: a scan of it reads only those.
     expect: (s) =>
-      /warning_id|queued|\bid = b\.id/.test(s.conds) || /channel_priority_level_rank_next_attempt_idx/.test(s.head),
+      /warning_id|queued|\bid = b\.id/.test(s.conds) ||
+      /channel_priority_level_rank_next_attempt_idx/.test(s.head) ||
+      (s.table === "public_walks" && /done_at IS NULL/i.test(s.conds + s.head)),
   },
 };
 /** Composed of entries above, or not a ledger query. */
 const NOT_A_STATEMENT = {
-  claimBatch: "pickLane then claimLane",
+  claimBatch: "pickLane then claimLane or claimWalk",
+  openWalkSql: "a part of pickLane",
   batchWarnings: "reads warnings, a small table",
   expireEndedInBatches: "expireEnded, repeated",
 };
@@ -191,18 +262,21 @@ describe("hot ledger queries", () => {
     expect(lane.map(([n]) => n).sort()).toEqual([
       "applyProviderReports (a Twilio callback, its lane in the URL)",
       "claimLane",
+      "claimWalk",
+      "lockOpenWalks",
       "queuedDeviceCommands (a notice naming its lanes)",
       "queuedDeviceCommands (a notice naming its warning and lanes)",
       "recordOutcomes",
       "renewLeases",
+      "writeWalkBatch",
     ]);
     for (const [, e] of Object.entries(HOT))
       if (e.scope !== "lane" && e.scope !== "warning and county") expect(e.why).toBeTruthy();
   });
 
-  it("every function of the claims module has an entry", () => {
+  it("every function of the claims and walks modules has an entry", () => {
     const declared = new Set([...Object.keys(HOT), ...Object.keys(NOT_A_STATEMENT)]);
-    const fns = Object.entries(claims)
+    const fns = Object.entries({ ...claims, ...walks })
       .filter(([, v]) => typeof v === "function")
       .map(([k]) => k);
     expect(fns.filter((f) => !declared.has(f))).toEqual([]);

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { useContext } from "../helpers/context.js";
 import { createIssued } from "../helpers/factories.js";
+import { sendAll } from "../helpers/dispatch.js";
 import { addPerson, deliveriesOf } from "../helpers/people.js";
 import { canMove, TRANSITIONS, type TargetKind } from "../../src/deliveries/states.js";
 import { applyDeliveryReports, applyProviderReports } from "../../src/deliveries/reports.js";
@@ -48,6 +49,7 @@ describe("the delivery transition table", () => {
     const c = ctx();
     await addPerson(c.tdb.db, { area: V });
     const w = await createIssued(c, { areas: { codes: [V] }, channels: ["sms"] });
+    await sendAll(c, ["sms"]);
     const [d] = await deliveriesOf(c.tdb.db, w.id);
     await c.tdb.db.execute(sql`update deliveries set status = 'sent', sent_at = now() where id = ${d!.id}`);
     const t = (s: number) => new Date(c.clock.now.getTime() + s * 1000);

@@ -50,6 +50,7 @@ describe("the ledger's partitions and retention", () => {
     c.clock.set(now);
     await addPerson(c.tdb.db, { area: VILLAGE });
     const w = await createIssued(c, { areas: { codes: [VILLAGE] }, channels: ["sms"] });
+    await dispatch(c, "sms", c.clock.now);
     expect(await partitionOf(c, w.id)).toEqual([month(now)]);
   });
 
@@ -61,6 +62,7 @@ describe("the ledger's partitions and retention", () => {
     await ensureLedgerPartitions(db, new Date("2025-06-01T00:00:00Z"), 2);
     c.clock.set("2025-03-10T02:00:00Z");
     const inDefault = await createIssued(c, { areas: { codes: [VILLAGE] }, channels: ["sms"] });
+    await dispatch(c, "sms", c.clock.now);
     c.clock.set("2025-06-10T02:00:00Z");
     const old = await createIssued(c, { areas: { codes: [VILLAGE] }, channels: ["sms"] });
     await dispatch(c, "sms", c.clock.now);
@@ -70,8 +72,10 @@ describe("the ledger's partitions and retention", () => {
       channels: ["sms"],
       expires: "2027-06-01T00:00:00Z",
     });
+    await dispatch(c, "sms", c.clock.now);
     c.clock.set(new Date());
     const recent = await createIssued(c, { areas: { codes: [VILLAGE] }, channels: ["sms"] });
+    await dispatch(c, "sms", c.clock.now);
     expect(await partitionOf(c, inDefault.id)).toEqual(["deliveries_default"]);
     expect(await partitionOf(c, old.id)).toEqual(["deliveries_p202506"]);
 
@@ -127,6 +131,7 @@ describe("the ledger's partitions and retention", () => {
     await ensureLedgerPartitions(db, new Date("2025-08-01T00:00:00Z"), 1);
     c.clock.set("2025-08-10T02:00:00Z");
     const old = await createIssued(c, { areas: { codes: [VILLAGE] }, channels: ["sms"] });
+    await dispatch(c, "sms", c.clock.now);
     // Someone it reached: a per-person row, as a receipt writes it.
     const [person] = await db.execute<{ id: number }>(sql`select id from recipients limit 1`);
     await db.execute(sql`insert into coverage_persons (warning_id, recipient_id, village_code)

@@ -51,6 +51,11 @@ export interface RetentionResult {
  * last, after the default partition's rows are gone, and only the archive marks follow;
  * the archived warnings' per-person rows go afterwards (pruneArchivedPersons), outside it.
  */
+/** A warning that may still write rows although it ended: its plan still pending, or a
+ * walk whose remaining people the expiry maintenance has not written yet. */
+const stillWriting = sql`(w.plan_state = 'pending'
+  or exists (select 1 from public_walks pw where pw.warning_id = w.id and pw.done_at is null))`;
+
 export async function applyRetention(tx: Db, cutoff: Date, now: Date): Promise<RetentionResult> {
   const at = now.toISOString();
   const out: RetentionResult = { dropped: [], kept: [], defaultRows: 0, archivedWarnings: [] };
@@ -60,14 +65,14 @@ export async function applyRetention(tx: Db, cutoff: Date, now: Date): Promise<R
     const [busy] = await tx.execute<{ n: number }>(sql`
       select count(*)::int as n from warnings w
       where w.issued_at >= ${p.from.toISOString()}::timestamptz and w.issued_at < ${p.to.toISOString()}::timestamptz
-        and (${inForceSql("w", at)} or w.plan_state = 'pending')`);
+        and (${inForceSql("w", at)} or ${stillWriting})`);
     if ((busy?.n ?? 0) > 0) out.kept.push(p.name);
     else expired.push(p);
   }
   const gone = await tx.execute(sql`
     delete from deliveries_default d using warnings w
     where w.id = d.warning_id and d.issued_at < ${cutoff.toISOString()}::timestamptz
-      and not (${inForceSql("w", at)} or w.plan_state = 'pending')`);
+      and not (${inForceSql("w", at)} or ${stillWriting})`);
   out.defaultRows = gone.count;
   // Give up (and try again at the next run) rather than queue every claim behind a long
   // transaction for more than a moment: the drop waits for the ledger's lock, and everyone
@@ -80,7 +85,7 @@ export async function applyRetention(tx: Db, cutoff: Date, now: Date): Promise<R
   const archived = await tx.execute<{ id: string }>(sql`
     update warnings w set ledger_archived_at = ${at}::timestamptz
     where w.ledger_archived_at is null and w.issued_at < ${cutoff.toISOString()}::timestamptz
-      and not (${inForceSql("w", at)} or w.plan_state = 'pending')
+      and not (${inForceSql("w", at)} or ${stillWriting})
       and not exists (select 1 from deliveries d where d.warning_id = w.id)
     returning w.id`);
   out.archivedWarnings = archived.map((r) => r.id);
@@ -94,5 +99,8 @@ export async function pruneArchivedPersons(db: Db): Promise<number> {
   const r = await db.execute(sql`
     delete from coverage_persons p using warnings w
     where w.id = p.warning_id and w.ledger_archived_at is not null`);
+  // Their walks too: finished (an archived warning has none open), a few rows each.
+  await db.execute(sql`
+    delete from public_walks pw using warnings w where w.id = pw.warning_id and w.ledger_archived_at is not null`);
   return r.count;
 }
