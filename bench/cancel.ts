@@ -4,7 +4,17 @@
 // in the background, county by county; and the cancel of a city whose public is still
 // being planned (a county statement under way). Prints one line of key=value figures.
 import { sql } from "drizzle-orm";
-import { benchApp, benchDb, benchWarning, issueBenchWarning, report, rssMb, seedPeople, setDeliveries } from "./lib.js";
+import {
+  benchApp,
+  benchDb,
+  benchWarning,
+  issueBenchWarning,
+  report,
+  rssMb,
+  seedPeople,
+  setDeliveries,
+  writeQueuedRows,
+} from "./lib.js";
 import { insertUser } from "../src/db/queries/users.js";
 import { sha256Hex } from "../src/lib/crypto.js";
 import { continuePlans } from "../src/dispatch/progressive.js";
@@ -22,6 +32,7 @@ try {
   const sentWarning = async (areaCodes: string[]) => {
     const w = await benchWarning(b.db, { areaCodes });
     await issueBenchWarning(b.db, w);
+    await writeQueuedRows(b.db, w.id);
     await setDeliveries(b.db, sql`d.warning_id = ${w.id}`, sql`status = 'sent', sent_at = now()`);
     await b.sql`analyze deliveries`;
     await b.sql`checkpoint`;

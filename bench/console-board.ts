@@ -13,6 +13,7 @@ import {
   benchApp,
   timeRuns,
   setDeliveries,
+  writeQueuedRows,
 } from "./lib.js";
 import { apiCaller } from "../src/console/api.js";
 import { loadBoard } from "../src/console/board-data.js";
@@ -24,6 +25,7 @@ try {
   await seedPeople(b.db, N);
   const w = await benchWarning(b.db);
   await issueBenchWarning(b.db, w);
+  await writeQueuedRows(b.db, w.id);
   await setDeliveries(
     b.db,
     sql`d.warning_id = ${w.id} and d.id % 3 <> 0`,

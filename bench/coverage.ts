@@ -13,6 +13,7 @@ import {
   benchApp,
   timeRuns,
   setDeliveries,
+  writeQueuedRows,
 } from "./lib.js";
 
 const N = Number(process.env.BENCH_ROWS ?? 1_000_000);
@@ -22,6 +23,7 @@ try {
   await seedPeople(b.db, N);
   const w = await benchWarning(b.db);
   await issueBenchWarning(b.db, w);
+  await writeQueuedRows(b.db, w.id);
   // Statuses arrive in batches as callbacks would: 90% sent, 80% delivered, the counters
   // kept by the same statements.
   const t0 = performance.now();

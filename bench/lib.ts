@@ -72,7 +72,7 @@ export async function setDeliveries(db: Db, where: ReturnType<typeof q>, set: Re
 }
 
 /** A bare drain's "mark sent" of claimed rows, with the coverage counters the engine's
- * record keeps (part of the work): the baselines of bench:dispatch and bench:cursor-plan. */
+ * record keeps (part of the work): the baselines of bench:dispatch. */
 export async function markSent(db: Db, ids: (string | number)[]): Promise<void> {
   await db.execute(q`
     with m as (
@@ -82,6 +82,33 @@ export async function markSent(db: Db, ids: (string | number)[]): Promise<void> 
     ),
     ${countChanges("m")}
     select 1`);
+}
+
+/** A baseline's rows: one queued SMS row per targeted member of the public of an issued
+ * and planned warning `w`, written by one bare INSERT … SELECT (not the engine), numbered
+ * after its ledger's rows, and its walks closed so that no claim writes them again. The
+ * rows the planner wrote before the public became walks (deliveries/walks.ts); returns
+ * how many. */
+export async function writeQueuedRows(db: Db, warningId: string): Promise<number> {
+  const [r] = await db.execute<{ n: number }>(q`
+    with ins as (
+      insert into deliveries (id, warning_id, issued_at, channel, recipient_id, village_code, address, language,
+        level_rank, priority, status, queued_at, next_attempt_at)
+      select (w.ledger_no << 26) + l.rows + row_number() over (order by r.id), w.id, w.issued_at, 'sms', r.id,
+        r.village_code, r.phone, r.language, pw.level_rank, pw.priority, 'queued', now(), now()
+      from warnings w join delivery_ledgers l on l.warning_id = w.id
+        join public_walks pw on pw.warning_id = w.id and pw.channel = 'sms'
+        join coverage_villages tv on tv.warning_id = w.id and left(tv.village_code, 6) = pw.lane
+        join recipients r on r.village_code = tv.village_code and r.active and r.phone is not null
+          and r.audiences && '{public}'::text[]
+      where w.id = ${warningId}
+      returning 1
+    ),
+    closed as (update public_walks set done_at = now() where warning_id = ${warningId} returning 1),
+    -- As a walk that wrote everyone leaves its counters (the plan counted them targeted).
+    counted as (update coverage_counts set pending = 0 where warning_id = ${warningId} and pending <> 0 returning 1)
+    select count(*)::int as n from ins`);
+  return r!.n;
 }
 
 /** `n` synthetic people spread over Chifeng's 2,457 villages in proportion to population. */

@@ -130,7 +130,8 @@ export async function writeWalkBatch(
       -- range of the county. The targeted village and an existing row (in the warning's
       -- partition: its issue time) are probed per person: joined, Postgres reads and sorts
       -- the whole county for every batch, and as NOT EXISTS the probe becomes an anti-join
-      -- over every row of the warning (measured, bench/cursor-plan.ts).
+      -- over every row of the warning (measured: docs/scale.md, "A plan that writes no row
+      -- per person, measured").
       select r.id, r.village_code, r.language, ${addressOf(sql`${walk.channel}`, "r")} as addr,
         row_number() over (order by r.village_code, r.id) as place
       from (

@@ -8,6 +8,7 @@ import twilio from "twilio";
 import { useContext } from "../helpers/context.js";
 import { createIssued } from "../helpers/factories.js";
 import { addPerson, deliveriesOf } from "../helpers/people.js";
+import { sendAll } from "../helpers/dispatch.js";
 import { startServer, type RunningServer } from "./server.js";
 
 const ctx = useContext();
@@ -26,6 +27,8 @@ describe("provider receipts on the running server", () => {
     const db = ctx().tdb.db;
     await addPerson(db, { area: V, phone: "+8613800000011" });
     const w = await createIssued(ctx(), { areas: { codes: [V] }, channels: ["sms"], audiences: ["public"] });
+    // The public's row is written by its county's walk as it is claimed.
+    await sendAll(ctx(), ["sms"]);
     const [row] = await deliveriesOf(db, w.id);
     expect(row?.channel).toBe("sms");
     // As the sender records it: sent, with the provider's message id. No dispatcher runs in
