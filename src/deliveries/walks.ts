@@ -100,9 +100,11 @@ export interface WrittenRow {
  * (a claim), or `expired` (its warning ended before their turn). Only people with an
  * address on the channel (the plan wrote the others' failed rows). Each row
  * leaves `pending` and moves the counters its status stamps, in the same statement; the
- * walk advances in it too. A person who already has a row of the warning on this channel
- * (a late joiner planned meanwhile) is passed over. When fewer than `limit` were left the
- * walk is finished (finishWalk). Runs inside the transaction that locked the walk.
+ * walk advances in it too, past everyone it looked at. A person who already has a row of
+ * the warning on this channel (a late joiner, or a post planned in the first lane) is
+ * passed over. When fewer than `limit` were left the walk is finished (finishWalk). Runs
+ * inside the transaction that locked the walk. A batch may write fewer than `limit` rows
+ * (people passed over) and the walk still go on.
  */
 export async function writeWalkBatch(
   tx: Db,
@@ -114,40 +116,54 @@ export async function writeWalkBatch(
   const limit = Math.max(0, Math.min(o.limit, walk.planned - walk.taken));
   const sending = o.status === "sending";
   const lease = o.status === "sending" ? { owner: o.owner, ms: o.leaseMs } : { owner: null, ms: 0 };
-  const rows = await tx.execute<{
-    id: string;
-    warning_id: string;
-    recipient_id: string;
-    village_code: string;
-    address: string | null;
-    language: Language;
-    attempts: number;
-    status: WrittenRow["status"];
+  const [r] = await tx.execute<{
+    seen: number;
+    rows: {
+      id: number;
+      warning_id: string;
+      recipient_id: number;
+      village_code: string;
+      address: string | null;
+      language: Language;
+      attempts: number;
+      status: WrittenRow["status"];
+    }[];
   }>(sql`
     with ${prefixes(w)},
-    nxt as (
-      -- In (village, id) order from where the walk stopped, by the recipients_village_id_idx
-      -- range of the county. The targeted village and an existing row (in the warning's
-      -- partition: its issue time) are probed per person: joined, Postgres reads and sorts
-      -- the whole county for every batch, and as NOT EXISTS the probe becomes an anti-join
-      -- over every row of the warning (measured: docs/scale.md, "A plan that writes no row
-      -- per person, measured").
-      select r.id, r.village_code, r.language, ${addressOf(sql`${walk.channel}`, "r")} as addr,
-        row_number() over (order by r.village_code, r.id) as place
+    seen as materialized (
+      -- The next people in (village, id) order from where the walk stopped, among the
+      -- warning's villages of the county only: each village's people by an index range of
+      -- recipients_village_id_idx, stopping at the limit (an incremental sort over villages
+      -- already in order). The limit applies before the filters below, so a batch costs the
+      -- same whoever is in it: with them inside, Postgres misjudged how many pass and sorted
+      -- the county's every remaining person for each batch (430 ms instead of 15).
+      select r.id, r.village_code, r.language, r.phone, r.email, r.area_code, r.audiences, r.active
       from (
+        select tv.village_code from coverage_villages tv
+        where tv.warning_id = ${walk.warningId}::uuid
+          and tv.village_code between greatest(${walk.afterVillage}, ${`${walk.lane}000000`}) and ${`${walk.lane}999999`}
+      ) tv
+      cross join lateral (
         select r.* from recipients r
-        where ${inCounty(sql`r.village_code`, walk.lane)}
-          and (r.village_code, r.id) > (${walk.afterVillage}, ${walk.afterId}::bigint)
+        where r.village_code = tv.village_code
+          and r.id > case when tv.village_code = ${walk.afterVillage} then ${walk.afterId}::bigint else 0 end
           and r.id <= ${walk.lastId}::bigint
-          and ${reachable(w)} and not (${firstLane}) and ${addressOf(sql`${walk.channel}`, "r")} is not null
-          and exists (select 1 from coverage_villages tv where tv.warning_id = ${walk.warningId}::uuid
-            and tv.village_code = r.village_code)
-          and (select 1 from deliveries d where d.warning_id = ${walk.warningId}::uuid and d.recipient_id = r.id
-            and d.issued_at = ${walk.issuedAt.toISOString()}::timestamptz and d.lane = ${walk.lane}
-            and d.channel = ${walk.channel}::channel and d.purpose = 'warning' limit 1) is null
-        order by r.village_code, r.id
+        order by r.id
         limit ${limit}
       ) r
+      order by tv.village_code, r.id
+      limit ${limit}
+    ),
+    nxt as (
+      -- Whom the plan counted: an existing row of the warning (in its partition and lane) is
+      -- probed per person, not anti-joined (as NOT EXISTS it read every row of the warning).
+      select r.id, r.village_code, r.language, ${addressOf(sql`${walk.channel}`, "r")} as addr,
+        row_number() over (order by r.village_code, r.id) as place
+      from seen r
+      where ${reachable(w)} and not (${firstLane}) and ${addressOf(sql`${walk.channel}`, "r")} is not null
+        and (select 1 from deliveries d where d.warning_id = ${walk.warningId}::uuid and d.recipient_id = r.id
+          and d.issued_at = ${walk.issuedAt.toISOString()}::timestamptz and d.lane = ${walk.lane}
+          and d.channel = ${walk.channel}::channel and d.purpose = 'warning' limit 1) is null
     ),
     ins as (
       insert into deliveries as d (id, warning_id, issued_at, channel, recipient_id, village_code, address, language,
@@ -164,25 +180,30 @@ export async function writeWalkBatch(
     ),
     walked as (select warning_id, village_code, channel from ins),
     ${countChanges("ins", "walked")},
+    last_seen as (select village_code, id from seen order by village_code desc, id desc limit 1),
     advance as (
       update public_walks pw set taken = pw.taken + (select count(*) from nxt),
-        after_village = coalesce((select village_code from nxt order by place desc limit 1), pw.after_village),
-        after_id = coalesce((select id from nxt order by place desc limit 1), pw.after_id)
+        after_village = coalesce((select village_code from last_seen), pw.after_village),
+        after_id = coalesce((select id from last_seen), pw.after_id)
       where pw.warning_id = ${walk.warningId}::uuid and pw.lane = ${walk.lane} and pw.channel = ${walk.channel}::channel
       returning 1
     )
-    select id, warning_id, recipient_id, village_code, address, language, attempts, status from ins order by id`);
-  // Short of the limit, or at the end of its id block: no one is left to walk.
-  if (rows.length < o.limit || walk.taken + rows.length >= walk.planned) await finishWalk(tx, walk, o.now);
-  return rows.map((r) => ({
-    id: Number(r.id),
-    warningId: r.warning_id,
-    recipientId: Number(r.recipient_id),
-    villageCode: r.village_code,
-    address: r.address,
-    language: r.language,
-    attempts: r.attempts,
-    status: r.status,
+    select (select count(*) from seen)::int as seen,
+      coalesce((select json_agg(i order by i.id) from (
+        select id, warning_id, recipient_id, village_code, address, language, attempts, status from ins) i), '[]') as rows`);
+  const rows = r?.rows ?? [];
+  // Fewer people than the limit left in its villages, or its id block used up: the end.
+  if ((r?.seen ?? 0) < limit || limit === 0 || walk.taken + rows.length >= walk.planned)
+    await finishWalk(tx, walk, o.now);
+  return rows.map((x) => ({
+    id: Number(x.id),
+    warningId: x.warning_id,
+    recipientId: Number(x.recipient_id),
+    villageCode: x.village_code,
+    address: x.address,
+    language: x.language,
+    attempts: x.attempts,
+    status: x.status,
   }));
 }
 

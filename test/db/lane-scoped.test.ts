@@ -161,12 +161,12 @@ const HOT: Record<string, Entry> = {
       const w = await warningIn(c);
       return walks.writeWalkBatch(db, walkOf(w), { limit: 500, now, status: "sending", owner: "o", leaseMs: 10_000 });
     },
-    // The county's people by range, each probed for its village (by the warning) and for a
-    // row of the warning (in the lane); the walk itself by its key.
+    // The warning's villages of the county by range, each village's people by its code, each
+    // person probed for a row of the warning (in the lane); the walk itself by its key.
     expect: (s) =>
-      countyRange.test(s.conds) ||
+      (s.table === "coverage_villages" && new RegExp(`village_code <= '${LANE}999999'`).test(s.conds)) ||
+      (s.table === "recipients" && /village_code = tv\.village_code/.test(s.conds)) ||
       (s.table === "deliveries" && laneCond.test(s.conds) && /recipient_id = r(_\d+)?\.id/.test(s.conds)) ||
-      (s.table === "coverage_villages" && /village_code = r(_\d+)?\.village_code/.test(s.conds)) ||
       (s.table === "public_walks" && laneCond.test(s.conds)),
   },
   lockOpenWalks: {
