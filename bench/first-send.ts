@@ -91,8 +91,9 @@ async function approveAndSend(
 const drained = async (id: string) => {
   while (
     (
-      await one<{ n: number }>(sql`select count(*)::int as n from deliveries where warning_id = ${id}
-    and status in ('queued', 'sending')`)
+      await one<{ n: number }>(sql`select (select count(*) from deliveries where warning_id = ${id}
+    and status in ('queued', 'sending'))::int
+    + (select coalesce(sum(pending), 0) from coverage_counts where warning_id = ${id})::int as n`)
     ).n > 0
   )
     await tick();
@@ -124,8 +125,10 @@ try {
   await drained(alone.id);
   const city = await approveAndSend(app, key, [CITY], ["public", ...POSTS]);
   await runner.stop();
+  // Its rows so far and the people its walks have not written yet.
   const [total] = await b.db.execute<{ n: number }>(
-    sql`select count(*)::int as n from deliveries where warning_id = ${city.id}`,
+    sql`select (select count(*) from deliveries where warning_id = ${city.id})::int
+      + (select coalesce(sum(pending), 0) from coverage_counts where warning_id = ${city.id})::int as n`,
   );
   const ms = (x: number | null) => (x === null ? "na" : Math.round(x));
   report("first-send", {

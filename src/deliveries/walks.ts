@@ -214,10 +214,18 @@ async function finishWalk(tx: Db, walk: Walk, now: Date): Promise<void> {
   await tx.execute(sql`
     update public_walks set done_at = ${now.toISOString()}::timestamptz
     where warning_id = ${walk.warningId}::uuid and lane = ${walk.lane} and channel = ${walk.channel}::channel`);
+  // In key order, as every counter write locks them: a sender's record of the same
+  // villages may hold some of them meanwhile.
   await tx.execute(sql`
-    update coverage_counts set targeted = targeted - pending, pending = 0
-    where warning_id = ${walk.warningId}::uuid and channel = ${walk.channel}::channel
-      and ${inCounty(sql`village_code`, walk.lane)} and pending <> 0`);
+    update coverage_counts cc set targeted = cc.targeted - cc.pending, pending = 0
+    from (
+      select warning_id, village_code, channel from coverage_counts
+      where warning_id = ${walk.warningId}::uuid and channel = ${walk.channel}::channel
+        and ${inCounty(sql`village_code`, walk.lane)} and pending <> 0
+      order by warning_id, village_code, channel
+      for update
+    ) k
+    where cc.warning_id = k.warning_id and cc.village_code = k.village_code and cc.channel = k.channel`);
 }
 
 /** Claims the next batch of the lane's most urgent open walk of this class (one lane, one
