@@ -44,6 +44,7 @@ export interface CoverageReport {
 
 const zero = (): ChannelCounts => ({
   targeted: 0,
+  pending: 0,
   sent: 0,
   delivered: 0,
   acknowledged: 0,

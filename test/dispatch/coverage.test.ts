@@ -106,6 +106,7 @@ describe("coverage report", () => {
   it("counts every stage per channel, honestly", () => {
     expect(report.channels.sms).toEqual({
       targeted: 5,
+      pending: 0,
       sent: 4,
       delivered: 3,
       acknowledged: 0,
@@ -115,6 +116,7 @@ describe("coverage report", () => {
     });
     expect(report.channels.email).toEqual({
       targeted: 5,
+      pending: 0,
       sent: 1,
       delivered: 1,
       acknowledged: 0,
@@ -124,6 +126,7 @@ describe("coverage report", () => {
     });
     expect(report.channels.loudspeaker).toEqual({
       targeted: 1,
+      pending: 0,
       sent: 1,
       delivered: 1,
       acknowledged: 1,
@@ -134,6 +137,7 @@ describe("coverage report", () => {
     });
     expect(report.channels.display).toEqual({
       targeted: 1,
+      pending: 0,
       sent: 1,
       delivered: 1,
       acknowledged: 0,

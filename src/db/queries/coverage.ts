@@ -17,6 +17,9 @@ export interface VillageCoverageRow {
 
 export interface ChannelCounts {
   targeted: number;
+  /** Of `targeted`, people whose county walk has not written their row yet: queued for
+   * their turn (src/deliveries/walks.ts). */
+  pending: number;
   sent: number;
   delivered: number;
   acknowledged: number;
@@ -45,7 +48,7 @@ export async function villageCoverage(db: Db, warningId: string): Promise<Villag
            left(cv.village_code, 6) || '000000' as county_code, c.name as county_name,
            cv.population, cv.persons_reached, cv.device_reach,
            (select jsonb_object_agg(cc.channel, jsonb_build_object(
-                'targeted', cc.targeted, 'sent', cc.sent, 'delivered', cc.delivered, 'acknowledged', cc.acknowledged,
+                'targeted', cc.targeted, 'pending', cc.pending, 'sent', cc.sent, 'delivered', cc.delivered, 'acknowledged', cc.acknowledged,
                 'failed', cc.failed, 'expired', cc.expired, 'reached', cc.reached))
             from coverage_counts cc where cc.warning_id = cv.warning_id and cc.village_code = cv.village_code) as channels
     from coverage_villages cv
