@@ -12,10 +12,10 @@ CREATE TABLE "public_walks" (
 	"queued_at" timestamp (3) with time zone NOT NULL,
 	"base" bigint NOT NULL,
 	"planned" integer NOT NULL,
+	"ids" integer NOT NULL,
 	"taken" integer DEFAULT 0 NOT NULL,
 	"after_village" text DEFAULT '' NOT NULL,
 	"after_id" bigint DEFAULT 0 NOT NULL,
-	"last_id" bigint NOT NULL,
 	"done_at" timestamp (3) with time zone,
 	CONSTRAINT "public_walks_pk" PRIMARY KEY("warning_id","lane","channel")
 );

@@ -127,7 +127,7 @@ export async function claimBatch(
 ): Promise<ClaimedDelivery[]> {
   const { hint } = o;
   if (hint?.lane && (hint.until ?? 0) > performance.now()) {
-    const rows = await claimFrom(db, { ...o, ...hint.lane });
+    const { rows } = await claimFrom(db, { ...o, ...hint.lane });
     if (rows.length === o.limit) return rows;
     hint.lane = undefined;
     if (rows.length > 0) return rows;
@@ -136,35 +136,41 @@ export async function claimBatch(
   for (let i = 0; i < 4; i++) {
     const top = await pickLane(db, { channel: o.channel, now: o.now, notLanes: tried });
     if (!top) return [];
-    const rows = await claimFrom(db, { ...o, ...top });
+    const { rows, ended } = await claimFrom(db, { ...o, ...top });
     if (rows.length > 0) {
       if (hint && rows.length === o.limit) Object.assign(hint, { lane: top, until: performance.now() + LANE_HOLD_MS });
       return rows;
     }
-    tried.push(top.lane);
+    // Walks that just ended leave the lane to pick again; a lane held by other claimers is
+    // passed over.
+    if (!ended) tried.push(top.lane);
   }
   return [];
 }
 
-/** A batch from the picked lane and class: its queued rows, or its walk's next people. */
+/** A batch from the picked lane and class: its queued rows, or its walk's next people.
+ * `ended`: the class's walks ended with nothing to send (the lane is worth a new pick). */
 async function claimFrom(
   db: Db,
   o: LanePick & { channel: ChannelKind; limit: number; owner: string; now: Date; leaseMs: number },
-): Promise<ClaimedDelivery[]> {
-  if (!o.walk) return claimLane(db, o);
-  const rows = await claimWalk(db, o);
-  return rows.map((r) => ({
-    id: r.id,
-    warningId: r.warningId,
-    recipientId: r.recipientId,
-    deviceId: null,
-    villageCode: r.villageCode,
-    lane: o.lane,
-    address: r.address,
-    language: r.language,
-    attempts: r.attempts,
-    escalationStep: null,
-  }));
+): Promise<{ rows: ClaimedDelivery[]; ended?: boolean }> {
+  if (!o.walk) return { rows: await claimLane(db, o) };
+  const { rows, ended } = await claimWalk(db, o);
+  return {
+    ended,
+    rows: rows.map((r) => ({
+      id: r.id,
+      warningId: r.warningId,
+      recipientId: r.recipientId,
+      deviceId: null,
+      villageCode: r.villageCode,
+      lane: o.lane,
+      address: r.address,
+      language: r.language,
+      attempts: r.attempts,
+      escalationStep: null,
+    })),
+  };
 }
 
 export type Outcome =

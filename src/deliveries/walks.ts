@@ -24,10 +24,10 @@ export interface Walk {
   levelRank: number;
   base: number;
   planned: number;
+  ids: number;
   taken: number;
   afterVillage: string;
   afterId: number;
-  lastId: number;
   audiences: string[];
   areaCodes: string[];
   polygons: unknown;
@@ -42,10 +42,10 @@ type WalkRow = {
   level_rank: number;
   base: string | number;
   planned: number;
+  ids: number;
   taken: number;
   after_village: string;
   after_id: string | number;
-  last_id: string | number;
   audiences: string[];
   area_codes: string[];
   polygons: unknown;
@@ -60,17 +60,17 @@ const toWalk = (r: WalkRow): Walk => ({
   levelRank: Number(r.level_rank),
   base: Number(r.base),
   planned: r.planned,
+  ids: r.ids,
   taken: r.taken,
   afterVillage: r.after_village,
   afterId: Number(r.after_id),
-  lastId: Number(r.last_id),
   audiences: r.audiences,
   areaCodes: r.area_codes,
   polygons: r.polygons,
 });
 
 const WALK_COLUMNS = sql`pw.warning_id, pw.lane, pw.channel, pw.issued_at, pw.priority, pw.level_rank, pw.base,
-  pw.planned, pw.taken, pw.after_village, pw.after_id, pw.last_id, w.audiences, w.area_codes, w.polygons`;
+  pw.planned, pw.ids, pw.taken, pw.after_village, pw.after_id, w.audiences, w.area_codes, w.polygons`;
 
 /** The most urgent open walk of a channel whose warning is in force, as the claim's pick
  * weighs it against the most urgent queued row (claims.ts pickLane): a subquery giving
@@ -113,7 +113,7 @@ export async function writeWalkBatch(
 ): Promise<WrittenRow[]> {
   const at = o.now.toISOString();
   const w = { audiences: walk.audiences, areaCodes: walk.areaCodes, polygons: walk.polygons as never };
-  const limit = Math.max(0, Math.min(o.limit, walk.planned - walk.taken));
+  const limit = Math.max(0, Math.min(o.limit, walk.ids - walk.taken));
   const sending = o.status === "sending";
   const lease = o.status === "sending" ? { owner: o.owner, ms: o.leaseMs } : { owner: null, ms: 0 };
   const [r] = await tx.execute<{
@@ -147,7 +147,6 @@ export async function writeWalkBatch(
         select r.* from recipients r
         where r.village_code = tv.village_code
           and r.id > case when tv.village_code = ${walk.afterVillage} then ${walk.afterId}::bigint else 0 end
-          and r.id <= ${walk.lastId}::bigint
         order by r.id
         limit ${limit}
       ) r
@@ -193,8 +192,7 @@ export async function writeWalkBatch(
         select id, warning_id, recipient_id, village_code, address, language, attempts, status from ins) i), '[]') as rows`);
   const rows = r?.rows ?? [];
   // Fewer people than the limit left in its villages, or its id block used up: the end.
-  if ((r?.seen ?? 0) < limit || limit === 0 || walk.taken + rows.length >= walk.planned)
-    await finishWalk(tx, walk, o.now);
+  if ((r?.seen ?? 0) < limit || limit === 0 || walk.taken + rows.length >= walk.ids) await finishWalk(tx, walk, o.now);
   return rows.map((x) => ({
     id: Number(x.id),
     warningId: x.warning_id,
@@ -208,8 +206,9 @@ export async function writeWalkBatch(
 }
 
 /** A walk at its end: whoever its plan counted and it never wrote (deactivated, moved,
- * or given a row by a late joiner meanwhile) leaves `targeted`, so the counters say whom
- * the warning really set out to reach. */
+ * or given a row by a late joiner meanwhile) leaves `targeted`, and whoever it wrote that
+ * its plan did not count (joined since: `pending` below zero) joins it, so the counters say
+ * whom the warning really set out to reach. */
 async function finishWalk(tx: Db, walk: Walk, now: Date): Promise<void> {
   await tx.execute(sql`
     update public_walks set done_at = ${now.toISOString()}::timestamptz
@@ -229,7 +228,8 @@ async function finishWalk(tx: Db, walk: Walk, now: Date): Promise<void> {
 }
 
 /** Claims the next batch of the lane's most urgent open walk of this class (one lane, one
- * class, as claimLane), writing its rows `sending`; empty when other claimers hold them all. */
+ * class, as claimLane), writing its rows `sending`; empty when other claimers hold them all
+ * or the walks of the class ended. */
 export async function claimWalk(
   db: Db,
   o: {
@@ -242,11 +242,14 @@ export async function claimWalk(
     now: Date;
     leaseMs: number;
   },
-): Promise<WrittenRow[]> {
+): Promise<{ rows: WrittenRow[]; ended: boolean }> {
   const at = o.now.toISOString();
   return db.transaction(async (tx) => {
     // A walk may end with an empty batch (its last people left since the plan): then the
     // lane's next walk of the class. Bounded: every round writes rows or finishes a walk.
+    // `ended`: a walk was finished here with nothing to send, so the lane may have other
+    // work (another class) although this claim returns none.
+    let ended = false;
     for (let round = 0; round < MAX_WALK_ROUNDS; round++) {
       const [r] = await tx.execute<WalkRow>(sql`
         select ${WALK_COLUMNS} from public_walks pw join warnings w on w.id = pw.warning_id
@@ -255,11 +258,12 @@ export async function claimWalk(
           and w.status = 'issued' and w.expires > ${at}::timestamptz
         order by pw.queued_at limit 1
         for update of pw skip locked`);
-      if (!r) return [];
+      if (!r) return { rows: [], ended };
       const rows = await writeWalkBatch(tx, toWalk(r), { ...o, status: "sending" });
-      if (rows.length > 0) return rows;
+      if (rows.length > 0) return { rows, ended };
+      ended = true;
     }
-    return [];
+    return { rows: [], ended };
   });
 }
 

@@ -150,8 +150,8 @@ export async function planCountyPeople(
 /**
  * A county's public as walks (deliveries/walks.ts), one per person channel: its people
  * (outside the first lane, planned already) with an address on the channel, counted per
- * village into `targeted` and `pending`, a block of ledger ids reserved for them, and one
- * public_walks row per channel. No row per person: the claim writes them batch by batch.
+ * village into `targeted` and `pending`, a block of ledger ids reserved for them (and some
+ * to spare), and one public_walks row per channel. No row per person: the claim writes them batch by batch.
  * Those without an address on a channel are written at once, `failed` (no_address), as
  * before: staff see whose contacts are missing while the storm is on, not as a walk
  * reaches them. Returns the people planned, all channels together (what the county's
@@ -176,7 +176,7 @@ async function planCountyWalks(tx: Db, w: Warning, county: string, now: Date): P
     with ${prefixes(w)},
     chans as (select ch::channel as channel, ord from unnest(${sql.param(personChannels)}::text[]) with ordinality c(ch, ord)),
     counted as (
-      select r.village_code, ch.channel, ch.ord, count(*)::int as n, max(r.id) as last_id
+      select r.village_code, ch.channel, ch.ord, count(*)::int as n
       from recipients r join coverage_villages tv on tv.warning_id = ${w.id} and tv.village_code = r.village_code
         and ${inCounty(sql`tv.village_code`, county)}
         cross join chans ch
@@ -184,10 +184,16 @@ async function planCountyWalks(tx: Db, w: Warning, county: string, now: Date): P
         and ${addressOf(sql`ch.channel`, "r")} is not null
       group by r.village_code, ch.channel, ch.ord
     ),
-    totals as (
-      select channel, ord, sum(n)::int as n, max(last_id) as last_id,
-        coalesce(sum(sum(n)) over (order by ord rows between unbounded preceding and 1 preceding), 0)::int as before
+    -- Each walk's ids: its people and a tenth more (at least 16) for people who join its
+    -- villages before it reaches them.
+    sized as (
+      select channel, ord, sum(n)::int as n, (sum(n) + greatest(16, sum(n) / 10))::int as ids
       from counted group by channel, ord
+    ),
+    totals as (
+      select channel, ord, n, ids,
+        coalesce(sum(ids) over (order by ord rows between unbounded preceding and 1 preceding), 0)::int as before
+      from sized
     ),
     counts as (
       insert into coverage_counts as cc (warning_id, village_code, channel, targeted, pending)
@@ -199,14 +205,14 @@ async function planCountyWalks(tx: Db, w: Warning, county: string, now: Date): P
     ),
     ${lockLedger(sql`${w.id}::uuid`)},
     walks as (
-      insert into public_walks (warning_id, lane, channel, issued_at, priority, level_rank, queued_at, base, planned, last_id)
+      insert into public_walks (warning_id, lane, channel, issued_at, priority, level_rank, queued_at, base, planned, ids)
       select ${w.id}::uuid, ${county}, t.channel, ${ledgerKey(w)}, ${DISPATCH_PRIORITY.public}::smallint,
-        ${rank}::smallint, ${now.toISOString()}::timestamptz, ${ledgerId("ledger", sql`t.before`)}, t.n, t.last_id
+        ${rank}::smallint, ${now.toISOString()}::timestamptz, ${ledgerId("ledger", sql`t.before`)}, t.n, t.ids
       from totals t left join ledger on true
-      returning planned
+      returning planned, ids
     ),
     reserved as (
-      update delivery_ledgers l set rows = l.rows + (select sum(planned) from walks)
+      update delivery_ledgers l set rows = l.rows + (select sum(ids) from walks)
       where l.warning_id = ${w.id}::uuid and exists (select 1 from walks)
       returning 1
     )

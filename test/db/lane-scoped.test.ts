@@ -82,7 +82,7 @@ const walkOf = (w: Warning): walks.Walk => ({
   taken: 0,
   afterVillage: "",
   afterId: 0,
-  lastId: 1_000_000,
+  ids: 1_100,
   audiences: w.audiences,
   areaCodes: w.areaCodes,
   polygons: w.polygons,

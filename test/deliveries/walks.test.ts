@@ -178,6 +178,25 @@ describe("a county's public walk", () => {
     ).toEqual(batch.map((d) => d.id).sort());
   });
 
+  it("reaches someone who joined a village it has not reached yet, whom no late-joiner path wrote, once", async () => {
+    const c = ctx();
+    const db = c.tdb.db;
+    const V = village(6);
+    await addPerson(db, { area: V });
+    const w = await createIssued(c, { areas: { codes: [V] }, channels: ["sms"] });
+    expect(await smsCounts(c, w.id)).toMatchObject({ targeted: 1, pending: 1 });
+    // Committed while the warning's targets were being planned, say: nobody planned them.
+    const joined = await addPerson(db, { area: V });
+    expect((await deliveriesOf(db, w.id)).filter((d) => d.recipient_id === joined)).toEqual([]);
+    await drainWith(c, new LoopbackChannel("sms"));
+    const rows = await deliveriesOf(db, w.id);
+    expect(rows.filter((d) => d.recipient_id === joined).map((d) => d.status)).toEqual(["sent"]);
+    expect(rows).toHaveLength(2);
+    // Counted once the walk wrote them: never a negative pending, never a lost one.
+    expect(await smsCounts(c, w.id)).toMatchObject({ targeted: 2, pending: 0, sent: 2 });
+    expect(await pendingOf(db, w.id)).toBe(0);
+  });
+
   it("a person added while a claimer writes their county's walk waits for it, and gets one delivery", async () => {
     const c = ctx();
     const db = c.tdb.db;

@@ -29,7 +29,9 @@ export interface ChannelCounts {
 }
 
 /** One row per targeted village with its counters: a few thousand rows at most, read
- * from the running counters, never from the deliveries themselves. */
+ * from the running counters, never from the deliveries themselves. A walk that wrote
+ * people its plan did not count (they joined since) leaves `pending` below zero until it
+ * ends: shown as 0, the excess as targeted. */
 export async function villageCoverage(db: Db, warningId: string): Promise<VillageCoverageRow[]> {
   const rows = await db.execute<{
     village_code: string;
@@ -48,7 +50,7 @@ export async function villageCoverage(db: Db, warningId: string): Promise<Villag
            left(cv.village_code, 6) || '000000' as county_code, c.name as county_name,
            cv.population, cv.persons_reached, cv.device_reach,
            (select jsonb_object_agg(cc.channel, jsonb_build_object(
-                'targeted', cc.targeted, 'pending', cc.pending, 'sent', cc.sent, 'delivered', cc.delivered, 'acknowledged', cc.acknowledged,
+                'targeted', cc.targeted + greatest(0, -cc.pending), 'pending', greatest(0, cc.pending), 'sent', cc.sent, 'delivered', cc.delivered, 'acknowledged', cc.acknowledged,
                 'failed', cc.failed, 'expired', cc.expired, 'reached', cc.reached))
             from coverage_counts cc where cc.warning_id = cv.warning_id and cc.village_code = cv.village_code) as channels
     from coverage_villages cv

@@ -23,17 +23,18 @@ export const publicWalks = pgTable(
     priority: smallint("priority").notNull(),
     levelRank: smallint("level_rank").notNull(),
     queuedAt: tstz("queued_at").notNull(),
-    /** The block of ledger ids reserved at plan time: base + 1 … base + planned. */
+    /** The block of ledger ids reserved at plan time: base + 1 … base + ids. */
     base: bigint("base", { mode: "number" }).notNull(),
     /** People counted at plan time (targeted, pending in coverage_counts). */
     planned: integer("planned").notNull(),
+    /** Ids reserved: `planned` and some to spare, for people who join the county's
+     * villages before the walk reaches them (deliveries/walks.ts). */
+    ids: integer("ids").notNull(),
     /** Rows the walk has written. */
     taken: integer("taken").notNull().default(0),
     /** Where the walk stands: the last (village_code, id) it wrote. */
     afterVillage: text("after_village").notNull().default(""),
     afterId: bigint("after_id", { mode: "number" }).notNull().default(0),
-    /** The highest id counted at plan time: anyone added later is a late joiner's to plan. */
-    lastId: bigint("last_id", { mode: "number" }).notNull(),
     /** Walked to its end, or ended with its warning (its remaining people written `expired`). */
     doneAt: tstz("done_at"),
   },
