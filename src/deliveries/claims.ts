@@ -1,6 +1,6 @@
-// The dispatcher's queries: claim a batch (SKIP LOCKED + lease) from one lane (county),
-// record outcomes in one statement, hand expired leases back, expire what can no longer be
-// sent. The statements on a batch name its lane, so under Citus each runs on one shard.
+// The dispatcher's queries: claim a batch (SKIP LOCKED + lease) from one lane (county):
+// its queued rows, or the next people of its public walk (walks.ts); record outcomes in one
+// statement, hand expired leases back, expire what can no longer be sent. The statements on a batch name its lane, so under Citus each runs on one shard.
 import { inArray, sql } from "drizzle-orm";
 import { warnings } from "../db/schema/index.js";
 import type { Warning } from "../db/queries/warnings.js";
@@ -259,7 +259,8 @@ const EXPIRE_BATCH = 10_000;
 const MAX_EXPIRE_ROUNDS = 100;
 
 /** Queued deliveries of warnings that ended (expired, cancelled, superseded) expire, and
- * then their walks' remaining people (walks.ts), at most `limit` of them. Returns how many; a full batch means there may be more. */
+ * then their walks' remaining people (walks.ts), at most `limit` of them. Returns how
+ * many; a full batch means there may be more. */
 export async function expireEnded(db: Db, now: Date, warningIds?: string[], limit = EXPIRE_BATCH): Promise<number> {
   const at = now.toISOString();
   const rows = await db.execute<{ n: number }>(sql`

@@ -1,4 +1,4 @@
-// A county's public walk (public_walks; docs/scale.md "The public as walks"): the plan
+// A county's public walk (public_walks; docs/scale.md §1, step 4): the plan
 // counted the county's people and reserved their ledger ids, and here the claim writes each
 // batch of their deliveries itself, already `sending`, from where the last batch stopped.
 // A delivery is then written twice (sending, sent) instead of three times (queued,
@@ -14,6 +14,7 @@ import type { Db } from "../db/client.js";
 import type { Language } from "../domain/vocabulary.js";
 import { addressOf, firstLane, inCounty, prefixes, reachable } from "../dispatch/audience.js";
 import { changedColumns, countChanges } from "./coverage.js";
+import { inForceSql } from "../warnings/lifecycle.js";
 
 export interface Walk {
   warningId: string;
@@ -79,8 +80,7 @@ export const openWalkSql = (o: { channel: string; now: string; notLanes?: string
     select pw.lane, pw.priority, pw.level_rank, pw.queued_at as due, true as walk from public_walks pw
     where pw.done_at is null and pw.channel = ${o.channel} and pw.queued_at <= ${o.now}::timestamptz
       ${o.notLanes?.length ? sql`and pw.lane <> all(${sql.param(o.notLanes)}::text[])` : sql``}
-      and exists (select 1 from warnings w where w.id = pw.warning_id and w.status = 'issued'
-        and w.expires > ${o.now}::timestamptz)
+      and exists (select 1 from warnings w where w.id = pw.warning_id and ${inForceSql("w", o.now)})
     order by pw.priority, pw.level_rank, pw.queued_at
     limit 1`;
 
@@ -255,7 +255,7 @@ export async function claimWalk(
         select ${WALK_COLUMNS} from public_walks pw join warnings w on w.id = pw.warning_id
         where pw.lane = ${o.lane} and pw.channel = ${o.channel}::channel and pw.priority = ${o.priority}
           and pw.level_rank = ${o.levelRank} and pw.done_at is null and pw.queued_at <= ${at}::timestamptz
-          and w.status = 'issued' and w.expires > ${at}::timestamptz
+          and ${inForceSql("w", at)}
         order by pw.queued_at limit 1
         for update of pw skip locked`);
       if (!r) return { rows: [], ended };
@@ -280,7 +280,8 @@ export async function expireWalks(db: Db, now: Date, warningIds: string[] | unde
       const [r] = await tx.execute<WalkRow>(sql`
         select ${WALK_COLUMNS} from public_walks pw join warnings w on w.id = pw.warning_id
         where pw.done_at is null
-          and (w.status in ('cancelled', 'expired', 'updated') or w.expires <= ${at}::timestamptz)
+          -- Ended (cancelled, superseded, expired): a walk exists only once its warning was issued.
+          and not ${inForceSql("w", at)}
           ${warningIds ? sql`and pw.warning_id = any(${sql.param(warningIds)}::uuid[])` : sql``}
         limit 1
         for update of pw skip locked`);
