@@ -1,6 +1,7 @@
 // The dispatcher's queries: claim a batch (SKIP LOCKED + lease) from one lane (county):
 // its queued rows, or the next people of its public walk (walks.ts); record outcomes in one
-// statement, hand expired leases back, expire what can no longer be sent. The statements on a batch name its lane, so under Citus each runs on one shard.
+// statement, hand expired leases back, expire what can no longer be sent. The statements
+// on a batch name its lane, so under Citus each runs on one shard.
 import { inArray, sql } from "drizzle-orm";
 import { warnings } from "../db/schema/index.js";
 import type { Warning } from "../db/queries/warnings.js";
