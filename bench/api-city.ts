@@ -43,12 +43,15 @@ class Arrivals {
   posts = new Map<string, number>();
   public = 0;
   firstAt: number | null = null;
+  /** The first SMS to a member of the public. */
+  firstPublicAt: number | null = null;
   /** The first all-clear (a Cancel's SMS): not a warning message still in flight. */
   allClearAt: number | null = null;
   reset() {
     this.posts.clear();
     this.public = 0;
     this.firstAt = null;
+    this.firstPublicAt = null;
     this.allClearAt = null;
   }
 }
@@ -60,7 +63,10 @@ gateway.record = (m) => {
   if (seen.allClearAt === null && m.body.includes("预警解除")) seen.allClearAt = at;
   if (m.to.startsWith("+86136")) {
     if (!seen.posts.has(m.to)) seen.posts.set(m.to, at);
-  } else if (m.to.startsWith("+86137")) seen.public++;
+  } else if (m.to.startsWith("+86137")) {
+    seen.public++;
+    seen.firstPublicAt ??= at;
+  }
   if (CALLBACKS && m.statusCallback) callbacks.push(m);
 };
 
@@ -327,6 +333,7 @@ try {
   await until("half the public", () => seen.public >= half, 1_800_000);
   await probing;
   const halfCity = performance.now() - city.t0;
+  const firstPublicCity = (seen.firstPublicAt ?? Number.NaN) - city.t0;
   const postsByHalf = seen.posts.size;
   const readCity = await readMs(city.id);
   // With receipts, what staff see at that moment: the coverage they have counted so far.
@@ -359,6 +366,7 @@ try {
     responsible_p90_ms_city: Math.round(percentile(postTimes, 90)),
     responsible_posts: posts,
     posts_sent_by_half_public: postsByHalf,
+    first_public_ms_city: seen.firstPublicAt === null ? "na" : Math.round(firstPublicCity),
     half_public_ms_city: Math.round(halfCity),
     read_ms_idle: Math.round(readVillage),
     read_ms_city_sending: Math.round(readCity),
