@@ -3,7 +3,7 @@
 import postgres, { type Sql } from "postgres";
 import { sql as q } from "drizzle-orm";
 import { startScratchPostgres } from "../src/db/embedded.js";
-import { runMigrations } from "../src/db/migrate.js";
+import { migrateDatabase } from "../src/db/migrate.js";
 import { CONNECTION, createDb, type Db } from "../src/db/client.js";
 import { seedAreas } from "../src/seed/areas.js";
 import { insertUser } from "../src/db/queries/users.js";
@@ -35,8 +35,8 @@ export async function benchDb(): Promise<BenchDb> {
   await admin.unsafe(`create database ${name}`);
   const u = new URL(adminUrl);
   u.pathname = `/${name}`;
+  await migrateDatabase(u.toString());
   const sql = postgres(u.toString(), { max: 12, onnotice: () => {}, connection: CONNECTION });
-  await runMigrations(sql);
   const db = createDb(sql);
   await seedAreas(db);
   return {

@@ -3,7 +3,7 @@
 import postgres, { type Sql } from "postgres";
 import { join } from "node:path";
 import { CONNECTION, createDb, type Db } from "./db/client.js";
-import { runMigrations } from "./db/migrate.js";
+import { migrateDatabase } from "./db/migrate.js";
 import { startEmbeddedPostgres, type EmbeddedHandle } from "./db/embedded.js";
 import { seedAreas } from "./seed/areas.js";
 import type { Logger } from "./lib/log.js";
@@ -33,9 +33,9 @@ export async function openDatabase(opts: {
     embedded = await startEmbeddedPostgres({ dataDir: join(opts.dataDir, "pg"), log: (m) => opts.log.warn(m) });
     url = embedded.url;
   }
+  await migrateDatabase(url);
   const sql = connect(url, opts.max);
   const db = createDb(sql);
-  await runMigrations(sql);
   const seeded = await seedAreas(db);
   if (seeded > 0) opts.log.info("seeded areas", { rows: seeded });
   return {

@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import { drizzle } from "drizzle-orm/postgres-js";
-import type { Sql } from "postgres";
+import postgres, { type Sql } from "postgres";
 import { databaseFunctions } from "./sql/functions.js";
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../drizzle", import.meta.url));
@@ -22,4 +22,18 @@ export async function runMigrations(client: Sql): Promise<void> {
     // This month's and the next two months' ledger partitions (the retention job keeps them ahead).
     await tx.unsafe("select ensure_ledger_partitions(now()::date, 3)");
   });
+}
+
+/** Migrates the database at `url` on a connection of its own, closed before returning.
+ * A pool that will query the database must connect after this: postgres.js learns the
+ * array types once per connection, as it connects, and a connection that ran the
+ * migrations met the enums before they existed (it sent an enum array parameter as
+ * "sms,email" until recycled; test/db/fresh-database.test.ts). */
+export async function migrateDatabase(url: string): Promise<void> {
+  const client = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await runMigrations(client);
+  } finally {
+    await client.end({ timeout: 5 });
+  }
 }
