@@ -74,7 +74,7 @@ export async function escalationsOf(
           -- Step 1 of an ordinary chain is the primary posts' own copy of the warning.
           select d.* from recipients pr
           join deliveries d on d.warning_id = c.warning_id and d.recipient_id = pr.id and d.purpose = 'warning'
-            and d.channel = any(${sql.param([...PERSON_CHANNELS])}::channel[])
+            and d.channel = any(${sql.param([...PERSON_CHANNELS])}::text[]::channel[])
           where pr.village_code = c.village_code and pr.role = 'primary' and pr.audiences && ${sql.param([...RESPONSIBLE_AUDIENCES])}::text[]
         ) d join recipients r on r.id = d.recipient_id
       ), '[]'::jsonb) as messages

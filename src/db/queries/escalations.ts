@@ -81,7 +81,9 @@ function withStepMessages(due: SQL, at: string) {
       where (ch.kind = 'sms' or p.email is not null)
         and not (p.step = 1 and p.reason = 'no_ack' and exists (
           select 1 from deliveries d where d.warning_id = p.warning_id and d.recipient_id = p.id
-            and d.purpose = 'warning' and d.channel = any(${sql.param([...PERSON_CHANNELS])}::channel[])
+            -- text[], a type every connection knows: an enum array type is learnt per
+            -- connection when it connects (src/db/migrate.ts migrateDatabase).
+            and d.purpose = 'warning' and d.channel = any(${sql.param([...PERSON_CHANNELS])}::text[]::channel[])
             and d.status <> 'failed'))
         and not exists (
           select 1 from deliveries d where d.warning_id = p.warning_id and d.recipient_id = p.id and d.purpose = 'escalation'
