@@ -2,9 +2,9 @@
 // dispatcher loops (the full engine: the walks' claims writing the rows, render, pace,
 // send, record, coverage counters), against a bare claim-and-mark loop over the same
 // number of rows written beforehand (writeQueuedRows) in the same run: the database's own
-// ceiling, which does not count writing the rows. Then the same drain by 1, 2 and 4 dispatcher processes (child
-// processes of 2 loops each, started and stopped by this one). Prints one line of
-// key=value figures.
+// ceiling, which does not count writing the rows. Then the same drain by 1, 2 and 4
+// dispatcher processes (child processes of 2 loops each, started and stopped by this one).
+// Prints one line of key=value figures.
 import { fork, type ChildProcess } from "node:child_process";
 import { sql } from "drizzle-orm";
 import {
@@ -16,6 +16,7 @@ import {
   rssMb,
   seedPeople,
   issueBenchWarning,
+  unsent,
   writeQueuedRows,
 } from "./lib.js";
 import { DispatchRunner } from "../src/dispatch/runner.js";
@@ -71,11 +72,7 @@ async function stopChild(c: ChildProcess) {
 
 async function waitDrained(warningId: string) {
   for (;;) {
-    const [r] = await b.db.execute<{ n: number }>(
-      sql`select (select count(*) from deliveries where warning_id = ${warningId} and status in ('queued', 'sending'))::int
-        + (select coalesce(sum(pending), 0) from coverage_counts where warning_id = ${warningId})::int as n`,
-    );
-    if (r!.n === 0) return;
+    if ((await unsent(b.db, warningId)) === 0) return;
     await new Promise((res) => setTimeout(res, 50));
   }
 }

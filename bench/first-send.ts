@@ -8,6 +8,7 @@
 // Prints one line of key=value figures.
 import { sql } from "drizzle-orm";
 import {
+  unsent,
   benchApp,
   benchDb,
   benchRenderer,
@@ -89,14 +90,7 @@ async function approveAndSend(
 }
 
 const drained = async (id: string) => {
-  while (
-    (
-      await one<{ n: number }>(sql`select (select count(*) from deliveries where warning_id = ${id}
-    and status in ('queued', 'sending'))::int
-    + (select coalesce(sum(pending), 0) from coverage_counts where warning_id = ${id})::int as n`)
-    ).n > 0
-  )
-    await tick();
+  while ((await unsent(b.db, id)) > 0) await tick();
 };
 
 try {

@@ -111,6 +111,15 @@ export async function writeQueuedRows(db: Db, warningId: string): Promise<number
   return r!.n;
 }
 
+/** What a warning has still to send: its queued and sending rows, and the people its walks
+ * have not written yet. */
+export async function unsent(db: Db, warningId: string): Promise<number> {
+  const [r] = await db.execute<{ n: number }>(q`
+    select (select count(*) from deliveries where warning_id = ${warningId} and status in ('queued', 'sending'))::int
+      + (select coalesce(sum(pending), 0) from coverage_counts where warning_id = ${warningId})::int as n`);
+  return r!.n;
+}
+
 /** `n` synthetic people spread over Chifeng's 2,457 villages in proportion to population. */
 export async function seedPeople(db: Db, n: number): Promise<number> {
   const [r] = await db.execute<{ n: number }>(q`

@@ -56,21 +56,22 @@ export async function pickLane(
   return r ? { lane: r.lane, priority: Number(r.priority), levelRank: Number(r.level_rank), walk: r.walk } : null;
 }
 
+/** A claim of one lane and one class (dispatch priority and level), by queued rows
+ * (claimLane) or by a walk (walks.ts claimWalk). */
+export interface ClassClaim {
+  channel: ChannelKind;
+  lane: string;
+  priority: number;
+  levelRank: number;
+  limit: number;
+  owner: string;
+  now: Date;
+  leaseMs: number;
+}
+
 /** Claims up to `limit` due rows of one lane and one class (dispatch priority and level):
  * a single-lane FOR UPDATE SKIP LOCKED, and a batch never mixes a later class in. */
-export async function claimLane(
-  db: Db,
-  o: {
-    channel: ChannelKind;
-    lane: string;
-    priority: number;
-    levelRank: number;
-    limit: number;
-    owner: string;
-    now: Date;
-    leaseMs: number;
-  },
-): Promise<ClaimedDelivery[]> {
+export async function claimLane(db: Db, o: ClassClaim): Promise<ClaimedDelivery[]> {
   const now = o.now.toISOString();
   const rows = await db.execute<{
     id: string;
@@ -151,10 +152,7 @@ export async function claimBatch(
 
 /** A batch from the picked lane and class: its queued rows, or its walk's next people.
  * `ended`: the class's walks ended with nothing to send (the lane is worth a new pick). */
-async function claimFrom(
-  db: Db,
-  o: LanePick & { channel: ChannelKind; limit: number; owner: string; now: Date; leaseMs: number },
-): Promise<{ rows: ClaimedDelivery[]; ended?: boolean }> {
+async function claimFrom(db: Db, o: ClassClaim & LanePick): Promise<{ rows: ClaimedDelivery[]; ended?: boolean }> {
   if (!o.walk) return { rows: await claimLane(db, o) };
   const { rows, ended } = await claimWalk(db, o);
   return {

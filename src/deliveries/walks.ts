@@ -15,6 +15,7 @@ import type { Language } from "../domain/vocabulary.js";
 import { addressOf, firstLane, inCounty, prefixes, reachable } from "../dispatch/audience.js";
 import { changedColumns, countChanges } from "./coverage.js";
 import { inForceSql } from "../warnings/lifecycle.js";
+import type { ClassClaim } from "./claims.js";
 
 export interface Walk {
   warningId: string;
@@ -230,19 +231,7 @@ async function finishWalk(tx: Db, walk: Walk, now: Date): Promise<void> {
 /** Claims the next batch of the lane's most urgent open walk of this class (one lane, one
  * class, as claimLane), writing its rows `sending`; empty when other claimers hold them all
  * or the walks of the class ended. */
-export async function claimWalk(
-  db: Db,
-  o: {
-    channel: string;
-    lane: string;
-    priority: number;
-    levelRank: number;
-    limit: number;
-    owner: string;
-    now: Date;
-    leaseMs: number;
-  },
-): Promise<{ rows: WrittenRow[]; ended: boolean }> {
+export async function claimWalk(db: Db, o: ClassClaim): Promise<{ rows: WrittenRow[]; ended: boolean }> {
   const at = o.now.toISOString();
   return db.transaction(async (tx) => {
     // A walk may end with an empty batch (its last people left since the plan): then the

@@ -2,7 +2,8 @@
 // its issuing transaction, one step per transaction (progressive.ts): its targets first
 // (planDeliveries: the villages, i.e. the coverage denominator, complete before any row;
 // county platforms), then the people who must act one county per step (planCountyPeople),
-// its loudspeakers and displays (planDevices), then the public one county per step. A
+// its loudspeakers and displays (planDevices), then the public one county per step, as
+// walks (planCountyWalks: counted, its rows written by the claims, deliveries/walks.ts). A
 // small version (officials alone, devices alone) is planned whole by planDeliveries inside
 // its issuing transaction. Nothing loops per recipient in Node.
 import { inArray, sql, type SQL } from "drizzle-orm";
@@ -10,7 +11,6 @@ import type { Db } from "../db/client.js";
 import type { Warning } from "../db/queries/warnings.js";
 import { warnings } from "../db/schema/index.js";
 import {
-  CHANNEL_TARGETS,
   DEVICE_CHANNELS,
   DISPATCH_PRIORITY,
   FIRST_LANE_AUDIENCES,
@@ -129,9 +129,9 @@ export async function planCountyPeople(
   now: Date,
   phase: PlanCursor["phase"] = "public",
 ): Promise<number> {
+  if (w.msgType !== "Cancel" && phase === "public") return planCountyWalks(tx, w, county, now);
   const at = now.toISOString();
   const rank = LEVEL_RANK[w.level];
-  if (w.msgType !== "Cancel" && phase === "public") return planCountyWalks(tx, w, county, now);
   const [r] = await tx.execute<{ n: number }>(
     w.msgType === "Cancel"
       ? cancelDeliveries(w, rank, at, { county })
@@ -151,21 +151,22 @@ export async function planCountyPeople(
  * A county's public as walks (deliveries/walks.ts), one per person channel: its people
  * (outside the first lane, planned already) with an address on the channel, counted per
  * village into `targeted` and `pending`, a block of ledger ids reserved for them (and some
- * to spare), and one public_walks row per channel. No row per person: the claim writes them batch by batch.
- * Those without an address on a channel are written at once, `failed` (no_address), as
+ * to spare), and one public_walks row per channel. No row per person: the claims write
+ * them batch by batch. Those without an address on a channel are written at once, `failed` (no_address), as
  * before: staff see whose contacts are missing while the storm is on, not as a walk
  * reaches them. Returns the people planned, all channels together (what the county's
  * rows would have been).
  */
 async function planCountyWalks(tx: Db, w: Warning, county: string, now: Date): Promise<number> {
-  const { personChannels } = channelsOf(w);
+  const channels = channelsOf(w);
+  const { personChannels } = channels;
   if (personChannels.length === 0) return 0;
   const rank = LEVEL_RANK[w.level];
   const [failed] = await tx.execute<{ n: number }>(
     warningDeliveries(w, {
       rank,
       at: now.toISOString(),
-      ...channelsOf(w),
+      ...channels,
       people: sql`not (${firstLane}) and ${inCounty(sql`r.village_code`, county)}`,
       villages: inCounty(sql`tv.village_code`, county),
       devices: false,

@@ -97,20 +97,21 @@ interface Entry {
 }
 
 const now = new Date();
+/** One lane and class, as the dispatcher's claims name them. */
+const classClaim: claims.ClassClaim = {
+  channel: "sms",
+  lane: LANE,
+  priority: 1,
+  levelRank: 2,
+  limit: 500,
+  owner: "o",
+  now,
+  leaseMs: 10_000,
+};
 const HOT: Record<string, Entry> = {
   claimLane: {
     scope: "lane",
-    run: (db) =>
-      claims.claimLane(db, {
-        channel: "sms",
-        lane: LANE,
-        priority: 1,
-        levelRank: 2,
-        limit: 500,
-        owner: "o",
-        now,
-        leaseMs: 10_000,
-      }),
+    run: (db) => claims.claimLane(db, classClaim),
     expect: (s) => laneCond.test(s.conds),
   },
   renewLeases: {
@@ -142,17 +143,7 @@ const HOT: Record<string, Entry> = {
   },
   claimWalk: {
     scope: "lane",
-    run: (db) =>
-      walks.claimWalk(db, {
-        channel: "sms",
-        lane: LANE,
-        priority: 1,
-        levelRank: 2,
-        limit: 500,
-        owner: "o",
-        now,
-        leaseMs: 10_000,
-      }),
+    run: (db) => walks.claimWalk(db, classClaim),
     expect: (s) => s.table === "public_walks" && laneCond.test(s.conds),
   },
   writeWalkBatch: {

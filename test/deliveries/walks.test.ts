@@ -13,7 +13,7 @@ import { drainWith } from "../helpers/dispatch.js";
 import { LoopbackChannel } from "../helpers/loopback-channel.js";
 import { untilSomeoneWaitsOnALock } from "../helpers/locks.js";
 import { deferred } from "../helpers/deferred.js";
-import { claimBatch, expireEnded, recordOutcomes } from "../../src/deliveries/claims.js";
+import { claimBatch, expireEnded, recordOutcomes, type ClaimedDelivery } from "../../src/deliveries/claims.js";
 import { lockOpenWalks } from "../../src/deliveries/walks.js";
 import { createDb } from "../../src/db/client.js";
 
@@ -25,6 +25,20 @@ const walksOf = (c: TestContext, id: string) =>
   c.tdb.db.execute<{ lane: string; channel: string; planned: number; taken: number; done: boolean }>(sql`
     select lane, channel::text, planned, taken, done_at is not null as done from public_walks
     where warning_id = ${id} order by channel`);
+
+/** The sender's record of a claimed batch (owner "t"), every message sent. */
+const recordSent = (c: TestContext, batch: ClaimedDelivery[]) =>
+  recordOutcomes(
+    c.tdb.db,
+    "t",
+    c.clock.now,
+    batch.map((d) => ({
+      id: d.id,
+      kind: "sent" as const,
+      providerId: `walk-${d.id}`,
+      renderedLanguage: "zh" as const,
+    })),
+  );
 
 const smsCounts = async (c: TestContext, id: string) =>
   (await json(await c.request("GET", `/api/v1/warnings/${id}/coverage`))).channels.sms as Record<string, number>;
@@ -60,17 +74,7 @@ describe("a county's public walk", () => {
       select status, lease_owner, attempts from deliveries where id = any(${sql.param(batch.map((d) => d.id))}::bigint[])`);
     expect(rows).toEqual(Array(4).fill({ status: "sending", lease_owner: "t", attempts: 1 }));
     expect(await pendingOf(db, w.id)).toBe(7);
-    await recordOutcomes(
-      db,
-      "t",
-      c.clock.now,
-      batch.map((d) => ({
-        id: d.id,
-        kind: "sent" as const,
-        providerId: `walk-${d.id}`,
-        renderedLanguage: "zh" as const,
-      })),
-    );
+    await recordSent(c, batch);
     expect(await smsCounts(c, w.id)).toMatchObject({ targeted: 10, sent: 4 });
 
     await drainWith(c, new LoopbackChannel("sms"));
@@ -139,17 +143,7 @@ describe("a county's public walk", () => {
     // Two reached before the cancel.
     const batch = await claimBatch(db, { channel: "sms", limit: 2, owner: "t", now: c.clock.now, leaseMs: 60_000 });
     expect(batch.map((d) => d.warningId)).toEqual([w.id, w.id]);
-    await recordOutcomes(
-      db,
-      "t",
-      c.clock.now,
-      batch.map((d) => ({
-        id: d.id,
-        kind: "sent" as const,
-        providerId: `walk-${d.id}`,
-        renderedLanguage: "zh" as const,
-      })),
-    );
+    await recordSent(c, batch);
     const r = await c.request("POST", `/api/v1/warnings/${w.id}/cancel`, {
       key: c.users.issuer.key,
       json: { reason: "险情解除" },

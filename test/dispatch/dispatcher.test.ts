@@ -8,7 +8,7 @@ import { defaultDispatchOptions, dispatchOnce, newRamp, type LoopDeps } from "..
 import { claimBatch, expireEnded, recordOutcomes, recoverLeases } from "../../src/deliveries/claims.js";
 import { applyProviderReports } from "../../src/deliveries/reports.js";
 import { unpaced } from "../../src/dispatch/pacer.js";
-import { startRunner } from "../helpers/dispatch.js";
+import { drain, startRunner } from "../helpers/dispatch.js";
 import { DispatchRunner } from "../../src/dispatch/runner.js";
 import { silentLogger } from "../../src/lib/log.js";
 
@@ -31,13 +31,6 @@ function loop(c: TestContext, channel: LoopbackChannel, over: Partial<LoopDeps> 
     options: { ...defaultDispatchOptions, batchSize: 100 },
     ...over,
   };
-}
-/** Cycles until nothing is due: a batch is one lane and one class, and a walk's batch
- * never mixes in the queued rows earlier tests left in the same lane. */
-async function drain(deps: LoopDeps): Promise<number> {
-  let n = 0;
-  for (let got = await dispatchOnce(deps); got > 0; got = await dispatchOnce(deps)) n += got;
-  return n;
 }
 const issue = (c: TestContext, over: Record<string, unknown> = {}) =>
   createIssued(c, { areas: { codes: [V] }, channels: ["sms"], level: "orange", ...over });

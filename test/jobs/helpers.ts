@@ -3,7 +3,8 @@ import { sql } from "drizzle-orm";
 import type { Job } from "../../src/jobs/job.js";
 import type { TestContext } from "../helpers/context.js";
 import { LoopbackChannel, plainRenderer } from "../helpers/loopback-channel.js";
-import { defaultDispatchOptions, dispatchOnce } from "../../src/dispatch/dispatcher.js";
+import { defaultDispatchOptions } from "../../src/dispatch/dispatcher.js";
+import { drain } from "../helpers/dispatch.js";
 import { unpaced } from "../../src/dispatch/pacer.js";
 import { silentLogger } from "../../src/lib/log.js";
 import type { ChannelKind } from "../../src/domain/vocabulary.js";
@@ -28,7 +29,7 @@ export async function dispatch(c: TestContext, kind: ChannelKind, at: Date) {
     log: silentLogger,
     options: defaultDispatchOptions,
   };
-  for (let i = 0; i < 1_000 && (await dispatchOnce(deps)) > 0; i++);
+  await drain(deps);
   return ch;
 }
 

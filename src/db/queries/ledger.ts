@@ -42,6 +42,11 @@ export interface RetentionResult {
   archivedWarnings: string[];
 }
 
+/** A warning that may still write rows although it ended: its plan still pending, or a
+ * walk whose remaining people the expiry maintenance has not written yet. */
+const stillWriting = sql`(w.plan_state = 'pending'
+  or exists (select 1 from public_walks pw where pw.warning_id = w.id and pw.done_at is null))`;
+
 /**
  * Drops every monthly partition that ends at or before `cutoff` and holds no warning still
  * in force or still planning; deletes the same warnings' rows from the default partition;
@@ -51,13 +56,10 @@ export interface RetentionResult {
  * last, after the default partition's rows are gone, and only the archive marks follow;
  * the archived warnings' per-person rows go afterwards (pruneArchivedPersons), outside it.
  */
-/** A warning that may still write rows although it ended: its plan still pending, or a
- * walk whose remaining people the expiry maintenance has not written yet. */
-const stillWriting = sql`(w.plan_state = 'pending'
-  or exists (select 1 from public_walks pw where pw.warning_id = w.id and pw.done_at is null))`;
-
 export async function applyRetention(tx: Db, cutoff: Date, now: Date): Promise<RetentionResult> {
   const at = now.toISOString();
+  // A warning whose rows must stay: in force, or still writing some.
+  const live = sql`(${inForceSql("w", at)} or ${stillWriting})`;
   const out: RetentionResult = { dropped: [], kept: [], defaultRows: 0, archivedWarnings: [] };
   const expired: LedgerPartition[] = [];
   for (const p of await ledgerPartitions(tx)) {
@@ -65,14 +67,14 @@ export async function applyRetention(tx: Db, cutoff: Date, now: Date): Promise<R
     const [busy] = await tx.execute<{ n: number }>(sql`
       select count(*)::int as n from warnings w
       where w.issued_at >= ${p.from.toISOString()}::timestamptz and w.issued_at < ${p.to.toISOString()}::timestamptz
-        and (${inForceSql("w", at)} or ${stillWriting})`);
+        and ${live}`);
     if ((busy?.n ?? 0) > 0) out.kept.push(p.name);
     else expired.push(p);
   }
   const gone = await tx.execute(sql`
     delete from deliveries_default d using warnings w
     where w.id = d.warning_id and d.issued_at < ${cutoff.toISOString()}::timestamptz
-      and not (${inForceSql("w", at)} or ${stillWriting})`);
+      and not ${live}`);
   out.defaultRows = gone.count;
   // Give up (and try again at the next run) rather than queue every claim behind a long
   // transaction for more than a moment: the drop waits for the ledger's lock, and everyone
@@ -85,7 +87,7 @@ export async function applyRetention(tx: Db, cutoff: Date, now: Date): Promise<R
   const archived = await tx.execute<{ id: string }>(sql`
     update warnings w set ledger_archived_at = ${at}::timestamptz
     where w.ledger_archived_at is null and w.issued_at < ${cutoff.toISOString()}::timestamptz
-      and not (${inForceSql("w", at)} or ${stillWriting})
+      and not ${live}
       and not exists (select 1 from deliveries d where d.warning_id = w.id)
     returning w.id`);
   out.archivedWarnings = archived.map((r) => r.id);
