@@ -9,9 +9,14 @@ export interface WallClock {
   minute: string;
 }
 
-export function wallClock(d: Date, timeZone: string): WallClock {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-GB", {
+/** One formatter per time zone: building one loads the zone's ICU data (measured 4-8 ms,
+ * on the path from a city-wide approve to its 10,000 device frames). */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-GB", {
       timeZone,
       year: "numeric",
       month: "2-digit",
@@ -19,7 +24,15 @@ export function wallClock(d: Date, timeZone: string): WallClock {
       hour: "2-digit",
       minute: "2-digit",
       hourCycle: "h23",
-    })
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+export function wallClock(d: Date, timeZone: string): WallClock {
+  const parts = Object.fromEntries(
+    formatterFor(timeZone)
       .formatToParts(d)
       .map((p) => [p.type, p.value]),
   ) as Record<string, string>;
