@@ -1,5 +1,5 @@
 // Builds command frames: one render and one serialization per (warning, channel,
-// language) per batch, then one small JSON frame per device.
+// language) per batch, then one small JSON frame per device: its id and the shared tail.
 import type { Db } from "../db/client.js";
 import type { Warning } from "../db/queries/warnings.js";
 import type { Policy } from "../config/grading.js";
@@ -9,20 +9,27 @@ import { CHANNEL_TARGETS, type Language } from "../domain/vocabulary.js";
 import type { DeviceCommandRow } from "./queries.js";
 import type { CommandFrame } from "./protocol.js";
 
+/** A device's command: its row, the language it was rendered in, and the frame's JSON. */
+export interface BuiltCommand {
+  row: DeviceCommandRow;
+  language: Language;
+  json: string;
+}
+
 export async function buildCommands(
   db: Db,
   rows: DeviceCommandRow[],
   o: { renderer: MessageRenderer | null; policy: Policy; stop?: "ended" },
-): Promise<{ row: DeviceCommandRow; frame: CommandFrame; json: string }[]> {
+): Promise<BuiltCommand[]> {
   if (rows.length === 0) return [];
   const warnings = await batchWarnings(db, [...new Set(rows.map((r) => r.warningId))]);
   // Without templates configured a device still gets readable text rather than nothing.
   const render = async (w: Warning, channel: DeviceCommandRow["channel"], language: Language) =>
     o.renderer ? o.renderer.render(w, channel, language) : { text: `${w.headline}。${w.description}`, language };
-  const out: { row: DeviceCommandRow; frame: CommandFrame; json: string }[] = [];
+  const out: BuiltCommand[] = [];
   // Everything but the id is shared per (warning, channel, language): serialize it once,
   // not once per device (a city-wide warning is thousands of identical frames).
-  const tails = new Map<string, { body: Omit<CommandFrame, "type" | "id">; json: string }>();
+  const tails = new Map<string, { language: Language; json: string }>();
   for (const row of rows) {
     const w = warnings.get(row.warningId);
     if (!w) continue;
@@ -49,12 +56,12 @@ export async function buildCommands(
           expires: w.expires.toISOString(),
         },
       };
-      tail = { body, json: JSON.stringify(body).slice(1) };
+      tail = { language, json: JSON.stringify(body).slice(1) };
       tails.set(key, tail);
     }
     // A stop for an ended warning has its own id (the play's, negated), never the play's.
     const id = o.stop ? -row.id : row.id;
-    out.push({ row, frame: { type: "command", id, ...tail.body }, json: `{"type":"command","id":${id},${tail.json}` });
+    out.push({ row, language: tail.language, json: `{"type":"command","id":${id},${tail.json}` });
   }
   return out;
 }
