@@ -91,7 +91,7 @@ try {
     Array.from({ length: LOOPS }, async () => {
       for (;;) {
         const rows = await b.sql`
-        with c as (select id from deliveries where status = 'queued' and channel = 'sms' order by level_rank, next_attempt_at limit 1000 for update skip locked)
+        with c as (select id from deliveries where status = 'queued' and device_id is null and channel = 'sms' order by level_rank, next_attempt_at limit 1000 for update skip locked)
         update deliveries d set status = 'sending', lease_until = now() + interval '1 minute' from c where d.id = c.id returning d.id`;
         if (rows.length === 0) return;
         await markSent(

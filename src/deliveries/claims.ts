@@ -38,6 +38,11 @@ export interface LanePick {
   walk: boolean;
 }
 
+/** Rows the dispatcher claims: people's and county platforms' (an eb row's device_id is
+ * its platform). Loudspeaker and display commands are the hub's. Written as the claim
+ * index's own condition, so the planner can use that partial index. */
+export const CLAIMABLE = sql.raw(`(device_id is null or channel = 'eb')`);
+
 export async function pickLane(
   db: Db,
   o: { channel: ChannelKind; now: Date; notLanes?: string[] },
@@ -46,7 +51,7 @@ export async function pickLane(
   const [r] = await db.execute<{ lane: string; priority: number; level_rank: number; walk: boolean }>(sql`
     select lane, priority, level_rank, walk from (
       (select lane, priority, level_rank, next_attempt_at as due, false as walk from deliveries
-      where status = 'queued' and channel = ${o.channel} and next_attempt_at <= ${now}::timestamptz
+      where status = 'queued' and ${CLAIMABLE} and channel = ${o.channel} and next_attempt_at <= ${now}::timestamptz
         ${o.notLanes?.length ? sql`and lane <> all(${sql.param(o.notLanes)}::text[])` : sql``}
       order by priority, level_rank, next_attempt_at
       limit 1)
@@ -86,7 +91,8 @@ export async function claimLane(db: Db, o: ClassClaim): Promise<ClaimedDelivery[
   }>(sql`
     with c as (
       select id from deliveries
-      where status = 'queued' and channel = ${o.channel} and priority = ${o.priority} and level_rank = ${o.levelRank}
+      where status = 'queued' and ${CLAIMABLE} and channel = ${o.channel} and priority = ${o.priority}
+        and level_rank = ${o.levelRank}
         and lane = ${o.lane} and next_attempt_at <= ${now}::timestamptz
       order by next_attempt_at
       limit ${o.limit}

@@ -76,7 +76,7 @@ export interface PlanOptions {
 /** Whether people who must act still wait for a message queued less than PUBLIC_HOLD_MS ago. */
 const firstLaneWaiting = (now: Date) => sql`exists (
   select 1 from deliveries d
-  where d.status = 'queued' and d.priority = ${DISPATCH_PRIORITY.responsible}
+  where d.status = 'queued' and d.device_id is null and d.priority = ${DISPATCH_PRIORITY.responsible}
     and d.next_attempt_at <= ${now.toISOString()}::timestamptz
     and d.queued_at > ${new Date(now.getTime() - PUBLIC_HOLD_MS).toISOString()}::timestamptz)`;
 

@@ -59,6 +59,8 @@ function ledgerScans(plan: string[]): { table: string; head: string; conds: stri
 const countsChangedRows = (s: { table: string; conds: string }) =>
   s.table === "coverage_villages" && /warning_id = ch\.warning_id/.test(s.conds) && /village_code = /.test(s.conds);
 
+/** The claim index on each monthly partition (drizzle/0027: people's and eb rows only). */
+const CLAIM_INDEX = /using deliveries_\w+_channel_priority_level_rank_next_attempt_\w*idx/;
 const laneCond = new RegExp(`lane = '${LANE}'`);
 const countyRange = new RegExp(`village_code >= '${LANE}000000'.*village_code <= '${LANE}999999'`);
 
@@ -112,7 +114,9 @@ const HOT: Record<string, Entry> = {
   claimLane: {
     scope: "lane",
     run: (db) => claims.claimLane(db, classClaim),
-    expect: (s) => laneCond.test(s.conds),
+    // By the claim index (partial: its condition is in the claim, claims.ts CLAIMABLE),
+    // then the claimed rows by id.
+    expect: (s) => laneCond.test(s.conds) && (CLAIM_INDEX.test(s.head) || /\bid = c\.id/.test(s.conds)),
   },
   renewLeases: {
     scope: "lane",
@@ -175,7 +179,9 @@ const HOT: Record<string, Entry> = {
     scope: "all lanes",
     why: "the read that chooses the lane (queued rows, open walks): no lock, so a multi-shard read under Citus",
     run: (db) => claims.pickLane(db, { channel: "sms", now }),
-    expect: (s) => (/channel = 'sms'/.test(s.conds) && !/lane = /.test(s.conds)) || s.table === "public_walks",
+    expect: (s) =>
+      (/channel = 'sms'/.test(s.conds) && !/lane = /.test(s.conds) && CLAIM_INDEX.test(s.head)) ||
+      s.table === "public_walks",
   },
   "applyProviderReports (a Twilio callback, its lane in the URL)": {
     scope: "lane",

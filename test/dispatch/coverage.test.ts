@@ -14,6 +14,7 @@ import { defaultDispatchOptions, dispatchOnce } from "../../src/dispatch/dispatc
 import { unpaced } from "../../src/dispatch/pacer.js";
 import { applyDeliveryReports, applyProviderReports } from "../../src/deliveries/reports.js";
 import { silentLogger } from "../../src/lib/log.js";
+import { pushDeviceCommands } from "../helpers/dispatch.js";
 
 const ctx = useContext();
 const VA = "150402002001",
@@ -61,8 +62,10 @@ beforeAll(async () => {
   sms.behaviourFor.set("+8613100000003", "permanent");
   await send(sms);
   await send(new LoopbackChannel("email"));
-  await send(new LoopbackChannel("loudspeaker"));
-  await send(new LoopbackChannel("display"));
+  expect((await pushDeviceCommands(db, w.id, c.clock.now)).map((r) => r.channel).sort()).toEqual([
+    "display",
+    "loudspeaker",
+  ]);
 
   const pid = async (recipient: number | string, channel: string) => {
     const [r] = await db.execute<{ id: string; provider_id: string }>(

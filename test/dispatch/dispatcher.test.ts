@@ -8,7 +8,7 @@ import { defaultDispatchOptions, dispatchOnce, newRamp, type LoopDeps } from "..
 import { claimBatch, expireEnded, recordOutcomes, recoverLeases } from "../../src/deliveries/claims.js";
 import { applyProviderReports } from "../../src/deliveries/reports.js";
 import { unpaced } from "../../src/dispatch/pacer.js";
-import { drain, startRunner } from "../helpers/dispatch.js";
+import { drain, pushDeviceCommands, startRunner } from "../helpers/dispatch.js";
 import { DispatchRunner } from "../../src/dispatch/runner.js";
 import { silentLogger } from "../../src/lib/log.js";
 
@@ -278,9 +278,12 @@ describe("dispatch", () => {
     const rows = await deliveriesOf(c.tdb.db, cancel.id);
     expect(rows.filter((r) => r.channel === "sms")).toHaveLength(5);
     expect(rows.filter((r) => r.channel === "loudspeaker").map((r) => r.device_id)).toEqual([spk]);
-    const speakers = new LoopbackChannel("loudspeaker");
-    await dispatchOnce(loop(c, speakers));
-    expect(speakers.messages.map((m) => m.message.msgType)).toEqual(["Cancel"]); // the original play command expired
+    // What the hub pushes to the loudspeaker now: the stop alone (the play command expired).
+    const pushed = await pushDeviceCommands(c.tdb.db, cancel.id, c.clock.now);
+    expect(pushed.map((r) => r.deviceId)).toEqual([spk]);
+    expect(await pushDeviceCommands(c.tdb.db, w.id, c.clock.now)).toEqual([]);
+    const play = (await deliveriesOf(c.tdb.db, w.id)).filter((r) => r.channel === "loudspeaker");
+    expect(play.map((r) => r.status)).toEqual(["queued"]); // left for the expiry job, never sent
   });
 
   it("red goes before blue", async () => {

@@ -15,6 +15,8 @@ import postgres from "postgres";
 import { DispatchRunner } from "../../src/dispatch/runner.js";
 import { CONNECTION, createDb } from "../../src/db/client.js";
 import { LoopbackChannel, plainRenderer } from "./loopback-channel.js";
+import type { Db } from "../../src/db/client.js";
+import { markDeviceCommandsSent, queuedDeviceCommands } from "../../src/deliveries/device-commands.js";
 
 const loopOf = (c: TestContext, channel: Channel, options: Partial<DispatchOptions>): LoopDeps => ({
   db: c.tdb.db,
@@ -53,6 +55,19 @@ export function drainWith(c: TestContext, channel: Channel, options: Partial<Dis
  * does as they are claimed. */
 export async function sendAll(c: TestContext, kinds: ("sms" | "email")[] = ["sms", "email"]) {
   for (const kind of kinds) await drainWith(c, new LoopbackChannel(kind));
+}
+
+/** What the hub records when it has pushed a warning's queued loudspeaker and display
+ * commands to devices connected to it (src/hub/delivery.ts): the same read and record,
+ * without the sockets. The dispatcher never claims device commands. Returns them. */
+export async function pushDeviceCommands(db: Db, warningId: string, now: Date) {
+  const rows = await queuedDeviceCommands(db, { warnings: [warningId] }, now);
+  await markDeviceCommandsSent(
+    db,
+    rows.map((r) => ({ id: r.id, language: r.language })),
+    now,
+  );
+  return rows;
 }
 
 /** A started DispatchRunner on a connection pool of its own (its LISTEN and its loops are
