@@ -5,23 +5,21 @@ import WebSocket from "ws";
 type Msg = { cmd: "connect"; url: string; tokens: string[]; burst: number } | { cmd: "report" } | { cmd: "close" };
 
 const sockets: WebSocket[] = [];
-/** Wall-clock ms at which each device got its first `command` frame. */
-const received: number[] = [];
+/** Wall-clock ms at which each device got each warning's `command` frame, by warning id. */
+const received = new Map<string, number[]>();
 /** Wall-clock ms at which each device got each raw baseline frame, by its `seq`. */
 const raw = new Map<number, number[]>();
 
 function open(url: string, token: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false });
-    let got = false;
     ws.on("message", (data) => {
-      const f = JSON.parse(data.toString()) as { type: string; id?: number; seq?: number };
+      const f = JSON.parse(data.toString()) as { type: string; id?: number; seq?: number; warning?: { id: string } };
       if (f.type === "welcome") ws.send(JSON.stringify({ type: "hello", firmware: "bench" }));
       else if (f.type === "command") {
-        if (!got) {
-          got = true;
-          received.push(Date.now());
-        }
+        const at = received.get(f.warning!.id) ?? [];
+        at.push(Date.now());
+        received.set(f.warning!.id, at);
         ws.send(JSON.stringify({ type: "ack", id: f.id, state: "received", at: new Date().toISOString() }));
       } else if (f.type === "bench") {
         const at = raw.get(f.seq!) ?? [];
@@ -48,7 +46,7 @@ process.on("message", async (m: Msg) => {
     }
     process.send!({ connected: sockets.length, ms: Math.round(performance.now() - t) });
   } else if (m.cmd === "report") {
-    process.send!({ received, raw: [...raw] });
+    process.send!({ received: [...received], raw: [...raw] });
   } else {
     for (const ws of sockets) ws.terminate();
     process.exit(0);

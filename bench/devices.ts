@@ -1,9 +1,9 @@
 // bench/devices: 10,000 devices (one loudspeaker per Chifeng village, displays for the
 // rest) connected to a real hub + app on an ephemeral port, clients in a child process.
 // A city-wide red warning goes through the API (draft, submit, approve by a second user);
-// we time approve → each device receiving its command. Baseline in the same run: the same
-// sockets, a raw 1 KB frame sent to each, timed to each device's receipt (p99 of the
-// median run). Also the hub process's memory per connected device. Prints one line.
+// we time approve → each device receiving its command, for three such warnings in turn
+// (p99 of the median run). Baseline in the same run: the same sockets, a raw 1 KB frame
+// sent to each, timed to each device's receipt (p99 of the median of three runs). Also the hub process's memory per connected device. Prints one line.
 import { fork } from "node:child_process";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -23,6 +23,7 @@ import { rendererFor } from "../src/templates/default.js";
 const N = Number(process.env.BENCH_DEVICES ?? 10_000);
 const BURST = 250;
 const RAW_RUNS = 3;
+const ENGINE_RUNS = 3;
 
 const b = await benchDb();
 const child = fork(new URL("./device-clients.ts", import.meta.url).pathname, { execArgv: ["--import", "tsx"] });
@@ -142,33 +143,47 @@ try {
     if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
     return (await r.json()) as { id: string };
   };
-  const draft = await call("/api/v1/warnings", keys.issuer, {
-    type: "rainstorm",
-    level: "red",
-    description: "预计未来3小时赤峰市大部地区将出现100毫米以上降雨。",
-    instruction: "立即转移低洼地带人员。",
-    areas: { codes: ["150400000000"] },
-    audiences: ["public"],
-    channels: ["loudspeaker", "display"],
-    expires: new Date(Date.now() + 6 * 3600_000).toISOString(),
-  });
-  await call(`/api/v1/warnings/${draft.id}/submit`, keys.issuer);
-  const t0 = Date.now();
-  await call(`/api/v1/warnings/${draft.id}/approve`, keys.approver);
-  const approveMs = Date.now() - t0;
-  const acked = Date.now() + 30_000;
-  let delivered = 0;
-  while (Date.now() < acked) {
-    const [r] = await b.db.execute<{ n: number }>(
-      sql`select count(*)::int as n from deliveries where warning_id = ${draft.id} and status = 'delivered'`,
-    );
-    delivered = r!.n;
-    if (delivered >= N) break;
-    await new Promise((r) => setTimeout(r, 100));
+  // Three city-wide warnings, one after another (each once every device has acked the
+  // last): the run with the median p99 is the figure, as for the raw broadcasts.
+  const runs: { id: string; t0: number; approveMs: number; delivered: number }[] = [];
+  for (let run = 0; run < ENGINE_RUNS; run++) {
+    const draft = await call("/api/v1/warnings", keys.issuer, {
+      type: "rainstorm",
+      level: "red",
+      description: "预计未来3小时赤峰市大部地区将出现100毫米以上降雨。",
+      instruction: "立即转移低洼地带人员。",
+      areas: { codes: ["150400000000"] },
+      audiences: ["public"],
+      channels: ["loudspeaker", "display"],
+      expires: new Date(Date.now() + 6 * 3600_000).toISOString(),
+    });
+    await call(`/api/v1/warnings/${draft.id}/submit`, keys.issuer);
+    const t0 = Date.now();
+    await call(`/api/v1/warnings/${draft.id}/approve`, keys.approver);
+    const approveMs = Date.now() - t0;
+    const acked = Date.now() + 30_000;
+    let delivered = 0;
+    while (Date.now() < acked) {
+      const [r] = await b.db.execute<{ n: number }>(
+        sql`select count(*)::int as n from deliveries where warning_id = ${draft.id} and status = 'delivered'`,
+      );
+      delivered = r!.n;
+      if (delivered >= N) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    runs.push({ id: draft.id, t0, approveMs, delivered });
   }
   child.send({ cmd: "report" });
-  const got = await fromChild<{ received: number[]; raw: [number, number[]][] }>();
-  const lat = got.received.map((t) => t - t0).sort((x, y) => x - y);
+  const got = await fromChild<{ received: [string, number[]][]; raw: [number, number[]][] }>();
+  const byWarning = new Map(got.received);
+  const engine = runs
+    .map((r) => {
+      const lat = (byWarning.get(r.id) ?? []).map((t) => t - r.t0).sort((x, y) => x - y);
+      return { ...r, lat, p99: lat.length === N ? percentile(lat, 99) : Infinity };
+    })
+    .sort((x, y) => x.p99 - y.p99);
+  const median = engine[Math.floor(engine.length / 2)]!;
+  const lat = median.lat;
   // Each raw run's per-device receipt latencies; the run with the median p99 is the baseline.
   const rawP99s = got.raw
     .map(([seq, at]) =>
@@ -179,13 +194,13 @@ try {
     )
     .sort((x, y) => x - y);
   const rawP99 = rawP99s[Math.floor(rawP99s.length / 2)] ?? NaN;
-  const p99 = percentile(lat, 99);
+  const p99 = median.p99;
 
   report("devices", {
     devices: N,
     connected: conn.connected,
     connect_ms: conn.ms,
-    approve_http_ms: approveMs,
+    approve_http_ms: median.approveMs,
     received: lat.length,
     received_p50_ms: percentile(lat, 50),
     received_p99_ms: percentile(lat, 99),
@@ -195,7 +210,9 @@ try {
     ratio: (p99 / rawP99).toFixed(2),
     goal_ratio: "<=2",
     within_1s: lat.filter((x) => x <= 1_000).length,
-    delivered_rows: delivered,
+    delivered_rows: median.delivered,
+    p99_ms_runs: engine.map((r) => r.p99).join("/"),
+    raw_p99_ms_runs: rawP99s.join("/"),
     baseline_raw_1kb_all_acks_ms: Math.round(percentile(raw, 50)),
     goal_ms: "<=1000",
     hub_rss_mb: Math.round(process.memoryUsage().rss / 1024 / 1024),
