@@ -33,3 +33,27 @@ export async function awaitPlanSteps(tx: Db, ids: string[]): Promise<void> {
     select pg_advisory_xact_lock_shared(${PLAN_LOCK}::int, hashtext(id::text))
     from unnest(${sql.param(ids)}::uuid[]) id order by id`);
 }
+
+/** The joiners' lock's class (its one key is 0): the letters "join". */
+const JOIN_LOCK = 0x6a6f696e;
+
+/**
+ * A version planned whole inside its issuing transaction (officials alone, devices alone)
+ * is invisible to a late joiner until that transaction commits, and the plan's statements
+ * may have read the people and devices before the joiner committed: each side would leave
+ * the joiner to the other. So such an issue holds this lock shared from before its plan
+ * reads anyone until it commits, and a late joiner takes it exclusively before it looks
+ * for warnings in force: it waits for the issues under way (then sees them, and plans
+ * itself into them), or an issue starting after it waits for its commit (then reads it).
+ * Issues never wait for each other; joiners (a registration, an import) wait for each
+ * other, briefly. A progressive plan is visible from its issue on and is waited for by
+ * awaitPlanSteps instead.
+ */
+export async function holdJoinersOut(tx: Db): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock_shared(${JOIN_LOCK}::int, 0)`);
+}
+
+/** A late joiner's first step (planner.ts planLateJoiners): see holdJoinersOut. */
+export async function awaitIssuesPlanning(tx: Db): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${JOIN_LOCK}::int, 0)`);
+}

@@ -23,7 +23,7 @@ import { notifyDeliveries } from "./notify.js";
 import { planEbDeliveries } from "./eb-plan.js";
 import { ledgerKey } from "./ledger-key.js";
 import { readCursor, TARGETS, type PlanCursor } from "./plan-cursor.js";
-import { awaitPlanSteps } from "./plan-lock.js";
+import { awaitIssuesPlanning, awaitPlanSteps } from "./plan-lock.js";
 import { countPlanned } from "../deliveries/coverage.js";
 import { lockOpenWalks } from "../deliveries/walks.js";
 import { addressOf, firstLane, inCounty, prefixes, reachable } from "./audience.js";
@@ -345,6 +345,9 @@ export async function planLateJoiners(
 ): Promise<{ warningId: string; deliveries: number }[]> {
   if (!only.recipientIds?.length && !only.deviceIds?.length) return [];
   const at = now.toISOString();
+  // A version being planned whole in its issuing transaction cannot be seen yet: wait for
+  // it to commit (plan-lock.ts holdJoinersOut).
+  await awaitIssuesPlanning(tx);
   // A version whose targets are being planned has no villages to find yet: wait for that
   // step before looking, else a targets step that read the people before this joiner
   // committed would miss them and so would we. One that has not started yet reads them

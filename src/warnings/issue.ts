@@ -14,6 +14,7 @@ import { plansProgressively } from "../dispatch/progressive.js";
 import { TARGETS } from "../dispatch/plan-cursor.js";
 import { assertTransition, fromStatesSql, TRANSITIONS } from "./lifecycle.js";
 import { startLedger } from "../deliveries/ledger-ids.js";
+import { holdJoinersOut } from "../dispatch/plan-lock.js";
 
 const intentOnly: PlanResult = {
   villages: 0,
@@ -92,6 +93,9 @@ export async function issueWarning(
       after: { status: prev.ended },
     });
   }
+  // Planned whole here: a person or device registered meanwhile waits for this commit
+  // (plan-lock.ts holdJoinersOut), or this plan waits for theirs and reads them.
+  if (!progressive) await holdJoinersOut(tx);
   const plan = progressive ? intentOnly : await planDeliveries(tx, issued, opts.now);
   // A pending plan has no rows yet: the notice wakes the planners, not the device hubs.
   await Promise.all([

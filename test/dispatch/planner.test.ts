@@ -2,7 +2,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { useContext, type TestContext } from "../helpers/context.js";
 import { sendAll } from "../helpers/dispatch.js";
-import { createIssued, json } from "../helpers/factories.js";
+import { createDraft, createIssued, inHours, json } from "../helpers/factories.js";
+import postgres from "postgres";
+import { createDb } from "../../src/db/client.js";
+import { getWarning } from "../../src/db/queries/warnings.js";
+import { issueWarning } from "../../src/warnings/issue.js";
+import { deferred } from "../helpers/deferred.js";
+import { untilSomeoneWaitsOnALock } from "../helpers/locks.js";
 import { addDevice, addGrid, addPerson, deliveriesOf, setCentroid } from "../helpers/people.js";
 
 const ctx = useContext();
@@ -244,5 +250,51 @@ describe("late joiners", () => {
     expect(again.filter((r) => r.recipient_id === person.id)).toHaveLength(1);
     expect(again.filter((r) => r.device_id === device.id)).toHaveLength(1);
     expect(await population()).toBe(before);
+  });
+
+  it("a device registered while a devices-only warning is issued and planned in one transaction gets it once", async () => {
+    const c = ctx();
+    const V5 = "150402001003";
+    // Approved for later (a scheduled send): the test issues it as the scheduler would, on
+    // its own connection, and holds that transaction open after the plan has read the devices.
+    const draft = await createDraft(c, {
+      areas: { codes: [V5] },
+      channels: ["loudspeaker"],
+      level: "red",
+      sendAt: inHours(c, 1),
+    });
+    await c.request("POST", `/api/v1/warnings/${draft.id}/submit`, { key: c.users.issuer.key });
+    const approved = await c.request("POST", `/api/v1/warnings/${draft.id}/approve`, { key: c.users.approver.key });
+    expect((await json(approved)).status).toBe("approved");
+    const w = (await getWarning(c.tdb.db, draft.id))!;
+    const client = postgres(c.tdb.url, { max: 1, onnotice: () => {} });
+    const planned = deferred();
+    const commit = deferred();
+    const issuing = createDb(client).transaction(async (tx) => {
+      const { plan } = await issueWarning(tx, w, { now: c.clock.now, actor: "scheduler", actorKind: "system" });
+      planned.resolve();
+      await commit.promise;
+      return plan;
+    });
+    try {
+      await planned.promise;
+      const res = c.request("POST", "/api/v1/devices", {
+        key: c.users.admin.key,
+        json: { kind: "loudspeaker", areaCode: V5, name: "换上的控制器" },
+      });
+      let answered = false;
+      void res.finally(() => (answered = true));
+      // Wait on state: the registration waits for the issue to commit (it cannot see it).
+      await untilSomeoneWaitsOnALock(c.tdb.db, () => answered);
+      commit.resolve();
+      expect((await issuing).deliveries).toBe(0); // the plan read no device: there was none
+      const device = await json(await res);
+      const rows = (await deliveriesOf(c.tdb.db, w.id)).filter((r) => r.device_id === device.id);
+      expect(rows.map((r) => r.status)).toEqual(["queued"]);
+    } finally {
+      commit.resolve();
+      await issuing.catch(() => {});
+      await client.end();
+    }
   });
 });
