@@ -107,6 +107,11 @@ describe("the ledger's partitions and retention", () => {
     const after = await coverage(old.id);
     expect({ ...after, ledgerArchivedAt: null }).toEqual({ ...before, ledgerArchivedAt: null });
     expect(after.ledgerArchivedAt).toBe(at.toISOString());
+    // Their id blocks' counters go too; the others' stay.
+    const ledgers = await db.execute<{ warning_id: string }>(
+      sql`select warning_id from delivery_ledgers where warning_id in (${old.id}, ${inDefault.id}, ${lasting.id}, ${recent.id})`,
+    );
+    expect(ledgers.map((l) => l.warning_id).sort()).toEqual([lasting.id, recent.id].sort());
     // The one still in force and the recent one keep theirs.
     expect(await partitionOf(c, lasting.id)).toEqual(["deliveries_p202507"]);
     expect((await partitionOf(c, recent.id)).length).toBe(1);

@@ -95,14 +95,18 @@ export async function applyRetention(tx: Db, cutoff: Date, now: Date): Promise<R
 }
 
 /** Drops archived warnings' per-person de-duplication rows (coverage_persons: the counters
- * already hold the figures). Idempotent, and apart from the drops' transaction: a city's
+ * already hold the figures), their walks and their ledger counters. Idempotent, and apart from the drops' transaction: a city's
  * million rows deleted under the ledger's lock stalled every claim meanwhile. */
 export async function pruneArchivedPersons(db: Db): Promise<number> {
   const r = await db.execute(sql`
     delete from coverage_persons p using warnings w
     where w.id = p.warning_id and w.ledger_archived_at is not null`);
-  // Their walks too: finished (an archived warning has none open), a few rows each.
+  // Their walks too: finished (an archived warning has none open), a few rows each. And
+  // their id blocks' counters (ledger-ids.ts): nothing writes an archived warning's rows
+  // again, and a row per warning ever issued would otherwise stay for good.
   await db.execute(sql`
     delete from public_walks pw using warnings w where w.id = pw.warning_id and w.ledger_archived_at is not null`);
+  await db.execute(sql`
+    delete from delivery_ledgers l using warnings w where w.id = l.warning_id and w.ledger_archived_at is not null`);
   return r.count;
 }
