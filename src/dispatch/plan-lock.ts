@@ -46,8 +46,11 @@ const JOIN_LOCK = 0x6a6f696e;
  * for warnings in force: it waits for the issues under way (then sees them, and plans
  * itself into them), or an issue starting after it waits for its commit (then reads it).
  * Issues never wait for each other; joiners (a registration, an import) wait for each
- * other, briefly. A progressive plan is visible from its issue on and is waited for by
- * awaitPlanSteps instead.
+ * other. The joiner holds it until it commits (an issue starting after its read must see
+ * it), so a small issue waits for a joiner's late-joiner rows: milliseconds for a
+ * registration, but seconds for an import of a million people while a city-wide warning is
+ * in force (an import with no warning in force never takes it). A progressive plan is
+ * visible from its issue on and is waited for by awaitPlanSteps instead.
  */
 export async function holdJoinersOut(tx: Db): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock_shared(${JOIN_LOCK}::int, 0)`);
