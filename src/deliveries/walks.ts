@@ -16,6 +16,7 @@ import { addressOf, firstLane, inCounty, prefixes, reachable } from "../dispatch
 import { changedColumns, countChanges } from "./coverage.js";
 import { inForceSql } from "../warnings/lifecycle.js";
 import type { ClassClaim } from "./claims.js";
+import { ledgerId, lockLedger } from "./ledger-ids.js";
 
 export interface Walk {
   warningId: string;
@@ -114,7 +115,13 @@ export async function writeWalkBatch(
 ): Promise<WrittenRow[]> {
   const at = o.now.toISOString();
   const w = { audiences: walk.audiences, areaCodes: walk.areaCodes, polygons: walk.polygons as never };
-  const limit = Math.max(0, Math.min(o.limit, walk.ids - walk.taken));
+  const limit = Math.min(o.limit, walk.ids - walk.taken);
+  if (limit <= 0) {
+    // Its id block used up before the batch that would have ended it: another block, and
+    // the next batch (the claim or the expiry reads the walk again) numbers from it.
+    await extendWalk(tx, walk, o.limit);
+    return [];
+  }
   const sending = o.status === "sending";
   const lease = o.status === "sending" ? { owner: o.owner, ms: o.leaseMs } : { owner: null, ms: 0 };
   const [r] = await tx.execute<{
@@ -192,8 +199,10 @@ export async function writeWalkBatch(
       coalesce((select json_agg(i order by i.id) from (
         select id, warning_id, recipient_id, village_code, address, language, attempts, status from ins) i), '[]') as rows`);
   const rows = r?.rows ?? [];
-  // Fewer people than the limit left in its villages, or its id block used up: the end.
-  if ((r?.seen ?? 0) < limit || limit === 0 || walk.taken + rows.length >= walk.ids) await finishWalk(tx, walk, o.now);
+  // Fewer people than the limit left in its villages: the end. Its id block used up with
+  // people perhaps still ahead: another block (never an end that leaves them unwritten).
+  if ((r?.seen ?? 0) < limit) await finishWalk(tx, walk, o.now);
+  else if (walk.taken + rows.length >= walk.ids) await extendWalk(tx, walk, o.limit);
   return rows.map((x) => ({
     id: Number(x.id),
     warningId: x.warning_id,
@@ -204,6 +213,27 @@ export async function writeWalkBatch(
     attempts: x.attempts,
     status: x.status,
   }));
+}
+
+/**
+ * Another block of ledger ids for a walk that used its own up with people still ahead: its
+ * spare tenth covers people who joined its villages since the plan with no late-joiner path
+ * (a late joiner's row is written by that path, and the walk passes over it), so this is for
+ * more of them than that, e.g. a database edit. The block is taken from the warning's
+ * ledger like any writer's (ledger-ids.ts), and the walk numbers its next rows from it.
+ */
+async function extendWalk(tx: Db, walk: Walk, batch: number): Promise<void> {
+  const more = Math.max(16, batch, Math.ceil(walk.planned / 10));
+  await tx.execute(sql`
+    with ${lockLedger(sql`${walk.warningId}::uuid`)},
+    reserved as (
+      update delivery_ledgers l set rows = l.rows + ${more}
+      where l.warning_id = ${walk.warningId}::uuid
+      returning 1
+    )
+    update public_walks pw set base = ${ledgerId("ledger", sql`0`)} - pw.taken, ids = pw.taken + ${more}
+    from ledger
+    where pw.warning_id = ${walk.warningId}::uuid and pw.lane = ${walk.lane} and pw.channel = ${walk.channel}::channel`);
 }
 
 /** A walk at its end: whoever its plan counted and it never wrote (deactivated, moved,

@@ -191,6 +191,31 @@ describe("a county's public walk", () => {
     expect(await pendingOf(db, w.id)).toBe(0);
   });
 
+  it("takes another block of ids when more people joined ahead of it than its spare ids, and reaches them all once", async () => {
+    const c = ctx();
+    const db = c.tdb.db;
+    const V = village(7);
+    for (let i = 0; i < 3; i++) await addPerson(db, { area: V });
+    const w = await createIssued(c, { areas: { codes: [V] }, channels: ["sms"] });
+    const [walk] = await db.execute<{ ids: number }>(sql`select ids from public_walks where warning_id = ${w.id}`);
+    expect(walk!.ids).toBe(3 + 16);
+    // More than its spare ids join ahead of it with no late-joiner path (a database edit).
+    for (let i = 0; i < 40; i++) await addPerson(db, { area: V });
+    // Small batches: the block runs out between two of them, and again within one.
+    for (let i = 0; i < 100 && (await pendingOf(db, w.id)) !== 0; i++) {
+      const batch = await claimBatch(db, { channel: "sms", limit: 7, owner: "t", now: c.clock.now, leaseMs: 60_000 });
+      if (batch.length === 0 && (await walksOf(c, w.id)).every((x) => x.done)) break;
+      await recordSent(c, batch);
+    }
+    expect((await walksOf(c, w.id)).map((x) => [x.taken, x.done])).toEqual([[43, true]]);
+    const rows = (await deliveriesOf(db, w.id)).filter((d) => d.channel === "sms");
+    expect(rows).toHaveLength(43);
+    expect(new Set(rows.map((d) => d.recipient_id)).size).toBe(43);
+    expect(new Set(rows.map((d) => d.id)).size).toBe(43);
+    expect(rows.every((d) => d.status === "sent")).toBe(true);
+    expect(await smsCounts(c, w.id)).toMatchObject({ targeted: 43, pending: 0, sent: 43 });
+  });
+
   it("a person added while a claimer writes their county's walk waits for it, and gets one delivery", async () => {
     const c = ctx();
     const db = c.tdb.db;

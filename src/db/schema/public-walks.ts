@@ -23,7 +23,8 @@ export const publicWalks = pgTable(
     priority: smallint("priority").notNull(),
     levelRank: smallint("level_rank").notNull(),
     queuedAt: tstz("queued_at").notNull(),
-    /** The block of ledger ids reserved at plan time: base + 1 … base + ids. */
+    /** Where the walk numbers its rows: the next is base + taken + 1, up to base + ids (the
+     * block reserved at plan time, or another once that is used up: walks.ts extendWalk). */
     base: bigint("base", { mode: "number" }).notNull(),
     /** People counted at plan time (targeted, pending in coverage_counts). */
     planned: integer("planned").notNull(),
