@@ -16,6 +16,7 @@ import { writeAudit } from "../db/queries/audit.js";
 import { warnings } from "../db/schema/index.js";
 import { DISPATCH_PRIORITY, FIRST_LANE_AUDIENCES, LEVEL_RANK } from "../domain/vocabulary.js";
 import { inForce } from "../warnings/lifecycle.js";
+import { CLAIMABLE } from "../deliveries/claims.js";
 import { notifyDeliveries } from "./notify.js";
 import { channelsOf, planCountyPeople, planDeliveries, planDevices } from "./planner.js";
 import { tryPlanLock } from "./plan-lock.js";
@@ -76,7 +77,7 @@ export interface PlanOptions {
 /** Whether people who must act still wait for a message queued less than PUBLIC_HOLD_MS ago. */
 const firstLaneWaiting = (now: Date) => sql`exists (
   select 1 from deliveries d
-  where d.status = 'queued' and d.device_id is null and d.priority = ${DISPATCH_PRIORITY.responsible}
+  where d.status = 'queued' and ${CLAIMABLE} and d.priority = ${DISPATCH_PRIORITY.responsible}
     and d.next_attempt_at <= ${now.toISOString()}::timestamptz
     and d.queued_at > ${new Date(now.getTime() - PUBLIC_HOLD_MS).toISOString()}::timestamptz)`;
 

@@ -95,8 +95,9 @@ export async function applyRetention(tx: Db, cutoff: Date, now: Date): Promise<R
 }
 
 /** Drops archived warnings' per-person de-duplication rows (coverage_persons: the counters
- * already hold the figures), their walks and their ledger counters. Idempotent, and apart from the drops' transaction: a city's
- * million rows deleted under the ledger's lock stalled every claim meanwhile. */
+ * already hold the figures), their walks and their ledger counters. Idempotent, and apart
+ * from the drops' transaction: a city's million rows deleted under the ledger's lock
+ * stalled every claim meanwhile. */
 export async function pruneArchivedPersons(db: Db): Promise<number> {
   const r = await db.execute(sql`
     delete from coverage_persons p using warnings w
