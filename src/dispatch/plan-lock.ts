@@ -51,6 +51,12 @@ const JOIN_LOCK = 0x6a6f696e;
  * registration, but seconds for an import of a million people while a city-wide warning is
  * in force (an import with no warning in force never takes it). A progressive plan is
  * visible from its issue on and is waited for by awaitPlanSteps instead.
+ *
+ * Lock order: a transaction that may issue such a version takes this before it locks an
+ * issued version's row (issueWarning before superseding the previous version; an update
+ * or an imported Update before locking the version it supersedes). A joiner holding it may
+ * wait for a planner step of that version, and the step, at its end, for that version's
+ * row: an issuer holding the row while waiting here would close the circle.
  */
 export async function holdJoinersOut(tx: Db): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock_shared(${JOIN_LOCK}::int, 0)`);

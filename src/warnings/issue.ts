@@ -43,6 +43,11 @@ export async function issueWarning(
 ): Promise<{ warning: Warning; plan: PlanResult }> {
   assertTransition("issue", w.status, w.id);
   const progressive = plansProgressively(w);
+  // Planned whole here: a person or device registered meanwhile waits for this commit, or
+  // this plan waits for theirs and reads them (plan-lock.ts holdJoinersOut). Taken before
+  // the previous version's row is locked below: a joiner may be waiting for that version's
+  // planner, which waits for its row.
+  if (!progressive) await holdJoinersOut(tx);
   // Statements that do not need each other's answers are sent together (postgres.js
   // pipelines them on the transaction's connection; the first to fail fails the rest):
   // during a fan-out each round trip of an approve or a cancel waits for a CPU, and these
@@ -93,9 +98,6 @@ export async function issueWarning(
       after: { status: prev.ended },
     });
   }
-  // Planned whole here: a person or device registered meanwhile waits for this commit
-  // (plan-lock.ts holdJoinersOut), or this plan waits for theirs and reads them.
-  if (!progressive) await holdJoinersOut(tx);
   const plan = progressive ? intentOnly : await planDeliveries(tx, issued, opts.now);
   // A pending plan has no rows yet: the notice wakes the planners, not the device hubs.
   await Promise.all([

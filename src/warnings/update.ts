@@ -15,6 +15,7 @@ import { releaseApproved } from "./release.js";
 import { warningDto } from "./dto.js";
 import { assertNotCancelMessage, assertTransition, TRANSITIONS } from "./lifecycle.js";
 import { requireAgencyType } from "../domain/agency.js";
+import { holdJoinersOut } from "../dispatch/plan-lock.js";
 
 export async function updateWarning(
   db: Db,
@@ -25,6 +26,8 @@ export async function updateWarning(
   requirePermission(actor, "warning.write");
   requireScope(actor, input.areas.codes);
   return db.transaction(async (tx) => {
+    // Before the issued version's row is locked: this may issue its successor (plan-lock.ts).
+    await holdJoinersOut(tx);
     const source = await loadWarning(tx, actor, id, { forUpdate: true });
     return supersede(tx, s, actor, source, input, { requestId });
   });

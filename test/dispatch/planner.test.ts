@@ -2,13 +2,14 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { useContext, type TestContext } from "../helpers/context.js";
 import { sendAll } from "../helpers/dispatch.js";
-import { createDraft, createIssued, inHours, json } from "../helpers/factories.js";
+import { createDraft, createIssued, inHours, json, warningBody } from "../helpers/factories.js";
 import postgres from "postgres";
 import { createDb } from "../../src/db/client.js";
 import { getWarning } from "../../src/db/queries/warnings.js";
 import { issueWarning } from "../../src/warnings/issue.js";
 import { deferred } from "../helpers/deferred.js";
-import { untilSomeoneWaitsOnALock } from "../helpers/locks.js";
+import { lockWaiters, untilSomeoneWaitsOnALock } from "../helpers/locks.js";
+import { tryPlanLock } from "../../src/dispatch/plan-lock.js";
 import { addDevice, addGrid, addPerson, deliveriesOf, setCentroid } from "../helpers/people.js";
 
 const ctx = useContext();
@@ -294,6 +295,61 @@ describe("late joiners", () => {
     } finally {
       commit.resolve();
       await issuing.catch(() => {});
+      await client.end();
+    }
+  });
+
+  it("a joiner waiting for a planner step, while the version it plans is superseded, deadlocks no one", async () => {
+    const c = ctx();
+    const V6 = "150402001004";
+    const db = c.tdb.db;
+    await addPerson(db, { area: V6 });
+    // A version with a public: planned after its issue, its targets step not yet run.
+    const w = await createDraft(c, { areas: { codes: [V6] }, channels: ["sms"] });
+    await c.request("POST", `/api/v1/warnings/${w.id}/submit`, { key: c.users.issuer.key });
+    await c.request("POST", `/api/v1/warnings/${w.id}/approve`, { key: c.users.approver.key });
+    // Its Update for the loudspeakers alone (planned whole when approved), awaiting approval.
+    const upd = await c.request("POST", `/api/v1/warnings/${w.id}/update`, {
+      key: c.users.issuer.key,
+      json: warningBody(c, { areas: { codes: [V6] }, channels: ["loudspeaker"], level: "red" }),
+    });
+    const v2 = await json(upd);
+    expect(v2.status).toBe("pending");
+
+    // A planner step of the first version holds its plan lock…
+    const client = postgres(c.tdb.url, { max: 1, onnotice: () => {} });
+    const held = deferred();
+    const finish = deferred();
+    const step = createDb(client).transaction(async (tx) => {
+      if (!(await tryPlanLock(tx, w.id))) throw new Error("another planner holds the warning");
+      held.resolve();
+      await finish.promise;
+      // …and at its end writes that version's row, as every step writes its cursor.
+      await tx.execute(sql`update warnings set updated_at = updated_at where id = ${w.id}`);
+    });
+    try {
+      await held.promise;
+      // A loudspeaker registered there waits for the step (the joiners' lock held).
+      const joined = c.request("POST", "/api/v1/devices", {
+        key: c.users.admin.key,
+        json: { kind: "loudspeaker", areaCode: V6, name: "新装的大喇叭" },
+      });
+      await untilSomeoneWaitsOnALock(db);
+      // The Update's approval supersedes the first version and plans its loudspeakers.
+      const approved = c.request("POST", `/api/v1/warnings/${v2.id}/approve`, { key: c.users.approver.key });
+      for (let i = 0; i < 1_000 && (await lockWaiters(db)) < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(await lockWaiters(db)).toBe(2);
+      finish.resolve();
+      await step;
+      const [device, issued] = await Promise.all([joined, approved]);
+      expect([device.status, issued.status]).toEqual([201, 200]);
+      // The approval waited for the registration, and its plan read the loudspeaker: once.
+      const d = await json(device);
+      const rows = (await deliveriesOf(db, v2.id)).filter((r) => r.device_id === d.id);
+      expect(rows).toHaveLength(1);
+    } finally {
+      finish.resolve();
+      await step.catch(() => {});
       await client.end();
     }
   });

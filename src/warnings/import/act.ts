@@ -10,6 +10,7 @@ import { cancelVersion } from "../cancel.js";
 import { assertTransition, TRANSITIONS } from "../lifecycle.js";
 import { recordCancel } from "./record.js";
 import { auditImport, mapWithAreas, provenance, type ImportContext, type Imported } from "./context.js";
+import { holdJoinersOut } from "../../dispatch/plan-lock.js";
 
 /** The thread's current version, locked and scope-checked; a thread that already ends in
  * a Cancel takes no further Update or Cancel. */
@@ -25,6 +26,8 @@ async function currentVersion(x: ImportContext, threadId: string): Promise<Warni
 }
 
 export async function importUpdate(x: ImportContext, threadId: string): Promise<Imported> {
+  // Before the current version's row is locked: this may issue its successor (plan-lock.ts).
+  await holdJoinersOut(x.tx);
   const source = await currentVersion(x, threadId);
   assertTransition("update", source.status, source.id);
   const { input, report } = await mapWithAreas(x);
