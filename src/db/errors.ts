@@ -5,6 +5,13 @@
 /** unique_violation: another row already holds the key. */
 export const UNIQUE_VIOLATION = "23505";
 
+/** Postgres rolled the transaction back to break a conflict with another one (a deadlock,
+ * a serialization failure, a lock it could not get): nothing of it was written, and the
+ * same request sent again may succeed. */
+const ABORTED_FOR_ANOTHER = new Set(["40P01", "40001", "55P03"]);
+
+export const abortedForAnother = (e: unknown): boolean => ABORTED_FOR_ANOTHER.has(pgErrorCode(e) ?? "");
+
 /** The SQLSTATE of a failed statement, wrapped or not; undefined for any other error. */
 export function pgErrorCode(e: unknown): string | undefined {
   for (

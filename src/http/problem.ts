@@ -3,9 +3,11 @@ import { HTTPException } from "hono/http-exception";
 import { AppError, type Problem } from "../lib/errors.js";
 import { errorFields } from "../lib/log.js";
 import type { AppEnv } from "./env.js";
+import { abortedForAnother } from "../db/errors.js";
 
-export function problemResponse(c: Context, p: Problem): Response {
+export function problemResponse(c: Context, p: Problem, headers: Record<string, string> = {}): Response {
   return c.body(JSON.stringify({ ...p, instance: c.req.path, requestId: c.get("requestId") }), p.status as 400, {
+    ...headers,
     "content-type": "application/problem+json",
   });
 }
@@ -16,6 +18,15 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
     return problemResponse(c, new AppError("bad_request", err.message || "bad request").toProblem());
   }
   const log = c.get("log");
+  if (abortedForAnother(err)) {
+    // Rolled back whole, so sending it again is safe: say so rather than a bare 500.
+    log?.warn("transaction aborted for another", errorFields(err));
+    const p = new AppError(
+      "unavailable",
+      "the database rolled this request back to resolve a conflict with another; nothing was changed, send it again",
+    ).toProblem();
+    return problemResponse(c, p, { "retry-after": "1" });
+  }
   log?.error("unhandled error", errorFields(err));
   return problemResponse(
     c,

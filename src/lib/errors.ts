@@ -13,6 +13,7 @@ export const ERROR_STATUS = {
   validation_failed: 422,
   rate_limited: 429,
   internal: 500,
+  unavailable: 503,
 } as const;
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
@@ -45,6 +46,7 @@ const TITLES: Record<ErrorCode, string> = {
   validation_failed: "Validation failed",
   rate_limited: "Too many requests",
   internal: "Internal error",
+  unavailable: "Try again",
 };
 
 export class AppError extends Error {
