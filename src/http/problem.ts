@@ -19,11 +19,11 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
   }
   const log = c.get("log");
   if (abortedForAnother(err)) {
-    // Rolled back whole, so sending it again is safe: say so rather than a bare 500.
+    // Its transaction was rolled back whole: say that and when to retry, not a bare 500.
     log?.warn("transaction aborted for another", errorFields(err));
     const p = new AppError(
       "unavailable",
-      "the database rolled this request back to resolve a conflict with another; nothing was changed, send it again",
+      "the database rolled back this request's transaction to resolve a conflict with another request; send it again",
     ).toProblem();
     return problemResponse(c, p, { "retry-after": "1" });
   }
