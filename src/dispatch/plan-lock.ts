@@ -50,7 +50,9 @@ const JOIN_LOCK = 0x6a6f696e;
  * it), so a small issue waits for a joiner's late-joiner rows: milliseconds for a
  * registration, but seconds for an import of a million people while a city-wide warning is
  * in force (an import with no warning in force never takes it). A progressive plan is
- * visible from its issue on and is waited for by awaitPlanSteps instead.
+ * visible from its issue on; a joiner waits for its step under way (awaitPlanSteps), and
+ * its steps that write people or devices do not start while a joiner holds this
+ * (tryJoinersOut): a version issued after the joiner looked is planned after it commits.
  *
  * Lock order: a transaction that may issue such a version takes this before it locks an
  * issued version's row (issueWarning before superseding the previous version; an update
@@ -60,6 +62,21 @@ const JOIN_LOCK = 0x6a6f696e;
  */
 export async function holdJoinersOut(tx: Db): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock_shared(${JOIN_LOCK}::int, 0)`);
+}
+
+/**
+ * A progressive plan's step that writes people or devices (the first lane's counties, the
+ * devices step) asks for the joiners' lock shared too, but without waiting: it already holds
+ * the warning's plan lock, which a joiner holding the joiners' lock may be waiting for. When
+ * a joiner holds it, the step is not taken now (progressive.ts): the joiner may have looked
+ * for warnings in force before this version was issued, and this step's snapshot may not
+ * show the joiner; after the joiner commits, the step reads them.
+ */
+export async function tryJoinersOut(tx: Db): Promise<boolean> {
+  const [r] = await tx.execute<{ ok: boolean }>(
+    sql`select pg_try_advisory_xact_lock_shared(${JOIN_LOCK}::int, 0) as ok`,
+  );
+  return r?.ok === true;
 }
 
 /** A late joiner's first step (planner.ts planLateJoiners): see holdJoinersOut. */

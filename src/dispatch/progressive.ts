@@ -19,7 +19,7 @@ import { inForce } from "../warnings/lifecycle.js";
 import { CLAIMABLE } from "../deliveries/claims.js";
 import { notifyDeliveries } from "./notify.js";
 import { channelsOf, planCountyPeople, planDeliveries, planDevices } from "./planner.js";
-import { tryPlanLock } from "./plan-lock.js";
+import { tryJoinersOut, tryPlanLock } from "./plan-lock.js";
 import { PHASE_ORDER, phaseOrderSql, readCursor, writeCursor, type PlanCursor } from "./plan-cursor.js";
 
 const firstLane = FIRST_LANE_AUDIENCES as readonly string[];
@@ -44,6 +44,9 @@ export interface ChunkResult {
   stopped?: true;
   /** Which pass the county was planned in: the people who must act, or the public. */
   phase?: PlanCursor["phase"];
+  /** Nothing planned: the step writes people or devices, and a late joiner is under way
+   * (plan-lock.ts tryJoinersOut). Planning resumes once it commits. */
+  joinerWaiting?: true;
 }
 
 /** Every warning's targets, then the people who must act of every warning, then its
@@ -99,6 +102,11 @@ export async function planNextChunk(db: Db, now: Date, o: PlanOptions = {}): Pro
     if (!w) return null;
     if (!inForce(w, now)) return stop(tx, w);
     const cursor = readCursor(w);
+    // A step that writes people or devices waits for a late joiner under way: not taken now.
+    const writesJoinable = cursor.phase === "devices" || (cursor.phase === "first-lane" && w.msgType !== "Cancel");
+    if (writesJoinable && !(await tryJoinersOut(tx))) {
+      return { warningId: w.id, county: null, finished: false, deliveries: 0, joinerWaiting: true };
+    }
     const moveTo = (c: PlanCursor) =>
       tx
         .update(warnings)
@@ -186,8 +194,9 @@ async function stop(tx: Db, w: Warning): Promise<ChunkResult> {
   return { warningId: w.id, county: null, finished: true, deliveries: 0, stopped: true };
 }
 
-/** Plans every pending warning to the end (or until `running()` says stop). With
- * `holdPublic`, `held` says a public pass is waiting for the people who must act. */
+/** Plans every pending warning to the end (or until `running()` says stop). `held` says
+ * planning waits: a public pass for the people who must act (with `holdPublic`), or a step
+ * for a late joiner under way; look again shortly. */
 export async function continuePlans(
   db: Db,
   now: () => Date,
@@ -203,6 +212,10 @@ export async function continuePlans(
     const r = await planNextChunk(db, now(), o);
     if (!r) {
       if (o.holdPublic && (await anyPending(db))) out.held = true;
+      break;
+    }
+    if (r.joinerWaiting) {
+      out.held = true;
       break;
     }
     if (r.finished) out.warnings++;

@@ -108,8 +108,9 @@ export class DispatchRunner {
     this.planning = continuePlans(this.d.db, now, () => this.running, { holdPublic: true })
       .then((r) => {
         if (r.chunks + r.warnings > 0) this.d.log.info("progressive plan", r);
-        // A public pass waits for the people who must act (at most PUBLIC_HOLD_MS): look
-        // again shortly rather than at the next notice or maintenance round.
+        // A public pass waits for the people who must act (at most PUBLIC_HOLD_MS), or a
+        // step for a late joiner under way: look again shortly rather than at the next
+        // notice or maintenance round.
         if (r.held) this.planSoon(now);
       })
       .catch((e) => this.d.log.error("progressive plan failed", errorFields(e)))

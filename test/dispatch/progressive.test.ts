@@ -9,7 +9,8 @@ import { useContext, type TestContext } from "../helpers/context.js";
 import { createDraft, createIssued, json, warningBody } from "../helpers/factories.js";
 import { addDevice, addPerson, deliveriesOf } from "../helpers/people.js";
 import { continuePlans, planNextChunk, PUBLIC_HOLD_MAX_MS, PUBLIC_HOLD_MS } from "../../src/dispatch/progressive.js";
-import { planCountyPeople, planDevices } from "../../src/dispatch/planner.js";
+import { planCountyPeople, planDevices, planLateJoiners } from "../../src/dispatch/planner.js";
+import { insertDevice } from "../../src/db/queries/devices.js";
 import { createDb, type Db } from "../../src/db/client.js";
 import { expireEnded } from "../../src/deliveries/claims.js";
 import { getWarning } from "../../src/db/queries/warnings.js";
@@ -577,5 +578,48 @@ describe("progressive plan", () => {
     expect(all).toHaveLength(people.length * 2);
     expect(new Set(all.map((d) => `${d.recipient_id}:${d.channel}`)).size).toBe(people.length * 2);
     expect(await doubles(c, w.id)).toEqual([]);
+  });
+
+  it("a step that writes devices waits for a joiner under way: registered before the issue, committed after, it gets the warning", async () => {
+    const c = ctx();
+    const db = c.tdb.db;
+    const V = "150402007001";
+    await addPerson(db, { area: V });
+    // A loudspeaker registered (its transaction open): it looked for warnings in force and
+    // found none, since this warning is not issued yet.
+    const client = postgres(c.tdb.url, { max: 1, onnotice: () => {} });
+    const looked = deferred<string>();
+    const commit = deferred();
+    const joiner = createDb(client).transaction(async (tx) => {
+      const d = await insertDevice(tx, {
+        kind: "loudspeaker",
+        name: "新装的大喇叭",
+        areaCode: V,
+        villageCode: V,
+        tokenHash: "test-joiner-under-way",
+      });
+      expect(await planLateJoiners(tx, { deviceIds: [d.id] }, c.clock.now)).toEqual([]);
+      looked.resolve(d.id);
+      await commit.promise;
+    });
+    try {
+      const deviceId = await looked.promise;
+      const w = await approve(c, { areas: { codes: [V] }, channels: ["sms", "loudspeaker"], level: "red" });
+      expect(await planNextChunk(db, c.clock.now)).toMatchObject({ warningId: w.id, phase: "targets" });
+      // The officers' pass and the devices step write people and devices: not while the
+      // joiner is open (its row could be missed by both sides).
+      expect(await planNextChunk(db, c.clock.now)).toMatchObject({ warningId: w.id, joinerWaiting: true });
+      expect(await continuePlans(db, () => c.clock.now)).toMatchObject({ chunks: 0, held: true });
+      commit.resolve();
+      await joiner;
+      await continuePlans(db, () => c.clock.now);
+      expect(await planState(c, w.id)).toBe("planned");
+      const rows = (await deliveriesOf(db, w.id)).filter((r) => r.device_id === deviceId);
+      expect(rows.map((r) => r.status)).toEqual(["queued"]);
+    } finally {
+      commit.resolve();
+      await joiner.catch(() => {});
+      await client.end();
+    }
   });
 });
