@@ -64,12 +64,14 @@ async function approveAndSend(
     first: number;
     first_public: number | null;
     responsible: number;
+    responsible_queued: number;
     posts: number;
     before: number;
   }>(sql`
-    with d as (select priority, sent_at from deliveries where warning_id = ${w.id}),
+    with d as (select priority, sent_at, queued_at from deliveries where warning_id = ${w.id}),
     last as (select max(sent_at) as at from d where priority = 0)
     select extract(epoch from min(sent_at))::float8 * 1000 as first,
+           extract(epoch from max(queued_at) filter (where priority = 0))::float8 * 1000 as responsible_queued,
            extract(epoch from min(sent_at) filter (where priority = 1))::float8 * 1000 as first_public,
            extract(epoch from (select at from last))::float8 * 1000 as responsible,
            count(*) filter (where priority = 0)::int as posts,
@@ -83,6 +85,7 @@ async function approveAndSend(
     firstSendMs: f.first - t0,
     firstPublicMs: f.first_public === null ? null : f.first_public - t0,
     responsibleMs: f.responsible - t0,
+    responsibleQueuedMs: f.responsible_queued - t0,
     posts: f.posts,
     publicBefore: f.before,
     lastPlannedMs: planDone.at - t0,
@@ -142,6 +145,7 @@ try {
     last_planned_ms_city: ms(city.lastPlannedMs),
     responsible_all_sent_ms_village: ms(village.responsibleMs),
     responsible_all_sent_ms_city: ms(city.responsibleMs),
+    responsible_all_queued_ms_city: ms(city.responsibleQueuedMs),
     ratio_responsible_city_vs_village: (city.responsibleMs / village.responsibleMs).toFixed(2),
     responsible_all_sent_ms_city_no_public: ms(alone.responsibleMs),
     ratio_responsible_city_vs_city_no_public: (city.responsibleMs / alone.responsibleMs).toFixed(2),
