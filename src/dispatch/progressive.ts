@@ -77,12 +77,15 @@ export interface PlanOptions {
   holdPublic?: boolean;
 }
 
-/** Whether people who must act still wait for a message queued less than PUBLIC_HOLD_MS ago. */
+/** Whether people who must act still wait for a message queued less than PUBLIC_HOLD_MS ago.
+ * An all-clear (a Cancel's) is not a message to act on: a village's cancel during a city's
+ * fan-out held the city's public pass seconds longer for its three officers. */
 const firstLaneWaiting = (now: Date) => sql`exists (
   select 1 from deliveries d
   where d.status = 'queued' and ${CLAIMABLE} and d.priority = ${DISPATCH_PRIORITY.responsible}
     and d.next_attempt_at <= ${now.toISOString()}::timestamptz
-    and d.queued_at > ${new Date(now.getTime() - PUBLIC_HOLD_MS).toISOString()}::timestamptz)`;
+    and d.queued_at > ${new Date(now.getTime() - PUBLIC_HOLD_MS).toISOString()}::timestamptz
+    and not exists (select 1 from warnings c where c.id = d.warning_id and c.msg_type = 'Cancel'))`;
 
 /** Plans the next step of the most urgent pending warning no other planner holds. */
 export async function planNextChunk(db: Db, now: Date, o: PlanOptions = {}): Promise<ChunkResult | null> {

@@ -411,6 +411,36 @@ describe("progressive plan", () => {
     );
   });
 
+  it("an all-clear to officers (a cancel elsewhere) holds no one's public pass", async () => {
+    const c = ctx();
+    const db = c.tdb.db;
+    const [H5, H6] = ["150402006005", "150402006006"];
+    const cadre = await addPerson(db, { area: H5, audiences: ["village_cadre"], role: "primary" });
+    await addPerson(db, { area: H6 });
+    const hold = { holdPublic: true } as const;
+    c.clock.advance(PUBLIC_HOLD_MS + 1_000);
+    // A warning to H5's officers, sent, then cancelled: its all-clear to the cadre is queued.
+    const x = await approve(c, { audiences: ["village_cadre"], channels: ["sms"], areas: { codes: [H5] } });
+    await db.execute(sql`update deliveries set status = 'sent', sent_at = now() where warning_id = ${x.id}`);
+    const cancel = await json(
+      await c.request("POST", `/api/v1/warnings/${x.id}/cancel`, {
+        key: c.users.approver.key,
+        json: { reason: "解除" },
+      }),
+    );
+    await continuePlans(db, () => c.clock.now);
+    const allClear = (await deliveriesOf(db, cancel.id)).filter((d) => d.recipient_id === cadre);
+    expect(allClear.map((d) => d.status)).toEqual(["queued"]);
+    // A public warning elsewhere is planned at once: the all-clear is not a message to act on.
+    const w = await approve(c, { audiences: ["public"], channels: ["sms"], areas: { codes: [H6] } });
+    const r = await continuePlans(db, () => c.clock.now, undefined, hold);
+    expect(r.held).toBeUndefined();
+    expect(await publicPlanned(c, w.id)).toBe(1);
+    await db.execute(
+      sql`update deliveries set status = 'sent', sent_at = now() where warning_id in (${cancel.id}, ${w.id}) and status = 'queued'`,
+    );
+  });
+
   it("a stream of other warnings' officers holds a public pass at most PUBLIC_HOLD_MAX_MS after its issue", async () => {
     const c = ctx();
     const db = c.tdb.db;
