@@ -81,8 +81,13 @@ const PLAN_AFTER_RESPONSE_MS = 20_000;
 
 async function planAfterResponse(s: Services): Promise<void> {
   const until = Date.now() + PLAN_AFTER_RESPONSE_MS;
+  const running = () => Date.now() < until;
   try {
-    await continuePlans(s.db, s.now, () => Date.now() < until);
+    // A step held back for a late joiner under way (plan-lock.ts) is taken once it commits,
+    // a moment later: look again within this invocation rather than at the next minute.
+    while ((await continuePlans(s.db, s.now, running)).held && running()) {
+      await new Promise((r) => setTimeout(r, 250));
+    }
   } catch (e) {
     s.log.error("progressive plan failed", errorFields(e));
   }
