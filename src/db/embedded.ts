@@ -10,7 +10,19 @@ export interface EmbeddedHandle {
   stop(): Promise<void>;
 }
 
+/** A port the OS reports free now, never one this process was told to serve on (PORT,
+ * WEBHOOK_PORT): whoever chose those may have drawn them the same way, unbound until the
+ * server listens, and the embedded Postgres, started first, took the API's port once. */
 export async function freePort(): Promise<number> {
+  const reserved = new Set([process.env.PORT, process.env.WEBHOOK_PORT].map(Number).filter((n) => n > 0));
+  for (let i = 0; i < 16; i++) {
+    const port = await osPort();
+    if (!reserved.has(port)) return port;
+  }
+  throw new Error(`no free port outside ${[...reserved].join(", ")}`);
+}
+
+function osPort(): Promise<number> {
   return new Promise((ok, fail) => {
     const srv = createServer();
     srv.once("error", fail);

@@ -37,7 +37,10 @@ export async function startWebhookListener(o: {
   const { listener, dataDir, log } = o;
   const kept = listener.port === null ? await keptPort(dataDir) : null;
   const drawn = listener.port === null ? await portsBelowEphemeral(DRAWS) : [];
-  const tries = listener.port !== null ? [listener.port] : [...(kept !== null ? [kept] : []), ...drawn, 0];
+  // Never the API's own port (PORT): it is not bound yet, so it would look free here.
+  const api = Number(process.env.PORT) || -1;
+  const tries =
+    listener.port !== null ? [listener.port] : [...(kept !== null ? [kept] : []), ...drawn, 0].filter((p) => p !== api);
   let failure: unknown;
   for (const port of tries) {
     const data: WebhooksThreadData = { ...o.data, thread: "webhooks", port, publicUrl: listener.publicUrl };
