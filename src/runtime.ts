@@ -26,11 +26,17 @@ export async function openDatabase(opts: {
   dataDir: string;
   log: Logger;
   max?: number;
+  /** Ports this process will listen on (PORT): the embedded server never takes them. */
+  avoidPorts?: readonly number[];
 }): Promise<Database> {
   let embedded: EmbeddedHandle | null = null;
   let url = opts.url;
   if (!url) {
-    embedded = await startEmbeddedPostgres({ dataDir: join(opts.dataDir, "pg"), log: (m) => opts.log.warn(m) });
+    embedded = await startEmbeddedPostgres({
+      dataDir: join(opts.dataDir, "pg"),
+      log: (m) => opts.log.warn(m),
+      ...(opts.avoidPorts ? { avoidPorts: opts.avoidPorts } : {}),
+    });
     url = embedded.url;
   }
   await migrateDatabase(url);

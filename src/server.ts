@@ -76,6 +76,7 @@ opening = openDatabase({
   dataDir: env.WARNCAST_DATA_DIR,
   log,
   max: env.DATABASE_POOL_SIZE,
+  avoidPorts: [env.PORT, ...(typeof env.WEBHOOK_PORT === "number" ? [env.WEBHOOK_PORT] : [])],
 });
 const database = await opening;
 await stopped();
@@ -105,6 +106,7 @@ if (listener) {
   try {
     const started = await startWebhookListener({
       listener,
+      apiPort: env.PORT,
       dataDir: env.WARNCAST_DATA_DIR,
       data: {
         databaseUrl: database.url,

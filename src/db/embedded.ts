@@ -10,16 +10,14 @@ export interface EmbeddedHandle {
   stop(): Promise<void>;
 }
 
-/** A port the OS reports free now, never one this process was told to serve on (PORT,
- * WEBHOOK_PORT): whoever chose those may have drawn them the same way, unbound until the
- * server listens, and the embedded Postgres, started first, took the API's port once. */
-export async function freePort(): Promise<number> {
-  const reserved = new Set([process.env.PORT, process.env.WEBHOOK_PORT].map(Number).filter((n) => n > 0));
+/** A port the OS reports free now, none of `avoid`: ports the caller will listen on later
+ * look free until then (the embedded Postgres, started first, once took the API's PORT). */
+export async function freePort(avoid: readonly number[] = []): Promise<number> {
   for (let i = 0; i < 16; i++) {
     const port = await osPort();
-    if (!reserved.has(port)) return port;
+    if (!avoid.includes(port)) return port;
   }
-  throw new Error(`no free port outside ${[...reserved].join(", ")}`);
+  throw new Error(`no free port outside ${avoid.join(", ")}`);
 }
 
 function osPort(): Promise<number> {
@@ -62,6 +60,8 @@ export async function startEmbeddedPostgres(opts: {
   database?: string;
   persistent?: boolean;
   log?: (msg: string) => void;
+  /** Ports this process will listen on itself (PORT): never the server's. */
+  avoidPorts?: readonly number[];
 }): Promise<EmbeddedHandle> {
   const dataDir = resolve(opts.dataDir);
   // As root the server runs as the `postgres` OS user: every parent must be traversable.
@@ -69,7 +69,7 @@ export async function startEmbeddedPostgres(opts: {
   mkdirSync(parent, { recursive: true });
   chmodSync(parent, 0o755);
   await clearStaleServer(dataDir);
-  const port = await freePort();
+  const port = await freePort(opts.avoidPorts);
   const password = "warncast";
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,

@@ -29,6 +29,8 @@ export interface StartedListener {
 /** Starts the listener; throws only when a port that was set (WEBHOOK_PORT) cannot be had. */
 export async function startWebhookListener(o: {
   listener: WebhookListener;
+  /** PORT, which the API listens on after this starts. */
+  apiPort: number;
   dataDir: string;
   data: Omit<WebhooksThreadData, "thread" | "port" | "publicUrl">;
   log: Logger;
@@ -37,10 +39,11 @@ export async function startWebhookListener(o: {
   const { listener, dataDir, log } = o;
   const kept = listener.port === null ? await keptPort(dataDir) : null;
   const drawn = listener.port === null ? await portsBelowEphemeral(DRAWS) : [];
-  // Never the API's own port (PORT): it is not bound yet, so it would look free here.
-  const api = Number(process.env.PORT) || -1;
+  // Never the API's own port: it is not bound yet, so it would look free here.
   const tries =
-    listener.port !== null ? [listener.port] : [...(kept !== null ? [kept] : []), ...drawn, 0].filter((p) => p !== api);
+    listener.port !== null
+      ? [listener.port]
+      : [...(kept !== null ? [kept] : []), ...drawn, 0].filter((p) => p === 0 || p !== o.apiPort);
   let failure: unknown;
   for (const port of tries) {
     const data: WebhooksThreadData = { ...o.data, thread: "webhooks", port, publicUrl: listener.publicUrl };
