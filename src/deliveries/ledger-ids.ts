@@ -42,3 +42,13 @@ export const advanceLedger = (rows: string): SQL =>
       where l.warning_id = c.warning_id
       returning 1
     )`);
+
+/** CTE `reserved`: advances warning `warningId`'s count by `n` ids handed out before their
+ * rows are written (a public walk's block, walks.ts); `ledger` (lockLedger) gives where the
+ * block starts. */
+export const reserveLedger = (warningId: SQL, n: SQL): SQL => sql`
+    reserved as (
+      update delivery_ledgers l set rows = l.rows + ${n}
+      where l.warning_id = ${warningId}
+      returning 1
+    )`;

@@ -16,7 +16,7 @@ import { addressOf, firstLane, inCounty, prefixes, reachable } from "../dispatch
 import { changedColumns, countChanges } from "./coverage.js";
 import { inForceSql } from "../warnings/lifecycle.js";
 import type { ClassClaim } from "./claims.js";
-import { ledgerId, lockLedger } from "./ledger-ids.js";
+import { ledgerId, lockLedger, reserveLedger } from "./ledger-ids.js";
 
 export interface Walk {
   warningId: string;
@@ -226,11 +226,7 @@ async function extendWalk(tx: Db, walk: Walk, batch: number): Promise<void> {
   const more = Math.max(16, batch, Math.ceil(walk.planned / 10));
   await tx.execute(sql`
     with ${lockLedger(sql`${walk.warningId}::uuid`)},
-    reserved as (
-      update delivery_ledgers l set rows = l.rows + ${more}
-      where l.warning_id = ${walk.warningId}::uuid
-      returning 1
-    )
+    ${reserveLedger(sql`${walk.warningId}::uuid`, sql`${more}::int`)}
     update public_walks pw set base = ${ledgerId("ledger", sql`0`)} - pw.taken, ids = pw.taken + ${more}
     from ledger
     where pw.warning_id = ${walk.warningId}::uuid and pw.lane = ${walk.lane} and pw.channel = ${walk.channel}::channel`);

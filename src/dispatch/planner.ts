@@ -27,7 +27,7 @@ import { awaitIssuesPlanning, awaitPlanSteps } from "./plan-lock.js";
 import { countPlanned } from "../deliveries/coverage.js";
 import { lockOpenWalks } from "../deliveries/walks.js";
 import { addressOf, firstLane, inCounty, prefixes, reachable } from "./audience.js";
-import { advanceLedger, ledgerId, lockLedger } from "../deliveries/ledger-ids.js";
+import { advanceLedger, ledgerId, lockLedger, reserveLedger } from "../deliveries/ledger-ids.js";
 
 export interface PlanResult {
   villages: number;
@@ -212,11 +212,7 @@ async function planCountyWalks(tx: Db, w: Warning, county: string, now: Date): P
       from totals t left join ledger on true
       returning planned, ids
     ),
-    reserved as (
-      update delivery_ledgers l set rows = l.rows + (select sum(ids) from walks)
-      where l.warning_id = ${w.id}::uuid and exists (select 1 from walks)
-      returning 1
-    )
+    ${reserveLedger(sql`${w.id}::uuid`, sql`coalesce((select sum(ids) from walks), 0)`)}
     select coalesce((select sum(planned) from walks), 0)::int as n`);
   return (failed?.n ?? 0) + (r?.n ?? 0);
 }

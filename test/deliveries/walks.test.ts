@@ -26,6 +26,10 @@ const walksOf = (c: TestContext, id: string) =>
     select lane, channel::text, planned, taken, done_at is not null as done from public_walks
     where warning_id = ${id} order by channel`);
 
+/** A dispatcher's claim of up to `limit` SMS (owner "t"). */
+const claimSms = (c: TestContext, limit: number) =>
+  claimBatch(c.tdb.db, { channel: "sms", limit, owner: "t", now: c.clock.now, leaseMs: 60_000 });
+
 /** The sender's record of a claimed batch (owner "t"), every message sent. */
 const recordSent = (c: TestContext, batch: ClaimedDelivery[]) =>
   recordOutcomes(
@@ -68,7 +72,7 @@ describe("a county's public walk", () => {
     expect(await pendingOf(db, w.id)).toBe(11);
 
     // A claim writes the next people, leased to the claimer.
-    const batch = await claimBatch(db, { channel: "sms", limit: 4, owner: "t", now: c.clock.now, leaseMs: 60_000 });
+    const batch = await claimSms(c, 4);
     expect(batch.map((d) => d.warningId)).toEqual(Array(4).fill(w.id));
     const rows = await db.execute<{ status: string; lease_owner: string; attempts: number }>(sql`
       select status, lease_owner, attempts from deliveries where id = any(${sql.param(batch.map((d) => d.id))}::bigint[])`);
@@ -141,7 +145,7 @@ describe("a county's public walk", () => {
     const w = await createIssued(c, { areas: { codes: [V] }, channels: ["sms"] });
     const ch = new LoopbackChannel("sms");
     // Two reached before the cancel.
-    const batch = await claimBatch(db, { channel: "sms", limit: 2, owner: "t", now: c.clock.now, leaseMs: 60_000 });
+    const batch = await claimSms(c, 2);
     expect(batch.map((d) => d.warningId)).toEqual([w.id, w.id]);
     await recordSent(c, batch);
     const r = await c.request("POST", `/api/v1/warnings/${w.id}/cancel`, {
@@ -203,7 +207,7 @@ describe("a county's public walk", () => {
     for (let i = 0; i < 40; i++) await addPerson(db, { area: V });
     // Small batches: the block runs out between two of them, and again within one.
     for (let i = 0; i < 100 && (await pendingOf(db, w.id)) !== 0; i++) {
-      const batch = await claimBatch(db, { channel: "sms", limit: 7, owner: "t", now: c.clock.now, leaseMs: 60_000 });
+      const batch = await claimSms(c, 7);
       if (batch.length === 0 && (await walksOf(c, w.id)).every((x) => x.done)) break;
       await recordSent(c, batch);
     }
