@@ -77,15 +77,24 @@ export interface PlanOptions {
   holdPublic?: boolean;
 }
 
-/** Whether people who must act still wait for a message queued less than PUBLIC_HOLD_MS ago.
- * An all-clear (a Cancel's) is not a message to act on: a village's cancel during a city's
- * fan-out held the city's public pass seconds longer for its three officers. */
+/** Whether a person who must act still waits for their first message of a warning, queued
+ * less than PUBLIC_HOLD_MS ago. Their first: once one of their rows of the warning is on its
+ * way (an SMS), the rest (an email) go ahead of the public by the claims' order alone; the
+ * hold waiting for every channel kept a city's public SMS back ~4 s for the posts' emails,
+ * long after every post had its SMS. An all-clear (a Cancel's) is not a message to act on: a
+ * village's cancel during a city's fan-out held the city's public pass seconds longer for
+ * its three officers. */
 const firstLaneWaiting = (now: Date) => sql`exists (
   select 1 from deliveries d
   where d.status = 'queued' and ${CLAIMABLE} and d.priority = ${DISPATCH_PRIORITY.responsible}
     and d.next_attempt_at <= ${now.toISOString()}::timestamptz
     and d.queued_at > ${new Date(now.getTime() - PUBLIC_HOLD_MS).toISOString()}::timestamptz
-    and not exists (select 1 from warnings c where c.id = d.warning_id and c.msg_type = 'Cancel'))`;
+    and not exists (select 1 from warnings c where c.id = d.warning_id and c.msg_type = 'Cancel')
+    and (d.recipient_id is null or not exists (
+      select 1 from deliveries s
+      where s.warning_id = d.warning_id and s.recipient_id = d.recipient_id
+        and s.issued_at = d.issued_at and s.lane = d.lane
+        and s.status in ('sending', 'sent', 'delivered', 'acknowledged'))))`;
 
 /** Plans the next step of the most urgent pending warning no other planner holds. */
 export async function planNextChunk(db: Db, now: Date, o: PlanOptions = {}): Promise<ChunkResult | null> {

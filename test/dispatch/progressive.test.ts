@@ -411,6 +411,42 @@ describe("progressive plan", () => {
     );
   });
 
+  it("a person who must act holds the public pass until their first message is on its way, not their every channel", async () => {
+    const c = ctx();
+    const db = c.tdb.db;
+    const H7 = "150402006007";
+    const officer = await addPerson(db, {
+      area: H7,
+      audiences: ["village_cadre"],
+      role: "primary",
+      email: "cadre7@example.test",
+    });
+    await addPerson(db, { area: H7 });
+    const hold = { holdPublic: true } as const;
+    c.clock.advance(PUBLIC_HOLD_MS + 1_000);
+    const w = await approve(c, {
+      audiences: ["public", "village_cadre"],
+      channels: ["sms", "email"],
+      areas: { codes: [H7] },
+    });
+    expect(await continuePlans(db, () => c.clock.now, undefined, hold)).toMatchObject({ held: true });
+    const mine = async () =>
+      Object.fromEntries(
+        (await deliveriesOf(db, w.id)).filter((d) => d.recipient_id === officer).map((d) => [d.channel, d.status]),
+      );
+    expect(await mine()).toEqual({ sms: "queued", email: "queued" });
+    // Their SMS is out; their email (a slower relay) is still queued, well within the hold.
+    await db.execute(
+      sql`update deliveries set status = 'sent', sent_at = now() where warning_id = ${w.id} and channel = 'sms'`,
+    );
+    expect((await continuePlans(db, () => c.clock.now, undefined, hold)).held).toBeUndefined();
+    expect(await publicPlanned(c, w.id)).toBe(1);
+    expect(await mine()).toEqual({ sms: "sent", email: "queued" });
+    await db.execute(
+      sql`update deliveries set status = 'sent', sent_at = now() where warning_id = ${w.id} and status = 'queued'`,
+    );
+  });
+
   it("an all-clear to officers (a cancel elsewhere) holds no one's public pass", async () => {
     const c = ctx();
     const db = c.tdb.db;
