@@ -34,52 +34,62 @@ export async function awaitPlanSteps(tx: Db, ids: string[]): Promise<void> {
     from unnest(${sql.param(ids)}::uuid[]) id order by id`);
 }
 
-/** The joiners' lock's class (its one key is 0): the letters "join". */
+/** The joiners' locks' class (the first key of the two-key form): the letters "join". The
+ * second key is a county (its 6-digit code), the lane a joiner's rows land in. */
 const JOIN_LOCK = 0x6a6f696e;
+
+/** `fn` over the counties `lanes`, one lock each, in code order: every holder of several
+ * takes them in the same order, so joiners (which wait for each other) cannot deadlock. */
+const eachCounty = (fn: string, lanes: string[]) => sql`
+    select ${sql.raw(fn)}(${JOIN_LOCK}::int, c) as ok
+    from (select distinct c from unnest(${sql.param(lanes)}::int[]) c order by c) k`;
 
 /**
  * A version planned whole inside its issuing transaction (officials alone, devices alone)
  * is invisible to a late joiner until that transaction commits, and the plan's statements
  * may have read the people and devices before the joiner committed: each side would leave
- * the joiner to the other. So such an issue holds this lock shared from before its plan
- * reads anyone until it commits, and a late joiner takes it exclusively before it looks
- * for warnings in force: it waits for the issues under way (then sees them, and plans
- * itself into them), or an issue starting after it waits for its commit (then reads it).
- * Issues never wait for each other; joiners (a registration, an import) wait for each
- * other. The joiner holds it until it commits (an issue starting after its read must see
- * it), so a small issue waits for a joiner's late-joiner rows: milliseconds for a
- * registration, but seconds for an import of a million people while a city-wide warning is
- * in force (an import with no warning in force never takes it). A progressive plan is
- * visible from its issue on; a joiner waits for its step under way (awaitPlanSteps), and
- * its steps that write people or devices do not start while a joiner holds this
- * (tryJoinersOut): a version issued after the joiner looked is planned after it commits.
+ * the joiner to the other. So such an issue holds the joiners' lock of each county it
+ * targets, shared, from before its plan reads anyone until it commits, and a late joiner
+ * takes its own counties' exclusively before it looks for warnings in force: it waits for
+ * the issues under way there (then sees them, and plans itself into them), or an issue
+ * starting after it waits for its commit (then reads it). Issues never wait for each other;
+ * joiners in the same county (a registration, an import) wait for each other. A joiner
+ * holds its counties until it commits (an issue starting after its read must see it), so
+ * a small issue there waits for its late-joiner rows: milliseconds for a registration,
+ * seconds for a county's roster of a hundred thousand while a warning is in force there
+ * (an import with no warning in force never takes them). Per county, so an import in one
+ * county holds up no issue in another. A progressive plan is visible from its issue on; a
+ * joiner waits for its step under way (awaitPlanSteps), and its steps that write people or
+ * devices do not start while a joiner holds their county (tryJoinersOut): a version issued
+ * after the joiner looked is planned after it commits.
  *
- * Lock order: a transaction that may issue such a version takes this before it locks an
+ * Lock order: a transaction that may issue such a version takes these before it locks an
  * issued version's row (issueWarning before superseding the previous version; an update
- * or an imported Update before locking the version it supersedes). A joiner holding it may
- * wait for a planner step of that version, and the step, at its end, for that version's
- * row: an issuer holding the row while waiting here would close the circle.
+ * or an imported Update before locking the version it supersedes), for the counties of
+ * the version it issues. A joiner holding one may wait for a planner step of that version,
+ * and the step, at its end, for that version's row: an issuer holding the row while
+ * waiting here would close the circle.
  */
-export async function holdJoinersOut(tx: Db): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock_shared(${JOIN_LOCK}::int, 0)`);
+export async function holdJoinersOut(tx: Db, lanes: string[]): Promise<void> {
+  if (lanes.length > 0) await tx.execute(eachCounty("pg_advisory_xact_lock_shared", lanes));
 }
 
 /**
- * A progressive plan's step that writes people or devices (the first lane's counties, the
- * devices step) asks for the joiners' lock shared too, but without waiting: it already holds
- * the warning's plan lock, which a joiner holding the joiners' lock may be waiting for. When
- * a joiner holds it, the step is not taken now (progressive.ts): the joiner may have looked
- * for warnings in force before this version was issued, and this step's snapshot may not
- * show the joiner; after the joiner commits, the step reads them.
+ * A progressive plan's step that writes people or devices (a first-lane county, the devices
+ * step's counties) asks for those counties' joiners' locks shared too, but without waiting:
+ * it already holds the warning's plan lock, which a joiner holding one may be waiting for.
+ * When a joiner holds any, the step is not taken now (progressive.ts): the joiner may have
+ * looked for warnings in force before this version was issued, and this step's snapshot may
+ * not show the joiner; after the joiner commits, the step reads them.
  */
-export async function tryJoinersOut(tx: Db): Promise<boolean> {
-  const [r] = await tx.execute<{ ok: boolean }>(
-    sql`select pg_try_advisory_xact_lock_shared(${JOIN_LOCK}::int, 0) as ok`,
-  );
-  return r?.ok === true;
+export async function tryJoinersOut(tx: Db, lanes: string[]): Promise<boolean> {
+  if (lanes.length === 0) return true;
+  const got = await tx.execute<{ ok: boolean }>(eachCounty("pg_try_advisory_xact_lock_shared", lanes));
+  return got.every((r) => r.ok);
 }
 
-/** A late joiner's first step (planner.ts planLateJoiners): see holdJoinersOut. */
-export async function awaitIssuesPlanning(tx: Db): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(${JOIN_LOCK}::int, 0)`);
+/** A late joiner's first step (planner.ts planLateJoiners), for the counties its people
+ * and devices are in: see holdJoinersOut. */
+export async function awaitIssuesPlanning(tx: Db, lanes: string[]): Promise<void> {
+  if (lanes.length > 0) await tx.execute(eachCounty("pg_advisory_xact_lock", lanes));
 }

@@ -114,10 +114,15 @@ export async function planDevices(tx: Db, w: Warning, now: Date): Promise<{ deli
       newDevicesOnly: true,
     }),
   );
+  return { deliveries: r?.n ?? 0, lanes: await warningLanes(tx, w.id) };
+}
+
+/** The lanes (counties, sorted) of a warning's targeted villages. */
+export async function warningLanes(tx: Db, warningId: string): Promise<string[]> {
   const [l] = await tx.execute<{ lanes: string[] }>(
-    sql`select ${lanesOf(sql`village_code`)} as lanes from coverage_villages where warning_id = ${w.id}`,
+    sql`select ${lanesOf(sql`village_code`)} as lanes from coverage_villages where warning_id = ${warningId}`,
   );
-  return { deliveries: r?.n ?? 0, lanes: l?.lanes ?? [] };
+  return l?.lanes ?? [];
 }
 
 /** One county of the public's deliveries (the people outside the first lane, or a
@@ -341,9 +346,16 @@ export async function planLateJoiners(
 ): Promise<{ warningId: string; deliveries: number }[]> {
   if (!only.recipientIds?.length && !only.deviceIds?.length) return [];
   const at = now.toISOString();
+  // The joiners' counties: the lanes their rows land in, named in the notice, and the
+  // joiners' locks this takes.
+  const [joined] = await tx.execute<{ lanes: string[] }>(sql`
+    select ${lanesOf(sql`village_code`)} as lanes from (
+      select village_code from recipients where id = any(${sql.param(only.recipientIds ?? [])}::bigint[])
+      union all select village_code from devices where id = any(${sql.param(only.deviceIds ?? [])}::uuid[])) j`);
+  const lanes = joined?.lanes ?? [];
   // A version being planned whole in its issuing transaction cannot be seen yet: wait for
-  // it to commit (plan-lock.ts holdJoinersOut).
-  await awaitIssuesPlanning(tx);
+  // those of these counties to commit (plan-lock.ts holdJoinersOut).
+  await awaitIssuesPlanning(tx, lanes);
   // A version whose targets are being planned has no villages to find yet: wait for that
   // step before looking, else a targets step that read the people before this joiner
   // committed would miss them and so would we. One that has not started yet reads them
@@ -371,13 +383,6 @@ export async function planLateJoiners(
     select w.id from warnings w
     where w.id = any(${sql.param(found.map((r) => r.id))}::uuid[]) and ${inForceSql("w", at)}`);
   if (open.length === 0) return [];
-  // The joiners' counties: the lanes their rows land in, named in the notice. Read only now
-  // that some warning needs them: an import of a million people before the storm would
-  // otherwise look each of them up for nothing.
-  const [joined] = await tx.execute<{ lanes: string[] }>(sql`
-    select ${lanesOf(sql`village_code`)} as lanes from (
-      select village_code from recipients where id = any(${sql.param(only.recipientIds ?? [])}::bigint[])
-      union all select village_code from devices where id = any(${sql.param(only.deviceIds ?? [])}::uuid[])) j`);
   const ws = await tx
     .select()
     .from(warnings)
@@ -406,7 +411,7 @@ export async function planLateJoiners(
     const devicesPassed = w.planState !== "pending" || cursor.phase === "public";
     // A walk of the joiners' counties may be writing them right now: wait for it, so this
     // statement sees what it wrote (and it, what this writes).
-    if (only.recipientIds?.length) await lockOpenWalks(tx, w.id, joined?.lanes ?? []);
+    if (only.recipientIds?.length) await lockOpenWalks(tx, w.id, lanes);
     const [rows] = await tx.execute<{ n: number }>(
       warningDeliveries(w, {
         rank: LEVEL_RANK[w.level],
@@ -419,7 +424,7 @@ export async function planLateJoiners(
     );
     if ((rows?.n ?? 0) > 0) {
       created.push({ warningId: w.id, deliveries: rows!.n });
-      await notifyDeliveries(tx, w.id, { lanes: joined?.lanes ?? [], peopleOnly: !only.deviceIds?.length });
+      await notifyDeliveries(tx, w.id, { lanes: lanes, peopleOnly: !only.deviceIds?.length });
     }
   }
   return created;

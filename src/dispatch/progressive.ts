@@ -18,7 +18,7 @@ import { DISPATCH_PRIORITY, FIRST_LANE_AUDIENCES, LEVEL_RANK } from "../domain/v
 import { inForce } from "../warnings/lifecycle.js";
 import { CLAIMABLE } from "../deliveries/claims.js";
 import { notifyDeliveries } from "./notify.js";
-import { channelsOf, planCountyPeople, planDeliveries, planDevices } from "./planner.js";
+import { channelsOf, planCountyPeople, planDeliveries, planDevices, warningLanes } from "./planner.js";
 import { tryJoinersOut, tryPlanLock } from "./plan-lock.js";
 import { PHASE_ORDER, phaseOrderSql, readCursor, writeCursor, type PlanCursor } from "./plan-cursor.js";
 
@@ -96,7 +96,9 @@ const firstLaneWaiting = (now: Date) => sql`exists (
         and s.issued_at = d.issued_at and s.lane = d.lane
         and s.status in ('sending', 'sent', 'delivered', 'acknowledged'))))`;
 
-/** Plans the next step of the most urgent pending warning no other planner holds. */
+/** Plans the next step of the most urgent pending warning no other planner holds, and
+ * whose step waits for no late joiner (then the next one's: a roster imported in one
+ * county holds up no other county's officers). */
 export async function planNextChunk(db: Db, now: Date, o: PlanOptions = {}): Promise<ChunkResult | null> {
   return db.transaction(async (tx) => {
     const held = o.holdPublic
@@ -110,70 +112,83 @@ export async function planNextChunk(db: Db, now: Date, o: PlanOptions = {}): Pro
       .where(sql`${warnings.planState} = 'pending' ${held}`)
       .orderBy(phaseOrderSql, levelOrder, warnings.issuedAt)
       .limit(CANDIDATES);
-    const w = await lockFirst(tx, candidates);
-    if (!w) return null;
-    if (!inForce(w, now)) return stop(tx, w);
-    const cursor = readCursor(w);
-    // A step that writes people or devices waits for a late joiner under way: not taken now.
-    const writesJoinable = cursor.phase === "devices" || (cursor.phase === "first-lane" && w.msgType !== "Cancel");
-    if (writesJoinable && !(await tryJoinersOut(tx))) {
-      return { warningId: w.id, county: null, finished: false, deliveries: 0, joinerWaiting: true };
+    let waiting: ChunkResult | null = null;
+    for (const { id } of candidates) {
+      const w = await lockPending(tx, id);
+      if (!w) continue;
+      if (!inForce(w, now)) return stop(tx, w);
+      const r = await planStep(tx, w, now);
+      if (!r.joinerWaiting) return r;
+      // Nothing of it written. Its plan lock stays held to this commit: a joiner waiting
+      // for its step (awaitPlanSteps) waits for this step too, never the other way round.
+      waiting ??= r;
     }
-    const moveTo = (c: PlanCursor) =>
-      tx
-        .update(warnings)
-        .set({ planCursor: writeCursor(c) })
-        .where(eq(warnings.id, w.id));
-    if (cursor.phase === "targets") {
-      const plan = await planDeliveries(tx, w, now);
-      await moveTo({ phase: w.msgType === "Cancel" ? "public" : "first-lane", after: "" });
-      // Platforms (and a Cancel's stops) wait on this notice; its lanes are the villages'.
-      if (plan.deliveries > 0) await notifyDeliveries(tx, w.id, { lanes: plan.lanes });
-      return { warningId: w.id, county: null, finished: false, deliveries: plan.deliveries, phase: "targets" };
-    }
-    if (cursor.phase === "devices") {
-      const planned = await planDevices(tx, w, now);
-      await moveTo({ phase: "public", after: "" });
-      if (planned.deliveries > 0) await notifyDeliveries(tx, w.id, { lanes: planned.lanes });
-      return { warningId: w.id, county: null, finished: false, deliveries: planned.deliveries, phase: "devices" };
-    }
-    const county = await nextCounty(tx, w.id, cursor.after);
-    if (county === null && cursor.phase === "first-lane") {
-      // Everyone who must act is planned (a version without counties): the devices follow.
-      await moveTo({ phase: "devices", after: "" });
-      return { warningId: w.id, county: null, finished: false, deliveries: 0, phase: "first-lane" };
-    }
-    if (county === null) {
-      await tx.update(warnings).set({ planState: "planned", planCursor: null }).where(eq(warnings.id, w.id));
-      return { warningId: w.id, county, finished: true, deliveries: 0 };
-    }
-    const deliveries = await planCountyPeople(tx, w, county, now, cursor.phase);
-    // The first pass's last county moves the cursor to the devices' step, so the planners'
-    // order (phaseOrderSql) no longer counts this warning among those still planning
-    // their officers.
-    const done = cursor.phase === "first-lane" && (await nextCounty(tx, w.id, county)) === null;
-    await moveTo(done ? { phase: "devices", after: "" } : { ...cursor, after: county });
-    if (deliveries > 0) await notifyDeliveries(tx, w.id, { lanes: [county], peopleOnly: true });
-    return { warningId: w.id, county, finished: false, deliveries, phase: cursor.phase };
+    return waiting;
   });
+}
+
+/** The step `w`'s cursor stands at, or nothing (joinerWaiting) when it writes people or
+ * devices and a late joiner is under way in its counties (plan-lock.ts tryJoinersOut). */
+async function planStep(tx: Db, w: Warning, now: Date): Promise<ChunkResult> {
+  const cursor = readCursor(w);
+  const joinerWaiting: ChunkResult = {
+    warningId: w.id,
+    county: null,
+    finished: false,
+    deliveries: 0,
+    joinerWaiting: true,
+  };
+  const moveTo = (c: PlanCursor) =>
+    tx
+      .update(warnings)
+      .set({ planCursor: writeCursor(c) })
+      .where(eq(warnings.id, w.id));
+  if (cursor.phase === "targets") {
+    const plan = await planDeliveries(tx, w, now);
+    await moveTo({ phase: w.msgType === "Cancel" ? "public" : "first-lane", after: "" });
+    // Platforms (and a Cancel's stops) wait on this notice; its lanes are the villages'.
+    if (plan.deliveries > 0) await notifyDeliveries(tx, w.id, { lanes: plan.lanes });
+    return { warningId: w.id, county: null, finished: false, deliveries: plan.deliveries, phase: "targets" };
+  }
+  if (cursor.phase === "devices") {
+    if (!(await tryJoinersOut(tx, await warningLanes(tx, w.id)))) return joinerWaiting;
+    const planned = await planDevices(tx, w, now);
+    await moveTo({ phase: "public", after: "" });
+    if (planned.deliveries > 0) await notifyDeliveries(tx, w.id, { lanes: planned.lanes });
+    return { warningId: w.id, county: null, finished: false, deliveries: planned.deliveries, phase: "devices" };
+  }
+  const county = await nextCounty(tx, w.id, cursor.after);
+  if (county === null && cursor.phase === "first-lane") {
+    // Everyone who must act is planned (a version without counties): the devices follow.
+    await moveTo({ phase: "devices", after: "" });
+    return { warningId: w.id, county: null, finished: false, deliveries: 0, phase: "first-lane" };
+  }
+  if (county === null) {
+    await tx.update(warnings).set({ planState: "planned", planCursor: null }).where(eq(warnings.id, w.id));
+    return { warningId: w.id, county, finished: true, deliveries: 0 };
+  }
+  if (cursor.phase === "first-lane" && w.msgType !== "Cancel" && !(await tryJoinersOut(tx, [county])))
+    return joinerWaiting;
+  const deliveries = await planCountyPeople(tx, w, county, now, cursor.phase);
+  // The first pass's last county moves the cursor to the devices' step, so the planners'
+  // order (phaseOrderSql) no longer counts this warning among those still planning
+  // their officers.
+  const done = cursor.phase === "first-lane" && (await nextCounty(tx, w.id, county)) === null;
+  await moveTo(done ? { phase: "devices", after: "" } : { ...cursor, after: county });
+  if (deliveries > 0) await notifyDeliveries(tx, w.id, { lanes: [county], peopleOnly: true });
+  return { warningId: w.id, county, finished: false, deliveries, phase: cursor.phase };
 }
 
 /** Pending warnings a planner looks at per step: the first whose plan lock it gets. */
 const CANDIDATES = 8;
 
-/** The first of `candidates` whose plan lock this transaction gets, read after the lock
- * (another planner may have committed a step of it since the list was read); null when
- * other planners hold them all, or their plans have ended. */
-async function lockFirst(tx: Db, candidates: { id: string }[]): Promise<Warning | null> {
-  for (const { id } of candidates) {
-    if (!(await tryPlanLock(tx, id))) continue;
-    const [w] = await tx
-      .select()
-      .from(warnings)
-      .where(sql`${warnings.id} = ${id} and ${warnings.planState} = 'pending'`);
-    if (w) return w;
-  }
-  return null;
+/** Warning `id`, its plan lock taken, read after the lock (another planner may have
+ * committed a step of it since the list was read); null when another planner holds it, or
+ * its plan has ended. */
+async function lockPending(tx: Db, id: string): Promise<Warning | null> {
+  if (!(await tryPlanLock(tx, id))) return null;
+  const [w] = await tx.select().from(warnings).where(sql`${warnings.id} = ${id} and ${warnings.planState} = 'pending'`);
+  return w ?? null;
 }
 
 async function anyPending(db: Db): Promise<boolean> {

@@ -10,6 +10,7 @@ import { issueWarning } from "../../src/warnings/issue.js";
 import { deferred } from "../helpers/deferred.js";
 import { lockWaiters, untilSomeoneWaitsOnALock } from "../helpers/locks.js";
 import { tryPlanLock } from "../../src/dispatch/plan-lock.js";
+import { planLateJoiners } from "../../src/dispatch/planner.js";
 import { addDevice, addGrid, addPerson, deliveriesOf, setCentroid } from "../helpers/people.js";
 
 const ctx = useContext();
@@ -295,6 +296,52 @@ describe("late joiners", () => {
     } finally {
       commit.resolve();
       await issuing.catch(() => {});
+      await client.end();
+    }
+  });
+
+  it("a late joiner under way holds up small issues in its own county only", async () => {
+    const c = ctx();
+    const db = c.tdb.db;
+    const A = "150403001001"; // 元宝山区: the joiner's county
+    const B = "150402002002"; // 红山区
+    const approve = async (village: string) => {
+      const d = await createDraft(c, { areas: { codes: [village] }, channels: ["loudspeaker"], level: "red" });
+      await c.request("POST", `/api/v1/warnings/${d.id}/submit`, { key: c.users.issuer.key });
+      let answered = false;
+      const res = c.request("POST", `/api/v1/warnings/${d.id}/approve`, { key: c.users.approver.key });
+      void res.finally(() => (answered = true));
+      return { id: d.id as string, res, answered: () => answered };
+    };
+    // A loudspeaker joining in A, its transaction past the joiners' lock and not committed
+    // (an import of A's roster while a warning is in force holds it for seconds).
+    const client = postgres(c.tdb.url, { max: 1, onnotice: () => {} });
+    const looked = deferred();
+    const commit = deferred();
+    let device = "";
+    const joining = createDb(client).transaction(async (tx) => {
+      device = await addDevice(tx, { area: A, kind: "loudspeaker" });
+      await planLateJoiners(tx, { deviceIds: [device] }, c.clock.now);
+      looked.resolve();
+      await commit.promise;
+    });
+    try {
+      await looked.promise;
+      // A loudspeakers-only red warning in B is issued without waiting for it.
+      const inB = await approve(B);
+      await expect(untilSomeoneWaitsOnALock(db, inB.answered)).rejects.toThrow("nothing waited");
+      expect(await json(await inB.res)).toMatchObject({ status: "issued" });
+      // One in A waits for it, then reads the new loudspeaker: once.
+      const inA = await approve(A);
+      await untilSomeoneWaitsOnALock(db, inA.answered);
+      commit.resolve();
+      await joining;
+      expect(await json(await inA.res)).toMatchObject({ status: "issued" });
+      const rows = (await deliveriesOf(db, inA.id)).filter((r) => r.device_id === device);
+      expect(rows.map((r) => r.status)).toEqual(["queued"]);
+    } finally {
+      commit.resolve();
+      await joining.catch(() => {});
       await client.end();
     }
   });

@@ -646,7 +646,7 @@ describe("progressive plan", () => {
     expect(await doubles(c, w.id)).toEqual([]);
   });
 
-  it("a step that writes devices waits for a joiner under way: registered before the issue, committed after, it gets the warning", async () => {
+  it("a step that writes devices waits for a joiner under way in its county: registered before the issue, committed after, it gets the warning; other counties plan meanwhile", async () => {
     const c = ctx();
     const db = c.tdb.db;
     const V = "150402007001";
@@ -676,6 +676,20 @@ describe("progressive plan", () => {
       // joiner is open (its row could be missed by both sides).
       expect(await planNextChunk(db, c.clock.now)).toMatchObject({ warningId: w.id, joinerWaiting: true });
       expect(await continuePlans(db, () => c.clock.now)).toMatchObject({ chunks: 0, held: true });
+      // A warning in another county is planned meanwhile, its officers first: the joiner
+      // holds up its own county's steps only.
+      const Y = "150403003001";
+      const cadre = await addPerson(db, { area: Y, audiences: ["village_cadre"], role: "primary" });
+      await addPerson(db, { area: Y });
+      const other = await approve(c, {
+        areas: { codes: [Y] },
+        audiences: ["public", "village_cadre"],
+        channels: ["sms"],
+      });
+      expect(await continuePlans(db, () => c.clock.now)).toMatchObject({ held: true });
+      expect(await planState(c, other.id)).toBe("planned");
+      expect((await deliveriesOf(db, other.id)).filter((r) => r.recipient_id === cadre)).toHaveLength(1);
+      expect(await planState(c, w.id)).toBe("pending");
       commit.resolve();
       await joiner;
       await continuePlans(db, () => c.clock.now);

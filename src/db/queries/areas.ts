@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, like, sql } from "drizzle-orm";
 import type { Db } from "../client.js";
 import { areas } from "../schema/index.js";
-import { codePrefix } from "../../domain/areas.js";
+import { codePrefix, villageOf } from "../../domain/areas.js";
 
 export type Area = typeof areas.$inferSelect;
 
@@ -43,6 +43,26 @@ export async function existingCodes(db: Db, codes: string[]): Promise<Set<string
 export async function getAreas(db: Db, codes: string[]): Promise<Area[]> {
   if (codes.length === 0) return [];
   return db.select().from(areas).where(codeIn(codes));
+}
+
+/** The counties (dispatch lanes, 6-digit codes) at or below any of `codes`, sorted: a
+ * county's or anything's below it from the code itself, a city's or the region's from its
+ * villages. */
+export async function lanesUnder(db: Db, codes: string[]): Promise<string[]> {
+  const lanes = new Set<string>();
+  const wide: string[] = [];
+  for (const c of codes) {
+    const p = codePrefix(villageOf(c));
+    if (p.length >= 6) lanes.add(p.slice(0, 6));
+    else wide.push(`${p}%`);
+  }
+  if (wide.length > 0) {
+    const rows = await db.execute<{ lane: string }>(sql`
+      select distinct left(code, 6) as lane from areas
+      where kind = 'village' and code like any(${sql.param(wide)}::text[])`);
+    for (const r of rows) lanes.add(r.lane);
+  }
+  return [...lanes].sort();
 }
 
 /** Every village at or below any of `codes` (a grid code maps to its village). */

@@ -11,6 +11,7 @@ import { assertTransition, TRANSITIONS } from "../lifecycle.js";
 import { recordCancel } from "./record.js";
 import { auditImport, mapWithAreas, provenance, type ImportContext, type Imported } from "./context.js";
 import { holdJoinersOut } from "../../dispatch/plan-lock.js";
+import { lanesUnder } from "../../db/queries/areas.js";
 
 /** The thread's current version, locked and scope-checked; a thread that already ends in
  * a Cancel takes no further Update or Cancel. */
@@ -26,11 +27,12 @@ async function currentVersion(x: ImportContext, threadId: string): Promise<Warni
 }
 
 export async function importUpdate(x: ImportContext, threadId: string): Promise<Imported> {
-  // Before the current version's row is locked: this may issue its successor (plan-lock.ts).
-  await holdJoinersOut(x.tx);
+  const { input, report } = await mapWithAreas(x);
+  // Before the current version's row is locked: this may issue its successor, in these
+  // areas (plan-lock.ts).
+  await holdJoinersOut(x.tx, await lanesUnder(x.tx, input.areas.codes));
   const source = await currentVersion(x, threadId);
   assertTransition("update", source.status, source.id);
-  const { input, report } = await mapWithAreas(x);
   report.action = "update";
   // An Update goes out to the public once approved, so it must pass every rule now, as
   // /update requires; a draft import may carry its issues to review instead.
