@@ -13,6 +13,7 @@
 // planner and joiner takes them.
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
+import { lanesUnder } from "../db/queries/areas.js";
 
 /** The lock's class (the first key of the two-key form): the letters "plan". */
 const PLAN_LOCK = 0x706c616e;
@@ -66,11 +67,12 @@ const eachCounty = (fn: string, lanes: string[]) => sql`
  * Lock order: a transaction that may issue such a version takes these before it locks an
  * issued version's row (issueWarning before superseding the previous version; an update
  * or an imported Update before locking the version it supersedes), for the counties of
- * the version it issues. A joiner holding one may wait for a planner step of that version,
- * and the step, at its end, for that version's row: an issuer holding the row while
- * waiting here would close the circle.
+ * the version it issues (`areaCodes`). A joiner holding one may wait for a planner step of
+ * that version, and the step, at its end, for that version's row: an issuer holding the
+ * row while waiting here would close the circle.
  */
-export async function holdJoinersOut(tx: Db, lanes: string[]): Promise<void> {
+export async function holdJoinersOut(tx: Db, areaCodes: string[]): Promise<void> {
+  const lanes = await lanesUnder(tx, areaCodes);
   if (lanes.length > 0) await tx.execute(eachCounty("pg_advisory_xact_lock_shared", lanes));
 }
 

@@ -424,7 +424,7 @@ export async function planLateJoiners(
     );
     if ((rows?.n ?? 0) > 0) {
       created.push({ warningId: w.id, deliveries: rows!.n });
-      await notifyDeliveries(tx, w.id, { lanes: lanes, peopleOnly: !only.deviceIds?.length });
+      await notifyDeliveries(tx, w.id, { lanes, peopleOnly: !only.deviceIds?.length });
     }
   }
   return created;

@@ -15,7 +15,6 @@ import { TARGETS } from "../dispatch/plan-cursor.js";
 import { assertTransition, fromStatesSql, TRANSITIONS } from "./lifecycle.js";
 import { startLedger } from "../deliveries/ledger-ids.js";
 import { holdJoinersOut } from "../dispatch/plan-lock.js";
-import { lanesUnder } from "../db/queries/areas.js";
 
 const intentOnly: PlanResult = {
   villages: 0,
@@ -48,7 +47,7 @@ export async function issueWarning(
   // waits for this commit, or this plan waits for theirs and reads them (plan-lock.ts
   // holdJoinersOut). Taken before the previous version's row is locked below: a joiner may
   // be waiting for that version's planner, which waits for its row.
-  if (!progressive) await holdJoinersOut(tx, await lanesUnder(tx, w.areaCodes));
+  if (!progressive) await holdJoinersOut(tx, w.areaCodes);
   // Statements that do not need each other's answers are sent together (postgres.js
   // pipelines them on the transaction's connection; the first to fail fails the rest):
   // during a fan-out each round trip of an approve or a cancel waits for a CPU, and these

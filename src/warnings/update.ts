@@ -16,7 +16,6 @@ import { warningDto } from "./dto.js";
 import { assertNotCancelMessage, assertTransition, TRANSITIONS } from "./lifecycle.js";
 import { requireAgencyType } from "../domain/agency.js";
 import { holdJoinersOut } from "../dispatch/plan-lock.js";
-import { lanesUnder } from "../db/queries/areas.js";
 
 export async function updateWarning(
   db: Db,
@@ -28,7 +27,7 @@ export async function updateWarning(
   requireScope(actor, input.areas.codes);
   return db.transaction(async (tx) => {
     // Before the issued version's row is locked: this may issue its successor (plan-lock.ts).
-    await holdJoinersOut(tx, await lanesUnder(tx, input.areas.codes));
+    await holdJoinersOut(tx, input.areas.codes);
     const source = await loadWarning(tx, actor, id, { forUpdate: true });
     return supersede(tx, s, actor, source, input, { requestId });
   });

@@ -11,7 +11,6 @@ import { assertTransition, TRANSITIONS } from "../lifecycle.js";
 import { recordCancel } from "./record.js";
 import { auditImport, mapWithAreas, provenance, type ImportContext, type Imported } from "./context.js";
 import { holdJoinersOut } from "../../dispatch/plan-lock.js";
-import { lanesUnder } from "../../db/queries/areas.js";
 
 /** The thread's current version, locked and scope-checked; a thread that already ends in
  * a Cancel takes no further Update or Cancel. */
@@ -30,7 +29,7 @@ export async function importUpdate(x: ImportContext, threadId: string): Promise<
   const { input, report } = await mapWithAreas(x);
   // Before the current version's row is locked: this may issue its successor, in these
   // areas (plan-lock.ts).
-  await holdJoinersOut(x.tx, await lanesUnder(x.tx, input.areas.codes));
+  await holdJoinersOut(x.tx, input.areas.codes);
   const source = await currentVersion(x, threadId);
   assertTransition("update", source.status, source.id);
   report.action = "update";
