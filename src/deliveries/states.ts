@@ -33,8 +33,3 @@ export const TRANSITIONS: Record<TargetKind, Table> = {
 export function canMove(kind: TargetKind, from: DeliveryStatus, to: DeliveryStatus): boolean {
   return TRANSITIONS[kind][from].includes(to);
 }
-
-/** The table as `from>to` pairs, for the SQL function. */
-export function transitionPairs(kind: TargetKind): string[] {
-  return Object.entries(TRANSITIONS[kind]).flatMap(([from, tos]) => tos.map((to) => `${from}>${to}`));
-}

@@ -11,6 +11,7 @@ import { randomId } from "../lib/crypto.js";
 import { defaultDispatchOptions, dispatchOnce, newRamp, type DispatchOptions, type LoopDeps } from "./dispatcher.js";
 import { OpenRows } from "./open-rows.js";
 import { expireEndedInBatches, recoverLeases, type LaneHint } from "../deliveries/claims.js";
+import { refreshStatistics } from "../db/statistics.js";
 import { applyWaitingReports } from "../deliveries/reports.js";
 import { DELIVERIES_CHANNEL } from "./notify.js";
 import { continuePlans } from "./progressive.js";
@@ -147,6 +148,8 @@ export class DispatchRunner {
       });
       // Belt and braces for reports parked while their send was being recorded.
       await applyWaitingReports(this.d.db);
+      // A warning's fan-out outgrows the ledger's statistics within seconds (statistics.ts).
+      await refreshStatistics(this.d.db);
       if (recovered + expired > 0) {
         this.d.log.info("dispatch maintenance", { recovered, expired });
         this.wakeAll();

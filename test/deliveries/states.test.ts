@@ -45,6 +45,16 @@ describe("the delivery transition table", () => {
     }
   });
 
+  it("Postgres inlines delivery_can_move() into the statements that call it (no function call per row)", async () => {
+    const plan = await ctx().tdb.db.execute<{ "QUERY PLAN": string }>(sql`
+      explain (verbose, costs off)
+      select d.id from deliveries d join (values (1::bigint, 'delivered'::delivery_status)) o(id, status) on d.id = o.id
+      where delivery_can_move(d.channel, d.status, o.status)`);
+    const text = plan.map((r) => r["QUERY PLAN"]).join("\n");
+    expect(text).toContain("ANY");
+    expect(text).not.toContain("delivery_can_move");
+  });
+
   it("replayed and out-of-order reports end where the table says, with the first time of each state kept", async () => {
     const c = ctx();
     await addPerson(c.tdb.db, { area: V });
