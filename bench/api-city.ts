@@ -45,6 +45,8 @@ class Arrivals {
   firstAt: number | null = null;
   /** The first SMS to a member of the public. */
   firstPublicAt: number | null = null;
+  /** Where the public stood 30 s after its first SMS: the steady pace is measured from here. */
+  steadyFrom: { at: number; n: number } | null = null;
   /** The first all-clear (a Cancel's SMS): not a warning message still in flight. */
   allClearAt: number | null = null;
   reset() {
@@ -52,6 +54,7 @@ class Arrivals {
     this.public = 0;
     this.firstAt = null;
     this.firstPublicAt = null;
+    this.steadyFrom = null;
     this.allClearAt = null;
   }
 }
@@ -66,6 +69,7 @@ gateway.record = (m) => {
   } else if (m.to.startsWith("+86137")) {
     seen.public++;
     seen.firstPublicAt ??= at;
+    if (seen.steadyFrom === null && at - seen.firstPublicAt >= 30_000) seen.steadyFrom = { at, n: seen.public };
   }
   if (CALLBACKS && m.statusCallback) callbacks.push(m);
 };
@@ -332,7 +336,11 @@ try {
   })();
   await until("half the public", () => seen.public >= half, 1_800_000);
   await probing;
-  const halfCity = performance.now() - city.t0;
+  const halfAt = performance.now();
+  const halfCity = halfAt - city.t0;
+  // The public's SMS a second once its start is behind it, against the 5,000/s pace.
+  const steady = seen.steadyFrom;
+  const steadyRate = steady ? Math.round(((seen.public - steady.n) * 1000) / (halfAt - steady.at)) : Number.NaN;
   const firstPublicCity = (seen.firstPublicAt ?? Number.NaN) - city.t0;
   const postsByHalf = seen.posts.size;
   const readCity = await readMs(city.id);
@@ -368,6 +376,8 @@ try {
     posts_sent_by_half_public: postsByHalf,
     first_public_ms_city: seen.firstPublicAt === null ? "na" : Math.round(firstPublicCity),
     half_public_ms_city: Math.round(halfCity),
+    public_sms_per_s_steady: steadyRate,
+    sms_pace_per_s: PACE,
     read_ms_idle: Math.round(readVillage),
     read_ms_city_sending: Math.round(readCity),
     cancel_ms_village: Math.round(cancelVillage),

@@ -39,4 +39,22 @@ describe("shared pacing", () => {
       await Promise.all(clients.map((cl) => cl.end()));
     }
   }, 30_000);
+
+  it("grants no more than the pace can send in what is left of the second", async () => {
+    const db = ctx().tdb.db;
+    // Wait on the database's clock until its second is in its last tenth.
+    const msLeft = async () => {
+      const [r] = await db.execute<{ ms: number }>(
+        sql`select (1000 - extract(milliseconds from clock_timestamp())::int % 1000)::int as ms`,
+      );
+      return r!.ms;
+    };
+    for (let i = 0; i < 200 && (await msLeft()) > 100; i++) await new Promise((r) => setTimeout(r, 10));
+    const [g] = await db.execute<{ got: number; ms_left: number }>(
+      sql`select got, ms_left from take_pace('test-tail', 5000, 5000)`,
+    );
+    // 5,000 a second: 5 a millisecond at most for the time that second still had.
+    expect(g!.got).toBeGreaterThan(0);
+    expect(g!.got).toBeLessThanOrEqual(Math.ceil(5 * g!.ms_left));
+  });
 });
