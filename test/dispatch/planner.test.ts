@@ -11,6 +11,7 @@ import { deferred } from "../helpers/deferred.js";
 import { lockWaiters, untilSomeoneWaitsOnALock } from "../helpers/locks.js";
 import { tryPlanLock } from "../../src/dispatch/plan-lock.js";
 import { planLateJoiners } from "../../src/dispatch/planner.js";
+import { lanesUnder } from "../../src/db/queries/areas.js";
 import { addDevice, addGrid, addPerson, deliveriesOf, setCentroid } from "../helpers/people.js";
 
 const ctx = useContext();
@@ -298,6 +299,19 @@ describe("late joiners", () => {
       await issuing.catch(() => {});
       await client.end();
     }
+  });
+
+  it("the counties whose joiners' locks an issue takes: a code's own, or every county of a city", async () => {
+    const db = ctx().tdb.db;
+    expect(await lanesUnder(db, [V1, G1, "150403001000", "150402000000"])).toEqual(["150402", "150403"]);
+    const city = await lanesUnder(db, ["150400000000"]);
+    const [n] = await db.execute<{ n: number }>(
+      sql`select count(distinct left(code, 6))::int as n from areas where kind = 'village' and code like '1504%'`,
+    );
+    expect(city).toHaveLength(n!.n);
+    expect(city.length).toBeGreaterThan(10);
+    expect(city.every((l) => /^1504\d\d$/.test(l))).toBe(true);
+    expect(await lanesUnder(db, [])).toEqual([]);
   });
 
   it("a late joiner under way holds up small issues in its own county only", async () => {
