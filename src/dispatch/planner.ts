@@ -102,8 +102,8 @@ export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<Pla
 /** A progressive plan's loudspeakers and displays, after the people who must act: one
  * statement, as the issue wrote them before (a few thousand rows). Only devices without a
  * row yet: a version issued before this step existed planned its devices at issue, and a
- * late joiner may have been planned meanwhile. */
-export async function planDevices(tx: Db, w: Warning, now: Date): Promise<{ deliveries: number; lanes: string[] }> {
+ * late joiner may have been planned meanwhile. Returns how many rows it wrote. */
+export async function planDevices(tx: Db, w: Warning, now: Date): Promise<number> {
   const [r] = await tx.execute<{ n: number }>(
     warningDeliveries(w, {
       rank: LEVEL_RANK[w.level],
@@ -114,7 +114,7 @@ export async function planDevices(tx: Db, w: Warning, now: Date): Promise<{ deli
       newDevicesOnly: true,
     }),
   );
-  return { deliveries: r?.n ?? 0, lanes: await warningLanes(tx, w.id) };
+  return r?.n ?? 0;
 }
 
 /** The lanes (counties, sorted) of a warning's targeted villages. */

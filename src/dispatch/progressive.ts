@@ -151,11 +151,13 @@ async function planStep(tx: Db, w: Warning, now: Date): Promise<ChunkResult> {
     return { warningId: w.id, county: null, finished: false, deliveries: plan.deliveries, phase: "targets" };
   }
   if (cursor.phase === "devices") {
-    if (!(await tryJoinersOut(tx, await warningLanes(tx, w.id)))) return joinerWaiting;
+    // The warning's counties: the joiners' locks it asks for, and the lanes its notice names.
+    const lanes = await warningLanes(tx, w.id);
+    if (!(await tryJoinersOut(tx, lanes))) return joinerWaiting;
     const planned = await planDevices(tx, w, now);
     await moveTo({ phase: "public", after: "" });
-    if (planned.deliveries > 0) await notifyDeliveries(tx, w.id, { lanes: planned.lanes });
-    return { warningId: w.id, county: null, finished: false, deliveries: planned.deliveries, phase: "devices" };
+    if (planned > 0) await notifyDeliveries(tx, w.id, { lanes });
+    return { warningId: w.id, county: null, finished: false, deliveries: planned, phase: "devices" };
   }
   const county = await nextCounty(tx, w.id, cursor.after);
   if (county === null && cursor.phase === "first-lane") {

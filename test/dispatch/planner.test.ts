@@ -8,7 +8,7 @@ import { createDb } from "../../src/db/client.js";
 import { getWarning } from "../../src/db/queries/warnings.js";
 import { issueWarning } from "../../src/warnings/issue.js";
 import { deferred } from "../helpers/deferred.js";
-import { lockWaiters, untilSomeoneWaitsOnALock } from "../helpers/locks.js";
+import { lockWaiters, openTransaction, untilSomeoneWaitsOnALock } from "../helpers/locks.js";
 import { tryPlanLock } from "../../src/dispatch/plan-lock.js";
 import { planLateJoiners } from "../../src/dispatch/planner.js";
 import { lanesUnder } from "../../src/db/queries/areas.js";
@@ -270,17 +270,12 @@ describe("late joiners", () => {
     const approved = await c.request("POST", `/api/v1/warnings/${draft.id}/approve`, { key: c.users.approver.key });
     expect((await json(approved)).status).toBe("approved");
     const w = (await getWarning(c.tdb.db, draft.id))!;
-    const client = postgres(c.tdb.url, { max: 1, onnotice: () => {} });
-    const planned = deferred();
-    const commit = deferred();
-    const issuing = createDb(client).transaction(async (tx) => {
-      const { plan } = await issueWarning(tx, w, { now: c.clock.now, actor: "scheduler", actorKind: "system" });
-      planned.resolve();
-      await commit.promise;
-      return plan;
-    });
+    const issuing = openTransaction(
+      c.tdb.url,
+      async (tx) => (await issueWarning(tx, w, { now: c.clock.now, actor: "scheduler", actorKind: "system" })).plan,
+    );
     try {
-      await planned.promise;
+      await issuing.ran;
       const res = c.request("POST", "/api/v1/devices", {
         key: c.users.admin.key,
         json: { kind: "loudspeaker", areaCode: V5, name: "换上的控制器" },
@@ -289,15 +284,13 @@ describe("late joiners", () => {
       void res.finally(() => (answered = true));
       // Wait on state: the registration waits for the issue to commit (it cannot see it).
       await untilSomeoneWaitsOnALock(c.tdb.db, () => answered);
-      commit.resolve();
-      expect((await issuing).deliveries).toBe(0); // the plan read no device: there was none
+      issuing.commit();
+      expect((await issuing.committed).deliveries).toBe(0); // the plan read no device: there was none
       const device = await json(await res);
       const rows = (await deliveriesOf(c.tdb.db, w.id)).filter((r) => r.device_id === device.id);
       expect(rows.map((r) => r.status)).toEqual(["queued"]);
     } finally {
-      commit.resolve();
-      await issuing.catch(() => {});
-      await client.end();
+      await issuing.close();
     }
   });
 
@@ -329,18 +322,13 @@ describe("late joiners", () => {
     };
     // A loudspeaker joining in A, its transaction past the joiners' lock and not committed
     // (an import of A's roster while a warning is in force holds it for seconds).
-    const client = postgres(c.tdb.url, { max: 1, onnotice: () => {} });
-    const looked = deferred();
-    const commit = deferred();
-    let device = "";
-    const joining = createDb(client).transaction(async (tx) => {
-      device = await addDevice(tx, { area: A, kind: "loudspeaker" });
-      await planLateJoiners(tx, { deviceIds: [device] }, c.clock.now);
-      looked.resolve();
-      await commit.promise;
+    const joining = openTransaction(c.tdb.url, async (tx) => {
+      const id = await addDevice(tx, { area: A, kind: "loudspeaker" });
+      await planLateJoiners(tx, { deviceIds: [id] }, c.clock.now);
+      return id;
     });
     try {
-      await looked.promise;
+      const device = await joining.ran;
       // A loudspeakers-only red warning in B is issued without waiting for it.
       const inB = await approve(B);
       await expect(untilSomeoneWaitsOnALock(db, inB.answered)).rejects.toThrow("nothing waited");
@@ -348,15 +336,13 @@ describe("late joiners", () => {
       // One in A waits for it, then reads the new loudspeaker: once.
       const inA = await approve(A);
       await untilSomeoneWaitsOnALock(db, inA.answered);
-      commit.resolve();
-      await joining;
+      joining.commit();
+      await joining.committed;
       expect(await json(await inA.res)).toMatchObject({ status: "issued" });
       const rows = (await deliveriesOf(db, inA.id)).filter((r) => r.device_id === device);
       expect(rows.map((r) => r.status)).toEqual(["queued"]);
     } finally {
-      commit.resolve();
-      await joining.catch(() => {});
-      await client.end();
+      await joining.close();
     }
   });
 

@@ -15,7 +15,7 @@ import { createDb, type Db } from "../../src/db/client.js";
 import { expireEnded } from "../../src/deliveries/claims.js";
 import { getWarning } from "../../src/db/queries/warnings.js";
 import { deferred } from "../helpers/deferred.js";
-import { lockWaiters, untilSomeoneWaitsOnALock } from "../helpers/locks.js";
+import { lockWaiters, openTransaction, untilSomeoneWaitsOnALock } from "../helpers/locks.js";
 import { readCursor } from "../../src/dispatch/plan-cursor.js";
 import { sendAll } from "../helpers/dispatch.js";
 import { tryPlanLock } from "../../src/dispatch/plan-lock.js";
@@ -331,9 +331,9 @@ describe("progressive plan", () => {
       c,
       w.id,
       async (tx) => {
-        const plan = await planDevices(tx, row, c.clock.now);
+        const planned = await planDevices(tx, row, c.clock.now);
         await tx.execute(sql`update warnings set plan_cursor = '' where id = ${w.id}`);
-        return plan.deliveries;
+        return planned;
       },
       () =>
         c.request("POST", "/api/v1/devices", {
@@ -653,10 +653,7 @@ describe("progressive plan", () => {
     await addPerson(db, { area: V });
     // A loudspeaker registered (its transaction open): it looked for warnings in force and
     // found none, since this warning is not issued yet.
-    const client = postgres(c.tdb.url, { max: 1, onnotice: () => {} });
-    const looked = deferred<string>();
-    const commit = deferred();
-    const joiner = createDb(client).transaction(async (tx) => {
+    const joiner = openTransaction(c.tdb.url, async (tx) => {
       const d = await insertDevice(tx, {
         kind: "loudspeaker",
         name: "新装的大喇叭",
@@ -665,11 +662,10 @@ describe("progressive plan", () => {
         tokenHash: "test-joiner-under-way",
       });
       expect(await planLateJoiners(tx, { deviceIds: [d.id] }, c.clock.now)).toEqual([]);
-      looked.resolve(d.id);
-      await commit.promise;
+      return d.id;
     });
     try {
-      const deviceId = await looked.promise;
+      const deviceId = await joiner.ran;
       const w = await approve(c, { areas: { codes: [V] }, channels: ["sms", "loudspeaker"], level: "red" });
       expect(await planNextChunk(db, c.clock.now)).toMatchObject({ warningId: w.id, phase: "targets" });
       // The officers' pass and the devices step write people and devices: not while the
@@ -690,16 +686,14 @@ describe("progressive plan", () => {
       expect(await planState(c, other.id)).toBe("planned");
       expect((await deliveriesOf(db, other.id)).filter((r) => r.recipient_id === cadre)).toHaveLength(1);
       expect(await planState(c, w.id)).toBe("pending");
-      commit.resolve();
-      await joiner;
+      joiner.commit();
+      await joiner.committed;
       await continuePlans(db, () => c.clock.now);
       expect(await planState(c, w.id)).toBe("planned");
       const rows = (await deliveriesOf(db, w.id)).filter((r) => r.device_id === deviceId);
       expect(rows.map((r) => r.status)).toEqual(["queued"]);
     } finally {
-      commit.resolve();
-      await joiner.catch(() => {});
-      await client.end();
+      await joiner.close();
     }
   });
 });

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
-import type { Db } from "../../src/db/client.js";
+import { createDb, type Db } from "../../src/db/client.js";
 import { deferred } from "./deferred.js";
 
 /** How many sessions of this database wait on a lock now. */
@@ -49,4 +49,30 @@ export async function whileAnotherWriteHolds(
     commit.resolve();
     await other.end();
   }
+}
+
+/** `work` in a transaction on a connection of its own, left open after it (its writes not
+ * committed, its locks held) until `commit()`. `ran` resolves with what `work` returned
+ * once it has run; `committed`, once the transaction has. `close()` (in a finally) commits
+ * if the test has not and ends the connection. */
+export function openTransaction<T>(url: string, work: (tx: Db) => Promise<T>) {
+  const client = postgres(url, { max: 1, onnotice: () => {} });
+  const ran = deferred<T>();
+  const commit = deferred();
+  const committed = createDb(client).transaction(async (tx) => {
+    const value = await work(tx);
+    ran.resolve(value);
+    await commit.promise;
+    return value;
+  });
+  return {
+    ran: Promise.race([ran.promise, committed]),
+    committed,
+    commit: () => commit.resolve(),
+    async close() {
+      commit.resolve();
+      await committed.catch(() => {});
+      await client.end();
+    },
+  };
 }
