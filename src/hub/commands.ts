@@ -13,7 +13,11 @@ import type { CommandFrame } from "./protocol.js";
 export interface BuiltCommand {
   row: DeviceCommandRow;
   language: Language;
-  json: string;
+  /** The frame's JSON as UTF-8, sent as a text frame. Bytes, not a string: the socket
+   * would encode each device's string afresh (the text is Chinese, two-byte in V8), and
+   * 10,000 of them made the send loop ~30% slower than the raw broadcast's one-byte frame
+   * (bench:devices: 130-150 ms against 98-120 ms with the shared tail encoded once). */
+  frame: Buffer;
 }
 
 export async function buildCommands(
@@ -29,7 +33,7 @@ export async function buildCommands(
   const out: BuiltCommand[] = [];
   // Everything but the id is shared per (warning, channel, language): serialize it once,
   // not once per device (a city-wide warning is thousands of identical frames).
-  const tails = new Map<string, { language: Language; json: string }>();
+  const tails = new Map<string, { language: Language; utf8: Buffer }>();
   for (const row of rows) {
     const w = warnings.get(row.warningId);
     if (!w) continue;
@@ -56,12 +60,13 @@ export async function buildCommands(
           expires: w.expires.toISOString(),
         },
       };
-      tail = { language, json: JSON.stringify(body).slice(1) };
+      tail = { language, utf8: Buffer.from(JSON.stringify(body).slice(1)) };
       tails.set(key, tail);
     }
     // A stop for an ended warning has its own id (the play's, negated), never the play's.
     const id = o.stop ? -row.id : row.id;
-    out.push({ row, language: tail.language, json: `{"type":"command","id":${id},${tail.json}` });
+    const head = Buffer.from(`{"type":"command","id":${id},`);
+    out.push({ row, language: tail.language, frame: Buffer.concat([head, tail.utf8]) });
   }
   return out;
 }

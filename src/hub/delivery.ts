@@ -175,12 +175,12 @@ export class CommandDelivery {
     const { renderer, policy } = this.o;
     const cmds = await buildCommands(this.o.db, rows, { renderer, policy, ...(stop ? { stop } : {}) });
     const sent: SentCommand[] = [];
-    for (const { row, language, json } of cmds) {
+    for (const { row, language, frame } of cmds) {
       // A device that dropped since the read gets the command on its next hello (queued,
       // or claimed and unacknowledged: the replay includes both).
       const c = this.conns.get(row.deviceId);
       if (c && c.ws.readyState === c.ws.OPEN) {
-        c.ws.send(json);
+        c.ws.send(frame, { binary: false });
         sent.push({ id: row.id, language });
       }
     }

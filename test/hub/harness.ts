@@ -76,8 +76,9 @@ export class TestDevice {
   private waiters: (() => void)[] = [];
   closed: { code: number; reason: string } | null = null;
   private constructor(readonly ws: WebSocket) {
-    ws.on("message", (d) => {
-      this.frames.push(JSON.parse(d.toString()));
+    ws.on("message", (d, isBinary) => {
+      // The protocol's frames are text: a binary one is never what a test waits for.
+      this.frames.push(isBinary ? { type: "binary" } : JSON.parse(d.toString()));
       this.wake();
     });
     ws.on("close", (code, reason) => {
