@@ -26,7 +26,7 @@ import { readCursor, TARGETS, type PlanCursor } from "./plan-cursor.js";
 import { awaitIssuesPlanning, awaitPlanSteps } from "./plan-lock.js";
 import { countPlanned } from "../deliveries/coverage.js";
 import { lockOpenWalks } from "../deliveries/walks.js";
-import { addressOf, firstLane, inCounty, prefixes, reachable } from "./audience.js";
+import { addressOf, firstLane, inAreas, inCounty, prefixes, reachable } from "./audience.js";
 import { advanceLedger, ledgerId, lockLedger, reserveLedger } from "../deliveries/ledger-ids.js";
 
 export interface PlanResult {
@@ -305,7 +305,7 @@ function warningDeliveries(
              'queued', ${at}::timestamptz, ${at}::timestamptz, null, null, null
       from devices dv join coverage_villages tv on ${targeted(sql`dv.village_code`)}
       where dv.revoked_at is null and dv.kind::text = any(${sql.param(deviceChannels)}::text[])
-        and dv.area_code like any (select p from pref)
+        ${inAreas(w, sql`dv.area_code`)}
         ${onlyDevices} ${newDevice}`,
     )}`;
 }
