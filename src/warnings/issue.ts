@@ -51,28 +51,9 @@ export async function issueWarning(
   // Statements that do not need each other's answers are sent together (postgres.js
   // pipelines them on the transaction's connection; the first to fail fails the rest):
   // during a fan-out each round trip of an approve or a cancel waits for a CPU, and these
-  // were five in a row.
-  const supersede = async () => {
-    if (!w.supersedesId) return undefined;
-    const ended = w.msgType === "Cancel" ? TRANSITIONS.cancel.to : TRANSITIONS.supersede.to;
-    const [prev] = await tx.execute<{ id: string; status: string }>(
-      sql`update warnings set status = ${ended}, ended_at = ${opts.now.toISOString()}, updated_at = now()
-          where thread_id = ${w.threadId} and id <> ${w.id} and status in ${fromStatesSql("supersede")}
-          returning id, (select status from warnings o where o.id = warnings.id) as status`,
-    );
-    return prev && { ...prev, ended };
-  };
-  const [issued, prev] = await Promise.all([
-    updateWarning(tx, w.id, {
-      ...opts.set,
-      status: TRANSITIONS.issue.to,
-      issuedAt: opts.now,
-      planState: progressive ? "pending" : "planned",
-      planCursor: progressive ? TARGETS : null,
-    }),
-    supersede(),
-    startLedger(tx, w.id),
-  ]);
+  // were five in a row. The audit goes with them (the superseded version's entry written by
+  // the statement that ends it, from the status it had), and so does a pending plan's
+  // notice: a city's cancel, taken while the city is sending, is one round trip shorter.
   const who = {
     actor: opts.actor,
     actorKind: opts.actorKind ?? "user",
@@ -89,20 +70,36 @@ export async function issueWarning(
       after: { status: TRANSITIONS.issue.to },
     },
   ];
-  if (prev) {
-    audits.push({
-      ...who,
-      action: prev.ended === "cancelled" ? "warning.cancelled" : "warning.superseded",
-      subjectId: prev.id,
-      before: { status: prev.status },
-      after: { status: prev.ended },
-    });
-  }
-  const plan = progressive ? intentOnly : await planDeliveries(tx, issued, opts.now);
-  // A pending plan has no rows yet: the notice wakes the planners, not the device hubs.
-  await Promise.all([
+  const supersede = async () => {
+    if (!w.supersedesId) return;
+    const ended = w.msgType === "Cancel" ? TRANSITIONS.cancel.to : TRANSITIONS.supersede.to;
+    const action = ended === "cancelled" ? "warning.cancelled" : "warning.superseded";
+    await tx.execute(sql`
+      with prev as (
+        update warnings set status = ${ended}, ended_at = ${opts.now.toISOString()}, updated_at = now()
+        where thread_id = ${w.threadId} and id <> ${w.id} and status in ${fromStatesSql("supersede")}
+        returning id, (select status from warnings o where o.id = warnings.id) as status
+      )
+      insert into audit_log (actor, actor_kind, action, subject_type, subject_id, before, after, request_id)
+      select ${who.actor}, ${who.actorKind}, ${action}, ${who.subjectType}, prev.id::text,
+        jsonb_build_object('status', prev.status), jsonb_build_object('status', ${ended}::text), ${who.requestId ?? null}
+      from prev`);
+  };
+  const [issued] = await Promise.all([
+    updateWarning(tx, w.id, {
+      ...opts.set,
+      status: TRANSITIONS.issue.to,
+      issuedAt: opts.now,
+      planState: progressive ? "pending" : "planned",
+      planCursor: progressive ? TARGETS : null,
+    }),
+    startLedger(tx, w.id),
     writeAudit(tx, audits),
-    notifyDeliveries(tx, w.id, progressive ? { peopleOnly: true } : { lanes: plan.lanes }),
+    supersede(),
+    // A pending plan has no rows yet: the notice wakes the planners, not the device hubs.
+    progressive ? notifyDeliveries(tx, w.id, { peopleOnly: true }) : undefined,
   ]);
+  const plan = progressive ? intentOnly : await planDeliveries(tx, issued, opts.now);
+  if (!progressive) await notifyDeliveries(tx, w.id, { lanes: plan.lanes });
   return { warning: issued, plan };
 }
