@@ -3,6 +3,7 @@ import type { ExtractTablesWithRelations } from "drizzle-orm";
 import type { PgDatabase } from "drizzle-orm/pg-core";
 import type { Sql } from "postgres";
 import * as schema from "./schema/index.js";
+import { pipelinedTransaction } from "./transaction.js";
 
 export type Schema = typeof schema;
 /** The database or a transaction: every query function takes this first. */
@@ -26,8 +27,8 @@ export function createDb(client: Sql, o: { prepare?: boolean } = {}): Db {
  * connection. Drizzle asks postgres.js for unprepared ones, and postgres.js then describes
  * every statement with parameters before running it: two round trips a query (measured:
  * 264-331 µs against 126-149 µs prepared, idle loopback), and twice the waits for a CPU
- * when an approve or a cancel runs during a fan-out. Transactions and savepoints get the
- * same client.
+ * when an approve or a cancel runs during a fan-out. Transactions (transaction.ts) and
+ * savepoints get the same client.
  */
 function preparing(client: Sql): Sql {
   return new Proxy(client, {
@@ -37,7 +38,14 @@ function preparing(client: Sql): Sql {
         return (query: string, params?: unknown[], options?: Record<string, unknown>) =>
           target.unsafe(query, params as never, { ...options, prepare: true });
       }
-      if (prop === "begin" || prop === "savepoint") {
+      if (prop === "begin") {
+        return (...args: unknown[]) => {
+          const body = args.at(-1) as (tx: Sql) => unknown;
+          const options = args.length > 1 ? String(args[0]) : "";
+          return pipelinedTransaction(target, options, (tx) => body(preparing(tx)));
+        };
+      }
+      if (prop === "savepoint") {
         const open = value as (...args: unknown[]) => unknown;
         return (...args: unknown[]) => {
           const body = args.at(-1) as (tx: Sql) => unknown;
