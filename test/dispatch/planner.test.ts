@@ -125,6 +125,17 @@ describe("targeting", () => {
       sql`select village_code, population from coverage_villages where warning_id = ${g.id}`,
     );
     expect(cv).toEqual({ village_code: V1, population: 300 }); // the grid's own population
+    // A grid with a whole village beside it: the grid narrows its own village only.
+    const mixed = await createIssued(c, { areas: { codes: [G1, V2] }, channels: ["sms", "loudspeaker", "display"] });
+    expect(targets(await plannedRows(c, mixed.id))).toEqual(
+      expectTargets(
+        [
+          ["g1", "sms"],
+          ["both", "sms"],
+        ],
+        [["v2", "display"]],
+      ),
+    );
   });
 
   it("polygons select villages by centroid; villages without one are kept and reported", async () => {
