@@ -20,23 +20,73 @@ export async function pipelinedTransaction<T>(
   body: (tx: Sql) => T | Promise<T>,
 ): Promise<T> {
   const c = await client.reserve();
-  try {
+  // The connection, as postgres.js hands it to BEGIN: its loss (a terminated backend, a
+  // restarted server) settles nothing the body waits for, so it is raced here, as
+  // postgres.js's own begin() does, and a lost connection is not given back to the pool
+  // (postgres.js has moved it to its closed ones, to reconnect).
+  let conn: { onclose?: ((e?: unknown) => void) | null } | null = null;
+  let lost = false;
+  let begin!: Promise<unknown>;
+  const closed = new Promise<never>((_, reject) => {
+    const onexecute = (x: typeof conn) => {
+      conn = x;
+      conn!.onclose = (e) => {
+        lost = true;
+        reject(e ?? new Error("the database connection closed during the transaction"));
+      };
+      return true; // keep pipelining: a false answer queues the body behind BEGIN's reply
+    };
     // Sent first (the body starts a turn later), so answered before any of the body's
     // statements: a connection answers in order. If it fails they fail with it, and its
-    // error is the one reported. The body is waited for either way: the connection is not
-    // given back while it may still use it.
-    const begin = c.unsafe(`begin ${options.replace(/[^a-z ]/gi, "")}`).execute();
-    const [began, ran] = await Promise.allSettled([begin, Promise.resolve().then(() => body(withSavepoints(c)))]);
+    // error is the one reported.
+    begin = c.unsafe(`begin ${options.replace(/[^a-z ]/gi, "")}`, [], { onexecute } as never).execute();
+  });
+  closed.catch(() => {});
+  try {
+    // The body is waited for either way: the connection is not given back while it may
+    // still use it.
+    const [began, ran] = await Promise.race([
+      Promise.allSettled([begin, Promise.resolve().then(() => body(withSavepoints(c)))]),
+      closed,
+    ]);
     if (began.status === "rejected" || ran.status === "rejected") {
-      await c.unsafe("rollback").catch(() => {});
-      throw began.status === "rejected" ? began.reason : (ran as PromiseRejectedResult).reason;
+      const error = began.status === "rejected" ? began.reason : (ran as PromiseRejectedResult).reason;
+      // A statement that failed because the connection went: nothing to roll back on it,
+      // and it must not go back to the pool (postgres.js reconnects it when it closes).
+      if (connectionGone(error)) lost = true;
+      else await Promise.race([c.unsafe("rollback"), closed]).catch(() => {});
+      throw error;
     }
-    const commit = await c.unsafe("commit");
+    const commit = await Promise.race([c.unsafe("commit"), closed]);
     if ((commit as unknown as { command?: string }).command === "ROLLBACK") throw new TransactionRolledBack();
     return ran.value;
   } finally {
-    c.release();
+    if (!lost) {
+      if (conn) (conn as { onclose?: unknown }).onclose = null;
+      c.release();
+    }
   }
+}
+
+/** postgres.js's codes for a connection that is gone, and the server's for a session it
+ * ended (terminated, shutting down, crashed). */
+const GONE = new Set([
+  "ECONNRESET",
+  "EPIPE",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "57P01",
+  "57P02",
+  "57P03",
+]);
+
+function connectionGone(e: unknown): boolean {
+  for (let x = e as { code?: unknown; cause?: unknown } | undefined, i = 0; x && i < 3; i++) {
+    if (typeof x.code === "string" && GONE.has(x.code)) return true;
+    x = x.cause as typeof x;
+  }
+  return false;
 }
 
 /** The reserved connection as a transaction: savepoints for nested transactions (drizzle's

@@ -95,6 +95,32 @@ describe("transactions", () => {
     expect(await rows()).toEqual([]);
   });
 
+  it("a connection lost mid-transaction fails it, and the pool goes on without it", async () => {
+    const db = ctx().tdb.db;
+    await db.execute(sql`truncate tx_probe`);
+    let pid = 0;
+    const lost = db.transaction(async (tx) => {
+      await tx.execute(sql`insert into tx_probe values (1)`);
+      const [me] = await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`);
+      pid = me!.pid;
+      await tx.execute(sql`select pg_sleep(60)`);
+    });
+    lost.catch(() => {});
+    // Its session ended while a statement runs, as a restarted server would end it (the
+    // statement is on the wire before the session goes, so no write races the close).
+    const sleeping = async () =>
+      pid > 0 &&
+      (await ctx().tdb.sql`select 1 from pg_stat_activity where pid = ${pid} and wait_event = 'PgSleep'`).length > 0;
+    for (let i = 0; i < 400 && !(await sleeping()); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(await sleeping()).toBe(true);
+    await ctx().tdb.sql`select pg_terminate_backend(${pid})`;
+    await expect(lost).rejects.toBeTruthy();
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`insert into tx_probe values (2)`);
+    });
+    expect(await rows()).toEqual([2]);
+  });
+
   it("transactions at the same time each have a connection of their own", async () => {
     const db = ctx().tdb.db;
     await db.execute(sql`truncate tx_probe`);
