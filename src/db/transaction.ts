@@ -24,15 +24,17 @@ export async function pipelinedTransaction<T>(
   // restarted server) settles nothing the body waits for, so it is raced here, as
   // postgres.js's own begin() does, and a lost connection is not given back to the pool
   // (postgres.js has moved it to its closed ones, to reconnect).
-  let conn: { onclose?: ((e?: unknown) => void) | null } | null = null;
   let lost = false;
+  let forget = () => {};
   let begin!: Promise<unknown>;
   const closed = new Promise<never>((_, reject) => {
-    const onexecute = (x: typeof conn) => {
-      conn = x;
-      conn!.onclose = (e) => {
+    const onexecute = (conn: { onclose: ((e?: unknown) => void) | null }) => {
+      conn.onclose = (e) => {
         lost = true;
         reject(e ?? new Error("the database connection closed during the transaction"));
+      };
+      forget = () => {
+        conn.onclose = null;
       };
       return true; // keep pipelining: a false answer queues the body behind BEGIN's reply
     };
@@ -58,11 +60,11 @@ export async function pipelinedTransaction<T>(
       throw error;
     }
     const commit = await Promise.race([c.unsafe("commit"), closed]);
-    if ((commit as unknown as { command?: string }).command === "ROLLBACK") throw new TransactionRolledBack();
+    if (commit.command === "ROLLBACK") throw new TransactionRolledBack();
     return ran.value;
   } finally {
     if (!lost) {
-      if (conn) (conn as { onclose?: unknown }).onclose = null;
+      forget();
       c.release();
     }
   }

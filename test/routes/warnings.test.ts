@@ -5,15 +5,27 @@ import { createDraft, createIssued, inHours, json, warningBody } from "../helper
 
 const ctx = useContext();
 
-/** The last audit entry of warning `id`, and whether it came from the request that issued
- * `successor` (the version that ended it). */
-async function lastAudit(c: ReturnType<typeof ctx>, id: string, successor: string) {
+/** Warning `id`'s last audit entry records its end (`action`, now `status`) by `actor`, in
+ * the request that issued `successor`, the version that ended it. */
+async function expectEndedBy(
+  c: ReturnType<typeof ctx>,
+  id: string,
+  successor: string,
+  ended: { action: string; actor: string; status: string },
+) {
   const [e] = await c.tdb.db.execute<Record<string, unknown>>(sql`
     select e.action, e.actor, e.actor_kind, e.before, e.after,
       e.request_id is not null and e.request_id = (
         select request_id from audit_log where subject_id = ${successor} and action = 'warning.issue') as "sameRequest"
     from audit_log e where e.subject_id = ${id} order by e.id desc limit 1`);
-  return e;
+  expect(e).toMatchObject({
+    action: ended.action,
+    actor: ended.actor,
+    actor_kind: "user",
+    before: { status: "issued" },
+    after: { status: ended.status },
+    sameRequest: true,
+  });
 }
 
 describe("warning lifecycle", () => {
@@ -135,13 +147,10 @@ describe("warning lifecycle", () => {
     const a = await c.request("POST", `/api/v1/warnings/${v2.id}/approve`, { key: c.users.approver.key });
     expect((await json(a)).status).toBe("issued");
     expect((await json(await c.request("GET", `/api/v1/warnings/${w.id}`))).status).toBe("updated");
-    expect(await lastAudit(c, w.id, v2.id)).toMatchObject({
+    await expectEndedBy(c, w.id, v2.id, {
       action: "warning.superseded",
       actor: c.users.approver.id,
-      actor_kind: "user",
-      before: { status: "issued" },
-      after: { status: "updated" },
-      sameRequest: true,
+      status: "updated",
     });
   });
 
@@ -171,13 +180,10 @@ describe("warning lifecycle", () => {
       description: "降雨已减弱",
     });
     expect((await json(await c.request("GET", `/api/v1/warnings/${w.id}`))).status).toBe("cancelled");
-    expect(await lastAudit(c, w.id, cancel.id)).toMatchObject({
+    await expectEndedBy(c, w.id, cancel.id, {
       action: "warning.cancelled",
       actor: c.users.issuer.id,
-      actor_kind: "user",
-      before: { status: "issued" },
-      after: { status: "cancelled" },
-      sameRequest: true,
+      status: "cancelled",
     });
     const twice = await c.request("POST", `/api/v1/warnings/${w.id}/cancel`, {
       key: c.users.issuer.key,
