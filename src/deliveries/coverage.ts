@@ -37,17 +37,25 @@ export const changedColumns = (old: string | null): SQL =>
   );
 
 /** The counters of newly planned rows; `rows` returns warning_id, village_code, channel,
- * purpose and failed_at (a row planned failed: no address). */
-export const countPlanned = (rows: string): SQL =>
+ * purpose and failed_at (a row planned failed: no address). With `first`, the statement is
+ * the first to count its warning's rows (its first plan: no counter of it exists, and no
+ * other transaction writes one before this commits), so the counters are plain inserts:
+ * no sort into lock order, no conflict check (a city's 10,000 devices: 103 → 89 ms of an
+ * approve). A counter that did exist would fail the statement, never be counted twice. */
+export const countPlanned = (rows: string, o: { first?: boolean } = {}): SQL =>
   sql.raw(`
     cov_planned as (
       insert into coverage_counts as cc (warning_id, village_code, channel, targeted, failed)
       select warning_id, village_code, channel, count(*), count(*) filter (where failed_at is not null)
       from ${rows} where purpose = 'warning' and channel <> 'eb'
       group by warning_id, village_code, channel
-      order by warning_id, village_code, channel
+      ${
+        o.first
+          ? ""
+          : `order by warning_id, village_code, channel
       on conflict (warning_id, village_code, channel) do update
-        set targeted = cc.targeted + excluded.targeted, failed = cc.failed + excluded.failed
+        set targeted = cc.targeted + excluded.targeted, failed = cc.failed + excluded.failed`
+      }
       returning 1
     )`);
 

@@ -51,15 +51,16 @@ const lanesOf = (column: SQL) =>
   sql`coalesce(array_agg(distinct left(${column}, 6) order by left(${column}, 6)), '{}')`;
 
 /** The tail of a planning statement: `rows` (giving `columns`) inserted as `w`'s deliveries,
- * numbered in its ledger and counted for its coverage; the statement answers how many (n). */
-const numbered = (w: Warning, columns: string, rows: SQL) => sql`
+ * numbered in its ledger and counted for its coverage; the statement answers how many (n).
+ * `first`: the warning's first rows (countPlanned). */
+const numbered = (w: Warning, columns: string, rows: SQL, first = false) => sql`
     ${lockLedger(sql`${w.id}::uuid`)},
     ins as (
       insert into deliveries (id, ${sql.raw(columns)})
       select ${ledgerId("ledger", sql`row_number() over ()`)}, planned.* from (${rows}) planned left join ledger on true
       returning warning_id, village_code, channel, purpose, failed_at
     ),
-    ${countPlanned("ins")},
+    ${countPlanned("ins", { first })},
     ${advanceLedger("ins")}
     select count(*)::int as n from ins`;
 
@@ -70,7 +71,8 @@ export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<Pla
   const [v] = await (w.msgType === "Cancel" ? planCancelVillages(tx, w) : planVillages(tx, w));
   const rank = LEVEL_RANK[w.level];
   // A Cancel's loudspeaker stops are few and must not wait; its all-clear to people is
-  // planned county by county like any public fan-out.
+  // planned county by county like any public fan-out. Either is the warning's first plan
+  // (at its issue, or its progressive plan's targets step): its first counted rows.
   const [inserted] = await tx.execute<{ n: number }>(
     w.msgType === "Cancel"
       ? cancelDeliveries(w, rank, at, { devices: true })
@@ -81,6 +83,7 @@ export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<Pla
           // A progressive plan writes its people and devices in later steps (plan-cursor.ts).
           people: w.planState === "pending" ? null : firstLane,
           devices: w.planState !== "pending",
+          first: true,
         }),
   );
   const eb = await planEbDeliveries(tx, w, rank, at);
@@ -244,6 +247,8 @@ function warningDeliveries(
     devices: boolean;
     /** Devices that have no row of this warning yet (always so for `only`). */
     newDevicesOnly?: boolean;
+    /** The warning's first rows (planDeliveries). */
+    first?: boolean;
     only?: Only;
     /** Only the people's channels they have no address on (their failed rows): the rest
      * are a county walk's (planCountyWalks). */
@@ -307,6 +312,7 @@ function warningDeliveries(
       where dv.revoked_at is null and dv.kind::text = any(${sql.param(deviceChannels)}::text[])
         ${inAreas(w, sql`dv.area_code`)}
         ${onlyDevices} ${newDevice}`,
+      o.first,
     )}`;
 }
 
@@ -504,5 +510,6 @@ function cancelDeliveries(w: Warning, rank: number, at: string, scope: { devices
       from deliveries d left join recipients r on r.id = d.recipient_id
       where d.warning_id in (select id from earlier) and d.purpose = 'warning' and d.channel <> 'eb' and ${targets}
       order by d.recipient_id, d.device_id, d.channel`,
+      "devices" in scope,
     )}`;
 }
