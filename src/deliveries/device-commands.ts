@@ -7,6 +7,7 @@ import type { DeviceKind, Language } from "../domain/vocabulary.js";
 import { jsonRows } from "../db/json-rows.js";
 import { inForceSql } from "../warnings/lifecycle.js";
 import { changedColumns, countChanges } from "./coverage.js";
+import { DEVICE_ROWS } from "./device-rows.js";
 
 export interface DeviceCommandRow {
   id: number;
@@ -76,7 +77,7 @@ export async function queuedDeviceCommands(
   const which =
     "devices" in of
       ? sql`d.device_id = any(${sql.param(ids)}::uuid[])`
-      : sql`d.warning_id = any(${sql.param(ids)}::uuid[]) and d.device_id is not null`;
+      : sql`d.warning_id = any(${sql.param(ids)}::uuid[]) and ${DEVICE_ROWS}`;
   const rows = await db.execute<Raw>(sql`
     select d.id, d.device_id, d.channel, d.warning_id, d.language from deliveries d
     where d.status = 'queued' and ${which}

@@ -26,6 +26,7 @@ import { readCursor, TARGETS, type PlanCursor } from "./plan-cursor.js";
 import { awaitIssuesPlanning, awaitPlanSteps } from "./plan-lock.js";
 import { countPlanned } from "../deliveries/coverage.js";
 import { lockOpenWalks } from "../deliveries/walks.js";
+import { DEVICE_ROWS } from "../deliveries/device-rows.js";
 import { addressOf, firstLane, inAreas, inCounty, prefixes, reachable } from "./audience.js";
 import { advanceLedger, ledgerId, lockLedger, reserveLedger } from "../deliveries/ledger-ids.js";
 
@@ -495,7 +496,7 @@ function cancelDeliveries(w: Warning, rank: number, at: string, scope: { devices
   const targets =
     "county" in scope
       ? sql`d.recipient_id is not null and d.sent_at is not null and ${inCounty(sql`d.village_code`, scope.county)}`
-      : sql`d.device_id is not null`;
+      : DEVICE_ROWS;
   return sql`
     with earlier as (select id from warnings where thread_id = ${w.threadId} and id <> ${w.id}),
     ${numbered(
