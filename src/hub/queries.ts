@@ -6,7 +6,7 @@ import type { Db } from "../db/client.js";
 import type { DeviceKind, Language } from "../domain/vocabulary.js";
 import { jsonRows } from "../db/json-rows.js";
 import { inForceSql } from "../warnings/lifecycle.js";
-import { claimDeviceCommands, toRow, type DeviceCommandRow, type Raw } from "../deliveries/device-commands.js";
+import { claimDeviceCommands, readCommands, type DeviceCommandRow } from "../deliveries/device-commands.js";
 
 export {
   markDeviceCommandsSent,
@@ -24,23 +24,21 @@ export async function pendingForDevices(db: Db, deviceIds: string[], now: Date):
   if (deviceIds.length === 0) return [];
   const at = now.toISOString();
   await claimDeviceCommands(db, deviceIds, now);
-  const rows = await db.execute<Raw>(sql`
-    select d.id, d.device_id, d.channel, d.warning_id, d.language from deliveries d
-    where d.device_id = any(${sql.param(deviceIds)}::uuid[]) and d.status in ('sending', 'sent', 'delivered')
-      and d.warning_id in (${IN_FORCE(at)})
-    order by d.queued_at, d.id`);
-  return rows.map(toRow);
+  return readCommands(
+    db,
+    sql`d.device_id = any(${sql.param(deviceIds)}::uuid[]) and d.status in ('sending', 'sent', 'delivered')
+      and d.warning_id in (${IN_FORCE(at)})`,
+  );
 }
 
 /** Deliveries of an ended warning that reached a device (for `stop` frames). */
 export async function reachedDevicesOf(db: Db, warningId: string, deviceIds: string[]): Promise<DeviceCommandRow[]> {
   if (deviceIds.length === 0) return [];
-  const rows = await db.execute<Raw>(sql`
-    select d.id, d.device_id, d.channel, d.warning_id, d.language from deliveries d
-    where d.warning_id = ${warningId}::uuid and d.device_id = any(${sql.param(deviceIds)}::uuid[])
-      and d.status in ('sent', 'delivered', 'acknowledged')
-    order by d.id`);
-  return rows.map(toRow);
+  return readCommands(
+    db,
+    sql`d.warning_id = ${warningId}::uuid and d.device_id = any(${sql.param(deviceIds)}::uuid[])
+      and d.status in ('sent', 'delivered', 'acknowledged')`,
+  );
 }
 
 /** Of the acked ids, those that are this device's deliveries: a device may only report
