@@ -94,13 +94,13 @@ export async function queuedDeviceCommands(
  * as one row per warning, channel, language and queue time, the ids and devices packed
  * into one string: the commands of a group share everything else. Ten thousand rows of
  * five columns took 17-30 ms to arrive and decode, ahead of a city warning's first frame;
- * packed, 9 ms. Groups come in (queued_at, least id) order and their commands in id order:
- * a warning's ids are one range of its ledger, and a device has one command per warning,
- * so every device's commands keep the (queued_at, id) order.
+ * packed, 9 ms. Groups come in (queued_at, least id) order: a warning's ids are one range
+ * of its ledger, and a device has one command per warning (so at most one per group), so
+ * every device's commands keep the (queued_at, id) order.
  */
 export async function readCommands(db: Db, where: SQL): Promise<DeviceCommandRow[]> {
   const groups = await db.execute<{ warning_id: string; channel: DeviceKind; language: Language; cmds: string }>(sql`
-    select d.warning_id, d.channel, d.language, string_agg(d.id::text || ' ' || d.device_id::text, ' ' order by d.id) as cmds
+    select d.warning_id, d.channel, d.language, string_agg(d.id::text || ' ' || d.device_id::text, ' ') as cmds
     from deliveries d
     where ${where}
     group by d.warning_id, d.channel, d.language, d.queued_at

@@ -6,6 +6,8 @@ import type { Policy } from "../config/grading.js";
 import type { MessageRenderer } from "../dispatch/render.js";
 import { errorFields, type Logger } from "../lib/log.js";
 import { buildCommands } from "./commands.js";
+import { batchWarnings } from "../deliveries/claims.js";
+import type { Warning } from "../db/queries/warnings.js";
 import { laneOf } from "../domain/areas.js";
 import type { Conn } from "./connections.js";
 import {
@@ -90,10 +92,13 @@ export class CommandDelivery {
    * (acksMayApply), or a `received` could arrive before the row it moves is `sent`. */
   private async sendQueued(ids: string[], lanes: string[] | null, warningIds: string[] | null): Promise<void> {
     if (ids.length === 0) return;
+    // A notice names its warnings: they are read alongside their commands, not after.
+    const warnings = warningIds ? batchWarnings(this.o.db, warningIds) : undefined;
+    warnings?.catch(() => {}); // awaited in sendRows; a failed read must not go unhandled
     const rows = warningIds
       ? await this.ofWarnings(ids, lanes, warningIds)
       : await queuedDeviceCommands(this.o.db, { devices: ids }, this.o.now(), lanes);
-    const sent = await this.sendRows(rows);
+    const sent = await this.sendRows(rows, undefined, warnings);
     if (sent.length === 0) return;
     // One delivery runs at a time (deliver() coalesces), so one record is ever in flight.
     // If it fails the rows stay queued and the next round sends them again, same ids.
@@ -170,10 +175,19 @@ export class CommandDelivery {
 
   /** Sends each row's frame to its device if it is still connected here; returns the
    * rows sent with the language each was rendered in. */
-  private async sendRows(rows: DeviceCommandRow[], stop?: "ended"): Promise<SentCommand[]> {
+  private async sendRows(
+    rows: DeviceCommandRow[],
+    stop?: "ended",
+    warnings?: Promise<Map<string, Warning>>,
+  ): Promise<SentCommand[]> {
     if (rows.length === 0) return [];
     const { renderer, policy } = this.o;
-    const cmds = await buildCommands(this.o.db, rows, { renderer, policy, ...(stop ? { stop } : {}) });
+    const cmds = await buildCommands(this.o.db, rows, {
+      renderer,
+      policy,
+      ...(stop ? { stop } : {}),
+      ...(warnings ? { warnings } : {}),
+    });
     const sent: SentCommand[] = [];
     for (const { row, language, frame } of cmds) {
       // A device that dropped since the read gets the command on its next hello (queued,
