@@ -74,6 +74,8 @@ try {
     config: defaultServiceConfig,
     log: silentLogger,
     now: () => new Date(),
+    // As the server wires it: an approve hands its committed commands to the hub here.
+    onDeviceCommands: (commands, warning) => hub?.sendCommitted(commands, warning),
   };
   const app = createApp(services);
   server = await new Promise<Server>((r) => {
@@ -209,6 +211,8 @@ try {
     connect_ms: conn.ms,
     approve_http_ms: median.approveMs,
     received: lat.length,
+    // The first frame's wait (plan, commit, build): the ratio is about 1 + this / raw.
+    received_first_ms: lat[0] ?? NaN,
     received_p50_ms: percentile(lat, 50),
     received_p99_ms: percentile(lat, 99),
     received_max_ms: lat.at(-1) ?? NaN,

@@ -155,6 +155,8 @@ channelSetup = channels;
 banner.push(...channels.banner);
 services.mailer = channels.mailer;
 services.channelHealth = channels.health;
+// An approve in this process hands its device commands to this hub once committed.
+services.onDeviceCommands = (commands, warning) => deviceHub.sendCommitted(commands, warning);
 const app = createApp({ ...services, db: createDb(requestSql), receiptsDb: createDb(receipts.sql) });
 // The planner and the sending loops run on a thread of their own at a lower CPU priority
 // (node/dispatch-thread.ts): a city-wide fan-out must not queue the duty officer's requests.

@@ -7,6 +7,8 @@ import type { TemplateCatalog } from "./templates/catalog.js";
 import type { Mailer } from "./lib/mailer.js";
 import type { ChannelHealth } from "../channels/contract.js";
 import type { ChannelKind } from "./domain/vocabulary.js";
+import type { DeviceCommandRow } from "./deliveries/device-commands.js";
+import type { Warning } from "./db/queries/warnings.js";
 
 export interface ServiceConfig {
   /** CAP sender: no spaces, commas, `<` or `&`. */
@@ -56,6 +58,10 @@ export interface Services {
   mailer?: Mailer;
   /** Each channel's health for GET /health (Node: the built channels); absent → not shown. */
   channelHealth?: () => Promise<Partial<Record<ChannelKind, ChannelHealth>>>;
+  /** The device commands a request's issue has just committed, for the device hub in this
+   * process (Node): sent at once rather than after the notice and a read. Absent (Workers,
+   * no hub here) → the hubs' notice alone delivers them, as it does on other instances. */
+  onDeviceCommands?: (commands: DeviceCommandRow[], warning: Warning) => void;
 }
 
 /** The base of the URLs given to providers for their callbacks, without a trailing slash. */

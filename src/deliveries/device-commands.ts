@@ -99,12 +99,28 @@ export async function queuedDeviceCommands(
  * every device's commands keep the (queued_at, id) order.
  */
 export async function readCommands(db: Db, where: SQL): Promise<DeviceCommandRow[]> {
-  const groups = await db.execute<{ warning_id: string; channel: DeviceKind; language: Language; cmds: string }>(sql`
-    select d.warning_id, d.channel, d.language, string_agg(d.id::text || ' ' || d.device_id::text, ' ') as cmds
+  const groups = await db.execute<PackedCommands>(sql`
+    select d.warning_id, d.channel, d.language, ${packedCommands("d")} as cmds
     from deliveries d
     where ${where}
     group by d.warning_id, d.channel, d.language, d.queued_at
     order by d.queued_at, min(d.id)`);
+  return unpackCommands(groups);
+}
+
+/** Commands of one warning, channel and language: "id device id id device id …". */
+export type PackedCommands = {
+  warning_id: string;
+  channel: DeviceKind;
+  language: Language;
+  cmds: string;
+};
+
+/** The aggregate packing the id and device of each command row `alias` (readCommands). */
+export const packedCommands = (alias: string): SQL =>
+  sql.raw(`string_agg(${alias}.id::text || ' ' || ${alias}.device_id::text, ' ')`);
+
+export function unpackCommands(groups: readonly PackedCommands[]): DeviceCommandRow[] {
   const out: DeviceCommandRow[] = [];
   for (const g of groups) {
     const parts = g.cmds.split(" ");

@@ -27,10 +27,19 @@ import { awaitIssuesPlanning, awaitPlanSteps } from "./plan-lock.js";
 import { countPlanned } from "../deliveries/coverage.js";
 import { lockOpenWalks } from "../deliveries/walks.js";
 import { DEVICE_ROWS } from "../deliveries/device-rows.js";
+import {
+  packedCommands,
+  unpackCommands,
+  type DeviceCommandRow,
+  type PackedCommands,
+} from "../deliveries/device-commands.js";
 import { addressOf, firstLane, inAreas, inCounty, prefixes, reachable } from "./audience.js";
 import { advanceLedger, ledgerId, lockLedger, reserveLedger } from "../deliveries/ledger-ids.js";
 
 export interface PlanResult {
+  /** The device commands this plan wrote: an in-process hub may send them once the plan
+   * has committed (Services.onDeviceCommands), before their notice and a read. */
+  commands: DeviceCommandRow[];
   villages: number;
   /** Planned by this step; with `pending`, the people follow county by county. */
   deliveries: number;
@@ -52,18 +61,25 @@ const lanesOf = (column: SQL) =>
   sql`coalesce(array_agg(distinct left(${column}, 6) order by left(${column}, 6)), '{}')`;
 
 /** The tail of a planning statement: `rows` (giving `columns`) inserted as `w`'s deliveries,
- * numbered in its ledger and counted for its coverage; the statement answers how many (n).
- * `first`: the warning's first rows (countPlanned). */
-const numbered = (w: Warning, columns: string, rows: SQL, first = false) => sql`
+ * numbered in its ledger and counted for its coverage; the statement answers how many (n)
+ * and, with `commands`, the device commands it wrote, packed (unpackCommands). `first`: the
+ * warning's first rows (countPlanned). */
+const numbered = (w: Warning, columns: string, rows: SQL, o: { first?: boolean; commands?: boolean } = {}) => sql`
     ${lockLedger(sql`${w.id}::uuid`)},
     ins as (
       insert into deliveries (id, ${sql.raw(columns)})
       select ${ledgerId("ledger", sql`row_number() over ()`)}, planned.* from (${rows}) planned left join ledger on true
-      returning warning_id, village_code, channel, purpose, failed_at
+      returning warning_id, village_code, channel, purpose, failed_at${sql.raw(o.commands ? ", id, device_id, language" : "")}
     ),
-    ${countPlanned("ins", { first })},
+    ${countPlanned("ins", { first: o.first ?? false })},
     ${advanceLedger("ins")}
-    select count(*)::int as n from ins`;
+    select count(*)::int as n${
+      o.commands
+        ? sql`, (select json_agg(g) from (
+        select warning_id, channel, language, ${packedCommands("ins")} as cmds
+        from ins where device_id is not null group by warning_id, channel, language) g) as commands`
+        : sql``
+    } from ins`;
 
 const among = (list: readonly ChannelKind[]) => (c: string) => (list as readonly string[]).includes(c);
 
@@ -74,7 +90,7 @@ export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<Pla
   // A Cancel's loudspeaker stops are few and must not wait; its all-clear to people is
   // planned county by county like any public fan-out. Either is the warning's first plan
   // (at its issue, or its progressive plan's targets step): its first counted rows.
-  const [inserted] = await tx.execute<{ n: number }>(
+  const [inserted] = await tx.execute<{ n: number; commands: PackedCommands[] | null }>(
     w.msgType === "Cancel"
       ? cancelDeliveries(w, rank, at, { devices: true })
       : warningDeliveries(w, {
@@ -85,6 +101,7 @@ export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<Pla
           people: w.planState === "pending" ? null : firstLane,
           devices: w.planState !== "pending",
           first: true,
+          commands: true,
         }),
   );
   const eb = await planEbDeliveries(tx, w, rank, at);
@@ -94,6 +111,7 @@ export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<Pla
     sql`select coalesce(sum(failed), 0)::int as n from coverage_counts where warning_id = ${w.id}`,
   );
   return {
+    commands: unpackCommands(inserted?.commands ?? []),
     villages: v?.villages ?? 0,
     villagesWithoutCentroid: v?.without_centroid ?? 0,
     lanes: v?.lanes ?? [],
@@ -250,6 +268,8 @@ function warningDeliveries(
     newDevicesOnly?: boolean;
     /** The warning's first rows (planDeliveries). */
     first?: boolean;
+    /** Answer the device commands written (numbered). */
+    commands?: boolean;
     only?: Only;
     /** Only the people's channels they have no address on (their failed rows): the rest
      * are a county walk's (planCountyWalks). */
@@ -313,7 +333,7 @@ function warningDeliveries(
       where dv.revoked_at is null and dv.kind::text = any(${sql.param(deviceChannels)}::text[])
         ${inAreas(w, sql`dv.area_code`)}
         ${onlyDevices} ${newDevice}`,
-      o.first,
+      { first: o.first ?? false, commands: o.commands ?? false },
     )}`;
 }
 
@@ -511,6 +531,6 @@ function cancelDeliveries(w: Warning, rank: number, at: string, scope: { devices
       from deliveries d left join recipients r on r.id = d.recipient_id
       where d.warning_id in (select id from earlier) and d.purpose = 'warning' and d.channel <> 'eb' and ${targets}
       order by d.recipient_id, d.device_id, d.channel`,
-      "devices" in scope,
+      { first: "devices" in scope, commands: "devices" in scope },
     )}`;
 }

@@ -58,11 +58,36 @@ export class CommandDelivery {
       warningId === undefined || this.wantedWarnings === ALL
         ? ALL
         : new Set([...(this.wantedWarnings ?? []), warningId]);
-    if (this.delivering) return this.delivering;
+    return this.delivering ?? this.rounds(null);
+  }
+
+  /**
+   * Commands an issue in this process has just committed (Services.onDeviceCommands),
+   * sent from the rows its plan answered: a city's 10,000 frames start without waiting for
+   * the notice and a read of what was just written (first frame ~25 ms sooner,
+   * bench:devices). The notice still comes; its round runs after this one has recorded its
+   * frames, so it finds queued only what was not sent here. Taken only when no round is
+   * running or asked for: one that read after the commit may hold these same rows, and
+   * would send them again; the notice's round then sends them, as on every other instance.
+   */
+  sendCommitted(rows: DeviceCommandRow[], warning: Warning): void {
+    if (this.delivering || this.wanted || this.o.stopping()) return;
+    void this.rounds(async () => {
+      // Ready: not in a replay, which would otherwise put this ahead of older commands.
+      const here = rows.filter((r) => this.conns.get(r.deviceId)?.ready);
+      await this.record(await this.sendRows(here, undefined, Promise.resolve(new Map([[warning.id, warning]]))));
+    });
+  }
+
+  /** One delivery at a time: `first` (sendCommitted's), then a round for whatever deliver()
+   * asked for meanwhile, until nothing is wanted. */
+  private rounds(first: (() => Promise<void>) | null): Promise<void> {
     this.delivering = (async () => {
       try {
-        do {
-          const want = this.wanted!;
+        if (first)
+          await first().catch((e) => this.o.log.error("hub send of committed commands failed", errorFields(e)));
+        while (this.wanted && !this.o.stopping()) {
+          const want = this.wanted;
           const warnings = this.wantedWarnings!;
           this.wanted = null;
           this.wantedWarnings = null;
@@ -70,7 +95,7 @@ export class CommandDelivery {
             .filter((c) => c.ready && (want === ALL || want.has(laneOf(c.device.villageCode))))
             .map((c) => c.device.id);
           await this.sendQueued(ids, want === ALL ? null : [...want], warnings === ALL ? null : [...warnings]);
-        } while (this.wanted && !this.o.stopping());
+        }
       } catch (e) {
         this.o.log.error("hub deliver failed", errorFields(e));
       } finally {
@@ -98,10 +123,14 @@ export class CommandDelivery {
     const rows = warningIds
       ? await this.ofWarnings(ids, lanes, warningIds)
       : await queuedDeviceCommands(this.o.db, { devices: ids }, this.o.now(), lanes);
-    const sent = await this.sendRows(rows, undefined, warnings);
+    await this.record(await this.sendRows(rows, undefined, warnings));
+  }
+
+  /** Records frames that went out as sent. One delivery runs at a time (rounds()), so one
+   * record is ever in flight. If it fails the rows stay queued and the next round sends
+   * them again, same ids. */
+  private async record(sent: SentCommand[]): Promise<void> {
     if (sent.length === 0) return;
-    // One delivery runs at a time (deliver() coalesces), so one record is ever in flight.
-    // If it fails the rows stay queued and the next round sends them again, same ids.
     const marking = markDeviceCommandsSent(this.o.db, sent, this.o.now());
     this.marking = marking.catch(() => {});
     try {

@@ -11,6 +11,8 @@ import type { Db } from "../db/client.js";
 import type { Policy } from "../config/grading.js";
 import type { MessageRenderer } from "../dispatch/render.js";
 import type { DeviceKind } from "../domain/vocabulary.js";
+import type { DeviceCommandRow } from "../deliveries/device-commands.js";
+import type { Warning } from "../db/queries/warnings.js";
 import { errorFields, type Logger } from "../lib/log.js";
 import { Connections, type Conn } from "./connections.js";
 import { CommandDelivery } from "./delivery.js";
@@ -109,6 +111,12 @@ export class DeviceHub {
    * `warningId`, if given); concurrent calls coalesce. */
   deliver(lanes: readonly string[] | null = null, warningId?: string): Promise<void> {
     return this.delivery.deliver(lanes, warningId);
+  }
+
+  /** The device commands an issue in this process has just committed: sent now, before
+   * their notice (CommandDelivery.sendCommitted). */
+  sendCommitted(commands: DeviceCommandRow[], warning: Warning): void {
+    this.delivery.sendCommitted(commands, warning);
   }
 
   /** `stop` to connected devices that had a warning which has now ended (expiry job). */

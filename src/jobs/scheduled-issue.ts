@@ -6,6 +6,7 @@ import { and, asc, eq, gt, inArray, lte } from "drizzle-orm";
 import type { Job } from "./job.js";
 import { warnings } from "../db/schema/index.js";
 import { issueWarning } from "../warnings/issue.js";
+import { handOff } from "../warnings/release.js";
 import { TRANSITIONS } from "../warnings/lifecycle.js";
 import { errorFields } from "../lib/log.js";
 
@@ -27,7 +28,7 @@ export const scheduledIssueJob: Job = {
     let failed = 0;
     for (const { id } of ids) {
       try {
-        const plan = await s.db.transaction(async (tx) => {
+        const result = await s.db.transaction(async (tx) => {
           // Re-read under lock: a cancel or another instance may have acted meanwhile.
           const [w] = await tx
             .select()
@@ -35,9 +36,11 @@ export const scheduledIssueJob: Job = {
             .where(and(eq(warnings.id, id), due))
             .for("update", { skipLocked: true });
           if (!w) return null;
-          return (await issueWarning(tx, w, { now: at, actor: "scheduler", actorKind: "system" })).plan;
+          return issueWarning(tx, w, { now: at, actor: "scheduler", actorKind: "system" });
         });
-        if (plan) {
+        if (result) {
+          const { plan, warning } = result;
+          handOff(s, { warning, commands: plan.commands });
           issued++;
           deliveries += plan.deliveries;
           if (plan.pending) planning++;

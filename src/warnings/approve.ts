@@ -8,7 +8,7 @@ import type { Warning } from "../db/queries/warnings.js";
 import type { AuditEntry } from "../db/queries/audit.js";
 import { assertSmsBudget } from "../templates/preview.js";
 import { asInput, loadWarning, validateWarning } from "./load.js";
-import { releaseApproved } from "./release.js";
+import { afterCommit, releaseApproved } from "./release.js";
 import { assertTransition, TRANSITIONS } from "./lifecycle.js";
 
 export async function approveWarning(
@@ -18,27 +18,30 @@ export async function approveWarning(
   { id, requestId }: { id: string; requestId?: string | undefined },
 ): Promise<Warning> {
   requirePermission(actor, "warning.approve");
-  return db.transaction(async (tx) => {
-    const before = await loadWarning(tx, actor, id, { forUpdate: true });
-    assertTransition("approve", before.status, before.id);
-    if (before.createdBy === actor.id) {
-      throw new AppError("forbidden", "two-person rule: a warning cannot be approved by its author", {
-        extra: { rule: "self_approval" },
-      });
-    }
-    await validateWarning(tx, s, asInput(before));
-    await assertSmsBudget(s, before);
-    const now = s.now();
-    const audit: AuditEntry = {
-      actor: actor.id,
-      actorKind: "user",
-      action: "warning.approve",
-      subjectType: "warning",
-      subjectId: before.id,
-      before: { status: before.status },
-      after: { status: TRANSITIONS.approve.to },
-      requestId,
-    };
-    return releaseApproved(tx, before, { now, actor: actor.id, requestId, approvedBy: actor.id, audits: [audit] });
-  });
+  return afterCommit(
+    s,
+    db.transaction(async (tx) => {
+      const before = await loadWarning(tx, actor, id, { forUpdate: true });
+      assertTransition("approve", before.status, before.id);
+      if (before.createdBy === actor.id) {
+        throw new AppError("forbidden", "two-person rule: a warning cannot be approved by its author", {
+          extra: { rule: "self_approval" },
+        });
+      }
+      await validateWarning(tx, s, asInput(before));
+      await assertSmsBudget(s, before);
+      const now = s.now();
+      const audit: AuditEntry = {
+        actor: actor.id,
+        actorKind: "user",
+        action: "warning.approve",
+        subjectType: "warning",
+        subjectId: before.id,
+        before: { status: before.status },
+        after: { status: TRANSITIONS.approve.to },
+        requestId,
+      };
+      return releaseApproved(tx, before, { now, actor: actor.id, requestId, approvedBy: actor.id, audits: [audit] });
+    }),
+  );
 }

@@ -17,6 +17,7 @@ import { startLedger } from "../deliveries/ledger-ids.js";
 import { holdJoinersOut } from "../dispatch/plan-lock.js";
 
 const intentOnly: PlanResult = {
+  commands: [],
   villages: 0,
   deliveries: 0,
   pending: true,

@@ -2,8 +2,31 @@
 import type { Db } from "../db/client.js";
 import { updateWarning, type Warning } from "../db/queries/warnings.js";
 import { writeAudit, type AuditEntry } from "../db/queries/audit.js";
+import type { Services } from "../services.js";
+import type { DeviceCommandRow } from "../deliveries/device-commands.js";
 import { issueWarning } from "./issue.js";
 import { TRANSITIONS } from "./lifecycle.js";
+
+/** What a transaction that may issue leaves for after its commit: the warning, and the
+ * device commands its plan wrote (none when it did not issue). */
+export interface Released {
+  warning: Warning;
+  commands: DeviceCommandRow[];
+}
+
+export const notIssued = (warning: Warning): Released => ({ warning, commands: [] });
+
+/** Hands the device commands of a committed issue to the hub in this process
+ * (Services.onDeviceCommands): they leave without waiting for their notice and a read of
+ * what was just written. */
+export function handOff(s: Services, { warning, commands }: Released): Warning {
+  if (commands.length > 0) s.onDeviceCommands?.(commands, warning);
+  return warning;
+}
+
+/** Awaits a transaction that may issue, then hands off what it issued (handOff). */
+export const afterCommit = async (s: Services, transaction: Promise<Released>): Promise<Warning> =>
+  handOff(s, await transaction);
 
 /** `audits`: the caller's entries (its approval), written with the issue's in one insert. */
 export async function releaseApproved(
@@ -16,11 +39,11 @@ export async function releaseApproved(
     approvedBy: string | null;
     audits: AuditEntry[];
   },
-): Promise<Warning> {
+): Promise<Released> {
   const approval = { approvedAt: opts.now, approvedBy: opts.approvedBy };
   if (w.sendAt && w.sendAt > opts.now) {
     await writeAudit(tx, opts.audits);
-    return updateWarning(tx, w.id, { status: TRANSITIONS.approve.to, ...approval });
+    return notIssued(await updateWarning(tx, w.id, { status: TRANSITIONS.approve.to, ...approval }));
   }
   // Approved and issued in one update (pending → issued): the row is never seen `approved`
   // by anyone else (it is locked), and the audit says both.
@@ -32,5 +55,5 @@ export async function releaseApproved(
     audits: opts.audits,
     set: approval,
   });
-  return issued.warning;
+  return { warning: issued.warning, commands: issued.plan.commands };
 }

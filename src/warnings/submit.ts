@@ -8,7 +8,7 @@ import { updateWarning, type Warning } from "../db/queries/warnings.js";
 import { writeAudit, type AuditEntry } from "../db/queries/audit.js";
 import { assertSmsBudget } from "../templates/preview.js";
 import { asInput, loadWarning, validateWarning } from "./load.js";
-import { releaseApproved } from "./release.js";
+import { afterCommit, notIssued, releaseApproved } from "./release.js";
 import { assertTransition, TRANSITIONS } from "./lifecycle.js";
 
 export async function submitWarning(
@@ -18,28 +18,31 @@ export async function submitWarning(
   { id, requestId }: { id: string; requestId?: string | undefined },
 ): Promise<Warning> {
   requirePermission(actor, "warning.write");
-  return db.transaction(async (tx) => {
-    const before = await loadWarning(tx, actor, id, { forUpdate: true });
-    assertTransition("submit", before.status, before.id);
-    await validateWarning(tx, s, asInput(before));
-    await assertSmsBudget(s, before);
-    const now = s.now();
-    const to = TRANSITIONS.submit.to;
-    const pending = await updateWarning(tx, before.id, { status: to, submittedAt: now });
-    const audit: AuditEntry = {
-      actor: actor.id,
-      actorKind: "user",
-      action: "warning.submit",
-      subjectType: "warning",
-      subjectId: before.id,
-      before: { status: before.status },
-      after: { status: to },
-      requestId,
-    };
-    if (!isDirectIssue(s.policy, before.type, before.level)) {
-      await writeAudit(tx, audit);
-      return pending;
-    }
-    return releaseApproved(tx, pending, { now, actor: actor.id, requestId, approvedBy: null, audits: [audit] });
-  });
+  return afterCommit(
+    s,
+    db.transaction(async (tx) => {
+      const before = await loadWarning(tx, actor, id, { forUpdate: true });
+      assertTransition("submit", before.status, before.id);
+      await validateWarning(tx, s, asInput(before));
+      await assertSmsBudget(s, before);
+      const now = s.now();
+      const to = TRANSITIONS.submit.to;
+      const pending = await updateWarning(tx, before.id, { status: to, submittedAt: now });
+      const audit: AuditEntry = {
+        actor: actor.id,
+        actorKind: "user",
+        action: "warning.submit",
+        subjectType: "warning",
+        subjectId: before.id,
+        before: { status: before.status },
+        after: { status: to },
+        requestId,
+      };
+      if (!isDirectIssue(s.policy, before.type, before.level)) {
+        await writeAudit(tx, audit);
+        return notIssued(pending);
+      }
+      return releaseApproved(tx, pending, { now, actor: actor.id, requestId, approvedBy: null, audits: [audit] });
+    }),
+  );
 }

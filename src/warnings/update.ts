@@ -11,7 +11,7 @@ import { writeAudit, type AuditEntry } from "../db/queries/audit.js";
 import { assertSmsBudget } from "../templates/preview.js";
 import { loadWarning, validateWarning } from "./load.js";
 import { newVersion } from "./version.js";
-import { releaseApproved } from "./release.js";
+import { afterCommit, notIssued, releaseApproved, type Released } from "./release.js";
 import { warningDto } from "./dto.js";
 import { assertNotCancelMessage, assertTransition, TRANSITIONS } from "./lifecycle.js";
 import { requireAgencyType } from "../domain/agency.js";
@@ -25,12 +25,15 @@ export async function updateWarning(
 ): Promise<Warning> {
   requirePermission(actor, "warning.write");
   requireScope(actor, input.areas.codes);
-  return db.transaction(async (tx) => {
-    // Before the issued version's row is locked: this may issue its successor (plan-lock.ts).
-    await holdJoinersOut(tx, input.areas.codes);
-    const source = await loadWarning(tx, actor, id, { forUpdate: true });
-    return supersede(tx, s, actor, source, input, { requestId });
-  });
+  return afterCommit(
+    s,
+    db.transaction(async (tx) => {
+      // Before the issued version's row is locked: this may issue its successor (plan-lock.ts).
+      await holdJoinersOut(tx, input.areas.codes);
+      const source = await loadWarning(tx, actor, id, { forUpdate: true });
+      return supersede(tx, s, actor, source, input, { requestId });
+    }),
+  );
 }
 
 /** The Update version of `source` (locked by the caller). Shared with the CAP import of
@@ -42,7 +45,7 @@ export async function supersede(
   source: Warning,
   input: WarningInput,
   opts: { requestId?: string | undefined; provenance?: Record<string, unknown> },
-): Promise<Warning> {
+): Promise<Released> {
   requireScope(actor, input.areas.codes);
   requireAgencyType(actor.agency, input.type);
   assertNotCancelMessage(source);
@@ -75,7 +78,7 @@ export async function supersede(
   };
   if (!isDirectIssue(s.policy, row.type, row.level)) {
     await writeAudit(tx, audit);
-    return row;
+    return notIssued(row);
   }
   return releaseApproved(tx, row, {
     now,

@@ -30,8 +30,14 @@ export interface RunningHub {
   close(): Promise<void>;
 }
 
-/** An instance: own postgres client (so NOTIFY crosses connections as between processes). */
-export async function startHub(c: TestContext, over: Partial<HubOptions> = {}): Promise<RunningHub> {
+/** An instance: own postgres client (so NOTIFY crosses connections as between processes).
+ * With `listen: false` it takes sockets but never starts: no notice, no catch-up round, so
+ * only what a test hands it (or a device's replay) is sent. */
+export async function startHub(
+  c: TestContext,
+  over: Partial<HubOptions> = {},
+  o: { listen?: boolean } = {},
+): Promise<RunningHub> {
   const sql = postgres(c.tdb.url, { max: 4, onnotice: () => {} });
   const db = createDb(sql);
   const app = createApp({ ...c.services, db });
@@ -40,7 +46,7 @@ export async function startHub(c: TestContext, over: Partial<HubOptions> = {}): 
   });
   const hub = new DeviceHub({ db, sql, renderer: echoRenderer, policy: c.services.policy, log: silentLogger, ...over });
   hub.attach(server);
-  await hub.start();
+  if (o.listen !== false) await hub.start();
   const { port } = server.address() as AddressInfo;
   return {
     hub,

@@ -178,6 +178,75 @@ describe("commands", () => {
   });
 });
 
+describe("commands an issue in this process committed", () => {
+  // A hub that never listens: no notice and no catch-up round reach it, so whatever its
+  // device gets came from what the test handed it (the approve's hook, or a round it ran).
+  let quiet: RunningHub;
+  let village: string;
+  beforeAll(async () => {
+    const c = ctx();
+    quiet = await startHub(c, {}, { listen: false });
+    const [v] = await c.tdb.db.execute<{ code: string }>(
+      sql`select code from areas where kind = 'village' and code like '150423%' order by code limit 1`,
+    );
+    village = v!.code;
+  });
+  afterAll(async () => {
+    ctx().services.onDeviceCommands = undefined;
+    await quiet?.close();
+  });
+
+  it("an approve's commands are sent from its plan once committed, recorded sent, each once", async () => {
+    const c = ctx();
+    const ls = await createDevice(c, { kind: "loudspeaker", areaCode: village });
+    const d = await TestDevice.online(quiet.url, ls.token);
+    clients.push(d);
+    await until(async () => quiet.hub.conns.get(ls.id)?.["ready"]);
+    const handed: number[] = [];
+    c.services.onDeviceCommands = (commands, w) => {
+      handed.push(...commands.map((x) => x.id));
+      quiet.hub.sendCommitted(commands, w);
+    };
+    const w = await issue(c, village);
+    const cmd = await d.next((f) => f.type === "command");
+    expect(cmd).toMatchObject({ action: "play", warning: { id: w.id, text: `[zh/loudspeaker] ${w.headline}` } });
+    expect(handed).toEqual([cmd.id]);
+    await until(async () => (await deliveryOf(c, cmd.id)).status === "sent");
+    expect(await deliveryOf(c, cmd.id)).toMatchObject({ provider_id: String(cmd.id), rendered_language: "zh" });
+    // A read round after it finds nothing queued for this device: nothing goes twice.
+    await quiet.hub.deliver();
+    d.send({ type: "ack", id: cmd.id, state: "received" });
+    await until(async () => (await deliveryOf(c, cmd.id)).status === "delivered");
+    expect(d.commands()).toEqual([]);
+  });
+
+  it("is not taken while a round runs, which may hold the same rows: that round sends them, once", async () => {
+    const c = ctx();
+    const ds = await createDevice(c, { kind: "display", areaCode: village });
+    const d = await TestDevice.online(quiet.url, ds.token);
+    clients.push(d);
+    await until(async () => quiet.hub.conns.get(ds.id)?.["ready"]);
+    let handed: Parameters<NonNullable<typeof c.services.onDeviceCommands>> | null = null;
+    c.services.onDeviceCommands = (...args) => {
+      handed = args;
+    };
+    const w = await issue(c, village, { channels: ["display"] });
+    expect(handed).not.toBeNull();
+    const [commands, issued] = handed!;
+    expect(commands.map((x) => x.deviceId)).toEqual([ds.id]);
+    // A round reads the queued command; the hand-off arrives while it runs.
+    const round = quiet.hub.deliver();
+    quiet.hub.sendCommitted(commands, issued);
+    await round;
+    // (The first test's warning reaches this display too, as a late joiner: not counted.)
+    const cmd = await d.next((f) => f.type === "command" && f.warning.id === w.id);
+    expect(cmd.id).toBe(commands[0]!.id);
+    await until(async () => (await deliveryOf(c, cmd.id)).status === "sent");
+    await quiet.hub.deliver();
+    expect(d.commands().filter((f) => f.warning.id === w.id)).toEqual([]);
+  });
+});
+
 describe("store and forward", () => {
   it("a device offline at issue receives the command on hello, and a stop for a warning cancelled while it was away", async () => {
     const c = ctx();

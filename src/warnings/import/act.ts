@@ -45,7 +45,9 @@ export async function importUpdate(x: ImportContext, threadId: string): Promise<
       },
     );
   }
-  const warning = await supersede(x.tx, x.s, x.actor, source, input, {
+  // Its device commands, if it issued, go out on its notice: the import's transaction
+  // commits further up.
+  const { warning } = await supersede(x.tx, x.s, x.actor, source, input, {
     requestId: x.requestId,
     provenance: provenance(x.msg, x.raw),
   });
