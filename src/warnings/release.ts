@@ -3,6 +3,7 @@ import type { Db } from "../db/client.js";
 import { updateWarning, type Warning } from "../db/queries/warnings.js";
 import { writeAudit, type AuditEntry } from "../db/queries/audit.js";
 import type { Services } from "../services.js";
+import { errorFields } from "../lib/log.js";
 import type { DeviceCommandRow } from "../deliveries/device-commands.js";
 import { issueWarning } from "./issue.js";
 import { TRANSITIONS } from "./lifecycle.js";
@@ -20,7 +21,12 @@ export const notIssued = (warning: Warning): Released => ({ warning, commands: [
  * (Services.onDeviceCommands): they leave without waiting for their notice and a read of
  * what was just written. */
 export function handOff(s: Services, { warning, commands }: Released): Warning {
-  if (commands.length > 0) s.onDeviceCommands?.(commands, warning);
+  try {
+    if (commands.length > 0) s.onDeviceCommands?.(commands, warning);
+  } catch (e) {
+    // The issue has committed: its notice still delivers them, and the request succeeded.
+    s.log.error("hand-off of device commands failed", { warningId: warning.id, ...errorFields(e) });
+  }
   return warning;
 }
 

@@ -220,6 +220,19 @@ describe("commands an issue in this process committed", () => {
     expect(d.commands()).toEqual([]);
   });
 
+  it("a hand-off that throws fails nothing: the approve succeeds and the notice delivers", async () => {
+    const c = ctx();
+    const ls = await createDevice(c, { kind: "loudspeaker", areaCode: village });
+    const d = await online(ls.token);
+    await until(async () => hub.hub.conns.get(ls.id)?.["ready"]);
+    c.services.onDeviceCommands = () => {
+      throw new Error("hub gone");
+    };
+    const w = await issue(c, village, { channels: ["loudspeaker"] });
+    const cmd = await d.next((f) => f.type === "command" && f.warning.id === w.id);
+    await until(async () => (await deliveryOf(c, cmd.id)).status === "sent");
+  });
+
   it("is not taken while a round runs, which may hold the same rows: that round sends them, once", async () => {
     const c = ctx();
     const ds = await createDevice(c, { kind: "display", areaCode: village });
