@@ -73,6 +73,10 @@ export class CommandDelivery {
   sendCommitted(rows: DeviceCommandRow[], warning: Warning): void {
     if (this.delivering || this.wanted || this.o.stopping()) return;
     void this.rounds(async () => {
+      // The round is taken now (a notice arriving meanwhile waits for it); its work starts
+      // after this turn, so the issuing request's response is written before ~100 ms of
+      // sending holds the thread.
+      await new Promise((r) => setImmediate(r));
       // Ready: not in a replay, which would otherwise put this ahead of older commands.
       const here = rows.filter((r) => this.conns.get(r.deviceId)?.ready);
       await this.record(await this.sendRows(here, undefined, Promise.resolve(new Map([[warning.id, warning]]))));
