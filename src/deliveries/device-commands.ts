@@ -7,7 +7,6 @@ import type { DeviceKind, Language } from "../domain/vocabulary.js";
 import { jsonRows } from "../db/json-rows.js";
 import { inForceSql } from "../warnings/lifecycle.js";
 import { changedColumns, countChanges } from "./coverage.js";
-import { DEVICE_ROWS } from "./device-rows.js";
 
 export interface DeviceCommandRow {
   id: number;
@@ -74,14 +73,16 @@ export async function queuedDeviceCommands(
 ): Promise<DeviceCommandRow[]> {
   const ids = "devices" in of ? of.devices : of.warnings;
   if (ids.length === 0) return [];
-  const at = now.toISOString();
-  // The named warnings are narrowed to those in force before the ledger is read: joined
-  // to every warning in force instead, the warning's range was read once per warning in
-  // force (five in force: 10,000 rows read five times, 15 ms instead of 9).
+  // The warnings in force (of those named) are found first, as an array the index scan
+  // takes: joined to every warning in force instead, the warning's range was read once per
+  // warning in force (five in force: 10,000 rows read five times, 15 ms instead of 9).
+  const inForce = sql`array(${IN_FORCE(now.toISOString())}${
+    "warnings" in of ? sql` and w.id = any(${sql.param(ids)}::uuid[])` : sql``
+  })`;
   const which =
     "devices" in of
-      ? sql`d.device_id = any(${sql.param(ids)}::uuid[]) and d.warning_id in (${IN_FORCE(at)})`
-      : sql`d.warning_id in (${IN_FORCE(at)} and w.id = any(${sql.param(ids)}::uuid[])) and ${DEVICE_ROWS}`;
+      ? sql`d.device_id = any(${sql.param(ids)}::uuid[]) and d.warning_id = any(${inForce})`
+      : sql`d.warning_id = any(${inForce}) and d.device_id is not null`;
   return readCommands(
     db,
     sql`d.status = 'queued' and ${which}

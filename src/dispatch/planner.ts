@@ -26,7 +26,6 @@ import { readCursor, TARGETS, type PlanCursor } from "./plan-cursor.js";
 import { awaitIssuesPlanning, awaitPlanSteps } from "./plan-lock.js";
 import { countPlanned } from "../deliveries/coverage.js";
 import { lockOpenWalks } from "../deliveries/walks.js";
-import { DEVICE_ROWS } from "../deliveries/device-rows.js";
 import {
   packedCommands,
   unpackCommands,
@@ -516,7 +515,7 @@ function cancelDeliveries(w: Warning, rank: number, at: string, scope: { devices
   const targets =
     "county" in scope
       ? sql`d.recipient_id is not null and d.sent_at is not null and ${inCounty(sql`d.village_code`, scope.county)}`
-      : DEVICE_ROWS;
+      : sql`d.device_id is not null`;
   return sql`
     with earlier as (select id from warnings where thread_id = ${w.threadId} and id <> ${w.id}),
     ${numbered(

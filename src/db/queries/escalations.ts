@@ -10,7 +10,6 @@ import { LAST_STEP } from "../../domain/escalation.js";
 import { inForceSql } from "../../warnings/lifecycle.js";
 import { advanceLedger, ledgerId, lockLedger } from "../../deliveries/ledger-ids.js";
 import { failDeliveries } from "../../deliveries/fail.js";
-import { DEVICE_ROWS } from "../../deliveries/device-rows.js";
 
 export type Deadlines = Record<Level, number | null>;
 export interface ChainStep {
@@ -211,7 +210,7 @@ export async function startLoudspeakerFallback(tx: Db, at: Date) {
     ),
     up as (
       select distinct d.warning_id, d.village_code from deliveries d join devices dv on dv.id = d.device_id
-      where d.warning_id in (select id from lw) and ${DEVICE_ROWS} and d.channel = 'loudspeaker'
+      where d.warning_id in (select id from lw) and d.device_id is not null and d.channel = 'loudspeaker'
         and (d.status = 'acknowledged' or (d.status not in ('failed', 'expired') and dv.revoked_at is null
              and (dv.online or dv.last_seen > ${t}::timestamptz - ${SILENCE_GRACE_MS} * interval '1 millisecond')))
       union
@@ -239,7 +238,7 @@ export async function startLoudspeakerFallback(tx: Db, at: Date) {
   });
   const failed = await failDeliveries(tx, {
     from: sql`(${silent}) v`,
-    where: sql`d.warning_id = v.warning_id and d.village_code = v.village_code and ${DEVICE_ROWS}
+    where: sql`d.warning_id = v.warning_id and d.village_code = v.village_code and d.device_id is not null
       and d.channel = 'loudspeaker' and d.status in ('queued', 'sending', 'sent')`,
     code: "device_offline",
     error: "no loudspeaker online in the village; broadcast by hand requested",

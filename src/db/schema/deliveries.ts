@@ -62,12 +62,8 @@ export const deliveries = pgTable(
     // per-warning query and finds one person's deliveries of a warning in force (an SMS
     // reply that acknowledges) without a separate per-recipient index.
     index("deliveries_warning_recipient_idx").on(t.warningId, t.recipientId),
-    // One row per device and warning (a device's command, a platform's broadcast), and a
-    // device's rows for its replay and catch-up. A warning's device rows are found by the
-    // index above (recipient_id is null): one index fewer to write per device row than a
-    // second one led by warning (a city's 10,000 inside the approve; drizzle/0028).
-    uniqueIndex("deliveries_device_warning_idx")
-      .on(t.deviceId, t.warningId, t.issuedAt)
+    uniqueIndex("deliveries_warning_device_idx")
+      .on(t.warningId, t.deviceId, t.issuedAt)
       .where(sql`${t.deviceId} is not null`),
     // The most urgent due row anywhere (its lane is claimed next), and the lane's own
     // rows of that class in due order: the trailing lane is checked in the index, so a
@@ -85,5 +81,8 @@ export const deliveries = pgTable(
     index("deliveries_acknowledged_idx").on(t.warningId, t.villageCode).where(sql`${t.acknowledgedAt} is not null`),
     // The 叫应 messages of a warning (a few hundred) without reading its million others.
     index("deliveries_escalation_idx").on(t.warningId, t.villageCode).where(sql`${t.purpose} = 'escalation'`),
+    index("deliveries_device_open_idx")
+      .on(t.deviceId)
+      .where(sql`${t.deviceId} is not null and ${t.status} in ('queued','sending','sent','delivered')`),
   ],
 );
