@@ -3,10 +3,13 @@
 // fresh command (a replay on hello may resend a sent-but-unacked one, by design).
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
-import type { DeviceKind, Language } from "../domain/vocabulary.js";
 import { jsonRows } from "../db/json-rows.js";
-import { inForceSql } from "../warnings/lifecycle.js";
-import { claimDeviceCommands, readCommands, type DeviceCommandRow } from "../deliveries/device-commands.js";
+import {
+  claimDeviceCommands,
+  readCommands,
+  warningsInForce,
+  type DeviceCommandRow,
+} from "../deliveries/device-commands.js";
 
 export {
   markDeviceCommandsSent,
@@ -16,18 +19,15 @@ export {
   type SentCommand,
 } from "../deliveries/device-commands.js";
 
-const IN_FORCE = (now: string) => sql`select w.id from warnings w where ${inForceSql("w", now)}`;
-
 /** Store and forward: every command of a warning in force these devices have not
  * acknowledged (queued ones are claimed on the way), per device oldest first. */
 export async function pendingForDevices(db: Db, deviceIds: string[], now: Date): Promise<DeviceCommandRow[]> {
   if (deviceIds.length === 0) return [];
-  const at = now.toISOString();
   await claimDeviceCommands(db, deviceIds, now);
   return readCommands(
     db,
     sql`d.device_id = any(${sql.param(deviceIds)}::uuid[]) and d.status in ('sending', 'sent', 'delivered')
-      and d.warning_id in (${IN_FORCE(at)})`,
+      and d.warning_id = any(${warningsInForce(now)})`,
   );
 }
 

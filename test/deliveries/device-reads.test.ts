@@ -8,6 +8,7 @@ import { createIssued } from "../helpers/factories.js";
 import { createDevice } from "../hub/harness.js";
 import type { Db } from "../../src/db/client.js";
 import { queuedDeviceCommands } from "../../src/deliveries/device-commands.js";
+import { pendingForDevices } from "../../src/hub/queries.js";
 
 const ctx = useContext();
 
@@ -36,7 +37,7 @@ const ledgerScans = (n: PlanNode): PlanNode[] => [
 ];
 
 describe("a warning's device commands", () => {
-  it("are read in one pass, by warning or by device, with three warnings in force", async () => {
+  it("are read in one pass, by warning, by device and for a replay, with three warnings in force", async () => {
     const c = ctx();
     const [v] = await c.tdb.db.execute<{ code: string }>(
       sql`select code from areas where kind = 'village' and code like '150424%' order by code limit 1`,
@@ -62,5 +63,12 @@ describe("a warning's device commands", () => {
     const read = byDevice.flatMap(ledgerScans).filter((s) => (s["Actual Rows"] ?? 0) > 0);
     expect(read.map((s) => s["Actual Loops"])).toEqual(read.map(() => 1));
     expect(read.reduce((n, s) => n + s["Actual Rows"]!, 0)).toBe(12);
+    // A county's controllers saying hello after an outage: their queued commands claimed
+    // and everything they have not acknowledged read, each in one pass.
+    const replay: PlanNode[] = [];
+    await pendingForDevices(analyzing(c.tdb.db, replay), devices, c.clock.now);
+    expect(replay).toHaveLength(2);
+    const replayed = replay.flatMap(ledgerScans).filter((s) => (s["Actual Rows"] ?? 0) > 0);
+    expect(replayed.map((s) => s["Actual Loops"])).toEqual(replayed.map(() => 1));
   });
 });
