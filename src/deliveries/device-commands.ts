@@ -38,7 +38,8 @@ const toRow = (r: Raw): DeviceCommandRow => ({
 /** The warnings in force at `now` (of `among`, if given) as an array, for
  * `d.warning_id = any(…)`: an index condition the planner runs once. Written as a join to
  * the warnings in force instead, it scanned the devices' rows once per warning in force
- * (test/deliveries/device-reads.test.ts). */
+ * (five in force: a city's 10,000 rows read five times, 15 ms instead of 9;
+ * test/deliveries/device-reads.test.ts). */
 export const warningsInForce = (now: Date, among?: string[]): SQL =>
   sql`array(select w.id from warnings w where ${inForceSql("w", now.toISOString())}${
     among ? sql` and w.id = any(${sql.param(among)}::uuid[])` : sql``
@@ -80,7 +81,6 @@ export async function queuedDeviceCommands(
 ): Promise<DeviceCommandRow[]> {
   const ids = "devices" in of ? of.devices : of.warnings;
   if (ids.length === 0) return [];
-  // (Five warnings in force, joined: a city's 10,000 rows read five times, 15 ms not 9.)
   const which =
     "devices" in of
       ? sql`d.device_id = any(${sql.param(ids)}::uuid[]) and d.warning_id = any(${warningsInForce(now)})`

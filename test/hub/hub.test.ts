@@ -195,13 +195,18 @@ describe("commands an issue in this process committed", () => {
     ctx().services.onDeviceCommands = undefined;
     await quiet?.close();
   });
+  /** A device in the village, connected to `on` and past its hello. */
+  const ready = async (on: RunningHub, kind: "loudspeaker" | "display") => {
+    const dev = await createDevice(ctx(), { kind, areaCode: village });
+    const d = await TestDevice.online(on.url, dev.token);
+    clients.push(d);
+    await until(async () => on.hub.conns.get(dev.id)?.["ready"]);
+    return { id: dev.id, d };
+  };
 
   it("an approve's commands are sent from its plan once committed, recorded sent, each once", async () => {
     const c = ctx();
-    const ls = await createDevice(c, { kind: "loudspeaker", areaCode: village });
-    const d = await TestDevice.online(quiet.url, ls.token);
-    clients.push(d);
-    await until(async () => quiet.hub.conns.get(ls.id)?.["ready"]);
+    const { d } = await ready(quiet, "loudspeaker");
     const handed: number[] = [];
     c.services.onDeviceCommands = (commands, w) => {
       handed.push(...commands.map((x) => x.id));
@@ -222,9 +227,7 @@ describe("commands an issue in this process committed", () => {
 
   it("a hand-off that throws fails nothing: the approve succeeds and the notice delivers", async () => {
     const c = ctx();
-    const ls = await createDevice(c, { kind: "loudspeaker", areaCode: village });
-    const d = await online(ls.token);
-    await until(async () => hub.hub.conns.get(ls.id)?.["ready"]);
+    const { d } = await ready(hub, "loudspeaker");
     c.services.onDeviceCommands = () => {
       throw new Error("hub gone");
     };
@@ -235,10 +238,7 @@ describe("commands an issue in this process committed", () => {
 
   it("is not taken while a round runs, which may hold the same rows: that round sends them, once", async () => {
     const c = ctx();
-    const ds = await createDevice(c, { kind: "display", areaCode: village });
-    const d = await TestDevice.online(quiet.url, ds.token);
-    clients.push(d);
-    await until(async () => quiet.hub.conns.get(ds.id)?.["ready"]);
+    const { id, d } = await ready(quiet, "display");
     let handed: Parameters<NonNullable<typeof c.services.onDeviceCommands>> | null = null;
     c.services.onDeviceCommands = (...args) => {
       handed = args;
@@ -246,7 +246,7 @@ describe("commands an issue in this process committed", () => {
     const w = await issue(c, village, { channels: ["display"] });
     expect(handed).not.toBeNull();
     const [commands, issued] = handed!;
-    expect(commands.map((x) => x.deviceId)).toEqual([ds.id]);
+    expect(commands.map((x) => x.deviceId)).toEqual([id]);
     // A round reads the queued command; the hand-off arrives while it runs.
     const round = quiet.hub.deliver();
     quiet.hub.sendCommitted(commands, issued);
