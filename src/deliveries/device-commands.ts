@@ -16,8 +16,9 @@ export interface DeviceCommandRow {
   language: Language;
 }
 
-/** A command whose frame went out, with the language it was rendered in. */
-export type SentCommand = { id: number; language: Language };
+/** A command whose frame went out, with the language it was rendered in; when it went
+ * out and when the device said it arrived, if known (markDeviceCommandsSent). */
+export type SentCommand = { id: number; language: Language; sentAt?: Date; deliveredAt?: Date };
 
 type Raw = {
   id: string;
@@ -141,14 +142,26 @@ export function unpackCommands(groups: readonly PackedCommands[]): DeviceCommand
 }
 
 /** Records commands whose frames went out: queued → sent with the language actually
- * rendered. A row that moved on meanwhile (its warning ended) is left as it is. */
+ * rendered, at their `sentAt` (else `at`), or straight to delivered when the device's
+ * receipt is in hand (`deliveredAt`): one write per command instead of two (the hub holds
+ * its records while a city's receipts come in: hub/reports.ts); that is queued → sent →
+ * delivered, two moves the states allow (deliveries/states.ts), in one write. A row that
+ * moved on meanwhile (its warning ended) is left as it is. */
 export async function markDeviceCommandsSent(db: Db, sent: SentCommand[], at: Date): Promise<void> {
   if (sent.length === 0) return;
+  const rows = sent.map((c) => ({
+    id: c.id,
+    language: c.language,
+    sent_at: (c.sentAt ?? at).toISOString(),
+    delivered_at: c.deliveredAt?.toISOString() ?? null,
+  }));
   await db.execute(sql`
     with upd as (
-      update deliveries d set status = 'sent', sent_at = ${at.toISOString()}::timestamptz, provider_id = d.id::text,
+      update deliveries d set
+        status = case when o.delivered_at is null then 'sent' else 'delivered' end::delivery_status,
+        sent_at = o.sent_at, delivered_at = o.delivered_at, provider_id = d.id::text,
         rendered_language = o.language, attempts = d.attempts + 1
-      from jsonb_to_recordset(${jsonRows(sent)}) as o(id bigint, language language)
+      from jsonb_to_recordset(${jsonRows(rows)}) as o(id bigint, language language, sent_at timestamptz, delivered_at timestamptz)
       where d.id = o.id and d.status = 'queued'
       returning ${changedColumns(null)}
     ),

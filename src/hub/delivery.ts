@@ -11,7 +11,6 @@ import type { Warning } from "../db/queries/warnings.js";
 import { laneOf } from "../domain/areas.js";
 import type { Conn } from "./connections.js";
 import {
-  markDeviceCommandsSent,
   pendingForDevices,
   queuedDeviceCommands,
   reachedDevicesOf,
@@ -30,9 +29,16 @@ export interface DeliveryOptions {
   log: Logger;
   now: () => Date;
   stopping: () => boolean;
-  /** Writes acks already read: a replay must not resend what a device has just played. */
+  /** Writes the frames out and the acks in hand: a replay must not resend what a device has
+   * just played, and a stop must reach a device whose command just went out. */
   flushAcks: () => Promise<void>;
+  /** Frames that went out live, to be recorded (DeviceReports.sent). */
+  recordSent: (sent: Sent[]) => void;
+  /** Whether a command went out from here and is not recorded yet (it reads `queued`). */
+  unrecorded: (id: number) => boolean;
 }
+
+type Sent = SentCommand & { deviceId: string };
 
 export class CommandDelivery {
   private delivering: Promise<void> | null = null;
@@ -41,7 +47,6 @@ export class CommandDelivery {
   /** The warnings those requests named (ALL: some request named none). */
   private wantedWarnings: Set<string> | typeof ALL | null = null;
   private hellos = new Set<Conn>();
-  private marking: Promise<void> | null = null;
   private replayTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
@@ -65,10 +70,11 @@ export class CommandDelivery {
    * Commands an issue in this process has just committed (Services.onDeviceCommands),
    * sent from the rows its plan answered: a city's 10,000 frames start without waiting for
    * the notice and a read of what was just written (first frame ~25 ms sooner,
-   * bench:devices). The notice still comes; its round runs after this one has recorded its
-   * frames, so it finds queued only what was not sent here. Taken only when no round is
-   * running or asked for: one that read after the commit may hold these same rows, and
-   * would send them again; the notice's round then sends them, as on every other instance.
+   * bench:devices). The notice still comes; its round runs after this one, and leaves out
+   * what went out here and is not recorded yet (DeviceReports.unrecorded). Taken only when
+   * no round is running or asked for: one that read after the commit may hold these same
+   * rows, and would send them again; the notice's round then sends them, as on every other
+   * instance.
    */
   sendCommitted(rows: DeviceCommandRow[], warning: Warning): void {
     if (this.delivering || this.wanted || this.o.stopping()) return;
@@ -79,7 +85,7 @@ export class CommandDelivery {
       await new Promise((r) => setImmediate(r));
       // Ready: not in a replay, which would otherwise put this ahead of older commands.
       const here = rows.filter((r) => this.conns.get(r.deviceId)?.ready);
-      await this.record(await this.sendRows(here, undefined, Promise.resolve(new Map([[warning.id, warning]]))));
+      this.o.recordSent(await this.sendRows(here, undefined, Promise.resolve(new Map([[warning.id, warning]]))));
     });
   }
 
@@ -112,13 +118,13 @@ export class CommandDelivery {
     return this.delivering;
   }
 
-  /** Reads the queued commands, sends them, then records them sent: a city-wide
+  /** Reads the queued commands, sends them, then has them recorded sent: a city-wide
    * warning's 10,000 frames leave as soon as one read returns, not after 10,000 rows are
    * written (the write held the first frame about a second behind a raw broadcast). The
    * hub is the only sender to the devices it holds, and a device ignores a command id it
    * has already had (a replay resends unacknowledged ones anyway), so reading without a
-   * claim sends nothing twice that a claim would have saved. Acks wait for the record
-   * (acksMayApply), or a `received` could arrive before the row it moves is `sent`. */
+   * claim sends nothing twice that a claim would have saved. Frames out but not recorded
+   * yet read `queued`: they are left out here (unrecorded). */
   private async sendQueued(ids: string[], lanes: string[] | null, warningIds: string[] | null): Promise<void> {
     if (ids.length === 0) return;
     // A notice names its warnings: they are read alongside their commands, not after.
@@ -127,21 +133,13 @@ export class CommandDelivery {
     const rows = warningIds
       ? await this.ofWarnings(ids, lanes, warningIds)
       : await queuedDeviceCommands(this.o.db, { devices: ids }, this.o.now(), lanes);
-    await this.record(await this.sendRows(rows, undefined, warnings));
-  }
-
-  /** Records frames that went out as sent. One delivery runs at a time (rounds()), so one
-   * record is ever in flight. If it fails the rows stay queued and the next round sends
-   * them again, same ids. */
-  private async record(sent: SentCommand[]): Promise<void> {
-    if (sent.length === 0) return;
-    const marking = markDeviceCommandsSent(this.o.db, sent, this.o.now());
-    this.marking = marking.catch(() => {});
-    try {
-      await marking;
-    } finally {
-      this.marking = null;
-    }
+    this.o.recordSent(
+      await this.sendRows(
+        rows.filter((r) => !this.o.unrecorded(r.id)),
+        undefined,
+        warnings,
+      ),
+    );
   }
 
   /** The named warnings' queued commands for the devices `ids` (ready here). */
@@ -149,12 +147,6 @@ export class CommandDelivery {
     const here = new Set(ids);
     const rows = await queuedDeviceCommands(this.o.db, { warnings: warningIds }, this.o.now(), lanes);
     return rows.filter((r) => here.has(r.deviceId));
-  }
-
-  /** Resolves when no frames sent here are still waiting to be recorded as sent: an ack
-   * read after this applies to a row that is already `sent`. */
-  async acksMayApply(): Promise<void> {
-    while (this.marking) await this.marking;
   }
 
   /** A device said hello: its replay goes out before live commands reach it again. Live
@@ -202,6 +194,8 @@ export class CommandDelivery {
 
   /** `stop` to connected devices that had a warning which has now ended (expiry job). */
   async stopEnded(warningId: string): Promise<number> {
+    // A command whose frame just went out is recorded first, and gets its stop too.
+    await this.o.flushAcks();
     const rows = await reachedDevicesOf(this.o.db, warningId, [...this.conns.keys()]);
     return (await this.sendRows(rows, "ended")).length;
   }
@@ -212,7 +206,7 @@ export class CommandDelivery {
     rows: DeviceCommandRow[],
     stop?: "ended",
     warnings?: Promise<Map<string, Warning>>,
-  ): Promise<SentCommand[]> {
+  ): Promise<Sent[]> {
     if (rows.length === 0) return [];
     const { renderer, policy } = this.o;
     const cmds = await buildCommands(this.o.db, rows, {
@@ -221,14 +215,14 @@ export class CommandDelivery {
       ...(stop ? { stop } : {}),
       ...(warnings ? { warnings } : {}),
     });
-    const sent: SentCommand[] = [];
+    const sent: Sent[] = [];
     for (const { row, language, frame } of cmds) {
       // A device that dropped since the read gets the command on its next hello (queued,
       // or claimed and unacknowledged: the replay includes both).
       const c = this.conns.get(row.deviceId);
       if (c && c.ws.readyState === c.ws.OPEN) {
         c.ws.send(frame, { binary: false });
-        sent.push({ id: row.id, language });
+        sent.push({ id: row.id, language, deviceId: row.deviceId });
       }
     }
     return sent;

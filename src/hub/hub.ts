@@ -59,7 +59,7 @@ export class DeviceHub {
       ...opts,
     };
     const stopping = () => this.stopped;
-    this.reports = new DeviceReports({ ...this.o, acksMayApply: () => this.delivery.acksMayApply() });
+    this.reports = new DeviceReports(this.o);
     this.connections = new Connections(
       { ...this.o, stopping },
       {
@@ -68,8 +68,17 @@ export class DeviceHub {
         presence: (p) => this.reports.presence(p),
       },
     );
-    const flushAcks = () => this.reports.flush();
-    this.delivery = new CommandDelivery({ ...this.o, stopping, flushAcks }, this.connections.conns);
+    const reports = this.reports;
+    this.delivery = new CommandDelivery(
+      {
+        ...this.o,
+        stopping,
+        flushAcks: () => reports.flush(),
+        recordSent: (sent) => reports.sent(sent),
+        unrecorded: (id) => reports.unrecorded(id),
+      },
+      this.connections.conns,
+    );
   }
 
   /** Connected devices by id (this instance only). */
@@ -124,7 +133,7 @@ export class DeviceHub {
     return this.delivery.stopEnded(warningId);
   }
 
-  /** Writes the acks and presence changes collected so far. */
+  /** Writes the frames sent, acks and presence changes collected so far. */
   flush(): Promise<void> {
     return this.reports.flush();
   }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { useContext, type TestContext } from "../helpers/context.js";
 import { createIssued, finishPlans, json } from "../helpers/factories.js";
+import postgres from "postgres";
 import { createDevice, echoRenderer, startHub, TestDevice, until, type RunningHub } from "./harness.js";
 
 const ctx = useContext();
@@ -257,6 +258,113 @@ describe("commands an issue in this process committed", () => {
     await until(async () => (await deliveryOf(c, cmd.id)).status === "sent");
     await quiet.hub.deliver();
     expect(d.commands().filter((f) => f.warning.id === w.id)).toEqual([]);
+  });
+
+  /** Hands this test's commands to the quiet hub, as the server wires it. */
+  const handToQuiet = (c: TestContext) => {
+    c.services.onDeviceCommands = (commands, w) => quiet.hub.sendCommitted(commands, w);
+  };
+  /** A warning issued after everything above: its command reaches `d` after any frame the
+   * hub has sent it before (one socket keeps order), so a duplicate would be in by then. */
+  const sentinel = async (c: TestContext, d: TestDevice) => {
+    const w = await issue(c, village);
+    await d.next((f) => f.type === "command" && f.warning.id === w.id);
+  };
+
+  it("records a command with its receipt in one write: queued to delivered, sent and delivered stamped", async () => {
+    const c = ctx();
+    const { d } = await ready(quiet, "loudspeaker");
+    handToQuiet(c);
+    const pg = postgres(c.tdb.url, { max: 1, onnotice: () => {} });
+    try {
+      // Every update of a delivery, as it was written.
+      await pg.unsafe(`
+        create table test_delivery_writes (id bigint, status text);
+        create function test_delivery_write() returns trigger language plpgsql as
+          'begin insert into test_delivery_writes values (new.id, new.status); return new; end';
+        create trigger test_delivery_write after update on deliveries
+          for each row execute function test_delivery_write();`);
+      const w = await issue(c, village);
+      const cmd = await d.next((f) => f.type === "command" && f.warning.id === w.id);
+      d.send({ type: "ack", id: cmd.id, state: "received", at: new Date().toISOString() });
+      await until(async () => (await deliveryOf(c, cmd.id)).status === "delivered");
+      expect(await pg`select status from test_delivery_writes where id = ${cmd.id}`).toEqual([{ status: "delivered" }]);
+      const [row] = await pg`select sent_at, delivered_at, attempts, provider_id from deliveries where id = ${cmd.id}`;
+      expect(row).toMatchObject({ attempts: 1, provider_id: String(cmd.id) });
+      expect(row!.sent_at).toBeInstanceOf(Date);
+      expect(row!.delivered_at).toBeInstanceOf(Date);
+      // Its village's counters took it as sent and delivered.
+      const [n] = await pg`
+        select sent, delivered from coverage_counts
+        where warning_id = ${w.id} and village_code = ${village} and channel = 'loudspeaker'`;
+      expect(Number(n!.delivered)).toBeGreaterThanOrEqual(1);
+      expect(Number(n!.sent)).toBeGreaterThanOrEqual(Number(n!.delivered));
+    } finally {
+      await pg.unsafe(`
+        drop trigger if exists test_delivery_write on deliveries;
+        drop function if exists test_delivery_write();
+        drop table if exists test_delivery_writes;`);
+      await pg.end();
+    }
+  });
+
+  it("a command out but not yet recorded reads queued; a read round does not send it again, and unacknowledged it is recorded sent", async () => {
+    const c = ctx();
+    const { d } = await ready(quiet, "display");
+    handToQuiet(c);
+    const w = await issue(c, village, { channels: ["display"] });
+    const cmd = await d.next((f) => f.type === "command" && f.warning.id === w.id);
+    // No receipt: its record waits (RECORD_HOLD_MS) and the row reads queued meanwhile.
+    expect((await deliveryOf(c, cmd.id)).status).toBe("queued");
+    await quiet.hub.deliver();
+    await sentinel(c, d);
+    expect(d.commands().filter((f) => f.warning.id === w.id)).toEqual([]);
+    await until(async () => (await deliveryOf(c, cmd.id)).status === "sent");
+  });
+
+  it("a read round while the record is being written does not send its commands again", async () => {
+    const c = ctx();
+    const { d } = await ready(quiet, "loudspeaker");
+    handToQuiet(c);
+    const w = await issue(c, village, { channels: ["loudspeaker"] });
+    const cmd = await d.next((f) => f.type === "command" && f.warning.id === w.id);
+    // Its row locked elsewhere, so the record (forced now) waits on it, uncommitted.
+    const pg = postgres(c.tdb.url, { max: 2, onnotice: () => {} });
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => {
+      locked = r;
+    });
+    const tx = pg.begin(async (t) => {
+      await t`select id from deliveries where id = ${cmd.id} for update`;
+      locked();
+      await held;
+    });
+    try {
+      await isLocked;
+      const flushed = quiet.hub.flush();
+      await until(
+        async () =>
+          (
+            await pg`select 1 from pg_stat_activity
+              where wait_event_type = 'Lock' and query like '%update deliveries d set%status = case%'`
+          ).length > 0,
+      );
+      await quiet.hub.deliver();
+      release();
+      await tx;
+      await flushed;
+    } finally {
+      release();
+      await tx.catch(() => {});
+      await pg.end();
+    }
+    await sentinel(c, d);
+    expect(d.commands().filter((f) => f.warning.id === w.id)).toEqual([]);
+    expect((await deliveryOf(c, cmd.id)).status).toBe("sent");
   });
 });
 
