@@ -223,6 +223,9 @@ try {
     within_1s: lat.filter((x) => x <= 1_000).length,
     delivered_rows: median.delivered,
     p99_ms_runs: engine.map((r) => r.p99).join("/"),
+    // Frames each warning's devices got (N each: none missing, none twice).
+    received_runs: engine.map((r) => r.lat.length).join("/"),
+    delivered_runs: engine.map((r) => r.delivered).join("/"),
     raw_p99_ms_runs: rawP99s.join("/"),
     baseline_raw_1kb_all_acks_ms: Math.round(percentile(raw, 50)),
     goal_ms: "<=1000",

@@ -34,8 +34,9 @@ export interface DeliveryOptions {
   flushAcks: () => Promise<void>;
   /** Frames that went out live, to be recorded (DeviceReports.sent). */
   recordSent: (sent: Sent[]) => void;
-  /** Whether a command went out from here and is not recorded yet (it reads `queued`). */
-  unrecorded: (id: number) => boolean;
+  /** For a read starting now: whether a command it finds `queued` went out from here and
+   * is not recorded (DeviceReports.unrecordedSince). */
+  unrecordedSince: () => (id: number) => boolean;
 }
 
 type Sent = SentCommand & { deviceId: string };
@@ -71,7 +72,7 @@ export class CommandDelivery {
    * sent from the rows its plan answered: a city's 10,000 frames start without waiting for
    * the notice and a read of what was just written (first frame ~25 ms sooner,
    * bench:devices). The notice still comes; its round runs after this one, and leaves out
-   * what went out here and is not recorded yet (DeviceReports.unrecorded). Taken only when
+   * what went out here and is not recorded yet (DeviceReports.unrecordedSince). Taken only when
    * no round is running or asked for: one that read after the commit may hold these same
    * rows, and would send them again; the notice's round then sends them, as on every other
    * instance.
@@ -124,18 +125,19 @@ export class CommandDelivery {
    * hub is the only sender to the devices it holds, and a device ignores a command id it
    * has already had (a replay resends unacknowledged ones anyway), so reading without a
    * claim sends nothing twice that a claim would have saved. Frames out but not recorded
-   * yet read `queued`: they are left out here (unrecorded). */
+   * yet read `queued`: they are left out here (unrecordedSince). */
   private async sendQueued(ids: string[], lanes: string[] | null, warningIds: string[] | null): Promise<void> {
     if (ids.length === 0) return;
     // A notice names its warnings: they are read alongside their commands, not after.
     const warnings = warningIds ? batchWarnings(this.o.db, warningIds) : undefined;
     warnings?.catch(() => {}); // awaited in sendRows; a failed read must not go unhandled
+    const out = this.o.unrecordedSince();
     const rows = warningIds
       ? await this.ofWarnings(ids, lanes, warningIds)
       : await queuedDeviceCommands(this.o.db, { devices: ids }, this.o.now(), lanes);
     this.o.recordSent(
       await this.sendRows(
-        rows.filter((r) => !this.o.unrecorded(r.id)),
+        rows.filter((r) => !out(r.id)),
         undefined,
         warnings,
       ),

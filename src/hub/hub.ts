@@ -75,7 +75,7 @@ export class DeviceHub {
         stopping,
         flushAcks: () => reports.flush(),
         recordSent: (sent) => reports.sent(sent),
-        unrecorded: (id) => reports.unrecorded(id),
+        unrecordedSince: () => reports.unrecordedSince(),
       },
       this.connections.conns,
     );

@@ -27,7 +27,7 @@ const STOP_ACK_STATUS: Record<AckState, StatusChange["status"]> = {
 
 /** How long the record of frames that went out waits for their receipts: a city's 10,000
  * arrive over ~300 ms (bench:devices). Until then the rows read `queued`; the hub that sent
- * them leaves them out of its reads (unrecorded()). */
+ * them leaves them out of its reads (unrecordedSince()). */
 export const RECORD_HOLD_MS = 500;
 
 /** A frame that went out, not yet recorded; its receipt once the device sent it. */
@@ -66,8 +66,17 @@ export class DeviceReports {
   }
 
   /** Whether this command went out from here and is not recorded yet (it reads `queued`). */
-  unrecorded(id: number): boolean {
+  private unrecorded(id: number): boolean {
     return this.outstanding.has(id) || this.recording.has(id);
+  }
+
+  /** For a read starting now: whether a command it finds `queued` went out from here. Its
+   * snapshot may predate a record that commits before it returns, so what was unrecorded
+   * when it started counts too, not only what is unrecorded when it has returned. */
+  unrecordedSince(): (id: number) => boolean {
+    if (this.outstanding.size === 0 && this.recording.size === 0) return (id) => this.unrecorded(id);
+    const then = new Set([...this.outstanding.keys(), ...this.recording]);
+    return (id) => then.has(id) || this.unrecorded(id);
   }
 
   ack(a: Ack): void {

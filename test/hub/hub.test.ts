@@ -4,6 +4,8 @@ import { useContext, type TestContext } from "../helpers/context.js";
 import { createIssued, finishPlans, json } from "../helpers/factories.js";
 import postgres from "postgres";
 import { createDevice, echoRenderer, startHub, TestDevice, until, type RunningHub } from "./harness.js";
+import { DeviceReports } from "../../src/hub/reports.js";
+import { silentLogger } from "../../src/lib/log.js";
 
 const ctx = useContext();
 let hub: RunningHub;
@@ -320,6 +322,26 @@ describe("commands an issue in this process committed", () => {
     await sentinel(c, d);
     expect(d.commands().filter((f) => f.warning.id === w.id)).toEqual([]);
     await until(async () => (await deliveryOf(c, cmd.id)).status === "sent");
+  });
+
+  it("a read that started before a record committed leaves that record's commands out, whenever it returns", async () => {
+    const c = ctx();
+    const { id } = await ready(quiet, "display");
+    c.services.onDeviceCommands = undefined;
+    const w = await issue(c, village, { channels: ["display"] });
+    const [row] = await c.tdb.db.execute<{ id: string }>(
+      sql`select id from deliveries where warning_id = ${w.id} and device_id = ${id}`,
+    );
+    const cmd = Number(row!.id);
+    const reports = new DeviceReports({ db: c.tdb.db, log: silentLogger, now: () => new Date() });
+    reports.sent([{ id: cmd, language: "zh", deviceId: id }]);
+    const before = reports.unrecordedSince();
+    await reports.flush();
+    expect((await deliveryOf(c, cmd)).status).toBe("sent");
+    // Its snapshot may still show the row queued: it is out all the same.
+    expect(before(cmd)).toBe(true);
+    // A read starting now sees it sent.
+    expect(reports.unrecordedSince()(cmd)).toBe(false);
   });
 
   it("a read round while the record is being written does not send its commands again", async () => {
