@@ -6,7 +6,7 @@ import type { Db } from "../db/client.js";
 import type { DeviceKind, Language } from "../domain/vocabulary.js";
 import { jsonRows } from "../db/json-rows.js";
 import { inForceSql } from "../warnings/lifecycle.js";
-import { changedColumns, countChanges } from "./coverage.js";
+import { changedColumns, countChanges, oldStamps } from "./coverage.js";
 
 export interface DeviceCommandRow {
   id: number;
@@ -145,25 +145,51 @@ export function unpackCommands(groups: readonly PackedCommands[]): DeviceCommand
  * rendered, at their `sentAt` (else `at`), or straight to delivered when the device's
  * receipt is in hand (`deliveredAt`): one write per command instead of two (the hub holds
  * its records while a city's receipts come in: hub/reports.ts); that is queued → sent →
- * delivered, two moves the states allow (deliveries/states.ts), in one write. A row that
- * moved on meanwhile (its warning ended) is left as it is. */
+ * delivered, two moves the states allow (deliveries/states.ts), in one write. A row whose
+ * warning ended meanwhile and was expired while its frame was out stays `expired`, stamped
+ * with when it went out and arrived: what happened to it, and its device gets the stop
+ * (reachedDevicesOf). */
 export async function markDeviceCommandsSent(db: Db, sent: SentCommand[], at: Date): Promise<void> {
   if (sent.length === 0) return;
-  const rows = sent.map((c) => ({
-    id: c.id,
-    language: c.language,
-    sent_at: (c.sentAt ?? at).toISOString(),
-    delivered_at: c.deliveredAt?.toISOString() ?? null,
-  }));
-  await db.execute(sql`
+  const rows = jsonRows(
+    sent.map((c) => ({
+      id: c.id,
+      language: c.language,
+      sent_at: (c.sentAt ?? at).toISOString(),
+      delivered_at: c.deliveredAt?.toISOString() ?? null,
+    })),
+  );
+  const o = sql`jsonb_to_recordset(${rows}) as o(id bigint, language language, sent_at timestamptz, delivered_at timestamptz)`;
+  const [queued] = await db.execute<{ n: number }>(sql`
     with upd as (
       update deliveries d set
         status = case when o.delivered_at is null then 'sent' else 'delivered' end::delivery_status,
         sent_at = o.sent_at, delivered_at = o.delivered_at, provider_id = d.id::text,
         rendered_language = o.language, attempts = d.attempts + 1
-      from jsonb_to_recordset(${jsonRows(rows)}) as o(id bigint, language language, sent_at timestamptz, delivered_at timestamptz)
+      from ${o}
       where d.id = o.id and d.status = 'queued'
       returning ${changedColumns(null)}
+    ),
+    ${countChanges("upd")}
+    select count(*)::int as n from upd`);
+  if ((queued?.n ?? 0) === sent.length) return;
+  // The rest moved on while their frames were out: those an expiry took are stamped (a
+  // revoked device's failed ones stay as they are). Their stamps are read first, so the
+  // counters take only the new ones.
+  await db.execute(sql`
+    with o as (select * from ${o}),
+    prev as (
+      select d.id, d.issued_at, ${oldStamps("d")} from deliveries d join o on d.id = o.id
+      where d.status = 'expired' and d.sent_at is null
+      for update of d
+    ),
+    upd as (
+      update deliveries d set sent_at = o.sent_at, delivered_at = o.delivered_at, provider_id = d.id::text,
+        rendered_language = o.language, attempts = d.attempts + 1
+      from o, prev
+      where d.id = o.id and d.id = prev.id and d.issued_at = prev.issued_at
+        and d.status = 'expired' and d.sent_at is null
+      returning ${changedColumns("prev")}
     ),
     ${countChanges("upd")}
     select count(*) from upd`);

@@ -31,13 +31,14 @@ export async function pendingForDevices(db: Db, deviceIds: string[], now: Date):
   );
 }
 
-/** Deliveries of an ended warning that reached a device (for `stop` frames). */
+/** Deliveries of an ended warning that reached a device (for `stop` frames): with a frame
+ * that went out, whatever came after (expired while it was out: markDeviceCommandsSent). */
 export async function reachedDevicesOf(db: Db, warningId: string, deviceIds: string[]): Promise<DeviceCommandRow[]> {
   if (deviceIds.length === 0) return [];
   return readCommands(
     db,
     sql`d.warning_id = ${warningId}::uuid and d.device_id = any(${sql.param(deviceIds)}::uuid[])
-      and d.status in ('sent', 'delivered', 'acknowledged')`,
+      and (d.status in ('sent', 'delivered', 'acknowledged') or (d.status = 'expired' and d.sent_at is not null))`,
   );
 }
 

@@ -5,6 +5,7 @@ import { createIssued, finishPlans, json } from "../helpers/factories.js";
 import postgres from "postgres";
 import { createDevice, echoRenderer, startHub, TestDevice, until, type RunningHub } from "./harness.js";
 import { DeviceReports } from "../../src/hub/reports.js";
+import { expireEnded } from "../../src/deliveries/claims.js";
 import { silentLogger } from "../../src/lib/log.js";
 
 const ctx = useContext();
@@ -342,6 +343,34 @@ describe("commands an issue in this process committed", () => {
     expect(before(cmd)).toBe(true);
     // A read starting now sees it sent.
     expect(reports.unrecordedSince()(cmd)).toBe(false);
+  });
+
+  it("a command whose warning ended while it was out is recorded expired with when it went out, and its device gets the stop", async () => {
+    const c = ctx();
+    const { d } = await ready(quiet, "display");
+    handToQuiet(c);
+    const w = await issue(c, village, { channels: ["display"] });
+    const cmd = await d.next((f) => f.type === "command" && f.warning.id === w.id);
+    // The warning ends while the frame is out and its row still reads queued.
+    expect((await deliveryOf(c, cmd.id)).status).toBe("queued");
+    const [end] = await c.tdb.db.execute<{ expires: Date }>(sql`select expires from warnings where id = ${w.id}`);
+    await expireEnded(c.tdb.db, new Date(new Date(end!.expires).getTime() + 1000), [w.id]);
+    expect((await deliveryOf(c, cmd.id)).status).toBe("expired");
+    await quiet.hub.stopEnded(w.id);
+    const stop = await d.next((f) => f.type === "command" && f.id === -cmd.id);
+    expect(stop).toMatchObject({ action: "stop", reason: "ended" });
+    const [row] = await c.tdb.db.execute<{ status: string; sent: boolean; delivered: boolean }>(sql`
+      select status, sent_at is not null as sent, delivered_at is not null as delivered from deliveries where id = ${cmd.id}`);
+    expect(row).toEqual({ status: "expired", sent: true, delivered: false });
+    // Its village's counters agree with its rows: the stamps counted once each.
+    const [counts] = await c.tdb.db.execute<{ ok: boolean }>(sql`
+      select cc.sent = r.sent and cc.delivered = r.delivered and cc.expired = r.expired as ok
+      from coverage_counts cc, (
+        select count(sent_at)::int as sent, count(delivered_at)::int as delivered, count(expired_at)::int as expired
+        from deliveries where warning_id = ${w.id} and village_code = ${village} and channel = 'display'
+      ) r
+      where cc.warning_id = ${w.id} and cc.village_code = ${village} and cc.channel = 'display'`);
+    expect(counts).toEqual({ ok: true });
   });
 
   it("a read round while the record is being written does not send its commands again", async () => {
