@@ -31,14 +31,14 @@ const STOP_ACK_STATUS: Record<AckState, StatusChange["status"]> = {
 export const RECORD_HOLD_MS = 500;
 
 /** A frame that went out, not yet recorded; its receipt once the device sent it. */
-type Unrecorded = SentCommand & { deviceId: string; sentAt: Date; outAt: number };
+type Unrecorded = SentCommand & { deviceId: string; sentAt: Date; outAt: number; answered?: boolean };
 
 export class DeviceReports {
   private acks: Ack[] = [];
   private presences: Presence[] = [];
   /** By command id, in the order they went out. */
   private outstanding = new Map<number, Unrecorded>();
-  /** How many of them have no receipt yet. */
+  /** How many of them have no answer yet (a receipt, a play, a failure). */
   private unreceived = 0;
   /** Taken by the record under way: still `queued` to a read until it commits. */
   private recording = new Set<number>();
@@ -48,8 +48,9 @@ export class DeviceReports {
   constructor(private readonly o: { db: Db; log: Logger; now: () => Date }) {}
 
   /**
-   * Frames that just went out to these devices. Recorded once every one has its receipt,
-   * or RECORD_HOLD_MS after the oldest went out, whichever comes first: with their receipts
+   * Frames that just went out to these devices. Recorded once every one has its answer (a
+   * receipt, a play, a failure), or RECORD_HOLD_MS after the oldest went out, whichever
+   * comes first: with their receipts
    * as one write each (sent and delivered), and after the burst. The sent and delivered
    * writes of a city's 10,000 commands took ~200 ms of Postgres each, on the cores the
    * frames and their receipts were crossing.
@@ -80,13 +81,20 @@ export class DeviceReports {
   }
 
   ack(a: Ack): void {
-    const out = a.state === "received" ? this.outstanding.get(a.id) : undefined;
-    // The receipt of a frame not recorded yet is written with its record (its device's
-    // own: it was sent to that device).
-    if (out && out.deviceId === a.conn.device.id && !out.deliveredAt) {
-      out.deliveredAt = a.at;
+    const out = this.outstanding.get(a.id);
+    // A frame not recorded yet, answered by its own device (it was sent to that device):
+    // its record need wait no longer. A receipt is written with it; `played` or `shown`
+    // says it arrived too, and is applied after it (acknowledged), as is a failure.
+    if (out && out.deviceId === a.conn.device.id && !out.answered) {
+      out.answered = true;
       this.unreceived--;
-    } else this.acks.push(a);
+      if (a.state !== "failed") out.deliveredAt = a.at;
+      if (a.state === "received") {
+        this.scheduleFlush();
+        return;
+      }
+    }
+    this.acks.push(a);
     this.scheduleFlush();
   }
 

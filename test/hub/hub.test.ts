@@ -277,6 +277,7 @@ describe("commands an issue in this process committed", () => {
   it("records a command with its receipt in one write: queued to delivered, sent and delivered stamped", async () => {
     const c = ctx();
     const { d } = await ready(quiet, "loudspeaker");
+    const shows = await ready(quiet, "display");
     handToQuiet(c);
     const pg = postgres(c.tdb.url, { max: 1, onnotice: () => {} });
     try {
@@ -290,8 +291,15 @@ describe("commands an issue in this process committed", () => {
       const w = await issue(c, village);
       const cmd = await d.next((f) => f.type === "command" && f.warning.id === w.id);
       d.send({ type: "ack", id: cmd.id, state: "received", at: new Date().toISOString() });
+      // A display that answers `shown` at once (no `received`): it arrived, then was shown.
+      const shown = await shows.d.next((f) => f.type === "command" && f.warning.id === w.id);
+      shows.d.send({ type: "ack", id: shown.id, state: "shown", at: new Date().toISOString() });
       await until(async () => (await deliveryOf(c, cmd.id)).status === "delivered");
       expect(await pg`select status from test_delivery_writes where id = ${cmd.id}`).toEqual([{ status: "delivered" }]);
+      await until(async () => (await deliveryOf(c, shown.id)).status === "acknowledged");
+      // Written twice, never `sent`: the record (delivered), then the show (acknowledged).
+      const writes = await pg`select status from test_delivery_writes where id = ${shown.id}`;
+      expect(writes.map((r) => r.status).sort()).toEqual(["acknowledged", "delivered"]);
       const [row] = await pg`select sent_at, delivered_at, attempts, provider_id from deliveries where id = ${cmd.id}`;
       expect(row).toMatchObject({ attempts: 1, provider_id: String(cmd.id) });
       expect(row!.sent_at).toBeInstanceOf(Date);

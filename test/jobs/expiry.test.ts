@@ -50,6 +50,11 @@ describe("expiry", () => {
     const play = await device.next((f) => f.type === "command" && f.action === "play");
     expect(play.warning.id).toBe(w.id);
     device.send({ type: "ack", id: play.id, state: "played", at: new Date().toISOString() });
+    // Played and recorded so (the hub writes a command it sent once its answer is in)
+    // before the clock moves on: the warning ends an hour later, not in the same instant.
+    await until(
+      async () => (await deliveriesOf(db, w.id)).find((r) => r.channel === "loudspeaker")?.status === "acknowledged",
+    );
     await runAt(c, escalationJob, minutes(t0, 1));
 
     // Before expiry nothing happens.
