@@ -54,7 +54,10 @@ export async function revokeDevice(db: Db, id: string, at: Date): Promise<{ devi
     .where(eq(devices.id, id))
     .returning();
   const failed = await failDeliveries(db, {
-    where: sql`d.device_id = ${id}::uuid and d.status = 'queued'`,
+    // Queued rows are of issued warnings (an ended one's are expired by the expiry job):
+    // named as an array, the (warning_id, device_id) index finds the device's rows.
+    where: sql`d.device_id = ${id}::uuid and d.status = 'queued'
+      and d.warning_id = any(array(select w.id from warnings w where w.status = 'issued'))`,
     code: "device_revoked",
     error: "device revoked",
     at: at.toISOString(),

@@ -62,6 +62,8 @@ export const deliveries = pgTable(
     // per-warning query and finds one person's deliveries of a warning in force (an SMS
     // reply that acknowledges) without a separate per-recipient index.
     index("deliveries_warning_recipient_idx").on(t.warningId, t.recipientId),
+    // A warning's device rows; a device's, with the warnings in force named as an array
+    // (deliveries/device-commands.ts warningsInForce).
     uniqueIndex("deliveries_warning_device_idx")
       .on(t.warningId, t.deviceId, t.issuedAt)
       .where(sql`${t.deviceId} is not null`),
@@ -81,8 +83,5 @@ export const deliveries = pgTable(
     index("deliveries_acknowledged_idx").on(t.warningId, t.villageCode).where(sql`${t.acknowledgedAt} is not null`),
     // The 叫应 messages of a warning (a few hundred) without reading its million others.
     index("deliveries_escalation_idx").on(t.warningId, t.villageCode).where(sql`${t.purpose} = 'escalation'`),
-    index("deliveries_device_open_idx")
-      .on(t.deviceId)
-      .where(sql`${t.deviceId} is not null and ${t.status} in ('queued','sending','sent','delivered')`),
   ],
 );
