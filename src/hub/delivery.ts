@@ -10,13 +10,13 @@ import { batchWarnings } from "../deliveries/claims.js";
 import type { Warning } from "../db/queries/warnings.js";
 import { laneOf } from "../domain/areas.js";
 import type { Conn } from "./connections.js";
+import type { SentFrame } from "./reports.js";
 import {
   pendingForDevices,
   queuedDeviceCommands,
   reachedDevicesOf,
   recordRenderedLanguages,
   type DeviceCommandRow,
-  type SentCommand,
 } from "./queries.js";
 
 /** Every lane: a catch-up round, a replay's follow-up, a notice that named none. */
@@ -33,13 +33,11 @@ export interface DeliveryOptions {
    * just played, and a stop must reach a device whose command just went out. */
   flushAcks: () => Promise<void>;
   /** Frames that went out live, to be recorded (DeviceReports.sent). */
-  recordSent: (sent: Sent[]) => void;
+  recordSent: (sent: SentFrame[]) => void;
   /** For a read starting now: whether a command it finds `queued` went out from here and
    * is not recorded (DeviceReports.unrecordedSince). */
   unrecordedSince: () => (id: number) => boolean;
 }
-
-type Sent = SentCommand & { deviceId: string };
 
 export class CommandDelivery {
   private delivering: Promise<void> | null = null;
@@ -72,10 +70,10 @@ export class CommandDelivery {
    * sent from the rows its plan answered: a city's 10,000 frames start without waiting for
    * the notice and a read of what was just written (first frame ~25 ms sooner,
    * bench:devices). The notice still comes; its round runs after this one, and leaves out
-   * what went out here and is not recorded yet (DeviceReports.unrecordedSince). Taken only when
-   * no round is running or asked for: one that read after the commit may hold these same
-   * rows, and would send them again; the notice's round then sends them, as on every other
-   * instance.
+   * what went out here and is not recorded yet (DeviceReports.unrecordedSince). Taken only
+   * when no round is running or asked for: one that read after the commit may hold these
+   * same rows, and would send them again; the notice's round then sends them, as on every
+   * other instance.
    */
   sendCommitted(rows: DeviceCommandRow[], warning: Warning): void {
     if (this.delivering || this.wanted || this.o.stopping()) return;
@@ -208,7 +206,7 @@ export class CommandDelivery {
     rows: DeviceCommandRow[],
     stop?: "ended",
     warnings?: Promise<Map<string, Warning>>,
-  ): Promise<Sent[]> {
+  ): Promise<SentFrame[]> {
     if (rows.length === 0) return [];
     const { renderer, policy } = this.o;
     const cmds = await buildCommands(this.o.db, rows, {
@@ -217,7 +215,7 @@ export class CommandDelivery {
       ...(stop ? { stop } : {}),
       ...(warnings ? { warnings } : {}),
     });
-    const sent: Sent[] = [];
+    const sent: SentFrame[] = [];
     for (const { row, language, frame } of cmds) {
       // A device that dropped since the read gets the command on its next hello (queued,
       // or claimed and unacknowledged: the replay includes both).

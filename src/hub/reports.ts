@@ -25,13 +25,16 @@ const STOP_ACK_STATUS: Record<AckState, StatusChange["status"]> = {
   failed: "failed",
 };
 
-/** How long the record of frames that went out waits for their receipts: a city's 10,000
- * arrive over ~300 ms (bench:devices). Until then the rows read `queued`; the hub that sent
+/** How long the record of frames that went out waits for their answers: a city's 10,000
+ * receipts arrive over ~300 ms (bench:devices). Until then the rows read `queued`; the hub that sent
  * them leaves them out of its reads (unrecordedSince()). */
 export const RECORD_HOLD_MS = 500;
 
+/** A command whose frame went out, and to which device. */
+export type SentFrame = SentCommand & { deviceId: string };
+
 /** A frame that went out, not yet recorded; its receipt once the device sent it. */
-type Unrecorded = SentCommand & { deviceId: string; sentAt: Date; outAt: number; answered?: boolean };
+type Unrecorded = SentFrame & { sentAt: Date; outAt: number; answered?: boolean };
 
 export class DeviceReports {
   private acks: Ack[] = [];
@@ -50,12 +53,11 @@ export class DeviceReports {
   /**
    * Frames that just went out to these devices. Recorded once every one has its answer (a
    * receipt, a play, a failure), or RECORD_HOLD_MS after the oldest went out, whichever
-   * comes first: with their receipts
-   * as one write each (sent and delivered), and after the burst. The sent and delivered
-   * writes of a city's 10,000 commands took ~200 ms of Postgres each, on the cores the
-   * frames and their receipts were crossing.
+   * comes first: with their receipts, as one write each (sent and delivered), and after the
+   * burst. The sent and delivered writes of a city's 10,000 commands took ~200 ms of
+   * Postgres each, on the cores the frames and their receipts were crossing.
    */
-  sent(commands: (SentCommand & { deviceId: string })[]): void {
+  sent(commands: SentFrame[]): void {
     if (commands.length === 0) return;
     // The stamp from the service's clock; the hold on the machine's, which a test's frozen
     // clock does not stop.
