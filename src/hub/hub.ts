@@ -68,14 +68,13 @@ export class DeviceHub {
         presence: (p) => this.reports.presence(p),
       },
     );
-    const reports = this.reports;
     this.delivery = new CommandDelivery(
       {
         ...this.o,
         stopping,
-        flushAcks: () => reports.flush(),
-        recordSent: (sent) => reports.sent(sent),
-        unrecordedSince: () => reports.unrecordedSince(),
+        flushAcks: () => this.reports.flush(),
+        recordSent: (sent) => this.reports.sent(sent),
+        unrecordedSince: () => this.reports.unrecordedSince(),
       },
       this.connections.conns,
     );

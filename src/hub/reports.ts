@@ -115,12 +115,10 @@ export class DeviceReports {
     }, 20);
   }
 
-  /** Frames out are still waiting for receipts, within the hold. */
+  /** Frames out are still waiting for answers, within the hold. */
   private holding(): boolean {
     const oldest = this.outstanding.values().next().value;
-    return (
-      oldest !== undefined && this.unreceived > 0 && this.o.now().getTime() - oldest.sentAt.getTime() < RECORD_HOLD_MS
-    );
+    return oldest !== undefined && this.unreceived > 0 && performance.now() - oldest.outAt < RECORD_HOLD_MS;
   }
 
   /** Writes everything in hand now: the frames out (with their receipts), acks, presence. */

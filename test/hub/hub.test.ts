@@ -267,6 +267,15 @@ describe("commands an issue in this process committed", () => {
   const handToQuiet = (c: TestContext) => {
     c.services.onDeviceCommands = (commands, w) => quiet.hub.sendCommitted(commands, w);
   };
+  /** A new device of `kind`, and the command of a warning for it that the hand-off sent:
+   * out, its row not recorded yet (no answer given). */
+  const outToNew = async (c: TestContext, kind: "loudspeaker" | "display") => {
+    const { d } = await ready(quiet, kind);
+    handToQuiet(c);
+    const w = await issue(c, village, { channels: [kind] });
+    const cmd = await d.next((f) => f.type === "command" && f.warning.id === w.id);
+    return { d, w, cmd };
+  };
   /** A warning issued after everything above: its command reaches `d` after any frame the
    * hub has sent it before (one socket keeps order), so a duplicate would be in by then. */
   const sentinel = async (c: TestContext, d: TestDevice) => {
@@ -321,10 +330,7 @@ describe("commands an issue in this process committed", () => {
 
   it("a command out but not yet recorded reads queued; a read round does not send it again, and unacknowledged it is recorded sent", async () => {
     const c = ctx();
-    const { d } = await ready(quiet, "display");
-    handToQuiet(c);
-    const w = await issue(c, village, { channels: ["display"] });
-    const cmd = await d.next((f) => f.type === "command" && f.warning.id === w.id);
+    const { d, w, cmd } = await outToNew(c, "display");
     // No receipt: its record waits (RECORD_HOLD_MS) and the row reads queued meanwhile.
     expect((await deliveryOf(c, cmd.id)).status).toBe("queued");
     await quiet.hub.deliver();
@@ -353,12 +359,27 @@ describe("commands an issue in this process committed", () => {
     expect(reports.unrecordedSince()(cmd)).toBe(false);
   });
 
+  it("an unanswered command is recorded sent once the hold has passed on the machine's clock, whatever the service's clock says", async () => {
+    const c = ctx();
+    const { id } = await ready(quiet, "display");
+    c.services.onDeviceCommands = undefined;
+    const w = await issue(c, village, { channels: ["display"] });
+    const [row] = await c.tdb.db.execute<{ id: string }>(
+      sql`select id from deliveries where warning_id = ${w.id} and device_id = ${id}`,
+    );
+    const cmd = Number(row!.id);
+    // A frozen clock, as a test's or a replayed job's: the stamp comes from it, the hold not.
+    const frozen = new Date(c.clock.now);
+    const reports = new DeviceReports({ db: c.tdb.db, log: silentLogger, now: () => frozen });
+    reports.sent([{ id: cmd, language: "zh", deviceId: id }]);
+    await until(async () => (await deliveryOf(c, cmd)).status === "sent");
+    const [at] = await c.tdb.db.execute<{ sent_at: Date }>(sql`select sent_at from deliveries where id = ${cmd}`);
+    expect(new Date(at!.sent_at).getTime()).toBe(frozen.getTime());
+  });
+
   it("a command whose warning ended while it was out is recorded expired with when it went out, and its device gets the stop", async () => {
     const c = ctx();
-    const { d } = await ready(quiet, "display");
-    handToQuiet(c);
-    const w = await issue(c, village, { channels: ["display"] });
-    const cmd = await d.next((f) => f.type === "command" && f.warning.id === w.id);
+    const { d, w, cmd } = await outToNew(c, "display");
     // The warning ends while the frame is out and its row still reads queued.
     expect((await deliveryOf(c, cmd.id)).status).toBe("queued");
     const [end] = await c.tdb.db.execute<{ expires: Date }>(sql`select expires from warnings where id = ${w.id}`);
@@ -383,10 +404,7 @@ describe("commands an issue in this process committed", () => {
 
   it("a read round while the record is being written does not send its commands again", async () => {
     const c = ctx();
-    const { d } = await ready(quiet, "loudspeaker");
-    handToQuiet(c);
-    const w = await issue(c, village, { channels: ["loudspeaker"] });
-    const cmd = await d.next((f) => f.type === "command" && f.warning.id === w.id);
+    const { d, w, cmd } = await outToNew(c, "loudspeaker");
     // Its row locked elsewhere, so the record (forced now) waits on it, uncommitted.
     const pg = postgres(c.tdb.url, { max: 2, onnotice: () => {} });
     let release!: () => void;
