@@ -73,7 +73,7 @@ export const countPlannedBroadcasts = (rows: string): SQL =>
     )`);
 
 /** The counters, people reached and coverage curve moved by changed rows; `rows` returns
- * changedColumns(). A stamp counts when it goes from null to set. With `walked` (a CTE
+ * changedColumns(). A stamp counts when it goes from null to set (`expired` also back). With `walked` (a CTE
  * returning warning_id, village_code, channel: rows a public walk wrote), each of those
  * rows also leaves `pending`, in the same upsert: two upserts of one counter row in one
  * statement would keep only one of them. */
@@ -85,7 +85,10 @@ export const countChanges = (rows: string, walked?: string): SQL =>
         (n.old_delivered_at is null and n.delivered_at is not null)::int as d_delivered,
         (n.old_acknowledged_at is null and n.acknowledged_at is not null)::int as d_ack,
         (n.old_failed_at is null and n.failed_at is not null)::int as d_failed,
-        (n.old_expired_at is null and n.expired_at is not null)::int as d_expired,
+        -- An expiry can be undone (a device command whose frame was out before it:
+        -- markDeviceCommandsSent); no other stamp is ever cleared.
+        (n.old_expired_at is null and n.expired_at is not null)::int
+          - (n.old_expired_at is not null and n.expired_at is null)::int as d_expired,
         -- A person is reached once a message is delivered (or confirmed); a device's
         -- audience only once it reports played/shown.
         case when n.recipient_id is not null

@@ -145,10 +145,15 @@ export function unpackCommands(groups: readonly PackedCommands[]): DeviceCommand
  * rendered, at their `sentAt` (else `at`), or straight to delivered when the device's
  * receipt is in hand (`deliveredAt`): one write per command instead of two (the hub holds
  * its records while a city's receipts come in: hub/reports.ts); that is queued → sent →
- * delivered, two moves the states allow (deliveries/states.ts), in one write. A row whose
- * warning ended meanwhile and was expired while its frame was out stays `expired`, stamped
- * with when it went out and arrived: what happened to it, and its device gets the stop
- * (reachedDevicesOf). */
+ * delivered, two moves the states allow (deliveries/states.ts), in one write.
+ *
+ * A row the expiry took while its frame was out (its warning ended within the hold) was
+ * expired on a guess: it read `queued` only because its record was held. When the frame
+ * went out first (sent_at ≤ expired_at), the record writes what happened instead: `sent` or
+ * `delivered`, the expiry undone, so a later `played` still counts and the coverage takes it
+ * as reached. A frame that went out after the expiry (a read from before it) leaves the row
+ * `expired`, stamped with when it went out. Either way its device gets the ended warning's
+ * stop (reachedDevicesOf). */
 export async function markDeviceCommandsSent(db: Db, sent: SentCommand[], at: Date): Promise<void> {
   if (sent.length === 0) return;
   const rows = jsonRows(
@@ -173,9 +178,9 @@ export async function markDeviceCommandsSent(db: Db, sent: SentCommand[], at: Da
     ${countChanges("upd")}
     select count(*)::int as n from upd`);
   if ((queued?.n ?? 0) === sent.length) return;
-  // The rest moved on while their frames were out: those an expiry took are stamped (a
-  // revoked device's failed ones stay as they are). Their stamps are read first, so the
-  // counters take only the new ones.
+  // The rest moved on while their frames were out: those an expiry took are recorded as
+  // above (a revoked device's failed ones stay as they are). Their stamps are read first,
+  // so the counters move by the difference: an undone expiry leaves `expired`.
   await db.execute(sql`
     with o as (select * from ${o}),
     prev as (
@@ -184,7 +189,11 @@ export async function markDeviceCommandsSent(db: Db, sent: SentCommand[], at: Da
       for update of d
     ),
     upd as (
-      update deliveries d set sent_at = o.sent_at, delivered_at = o.delivered_at, provider_id = d.id::text,
+      update deliveries d set
+        status = case when d.expired_at < o.sent_at then d.status
+          when o.delivered_at is null then 'sent' else 'delivered' end::delivery_status,
+        expired_at = case when d.expired_at < o.sent_at then d.expired_at end,
+        sent_at = o.sent_at, delivered_at = o.delivered_at, provider_id = d.id::text,
         rendered_language = o.language, attempts = d.attempts + 1
       from o, prev
       where d.id = o.id and d.id = prev.id and d.issued_at = prev.issued_at

@@ -377,10 +377,30 @@ describe("commands an issue in this process committed", () => {
     expect(new Date(at!.sent_at).getTime()).toBe(frozen.getTime());
   });
 
-  it("a command whose warning ended while it was out is recorded expired with when it went out, and its device gets the stop", async () => {
+  /** Whether the coverage counters of `w`'s `channel` rows in the village agree with the rows' stamps. */
+  const countersMatchRows = async (c: TestContext, w: { id?: unknown }, channel: string) => {
+    const [counts] = await c.tdb.db.execute<{ ok: boolean }>(sql`
+      select cc.sent = r.sent and cc.delivered = r.delivered and cc.acknowledged = r.acknowledged
+        and cc.expired = r.expired as ok
+      from coverage_counts cc, (
+        select count(sent_at)::int as sent, count(delivered_at)::int as delivered,
+          count(acknowledged_at)::int as acknowledged, count(expired_at)::int as expired
+        from deliveries where warning_id = ${w.id} and village_code = ${village} and channel = ${channel}
+      ) r
+      where cc.warning_id = ${w.id} and cc.village_code = ${village} and cc.channel = ${channel}`);
+    return counts?.ok;
+  };
+  const statusOf = async (c: TestContext, id: number) => {
+    const [row] = await c.tdb.db.execute<{ status: string; sent: boolean; expired: boolean }>(sql`
+      select status, sent_at is not null as sent, expired_at is not null as expired from deliveries where id = ${id}`);
+    return row;
+  };
+
+  it("a command out before its warning ended is recorded sent, not expired: a later show counts, and its device gets the stop", async () => {
     const c = ctx();
     const { d, w, cmd } = await outToNew(c, "display");
-    // The warning ends while the frame is out and its row still reads queued.
+    // The warning ends while the frame is out and its row still reads queued: the expiry
+    // takes the row.
     expect((await deliveryOf(c, cmd.id)).status).toBe("queued");
     const [end] = await c.tdb.db.execute<{ expires: Date }>(sql`select expires from warnings where id = ${w.id}`);
     await expireEnded(c.tdb.db, new Date(new Date(end!.expires).getTime() + 1000), [w.id]);
@@ -388,18 +408,27 @@ describe("commands an issue in this process committed", () => {
     await quiet.hub.stopEnded(w.id);
     const stop = await d.next((f) => f.type === "command" && f.id === -cmd.id);
     expect(stop).toMatchObject({ action: "stop", reason: "ended" });
-    const [row] = await c.tdb.db.execute<{ status: string; sent: boolean; delivered: boolean }>(sql`
-      select status, sent_at is not null as sent, delivered_at is not null as delivered from deliveries where id = ${cmd.id}`);
-    expect(row).toEqual({ status: "expired", sent: true, delivered: false });
-    // Its village's counters agree with its rows: the stamps counted once each.
-    const [counts] = await c.tdb.db.execute<{ ok: boolean }>(sql`
-      select cc.sent = r.sent and cc.delivered = r.delivered and cc.expired = r.expired as ok
-      from coverage_counts cc, (
-        select count(sent_at)::int as sent, count(delivered_at)::int as delivered, count(expired_at)::int as expired
-        from deliveries where warning_id = ${w.id} and village_code = ${village} and channel = 'display'
-      ) r
-      where cc.warning_id = ${w.id} and cc.village_code = ${village} and cc.channel = 'display'`);
-    expect(counts).toEqual({ ok: true });
+    // It went out before the end: what happened is `sent`, the expiry undone.
+    expect(await statusOf(c, cmd.id)).toEqual({ status: "sent", sent: true, expired: false });
+    expect(await countersMatchRows(c, w, "display")).toBe(true);
+    // The display showed it before the stop: that counts.
+    d.send({ type: "ack", id: cmd.id, state: "shown", at: new Date().toISOString() });
+    await until(async () => (await deliveryOf(c, cmd.id)).status === "acknowledged");
+    expect(await countersMatchRows(c, w, "display")).toBe(true);
+  });
+
+  it("a command out after its warning had ended stays expired, stamped with when it went out, and gets the stop", async () => {
+    const c = ctx();
+    const { d, w, cmd } = await outToNew(c, "display");
+    // Expired as of a minute before the frame went out (the hub sent from a read that
+    // predated the end).
+    await c.tdb.db.execute(sql`update warnings set status = 'cancelled', ended_at = now() where id = ${w.id}`);
+    await expireEnded(c.tdb.db, new Date(c.clock.now.getTime() - 60_000), [w.id]);
+    await quiet.hub.stopEnded(w.id);
+    const stop = await d.next((f) => f.type === "command" && f.id === -cmd.id);
+    expect(stop).toMatchObject({ action: "stop", reason: "ended" });
+    expect(await statusOf(c, cmd.id)).toEqual({ status: "expired", sent: true, expired: true });
+    expect(await countersMatchRows(c, w, "display")).toBe(true);
   });
 
   it("a read round while the record is being written does not send its commands again", async () => {
