@@ -14,6 +14,9 @@ export interface DeviceCommandRow {
   channel: DeviceKind;
   warningId: string;
   language: Language;
+  /** Reserved by its plan, its row not written yet: the hub that sends it writes it
+   * (deliveries/device-sends.ts). */
+  unwritten?: true;
 }
 
 /** A command whose frame went out, with the language it was rendered in; when it went

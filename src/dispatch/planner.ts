@@ -34,6 +34,7 @@ import {
 } from "../deliveries/device-commands.js";
 import { addressOf, firstLane, inAreas, inCounty, prefixes, reachable } from "./audience.js";
 import { advanceLedger, ledgerId, lockLedger, reserveLedger } from "../deliveries/ledger-ids.js";
+import { DEVICE_SENDS_HOLD } from "../deliveries/device-sends.js";
 
 export interface PlanResult {
   /** The device commands this plan wrote: an in-process hub may send them once the plan
@@ -48,6 +49,9 @@ export interface PlanResult {
   villagesWithoutCentroid: number;
   /** The lanes (counties) of the targeted villages: where this warning's rows are. */
   lanes: string[];
+  /** Its device commands are reserved, not written (`deferDevices`): their rows are the
+   * hub's to write (deliveries/device-sends.ts). */
+  devicesDeferred?: boolean;
 }
 
 /** The dispatch lane of a person's delivery, from their audiences (null: a device, the public's). */
@@ -82,10 +86,20 @@ const numbered = (w: Warning, columns: string, rows: SQL, o: { first?: boolean; 
 
 const among = (list: readonly ChannelKind[]) => (c: string) => (list as readonly string[]).includes(c);
 
-export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<PlanResult> {
+/** `deferDevices`: a device hub in this process sends the commands once the issue has
+ * committed and writes their rows itself (deliveries/device-sends.ts): the plan reserves
+ * them (reserveDeviceSends) instead of writing a row per device. */
+export async function planDeliveries(
+  tx: Db,
+  w: Warning,
+  now: Date,
+  o: { deferDevices?: boolean } = {},
+): Promise<PlanResult> {
   const at = now.toISOString();
   const [v] = await (w.msgType === "Cancel" ? planCancelVillages(tx, w) : planVillages(tx, w));
   const rank = LEVEL_RANK[w.level];
+  const channels = channelsOf(w);
+  const defer = o.deferDevices === true && w.msgType !== "Cancel" && w.planState !== "pending";
   // A Cancel's loudspeaker stops are few and must not wait; its all-clear to people is
   // planned county by county like any public fan-out. Either is the warning's first plan
   // (at its issue, or its progressive plan's targets step): its first counted rows.
@@ -95,14 +109,20 @@ export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<Pla
       : warningDeliveries(w, {
           rank,
           at,
-          ...channelsOf(w),
+          ...channels,
           // A progressive plan writes its people and devices in later steps (plan-cursor.ts).
           people: w.planState === "pending" ? null : firstLane,
-          devices: w.planState !== "pending",
+          devices: w.planState !== "pending" && !defer,
           first: true,
           commands: true,
         }),
   );
+  const [reserved] =
+    defer && channels.deviceChannels.length > 0
+      ? await tx.execute<{ n: number; base: string | null; packed: string | null }>(
+          reserveDeviceSends(w, rank, at, channels.deviceChannels),
+        )
+      : [];
   const eb = await planEbDeliveries(tx, w, rank, at);
   // The plan's statement has counted the no-address failures already: read them there
   // rather than RETURNING the rows to count them.
@@ -110,14 +130,78 @@ export async function planDeliveries(tx: Db, w: Warning, now: Date): Promise<Pla
     sql`select coalesce(sum(failed), 0)::int as n from coverage_counts where warning_id = ${w.id}`,
   );
   return {
-    commands: unpackCommands(inserted?.commands ?? []),
+    commands: [...unpackCommands(inserted?.commands ?? []), ...unpackReserved(w, reserved)],
+    devicesDeferred: (reserved?.n ?? 0) > 0,
     villages: v?.villages ?? 0,
     villagesWithoutCentroid: v?.without_centroid ?? 0,
     lanes: v?.lanes ?? [],
-    deliveries: (inserted?.n ?? 0) + eb,
+    deliveries: (inserted?.n ?? 0) + (reserved?.n ?? 0) + eb,
     pending: w.planState === "pending",
     noAddress: f?.n ?? 0,
   };
+}
+
+/**
+ * The warning's loudspeakers and displays as one device_sends row instead of a row each
+ * (deliveries/device-sends.ts): the devices in id order and a block of ledger ids, command
+ * `base + i` for the i-th; their coverage counted as planned (targeted). Answers how many
+ * and the commands, packed as the plan's own (unpackCommands). The devices are those
+ * warningDeliveries would write.
+ */
+function reserveDeviceSends(w: Warning, rank: number, at: string, deviceChannels: string[]): SQL {
+  return sql`
+    with ${prefixes(w)},
+    targets as (
+      select dv.id, dv.kind, dv.village_code, coalesce(dv.languages[1], 'zh')::language as language
+      from devices dv join coverage_villages tv on tv.warning_id = ${w.id} and tv.village_code = dv.village_code
+      where dv.revoked_at is null and dv.kind::text = any(${sql.param(deviceChannels)}::text[])
+        ${inAreas(w, sql`dv.area_code`)}
+    ),
+    -- One pass, no sort: the aggregates of one node see the rows in one order, so the i-th
+    -- device of the array is the i-th of the packed list (unpackReserved).
+    agg as (
+      select array_agg(t.id) as devices, count(*)::int as n,
+        string_agg(t.kind::text || ' ' || t.language::text || ' ' || t.id::text, ' ') as packed
+      from targets t
+    ),
+    ${lockLedger(sql`${w.id}::uuid`)},
+    sends as (
+      insert into device_sends (warning_id, issued_at, level_rank, queued_at, base, devices, unwritten, hold_until)
+      select ${w.id}::uuid, ${ledgerKey(w)}, ${rank}::smallint, ${at}::timestamptz,
+        ${ledgerId("ledger", sql`0`)}, agg.devices, agg.n, now() + ${DEVICE_SENDS_HOLD}::interval
+      from agg left join ledger on true
+      where agg.n > 0
+      returning base, unwritten
+    ),
+    ${reserveLedger(sql`${w.id}::uuid`, sql`coalesce((select unwritten from sends), 0)`)},
+    -- The warning's first counters of these channels: plain inserts (countPlanned's first).
+    counted as (
+      insert into coverage_counts (warning_id, village_code, channel, targeted)
+      select ${w.id}::uuid, village_code, kind::text::channel, count(*) from targets group by 2, 3
+      returning 1
+    )
+    select coalesce((select unwritten from sends), 0) as n, (select base from sends) as base,
+      (select packed from agg) as packed`;
+}
+
+/** The commands reserveDeviceSends answered: "kind language device …", the i-th (from 1)
+ * numbered base + i. */
+function unpackReserved(w: Warning, r: { base: string | number | null; packed: string | null } | undefined) {
+  const out: DeviceCommandRow[] = [];
+  if (!r?.packed || r.base === null) return out;
+  const base = Number(r.base);
+  const parts = r.packed.split(" ");
+  for (let i = 0; i + 2 < parts.length; i += 3) {
+    out.push({
+      id: base + i / 3 + 1,
+      channel: parts[i] as DeviceCommandRow["channel"],
+      language: parts[i + 1] as DeviceCommandRow["language"],
+      deviceId: parts[i + 2]!,
+      warningId: w.id,
+      unwritten: true,
+    });
+  }
+  return out;
 }
 
 /** A progressive plan's loudspeakers and displays, after the people who must act: one

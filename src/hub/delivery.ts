@@ -9,6 +9,7 @@ import { buildCommands } from "./commands.js";
 import { batchWarnings } from "../deliveries/claims.js";
 import type { Warning } from "../db/queries/warnings.js";
 import { laneOf } from "../domain/areas.js";
+import { writeDeviceSends } from "../deliveries/device-sends.js";
 import type { Conn } from "./connections.js";
 import type { SentFrame } from "./reports.js";
 import {
@@ -76,16 +77,45 @@ export class CommandDelivery {
    * other instance.
    */
   sendCommitted(rows: DeviceCommandRow[], warning: Warning): void {
-    if (this.delivering || this.wanted || this.o.stopping()) return;
+    if (this.delivering || this.wanted || this.o.stopping()) {
+      // Reserved commands have no rows yet for that round to read: written `queued` now,
+      // their notice brings them to whichever hub holds each device.
+      void this.writeUnsent(rows, warning.id);
+      return;
+    }
     void this.rounds(async () => {
-      // The round is taken now (a notice arriving meanwhile waits for it); its work starts
-      // after this turn, so the issuing request's response is written before ~100 ms of
-      // sending holds the thread.
-      await new Promise((r) => setImmediate(r));
-      // Ready: not in a replay, which would otherwise put this ahead of older commands.
-      const here = rows.filter((r) => this.conns.get(r.deviceId)?.ready);
-      this.o.recordSent(await this.sendRows(here, undefined, Promise.resolve(new Map([[warning.id, warning]]))));
+      let sent: SentFrame[] = [];
+      try {
+        // The round is taken now (a notice arriving meanwhile waits for it); its work starts
+        // after this turn, so the issuing request's response is written before ~100 ms of
+        // sending holds the thread.
+        await new Promise((r) => setImmediate(r));
+        // Ready: not in a replay, which would otherwise put this ahead of older commands.
+        const here = rows.filter((r) => this.conns.get(r.deviceId)?.ready);
+        sent = await this.sendRows(here, undefined, Promise.resolve(new Map([[warning.id, warning]])));
+        this.o.recordSent(sent);
+      } finally {
+        // The reserved commands that did not go out from here: their devices are offline,
+        // on another instance or in a replay.
+        const out = new Set(sent.map((x) => x.id));
+        await this.writeUnsent(
+          rows.filter((r) => !out.has(r.id)),
+          warning.id,
+        );
+      }
     });
+  }
+
+  /** Writes `queued` the rows of reserved commands (`unwritten`) among `rows` that were not
+   * sent from here (deliveries/device-sends.ts). On failure their reservation's hold runs
+   * out and anyone writes them then. */
+  private async writeUnsent(rows: DeviceCommandRow[], warningId: string): Promise<void> {
+    const unwritten = rows.filter((r) => r.unwritten);
+    if (unwritten.length === 0) return;
+    await writeDeviceSends(
+      this.o.db,
+      unwritten.map((r) => ({ id: r.id, warningId: r.warningId })),
+    ).catch((e) => this.o.log.error("hub write of unsent commands failed", { warningId, ...errorFields(e) }));
   }
 
   /** One delivery at a time: `first` (sendCommitted's), then a round for whatever deliver()
@@ -222,7 +252,12 @@ export class CommandDelivery {
       const c = this.conns.get(row.deviceId);
       if (c && c.ws.readyState === c.ws.OPEN) {
         c.ws.send(frame, { binary: false });
-        sent.push({ id: row.id, language, deviceId: row.deviceId });
+        sent.push({
+          id: row.id,
+          language,
+          deviceId: row.deviceId,
+          ...(row.unwritten ? { unwritten: row.warningId } : {}),
+        });
       }
     }
     return sent;

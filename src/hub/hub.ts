@@ -14,6 +14,7 @@ import type { DeviceKind } from "../domain/vocabulary.js";
 import type { DeviceCommandRow } from "../deliveries/device-commands.js";
 import type { Warning } from "../db/queries/warnings.js";
 import { errorFields, type Logger } from "../lib/log.js";
+import { writeOverdueDeviceSends } from "../deliveries/device-sends.js";
 import { Connections, type Conn } from "./connections.js";
 import { CommandDelivery } from "./delivery.js";
 import { DeviceReports } from "./reports.js";
@@ -37,10 +38,16 @@ export interface HubOptions {
   catchUpMs?: number;
   /** Malformed frames tolerated before closing with 1008. */
   maxMalformed?: number;
+  /** How long frames out wait for their answers before they are recorded (RECORD_HOLD_MS;
+   * tests that record by hand make it long). */
+  recordHoldMs?: number;
 }
 
 export class DeviceHub {
-  private readonly o: Required<Omit<HubOptions, "renderer">> & { renderer: MessageRenderer | null };
+  private readonly o: Required<Omit<HubOptions, "renderer" | "recordHoldMs">> & {
+    renderer: MessageRenderer | null;
+    recordHoldMs?: number;
+  };
   private readonly connections: Connections;
   private readonly delivery: CommandDelivery;
   private readonly reports: DeviceReports;
@@ -110,7 +117,7 @@ export class DeviceHub {
     });
     const c = await this.o.sql.listen(DEVICE_REVOKED_CHANNEL, (id) => this.connections.closeRevoked([id]));
     this.unlisten.push(a.unlisten, b.unlisten, c.unlisten);
-    this.timers.push(setInterval(() => this.deliver(), this.o.catchUpMs));
+    this.timers.push(setInterval(() => void this.catchUp(), this.o.catchUpMs));
     const round = Math.min(this.o.heartbeatMs, this.o.timeoutMs / 2);
     this.timers.push(setInterval(() => void this.connections.liveness(), round));
   }
@@ -119,6 +126,15 @@ export class DeviceHub {
    * `warningId`, if given); concurrent calls coalesce. */
   deliver(lanes: readonly string[] | null = null, warningId?: string): Promise<void> {
     return this.delivery.deliver(lanes, warningId);
+  }
+
+  /** The catch-up round: commands whose hub never wrote their rows (it died: their hold has
+   * run out) are written `queued` first, then every queued command for devices here goes. */
+  private async catchUp(): Promise<void> {
+    await writeOverdueDeviceSends(this.o.db).catch((e) =>
+      this.o.log.error("hub write of overdue commands failed", errorFields(e)),
+    );
+    await this.deliver();
   }
 
   /** The device commands an issue in this process has just committed: sent now, before

@@ -9,6 +9,7 @@ import { errorFields, type Logger } from "../lib/log.js";
 import type { Ack, Presence } from "./connections.js";
 import { sendFrame, type AckState } from "./protocol.js";
 import { applyPresence, markDeviceCommandsSent, ownedDeliveries, type SentCommand } from "./queries.js";
+import { writeDeviceSends } from "../deliveries/device-sends.js";
 
 const ACK_STATUS: Record<AckState, StatusChange["status"]> = {
   received: "delivered",
@@ -30,8 +31,9 @@ const STOP_ACK_STATUS: Record<AckState, StatusChange["status"]> = {
  * them leaves them out of its reads (unrecordedSince()). */
 export const RECORD_HOLD_MS = 500;
 
-/** A command whose frame went out, and to which device. */
-export type SentFrame = SentCommand & { deviceId: string };
+/** A command whose frame went out, and to which device; `unwritten`: its warning's id,
+ * when its row is not written yet (deliveries/device-sends.ts). */
+export type SentFrame = SentCommand & { deviceId: string; unwritten?: string };
 
 /** A frame that went out, not yet recorded; its receipt once the device sent it. */
 type Unrecorded = SentFrame & { sentAt: Date; outAt: number; answered?: boolean };
@@ -48,7 +50,7 @@ export class DeviceReports {
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly o: { db: Db; log: Logger; now: () => Date }) {}
+  constructor(private readonly o: { db: Db; log: Logger; now: () => Date; recordHoldMs?: number }) {}
 
   /**
    * Frames that just went out to these devices. Recorded once every one has its answer (a
@@ -118,7 +120,11 @@ export class DeviceReports {
   /** Frames out are still waiting for answers, within the hold. */
   private holding(): boolean {
     const oldest = this.outstanding.values().next().value;
-    return oldest !== undefined && this.unreceived > 0 && performance.now() - oldest.outAt < RECORD_HOLD_MS;
+    return (
+      oldest !== undefined &&
+      this.unreceived > 0 &&
+      performance.now() - oldest.outAt < (this.o.recordHoldMs ?? RECORD_HOLD_MS)
+    );
   }
 
   /** Writes everything in hand now: the frames out (with their receipts), acks, presence. */
@@ -138,14 +144,37 @@ export class DeviceReports {
     for (const c of out) this.recording.add(c.id);
     const acks = this.acks.splice(0);
     const presence = this.presences.splice(0);
-    // If it fails the rows stay queued, and the next round sends them again, same ids.
+    // If it fails the rows stay queued (or unwritten, until their hold runs out and they
+    // are written queued), and the next round sends them again, same ids.
     try {
-      if (out.length > 0) await markDeviceCommandsSent(this.o.db, out, this.o.now());
+      if (out.length > 0) await this.record(out);
     } finally {
       for (const c of out) this.recording.delete(c.id);
     }
     if (acks.length > 0) await this.applyAcks(acks);
     if (presence.length > 0) await this.applyPresence(presence);
+  }
+
+  /** Frames out, each row written once: inserted with what happened when its plan left it
+   * to this hub, else moved from `queued`. One whose row an overdue write got to first is
+   * moved like any queued row. */
+  private async record(out: Unrecorded[]): Promise<void> {
+    const at = this.o.now();
+    const fresh = out.filter((c) => c.unwritten);
+    const written = await writeDeviceSends(
+      this.o.db,
+      fresh.map((c) => ({
+        id: c.id,
+        warningId: c.unwritten!,
+        sent: { language: c.language, sentAt: c.sentAt, deliveredAt: c.deliveredAt },
+      })),
+    );
+    const already = new Set(written);
+    await markDeviceCommandsSent(
+      this.o.db,
+      out.filter((c) => !c.unwritten || already.has(c.id)),
+      at,
+    );
   }
 
   private async applyAcks(acks: Ack[]): Promise<void> {

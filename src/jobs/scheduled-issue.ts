@@ -40,7 +40,7 @@ export const scheduledIssueJob: Job = {
         });
         if (result) {
           const { plan, warning } = result;
-          handOff(s, { warning, commands: plan.commands });
+          await handOff(s, { warning, commands: plan.commands });
           issued++;
           deliveries += plan.deliveries;
           if (plan.pending) planning++;

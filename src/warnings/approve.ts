@@ -8,7 +8,7 @@ import type { Warning } from "../db/queries/warnings.js";
 import type { AuditEntry } from "../db/queries/audit.js";
 import { assertSmsBudget } from "../templates/preview.js";
 import { asInput, loadWarning, validateWarning } from "./load.js";
-import { afterCommit, releaseApproved } from "./release.js";
+import { afterCommit, hubTakesDevices, releaseApproved } from "./release.js";
 import { assertTransition, TRANSITIONS } from "./lifecycle.js";
 
 export async function approveWarning(
@@ -41,7 +41,14 @@ export async function approveWarning(
         after: { status: TRANSITIONS.approve.to },
         requestId,
       };
-      return releaseApproved(tx, before, { now, actor: actor.id, requestId, approvedBy: actor.id, audits: [audit] });
+      return releaseApproved(tx, before, {
+        now,
+        actor: actor.id,
+        requestId,
+        approvedBy: actor.id,
+        audits: [audit],
+        deferDevices: hubTakesDevices(s),
+      });
     }),
   );
 }

@@ -40,6 +40,9 @@ export async function issueWarning(
      * each statement of an approve or a cancel is a round trip that, during a fan-out, waits
      * for a CPU. */
     set?: Partial<NewWarning>;
+    /** A device hub in this process takes the commands (Services.onDeviceCommands): the
+     * plan reserves them, and the hub writes their rows (planner.ts planDeliveries). */
+    deferDevices?: boolean;
   },
 ): Promise<{ warning: Warning; plan: PlanResult }> {
   assertTransition("issue", w.status, w.id);
@@ -100,7 +103,10 @@ export async function issueWarning(
     // A pending plan has no rows yet: the notice wakes the planners, not the device hubs.
     progressive ? notifyDeliveries(tx, w.id, { peopleOnly: true }) : undefined,
   ]);
-  const plan = progressive ? intentOnly : await planDeliveries(tx, issued, opts.now);
-  if (!progressive) await notifyDeliveries(tx, w.id, { lanes: plan.lanes });
+  const plan = progressive
+    ? intentOnly
+    : await planDeliveries(tx, issued, opts.now, { deferDevices: opts.deferDevices ?? false });
+  // Reserved device commands have no rows for a hub to read: their hub writes them.
+  if (!progressive) await notifyDeliveries(tx, w.id, { lanes: plan.lanes, peopleOnly: plan.devicesDeferred === true });
   return { warning: issued, plan };
 }

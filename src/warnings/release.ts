@@ -6,6 +6,7 @@ import type { Services } from "../services.js";
 import { errorFields } from "../lib/log.js";
 import type { DeviceCommandRow } from "../deliveries/device-commands.js";
 import { issueWarning } from "./issue.js";
+import { writeDeviceSends } from "../deliveries/device-sends.js";
 import { TRANSITIONS } from "./lifecycle.js";
 
 /** What a transaction that may issue leaves for after its commit: the warning, and the
@@ -19,13 +20,27 @@ export const notIssued = (warning: Warning): Released => ({ warning, commands: [
 
 /** Hands the device commands of a committed issue to the hub in this process
  * (Services.onDeviceCommands): they leave without waiting for their notice and a read of
- * what was just written. */
-export function handOff(s: Services, { warning, commands }: Released): Warning {
+ * what was just written. Commands reserved for that hub to write (`unwritten`) are written
+ * `queued` here if it cannot take them, and their notice then delivers them. */
+export async function handOff(s: Services, { warning, commands }: Released): Promise<Warning> {
+  if (commands.length === 0) return warning;
+  const unwritten = commands.filter((c) => c.unwritten);
   try {
-    if (commands.length > 0) s.onDeviceCommands?.(commands, warning);
+    if (!s.onDeviceCommands) {
+      if (unwritten.length === 0) return warning;
+      throw new Error("no device hub in this process");
+    }
+    s.onDeviceCommands(commands, warning);
   } catch (e) {
-    // The issue has committed: its notice still delivers them, and the request succeeded.
+    // The issue has committed, and the request succeeded: its notice delivers the rest.
     s.log.error("hand-off of device commands failed", { warningId: warning.id, ...errorFields(e) });
+    // If this fails too, the reservation's hold runs out and they are written then.
+    await writeDeviceSends(
+      s.db,
+      unwritten.map((c) => ({ id: c.id, warningId: c.warningId })),
+    ).catch((e2: unknown) =>
+      s.log.error("writing device commands failed", { warningId: warning.id, ...errorFields(e2) }),
+    );
   }
   return warning;
 }
@@ -33,6 +48,9 @@ export function handOff(s: Services, { warning, commands }: Released): Warning {
 /** Awaits a transaction that may issue, then hands off what it issued (handOff). */
 export const afterCommit = async (s: Services, transaction: Promise<Released>): Promise<Warning> =>
   handOff(s, await transaction);
+
+/** Whether an issue may leave its device commands' rows to the hub in this process. */
+export const hubTakesDevices = (s: Services): boolean => s.onDeviceCommands !== undefined;
 
 /** `audits`: the caller's entries (its approval), written with the issue's in one insert. */
 export async function releaseApproved(
@@ -44,6 +62,8 @@ export async function releaseApproved(
     requestId?: string | undefined;
     approvedBy: string | null;
     audits: AuditEntry[];
+    /** hubTakesDevices: see issueWarning. */
+    deferDevices?: boolean;
   },
 ): Promise<Released> {
   const approval = { approvedAt: opts.now, approvedBy: opts.approvedBy };
@@ -60,6 +80,7 @@ export async function releaseApproved(
     requestId: opts.requestId,
     audits: opts.audits,
     set: approval,
+    deferDevices: opts.deferDevices ?? false,
   });
   return { warning: issued.warning, commands: issued.plan.commands };
 }

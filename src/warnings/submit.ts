@@ -8,7 +8,7 @@ import { updateWarning, type Warning } from "../db/queries/warnings.js";
 import { writeAudit, type AuditEntry } from "../db/queries/audit.js";
 import { assertSmsBudget } from "../templates/preview.js";
 import { asInput, loadWarning, validateWarning } from "./load.js";
-import { afterCommit, notIssued, releaseApproved } from "./release.js";
+import { afterCommit, hubTakesDevices, notIssued, releaseApproved } from "./release.js";
 import { assertTransition, TRANSITIONS } from "./lifecycle.js";
 
 export async function submitWarning(
@@ -42,7 +42,14 @@ export async function submitWarning(
         await writeAudit(tx, audit);
         return notIssued(pending);
       }
-      return releaseApproved(tx, pending, { now, actor: actor.id, requestId, approvedBy: null, audits: [audit] });
+      return releaseApproved(tx, pending, {
+        now,
+        actor: actor.id,
+        requestId,
+        approvedBy: null,
+        audits: [audit],
+        deferDevices: hubTakesDevices(s),
+      });
     }),
   );
 }

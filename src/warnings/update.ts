@@ -11,7 +11,7 @@ import { writeAudit, type AuditEntry } from "../db/queries/audit.js";
 import { assertSmsBudget } from "../templates/preview.js";
 import { loadWarning, validateWarning } from "./load.js";
 import { newVersion } from "./version.js";
-import { afterCommit, notIssued, releaseApproved, type Released } from "./release.js";
+import { afterCommit, hubTakesDevices, notIssued, releaseApproved, type Released } from "./release.js";
 import { warningDto } from "./dto.js";
 import { assertNotCancelMessage, assertTransition, TRANSITIONS } from "./lifecycle.js";
 import { requireAgencyType } from "../domain/agency.js";
@@ -31,7 +31,7 @@ export async function updateWarning(
       // Before the issued version's row is locked: this may issue its successor (plan-lock.ts).
       await holdJoinersOut(tx, input.areas.codes);
       const source = await loadWarning(tx, actor, id, { forUpdate: true });
-      return supersede(tx, s, actor, source, input, { requestId });
+      return supersede(tx, s, actor, source, input, { requestId, deferDevices: hubTakesDevices(s) });
     }),
   );
 }
@@ -44,7 +44,12 @@ export async function supersede(
   actor: Actor,
   source: Warning,
   input: WarningInput,
-  opts: { requestId?: string | undefined; provenance?: Record<string, unknown> },
+  opts: {
+    requestId?: string | undefined;
+    provenance?: Record<string, unknown>;
+    /** The caller hands the commands off (afterCommit): see issueWarning. */
+    deferDevices?: boolean;
+  },
 ): Promise<Released> {
   requireScope(actor, input.areas.codes);
   requireAgencyType(actor.agency, input.type);
@@ -86,5 +91,6 @@ export async function supersede(
     requestId: opts.requestId,
     approvedBy: null,
     audits: [audit],
+    deferDevices: opts.deferDevices ?? false,
   });
 }

@@ -15,6 +15,7 @@ import * as walks from "../../src/deliveries/walks.js";
 import { applyProviderReports } from "../../src/deliveries/reports.js";
 import { markDeviceCommandsSent, queuedDeviceCommands } from "../../src/deliveries/device-commands.js";
 import { planCountyPeople } from "../../src/dispatch/planner.js";
+import { writeDeviceSends, writeOverdueDeviceSends } from "../../src/deliveries/device-sends.js";
 import { getWarning, type Warning } from "../../src/db/queries/warnings.js";
 
 const ctx = useContext();
@@ -218,6 +219,19 @@ const HOT: Record<string, Entry> = {
     run: (db) => markDeviceCommandsSent(db, [{ id: 1, language: "zh" }], now),
     // By id, or (a small table) the queued (or expired) rows joined to the ids.
     expect: (s) => /\bid = /.test(s.conds) || /status = '(queued|expired)'/.test(s.conds),
+  },
+  writeDeviceSends: {
+    scope: "devices",
+    why: "a hub writes the rows of the commands it was handed, by their warning's reservation (one row) and id",
+    run: (db) => writeDeviceSends(db, [{ id: 1, warningId: "00000000-0000-4000-8000-000000000002" }]),
+    // Written, not read: the only ledger reads are its counters' (countsChangedRows).
+    expect: () => false,
+  },
+  writeOverdueDeviceSends: {
+    scope: "all lanes",
+    why: "maintenance every 2 s: reservations whose hub never wrote them, a few at a time, written as writeDeviceSends",
+    run: (db) => writeOverdueDeviceSends(db),
+    expect: () => false,
   },
   recoverLeases: {
     scope: "all lanes",

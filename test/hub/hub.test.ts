@@ -6,6 +6,7 @@ import postgres from "postgres";
 import { createDevice, echoRenderer, startHub, TestDevice, until, type RunningHub } from "./harness.js";
 import { DeviceReports } from "../../src/hub/reports.js";
 import { expireEnded } from "../../src/deliveries/claims.js";
+import { writeOverdueDeviceSends } from "../../src/deliveries/device-sends.js";
 import { silentLogger } from "../../src/lib/log.js";
 
 const ctx = useContext();
@@ -185,26 +186,34 @@ describe("commands", () => {
 describe("commands an issue in this process committed", () => {
   // A hub that never listens: no notice and no catch-up round reach it, so whatever its
   // device gets came from what the test handed it (the approve's hook, or a round it ran).
+  // Its frames out are recorded only once all are answered or when a test flushes it,
+  // never on a timer: what a test sees before then does not depend on the machine's speed.
   let quiet: RunningHub;
   let village: string;
+  /** Another village, for a test that needs the only devices of its warning. */
+  let own: string;
   beforeAll(async () => {
     const c = ctx();
-    quiet = await startHub(c, {}, { listen: false });
-    const [v] = await c.tdb.db.execute<{ code: string }>(
-      sql`select code from areas where kind = 'village' and code like '150423%' order by code limit 1`,
+    quiet = await startHub(c, { recordHoldMs: 3_600_000 }, { listen: false });
+    const vs = await c.tdb.db.execute<{ code: string }>(
+      sql`select code from areas where kind = 'village' and code like '150423%' order by code limit 2`,
     );
-    village = v!.code;
+    village = vs[0]!.code;
+    own = vs[1]!.code;
   });
   afterAll(async () => {
     ctx().services.onDeviceCommands = undefined;
     await quiet?.close();
   });
   /** A device in the village, connected to `on` and past its hello. */
-  const ready = async (on: RunningHub, kind: "loudspeaker" | "display") => {
-    const dev = await createDevice(ctx(), { kind, areaCode: village });
+  const ready = async (on: RunningHub, kind: "loudspeaker" | "display", at = village) => {
+    const dev = await createDevice(ctx(), { kind, areaCode: at });
     const d = await TestDevice.online(on.url, dev.token);
     clients.push(d);
     await until(async () => on.hub.conns.get(dev.id)?.["ready"]);
+    // Its replay's follow-up round over: a hand-off then finds the hub idle and sends
+    // (a round under way would have it write the commands queued for that round instead).
+    await on.hub.deliver();
     return { id: dev.id, d };
   };
 
@@ -220,7 +229,9 @@ describe("commands an issue in this process committed", () => {
     const cmd = await d.next((f) => f.type === "command");
     expect(cmd).toMatchObject({ action: "play", warning: { id: w.id, text: `[zh/loudspeaker] ${w.headline}` } });
     expect(handed).toEqual([cmd.id]);
-    await until(async () => (await deliveryOf(c, cmd.id)).status === "sent");
+    // Recorded now, unanswered: this hub's hold is long (no record on a timer).
+    await quiet.hub.flush();
+    await until(async () => (await deliveryOf(c, cmd.id))?.status === "sent");
     expect(await deliveryOf(c, cmd.id)).toMatchObject({ provider_id: String(cmd.id), rendered_language: "zh" });
     // A read round after it finds nothing queued for this device: nothing goes twice.
     await quiet.hub.deliver();
@@ -229,14 +240,21 @@ describe("commands an issue in this process committed", () => {
     expect(d.commands()).toEqual([]);
   });
 
-  it("a hand-off that throws fails nothing: the approve succeeds and the notice delivers", async () => {
+  it("a hand-off that throws fails nothing: the approve writes the commands queued, and the notice delivers", async () => {
     const c = ctx();
-    const { d } = await ready(hub, "loudspeaker");
+    const { id, d } = await ready(hub, "loudspeaker");
     c.services.onDeviceCommands = () => {
       throw new Error("hub gone");
     };
     const w = await issue(c, village, { channels: ["loudspeaker"] });
+    // Written by the approving request itself, before it answered: nothing left reserved.
+    const rows = await c.tdb.db.execute<{ id: string }>(
+      sql`select id from deliveries where warning_id = ${w.id} and device_id = ${id}`,
+    );
+    expect(rows).toHaveLength(1);
+    expect(await c.tdb.db.execute(sql`select 1 from device_sends where warning_id = ${w.id}`)).toHaveLength(0);
     const cmd = await d.next((f) => f.type === "command" && f.warning.id === w.id);
+    expect(cmd.id).toBe(Number(rows[0]!.id));
     await until(async () => (await deliveryOf(c, cmd.id)).status === "sent");
   });
 
@@ -258,6 +276,8 @@ describe("commands an issue in this process committed", () => {
     // (The first test's warning reaches this display too, as a late joiner: not counted.)
     const cmd = await d.next((f) => f.type === "command" && f.warning.id === w.id);
     expect(cmd.id).toBe(commands[0]!.id);
+    // Recorded now, unanswered: this hub's hold is long (no record on a timer).
+    await quiet.hub.flush();
     await until(async () => (await deliveryOf(c, cmd.id)).status === "sent");
     await quiet.hub.deliver();
     expect(d.commands().filter((f) => f.warning.id === w.id)).toEqual([]);
@@ -276,17 +296,31 @@ describe("commands an issue in this process committed", () => {
     const cmd = await d.next((f) => f.type === "command" && f.warning.id === w.id);
     return { d, w, cmd };
   };
+  /** Like outToNew, but the command's row written by its issue (no hub took it) and sent
+   * by a read round: out, its row `queued` until its record. */
+  const outFromRead = async (c: TestContext, kind: "loudspeaker" | "display") => {
+    const { d } = await ready(quiet, kind);
+    c.services.onDeviceCommands = undefined;
+    const w = await issue(c, village, { channels: [kind] });
+    await quiet.hub.deliver();
+    const cmd = await d.next((f) => f.type === "command" && f.warning.id === w.id);
+    return { d, w, cmd };
+  };
   /** A warning issued after everything above: its command reaches `d` after any frame the
    * hub has sent it before (one socket keeps order), so a duplicate would be in by then. */
   const sentinel = async (c: TestContext, d: TestDevice) => {
+    handToQuiet(c);
     const w = await issue(c, village);
     await d.next((f) => f.type === "command" && f.warning.id === w.id);
   };
 
-  it("records a command with its receipt in one write: queued to delivered, sent and delivered stamped", async () => {
+  it("writes a handed-off command's row once, after its frame went out, with its receipt: delivered, sent and delivered stamped", async () => {
     const c = ctx();
-    const { d } = await ready(quiet, "loudspeaker");
-    const shows = await ready(quiet, "display");
+    // Whatever is out from earlier tests recorded first: once this test's two devices
+    // have answered, nothing is out unanswered, and the record goes at once.
+    await quiet.hub.flush();
+    const { d } = await ready(quiet, "loudspeaker", own);
+    const shows = await ready(quiet, "display", own);
     handToQuiet(c);
     const pg = postgres(c.tdb.url, { max: 1, onnotice: () => {} });
     try {
@@ -295,17 +329,19 @@ describe("commands an issue in this process committed", () => {
         create table test_delivery_writes (id bigint, status text);
         create function test_delivery_write() returns trigger language plpgsql as
           'begin insert into test_delivery_writes values (new.id, new.status); return new; end';
-        create trigger test_delivery_write after update on deliveries
+        create trigger test_delivery_write after insert or update on deliveries
           for each row execute function test_delivery_write();`);
-      const w = await issue(c, village);
+      const w = await issue(c, own);
       const cmd = await d.next((f) => f.type === "command" && f.warning.id === w.id);
       d.send({ type: "ack", id: cmd.id, state: "received", at: new Date().toISOString() });
       // A display that answers `shown` at once (no `received`): it arrived, then was shown.
       const shown = await shows.d.next((f) => f.type === "command" && f.warning.id === w.id);
       shows.d.send({ type: "ack", id: shown.id, state: "shown", at: new Date().toISOString() });
-      await until(async () => (await deliveryOf(c, cmd.id)).status === "delivered");
+      await until(async () => (await deliveryOf(c, cmd.id))?.status === "delivered");
+      // Its row written once, after its frame went out, with its receipt: no `queued`
+      // written at the approve, no `sent` before the receipt.
       expect(await pg`select status from test_delivery_writes where id = ${cmd.id}`).toEqual([{ status: "delivered" }]);
-      await until(async () => (await deliveryOf(c, shown.id)).status === "acknowledged");
+      await until(async () => (await deliveryOf(c, shown.id))?.status === "acknowledged");
       // Written twice, never `sent`: the record (delivered), then the show (acknowledged).
       const writes = await pg`select status from test_delivery_writes where id = ${shown.id}`;
       expect(writes.map((r) => r.status).sort()).toEqual(["acknowledged", "delivered"]);
@@ -316,7 +352,7 @@ describe("commands an issue in this process committed", () => {
       // Its village's counters took it as sent and delivered.
       const [n] = await pg`
         select sent, delivered from coverage_counts
-        where warning_id = ${w.id} and village_code = ${village} and channel = 'loudspeaker'`;
+        where warning_id = ${w.id} and village_code = ${own} and channel = 'loudspeaker'`;
       expect(Number(n!.delivered)).toBeGreaterThanOrEqual(1);
       expect(Number(n!.sent)).toBeGreaterThanOrEqual(Number(n!.delivered));
     } finally {
@@ -328,15 +364,110 @@ describe("commands an issue in this process committed", () => {
     }
   });
 
-  it("a command out but not yet recorded reads queued; a read round does not send it again, and unacknowledged it is recorded sent", async () => {
+  it("a handed-off command has no row until its record; a read round does not send it again, and unanswered it is written sent", async () => {
     const c = ctx();
     const { d, w, cmd } = await outToNew(c, "display");
-    // No receipt: its record waits (RECORD_HOLD_MS) and the row reads queued meanwhile.
-    expect((await deliveryOf(c, cmd.id)).status).toBe("queued");
+    // No receipt: its record waits (RECORD_HOLD_MS); its reservation stands for it.
+    expect(await deliveryOf(c, cmd.id)).toBeUndefined();
+    const [reserved] = await c.tdb.db.execute<{ unwritten: number }>(
+      sql`select unwritten from device_sends where warning_id = ${w.id}`,
+    );
+    expect(reserved?.unwritten).toBeGreaterThan(0);
     await quiet.hub.deliver();
     await sentinel(c, d);
     expect(d.commands().filter((f) => f.warning.id === w.id)).toEqual([]);
-    await until(async () => (await deliveryOf(c, cmd.id)).status === "sent");
+    // Recorded now, unanswered: this hub's hold is long (no record on a timer).
+    await quiet.hub.flush();
+    await until(async () => (await deliveryOf(c, cmd.id))?.status === "sent");
+    expect(await deliveryOf(c, cmd.id)).toMatchObject({ provider_id: String(cmd.id) });
+    // Every command written: the reservation is gone.
+    expect(await c.tdb.db.execute(sql`select 1 from device_sends where warning_id = ${w.id}`)).toHaveLength(0);
+  });
+
+  it("a handed-off warning's devices not connected here get their rows queued at once, and their commands on hello", async () => {
+    const c = ctx();
+    const { d } = await ready(quiet, "display");
+    const away = await createDevice(c, { kind: "display", areaCode: village });
+    let handed = 0;
+    c.services.onDeviceCommands = (commands, issued) => {
+      handed = commands.length;
+      quiet.hub.sendCommitted(commands, issued);
+    };
+    const w = await issue(c, village, { channels: ["display"] });
+    const cmd = await d.next((f) => f.type === "command" && f.warning.id === w.id);
+    // The away display's row is written queued by the hand-off, once its frames are out.
+    const awayRow = async () =>
+      (
+        await c.tdb.db.execute<{ id: string; status: string }>(
+          sql`select id, status from deliveries where warning_id = ${w.id} and device_id = ${away.id}`,
+        )
+      )[0];
+    await until(async () => (await awayRow()) !== undefined);
+    const row = await awayRow();
+    expect(row?.status).toBe("queued");
+    // Written by the hub that sent the rest, not by an overdue write: the reservation
+    // still stands for the command out, unwritten until its record.
+    const [left] = await c.tdb.db.execute<{ unwritten: number; written: number }>(sql`
+      select unwritten, (select count(*)::int from deliveries where warning_id = ${w.id}) as written
+      from device_sends where warning_id = ${w.id}`);
+    expect(left!.unwritten).toBeGreaterThan(0);
+    expect(left!.unwritten + left!.written).toBe(handed);
+    expect(await deliveryOf(c, cmd.id)).toBeUndefined();
+    expect(Number(row!.id)).not.toBe(cmd.id);
+    const late = await TestDevice.online(quiet.url, away.token);
+    clients.push(late);
+    const got = await late.next((f) => f.type === "command" && f.warning.id === w.id);
+    expect(got.id).toBe(Number(row!.id));
+    // Recorded now, unanswered: this hub's hold is long (no record on a timer).
+    await quiet.hub.flush();
+    await until(async () => (await deliveryOf(c, cmd.id))?.status === "sent");
+    expect(await countersMatchRows(c, w, "display")).toBe(true);
+  });
+
+  it("a handed-off command whose hub never wrote it is written queued with the same id once its hold runs out, and sent again on hello", async () => {
+    const c = ctx();
+    const dev = await createDevice(c, { kind: "display", areaCode: village });
+    const first = await TestDevice.online(quiet.url, dev.token);
+    clients.push(first);
+    await until(async () => quiet.hub.conns.get(dev.id)?.["ready"]);
+    // A hub that took the commands and died before writing anything.
+    let handed: number[] = [];
+    c.services.onDeviceCommands = (commands) => {
+      handed = commands.filter((x) => x.deviceId === dev.id).map((x) => x.id);
+    };
+    const w = await issue(c, village, { channels: ["display"] });
+    expect(handed).toHaveLength(1);
+    expect(await deliveryOf(c, handed[0]!)).toBeUndefined();
+    // Not before its hold has run out.
+    expect(await writeOverdueDeviceSends(c.tdb.db)).toBe(0);
+    await c.tdb.db.execute(
+      sql`update device_sends set hold_until = now() - interval '1 second' where warning_id = ${w.id}`,
+    );
+    expect(await writeOverdueDeviceSends(c.tdb.db)).toBeGreaterThan(0);
+    expect(await deliveryOf(c, handed[0]!)).toMatchObject({ status: "queued" });
+    expect(await c.tdb.db.execute(sql`select 1 from device_sends where warning_id = ${w.id}`)).toHaveLength(0);
+    // The device reconnects: its hello replays the command, with the id it was reserved.
+    first.close();
+    await until(async () => !quiet.hub.conns.has(dev.id));
+    const again = await TestDevice.online(quiet.url, dev.token);
+    clients.push(again);
+    const cmd = await again.next((f) => f.type === "command" && f.warning.id === w.id);
+    expect(cmd.id).toBe(handed[0]);
+  });
+
+  it("a hub's record that comes after an overdue write moves the queued row it wrote: one row, sent", async () => {
+    const c = ctx();
+    const { w, cmd } = await outToNew(c, "display");
+    // Its hold run out while the frame was out (a stalled hub): written queued by anyone.
+    await c.tdb.db.execute(
+      sql`update device_sends set hold_until = now() - interval '1 second' where warning_id = ${w.id}`,
+    );
+    expect(await writeOverdueDeviceSends(c.tdb.db)).toBeGreaterThan(0);
+    expect(await deliveryOf(c, cmd.id)).toMatchObject({ status: "queued" });
+    await quiet.hub.flush();
+    expect(await deliveryOf(c, cmd.id)).toMatchObject({ status: "sent", provider_id: String(cmd.id) });
+    expect(await c.tdb.db.execute(sql`select 1 from deliveries where id = ${cmd.id}`)).toHaveLength(1);
+    expect(await countersMatchRows(c, w, "display")).toBe(true);
   });
 
   it("a read that started before a record committed leaves that record's commands out, whenever it returns", async () => {
@@ -396,9 +527,9 @@ describe("commands an issue in this process committed", () => {
     return row;
   };
 
-  it("a command out before its warning ended is recorded sent, not expired: a later show counts, and its device gets the stop", async () => {
+  it("a command read, out before its warning ended, is recorded sent, not expired: a later show counts, and its device gets the stop", async () => {
     const c = ctx();
-    const { d, w, cmd } = await outToNew(c, "display");
+    const { d, w, cmd } = await outFromRead(c, "display");
     // The warning ends while the frame is out and its row still reads queued: the expiry
     // takes the row.
     expect((await deliveryOf(c, cmd.id)).status).toBe("queued");
@@ -417,9 +548,23 @@ describe("commands an issue in this process committed", () => {
     expect(await countersMatchRows(c, w, "display")).toBe(true);
   });
 
-  it("a command out after its warning had ended stays expired, stamped with when it went out, and gets the stop", async () => {
+  it("a handed-off command whose warning ends while it is out is written sent, and its device gets the stop", async () => {
     const c = ctx();
     const { d, w, cmd } = await outToNew(c, "display");
+    const [end] = await c.tdb.db.execute<{ expires: Date }>(sql`select expires from warnings where id = ${w.id}`);
+    // Its row not written yet, the expiry cannot take it (the warning's rows for devices
+    // not connected here, written queued, it does).
+    await expireEnded(c.tdb.db, new Date(new Date(end!.expires).getTime() + 1000), [w.id]);
+    await quiet.hub.stopEnded(w.id);
+    const stop = await d.next((f) => f.type === "command" && f.id === -cmd.id);
+    expect(stop).toMatchObject({ action: "stop", reason: "ended" });
+    expect(await statusOf(c, cmd.id)).toEqual({ status: "sent", sent: true, expired: false });
+    expect(await countersMatchRows(c, w, "display")).toBe(true);
+  });
+
+  it("a command read, out after its warning had ended, stays expired, stamped with when it went out, and gets the stop", async () => {
+    const c = ctx();
+    const { d, w, cmd } = await outFromRead(c, "display");
     // Expired as of a minute before the frame went out (the hub sent from a read that
     // predated the end).
     await c.tdb.db.execute(sql`update warnings set status = 'cancelled', ended_at = now() where id = ${w.id}`);
@@ -433,7 +578,7 @@ describe("commands an issue in this process committed", () => {
 
   it("a read round while the record is being written does not send its commands again", async () => {
     const c = ctx();
-    const { d, w, cmd } = await outToNew(c, "loudspeaker");
+    const { d, w, cmd } = await outFromRead(c, "loudspeaker");
     // Its row locked elsewhere, so the record (forced now) waits on it, uncommitted.
     const pg = postgres(c.tdb.url, { max: 2, onnotice: () => {} });
     let release!: () => void;

@@ -14,3 +14,4 @@ export * from "./cron-runs.js";
 export * from "./eb.js";
 export * from "./pace.js";
 export * from "./public-walks.js";
+export * from "./device-sends.js";
