@@ -600,6 +600,17 @@ function cancelDeliveries(w: Warning, rank: number, at: string, scope: { devices
     "county" in scope
       ? sql`d.recipient_id is not null and d.sent_at is not null and ${inCounty(sql`d.village_code`, scope.county)}`
       : sql`d.device_id is not null`;
+  // A loudspeaker whose command went out but whose row its hub has not written yet (the
+  // first second of an approve: deliveries/device-sends.ts) gets its stop too: the earlier
+  // versions' reservations name their devices.
+  const reserved =
+    "devices" in scope
+      ? sql`
+        union all
+        select dv.kind::text::channel, null::bigint, dv.id, dv.village_code, coalesce(dv.languages[1], 'zh')::language
+        from device_sends s cross join lateral unnest(s.devices) as u(device_id) join devices dv on dv.id = u.device_id
+        where s.warning_id in (select id from earlier)`
+      : sql``;
   return sql`
     with earlier as (select id from warnings where thread_id = ${w.threadId} and id <> ${w.id}),
     ${numbered(
@@ -611,8 +622,12 @@ function cancelDeliveries(w: Warning, rank: number, at: string, scope: { devices
              ${addressOf(sql`d.channel`, "r")}, coalesce(r.language, d.language), ${rank}::smallint,
              ${priorityOf(sql`r.audiences`)},
              'queued'::delivery_status, ${at}::timestamptz, ${at}::timestamptz
-      from deliveries d left join recipients r on r.id = d.recipient_id
-      where d.warning_id in (select id from earlier) and d.purpose = 'warning' and d.channel <> 'eb' and ${targets}
+      from (
+        select d.channel, d.recipient_id, d.device_id, d.village_code, d.language
+        from deliveries d
+        where d.warning_id in (select id from earlier) and d.purpose = 'warning' and d.channel <> 'eb' and ${targets}
+        ${reserved}
+      ) d left join recipients r on r.id = d.recipient_id
       order by d.recipient_id, d.device_id, d.channel`,
       { first: "devices" in scope, commands: "devices" in scope },
     )}`;

@@ -562,6 +562,25 @@ describe("commands an issue in this process committed", () => {
     expect(await countersMatchRows(c, w, "display")).toBe(true);
   });
 
+  it("a Cancel issued while a handed-off command's row is unwritten still stops its loudspeaker", async () => {
+    const c = ctx();
+    const { d, w, cmd } = await outToNew(c, "loudspeaker");
+    expect(await deliveryOf(c, cmd.id)).toBeUndefined();
+    const r = await c.request("POST", `/api/v1/warnings/${w.id}/cancel`, {
+      key: c.users.issuer.key,
+      json: { reason: "误发" },
+    });
+    expect(r.status).toBe(201);
+    const cancel = await json(r);
+    // The Cancel's stops are planned (by a runner, after its commit) before the hub holding
+    // the command has written its row.
+    await finishPlans(c);
+    expect(await deliveryOf(c, cmd.id)).toBeUndefined();
+    await quiet.hub.deliver();
+    const stop = await d.next((f) => f.type === "command" && f.warning.id === cancel.id);
+    expect(stop).toMatchObject({ action: "stop", warning: { msgType: "Cancel", thread: w.id } });
+  });
+
   it("a command read, out after its warning had ended, stays expired, stamped with when it went out, and gets the stop", async () => {
     const c = ctx();
     const { d, w, cmd } = await outFromRead(c, "display");
