@@ -45,12 +45,16 @@ const writeRows = (sendsCte: string, oCte: string): SQL => {
     ins as (
       insert into deliveries as d (id, warning_id, issued_at, channel, device_id, village_code, language,
         rendered_language, level_rank, priority, status, queued_at, next_attempt_at, sent_at, delivered_at,
-        provider_id, attempts)
+        provider_id, attempts, failed_at, error_code, error)
       select src.id, src.warning_id, src.issued_at, dv.kind::text::channel, dv.id, dv.village_code,
         coalesce(dv.languages[1], 'zh')::language, o.language, src.level_rank, ${DISPATCH_PRIORITY.public}::smallint,
-        o.status, src.queued_at, src.queued_at, o.sent_at, o.delivered_at,
-        case when o.sent_at is not null then src.id::text end, (o.sent_at is not null)::int
+        case when x.revoked then 'failed' else o.status end, src.queued_at, src.queued_at, o.sent_at, o.delivered_at,
+        case when o.sent_at is not null then src.id::text end, (o.sent_at is not null)::int,
+        -- Not sent, and revoked meanwhile: failed as the revoke fails its waiting commands.
+        case when x.revoked then greatest(dv.revoked_at, src.queued_at) end,
+        case when x.revoked then 'device_revoked' end, case when x.revoked then 'device revoked' end
       from src join ${o} o on o.id = src.id join devices dv on dv.id = src.device_id
+        cross join lateral (select o.sent_at is null and dv.revoked_at is not null as revoked) x
       on conflict do nothing
       returning ${changedColumns(null)}, d.status, d.lane
     ),

@@ -455,6 +455,32 @@ describe("commands an issue in this process committed", () => {
     expect(cmd.id).toBe(handed[0]);
   });
 
+  it("a reserved command not sent, whose device is revoked before its row is written, is written failed as the revoke fails it", async () => {
+    const c = ctx();
+    const dev = await createDevice(c, { kind: "display", areaCode: own });
+    let handed: number[] = [];
+    // A hub that took the commands and died before writing anything.
+    c.services.onDeviceCommands = (commands) => {
+      handed = commands.filter((x) => x.deviceId === dev.id).map((x) => x.id);
+    };
+    const w = await issue(c, own, { channels: ["display"] });
+    expect(handed).toHaveLength(1);
+    const r = await c.request("POST", `/api/v1/devices/${dev.id}/revoke`, { key: c.users.issuer.key });
+    expect(r.status).toBe(200);
+    await c.tdb.db.execute(
+      sql`update device_sends set hold_until = now() - interval '1 second' where warning_id = ${w.id}`,
+    );
+    expect(await writeOverdueDeviceSends(c.tdb.db)).toBeGreaterThan(0);
+    expect(await deliveryOf(c, handed[0]!)).toMatchObject({
+      status: "failed",
+      error_code: "device_revoked",
+      error: "device revoked",
+    });
+    const [n] = await c.tdb.db.execute<{ failed: number }>(sql`
+      select failed from coverage_counts where warning_id = ${w.id} and village_code = ${own} and channel = 'display'`);
+    expect(n?.failed).toBe(1);
+  });
+
   it("a hub's record that comes after an overdue write moves the queued row it wrote: one row, sent", async () => {
     const c = ctx();
     const { w, cmd } = await outToNew(c, "display");
