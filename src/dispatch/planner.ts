@@ -143,9 +143,9 @@ export async function planDeliveries(
 
 /**
  * The warning's loudspeakers and displays as one device_sends row instead of a row each
- * (deliveries/device-sends.ts): the devices in id order and a block of ledger ids, command
- * `base + i` for the i-th; their coverage counted as planned (targeted). Answers how many
- * and the commands, packed as the plan's own (unpackCommands). The devices are those
+ * (deliveries/device-sends.ts): the devices in one array and a block of ledger ids, command
+ * `base + i` for the i-th; their coverage counted as planned (targeted). Answers how many,
+ * the base and the commands, packed (unpackReserved). The devices are those
  * warningDeliveries would write.
  */
 function reserveDeviceSends(w: Warning, rank: number, at: string, deviceChannels: string[]): SQL {

@@ -161,7 +161,7 @@ export class DeviceReports {
   private async record(out: Unrecorded[]): Promise<void> {
     const at = this.o.now();
     const fresh = out.filter((c) => c.unwritten);
-    const written = await writeDeviceSends(
+    const writtenBefore = await writeDeviceSends(
       this.o.db,
       fresh.map((c) => ({
         id: c.id,
@@ -169,7 +169,7 @@ export class DeviceReports {
         sent: { language: c.language, sentAt: c.sentAt, deliveredAt: c.deliveredAt },
       })),
     );
-    const already = new Set(written);
+    const already = new Set(writtenBefore);
     await markDeviceCommandsSent(
       this.o.db,
       out.filter((c) => !c.unwritten || already.has(c.id)),
