@@ -32,10 +32,10 @@ export interface DeviceSendRecord {
 
 /** The statement's tail: the rows of `sends` (device_sends rows, locked) whose command ids
  * `o` (id, status, language, sent_at, delivered_at) names, inserted with what `o` says,
- * counted, and each send's count of unwritten commands moved on (the row gone at none).
- * Rows written already (by an overdue write) are left as they are: the statement answers
- * the ids it did not insert. */
-const writeRows = (sendsCte: string, oCte: string): SQL => {
+ * counted, and each send's count of unwritten commands moved on (the row gone at none;
+ * with `finish`, gone whatever is left: an overdue write writes them all). Rows written
+ * already are left as they are. */
+const writeRows = (sendsCte: string, oCte: string, o2: { finish?: boolean } = {}): SQL => {
   const [sends, o] = [sql.raw(sendsCte), sql.raw(oCte)];
   return sql`
     src as (
@@ -59,15 +59,21 @@ const writeRows = (sendsCte: string, oCte: string): SQL => {
       returning ${changedColumns(null)}, d.status, d.lane
     ),
     ${countChanges("ins")},
-    handled as (select src.warning_id, count(*)::int as n from src join ${o} o on o.id = src.id group by 1),
+    -- Counted by the rows inserted, not the ids asked for: a write repeated (or a row
+    -- written already) must not count twice, or the reservation would go with commands
+    -- still unwritten.
+    handled as (select warning_id, count(*)::int as n from ins group by 1),
     moved as (
       update device_sends s set unwritten = s.unwritten - h.n from handled h
-      where s.warning_id = h.warning_id and s.unwritten > h.n
+      where s.warning_id = h.warning_id and s.unwritten > h.n ${o2.finish ? sql`and false` : sql``}
       returning 1
     ),
     gone as (
-      delete from device_sends s using handled h
-      where s.warning_id = h.warning_id and s.unwritten <= h.n
+      delete from device_sends s ${
+        o2.finish
+          ? sql`where s.warning_id in (select warning_id from ${sends})`
+          : sql`using handled h where s.warning_id = h.warning_id and s.unwritten <= h.n`
+      }
       returning 1
     )`;
 };
@@ -135,7 +141,7 @@ export async function writeOverdueDeviceSends(db: Db): Promise<number> {
           null::timestamptz as sent_at, null::timestamptz as delivered_at
         from sends s cross join lateral unnest(s.devices) with ordinality as u(device_id, place)
       ),
-      ${writeRows("sends", "o")}
+      ${writeRows("sends", "o", { finish: true })}
       select json_agg(q) as written from (
         select warning_id, array_agg(distinct lane order by lane) as lanes, count(*)::int as n
         from ins group by warning_id) q`);
