@@ -59,8 +59,10 @@ export interface Services {
   /** Each channel's health for GET /health (Node: the built channels); absent → not shown. */
   channelHealth?: () => Promise<Partial<Record<ChannelKind, ChannelHealth>>>;
   /** The device commands a request's issue has just committed, for the device hub in this
-   * process (Node): sent at once rather than after the notice and a read. Absent (Workers,
-   * no hub here) → the hubs' notice alone delivers them, as it does on other instances. */
+   * process (Node): sent at once rather than after a notice and a read. Set, an approve
+   * reserves its devices and leaves their rows to this hub (deliveries/device-sends.ts).
+   * Absent (Workers, no hub here) → the plan writes the rows and the hubs' notice delivers
+   * them, as it does on other instances. */
   onDeviceCommands?: (commands: DeviceCommandRow[], warning: Warning) => void;
 }
 

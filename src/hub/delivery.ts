@@ -68,13 +68,14 @@ export class CommandDelivery {
 
   /**
    * Commands an issue in this process has just committed (Services.onDeviceCommands),
-   * sent from the rows its plan answered: a city's 10,000 frames start without waiting for
-   * the notice and a read of what was just written (first frame ~25 ms sooner,
-   * bench:devices). The notice still comes; its round runs after this one, and leaves out
-   * what went out here and is not recorded yet (DeviceReports.unrecordedSince). Taken only
-   * when no round is running or asked for: one that read after the commit may hold these
-   * same rows, and would send them again; the notice's round then sends them, as on every
-   * other instance.
+   * sent from what its plan answered: a city's 10,000 frames start without waiting for a
+   * notice and a read. Usually reserved, their rows not written (`unwritten`,
+   * deliveries/device-sends.ts): this hub writes them, `queued` at once for the devices it
+   * did not send to, the rest once recorded. Written ones (a plan that wrote rows) have
+   * their notice too; its round runs after this one and leaves out what went out here and
+   * is not recorded yet (DeviceReports.unrecordedSince). Taken only when no round is
+   * running or asked for: one that read after the commit may hold written rows and would
+   * send them again; then the reserved ones are written `queued` and the rounds send all.
    */
   sendCommitted(rows: DeviceCommandRow[], warning: Warning): void {
     if (this.delivering || this.wanted || this.o.stopping()) {
