@@ -19,9 +19,17 @@ import { insertUser } from "../src/db/queries/users.js";
 import { sha256Hex } from "../src/lib/crypto.js";
 import { jsonRows } from "../src/db/json-rows.js";
 import { DeviceHub } from "../src/hub/hub.js";
+import { DispatchRunner } from "../src/dispatch/runner.js";
 import { rendererFor } from "../src/templates/default.js";
 
 const N = Number(process.env.BENCH_DEVICES ?? 10_000);
+/** BENCH_DEVICES_PUBLIC=1: the warning also goes to the public by SMS (no people here), so
+ * it is planned progressively by a dispatcher's planner (targets, the people who must act,
+ * then the devices step), as the usual red warning is; BENCH_DEVICES_PLAN_HANDOFF=0 then
+ * has the devices step write its rows for the hub to read on the notice, instead of handing
+ * them to the hub (the server's dispatch thread does that). */
+const WITH_PUBLIC = process.env.BENCH_DEVICES_PUBLIC === "1";
+const PLAN_HANDOFF = process.env.BENCH_DEVICES_PLAN_HANDOFF !== "0";
 const BURST = 250;
 /** Raw broadcasts and warnings, each. */
 const RUNS = 5;
@@ -31,6 +39,7 @@ const child = fork(new URL("./device-clients.ts", import.meta.url).pathname, { e
 const fromChild = <T>() => new Promise<T>((r) => child.once("message", (m) => r(m as T)));
 let server: Server | null = null;
 let hub: DeviceHub | null = null;
+let runner: DispatchRunner | null = null;
 try {
   const villages = (
     await b.db.execute<{ code: string }>(
@@ -91,6 +100,17 @@ try {
   });
   hub.attach(server);
   await hub.start();
+  if (WITH_PUBLIC) {
+    runner = new DispatchRunner({
+      db: b.db,
+      sql: b.sql,
+      channels: [],
+      renderer: rendererFor(services),
+      log: silentLogger,
+      ...(PLAN_HANDOFF ? { onDeviceCommands: (commands, warning) => hub?.sendCommitted(commands, warning) } : {}),
+    });
+    await runner.start();
+  }
 
   // Memory per connected device: the hub process's RSS and heap before and after every
   // socket is up (a collection first each time when node runs with --expose-gc); the
@@ -155,7 +175,7 @@ try {
       instruction: "立即转移低洼地带人员。",
       areas: { codes: ["150400000000"] },
       audiences: ["public"],
-      channels: ["loudspeaker", "display"],
+      channels: WITH_PUBLIC ? ["sms", "loudspeaker", "display"] : ["loudspeaker", "display"],
       expires: new Date(Date.now() + 6 * 3600_000).toISOString(),
     });
     await call(`/api/v1/warnings/${draft.id}/submit`, keys.issuer);
@@ -206,6 +226,7 @@ try {
   const p99 = median.p99;
 
   report("devices", {
+    mode: WITH_PUBLIC ? (PLAN_HANDOFF ? "public_plan_handoff" : "public_plan_notice") : "devices_only",
     devices: N,
     connected: conn.connected,
     connect_ms: conn.ms,
@@ -235,6 +256,7 @@ try {
     peak_rss_mb: rssMb(),
   });
 } finally {
+  await runner?.stop();
   if (child.connected) child.send({ cmd: "close" });
   const killer = setTimeout(() => child.kill("SIGKILL"), 5_000);
   await new Promise((r) => (child.exitCode !== null ? r(null) : child.once("exit", r)));

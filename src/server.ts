@@ -14,7 +14,7 @@ import { seedDemoDevices } from "./seed/demo-devices.js";
 import type { Services } from "./services.js";
 import { setupChannels, type ChannelSetup } from "./node/channels.js";
 import { startThread, threadEntry, type RunningThread } from "./node/threads.js";
-import type { DispatchThreadData } from "./node/dispatch-thread.js";
+import type { DeviceCommandsMessage, DispatchThreadData } from "./node/dispatch-thread.js";
 import type { WebhooksReport } from "./node/webhooks-thread.js";
 import { startWebhookListener } from "./node/webhook-listener.js";
 import type { DemoDevicesReport, DemoDevicesThreadData } from "./node/demo-devices-thread.js";
@@ -168,10 +168,16 @@ if (env.WARNCAST_DISPATCH === "true") {
       nice: DISPATCH_NICE,
       niceBackends: Boolean(database.embedded),
       webhookUrl,
+      handDevicesToMain: true,
     };
     dispatcher = await startThread<null>("dispatch", threadEntry("dispatch-thread"), data, {
       log,
       onExit: (e) => void shutdown("dispatch thread exit", e),
+      // A devices step's reserved commands: this hub sends them and writes their rows.
+      onMessage: (body) => {
+        const m = body as DeviceCommandsMessage;
+        if (m.type === "device-commands") deviceHub.sendCommitted(m.commands, m.warning);
+      },
     });
   } catch (e) {
     await failStart(e);

@@ -148,7 +148,13 @@ export async function planDeliveries(
  * the base and the commands, packed (unpackReserved). The devices are those
  * warningDeliveries would write.
  */
-function reserveDeviceSends(w: Warning, rank: number, at: string, deviceChannels: string[]): SQL {
+function reserveDeviceSends(
+  w: Warning,
+  rank: number,
+  at: string,
+  deviceChannels: string[],
+  o: { later?: boolean } = {},
+): SQL {
   return sql`
     with ${prefixes(w)},
     targets as (
@@ -156,6 +162,11 @@ function reserveDeviceSends(w: Warning, rank: number, at: string, deviceChannels
       from devices dv join coverage_villages tv on tv.warning_id = ${w.id} and tv.village_code = dv.village_code
       where dv.revoked_at is null and dv.kind::text = any(${sql.param(deviceChannels)}::text[])
         ${inAreas(w, sql`dv.area_code`)}
+        ${
+          o.later
+            ? sql`and not exists (select 1 from deliveries d where d.warning_id = ${w.id}::uuid and d.device_id = dv.id)`
+            : sql``
+        }
     ),
     -- One pass, no sort: the aggregates of one node see the rows in one order, so the i-th
     -- device of the array is the i-th of the packed list (unpackReserved).
@@ -174,10 +185,17 @@ function reserveDeviceSends(w: Warning, rank: number, at: string, deviceChannels
       returning base, unwritten
     ),
     ${reserveLedger(sql`${w.id}::uuid`, sql`coalesce((select unwritten from sends), 0)`)},
-    -- The warning's first counters of these channels: plain inserts (countPlanned's first).
+    -- At the issue, the warning's first counters of these channels: plain inserts
+    -- (countPlanned's first). Later (a progressive plan's step) a late joiner may have one.
     counted as (
-      insert into coverage_counts (warning_id, village_code, channel, targeted)
+      insert into coverage_counts as cc (warning_id, village_code, channel, targeted)
       select ${w.id}::uuid, village_code, kind::text::channel, count(*) from targets group by 2, 3
+      ${
+        o.later
+          ? sql`order by 2, 3
+      on conflict (warning_id, village_code, channel) do update set targeted = cc.targeted + excluded.targeted`
+          : sql``
+      }
       returning 1
     )
     select coalesce((select unwritten from sends), 0) as n, (select base from sends) as base,
@@ -202,6 +220,17 @@ function unpackReserved(w: Warning, r: { base: string | number | null; packed: s
     });
   }
   return out;
+}
+
+/** A progressive plan's loudspeakers and displays reserved for a device hub to write
+ * (reserveDeviceSends), as planDevices would write them: devices without a row yet. */
+export async function reserveDevices(tx: Db, w: Warning, now: Date): Promise<DeviceCommandRow[]> {
+  const { deviceChannels } = channelsOf(w);
+  if (deviceChannels.length === 0) return [];
+  const [r] = await tx.execute<{ n: number; base: string | null; packed: string | null }>(
+    reserveDeviceSends(w, LEVEL_RANK[w.level], now.toISOString(), deviceChannels, { later: true }),
+  );
+  return unpackReserved(w, r);
 }
 
 /** A progressive plan's loudspeakers and displays, after the people who must act: one

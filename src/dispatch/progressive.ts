@@ -18,7 +18,9 @@ import { DISPATCH_PRIORITY, FIRST_LANE_AUDIENCES, LEVEL_RANK } from "../domain/v
 import { inForce } from "../warnings/lifecycle.js";
 import { CLAIMABLE } from "../deliveries/claims.js";
 import { notifyDeliveries } from "./notify.js";
-import { channelsOf, planCountyPeople, planDeliveries, planDevices, warningLanes } from "./planner.js";
+import { channelsOf, planCountyPeople, planDeliveries, planDevices, reserveDevices, warningLanes } from "./planner.js";
+import type { DeviceCommandRow } from "../deliveries/device-commands.js";
+import { writeDeviceSends } from "../deliveries/device-sends.js";
 import { tryJoinersOut, tryPlanLock } from "./plan-lock.js";
 import { PHASE_ORDER, phaseOrderSql, readCursor, writeCursor, type PlanCursor } from "./plan-cursor.js";
 
@@ -47,6 +49,8 @@ export interface ChunkResult {
   /** Nothing planned: the step writes people or devices, and a late joiner is under way
    * (plan-lock.ts tryJoinersOut). Planning resumes once it commits. */
   joinerWaiting?: true;
+  /** The devices step's reserved commands, for PlanOptions.onDeviceCommands once committed. */
+  handOff?: { commands: DeviceCommandRow[]; warning: Warning };
 }
 
 /** Every warning's targets, then the people who must act of every warning, then its
@@ -75,6 +79,10 @@ export interface PlanOptions {
   /** Take no public step while a person who must act has a message queued and due that
    * was queued less than PUBLIC_HOLD_MS ago (the runners do; a job catching up does not). */
   holdPublic?: boolean;
+  /** A device hub in this process takes the devices step's commands once it has committed
+   * (the server's dispatch thread hands them to the main thread's hub): the step reserves
+   * them and the hub writes their rows (deliveries/device-sends.ts), as an approve's. */
+  onDeviceCommands?: (commands: DeviceCommandRow[], warning: Warning) => void;
 }
 
 /** Whether a person who must act still waits for their first message of a warning, queued
@@ -100,7 +108,7 @@ const firstLaneWaiting = (now: Date) => sql`exists (
  * whose step waits for no late joiner (then the next one's: a roster imported in one
  * county holds up no other county's officers). */
 export async function planNextChunk(db: Db, now: Date, o: PlanOptions = {}): Promise<ChunkResult | null> {
-  return db.transaction(async (tx) => {
+  const r = await db.transaction(async (tx) => {
     const held = o.holdPublic
       ? sql`and (${phaseOrderSql} < ${PHASE_ORDER.public}
           or ${warnings.issuedAt} <= ${new Date(now.getTime() - PUBLIC_HOLD_MAX_MS).toISOString()}::timestamptz
@@ -117,7 +125,7 @@ export async function planNextChunk(db: Db, now: Date, o: PlanOptions = {}): Pro
       const w = await lockPending(tx, id);
       if (!w) continue;
       if (!inForce(w, now)) return stop(tx, w);
-      const r = await planStep(tx, w, now);
+      const r = await planStep(tx, w, now, o);
       if (!r.joinerWaiting) return r;
       // Nothing of it written. Its plan lock stays held to this commit: a joiner waiting
       // for its step (awaitPlanSteps) waits for this step too, never the other way round.
@@ -125,11 +133,31 @@ export async function planNextChunk(db: Db, now: Date, o: PlanOptions = {}): Pro
     }
     return waiting;
   });
+  if (r?.handOff) await handOffDevices(db, o, r.handOff);
+  return r;
+}
+
+/** Committed: the reserved commands go to the hub. If it cannot take them they are
+ * written `queued` now, as an approve's are (warnings/release.ts handOff); if that fails
+ * too, their reservation's hold runs out and anyone writes them then. */
+async function handOffDevices(
+  db: Db,
+  o: PlanOptions,
+  { commands, warning }: { commands: DeviceCommandRow[]; warning: Warning },
+): Promise<void> {
+  try {
+    o.onDeviceCommands!(commands, warning);
+  } catch {
+    await writeDeviceSends(
+      db,
+      commands.map((c) => ({ id: c.id, warningId: c.warningId })),
+    ).catch(() => {});
+  }
 }
 
 /** The step `w`'s cursor stands at, or nothing (joinerWaiting) when it writes people or
  * devices and a late joiner is under way in its counties (plan-lock.ts tryJoinersOut). */
-async function planStep(tx: Db, w: Warning, now: Date): Promise<ChunkResult> {
+async function planStep(tx: Db, w: Warning, now: Date, o: PlanOptions): Promise<ChunkResult> {
   const cursor = readCursor(w);
   const joinerWaiting: ChunkResult = {
     warningId: w.id,
@@ -154,6 +182,20 @@ async function planStep(tx: Db, w: Warning, now: Date): Promise<ChunkResult> {
     // The warning's counties: the joiners' locks it asks for, and the lanes its notice names.
     const lanes = await warningLanes(tx, w.id);
     if (!(await tryJoinersOut(tx, lanes))) return joinerWaiting;
+    if (o.onDeviceCommands) {
+      // Reserved, not written: the hub in this process writes their rows (no notice: no
+      // hub has rows to read until it writes them, and it announces the queued ones).
+      const commands = await reserveDevices(tx, w, now);
+      await moveTo({ phase: "public", after: "" });
+      return {
+        warningId: w.id,
+        county: null,
+        finished: false,
+        deliveries: commands.length,
+        phase: "devices",
+        ...(commands.length > 0 ? { handOff: { commands, warning: w } } : {}),
+      };
+    }
     const planned = await planDevices(tx, w, now);
     await moveTo({ phase: "public", after: "" });
     if (planned > 0) await notifyDeliveries(tx, w.id, { lanes });

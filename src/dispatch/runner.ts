@@ -14,7 +14,7 @@ import { expireEndedInBatches, recoverLeases, type LaneHint } from "../deliverie
 import { refreshStatistics } from "../db/statistics.js";
 import { applyWaitingReports } from "../deliveries/reports.js";
 import { DELIVERIES_CHANNEL } from "./notify.js";
-import { continuePlans } from "./progressive.js";
+import { continuePlans, type PlanOptions } from "./progressive.js";
 import type { MessageRenderer } from "./render.js";
 import { unpaced } from "./pacer.js";
 import { SharedTokenBucket } from "./shared-bucket.js";
@@ -36,6 +36,8 @@ export interface RunnerDeps {
   maintenanceMs?: number;
   /** Rows per expiry statement (tests make it small). */
   expireBatch?: number;
+  /** A device hub in this process takes the devices step's commands (PlanOptions). */
+  onDeviceCommands?: PlanOptions["onDeviceCommands"];
 }
 
 export class DispatchRunner {
@@ -106,7 +108,10 @@ export class DispatchRunner {
       return;
     }
     this.planAgain = false;
-    this.planning = continuePlans(this.d.db, now, () => this.running, { holdPublic: true })
+    this.planning = continuePlans(this.d.db, now, () => this.running, {
+      holdPublic: true,
+      ...(this.d.onDeviceCommands ? { onDeviceCommands: this.d.onDeviceCommands } : {}),
+    })
       .then((r) => {
         if (r.chunks + r.warnings > 0) this.d.log.info("progressive plan", r);
         // A public pass waits for the people who must act (at most PUBLIC_HOLD_MS), or a

@@ -14,6 +14,8 @@ import { setupChannels } from "./channels.js";
 import { nodeServices } from "./services.js";
 import { runThread } from "./threads.js";
 import type { DeviceHub } from "../hub/hub.js";
+import type { DeviceCommandRow } from "../deliveries/device-commands.js";
+import type { Warning } from "../db/queries/warnings.js";
 import { nicedPool } from "./backend-priority.js";
 
 const DISPATCH_APPLICATION = "warncast-dispatch";
@@ -26,11 +28,20 @@ export interface DispatchThreadData {
   niceBackends: boolean;
   /** The webhook listener's address (WEBHOOK_PORT), given to providers for callbacks. */
   webhookUrl?: string | undefined;
+  /** The main thread runs a device hub: the planner's devices step hands it its commands. */
+  handDevicesToMain?: boolean;
+}
+
+/** What the dispatch thread tells the main thread: a devices step's reserved commands. */
+export interface DeviceCommandsMessage {
+  type: "device-commands";
+  commands: DeviceCommandRow[];
+  warning: Warning;
 }
 
 if (parentPort && (workerData as DispatchThreadData | null)?.thread === "dispatch") {
   const data = workerData as DispatchThreadData;
-  await runThread(parentPort, data.nice, async () => {
+  await runThread(parentPort, data.nice, async (tellMain) => {
     const env = parseEnv(process.env);
     const log = createLogger({ level: env.LOG_LEVEL }).child({ part: "dispatch" });
     const templates = await loadTemplates(env);
@@ -53,6 +64,14 @@ if (parentPort && (workerData as DispatchThreadData | null)?.thread === "dispatc
       channels: channels.senders,
       renderer: rendererFor(services),
       log,
+      // The devices step's commands go to the main thread's hub (src/server.ts), which
+      // sends them and writes their rows, as an approve's.
+      ...(data.handDevicesToMain
+        ? {
+            onDeviceCommands: (commands: DeviceCommandRow[], warning: Warning) =>
+              tellMain({ type: "device-commands", commands, warning } satisfies DeviceCommandsMessage),
+          }
+        : {}),
     });
     await runner.start();
     return {

@@ -11,7 +11,9 @@ export type ThreadMessage<R = unknown> =
   | { type: "started"; report: R }
   | { type: "failed"; error: string }
   | { type: "stop" }
-  | { type: "stopped" };
+  | { type: "stopped" }
+  /** Anything else a thread tells the main thread (StartOptions.onMessage). */
+  | { type: "tell"; body: unknown };
 
 export interface RunningThread<R> {
   report: R;
@@ -38,7 +40,7 @@ export function startThread<R>(
   name: string,
   entry: URL,
   data: unknown,
-  o: { log: Logger; onExit: (error: unknown) => void },
+  o: { log: Logger; onExit: (error: unknown) => void; onMessage?: (body: unknown) => void },
 ): Promise<RunningThread<R>> {
   const w = worker(entry, data);
   let started = false;
@@ -46,6 +48,14 @@ export function startThread<R>(
   const exited = new Promise<void>((r) => w.once("exit", () => r()));
   return new Promise((resolve, reject) => {
     w.on("message", (m: ThreadMessage<R>) => {
+      if (m.type === "tell") {
+        try {
+          o.onMessage?.(m.body);
+        } catch (e) {
+          o.log.error(`${name} thread's message failed`, errorFields(e));
+        }
+        return;
+      }
       if (m.type === "failed") reject(new Error(`${name} thread: ${m.error}`));
       if (m.type !== "started") return;
       started = true;
@@ -78,7 +88,7 @@ export function startThread<R>(
 export async function runThread<R>(
   port: MessagePort,
   nice: number,
-  start: () => Promise<{ report: R; stop: () => Promise<void> }>,
+  start: (tellMain: (body: unknown) => void) => Promise<{ report: R; stop: () => Promise<void> }>,
 ): Promise<void> {
   const tell = (m: ThreadMessage<R>) => port.postMessage(m);
   try {
@@ -87,7 +97,7 @@ export async function runThread<R>(
     // Not permitted (or not Linux): the thread runs at the process's priority.
   }
   try {
-    const running = await start();
+    const running = await start((body) => tell({ type: "tell", body }));
     port.on("message", (m: ThreadMessage) => {
       if (m.type !== "stop") return;
       void running.stop().finally(() => {

@@ -4,7 +4,9 @@
 import { describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { useContext, type TestContext } from "../helpers/context.js";
-import { createIssued } from "../helpers/factories.js";
+import { createDraft, createIssued } from "../helpers/factories.js";
+import { addPerson } from "../helpers/people.js";
+import { continuePlans, planNextChunk } from "../../src/dispatch/progressive.js";
 import { writeDeviceSends, writeOverdueDeviceSends } from "../../src/deliveries/device-sends.js";
 import type { DeviceCommandRow } from "../../src/deliveries/device-commands.js";
 
@@ -41,17 +43,19 @@ const rowsOf = (c: TestContext, warningId: string) =>
     sql`select id, device_id, status, village_code from deliveries where warning_id = ${warningId} order by id`,
   );
 
-/** Whether every counter of the warning agrees with its rows' stamps (and targeted with their number). */
+/** Whether every device counter of the warning agrees with its rows' stamps (and targeted
+ * with their number). (A public's SMS counters run ahead of their rows: walks.) */
 async function countersMatch(c: TestContext, warningId: string): Promise<boolean> {
+  const devices = sql`channel in ('loudspeaker', 'display')`;
   const [r] = await c.tdb.db.execute<{ ok: boolean }>(sql`
     with rows as (
       select village_code, channel, count(*)::int as targeted, count(sent_at)::int as sent,
         count(delivered_at)::int as delivered, count(failed_at)::int as failed
-      from deliveries where warning_id = ${warningId} group by 1, 2
+      from deliveries where warning_id = ${warningId} and ${devices} group by 1, 2
     )
     select bool_and(cc.targeted = r.targeted and cc.sent = r.sent and cc.delivered = r.delivered
-      and cc.failed = r.failed) and count(*) = (select count(*) from coverage_counts where warning_id = ${warningId})
-      as ok
+      and cc.failed = r.failed)
+      and count(*) = (select count(*) from coverage_counts where warning_id = ${warningId} and ${devices}) as ok
     from coverage_counts cc join rows r using (village_code, channel)
     where cc.warning_id = ${warningId}`);
   return r?.ok ?? false;
@@ -128,5 +132,90 @@ describe("reserved device commands", () => {
     expect(new Set(rows.map((r) => r.device_id)).size).toBe(3);
     expect(await c.tdb.db.execute(sql`select 1 from device_sends where warning_id = ${id}`)).toEqual([]);
     expect(await countersMatch(c, id)).toBe(true);
+  });
+
+  it("a progressive plan's devices step reserves them for the hub in its process, a joiner's too, counted once each", async () => {
+    const c = ctx();
+    const VC = "150402003003";
+    await addPerson(c.tdb.db, { area: VC });
+    const old = [await addDevice(c, "loudspeaker", VC), await addDevice(c, "loudspeaker", VC)];
+    const w = await createDraft(c, {
+      level: "red",
+      areas: { codes: [VC] },
+      audiences: ["public"],
+      channels: ["sms", "loudspeaker"],
+    });
+    expect((await c.request("POST", `/api/v1/warnings/${w.id}/submit`, { key: c.users.issuer.key })).status).toBe(200);
+    expect((await c.request("POST", `/api/v1/warnings/${w.id}/approve`, { key: c.users.approver.key })).status).toBe(
+      200,
+    );
+    // Its targets step, then a loudspeaker joins the village: left to the devices step to
+    // come (one command per device), no row of its own.
+    expect(await planNextChunk(c.tdb.db, c.clock.now)).toMatchObject({ warningId: w.id, phase: "targets" });
+    const joiner = await addDevice(c, "loudspeaker", VC);
+    const [joined] = await c.tdb.db.execute<{ n: number }>(
+      sql`select count(*)::int as n from deliveries where warning_id = ${w.id} and device_id = ${joiner}`,
+    );
+    expect(joined?.n).toBe(0);
+    // The rest of the plan, the devices handed to "the hub" (kept here).
+    const handed: DeviceCommandRow[][] = [];
+    await continuePlans(
+      c.tdb.db,
+      () => c.clock.now,
+      () => true,
+      {
+        onDeviceCommands: (commands) => handed.push(commands),
+      },
+    );
+    expect(handed).toHaveLength(1);
+    expect(handed[0]!.map((x) => x.deviceId).sort()).toEqual([...old, joiner].sort());
+    expect(handed[0]!.every((x) => x.unwritten)).toBe(true);
+    const [targeted] = await c.tdb.db.execute<{ n: number }>(sql`
+      select targeted as n from coverage_counts where warning_id = ${w.id} and village_code = ${VC} and channel = 'loudspeaker'`);
+    expect(targeted?.n).toBe(3);
+    // The hub writes them: every device one row, the counters agreeing.
+    const at = new Date(c.clock.now);
+    expect(
+      await writeDeviceSends(
+        c.tdb.db,
+        handed[0]!.map((x) => ({ id: x.id, warningId: w.id, sent: { language: "zh" as const, sentAt: at } })),
+      ),
+    ).toEqual([]);
+    const devices = await c.tdb.db.execute<{ device_id: string; status: string }>(sql`
+      select device_id, status from deliveries where warning_id = ${w.id} and device_id is not null order by device_id`);
+    expect(devices.map((d) => d.device_id).sort()).toEqual([...old, joiner].sort());
+    expect(await countersMatch(c, w.id)).toBe(true);
+  });
+
+  it("a devices step whose hand-off throws writes its commands queued after it commits", async () => {
+    const c = ctx();
+    const VD = "150402003004";
+    await addPerson(c.tdb.db, { area: VD });
+    const speaker = await addDevice(c, "loudspeaker", VD);
+    const w = await createDraft(c, {
+      level: "red",
+      areas: { codes: [VD] },
+      audiences: ["public"],
+      channels: ["sms", "loudspeaker"],
+    });
+    expect((await c.request("POST", `/api/v1/warnings/${w.id}/submit`, { key: c.users.issuer.key })).status).toBe(200);
+    expect((await c.request("POST", `/api/v1/warnings/${w.id}/approve`, { key: c.users.approver.key })).status).toBe(
+      200,
+    );
+    await continuePlans(
+      c.tdb.db,
+      () => c.clock.now,
+      () => true,
+      {
+        onDeviceCommands: () => {
+          throw new Error("hub gone");
+        },
+      },
+    );
+    const rows = await c.tdb.db.execute<{ status: string }>(
+      sql`select status from deliveries where warning_id = ${w.id} and device_id = ${speaker}`,
+    );
+    expect(rows).toEqual([{ status: "queued" }]);
+    expect(await c.tdb.db.execute(sql`select 1 from device_sends where warning_id = ${w.id}`)).toEqual([]);
   });
 });
