@@ -12,7 +12,7 @@ export type ThreadMessage<R = unknown> =
   | { type: "failed"; error: string }
   | { type: "stop" }
   | { type: "stopped" }
-  /** Anything else a thread tells the main thread (StartOptions.onMessage). */
+  /** Anything else a thread tells the main thread (runThread's `tellMain`, startThread's `onMessage`). */
   | { type: "tell"; body: unknown };
 
 export interface RunningThread<R> {
