@@ -13,6 +13,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import type { Language } from "../domain/vocabulary.js";
+import type { DeviceCommandRow } from "./device-commands.js";
 import { jsonRows } from "../db/json-rows.js";
 import { notifyDeliveries } from "../dispatch/notify.js";
 import { DISPATCH_PRIORITY } from "../domain/vocabulary.js";
@@ -123,6 +124,18 @@ export async function writeDeviceSends(db: Db, records: DeviceSendRecord[]): Pro
     await notifyQueued(tx, r?.written ?? []);
     return (r?.missed ?? []).map(Number);
   });
+}
+
+/** Writes `queued` the rows of the reserved commands (`unwritten`) among `rows`: those no
+ * hub sent (offline, elsewhere) or no hub took. Their notice brings them to the hub holding
+ * each device. */
+export async function writeUnsentCommands(db: Db, rows: readonly DeviceCommandRow[]): Promise<void> {
+  const unwritten = rows.filter((r) => r.unwritten);
+  if (unwritten.length > 0)
+    await writeDeviceSends(
+      db,
+      unwritten.map((r) => ({ id: r.id, warningId: r.warningId })),
+    );
 }
 
 /** Writes `queued` the rows of commands whose hub never wrote them (it died, or its write

@@ -159,14 +159,7 @@ function reserveDeviceSends(
     with ${prefixes(w)},
     targets as (
       select dv.id, dv.kind, dv.village_code, coalesce(dv.languages[1], 'zh')::language as language
-      from devices dv join coverage_villages tv on tv.warning_id = ${w.id} and tv.village_code = dv.village_code
-      where dv.revoked_at is null and dv.kind::text = any(${sql.param(deviceChannels)}::text[])
-        ${inAreas(w, sql`dv.area_code`)}
-        ${
-          o.later
-            ? sql`and not exists (select 1 from deliveries d where d.warning_id = ${w.id}::uuid and d.device_id = dv.id)`
-            : sql``
-        }
+      ${devicesReached(w, deviceChannels, { newOnly: o.later ?? false })}
     ),
     -- One pass, no sort: the aggregates of one node see the rows in one order, so the i-th
     -- device of the array is the i-th of the packed list (unpackReserved).
@@ -356,6 +349,26 @@ async function planCountyWalks(tx: Db, w: Warning, county: string, now: Date): P
   return (failed?.n ?? 0) + (r?.n ?? 0);
 }
 
+/** The loudspeakers and displays a warning's plan reaches, as `dv` (CTE `pref` in scope):
+ * active, of its device channels, in its targeted villages (`villages` narrows those) and
+ * areas; with `newOnly`, those without a row of it yet. One definition for the plan that
+ * writes their rows and the one that reserves them (reserveDeviceSends). */
+const devicesReached = (
+  w: Warning,
+  deviceChannels: string[],
+  o: { villages?: SQL | undefined; newOnly?: boolean; extra?: SQL } = {},
+) => sql`
+      from devices dv join coverage_villages tv on tv.warning_id = ${w.id} and tv.village_code = dv.village_code
+        ${o.villages ? sql`and ${o.villages}` : sql``}
+      where dv.revoked_at is null and dv.kind::text = any(${sql.param(deviceChannels)}::text[])
+        ${inAreas(w, sql`dv.area_code`)}
+        ${o.extra ?? sql``}
+        ${
+          o.newOnly
+            ? sql`and not exists (select 1 from deliveries d where d.warning_id = ${w.id}::uuid and d.device_id = dv.id)`
+            : sql``
+        }`;
+
 /** Targeted villages with the population each contributes to the coverage denominator. */
 interface Only {
   recipientIds?: number[];
@@ -396,10 +409,6 @@ function warningDeliveries(
     ? sql`where not exists (select 1 from deliveries d where d.warning_id = ${w.id}::uuid and d.recipient_id = p.id
             and d.channel = ch::channel and d.purpose = 'warning')`
     : sql``;
-  const newDevice =
-    only || o.newDevicesOnly
-      ? sql`and not exists (select 1 from deliveries d where d.warning_id = ${w.id}::uuid and d.device_id = dv.id)`
-      : sql``;
   const targeted = (village: SQL) =>
     sql`tv.warning_id = ${w.id} and tv.village_code = ${village} ${o.villages ? sql`and ${o.villages}` : sql``}`;
   return sql`
@@ -441,10 +450,7 @@ function warningDeliveries(
       select ${w.id}::uuid, ${ledgerKey(w)}, dv.kind::text::channel, null, dv.id, dv.village_code, null,
              coalesce(dv.languages[1], 'zh')::language, ${rank}::smallint, ${DISPATCH_PRIORITY.public}::smallint,
              'queued', ${at}::timestamptz, ${at}::timestamptz, null, null, null
-      from devices dv join coverage_villages tv on ${targeted(sql`dv.village_code`)}
-      where dv.revoked_at is null and dv.kind::text = any(${sql.param(deviceChannels)}::text[])
-        ${inAreas(w, sql`dv.area_code`)}
-        ${onlyDevices} ${newDevice}`,
+      ${devicesReached(w, deviceChannels, { villages: o.villages, newOnly: Boolean(only || o.newDevicesOnly), extra: onlyDevices })}`,
       { first: o.first ?? false, commands: o.commands ?? false },
     )}`;
 }

@@ -20,7 +20,7 @@ import { CLAIMABLE } from "../deliveries/claims.js";
 import { notifyDeliveries } from "./notify.js";
 import { channelsOf, planCountyPeople, planDeliveries, planDevices, reserveDevices, warningLanes } from "./planner.js";
 import type { DeviceCommandRow } from "../deliveries/device-commands.js";
-import { writeDeviceSends } from "../deliveries/device-sends.js";
+import { writeUnsentCommands } from "../deliveries/device-sends.js";
 import { tryJoinersOut, tryPlanLock } from "./plan-lock.js";
 import { PHASE_ORDER, phaseOrderSql, readCursor, writeCursor, type PlanCursor } from "./plan-cursor.js";
 
@@ -148,10 +148,7 @@ async function handOffDevices(
   try {
     o.onDeviceCommands!(commands, warning);
   } catch {
-    await writeDeviceSends(
-      db,
-      commands.map((c) => ({ id: c.id, warningId: c.warningId })),
-    ).catch(() => {});
+    await writeUnsentCommands(db, commands).catch(() => {});
   }
 }
 

@@ -9,7 +9,7 @@ import { buildCommands } from "./commands.js";
 import { batchWarnings } from "../deliveries/claims.js";
 import type { Warning } from "../db/queries/warnings.js";
 import { laneOf } from "../domain/areas.js";
-import { writeDeviceSends } from "../deliveries/device-sends.js";
+import { writeUnsentCommands } from "../deliveries/device-sends.js";
 import type { Conn } from "./connections.js";
 import type { SentFrame } from "./reports.js";
 import {
@@ -111,12 +111,9 @@ export class CommandDelivery {
    * sent from here (deliveries/device-sends.ts). On failure their reservation's hold runs
    * out and anyone writes them then. */
   private async writeUnsent(rows: DeviceCommandRow[], warningId: string): Promise<void> {
-    const unwritten = rows.filter((r) => r.unwritten);
-    if (unwritten.length === 0) return;
-    await writeDeviceSends(
-      this.o.db,
-      unwritten.map((r) => ({ id: r.id, warningId: r.warningId })),
-    ).catch((e) => this.o.log.error("hub write of unsent commands failed", { warningId, ...errorFields(e) }));
+    await writeUnsentCommands(this.o.db, rows).catch((e) =>
+      this.o.log.error("hub write of unsent commands failed", { warningId, ...errorFields(e) }),
+    );
   }
 
   /** One delivery at a time: `first` (sendCommitted's), then a round for whatever deliver()

@@ -6,7 +6,7 @@ import type { Services } from "../services.js";
 import { errorFields } from "../lib/log.js";
 import type { DeviceCommandRow } from "../deliveries/device-commands.js";
 import { issueWarning } from "./issue.js";
-import { writeDeviceSends } from "../deliveries/device-sends.js";
+import { writeUnsentCommands } from "../deliveries/device-sends.js";
 import { TRANSITIONS } from "./lifecycle.js";
 
 /** What a transaction that may issue leaves for after its commit: the warning, and the
@@ -24,10 +24,9 @@ export const notIssued = (warning: Warning): Released => ({ warning, commands: [
  * `queued` here if it cannot take them, and their notice then delivers them. */
 export async function handOff(s: Services, { warning, commands }: Released): Promise<Warning> {
   if (commands.length === 0) return warning;
-  const unwritten = commands.filter((c) => c.unwritten);
   try {
     if (!s.onDeviceCommands) {
-      if (unwritten.length === 0) return warning;
+      if (!commands.some((c) => c.unwritten)) return warning;
       throw new Error("no device hub in this process");
     }
     s.onDeviceCommands(commands, warning);
@@ -35,10 +34,7 @@ export async function handOff(s: Services, { warning, commands }: Released): Pro
     // The issue has committed, and the request succeeded: its notice delivers the rest.
     s.log.error("hand-off of device commands failed", { warningId: warning.id, ...errorFields(e) });
     // If this fails too, the reservation's hold runs out and they are written then.
-    await writeDeviceSends(
-      s.db,
-      unwritten.map((c) => ({ id: c.id, warningId: c.warningId })),
-    ).catch((e2: unknown) =>
+    await writeUnsentCommands(s.db, commands).catch((e2: unknown) =>
       s.log.error("writing device commands failed", { warningId: warning.id, ...errorFields(e2) }),
     );
   }

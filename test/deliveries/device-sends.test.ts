@@ -8,6 +8,7 @@ import { createDraft, createIssued } from "../helpers/factories.js";
 import { addPerson } from "../helpers/people.js";
 import { continuePlans, planNextChunk } from "../../src/dispatch/progressive.js";
 import { writeDeviceSends, writeOverdueDeviceSends } from "../../src/deliveries/device-sends.js";
+import { runOutHold } from "../helpers/device-sends.js";
 import type { DeviceCommandRow } from "../../src/deliveries/device-commands.js";
 
 const ctx = useContext();
@@ -36,6 +37,23 @@ async function reserved(c: TestContext): Promise<{ id: string; commands: DeviceC
   } finally {
     c.services.onDeviceCommands = undefined;
   }
+}
+
+/** A red warning for the public by SMS and loudspeaker over `village`, approved through the
+ * API and not planned yet (no runner here): its plan is the test's to step through. */
+async function approvedUnplanned(c: TestContext, village: string) {
+  const w = await createDraft(c, {
+    level: "red",
+    areas: { codes: [village] },
+    audiences: ["public"],
+    channels: ["sms", "loudspeaker"],
+  });
+  for (const [step, key] of [
+    ["submit", c.users.issuer.key],
+    ["approve", c.users.approver.key],
+  ] as const)
+    expect((await c.request("POST", `/api/v1/warnings/${w.id}/${step}`, { key })).status).toBe(200);
+  return w;
 }
 
 const rowsOf = (c: TestContext, warningId: string) =>
@@ -116,9 +134,7 @@ describe("reserved device commands", () => {
     );
     expect(left?.unwritten).toBeLessThanOrEqual(1);
     // The rest, once its hold has run out.
-    await c.tdb.db.execute(
-      sql`update device_sends set hold_until = now() - interval '1 second' where warning_id = ${id}`,
-    );
+    await runOutHold(c.tdb.db, id);
     expect(await writeOverdueDeviceSends(c.tdb.db)).toBe(1);
     expect(await writeOverdueDeviceSends(c.tdb.db)).toBe(0);
     const rows = await rowsOf(c, id);
@@ -139,16 +155,7 @@ describe("reserved device commands", () => {
     const VC = "150402003003";
     await addPerson(c.tdb.db, { area: VC });
     const old = [await addDevice(c, "loudspeaker", VC), await addDevice(c, "loudspeaker", VC)];
-    const w = await createDraft(c, {
-      level: "red",
-      areas: { codes: [VC] },
-      audiences: ["public"],
-      channels: ["sms", "loudspeaker"],
-    });
-    expect((await c.request("POST", `/api/v1/warnings/${w.id}/submit`, { key: c.users.issuer.key })).status).toBe(200);
-    expect((await c.request("POST", `/api/v1/warnings/${w.id}/approve`, { key: c.users.approver.key })).status).toBe(
-      200,
-    );
+    const w = await approvedUnplanned(c, VC);
     // Its targets step, then a loudspeaker joins the village: left to the devices step to
     // come (one command per device), no row of its own.
     expect(await planNextChunk(c.tdb.db, c.clock.now)).toMatchObject({ warningId: w.id, phase: "targets" });
@@ -192,16 +199,7 @@ describe("reserved device commands", () => {
     const VD = "150402003004";
     await addPerson(c.tdb.db, { area: VD });
     const speaker = await addDevice(c, "loudspeaker", VD);
-    const w = await createDraft(c, {
-      level: "red",
-      areas: { codes: [VD] },
-      audiences: ["public"],
-      channels: ["sms", "loudspeaker"],
-    });
-    expect((await c.request("POST", `/api/v1/warnings/${w.id}/submit`, { key: c.users.issuer.key })).status).toBe(200);
-    expect((await c.request("POST", `/api/v1/warnings/${w.id}/approve`, { key: c.users.approver.key })).status).toBe(
-      200,
-    );
+    const w = await approvedUnplanned(c, VD);
     await continuePlans(
       c.tdb.db,
       () => c.clock.now,

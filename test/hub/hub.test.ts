@@ -7,6 +7,7 @@ import { createDevice, echoRenderer, startHub, TestDevice, until, type RunningHu
 import { DeviceReports } from "../../src/hub/reports.js";
 import { expireEnded } from "../../src/deliveries/claims.js";
 import { writeOverdueDeviceSends } from "../../src/deliveries/device-sends.js";
+import { runOutHold } from "../helpers/device-sends.js";
 import { silentLogger } from "../../src/lib/log.js";
 
 const ctx = useContext();
@@ -440,9 +441,7 @@ describe("commands an issue in this process committed", () => {
     expect(await deliveryOf(c, handed[0]!)).toBeUndefined();
     // Not before its hold has run out.
     expect(await writeOverdueDeviceSends(c.tdb.db)).toBe(0);
-    await c.tdb.db.execute(
-      sql`update device_sends set hold_until = now() - interval '1 second' where warning_id = ${w.id}`,
-    );
+    await runOutHold(c.tdb.db, w.id);
     expect(await writeOverdueDeviceSends(c.tdb.db)).toBeGreaterThan(0);
     expect(await deliveryOf(c, handed[0]!)).toMatchObject({ status: "queued" });
     expect(await c.tdb.db.execute(sql`select 1 from device_sends where warning_id = ${w.id}`)).toHaveLength(0);
@@ -467,9 +466,7 @@ describe("commands an issue in this process committed", () => {
     expect(handed).toHaveLength(1);
     const r = await c.request("POST", `/api/v1/devices/${dev.id}/revoke`, { key: c.users.issuer.key });
     expect(r.status).toBe(200);
-    await c.tdb.db.execute(
-      sql`update device_sends set hold_until = now() - interval '1 second' where warning_id = ${w.id}`,
-    );
+    await runOutHold(c.tdb.db, w.id);
     expect(await writeOverdueDeviceSends(c.tdb.db)).toBeGreaterThan(0);
     expect(await deliveryOf(c, handed[0]!)).toMatchObject({
       status: "failed",
@@ -485,9 +482,7 @@ describe("commands an issue in this process committed", () => {
     const c = ctx();
     const { w, cmd } = await outToNew(c, "display");
     // Its hold run out while the frame was out (a stalled hub): written queued by anyone.
-    await c.tdb.db.execute(
-      sql`update device_sends set hold_until = now() - interval '1 second' where warning_id = ${w.id}`,
-    );
+    await runOutHold(c.tdb.db, w.id);
     expect(await writeOverdueDeviceSends(c.tdb.db)).toBeGreaterThan(0);
     expect(await deliveryOf(c, cmd.id)).toMatchObject({ status: "queued" });
     await quiet.hub.flush();
@@ -547,6 +542,21 @@ describe("commands an issue in this process committed", () => {
       where cc.warning_id = ${w.id} and cc.village_code = ${village} and cc.channel = ${channel}`);
     return counts?.ok;
   };
+  /** The ended warning's stop reaches `d` (its own id: the play's, negated), and command
+   * `id`'s row is then `row`, its display counters agreeing with the rows. */
+  const endedStopThen = async (
+    c: TestContext,
+    d: TestDevice,
+    w: { id?: unknown },
+    id: number,
+    row: { status: string; sent: boolean; expired: boolean },
+  ) => {
+    await quiet.hub.stopEnded(w.id as string);
+    const stop = await d.next((f) => f.type === "command" && f.id === -id);
+    expect(stop).toMatchObject({ action: "stop", reason: "ended" });
+    expect(await statusOf(c, id)).toEqual(row);
+    expect(await countersMatchRows(c, w, "display")).toBe(true);
+  };
   const statusOf = async (c: TestContext, id: number) => {
     const [row] = await c.tdb.db.execute<{ status: string; sent: boolean; expired: boolean }>(sql`
       select status, sent_at is not null as sent, expired_at is not null as expired from deliveries where id = ${id}`);
@@ -562,12 +572,8 @@ describe("commands an issue in this process committed", () => {
     const [end] = await c.tdb.db.execute<{ expires: Date }>(sql`select expires from warnings where id = ${w.id}`);
     await expireEnded(c.tdb.db, new Date(new Date(end!.expires).getTime() + 1000), [w.id]);
     expect((await deliveryOf(c, cmd.id)).status).toBe("expired");
-    await quiet.hub.stopEnded(w.id);
-    const stop = await d.next((f) => f.type === "command" && f.id === -cmd.id);
-    expect(stop).toMatchObject({ action: "stop", reason: "ended" });
     // It went out before the end: what happened is `sent`, the expiry undone.
-    expect(await statusOf(c, cmd.id)).toEqual({ status: "sent", sent: true, expired: false });
-    expect(await countersMatchRows(c, w, "display")).toBe(true);
+    await endedStopThen(c, d, w, cmd.id, { status: "sent", sent: true, expired: false });
     // The display showed it before the stop: that counts.
     d.send({ type: "ack", id: cmd.id, state: "shown", at: new Date().toISOString() });
     await until(async () => (await deliveryOf(c, cmd.id)).status === "acknowledged");
@@ -581,11 +587,7 @@ describe("commands an issue in this process committed", () => {
     // Its row not written yet, the expiry cannot take it (the warning's rows for devices
     // not connected here, written queued, it does).
     await expireEnded(c.tdb.db, new Date(new Date(end!.expires).getTime() + 1000), [w.id]);
-    await quiet.hub.stopEnded(w.id);
-    const stop = await d.next((f) => f.type === "command" && f.id === -cmd.id);
-    expect(stop).toMatchObject({ action: "stop", reason: "ended" });
-    expect(await statusOf(c, cmd.id)).toEqual({ status: "sent", sent: true, expired: false });
-    expect(await countersMatchRows(c, w, "display")).toBe(true);
+    await endedStopThen(c, d, w, cmd.id, { status: "sent", sent: true, expired: false });
   });
 
   it("a Cancel issued while a handed-off command's row is unwritten still stops its loudspeaker", async () => {
@@ -614,11 +616,7 @@ describe("commands an issue in this process committed", () => {
     // predated the end).
     await c.tdb.db.execute(sql`update warnings set status = 'cancelled', ended_at = now() where id = ${w.id}`);
     await expireEnded(c.tdb.db, new Date(c.clock.now.getTime() - 60_000), [w.id]);
-    await quiet.hub.stopEnded(w.id);
-    const stop = await d.next((f) => f.type === "command" && f.id === -cmd.id);
-    expect(stop).toMatchObject({ action: "stop", reason: "ended" });
-    expect(await statusOf(c, cmd.id)).toEqual({ status: "expired", sent: true, expired: true });
-    expect(await countersMatchRows(c, w, "display")).toBe(true);
+    await endedStopThen(c, d, w, cmd.id, { status: "expired", sent: true, expired: true });
   });
 
   it("a read round while the record is being written does not send its commands again", async () => {
