@@ -49,6 +49,9 @@ class Arrivals {
   steadyFrom: { at: number; n: number } | null = null;
   /** The first all-clear (a Cancel's SMS): not a warning message still in flight. */
   allClearAt: number | null = null;
+  /** Every message, and the all-clears among them. */
+  total = 0;
+  allClears = 0;
   /** Messages before the first to the public: the people who must act (the imported posts
    * and the demo's own), whom the public waits for. */
   early = 0;
@@ -60,6 +63,8 @@ class Arrivals {
     this.firstPublicAt = null;
     this.steadyFrom = null;
     this.allClearAt = null;
+    this.total = 0;
+    this.allClears = 0;
   }
 }
 const seen = new Arrivals();
@@ -67,8 +72,12 @@ const gateway = new TwilioGateway("AC" + "b".repeat(32), "bench-token");
 gateway.record = (m) => {
   const at = performance.now();
   seen.firstAt ??= at;
+  seen.total++;
   if (seen.firstPublicAt === null && !m.to.startsWith("+86137")) seen.early++;
-  if (seen.allClearAt === null && m.body.includes("预警解除")) seen.allClearAt = at;
+  if (m.body.includes("预警解除")) {
+    seen.allClears++;
+    seen.allClearAt ??= at;
+  }
   if (m.to.startsWith("+86136")) {
     if (!seen.posts.has(m.to)) seen.posts.set(m.to, at);
   } else if (m.to.startsWith("+86137")) {
@@ -267,14 +276,14 @@ try {
   const importS = (performance.now() - ti) / 1000;
 
   /** Draft → submit → approve (timed from the approve request's start), as its staff would. */
-  const issue = async (codes: string[]) => {
+  const issue = async (codes: string[], audiences = AUDIENCES) => {
     const draft = await api(issuer, "POST", "/api/v1/warnings", {
       type: "rainstorm",
       level: "red",
       description: "预计未来3小时将出现100毫米以上降雨，并伴有雷电。",
       instruction: "停止户外作业，转移低洼地带人员。",
       areas: { codes },
-      audiences: AUDIENCES,
+      audiences,
       expires: new Date(Date.now() + 6 * 3600_000).toISOString(),
     });
     await api(issuer, "POST", `/api/v1/warnings/${draft.id}/submit`);
@@ -310,6 +319,22 @@ try {
   const readVillage = await readMs(village.id);
   const cancelVillage = await cancel(village.id);
   await sleep(5_000); // the all-clear's few messages
+
+  // The same city-wide warning to the people who must act alone: what their messages take
+  // with no public backlog behind them, to compare with the city's below ("whatever the
+  // public backlog"). Its all-clear is waited out before anything else is measured.
+  step("city-wide warning to the posts alone");
+  const postsOnly = await issue(["150400000000"], POSTS);
+  await until("every post's SMS (posts alone)", () => seen.posts.size >= posts, 600_000);
+  const respPostsOnly = Math.max(...seen.posts.values()) - postsOnly.t0;
+  await cancel(postsOnly.id);
+  await until("the posts' all-clear", () => seen.allClears >= posts, 600_000);
+  // The rest of it (the demo's own posts and officials): until the gateway has had nothing
+  // for a second, at most a minute.
+  for (let i = 0, n = -1; i < 60 && n !== seen.total; i++) {
+    n = seen.total;
+    await sleep(1_000);
+  }
 
   // Warnings on a few other villages, cancelled one by one while the city's public is being
   // sent: one cancel per run gave figures too scattered to compare (24-672 ms at 200k).
@@ -385,6 +410,9 @@ try {
     must_act_msgs_before_public_city: earlyCity,
     responsible_floor_ms_city: Math.round((earlyCity * 1000) / PACE),
     ratio_responsible_city_vs_pace_floor: (respCity / ((earlyCity * 1000) / PACE)).toFixed(2),
+    // The same people with no public at all (a warning to the posts alone, city-wide).
+    responsible_ms_city_posts_only: Math.round(respPostsOnly),
+    ratio_responsible_city_vs_posts_only: (respCity / respPostsOnly).toFixed(2),
     posts_sent_by_half_public: postsByHalf,
     first_public_ms_city: seen.firstPublicAt === null ? "na" : Math.round(firstPublicCity),
     half_public_ms_city: Math.round(halfCity),
