@@ -80,25 +80,3 @@ export interface StoredRecipient {
   role: RecipientInput["role"] | null;
   dedupeKey: string;
 }
-
-/** CSV columns → RecipientInput fields. Audiences are separated by `;` or `|`. */
-export function fromCsvRecord(v: Record<string, string>): Record<string, unknown> {
-  const get = (...names: string[]) => names.map((n) => v[n]).find((x) => x !== undefined && x !== "");
-  const audiences = get("audiences", "audience");
-  return {
-    name: get("name") ?? "",
-    ...(get("phone") ? { phone: get("phone") } : {}),
-    ...(get("email") ? { email: get("email") } : {}),
-    areaCode: get("area_code", "areaCode") ?? "",
-    ...(audiences
-      ? {
-          audiences: audiences
-            .split(/[;|]/)
-            .map((s) => s.trim())
-            .filter(Boolean),
-        }
-      : {}),
-    ...(get("language") ? { language: get("language") } : {}),
-    ...(get("role") ? { role: get("role") } : {}),
-  };
-}

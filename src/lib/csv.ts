@@ -83,11 +83,15 @@ export interface CsvRecord {
   values: Record<string, string>;
 }
 
-/** The header and then the records keyed by it, one at a time. */
-export function csvRecords(text: string): { header: string[]; records: Iterable<CsvRecord> } {
+/** The header and then the records keyed by it, one at a time; `column` names each
+ * header's column (by default, the header trimmed). */
+export function csvRecords(
+  text: string,
+  column: (header: string) => string = (h) => h.trim(),
+): { header: string[]; records: Iterable<CsvRecord> } {
   const rows = csvRows(text);
   const first = rows.next();
-  const header = (first.done ? [] : first.value.fields).map((h) => h.trim());
+  const header = (first.done ? [] : first.value.fields).map(column);
   const records = (function* () {
     for (const r of rows)
       yield { line: r.line, values: Object.fromEntries(header.map((h, i) => [h, (r.fields[i] ?? "").trim()])) };

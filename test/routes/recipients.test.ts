@@ -97,6 +97,41 @@ describe("recipients", () => {
     });
   });
 
+  it("CSV import reads a roster as Excel gives it: Chinese headers, posts, A/B and languages by their Chinese names, any separator", async () => {
+    const c = ctx();
+    const body = [
+      "姓名,手机号码,电子邮箱,区划代码,发布对象,语言,AB角",
+      `钱一,13900476301,,${V1},信息员、网格员,蒙古文,A角`,
+      `吴二,13900476302,wu2@example.cn,${V1},"public, village_cadre",,B`,
+      `郑三,13900476303,,${V1},社会公众；嘎查村干部,中文,`,
+      `冯四,13900476304,,${V1},网格员、园丁,,`,
+    ].join("\n");
+    const r = await c.request("POST", "/api/v1/recipients/import?partial=true", {
+      key: c.users.issuer.key,
+      body,
+      headers: { "content-type": "text/csv" },
+    });
+    expect(r.status).toBe(200);
+    const p = await json(r);
+    // An audience that is none of ours is still refused, with its line.
+    expect(p).toMatchObject({ imported: 3, rejected: 1 });
+    expect(p.errors).toEqual([expect.objectContaining({ line: 5, field: expect.stringContaining("audiences") })]);
+    const people = await c.tdb.db.execute<{
+      name: string;
+      audiences: string[];
+      language: string;
+      role: string | null;
+      email: string | null;
+    }>(
+      sql`select name, audiences, language, role, email from recipients where phone like '+86139004763%' order by phone`,
+    );
+    expect(people).toEqual([
+      { name: "钱一", audiences: ["info_officer", "grid_worker"], language: "mn", role: "primary", email: null },
+      { name: "吴二", audiences: ["public", "village_cadre"], language: "zh", role: "backup", email: "wu2@example.cn" },
+      { name: "郑三", audiences: ["public", "village_cadre"], language: "zh", role: null, email: null },
+    ]);
+  });
+
   it("CSV import: a person another request inserts meanwhile is reported present, not a failure, and stored once", async () => {
     const c = ctx();
     // Another transaction holds the same person, uncommitted, while the import runs: the

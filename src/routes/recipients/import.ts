@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { defineOperation } from "../operation.js";
 import { bodyText, requireContentType } from "../../http/body.js";
-import { fromCsvRecord, recipientInput, toRecipient } from "../../domain/recipients.js";
+import { recipientInput, toRecipient } from "../../domain/recipients.js";
+import { fromCsvRecord, recipientColumn } from "../../domain/recipient-csv.js";
 import { AppError, validationError } from "../../lib/errors.js";
 import { csvRecords } from "../../lib/csv.js";
 import { chunked } from "../../lib/chunked.js";
@@ -50,10 +51,10 @@ export default defineOperation({
     const actor = c.get("actor");
     const { partial } = req.query;
     requireContentType(c, ["text/csv", "text/plain"]);
-    const { header, records } = csvRecords(await bodyText(c));
+    const { header, records } = csvRecords(await bodyText(c), recipientColumn);
     const badHeader = unstorableField(header);
     if (badHeader) throw validationError([{ ...badHeader, path: "line 1" }]);
-    if (!header.includes("name") || !(header.includes("area_code") || header.includes("areaCode"))) {
+    if (!header.includes("name") || !header.includes("area_code")) {
       throw new AppError("validation_failed", "the CSV header must name at least the columns name and area_code", {
         errors: [{ path: "line 1", message: `header is ${JSON.stringify(header.join(","))}` }],
       });
@@ -72,7 +73,7 @@ export default defineOperation({
           if (unstorable) errors.push({ line: rec.line, field: unstorable.path, reason: unstorable.message });
           return !unstorable;
         });
-        await areas.learn(storable.map((r) => r.values.area_code ?? r.values.areaCode ?? ""));
+        await areas.learn(storable.map((r) => r.values.area_code ?? ""));
         const out: (string | null)[][] = [];
         for (const rec of storable) {
           const parsed = recipientInput.safeParse(fromCsvRecord(rec.values));
