@@ -18,6 +18,7 @@ import { jsonRows } from "../db/json-rows.js";
 import { notifyDeliveries } from "../dispatch/notify.js";
 import { DISPATCH_PRIORITY } from "../domain/vocabulary.js";
 import { changedColumns, countChanges } from "./coverage.js";
+import type { Logger } from "../lib/log.js";
 
 /** How long a hub has to write the rows of the commands it sent (database time): after
  * that anyone writes them `queued` (writeOverdueDeviceSends). */
@@ -141,8 +142,16 @@ export async function writeUnsentCommands(db: Db, rows: readonly DeviceCommandRo
 /** Writes `queued` the rows of commands whose hub never wrote them (it died, or its write
  * failed) once their hold has passed: the same ids, so a device that had the frame knows
  * it again. A few warnings per statement; any instance may run it (the hub's catch-up,
- * the plan-pending job). Returns how many rows it wrote. */
-export async function writeOverdueDeviceSends(db: Db): Promise<number> {
+ * the plan-pending job). Returns how many rows it wrote, and says so in `log`: it is never
+ * the usual path (a hub, or a hand-off between threads, failed), and those devices had
+ * their commands late or will have them on their next hello. */
+export async function writeOverdueDeviceSends(db: Db, log?: Logger): Promise<number> {
+  const n = await writeOverdue(db);
+  if (n > 0) log?.warn("device commands written after their hold ran out: no hub wrote them", { commands: n });
+  return n;
+}
+
+async function writeOverdue(db: Db): Promise<number> {
   return db.transaction(async (tx) => {
     const [r] = await tx.execute<{ written: Written[] | null }>(sql`
       with sends as (

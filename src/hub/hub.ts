@@ -131,7 +131,7 @@ export class DeviceHub {
   /** The catch-up round: commands whose hub never wrote their rows (it died: their hold has
    * run out) are written `queued` first, then every queued command for devices here goes. */
   private async catchUp(): Promise<void> {
-    await writeOverdueDeviceSends(this.o.db).catch((e) =>
+    await writeOverdueDeviceSends(this.o.db, this.o.log).catch((e) =>
       this.o.log.error("hub write of overdue commands failed", errorFields(e)),
     );
     await this.deliver();

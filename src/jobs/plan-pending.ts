@@ -9,7 +9,7 @@ export const planPendingJob: Job = {
   name: "plan-pending",
   cron: "* * * * *",
   async run(s, at) {
-    const devices = await writeOverdueDeviceSends(s.db);
+    const devices = await writeOverdueDeviceSends(s.db, s.log);
     return { ...(await continuePlans(s.db, () => at)), devices };
   },
 };
