@@ -198,7 +198,7 @@ async function planStep(tx: Db, w: Warning, now: Date, o: PlanOptions): Promise<
     if (planned > 0) await notifyDeliveries(tx, w.id, { lanes });
     return { warningId: w.id, county: null, finished: false, deliveries: planned, phase: "devices" };
   }
-  const county = await nextCounty(tx, w.id, cursor.after);
+  const [county = null, following = null] = await nextCounties(tx, w.id, cursor.after);
   if (county === null && cursor.phase === "first-lane") {
     // Everyone who must act is planned (a version without counties): the devices follow.
     await moveTo({ phase: "devices", after: "" });
@@ -214,7 +214,7 @@ async function planStep(tx: Db, w: Warning, now: Date, o: PlanOptions): Promise<
   // The first pass's last county moves the cursor to the devices' step, so the planners'
   // order (phaseOrderSql) no longer counts this warning among those still planning
   // their officers.
-  const done = cursor.phase === "first-lane" && (await nextCounty(tx, w.id, county)) === null;
+  const done = cursor.phase === "first-lane" && following === null;
   await moveTo(done ? { phase: "devices", after: "" } : { ...cursor, after: county });
   if (deliveries > 0) await notifyDeliveries(tx, w.id, { lanes: [county], peopleOnly: true });
   return { warningId: w.id, county, finished: false, deliveries, phase: cursor.phase };
@@ -239,11 +239,14 @@ async function anyPending(db: Db): Promise<boolean> {
   return r?.any ?? false;
 }
 
-async function nextCounty(tx: Db, warningId: string, after: string): Promise<string | null> {
-  const [next] = await tx.execute<{ county: string | null }>(sql`
-    select min(left(village_code, 6)) as county from coverage_villages
-    where warning_id = ${warningId} and left(village_code, 6) > ${after}`);
-  return next?.county ?? null;
+/** The next two counties of the warning after `after`, in code order: the one to plan, and
+ * whether another follows it (read in one statement: a step is a round trip shorter). */
+async function nextCounties(tx: Db, warningId: string, after: string): Promise<string[]> {
+  const rows = await tx.execute<{ county: string }>(sql`
+    select distinct left(village_code, 6) as county from coverage_villages
+    where warning_id = ${warningId} and left(village_code, 6) > ${after}
+    order by 1 limit 2`);
+  return rows.map((r) => r.county);
 }
 
 /** A superseded, cancelled or expired version reaches no one new: its queued rows expire
