@@ -27,7 +27,19 @@ const COLUMNS: Record<string, string> = {
   角色: "role",
   ab角: "role",
   e_mail: "email",
+  mobile: "phone",
+  mobile_phone: "phone",
+  phone_number: "phone",
+  tel: "phone",
+  telephone: "phone",
+  mail: "email",
+  email_address: "email",
+  village_code: "area_code",
+  lang: "language",
 };
+
+/** The columns fromCsvRecord reads. */
+export const RECIPIENT_COLUMNS = ["name", "phone", "email", "area_code", "audiences", "language", "role"] as const;
 
 export function recipientColumn(header: string): string {
   const k = header

@@ -132,6 +132,21 @@ describe("recipients", () => {
     ]);
   });
 
+  it("CSV import names the columns it did not read, and reads the usual other names of ours", async () => {
+    const c = ctx();
+    const r = await c.request("POST", "/api/v1/recipients/import", {
+      key: c.users.issuer.key,
+      body: `Name,Mobile,Village_Code,备注\n褚五,13900476401,${V1},新户\n`,
+      headers: { "content-type": "text/csv" },
+    });
+    expect(r.status).toBe(200);
+    expect(await json(r)).toMatchObject({ imported: 1, ignoredColumns: ["备注"] });
+    const [p] = await c.tdb.db.execute<{ phone: string; village_code: string }>(
+      sql`select phone, village_code from recipients where name = '褚五'`,
+    );
+    expect(p).toEqual({ phone: "+8613900476401", village_code: V1 });
+  });
+
   it("CSV import: a person another request inserts meanwhile is reported present, not a failure, and stored once", async () => {
     const c = ctx();
     // Another transaction holds the same person, uncommitted, while the import runs: the

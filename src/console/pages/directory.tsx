@@ -160,6 +160,8 @@ export function DevicesPage(p: {
 export interface ImportReport {
   imported: number;
   rejected: { line: number; reason: string }[];
+  /** The file's columns no field is read from (named as the import normalised them). */
+  ignoredColumns: string[];
 }
 export interface PeopleView {
   area: string;
@@ -205,6 +207,11 @@ export function PeoplePage(p: {
           <p>
             {t("imported")}: <strong>{p.report.imported}</strong>
           </p>
+          {p.report.ignoredColumns.length > 0 && (
+            <p id="ignored-columns">
+              {t("ignoredColumns")}: <span class="code">{p.report.ignoredColumns.join(", ")}</span>
+            </p>
+          )}
           {p.report.rejected.length > 0 && (
             <>
               <h2>{t("rejectedRows")}</h2>

@@ -145,7 +145,7 @@ export function mountDirectory(app: Hono<AppEnv>): void {
     const file = form.csv;
     const text = typeof file === "string" ? file : file ? await file.text() : "";
     type RowError = { line: number; field?: string; reason: string; code?: string };
-    const r = await c.get("call")<{ imported: number; errors?: RowError[] }>(
+    const r = await c.get("call")<{ imported: number; errors?: RowError[]; ignoredColumns?: string[] }>(
       "POST",
       "/api/v1/recipients/import",
       text,
@@ -160,6 +160,7 @@ export function mountDirectory(app: Hono<AppEnv>): void {
         })));
     const report: ImportReport = {
       imported: r.ok ? r.body.imported : 0,
+      ignoredColumns: (r.ok ? r.body.ignoredColumns : (r.problem?.ignoredColumns as string[] | undefined)) ?? [],
       rejected: rowErrors.map((e) => {
         const reason = e.code
           ? fieldMessage(c.get("page"), { path: e.field ?? "", code: e.code, message: e.reason })

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { defineOperation } from "../operation.js";
 import { bodyText, requireContentType } from "../../http/body.js";
 import { recipientInput, toRecipient } from "../../domain/recipients.js";
-import { fromCsvRecord, recipientColumn } from "../../domain/recipient-csv.js";
+import { fromCsvRecord, RECIPIENT_COLUMNS, recipientColumn } from "../../domain/recipient-csv.js";
 import { AppError, validationError } from "../../lib/errors.js";
 import { csvRecords } from "../../lib/csv.js";
 import { chunked } from "../../lib/chunked.js";
@@ -45,7 +45,7 @@ export default defineOperation({
   permission: "people.write",
   bodyType: "text/csv",
   query,
-  success: [200, "{ imported, duplicates, rejected, errors[] }"],
+  success: [200, "{ imported, duplicates, rejected, errors[], alreadyPresent[], ignoredColumns[] }"],
   handler: async (c, req) => {
     const { db } = c.get("services");
     const actor = c.get("actor");
@@ -59,6 +59,9 @@ export default defineOperation({
         errors: [{ path: "line 1", message: `header is ${JSON.stringify(header.join(","))}` }],
       });
     }
+    // Read by nobody: said in the answer, so a column named in a way we do not know (its
+    // phones, say) is not dropped without a word.
+    const ignoredColumns = header.filter((h) => !(RECIPIENT_COLUMNS as readonly string[]).includes(h));
     const errors: RowError[] = [];
     let rows = 0;
     const areas = learningAreaFacts(db, actor);
@@ -104,7 +107,7 @@ export default defineOperation({
       if (errors.length > 0 && !partial) {
         // Thrown inside the transaction: the stage goes with it and nothing is written.
         throw new AppError("validation_failed", `${errors.length} problem(s) in ${rows} rows; nothing was imported`, {
-          extra: { rows, rowErrors: errors },
+          extra: { rows, rowErrors: errors, ignoredColumns },
           errors: errors.map((e) => ({ path: `line ${e.line}.${e.field}`, message: e.reason })),
         });
       }
@@ -136,6 +139,7 @@ export default defineOperation({
       rejected: errors.length,
       errors,
       alreadyPresent: duplicates,
+      ignoredColumns,
     });
   },
 });
