@@ -145,6 +145,15 @@ describe("recipients", () => {
       sql`select phone, village_code from recipients where name = '褚五'`,
     );
     expect(p).toEqual({ phone: "+8613900476401", village_code: V1 });
+    // Two columns read as one field: refused, naming it, nothing written.
+    const twice = await c.request("POST", "/api/v1/recipients/import", {
+      key: c.users.issuer.key,
+      body: `name,phone,mobile,area_code\n卫六,,13900476402,${V1}\n`,
+      headers: { "content-type": "text/csv" },
+    });
+    expect(twice.status).toBe(422);
+    expect((await json(twice)).detail).toContain("phone");
+    expect(await c.tdb.db.execute(sql`select 1 from recipients where name = '卫六'`)).toEqual([]);
   });
 
   it("CSV import: a person another request inserts meanwhile is reported present, not a failure, and stored once", async () => {
