@@ -350,7 +350,7 @@ describe("compose, approve, board", () => {
       "csv",
       new Blob(
         [
-          "name,phone,area_code,audiences,备注\n张三,13800001111,150402001001,public,\n李四,notaphone,150402001001,public,\n王五,13800002222,999999999999,public,\n",
+          "name,phone,area_code,audiences,备注\n张三,13800001111,150402001001,public,\n李四,notaphone,150402001001,public,\n王五,13800002222,999999999999,public,\n赵九,13800003333,150402001001,public;园丁,\n",
         ],
         { type: "text/csv" },
       ),
@@ -361,6 +361,8 @@ describe("compose, approve, board", () => {
     const html = await res.text();
     expect(html).toMatch(/<td>3<\/td><td>电话：[^<]+<\/td>/);
     expect(html).toMatch(/<td>4<\/td><td>[^<]*<\/td>/);
+    // An audience that is none of ours, worded in Chinese like the rest.
+    expect(html).toMatch(/<td>5<\/td><td>发布对象：取值不在允许范围内<\/td>/);
     // A column it does not read is named, so its contents are not lost without a word.
     expect(html).toMatch(/id="ignored-columns">未读取的列[^<]*: <span class="code">备注<\/span>/);
   });

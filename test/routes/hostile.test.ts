@@ -427,7 +427,12 @@ describe("recipients CSV import", () => {
     expect(body.length).toBeLessThan(c.services.config.maxCsvBytes);
     const p = await expectProblem(f, "CSV with 70,000 area codes", await post(c, body), { status: 422 });
     expect(p?.rowErrors).toHaveLength(70_000);
-    expect(p?.rowErrors[69_999]).toEqual({ line: 70_001, field: "areaCode", reason: "unknown area 159900069999" });
+    expect(p?.rowErrors[69_999]).toEqual({
+      line: 70_001,
+      field: "areaCode",
+      reason: "unknown area 159900069999",
+      code: "unknown_area",
+    });
     assertNoFailures(f);
   });
 });

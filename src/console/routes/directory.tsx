@@ -20,7 +20,10 @@ const COLUMNS: Record<string, MessageKey> = {
   language: "language",
   role: "post",
 };
-const fieldName = (c: C, field: string) => (COLUMNS[field] ? c.get("page").t(COLUMNS[field]!) : field);
+const fieldName = (c: C, field: string) => {
+  const column = field.split(".")[0]!; // audiences.1: the second audience of the cell
+  return COLUMNS[column] ? c.get("page").t(COLUMNS[column]!) : field;
+};
 
 async function devicesView(c: C, created: { name: string; token: string } | null = null) {
   const area = c.req.query("area") || c.get("session").scope;

@@ -33,6 +33,9 @@ export interface RowError {
   line: number;
   field: string;
   reason: string;
+  /** The check's code (the API's field-error codes), when it has one: the console words
+   * the reason in its own language by it. */
+  code?: string | undefined;
 }
 
 export default defineOperation({
@@ -91,12 +94,13 @@ export default defineOperation({
         for (const rec of storable) {
           const parsed = recipientInput.safeParse(fromCsvRecord(rec.values));
           if (!parsed.success) {
-            for (const i of zodIssues(parsed.error)) errors.push({ line: rec.line, field: i.path, reason: i.message });
+            for (const i of zodIssues(parsed.error))
+              errors.push({ line: rec.line, field: i.path, reason: i.message, code: i.code });
             continue;
           }
           const r = toRecipient(parsed.data, areas.facts);
           if (!r.ok) {
-            for (const e of r.errors) errors.push({ line: rec.line, field: e.path, reason: e.message });
+            for (const e of r.errors) errors.push({ line: rec.line, field: e.path, reason: e.message, code: e.code });
             continue;
           }
           out.push(stagedRow(rec.line, r.row));
