@@ -275,6 +275,9 @@ const zh = {
   v_out_of_scope: "超出您的区域范围",
   v_unrecognized_keys: "包含不认识的字段",
   v_missing: "缺少必填项",
+  v_missing_columns: "表头须包含“姓名”和“区划代码”两列",
+  v_repeated_columns: "表头中有两列对应同一项（例如电话和手机）",
+  importNothing: "文件中有未通过校验的内容，整个文件未导入；请按下表改正后重新上传。",
 };
 export type MessageKey = keyof typeof zh;
 
@@ -361,6 +364,7 @@ const en: Partial<Record<MessageKey, string>> = {
   importCsv: "Import CSV",
   imported: "Imported",
   rejectedRows: "Rejected rows",
+  importNothing: "Nothing was imported: correct the rows below and upload the file again.",
   ignoredColumns: "Columns not read (names not recognised; their contents were not imported)",
   line: "Line",
   choose: "Choose",

@@ -361,10 +361,19 @@ describe("compose, approve, board", () => {
     const html = await res.text();
     expect(html).toMatch(/<td>3<\/td><td>电话：[^<]+<\/td>/);
     expect(html).toMatch(/<td>4<\/td><td>[^<]*<\/td>/);
+    // Why nothing was imported, in Chinese (the API's detail is English, for machines).
+    expect(html).toContain('<p class="error" role="alert">文件中有未通过校验的内容，整个文件未导入');
+    expect(html).not.toContain("problem(s)");
     // An audience that is none of ours, worded in Chinese like the rest.
     expect(html).toMatch(/<td>5<\/td><td>发布对象：取值不在允许范围内<\/td>/);
     // A column it does not read is named, so its contents are not lost without a word.
     expect(html).toMatch(/id="ignored-columns">未读取的列[^<]*: <span class="code">备注<\/span>/);
+    // A header without the columns it needs: said in Chinese on line 1.
+    const headless = new FormData();
+    headless.set("_csrf", csrf);
+    headless.set("csv", new Blob(["电话,人群\n13800004444,public\n"], { type: "text/csv" }), "people.csv");
+    const bad = await (await b.req("POST", "/people/import", { body: headless })).text();
+    expect(bad).toMatch(/<td>1<\/td><td>表头须包含“姓名”和“区划代码”两列<\/td>/);
   });
 
   it("the area picker searches and browses the hierarchy through the API", async () => {

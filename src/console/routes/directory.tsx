@@ -178,7 +178,7 @@ export function mountDirectory(app: Hono<AppEnv>): void {
         session={c.get("session")}
         v={v}
         report={report}
-        error={r.ok ? null : (r.problem?.detail ?? null)}
+        error={r.ok ? null : r.status === 422 ? c.get("page").t("importNothing") : (r.problem?.detail ?? null)}
       />,
       r.ok ? 200 : statusOf(r.status),
     );

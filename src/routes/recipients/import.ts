@@ -59,7 +59,7 @@ export default defineOperation({
     if (badHeader) throw validationError([{ ...badHeader, path: "line 1" }]);
     if (!header.includes("name") || !header.includes("area_code")) {
       throw new AppError("validation_failed", "the CSV header must name at least the columns name and area_code", {
-        errors: [{ path: "line 1", message: `header is ${JSON.stringify(header.join(","))}` }],
+        errors: [{ path: "line 1", message: `header is ${JSON.stringify(header.join(","))}`, code: "missing_columns" }],
       });
     }
     // Two columns for one field (`phone` and `mobile`): which to read is a guess, and an
@@ -69,7 +69,13 @@ export default defineOperation({
     );
     if (twice.length > 0) {
       throw new AppError("validation_failed", `the CSV header gives ${[...new Set(twice)].join(", ")} more than once`, {
-        errors: [{ path: "line 1", message: `columns read as the same field: ${[...new Set(twice)].join(", ")}` }],
+        errors: [
+          {
+            path: "line 1",
+            message: `columns read as the same field: ${[...new Set(twice)].join(", ")}`,
+            code: "repeated_columns",
+          },
+        ],
       });
     }
     // Read by nobody: said in the answer, so a column named in a way we do not know (its
