@@ -3,6 +3,8 @@
 import type { Context, Hono } from "hono";
 import type { AppEnv } from "../http/env.js";
 import type { CallApi } from "./api.js";
+import type { Problem } from "../lib/errors.js";
+import { problemMessage } from "./context.js";
 import type { Session } from "./session.js";
 import type { PageCtx } from "./layout.js";
 import {
@@ -18,7 +20,7 @@ import {
 type C = Context<AppEnv & { Variables: { session: Session; call: CallApi; page: PageCtx } }>;
 
 const status = (s: number) => (s >= 400 && s < 500 ? s : 500) as 403 | 404 | 409 | 422;
-const problemText = (p: { detail?: string } | null) => p?.detail ?? "error";
+const problemText = (c: C, p: Problem | null) => problemMessage(c.get("page"), p);
 
 export function mountAdminPages(app: Hono<AppEnv>): void {
   const agencies = async (c: C) => {
@@ -33,7 +35,7 @@ export function mountAdminPages(app: Hono<AppEnv>): void {
         session={c.get("session")}
         users={r.ok ? r.body.items : []}
         agencies={await agencies(c)}
-        error={error ?? (r.ok ? null : problemText(r.problem))}
+        error={error ?? (r.ok ? null : problemText(c, r.problem))}
       />,
       r.ok ? (code as 200) : status(r.status),
     );
@@ -44,7 +46,7 @@ export function mountAdminPages(app: Hono<AppEnv>): void {
     o: { newKey?: string; flash?: string; error?: string; code?: number } = {},
   ) => {
     const r = await c.get("call")<UserView & { keys: KeyView[] }>("GET", `/api/v1/users/${encodeURIComponent(id)}`);
-    if (!r.ok) return c.html(<p>{problemText(r.problem)}</p>, status(r.status));
+    if (!r.ok) return c.html(<p>{problemText(c, r.problem)}</p>, status(r.status));
     return c.html(
       <UserPage
         ctx={c.get("page")}
@@ -75,7 +77,7 @@ export function mountAdminPages(app: Hono<AppEnv>): void {
       ...(v("password") ? { password: v("password") } : {}),
     };
     const r = await c.get("call")<UserView>("POST", "/api/v1/users", body);
-    if (!r.ok) return usersPage(c, problemText(r.problem), status(r.status));
+    if (!r.ok) return usersPage(c, problemText(c, r.problem), status(r.status));
     return c.redirect(`/admin/users/${r.body.id}`, 303);
   });
   app.get("/admin/users/:id", (c: C) => userPage(c, c.req.param("id")!));
@@ -91,7 +93,7 @@ export function mountAdminPages(app: Hono<AppEnv>): void {
       ...(v("password") ? { password: v("password") } : {}),
     };
     const r = await c.get("call")("PATCH", `/api/v1/users/${encodeURIComponent(id)}`, body);
-    if (!r.ok) return userPage(c, id, { error: problemText(r.problem), code: status(r.status) });
+    if (!r.ok) return userPage(c, id, { error: problemText(c, r.problem), code: status(r.status) });
     return userPage(c, id, { flash: c.get("page").t("created") });
   });
   app.post("/admin/users/:id/keys", async (c: C) => {
@@ -101,7 +103,7 @@ export function mountAdminPages(app: Hono<AppEnv>): void {
       label: v("label") || "key",
     });
     // Rendered, not redirected: the secret must never sit in a URL or the history.
-    if (!r.ok) return userPage(c, id, { error: problemText(r.problem), code: status(r.status) });
+    if (!r.ok) return userPage(c, id, { error: problemText(c, r.problem), code: status(r.status) });
     return userPage(c, id, { newKey: r.body.key, code: 201 });
   });
   app.post("/admin/users/:id/keys/:keyId/revoke", async (c: C) => {
@@ -110,7 +112,7 @@ export function mountAdminPages(app: Hono<AppEnv>): void {
       "DELETE",
       `/api/v1/users/${encodeURIComponent(id)}/keys/${encodeURIComponent(c.req.param("keyId")!)}`,
     );
-    if (!r.ok) return userPage(c, id, { error: problemText(r.problem), code: status(r.status) });
+    if (!r.ok) return userPage(c, id, { error: problemText(c, r.problem), code: status(r.status) });
     return c.redirect(`/admin/users/${id}`, 303);
   });
 
@@ -131,7 +133,7 @@ export function mountAdminPages(app: Hono<AppEnv>): void {
         ctx={c.get("page")}
         items={r.ok ? r.body.items : []}
         filters={f}
-        error={r.ok ? null : problemText(r.problem)}
+        error={r.ok ? null : problemText(c, r.problem)}
       />,
       r.ok ? 200 : status(r.status),
     );

@@ -4,6 +4,7 @@ import { getAreas } from "../db/queries/areas.js";
 import { isAreaCode } from "../domain/areas.js";
 import type { AppEnv } from "../http/env.js";
 import type { CallApi } from "./api.js";
+import type { Problem } from "../lib/errors.js";
 import type { PageCtx } from "./layout.js";
 import type { Session } from "./session.js";
 import type { AreaLabel } from "./types.js";
@@ -28,4 +29,17 @@ export async function areaNames(c: C, codes: string[]): Promise<Map<string, stri
 export function fieldMessage(ctx: PageCtx, e: { path: string; code?: string | undefined; message: string }): string {
   if (ctx.lang === "en") return e.message;
   return ctx.t(`v_${e.code ?? ""}` as Parameters<PageCtx["t"]>[0]) ?? e.message;
+}
+
+/** An API refusal in the page's language. English pages show its detail. Chinese pages say
+ * what went wrong by the problem's code, each field's reason by its code, and the one
+ * detail staff act on (the newer version a refused action should be taken on): the API's
+ * detail is English, for machines and logs. */
+export function problemMessage(ctx: PageCtx, p: Problem | null | undefined): string {
+  if (!p) return ctx.t("notAllowed");
+  if (ctx.lang === "en") return p.detail || ctx.t("notAllowed");
+  const head = ctx.t(`p_${p.code}` as Parameters<PageCtx["t"]>[0]) ?? ctx.t("notAllowed");
+  const newer = typeof p.newerVersion === "string" ? `（${ctx.t("newerVersionIs")} ${p.newerVersion}）` : "";
+  const reasons = [...new Set((p.errors ?? []).filter((e) => e.code).map((e) => fieldMessage(ctx, e)))];
+  return `${head}${newer}${reasons.length > 0 ? `：${reasons.join("；")}` : ""}`;
 }

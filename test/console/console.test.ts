@@ -219,6 +219,9 @@ describe("compose, approve, board", () => {
     expect(refused.status).toBe(303);
     const back = await (await b.req("GET", refused.headers.get("location")!)).text();
     expect(back).toMatch(new RegExp(`<p class="error" role="alert">[^<]*${next}[^<]*</p>`));
+    // In the page's language, with the version to act on (the API's detail is English).
+    expect(back).toContain(`当前状态不允许此操作（已有更新的版本 ${next}）`);
+    expect(back).not.toContain("already has a newer version");
     expect((await json(await ctx().request("GET", `/api/v1/warnings/${w.id}`))).status).toBe("issued");
 
     const other = await createIssued(ctx(), { areas: { codes: [HONGSHAN] }, channels: ["sms"] });

@@ -1,7 +1,7 @@
 // The approval queue, and the actions on a warning (approve, reject, submit, cancel): the API decides.
 import type { Hono } from "hono";
 import type { AppEnv } from "../../http/env.js";
-import { areaLabels, type C } from "../context.js";
+import { areaLabels, problemMessage, type C } from "../context.js";
 import { word } from "../i18n.js";
 import { ApprovalsPage, type PendingItem } from "../pages/approvals.js";
 import type { Page, PreviewItem, ReachDto, WarningDto } from "../types.js";
@@ -51,7 +51,7 @@ export function mountApprovals(app: Hono<AppEnv>): void {
       }
       const r = await c.get("call")<WarningDto>("POST", `/api/v1/warnings/${id}/${action}`, body);
       if (!r.ok) {
-        const msg = r.problem?.rule === "self_approval" ? t("selfApproval") : (r.problem?.detail ?? t("notAllowed"));
+        const msg = r.problem?.rule === "self_approval" ? t("selfApproval") : problemMessage(c.get("page"), r.problem);
         // The id is as posted (the API refused it): encoded, or a NUL in it breaks the header.
         return c.redirect(`${back ?? `/warnings/${encodeURIComponent(id)}`}?error=${encodeURIComponent(msg)}`, 303);
       }

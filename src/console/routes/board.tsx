@@ -2,7 +2,7 @@
 import type { Hono } from "hono";
 import type { AppEnv } from "../../http/env.js";
 import { streamSSE } from "hono/streaming";
-import { areaLabels, statusOf, type C } from "../context.js";
+import { areaLabels, problemMessage, statusOf, type C } from "../context.js";
 import { BoardPage, type SilentVillage } from "../pages/board.js";
 import { FailedPage } from "../pages/failed.js";
 import { workItems } from "../pages/worklist.js";
@@ -18,7 +18,7 @@ export function mountBoard(app: Hono<AppEnv>): void {
     const id = c.req.param("id")!;
     const call = c.get("call");
     const w = await call<WarningDto>("GET", `/api/v1/warnings/${id}`);
-    if (!w.ok) return c.html(<p>{w.problem?.detail}</p>, statusOf(w.status));
+    if (!w.ok) return c.html(<p>{problemMessage(c.get("page"), w.problem)}</p>, statusOf(w.status));
     const [data, counties, townships, failures, silent, chains, areas] = await Promise.all([
       loadBoard(call, id),
       call<CoverageReport>("GET", `/api/v1/warnings/${id}/coverage?by=county`),
@@ -64,7 +64,7 @@ export function mountBoard(app: Hono<AppEnv>): void {
     });
     const q = r.ok
       ? `flash=${encodeURIComponent(t("confirmedByPhone"))}`
-      : `error=${encodeURIComponent(r.problem?.detail ?? t("notAllowed"))}`;
+      : `error=${encodeURIComponent(problemMessage(c.get("page"), r.problem))}`;
     return c.redirect(`/warnings/${id}?${q}#worklist`, 303);
   });
 
@@ -77,7 +77,7 @@ export function mountBoard(app: Hono<AppEnv>): void {
       "GET",
       `/api/v1/warnings/${encodeURIComponent(id)}/deliveries?${q}`,
     );
-    if (!r.ok) return c.text(r.problem?.detail ?? "error", statusOf(r.status));
+    if (!r.ok) return c.text(problemMessage(c.get("page"), r.problem), statusOf(r.status));
     return c.html(<FailedPage ctx={c.get("page")} warningId={id} items={r.body.items} />);
   });
 
@@ -120,7 +120,7 @@ export function mountBoard(app: Hono<AppEnv>): void {
       "GET",
       `/api/v1/warnings/${c.req.param("id")}/coverage.csv?by=${c.req.query("by") ?? "village"}`,
     );
-    if (!r.ok) return c.text(r.problem?.detail ?? "error", statusOf(r.status));
+    if (!r.ok) return c.text(problemMessage(c.get("page"), r.problem), statusOf(r.status));
     return c.body(r.body as string, 200, {
       "content-type": "text/csv; charset=utf-8",
       "content-disposition": `attachment; filename="coverage-${c.req.param("id")}.csv"`,

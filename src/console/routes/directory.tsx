@@ -2,7 +2,7 @@
 // CSV import), all through the API with the signed-in user's session.
 import type { Hono } from "hono";
 import type { AppEnv } from "../../http/env.js";
-import { areaNames, fieldMessage, statusOf, type C } from "../context.js";
+import { areaNames, fieldMessage, problemMessage, statusOf, type C } from "../context.js";
 import { DevicesPage, PeoplePage, type ImportReport } from "../pages/directory.js";
 import type { MessageKey } from "../i18n.js";
 import type { AreaDto, DeviceDto, Page, RecipientDto } from "../types.js";
@@ -62,7 +62,7 @@ async function devicesView(c: C, created: { name: string; token: string } | null
     first: !cursor,
     created,
   };
-  return { v, error: r.ok ? null : (r.problem?.detail ?? null) };
+  return { v, error: r.ok ? null : problemMessage(c.get("page"), r.problem) };
 }
 
 async function peopleView(c: C) {
@@ -88,7 +88,7 @@ async function peopleView(c: C) {
     nextCursor: r.ok ? r.body.nextCursor : null,
     first: !cursor,
   };
-  return { v, error: r.ok ? null : (r.problem?.detail ?? null) };
+  return { v, error: r.ok ? null : problemMessage(c.get("page"), r.problem) };
 }
 
 export function mountDirectory(app: Hono<AppEnv>): void {
@@ -117,10 +117,7 @@ export function mountDirectory(app: Hono<AppEnv>): void {
     const t = c.get("page").t;
     if (!r.ok) {
       const { v } = await devicesView(c);
-      const msg =
-        (r.problem?.errors ?? []).map((e) => fieldMessage(c.get("page"), e)).join("；") ||
-        r.problem?.detail ||
-        t("notAllowed");
+      const msg = problemMessage(c.get("page"), r.problem);
       return c.html(
         <DevicesPage ctx={c.get("page")} session={c.get("session")} v={v} error={msg} />,
         statusOf(r.status),
@@ -135,7 +132,7 @@ export function mountDirectory(app: Hono<AppEnv>): void {
     const t = c.get("page").t;
     const q = r.ok
       ? `flash=${encodeURIComponent(t("revoked"))}`
-      : `error=${encodeURIComponent(r.problem?.detail ?? t("notAllowed"))}`;
+      : `error=${encodeURIComponent(problemMessage(c.get("page"), r.problem))}`;
     return c.redirect(`/devices?${q}`, 303);
   });
 
@@ -178,7 +175,9 @@ export function mountDirectory(app: Hono<AppEnv>): void {
         session={c.get("session")}
         v={v}
         report={report}
-        error={r.ok ? null : r.status === 422 ? c.get("page").t("importNothing") : (r.problem?.detail ?? null)}
+        error={
+          r.ok ? null : r.status === 422 ? c.get("page").t("importNothing") : problemMessage(c.get("page"), r.problem)
+        }
       />,
       r.ok ? 200 : statusOf(r.status),
     );

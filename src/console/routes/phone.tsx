@@ -4,7 +4,7 @@
 import type { Hono } from "hono";
 import { sql } from "drizzle-orm";
 import type { AppEnv } from "../../http/env.js";
-import type { C } from "../context.js";
+import { problemMessage, type C } from "../context.js";
 import { PhonePage, type PhoneMessage } from "../pages/phone.js";
 import type { PreviewItem } from "../types.js";
 
@@ -91,7 +91,7 @@ export function mountPhone(app: Hono<AppEnv>): void {
     });
     const q = r.ok
       ? `flash=${encodeURIComponent(t("replied"))}`
-      : `error=${encodeURIComponent(r.problem?.detail ?? t("notAllowed"))}`;
+      : `error=${encodeURIComponent(problemMessage(c.get("page"), r.problem))}`;
     return c.redirect(`/demo/phone?number=${encodeURIComponent(number)}&${q}`, 303);
   });
 }
