@@ -214,6 +214,23 @@ describe("compose, approve, board", () => {
       description: "降雨加强",
     });
 
+    // Updating the old version again is refused: the form says why, in Chinese, naming the newer one.
+    const again = await b.req("POST", "/compose", {
+      form: {
+        _csrf: csrf,
+        from: w.id,
+        type: w.type,
+        level: "orange",
+        description: "再次更新",
+        areas: [HONGSHAN],
+        audiences: ["public"],
+        channels: ["sms"],
+        expires: shanghai(inHours(ctx(), 6)),
+        channelsTouched: "1",
+      },
+    });
+    expect(await again.text()).toContain(`当前状态不允许此操作（已有更新的版本 ${next}）`);
+
     // The API refuses to cancel a version that already has a newer one: the board shows why.
     const refused = await b.req("POST", `/warnings/${w.id}/cancel`, { form: { _csrf: csrf, reason: "降雨减弱" } });
     expect(refused.status).toBe(303);

@@ -1,7 +1,8 @@
 // Compose a warning (or an update of ?from=<id>), its live preview, and the area picker.
 import type { Hono } from "hono";
 import type { AppEnv } from "../../http/env.js";
-import { areaLabels, fieldMessage, statusOf, type C } from "../context.js";
+import { areaLabels, fieldMessage, problemMessage, statusOf, type C } from "../context.js";
+import type { Problem } from "../../lib/errors.js";
 import { word } from "../i18n.js";
 import type { PageCtx } from "../layout.js";
 import { ComposePage, type ComposeValues, type FieldErrors } from "../pages/compose.js";
@@ -28,7 +29,7 @@ function fieldErrors(
     const field = e.path.split(".")[0] ?? "";
     (out[field] ??= []).push(fieldMessage(ctx, e));
   }
-  if (p && !p.errors?.length && p.detail) out[""] = [p.detail];
+  if (p && !p.errors?.length && p.detail) out[""] = [problemMessage(ctx, p as Problem)];
   return out;
 }
 
