@@ -18,7 +18,8 @@ import { jsonRows } from "../db/json-rows.js";
 import { notifyDeliveries } from "../dispatch/notify.js";
 import { DISPATCH_PRIORITY } from "../domain/vocabulary.js";
 import { changedColumns, countChanges } from "./coverage.js";
-import type { Logger } from "../lib/log.js";
+import { errorFields, type Logger } from "../lib/log.js";
+import type { Warning } from "../db/queries/warnings.js";
 
 /** How long a hub has to write the rows of the commands it sent (database time): after
  * that anyone writes them `queued` (writeOverdueDeviceSends). */
@@ -125,6 +126,32 @@ export async function writeDeviceSends(db: Db, records: DeviceSendRecord[]): Pro
     await notifyQueued(tx, r?.written ?? []);
     return (r?.missed ?? []).map(Number);
   });
+}
+
+/** Gives the commands an issue or a plan step has just committed to the device hub in this
+ * process, which sends them (and writes the rows of the reserved ones). If there is none, or
+ * it throws, the reserved ones are written `queued` now, and their notice delivers them; if
+ * that fails too, their reservation's hold runs out and anyone writes them then. */
+export async function handToHub(
+  db: Db,
+  hub: ((commands: DeviceCommandRow[], warning: Warning) => void) | undefined,
+  commands: DeviceCommandRow[],
+  warning: Warning,
+  log: Logger,
+): Promise<void> {
+  if (commands.length === 0) return;
+  try {
+    if (!hub) {
+      if (!commands.some((c) => c.unwritten)) return;
+      throw new Error("no device hub in this process");
+    }
+    hub(commands, warning);
+  } catch (e) {
+    log.error("hand-off of device commands failed", { warningId: warning.id, ...errorFields(e) });
+    await writeUnsentCommands(db, commands).catch((e2: unknown) =>
+      log.error("writing device commands failed", { warningId: warning.id, ...errorFields(e2) }),
+    );
+  }
 }
 
 /** Writes `queued` the rows of the reserved commands (`unwritten`) among `rows`: those no

@@ -20,7 +20,8 @@ import { CLAIMABLE } from "../deliveries/claims.js";
 import { notifyDeliveries } from "./notify.js";
 import { channelsOf, planCountyPeople, planDeliveries, planDevices, reserveDevices, warningLanes } from "./planner.js";
 import type { DeviceCommandRow } from "../deliveries/device-commands.js";
-import { writeUnsentCommands } from "../deliveries/device-sends.js";
+import { handToHub } from "../deliveries/device-sends.js";
+import { silentLogger, type Logger } from "../lib/log.js";
 import { tryJoinersOut, tryPlanLock } from "./plan-lock.js";
 import { PHASE_ORDER, phaseOrderSql, readCursor, writeCursor, type PlanCursor } from "./plan-cursor.js";
 
@@ -83,6 +84,8 @@ export interface PlanOptions {
    * (the server's dispatch thread hands them to the main thread's hub): the step reserves
    * them and the hub writes their rows (deliveries/device-sends.ts), as an approve's. */
   onDeviceCommands?: (commands: DeviceCommandRow[], warning: Warning) => void;
+  /** Where a failed hand-off of those commands is said. */
+  log?: Logger;
 }
 
 /** Whether a person who must act still waits for their first message of a warning, queued
@@ -133,23 +136,9 @@ export async function planNextChunk(db: Db, now: Date, o: PlanOptions = {}): Pro
     }
     return waiting;
   });
-  if (r?.handOff) await handOffDevices(db, o, r.handOff);
+  // Committed: the reserved commands go to the hub, as an approve's do.
+  if (r?.handOff) await handToHub(db, o.onDeviceCommands, r.handOff.commands, r.handOff.warning, o.log ?? silentLogger);
   return r;
-}
-
-/** Committed: the reserved commands go to the hub. If it cannot take them they are
- * written `queued` now, as an approve's are (warnings/release.ts handOff); if that fails
- * too, their reservation's hold runs out and anyone writes them then. */
-async function handOffDevices(
-  db: Db,
-  o: PlanOptions,
-  { commands, warning }: { commands: DeviceCommandRow[]; warning: Warning },
-): Promise<void> {
-  try {
-    o.onDeviceCommands!(commands, warning);
-  } catch {
-    await writeUnsentCommands(db, commands).catch(() => {});
-  }
 }
 
 /** The step `w`'s cursor stands at, or nothing (joinerWaiting) when it writes people or

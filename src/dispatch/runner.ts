@@ -110,7 +110,7 @@ export class DispatchRunner {
     this.planAgain = false;
     this.planning = continuePlans(this.d.db, now, () => this.running, {
       holdPublic: true,
-      ...(this.d.onDeviceCommands ? { onDeviceCommands: this.d.onDeviceCommands } : {}),
+      ...(this.d.onDeviceCommands ? { onDeviceCommands: this.d.onDeviceCommands, log: this.d.log } : {}),
     })
       .then((r) => {
         if (r.chunks + r.warnings > 0) this.d.log.info("progressive plan", r);

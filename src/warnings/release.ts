@@ -3,10 +3,9 @@ import type { Db } from "../db/client.js";
 import { updateWarning, type Warning } from "../db/queries/warnings.js";
 import { writeAudit, type AuditEntry } from "../db/queries/audit.js";
 import type { Services } from "../services.js";
-import { errorFields } from "../lib/log.js";
 import type { DeviceCommandRow } from "../deliveries/device-commands.js";
 import { issueWarning } from "./issue.js";
-import { writeUnsentCommands } from "../deliveries/device-sends.js";
+import { handToHub } from "../deliveries/device-sends.js";
 import { TRANSITIONS } from "./lifecycle.js";
 
 /** What a transaction that may issue leaves for after its commit: the warning, and the
@@ -20,24 +19,10 @@ export const notIssued = (warning: Warning): Released => ({ warning, commands: [
 
 /** Hands the device commands of a committed issue to the hub in this process
  * (Services.onDeviceCommands): they leave without waiting for their notice and a read of
- * what was just written. Commands reserved for that hub to write (`unwritten`) are written
- * `queued` here if it cannot take them, and their notice then delivers them. */
+ * what was just written (deliveries/device-sends.ts handToHub). The request has succeeded
+ * whatever the hand-off does. */
 export async function handOff(s: Services, { warning, commands }: Released): Promise<Warning> {
-  if (commands.length === 0) return warning;
-  try {
-    if (!s.onDeviceCommands) {
-      if (!commands.some((c) => c.unwritten)) return warning;
-      throw new Error("no device hub in this process");
-    }
-    s.onDeviceCommands(commands, warning);
-  } catch (e) {
-    // The issue has committed, and the request succeeded: its notice delivers the rest.
-    s.log.error("hand-off of device commands failed", { warningId: warning.id, ...errorFields(e) });
-    // If this fails too, the reservation's hold runs out and they are written then.
-    await writeUnsentCommands(s.db, commands).catch((e2: unknown) =>
-      s.log.error("writing device commands failed", { warningId: warning.id, ...errorFields(e2) }),
-    );
-  }
+  await handToHub(s.db, s.onDeviceCommands, commands, warning, s.log);
   return warning;
 }
 

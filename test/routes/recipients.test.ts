@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import { useContext } from "../helpers/context.js";
+import { useContext, type TestContext } from "../helpers/context.js";
 import { json } from "../helpers/factories.js";
 import { whileAnotherWriteHolds } from "../helpers/locks.js";
 
@@ -8,6 +8,13 @@ const ctx = useContext();
 const V1 = "150402001001"; // 一西街社区居委会, 红山区
 const V2 = "150404100201";
 const csv = (rows: string[]) => ["name,phone,email,area_code,audiences,language,role", ...rows].join("\n");
+/** A CSV import as the issuer (or `key`): all or nothing, or `partial`. */
+const importCsv = (c: TestContext, body: string, o: { partial?: boolean; key?: string } = {}) =>
+  c.request("POST", `/api/v1/recipients/import${o.partial ? "?partial=true" : ""}`, {
+    key: o.key ?? c.users.issuer.key,
+    body,
+    headers: { "content-type": "text/csv" },
+  });
 
 describe("recipients", () => {
   it("creates one with the phone normalised to E.164 and lists it by area", async () => {
@@ -53,11 +60,7 @@ describe("recipients", () => {
       `"孙,七",13900476004,sun7@example.cn,${V1},info_officer;grid_worker,mn,backup`,
       `周八,13900476001,,${V1},public,zh,`,
     ]);
-    const r = await c.request("POST", "/api/v1/recipients/import", {
-      key: c.users.issuer.key,
-      body,
-      headers: { "content-type": "text/csv" },
-    });
+    const r = await importCsv(c, body);
     expect(r.status).toBe(422);
     const p = await json(r);
     expect(p.rowErrors).toEqual([
@@ -70,22 +73,12 @@ describe("recipients", () => {
     );
     expect(n!.n).toBe(0);
 
-    const partial = await c.request("POST", "/api/v1/recipients/import?partial=true", {
-      key: c.users.issuer.key,
-      body,
-      headers: { "content-type": "text/csv" },
-    });
+    const partial = await importCsv(c, body, { partial: true });
     expect(partial.status).toBe(200);
     expect(await json(partial)).toMatchObject({ rows: 5, imported: 2, rejected: 3, duplicates: 0 });
 
     // Importing the same file again imports nothing twice.
-    const again = await json(
-      await c.request("POST", "/api/v1/recipients/import?partial=true", {
-        key: c.users.issuer.key,
-        body,
-        headers: { "content-type": "text/csv" },
-      }),
-    );
+    const again = await json(await importCsv(c, body, { partial: true }));
     expect(again).toMatchObject({ imported: 0, duplicates: 2 });
     const sun = await json(await c.request("GET", `/api/v1/recipients?area=${V1}&audience=grid_worker`));
     expect(sun.items[0]).toMatchObject({
@@ -106,11 +99,7 @@ describe("recipients", () => {
       `郑三,13900476303,,${V1},社会公众；嘎查村干部,中文,`,
       `冯四,13900476304,,${V1},网格员、园丁,,`,
     ].join("\n");
-    const r = await c.request("POST", "/api/v1/recipients/import?partial=true", {
-      key: c.users.issuer.key,
-      body,
-      headers: { "content-type": "text/csv" },
-    });
+    const r = await importCsv(c, body, { partial: true });
     expect(r.status).toBe(200);
     const p = await json(r);
     // An audience that is none of ours is still refused, with its line.
@@ -134,11 +123,7 @@ describe("recipients", () => {
 
   it("CSV import names the columns it did not read, and reads the usual other names of ours", async () => {
     const c = ctx();
-    const r = await c.request("POST", "/api/v1/recipients/import", {
-      key: c.users.issuer.key,
-      body: `Name,Mobile,Village_Code,备注\n褚五,13900476401,${V1},新户\n`,
-      headers: { "content-type": "text/csv" },
-    });
+    const r = await importCsv(c, `Name,Mobile,Village_Code,备注\n褚五,13900476401,${V1},新户\n`);
     expect(r.status).toBe(200);
     expect(await json(r)).toMatchObject({ imported: 1, ignoredColumns: ["备注"] });
     const [p] = await c.tdb.db.execute<{ phone: string; village_code: string }>(
@@ -146,11 +131,7 @@ describe("recipients", () => {
     );
     expect(p).toEqual({ phone: "+8613900476401", village_code: V1 });
     // Two columns read as one field: refused, naming it, nothing written.
-    const twice = await c.request("POST", "/api/v1/recipients/import", {
-      key: c.users.issuer.key,
-      body: `name,phone,mobile,area_code\n卫六,,13900476402,${V1}\n`,
-      headers: { "content-type": "text/csv" },
-    });
+    const twice = await importCsv(c, `name,phone,mobile,area_code\n卫六,,13900476402,${V1}\n`);
     expect(twice.status).toBe(422);
     expect((await json(twice)).detail).toContain("phone");
     expect(await c.tdb.db.execute(sql`select 1 from recipients where name = '卫六'`)).toEqual([]);
@@ -164,12 +145,7 @@ describe("recipients", () => {
       c.tdb,
       (t) => t`insert into recipients (name, phone, area_code, village_code, audiences, dedupe_key)
                 values ('钱九', '+8613900476091', ${V1}, ${V1}, '{public}', 'tel:+8613900476091')`,
-      () =>
-        c.request("POST", "/api/v1/recipients/import", {
-          key: c.users.issuer.key,
-          body: csv([`钱九,13900476091,,${V1},public,zh,`, `吴十,13900476092,,${V1},public,zh,`]),
-          headers: { "content-type": "text/csv" },
-        }),
+      () => importCsv(c, csv([`钱九,13900476091,,${V1},public,zh,`, `吴十,13900476092,,${V1},public,zh,`])),
     );
     expect(r.status).toBe(200);
     expect(await json(r)).toMatchObject({ rows: 2, imported: 1, duplicates: 1, alreadyPresent: [{ line: 2 }] });
@@ -232,11 +208,7 @@ describe("recipients", () => {
     const names = ["a\\b\\N", "tab\there", "两行\n名字", "cr\rlf", '引号"与,逗号', "{括号}", "\\N"];
     const quoted = (s: string) => `"${s.replace(/"/g, '""')}"`;
     const body = csv(names.map((n, i) => `${quoted(n)},1390047610${i},,${V1},public;village_cadre,zh,`));
-    const r = await c.request("POST", "/api/v1/recipients/import", {
-      key: c.users.issuer.key,
-      body,
-      headers: { "content-type": "text/csv" },
-    });
+    const r = await importCsv(c, body);
     expect(r.status).toBe(200);
     expect(await json(r)).toMatchObject({ imported: names.length });
     const stored = await c.tdb.db.execute<{
@@ -252,11 +224,7 @@ describe("recipients", () => {
 
   it("CSV import refuses a missing header, a wrong content type, and rows outside scope", async () => {
     const c = ctx();
-    const noHeader = await c.request("POST", "/api/v1/recipients/import", {
-      key: c.users.issuer.key,
-      body: "foo,bar\n1,2",
-      headers: { "content-type": "text/csv" },
-    });
+    const noHeader = await importCsv(c, "foo,bar\n1,2");
     expect(noHeader.status).toBe(422);
     const wrongType = await c.request("POST", "/api/v1/recipients/import", {
       key: c.users.issuer.key,
@@ -264,11 +232,7 @@ describe("recipients", () => {
       headers: { "content-type": "application/json" },
     });
     expect(wrongType.status).toBe(415);
-    const scoped = await c.request("POST", "/api/v1/recipients/import", {
-      key: c.users.hongshanIssuer.key,
-      body: csv([`甲,13900476101,,${V2},public,zh,`]),
-      headers: { "content-type": "text/csv" },
-    });
+    const scoped = await importCsv(c, csv([`甲,13900476101,,${V2},public,zh,`]), { key: c.users.hongshanIssuer.key });
     expect(scoped.status).toBe(422);
     expect((await json(scoped)).rowErrors[0]).toMatchObject({
       line: 2,

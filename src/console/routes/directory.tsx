@@ -114,7 +114,6 @@ export function mountDirectory(app: Hono<AppEnv>): void {
       ...(reach ? { reach: Number(reach) } : {}),
     };
     const r = await c.get("call")<DeviceDto & { token: string }>("POST", "/api/v1/devices", body);
-    const t = c.get("page").t;
     if (!r.ok) {
       const { v } = await devicesView(c);
       const msg = problemMessage(c.get("page"), r.problem);

@@ -62,25 +62,18 @@ export default defineOperation({
         errors: [{ path: "line 1", message: `header is ${JSON.stringify(header.join(","))}`, code: "missing_columns" }],
       });
     }
+    const ours = new Set<string>(RECIPIENT_COLUMNS);
     // Two columns for one field (`phone` and `mobile`): which to read is a guess, and an
     // empty cell in one would hide the other's number.
-    const twice = header.filter(
-      (h, i) => (RECIPIENT_COLUMNS as readonly string[]).includes(h) && header.indexOf(h) !== i,
-    );
-    if (twice.length > 0) {
-      throw new AppError("validation_failed", `the CSV header gives ${[...new Set(twice)].join(", ")} more than once`, {
-        errors: [
-          {
-            path: "line 1",
-            message: `columns read as the same field: ${[...new Set(twice)].join(", ")}`,
-            code: "repeated_columns",
-          },
-        ],
+    const twice = [...new Set(header.filter((h, i) => ours.has(h) && header.indexOf(h) !== i))].join(", ");
+    if (twice) {
+      throw new AppError("validation_failed", `the CSV header gives ${twice} more than once`, {
+        errors: [{ path: "line 1", message: `columns read as the same field: ${twice}`, code: "repeated_columns" }],
       });
     }
     // Read by nobody: said in the answer, so a column named in a way we do not know (its
     // phones, say) is not dropped without a word.
-    const ignoredColumns = header.filter((h) => !(RECIPIENT_COLUMNS as readonly string[]).includes(h));
+    const ignoredColumns = header.filter((h) => !ours.has(h));
     const errors: RowError[] = [];
     let rows = 0;
     const areas = learningAreaFacts(db, actor);
